@@ -1,0 +1,36 @@
+// Bundles the four entry points into dist/. TensorFlow.js stays external: its wasm backend finds
+// its .wasm files next to its own module, and tfjs-node is optional and loaded at run time.
+const esbuild = require('esbuild');
+
+const watch = process.argv.includes('--watch');
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+  external: ['vscode', '@tensorflow/*'],
+};
+const entries = [
+  { in: 'src/core/index.ts', out: 'dist/core.js' },
+  { in: 'src/cli/main.ts', out: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { in: 'src/extension/extension.ts', out: 'dist/extension.js' },
+];
+
+async function main() {
+  const contexts = await Promise.all(
+    entries.map((e) => esbuild.context({ ...common, entryPoints: [e.in], outfile: e.out, banner: e.banner })),
+  );
+  if (watch) {
+    await Promise.all(contexts.map((c) => c.watch()));
+    return;
+  }
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

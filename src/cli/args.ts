@@ -1,0 +1,60 @@
+/** Command-line parsing on node:util parseArgs, with errors that suggest the intended option. */
+import { parseArgs, ParseArgsConfig } from 'util';
+import { didYouMean } from '../core/suggest';
+
+/** An error in how the command was called (exit code 2), as opposed to bad input data (exit code 1). */
+export class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parseCommand(argv: string[], options: Options, usage: string) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    const message = (err as Error).message;
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message);
+    if (unknown) {
+      const names = Object.keys(options).map((k) => `--${k}`);
+      throw new UsageError(`unknown option ${unknown[1]}.${didYouMean(unknown[1], names)}\n${usage}`);
+    }
+    throw new UsageError(`${message}\n${usage}`);
+  }
+}
+
+export function requireValue(value: string | undefined, name: string, usage: string): string {
+  if (value === undefined) throw new UsageError(`--${name} is required\n${usage}`);
+  return value;
+}
+
+export function numberValue(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name}: '${value}' is not a number`);
+  return n;
+}
+
+export function choiceValue<T extends string>(value: string | undefined, name: string, choices: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new UsageError(`--${name}: '${value}' is not one of ${choices.join(', ')}.${didYouMean(value, choices)}`);
+  }
+  return value as T;
+}
+
+/** "k=v" pairs; v is read as JSON when it parses (numbers, true/false, null, [lists]), else a string. */
+export function keyValues(pairs: string[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set '${pair}': write key=value, e.g. --set smooth=1 or --set dice.smooth=1`);
+    const raw = pair.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // a plain string such as normalize=weights
+    }
+    out[pair.slice(0, eq)] = value;
+  }
+  return out;
+}

@@ -1,0 +1,83 @@
+/** `seglab eval`: metrics of a folder of predicted masks / probability maps against ground truth. */
+import { EMPTY_CONVENTIONS } from '../core/metrics/scores';
+import { evaluateFolders, FolderEvaluation } from '../core/metrics/evaluateFolders';
+import { toJson, writeFileAtomic } from '../core/runs/atomicWrite';
+import { choiceValue, numberValue, parseCommand, requireValue } from './args';
+import { csv, formatNumber, table } from './format';
+
+export const EVAL_USAGE = `usage: seglab eval --pred DIR --gt DIR [--threshold T] [--from-logits] [--foreground V]
+                   [--empty one|zero|nan] [--hd-mode directed|pooled] [--hd-percentile Q]
+                   [--json OUT.json] [--csv OUT.csv] [--quiet]
+  Pairs files by name without extension (PNG 8/16-bit or .npy). Predictions are thresholded at T
+  (default 0.5, foreground where p >= T); --from-logits thresholds at 0. Ground truth must be binary;
+  --foreground V says which value is foreground (e.g. 0 for the ISBI membranes).`;
+
+const COLUMNS = ['dice', 'iou', 'precision', 'recall', 'specificity', 'accuracy', 'hd', 'hd95'] as const;
+
+export async function evalCommand(argv: string[], write: (s: string) => void): Promise<number> {
+  const { values } = parseCommand(
+    argv,
+    {
+      pred: { type: 'string' },
+      gt: { type: 'string' },
+      threshold: { type: 'string' },
+      'from-logits': { type: 'boolean' },
+      foreground: { type: 'string' },
+      empty: { type: 'string' },
+      'hd-mode': { type: 'string' },
+      'hd-percentile': { type: 'string' },
+      json: { type: 'string' },
+      csv: { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
+    EVAL_USAGE,
+  );
+  const predDir = requireValue(values.pred as string | undefined, 'pred', EVAL_USAGE);
+  const gtDir = requireValue(values.gt as string | undefined, 'gt', EVAL_USAGE);
+  const result = evaluateFolders(predDir, gtDir, {
+    threshold: numberValue(values.threshold as string | undefined, 'threshold'),
+    fromLogits: Boolean(values['from-logits']),
+    foreground: numberValue(values.foreground as string | undefined, 'foreground'),
+    empty: choiceValue(values.empty as string | undefined, 'empty', EMPTY_CONVENTIONS),
+    hdMode: choiceValue(values['hd-mode'] as string | undefined, 'hd-mode', ['directed', 'pooled'] as const),
+    hdPercentile: numberValue(values['hd-percentile'] as string | undefined, 'hd-percentile'),
+  });
+  // Outputs are written only after every image was evaluated, each atomically.
+  if (values.json) writeFileAtomic(values.json as string, toJson(result) + '\n');
+  if (values.csv) writeFileAtomic(values.csv as string, toCsv(result));
+  if (!values.quiet) write(report(result));
+  if (values.json) write(`wrote ${values.json}\n`);
+  if (values.csv) write(`wrote ${values.csv}\n`);
+  return 0;
+}
+
+function toCsv(r: FolderEvaluation): string {
+  const header = ['image', ...COLUMNS, 'tp', 'fp', 'fn', 'tn'];
+  const rows = r.images.map((m) => [m.name, ...COLUMNS.map((k) => m[k]), m.tp, m.fp, m.fn, m.tn]);
+  rows.push(['mean', ...COLUMNS.map((k) => r.aggregate.mean[k]), '', '', '', '']);
+  const p = r.aggregate.pooled;
+  rows.push(['pooled', p.dice, p.iou, p.precision, p.recall, p.specificity, p.accuracy, '', '', p.tp, p.fp, p.fn, p.tn]);
+  return csv(header, rows);
+}
+
+function report(r: FolderEvaluation): string {
+  const rows = r.images.map((m) => [m.name, ...COLUMNS.map((k) => m[k])]);
+  const a = r.aggregate;
+  const lines = [
+    `${r.images.length} image pair(s): ${r.predDir} vs ${r.gtDir}`,
+    table(['image', ...COLUMNS], rows),
+    '',
+    table(
+      ['aggregate', ...COLUMNS],
+      [
+        ['mean', ...COLUMNS.map((k) => a.mean[k])],
+        ['pooled', ...COLUMNS.slice(0, 6).map((k) => a.pooled[k as keyof typeof a.pooled]), '', ''],
+      ],
+    ),
+  ];
+  const skipped = Object.entries(a.skipped).map(([k, n]) => `${k}: ${n}`);
+  if (skipped.length) lines.push(`NaN values skipped in the means (${skipped.join(', ')})`);
+  const worst = [...r.images].sort((x, y) => x.dice - y.dice)[0];
+  if (worst && r.images.length > 1) lines.push(`lowest Dice: ${worst.name} (${formatNumber(worst.dice)})`);
+  return lines.join('\n') + '\n';
+}

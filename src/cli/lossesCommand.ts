@@ -1,0 +1,120 @@
+/** `seglab losses`: every applicable loss (or the chosen ones) on a saved prediction and its target. */
+import { initBackend } from '../core/backend';
+import { loadLossData } from '../core/data/lossFiles';
+import { readArrayFile } from '../core/data/arrayFile';
+import { computeLoss } from '../core/losses/compute';
+import { compileLoss, lossDefinitions } from '../core/losses/registry';
+import { LOSS_MODES, LossMode } from '../core/losses/types';
+import { toJson } from '../core/runs/atomicWrite';
+import { didYouMean } from '../core/suggest';
+import { choiceValue, keyValues, numberValue, parseCommand, requireValue, UsageError } from './args';
+import { formatNumber, table } from './format';
+
+export const LOSSES_USAGE = `usage: seglab losses --pred P --target T [--from-logits] [--mode binary|multiclass|multilabel]
+                     [--loss NAME ...] [--set KEY=VALUE ...] [--weights W] [--foreground V]
+                     [--channels-first] [--backend auto|tensorflow|wasm|cpu] [--json]
+  P, T: .npy (float32/float64/integer) or PNG (8/16-bit). .npy layout: [H,W], [H,W,C] or [N,H,W,C]
+  (--channels-first: [C,H,W] / [N,C,H,W]). --loss takes a name or a compound such as "bce+dice".
+  --set applies an option to every chosen loss that has it, or to one with NAME.KEY.`;
+
+export async function lossesCommand(argv: string[], write: (s: string) => void): Promise<number> {
+  const { values } = parseCommand(
+    argv,
+    {
+      pred: { type: 'string' },
+      target: { type: 'string' },
+      'from-logits': { type: 'boolean' },
+      mode: { type: 'string' },
+      loss: { type: 'string', multiple: true },
+      set: { type: 'string', multiple: true },
+      weights: { type: 'string' },
+      foreground: { type: 'string' },
+      'channels-first': { type: 'boolean' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    LOSSES_USAGE,
+  );
+  const predFile = requireValue(values.pred as string | undefined, 'pred', LOSSES_USAGE);
+  const targetFile = requireValue(values.target as string | undefined, 'target', LOSSES_USAGE);
+  const mode = choiceValue(values.mode as string | undefined, 'mode', LOSS_MODES);
+  const settings = keyValues(values.set as string[] | undefined);
+  const backend = await initBackend(values.backend as string | undefined);
+  const data = loadLossData(predFile, targetFile, {
+    mode,
+    fromLogits: Boolean(values['from-logits']),
+    channelsFirst: Boolean(values['channels-first']),
+    foreground: numberValue(values.foreground as string | undefined, 'foreground'),
+  });
+  const weightsFile = values.weights as string | undefined;
+  const weights = weightsFile ? Float32Array.from(readArrayFile(weightsFile).values) : undefined;
+
+  const chosen = (values.loss as string[] | undefined) ?? applicableLosses(data.mode, weights !== undefined);
+  if (chosen.length > 1) checkSettingsUsed(settings, chosen);
+  const rows: { name: string; value: number; options: Record<string, unknown> }[] = [];
+  for (const name of chosen) {
+    const options = optionsFor(name, settings, chosen.length > 1);
+    if (weights && compileLoss(name, {}).terms.some((t) => 'weights' in t.definition.options)) options.weights = weights;
+    rows.push({ name, value: computeLoss(name, data, options), options: { ...options, weights: weights ? weightsFile : undefined } });
+  }
+  if (values.json) {
+    write(
+      toJson({
+        pred: predFile,
+        target: targetFile,
+        shape: data.shape,
+        mode: data.mode,
+        fromLogits: data.fromLogits,
+        backend: backend.name,
+        losses: rows,
+      }) + '\n',
+    );
+    return 0;
+  }
+  const [n, h, w, c] = data.shape;
+  write(`${predFile} vs ${targetFile}: ${n}×${h}×${w}×${c}, ${data.mode}, ${data.fromLogits ? 'logits' : 'probabilities'}, backend ${backend.name}\n`);
+  write(table(['loss', 'value'], rows.map((r) => [r.name, r.value])) + '\n');
+  const bad = rows.filter((r) => !Number.isFinite(r.value));
+  if (bad.length) write(`warning: non-finite loss: ${bad.map((r) => `${r.name} = ${formatNumber(r.value)}`).join(', ')}\n`);
+  return 0;
+}
+
+function applicableLosses(mode: LossMode, haveWeights: boolean): string[] {
+  return lossDefinitions()
+    .filter((d) => d.modes.includes(mode))
+    .filter((d) => haveWeights || !(d.requires ?? []).includes('weights'))
+    .map((d) => d.name);
+}
+
+/**
+ * Options for one loss from the --set pairs: "loss.key" for that loss; a plain key for every loss
+ * that has the option. A plain key that no chosen loss takes is an error.
+ */
+function optionsFor(name: string, settings: Record<string, unknown>, several: boolean): Record<string, unknown> {
+  const compiled = compileLoss(name, {});
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    const dot = key.indexOf('.');
+    if (dot > 0) {
+      if (key.slice(0, dot) === name) out[key.slice(dot + 1)] = value;
+      else if (compiled.terms.length > 1 && compiled.terms.some((t) => t.definition.name === key.slice(0, dot))) out[key] = value;
+      continue;
+    }
+    const takes = compiled.terms.some((t) => key in t.definition.options);
+    if (takes || !several) out[key] = value;
+  }
+  return out;
+}
+
+/** With several losses, every --set key must reach at least one of them (catches typos). */
+function checkSettingsUsed(settings: Record<string, unknown>, chosen: string[]): void {
+  const definitions = chosen.flatMap((name) => compileLoss(name, {}).terms.map((t) => t.definition));
+  const known = definitions.flatMap((d) => Object.keys(d.options).flatMap((k) => [k, `${d.name}.${k}`]));
+  for (const key of Object.keys(settings)) {
+    const dot = key.indexOf('.');
+    const owner = dot > 0 ? key.slice(0, dot) : undefined;
+    const plain = dot > 0 ? key.slice(dot + 1) : key;
+    const used = definitions.some((d) => (owner === undefined || d.name === owner) && plain in d.options);
+    if (!used) throw new UsageError(`--set ${key}: no chosen loss has this option.${didYouMean(key, known)}`);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The `seglab` command line: the same core the extension uses, for CI, remote machines and scripts.
+ * Exit codes: 0 success, 1 bad input or a failed job, 2 a wrong command line.
+ */
+import { evalCommand, EVAL_USAGE } from './evalCommand';
+import { lossesCommand, LOSSES_USAGE } from './lossesCommand';
+import { UsageError } from './args';
+import { didYouMean } from '../core/suggest';
+
+const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => void) => Promise<number>; usage: string; summary: string }> = {
+  losses: { run: lossesCommand, usage: LOSSES_USAGE, summary: 'losses of a saved prediction against its target' },
+  eval: { run: evalCommand, usage: EVAL_USAGE, summary: 'metrics of a folder of predictions against ground truth' },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    'usage: seglab <command> [options]   (seglab <command> --help for its options)',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Environment: SEGLAB_BACKEND=auto|tensorflow|wasm|cpu chooses the TensorFlow.js backend.',
+  ].join('\n');
+}
+
+export async function main(argv: string[], out = (s: string) => process.stdout.write(s), err = (s: string) => process.stderr.write(s)): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out(help() + '\n');
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    out(`${require('../../package.json').version}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    err(`seglab: '${name}' is not a command.${didYouMean(name, Object.keys(COMMANDS))}\n${help()}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out(command.usage + '\n');
+    return 0;
+  }
+  try {
+    return await command.run(rest, out);
+  } catch (e) {
+    const usage = e instanceof UsageError;
+    err(`seglab ${name}: error: ${(e as Error).message}\n`);
+    if (!usage && process.env.SEGLAB_DEBUG) err(`${(e as Error).stack}\n`);
+    return usage ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`seglab: internal error: ${(e as Error).stack}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,118 @@
+/**
+ * Chooses the TensorFlow.js backend at run time.
+ *
+ * Order for `auto`: `tensorflow` (the optional `@tensorflow/tfjs-node` package, fastest on CPU), then
+ * `wasm` (`@tensorflow/tfjs-backend-wasm`, SIMD in Node, single-threaded), then `cpu` (pure JS, slow
+ * but always present). A forced choice that cannot load is an error, never a silent fallback.
+ *
+ * The choice comes from, in order: the argument, the `SEGLAB_BACKEND` environment variable, `auto`.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+export type BackendChoice = 'auto' | BackendName;
+
+export interface BackendInfo {
+  /** The backend in use. */
+  name: BackendName;
+  /** What was asked for, and where the request came from. */
+  requested: BackendChoice;
+  requestedBy: 'argument' | 'environment' | 'default';
+  /** Why faster backends were passed over (empty when the first choice loaded). */
+  skipped: string[];
+  /** wasm only: whether SIMD is in use. */
+  simd?: boolean;
+}
+
+let active: BackendInfo | null = null;
+
+export function isBackendChoice(value: string): value is BackendChoice {
+  return value === 'auto' || (BACKEND_NAMES as readonly string[]).includes(value);
+}
+
+/** The backend chosen by the last `initBackend` call, or null before any. */
+export function activeBackend(): BackendInfo | null {
+  return active;
+}
+
+function loadTensorflow(): void {
+  // Optional dependency: absent on machines where its install script could not download libtensorflow.
+  require('@tensorflow/tfjs-node');
+}
+
+function loadWasm(): void {
+  require('@tensorflow/tfjs-backend-wasm');
+}
+
+async function tryBackend(name: BackendName): Promise<string | null> {
+  try {
+    if (name === 'tensorflow') loadTensorflow();
+    if (name === 'wasm') loadWasm();
+    const ok = await tf.setBackend(name);
+    if (!ok) return `tf.setBackend('${name}') returned false`;
+    await tf.ready();
+    if (name === 'cpu') silenceCpuBanner();
+    return null;
+  } catch (err) {
+    return (err as Error).message.split('\n')[0];
+  }
+}
+
+/**
+ * The cpu backend prints a "install tfjs-node" banner on its first tensor upload. SegLab reports the
+ * backend itself (and why faster ones were skipped), so the banner is only noise on stdout.
+ */
+function silenceCpuBanner(): void {
+  const backend = tf.backend() as unknown as { firstUse?: boolean };
+  if (typeof backend.firstUse === 'boolean') backend.firstUse = false;
+}
+
+/**
+ * Selects and initialises a backend. Safe to call again: a repeated call with the same resolved
+ * choice returns the active backend.
+ */
+export async function initBackend(choice?: string): Promise<BackendInfo> {
+  let requested: string = 'auto';
+  let requestedBy: BackendInfo['requestedBy'] = 'default';
+  if (choice !== undefined) {
+    requested = choice;
+    requestedBy = 'argument';
+  } else if (process.env.SEGLAB_BACKEND) {
+    requested = process.env.SEGLAB_BACKEND;
+    requestedBy = 'environment';
+  }
+  if (!isBackendChoice(requested)) {
+    const from = requestedBy === 'environment' ? 'SEGLAB_BACKEND' : 'backend';
+    throw new Error(`${from}: '${requested}' is not a backend; use one of auto, ${BACKEND_NAMES.join(', ')}`);
+  }
+  if (active && (active.requested === requested || active.name === requested)) return active;
+
+  const order: BackendName[] = requested === 'auto' ? [...BACKEND_NAMES] : [requested];
+  const skipped: string[] = [];
+  for (const name of order) {
+    const failure = await tryBackend(name);
+    if (failure === null) {
+      active = { name, requested, requestedBy, skipped };
+      if (name === 'wasm') active.simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+      return active;
+    }
+    skipped.push(`${name}: ${failure}`);
+  }
+  const hint =
+    requested === 'tensorflow'
+      ? ' (install @tensorflow/tfjs-node, or choose auto / wasm / cpu)'
+      : '';
+  throw new Error(`backend '${requested}' could not be loaded: ${skipped.join('; ')}${hint}`);
+}
+
+/**
+ * The cpu backend, set synchronously, for callers that compute before `initBackend` resolved
+ * (e.g. a script that calls `computeLoss` straight away). Exact, just slower.
+ */
+export function ensureSomeBackend(): void {
+  if (active) return;
+  tf.setBackend('cpu');
+  silenceCpuBanner();
+  active = { name: 'cpu', requested: 'cpu', requestedBy: 'default', skipped: [] };
+}

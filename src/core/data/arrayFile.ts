@@ -1,0 +1,99 @@
+/**
+ * Reading prediction and mask files (PNG, 8/16-bit; .npy) into plain arrays, and interpreting them as
+ * probability maps, binary masks or label maps, with errors that name the file and the problem.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseNpy } from './npy';
+import { decodePng } from './png';
+
+export const ARRAY_EXTENSIONS = ['.png', '.npy'] as const;
+
+export interface ArrayFile {
+  file: string;
+  format: 'png' | 'npy';
+  /** PNG: [H, W] (gray) or [H, W, 3]; npy: the stored shape. */
+  shape: number[];
+  values: Float64Array;
+  /** PNG only: the largest representable value (255 or 65535, 2^depth − 1). */
+  maxValue?: number;
+}
+
+export function readArrayFile(file: string): ArrayFile {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.npy') {
+    const npy = parseNpy(bytes, file);
+    return { file, format: 'npy', shape: npy.shape, values: npy.data };
+  }
+  if (ext === '.png') {
+    const img = decodePng(bytes, file);
+    const shape = img.channels === 1 ? [img.height, img.width] : [img.height, img.width, 3];
+    return { file, format: 'png', shape, values: Float64Array.from(img.data), maxValue: 2 ** img.bitDepth - 1 };
+  }
+  throw new Error(`${file}: unsupported file type '${ext}' (use ${ARRAY_EXTENSIONS.join(' or ')})`);
+}
+
+/** Up to `limit` distinct values, sorted. */
+export function distinctValues(values: ArrayLike<number>, limit = 6): number[] {
+  const seen = new Set<number>();
+  for (let i = 0; i < values.length && seen.size < limit; i++) seen.add(values[i]);
+  return [...seen].sort((a, b) => a - b);
+}
+
+/** The first NaN's index, or −1. */
+export function firstNaN(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) return i;
+  return -1;
+}
+
+/**
+ * Predictions as probabilities in [0, 1]: a PNG stored as 0/1 is taken as is, other PNGs are scaled
+ * by 2^depth − 1 (8-bit 255 → 1, 16-bit 65535 → 1); .npy values are used as stored (probabilities,
+ * or logits when the caller says so). NaN is an error.
+ */
+export function asPredictionValues(a: ArrayFile): Float64Array {
+  const nan = firstNaN(a.values);
+  if (nan >= 0) throw new Error(`${a.file}: NaN in predictions at flat index ${nan}`);
+  if (a.format === 'npy' || a.maxValue === undefined) return a.values;
+  const distinct = distinctValues(a.values, 3);
+  if (distinct.length <= 2 && distinct.every((v) => v === 0 || v === 1)) return a.values;
+  return a.values.map((v) => v / a.maxValue!);
+}
+
+/**
+ * A binary ground-truth mask (1 = foreground). Without `foreground`, the file must hold two values at
+ * most, 0 and one other (0/1, 0/255, 0/65535, …): non-zero is foreground. With `foreground = v`,
+ * pixels equal to v are foreground (e.g. 0 for the ISBI membranes) and the file must still be binary.
+ */
+export function asBinaryMask(a: ArrayFile, foreground?: number): Uint8Array {
+  const nan = firstNaN(a.values);
+  if (nan >= 0) throw new Error(`${a.file}: NaN in mask at flat index ${nan}`);
+  const distinct = distinctValues(a.values, 3);
+  const binary = distinct.length <= 2 && (foreground !== undefined || distinct[0] === 0 || distinct.length === 1);
+  if (!binary) {
+    const more = distinctValues(a.values, 6);
+    throw new Error(
+      `${a.file}: ground truth is not binary (values ${more.join(', ')}${more.length === 6 ? ', …' : ''}); ` +
+        'expected 0 and one foreground value',
+    );
+  }
+  if (foreground !== undefined && !distinct.includes(foreground) && distinct.length === 2) {
+    throw new Error(`${a.file}: foreground value ${foreground} does not occur (values ${distinct.join(', ')})`);
+  }
+  return Uint8Array.from(a.values, (v) => (foreground === undefined ? (v !== 0 ? 1 : 0) : v === foreground ? 1 : 0));
+}
+
+/** [H, W] of a 2-D file (a PNG, or an .npy of shape [H, W] / [1, H, W] / [H, W, 1] / [1, H, W, 1]). */
+export function spatialShape(a: ArrayFile): [number, number] {
+  const dims = a.shape.filter((d, i) => !(d === 1 && (i === 0 || i === a.shape.length - 1)) || a.shape.length <= 2);
+  if (dims.length !== 2) {
+    throw new Error(`${a.file}: expected a single 2-D mask or map, got shape [${a.shape.join(', ')}]`);
+  }
+  return [dims[0], dims[1]];
+}

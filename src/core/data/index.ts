@@ -1,0 +1,10 @@
+export { ARRAY_EXTENSIONS, asBinaryMask, asPredictionValues, distinctValues, firstNaN, readArrayFile, spatialShape } from './arrayFile';
+export type { ArrayFile } from './arrayFile';
+export { encodeNpyFloat32, parseNpy } from './npy';
+export type { NpyArray } from './npy';
+export { decodePng, encodePng8 } from './png';
+export type { DecodedImage } from './png';
+export { naturalCompare, pairFolders } from './pairs';
+export { loadLossData } from './lossFiles';
+export type { LossFileOptions } from './lossFiles';
+export type { FilePair } from './pairs';

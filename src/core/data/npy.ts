@@ -1,0 +1,101 @@
+/**
+ * Reader for NumPy's .npy format (version 1–3): little- and big-endian float32/float64, integer and
+ * bool arrays, C or Fortran order. Small enough to write by hand: the format is a magic string, a
+ * header length, a Python-literal header dict and the raw data.
+ */
+
+export interface NpyArray {
+  shape: number[];
+  dtype: string;
+  /** Values in C (row-major) order. */
+  data: Float64Array;
+}
+
+const MAGIC = '\x93NUMPY';
+
+interface DtypeReader {
+  size: number;
+  read: (view: DataView, offset: number, little: boolean) => number;
+}
+
+const READERS: Record<string, DtypeReader> = {
+  f4: { size: 4, read: (v, o, le) => v.getFloat32(o, le) },
+  f8: { size: 8, read: (v, o, le) => v.getFloat64(o, le) },
+  u1: { size: 1, read: (v, o) => v.getUint8(o) },
+  i1: { size: 1, read: (v, o) => v.getInt8(o) },
+  b1: { size: 1, read: (v, o) => v.getUint8(o) },
+  u2: { size: 2, read: (v, o, le) => v.getUint16(o, le) },
+  i2: { size: 2, read: (v, o, le) => v.getInt16(o, le) },
+  u4: { size: 4, read: (v, o, le) => v.getUint32(o, le) },
+  i4: { size: 4, read: (v, o, le) => v.getInt32(o, le) },
+  i8: { size: 8, read: (v, o, le) => Number(v.getBigInt64(o, le)) },
+  u8: { size: 8, read: (v, o, le) => Number(v.getBigUint64(o, le)) },
+};
+
+export function parseNpy(bytes: Buffer, file: string): NpyArray {
+  if (bytes.length < 10 || bytes.toString('latin1', 0, 6) !== MAGIC) {
+    throw new Error(`${file}: not a .npy file (missing \\x93NUMPY magic)`);
+  }
+  const major = bytes[6];
+  const headerLength = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
+  const headerStart = major === 1 ? 10 : 12;
+  const header = bytes.toString(major >= 3 ? 'utf8' : 'latin1', headerStart, headerStart + headerLength);
+  const descr = /'descr'\s*:\s*'([<>|=])([a-z])(\d+)'/.exec(header);
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
+  const shapeMatch = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
+  if (!descr || !fortran || !shapeMatch) throw new Error(`${file}: unreadable .npy header ${JSON.stringify(header.trim())}`);
+  const [, order, kind, bytesPer] = descr;
+  const dtype = `${kind}${bytesPer}`;
+  const reader = READERS[dtype];
+  if (!reader) throw new Error(`${file}: dtype '${order}${dtype}' is not supported (use float32, float64, integers or bool)`);
+  const shape = shapeMatch[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const dataStart = headerStart + headerLength;
+  if (bytes.length - dataStart < count * reader.size) {
+    throw new Error(`${file}: truncated .npy data (${bytes.length - dataStart} bytes for ${count} × ${reader.size})`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + dataStart, count * reader.size);
+  const little = order !== '>';
+  const data = new Float64Array(count);
+  for (let i = 0; i < count; i++) data[i] = reader.read(view, i * reader.size, little);
+  return { shape, dtype, data: fortran[1] === 'True' ? fortranToC(data, shape) : data };
+}
+
+function fortranToC(data: Float64Array, shape: number[]): Float64Array {
+  const out = new Float64Array(data.length);
+  const n = shape.length;
+  const idx = new Array<number>(n).fill(0);
+  for (let c = 0; c < data.length; c++) {
+    let f = 0;
+    let stride = 1;
+    for (let k = 0; k < n; k++) {
+      f += idx[k] * stride;
+      stride *= shape[k];
+    }
+    out[c] = data[f];
+    for (let k = n - 1; k >= 0; k--) {
+      if (++idx[k] < shape[k]) break;
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+/** Encodes a float32 little-endian C-order .npy (for tests and exports). */
+export function encodeNpyFloat32(data: ArrayLike<number>, shape: number[]): Buffer {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const head = Buffer.alloc(10);
+  head.write(MAGIC, 0, 'latin1');
+  head[6] = 1;
+  head[7] = 0;
+  head.writeUInt16LE(header.length, 8);
+  const body = Buffer.alloc(data.length * 4);
+  for (let i = 0; i < data.length; i++) body.writeFloatLE(data[i], i * 4);
+  return Buffer.concat([head, Buffer.from(header, 'latin1'), body]);
+}

@@ -1,0 +1,60 @@
+/**
+ * Pairs files of two folders by file name without extension ("12.png" with "12.npy"), reporting
+ * unpaired and ambiguous names.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+export interface FilePair {
+  name: string;
+  a: string;
+  b: string;
+}
+
+function listByStem(dir: string, extensions: readonly string[], what: string): Map<string, string> {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`${dir}: cannot read the ${what} folder (${code === 'ENOENT' ? 'no such folder' : code})`);
+  }
+  const out = new Map<string, string>();
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const ext = path.extname(e.name).toLowerCase();
+    if (!extensions.includes(ext)) continue;
+    const stem = e.name.slice(0, e.name.length - ext.length);
+    const prior = out.get(stem);
+    if (prior) throw new Error(`${dir}: '${path.basename(prior)}' and '${e.name}' have the same name; keep one`);
+    out.set(stem, path.join(dir, e.name));
+  }
+  return out;
+}
+
+/** Natural order: "2" before "10". */
+export function naturalCompare(x: string, y: string): number {
+  return x.localeCompare(y, undefined, { numeric: true });
+}
+
+export function pairFolders(
+  dirA: string,
+  dirB: string,
+  extensions: readonly string[],
+  names: { a: string; b: string },
+): FilePair[] {
+  const a = listByStem(dirA, extensions, names.a);
+  const b = listByStem(dirB, extensions, names.b);
+  const onlyA = [...a.keys()].filter((k) => !b.has(k)).sort(naturalCompare);
+  const onlyB = [...b.keys()].filter((k) => !a.has(k)).sort(naturalCompare);
+  if (onlyA.length || onlyB.length) {
+    const show = (xs: string[], m: Map<string, string>) =>
+      xs.slice(0, 8).map((k) => path.basename(m.get(k)!)).join(', ') + (xs.length > 8 ? `, … (${xs.length} in all)` : '');
+    const parts: string[] = [];
+    if (onlyA.length) parts.push(`${names.a} files without a ${names.b} file in ${dirB}: ${show(onlyA, a)}`);
+    if (onlyB.length) parts.push(`${names.b} files without a ${names.a} file in ${dirA}: ${show(onlyB, b)}`);
+    throw new Error(`unpaired files: ${parts.join('; ')}`);
+  }
+  if (a.size === 0) throw new Error(`${dirA}: no ${extensions.join('/')} files in the ${names.a} folder`);
+  return [...a.keys()].sort(naturalCompare).map((name) => ({ name, a: a.get(name)!, b: b.get(name)! }));
+}

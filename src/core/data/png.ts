@@ -1,0 +1,57 @@
+/**
+ * PNG decoding through pngjs (pure JS, 8- and 16-bit, every colour type). Errors name the file.
+ */
+import { PNG } from 'pngjs';
+
+export interface DecodedImage {
+  width: number;
+  height: number;
+  /** Bits per sample of the file (1, 2, 4, 8 or 16); values are kept at that depth. */
+  bitDepth: number;
+  /** 1 (gray) or 3 (colour); alpha is dropped. */
+  channels: 1 | 3;
+  /** Row-major, interleaved channels, values 0 … 2^bitDepth − 1. */
+  data: Uint16Array;
+}
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+export function decodePng(bytes: Buffer, file: string): DecodedImage {
+  if (bytes.length < 8 || !bytes.subarray(0, 8).equals(SIGNATURE)) {
+    throw new Error(`${file}: not a PNG file (missing PNG signature)`);
+  }
+  let png: PNG;
+  try {
+    png = PNG.sync.read(bytes, { skipRescale: true });
+  } catch (err) {
+    throw new Error(`${file}: corrupt or truncated PNG (${(err as Error).message})`);
+  }
+  const { width, height } = png;
+  const src = png.data as unknown as ArrayLike<number>; // RGBA, 8-bit Buffer or 16-bit Uint16Array
+  // Colour type bit 2 (value 2) marks RGB; palette images (3) decode to RGB too.
+  const colour = (png as unknown as { colorType: number }).colorType & 2;
+  let gray = true;
+  if (colour) {
+    for (let i = 0; i < width * height && gray; i++) {
+      gray = src[4 * i] === src[4 * i + 1] && src[4 * i] === src[4 * i + 2];
+    }
+  }
+  const channels = gray ? 1 : 3;
+  const data = new Uint16Array(width * height * channels);
+  for (let i = 0; i < width * height; i++) {
+    for (let c = 0; c < channels; c++) data[i * channels + c] = src[4 * i + c];
+  }
+  const depth = (png as unknown as { depth: number }).depth;
+  const paletted = (png as unknown as { colorType: number }).colorType === 3;
+  return { width, height, bitDepth: paletted ? 8 : depth, channels, data };
+}
+
+/** Encodes an 8-bit gray or RGB image. */
+export function encodePng8(data: ArrayLike<number>, width: number, height: number, channels: 1 | 3 = 1): Buffer {
+  const png = new PNG({ width, height });
+  for (let i = 0; i < width * height; i++) {
+    for (let c = 0; c < 3; c++) png.data[4 * i + c] = data[i * channels + (channels === 1 ? 0 : c)];
+    png.data[4 * i + 3] = 255;
+  }
+  return PNG.sync.write(png, { colorType: channels === 1 ? 0 : 2 });
+}

@@ -1,0 +1,17 @@
+/**
+ * SegLab's core, the public API for scripts (`require('seglab/dist/core.js')`), the CLI, the engine
+ * and the extension. Plain TypeScript + TensorFlow.js; never imports 'vscode'.
+ */
+export * from './losses';
+export * from './metrics';
+export * from './weightmap';
+export { activeBackend, BACKEND_NAMES, initBackend } from './backend';
+export type { BackendChoice, BackendInfo, BackendName } from './backend';
+export { closestName, didYouMean } from './suggest';
+export * from './data';
+export * from './runs';
+
+import { initBackend } from './backend';
+/** Selects the fastest available backend (tfjs-node, else wasm, else cpu); `computeLoss` works before
+ * it too, on the cpu backend. */
+export const ready = initBackend;

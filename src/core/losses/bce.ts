@@ -1,0 +1,119 @@
+/**
+ * Binary cross-entropy family (binary and multilabel modes): `bce`, `bceWithLogits`, `balancedBce`,
+ * `weightedBce`. All share one elementwise form
+ *   ℓ = −[a · y · log p + b · (1 − y) · log(1 − p)]
+ * with log p computed stably from logits (log σ(x) = −softplus(−x)) or floored at −100 from
+ * probabilities (PyTorch `BCELoss`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { sigmoidLogProbs, weightedMean } from './soft';
+import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTILABEL_MODE } from './types';
+
+const SIGMOID_MODES = [BINARY_MODE, MULTILABEL_MODE] as const;
+
+/** Elementwise −[a·y·log p + b·(1−y)·log(1−p)], a and b scalars or broadcastable tensors. */
+export function bceTerms(
+  pred: tf.Tensor,
+  y: tf.Tensor,
+  fromLogits: boolean,
+  a: number | tf.Tensor = 1,
+  b: number | tf.Tensor = 1,
+): tf.Tensor {
+  const { logP, log1mP } = sigmoidLogProbs(pred, fromLogits);
+  const pos = tf.mul(tf.mul(y, logP), a);
+  const neg = tf.mul(tf.mul(tf.sub(1, y), log1mP), b);
+  return tf.neg(tf.add(pos, neg));
+}
+
+/** A per-channel weight (number or one number per channel) as a tensor broadcasting over NHWC. */
+export function channelWeights(value: number | number[], channels: number, what: string): number | tf.Tensor {
+  if (typeof value === 'number') return value;
+  if (value.length !== channels) {
+    throw new Error(`${what}: expected ${channels} values (one per channel), got ${value.length}`);
+  }
+  return tf.tensor1d(value);
+}
+
+/** Reduces an elementwise loss as PyTorch's reduction='mean' does with per-element weights w: mean(w·ℓ),
+ * or as Σ(w·ℓ)/Σw with `normalize: 'weights'`. */
+export function reduceWeighted(loss: tf.Tensor, w: tf.Tensor, normalize: string): tf.Scalar {
+  const weighted = tf.mul(loss, w);
+  return normalize === 'weights' ? weightedMean(weighted, tf.mul(tf.onesLike(loss), w)) : tf.mean(weighted);
+}
+
+export const bce: LossDefinition = {
+  name: 'bce',
+  summary: 'Binary cross-entropy on probabilities, optionally weighted by beta on positives.',
+  reference:
+    'PyTorch BCELoss (log terms clamped at −100), mean reduction; with beta: −β·y·log p − (1−y)·log(1−p) ' +
+    '(β > 1 counters false negatives, β < 1 false positives).',
+  modes: SIGMOID_MODES,
+  options: {
+    beta: { type: 'number', default: 1, min: 0, description: 'weight of the positive term' },
+  },
+  fn: (input: LossInput, o: LossOptions) =>
+    tf.mean(bceTerms(input.pred, input.target, input.fromLogits, o.beta as number)) as tf.Scalar,
+};
+
+export const bceWithLogits: LossDefinition = {
+  name: 'bceWithLogits',
+  summary: 'Binary cross-entropy on logits in the stable form max(x,0) − x·y + log(1+e^−|x|).',
+  reference:
+    'PyTorch BCEWithLogitsLoss (pos_weight multiplies the positive term, per channel when a list), mean ' +
+    'reduction; labelSmoothing ε uses targets y(1−ε)+ε/2 as Keras/tf.losses.sigmoidCrossEntropy.',
+  modes: SIGMOID_MODES,
+  options: {
+    posWeight: { type: 'number[]', default: 1, description: 'weight of positives: a number or one per channel' },
+    labelSmoothing: { type: 'number', default: 0, min: 0, max: 1, description: 'ε: targets become y(1−ε)+ε/2' },
+  },
+  fn: (input: LossInput, o: LossOptions) => {
+    const eps = o.labelSmoothing as number;
+    const y = eps > 0 ? tf.add(tf.mul(input.target, 1 - eps), eps / 2) : input.target;
+    const a = channelWeights(o.posWeight as number | number[], input.pred.shape[3], 'bceWithLogits.posWeight');
+    return tf.mean(bceTerms(input.pred, y, input.fromLogits, a)) as tf.Scalar;
+  },
+};
+
+export const balancedBce: LossDefinition = {
+  name: 'balancedBce',
+  summary: 'Class-balanced cross-entropy: β on positives, 1−β on negatives.',
+  reference:
+    '−β·y·log p − (1−β)(1−y)·log(1−p), mean reduction (Xie & Tu 2015, HED). Without beta, β is each ' +
+    "image's fraction of negative pixels, per channel (HED's |Y−|/|Y|).",
+  modes: SIGMOID_MODES,
+  options: {
+    beta: { type: 'number', default: null, nullable: true, min: 0, max: 1, description: 'β; null: per-image negative fraction' },
+  },
+  fn: (input: LossInput, o: LossOptions) => {
+    const beta: number | tf.Tensor =
+      o.beta === null ? tf.sub(1, tf.mean(input.target, [1, 2], true)) : (o.beta as number);
+    const negWeight = typeof beta === 'number' ? 1 - beta : tf.sub(1, beta);
+    return tf.mean(bceTerms(input.pred, input.target, input.fromLogits, beta, negWeight)) as tf.Scalar;
+  },
+};
+
+/** A user-supplied weight map as a tensor broadcasting against the prediction [N,H,W,C]. */
+export function weightMapTensor(weights: Float32Array | number[], shape: number[], what: string): tf.Tensor4D {
+  const [n, h, w, c] = shape;
+  if (weights.length === n * h * w * c) return tf.tensor4d(weights, [n, h, w, c]);
+  if (weights.length === n * h * w) return tf.tensor4d(weights, [n, h, w, 1]);
+  throw new Error(`${what}: expected ${n * h * w} (N·H·W) or ${n * h * w * c} (N·H·W·C) weights, got ${weights.length}`);
+}
+
+export const weightedBce: LossDefinition = {
+  name: 'weightedBce',
+  summary: 'Binary cross-entropy with a per-pixel weight map.',
+  reference:
+    "PyTorch BCELoss(weight=w) / BCEWithLogitsLoss(weight=w), reduction='mean': mean(w·ℓ). With " +
+    "normalize 'weights' the sum is divided by Σw instead (the weighted average).",
+  modes: SIGMOID_MODES,
+  requires: ['weights'],
+  options: {
+    weights: { type: 'weights', default: undefined, description: 'per-pixel weights, N·H·W or N·H·W·C values' },
+    normalize: { type: 'string', default: 'mean', choices: ['mean', 'weights'], description: 'divide by the element count or by Σw' },
+  },
+  fn: (input: LossInput, o: LossOptions) => {
+    const w = weightMapTensor(o.weights as Float32Array, input.pred.shape, 'weightedBce.weights');
+    return reduceWeighted(bceTerms(input.pred, input.target, input.fromLogits), w, o.normalize as string);
+  },
+};

@@ -1,0 +1,94 @@
+/**
+ * Loss evaluation on plain arrays, for scripts, the CLI and tests: `computeLoss` returns a number,
+ * `lossGradient` the gradient with respect to the prediction. Inputs are validated with messages that
+ * name the offending value.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ensureSomeBackend } from '../backend';
+import { CompiledLoss, compileLoss } from './registry';
+import { BINARY_MODE, LOSS_MODES, LossInput, LossMode, MULTICLASS_MODE } from './types';
+
+export interface LossData {
+  /** Flat NHWC prediction values (logits or probabilities). */
+  pred: ArrayLike<number>;
+  /** Flat target: NHWC like pred; in multiclass mode N·H·W class indices or N·H·W·C one-hot. */
+  target: ArrayLike<number>;
+  /** [N, H, W, C] of `pred`. */
+  shape: readonly number[];
+  /** Default false: `pred` holds probabilities. */
+  fromLogits?: boolean;
+  /** Default: 'binary' when C = 1, else 'multiclass'. */
+  mode?: LossMode;
+}
+
+function firstBad(values: ArrayLike<number>, ok: (v: number) => boolean): number {
+  for (let i = 0; i < values.length; i++) if (!ok(values[i])) return i;
+  return -1;
+}
+
+/** Checks the arrays and builds the tensors of a LossInput (inside the caller's tidy). */
+export function lossInputFromArrays(data: LossData, ignoreIndex?: number): LossInput {
+  const shape = data.shape;
+  if (shape.length !== 4 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new Error(`shape must be [N, H, W, C] with positive integers, got ${JSON.stringify(shape)}`);
+  }
+  const [n, h, w, c] = shape;
+  const mode = data.mode ?? (c === 1 ? BINARY_MODE : MULTICLASS_MODE);
+  if (!LOSS_MODES.includes(mode)) throw new Error(`mode '${mode}' is not one of ${LOSS_MODES.join(', ')}`);
+  const fromLogits = data.fromLogits ?? false;
+  const size = n * h * w * c;
+  if (data.pred.length !== size) throw new Error(`pred has ${data.pred.length} values, shape ${shape.join('×')} needs ${size}`);
+  if (mode === BINARY_MODE && c !== 1) throw new Error(`binary mode needs 1 channel, pred has ${c} (use multiclass or multilabel)`);
+  if (mode === MULTICLASS_MODE && c < 2) throw new Error('multiclass mode needs at least 2 channels, pred has 1');
+  const badPred = firstBad(data.pred, fromLogits ? Number.isFinite : (v) => v >= 0 && v <= 1);
+  if (badPred >= 0) {
+    const v = data.pred[badPred];
+    const what = Number.isNaN(v) ? 'NaN' : fromLogits ? 'not finite' : 'not a probability in [0, 1] (pass fromLogits for logits)';
+    throw new Error(`pred[${badPred}] = ${v} is ${what}`);
+  }
+  let targetShape: [number, number, number, number] = [n, h, w, c];
+  if (mode === MULTICLASS_MODE && data.target.length === n * h * w) {
+    targetShape = [n, h, w, 1];
+    const bad = firstBad(data.target, (v) => (Number.isInteger(v) && v >= 0 && v < c) || v === ignoreIndex);
+    if (bad >= 0) {
+      const ignore = ignoreIndex === undefined ? '' : ` or the ignore index ${ignoreIndex}`;
+      throw new Error(`target[${bad}] = ${data.target[bad]} is not a class index in [0, ${c - 1}]${ignore}`);
+    }
+  } else {
+    if (data.target.length !== size) {
+      const alt = mode === MULTICLASS_MODE ? ` (or ${n * h * w} class indices)` : '';
+      throw new Error(`target has ${data.target.length} values, expected ${size}${alt}`);
+    }
+    const bad = firstBad(data.target, (v) => v >= 0 && v <= 1);
+    if (bad >= 0) throw new Error(`target[${bad}] = ${data.target[bad]} is not in [0, 1]`);
+  }
+  return {
+    pred: tf.tensor4d(Float32Array.from(data.pred), [n, h, w, c]),
+    target: tf.tensor4d(Float32Array.from(data.target), targetShape),
+    fromLogits,
+    mode,
+  };
+}
+
+function ignoreIndexOf(loss: CompiledLoss): number | undefined {
+  const term = loss.terms.find((t) => 'ignoreIndex' in t.definition.options);
+  return term ? (term.options.ignoreIndex as number) : undefined;
+}
+
+/** The value of loss `name` (a registered loss or a compound such as "bce+dice"). */
+export function computeLoss(name: string, data: LossData, options: Record<string, unknown> = {}): number {
+  ensureSomeBackend();
+  const loss = compileLoss(name, options);
+  return tf.tidy(() => loss.apply(lossInputFromArrays(data, ignoreIndexOf(loss))).dataSync()[0]);
+}
+
+/** d loss / d pred, flat NHWC like `data.pred`. */
+export function lossGradient(name: string, data: LossData, options: Record<string, unknown> = {}): Float32Array {
+  ensureSomeBackend();
+  const loss = compileLoss(name, options);
+  return tf.tidy(() => {
+    const input = lossInputFromArrays(data, ignoreIndexOf(loss));
+    const grad = tf.grad((p: tf.Tensor) => loss.apply({ ...input, pred: p as tf.Tensor4D }))(input.pred);
+    return grad.dataSync() as Float32Array;
+  });
+}

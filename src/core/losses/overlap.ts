@@ -1,0 +1,126 @@
+/**
+ * Region-overlap losses on soft predictions: `dice`, `jaccard`, `tversky`.
+ *
+ * Soft counts per class c: I = Σ p·y (= TP), Σp, Σy, FP = Σp − I, FN = Σy − I, summed over the whole
+ * batch (segmentation_models_pytorch's default) or per image with `perImage` (MONAI's batch=False).
+ * Probabilities come from sigmoid (binary, multilabel) or softmax over classes (multiclass).
+ *   dice    = 1 − (2I + s)/(Σp + Σy + s)           (MONAI DiceLoss smooth_nr = smooth_dr = s;
+ *                                                   smp ≤ 0.3.4); squaredDenominator: Σp² + Σy²
+ *                                                   (MONAI squared_pred, Milletari et al. 2016)
+ *   jaccard = 1 − (I + s)/(Σp + Σy − I + s)        (smp JaccardLoss with smooth = s)
+ *   tversky = (mean over classes of 1 − (I + s)/(I + α·FP + β·FN + s))^γ  (Salehi et al. 2017;
+ *                                                   smp TverskyLoss: α on FP, γ on the mean)
+ * The loss is the mean over classes (and images with perImage). In multiclass and multilabel mode
+ * `includeBackground: false` drops channel 0 (MONAI include_background).
+ * Empty targets: `emptyTarget: 'formula'` keeps the formula (1 − s/(Σp + s), MONAI); 'zero' zeroes the
+ * loss of a class absent from the target (smp).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { classTargets, probabilities, SoftCounts, softCounts } from './soft';
+import {
+  BINARY_MODE,
+  LossDefinition,
+  LossInput,
+  LossOptions,
+  MULTICLASS_MODE,
+  MULTILABEL_MODE,
+  OptionSpec,
+} from './types';
+
+type Score = (c: SoftCounts, o: LossOptions) => tf.Tensor;
+
+const ALL_MODES = [BINARY_MODE, MULTICLASS_MODE, MULTILABEL_MODE] as const;
+
+const commonOptions: Record<string, OptionSpec> = {
+  smooth: { type: 'number', default: 1e-5, min: 0, description: 'smoothing s added to numerator and denominator' },
+  perImage: { type: 'boolean', default: false, description: 'average per-image scores instead of one batch-wide sum' },
+  includeBackground: { type: 'boolean', default: true, description: 'multiclass/multilabel: keep channel 0' },
+  emptyTarget: {
+    type: 'string',
+    default: 'formula',
+    choices: ['formula', 'zero'],
+    description: "class absent from the target: keep the formula (MONAI) or zero its loss (smp)",
+  },
+};
+
+/** Keeps channels 1.. of the last axis when the background is excluded (multiclass/multilabel only). */
+function selectChannels(t: tf.Tensor4D, input: LossInput, includeBackground: boolean): tf.Tensor4D {
+  if (includeBackground || input.mode === BINARY_MODE) return t;
+  const c = t.shape[3];
+  if (c < 2) throw new Error('includeBackground: false needs at least 2 channels');
+  return tf.slice(t, [0, 0, 0, 1], [-1, -1, -1, c - 1]);
+}
+
+export function overlapLoss(input: LossInput, o: LossOptions, score: Score, squared = false): tf.Scalar {
+  const include = o.includeBackground as boolean;
+  const p = selectChannels(probabilities(input), input, include);
+  const y = selectChannels(classTargets(input), input, include);
+  const counts = softCounts(p, y, o.perImage as boolean, squared);
+  let loss = tf.sub(1, score(counts, o));
+  if (o.emptyTarget === 'zero') {
+    // Presence is decided on the plain target sum, also with a squared denominator.
+    const present = squared ? softCounts(p, y, o.perImage as boolean).sumTarget : counts.sumTarget;
+    loss = tf.mul(loss, tf.cast(tf.greater(present, 0), 'float32'));
+  }
+  return tf.mean(loss) as tf.Scalar;
+}
+
+/** A denominator that cannot be 0 even with s = 0 (0/0 becomes 0/ε, as smp's clamp_min(eps)). */
+function safeDenominator(d: tf.Tensor): tf.Tensor {
+  return tf.maximum(d, 1e-7);
+}
+
+export const diceScore: Score = (c, o) => {
+  const s = o.smooth as number;
+  return tf.div(tf.add(tf.mul(c.tp, 2), s), safeDenominator(tf.add(tf.add(c.sumPred, c.sumTarget), s)));
+};
+
+export const jaccardScore: Score = (c, o) => {
+  const s = o.smooth as number;
+  const union = tf.sub(tf.add(c.sumPred, c.sumTarget), c.tp);
+  return tf.div(tf.add(c.tp, s), safeDenominator(tf.add(union, s)));
+};
+
+export const tverskyScore: Score = (c, o) => {
+  const s = o.smooth as number;
+  const fp = tf.sub(c.sumPred, c.tp);
+  const fn = tf.sub(c.sumTarget, c.tp);
+  const denom = tf.add(tf.add(tf.add(c.tp, tf.mul(fp, o.alpha as number)), tf.mul(fn, o.beta as number)), s);
+  return tf.div(tf.add(c.tp, s), safeDenominator(denom));
+};
+
+export const dice: LossDefinition = {
+  name: 'dice',
+  summary: 'Soft Dice loss 1 − (2·Σpy + s)/(Σp + Σy + s).',
+  reference: 'MONAI DiceLoss (smooth_nr = smooth_dr = s, squared_pred) / smp DiceLoss ≤ 0.3.4; batch-wide sums as smp.',
+  modes: ALL_MODES,
+  options: {
+    ...commonOptions,
+    squaredDenominator: { type: 'boolean', default: false, description: 'use Σp² + Σy² (MONAI squared_pred)' },
+  },
+  fn: (input, o) => overlapLoss(input, o, diceScore, o.squaredDenominator as boolean),
+};
+
+export const jaccard: LossDefinition = {
+  name: 'jaccard',
+  summary: 'Soft Jaccard (IoU) loss 1 − (I + s)/(Σp + Σy − I + s).',
+  reference: 'smp JaccardLoss (smooth = s); MONAI DiceLoss(jaccard=True) without squaring.',
+  modes: ALL_MODES,
+  options: commonOptions,
+  fn: (input, o) => overlapLoss(input, o, jaccardScore),
+};
+
+export const tversky: LossDefinition = {
+  name: 'tversky',
+  summary: 'Tversky loss 1 − (TP + s)/(TP + α·FP + β·FN + s); α = β = 0.5 is Dice when s = 0.',
+  reference: 'Salehi et al. 2017; smp TverskyLoss (alpha weights FP, beta FN, gamma the focal exponent).',
+  modes: ALL_MODES,
+  options: {
+    ...commonOptions,
+    alpha: { type: 'number', default: 0.5, min: 0, description: 'weight of false positives' },
+    beta: { type: 'number', default: 0.5, min: 0, description: 'weight of false negatives' },
+    gamma: { type: 'number', default: 1, min: 0, description: 'focal Tversky exponent applied to the loss' },
+  },
+  // smp's aggregate_loss: the exponent is applied to the class-averaged loss.
+  fn: (input, o) => tf.pow(overlapLoss(input, o, tverskyScore), o.gamma as number) as tf.Scalar,
+};

@@ -1,0 +1,180 @@
+/**
+ * The loss registry: names → definitions with their option schemas, option validation, and compound
+ * losses written as weighted sums ("bce+dice", "0.5*bce + 2*dice").
+ */
+import * as tf from '@tensorflow/tfjs';
+import { didYouMean } from '../suggest';
+import { balancedBce, bce, bceWithLogits, weightedBce } from './bce';
+import { categoricalCrossEntropy, crossEntropy } from './crossEntropy';
+import { focal } from './focal';
+import { hinge, squaredHinge } from './hinge';
+import { lovaszHinge, lovaszSoftmax } from './lovasz';
+import { dice, jaccard, tversky } from './overlap';
+import { LossDefinition, LossInput, LossMode, LossOptions, OptionSpec } from './types';
+import { unetWeighted } from './unetWeighted';
+
+const DEFINITIONS: readonly LossDefinition[] = [
+  bce,
+  bceWithLogits,
+  balancedBce,
+  weightedBce,
+  crossEntropy,
+  categoricalCrossEntropy,
+  focal,
+  hinge,
+  squaredHinge,
+  dice,
+  jaccard,
+  tversky,
+  lovaszHinge,
+  lovaszSoftmax,
+  unetWeighted,
+];
+const BY_NAME = new Map(DEFINITIONS.map((d) => [d.name, d]));
+
+/** The registered loss names. Compound losses are written from them with '+' (see compileLoss). */
+export function lossNames(): string[] {
+  return DEFINITIONS.map((d) => d.name);
+}
+
+export function lossDefinitions(): readonly LossDefinition[] {
+  return DEFINITIONS;
+}
+
+export function getLoss(name: string): LossDefinition {
+  const def = BY_NAME.get(name);
+  if (!def) throw new Error(`'${name}' is not a loss.${didYouMean(name, BY_NAME.keys())} Known: ${lossNames().join(', ')}`);
+  return def;
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Float32Array) return `a Float32Array(${value.length})`;
+  return JSON.stringify(value);
+}
+
+/** Checks one option value against its spec; returns the value in canonical form. */
+function checkOption(where: string, spec: OptionSpec, value: unknown): unknown {
+  if (value === null) {
+    if (spec.nullable) return null;
+    throw new Error(`${where}: null is not allowed (expected ${spec.type})`);
+  }
+  const range = (x: number) => {
+    if (!Number.isFinite(x)) throw new Error(`${where}: ${x} is not a finite number`);
+    if (spec.min !== undefined && x < spec.min) throw new Error(`${where}: ${x} is below the minimum ${spec.min}`);
+    if (spec.max !== undefined && x > spec.max) throw new Error(`${where}: ${x} is above the maximum ${spec.max}`);
+  };
+  switch (spec.type) {
+    case 'number':
+      if (typeof value !== 'number') throw new Error(`${where}: expected a number, got ${describe(value)}`);
+      range(value);
+      return value;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw new Error(`${where}: expected true or false, got ${describe(value)}`);
+      return value;
+    case 'string':
+      if (typeof value !== 'string' || (spec.choices && !spec.choices.includes(value))) {
+        throw new Error(`${where}: expected one of ${spec.choices?.join(', ')}, got ${describe(value)}`);
+      }
+      return value;
+    case 'number[]':
+      if (typeof value === 'number') {
+        range(value);
+        return value;
+      }
+      if (!Array.isArray(value) || value.some((x) => typeof x !== 'number')) {
+        throw new Error(`${where}: expected a number or a list of numbers, got ${describe(value)}`);
+      }
+      value.forEach(range);
+      return value;
+    case 'weights':
+      if (value instanceof Float32Array) return value;
+      if (Array.isArray(value) && value.every((x) => typeof x === 'number')) return Float32Array.from(value);
+      throw new Error(`${where}: expected an array of weights, got ${describe(value)}`);
+  }
+}
+
+/** Fills defaults and validates every option of one loss; unknown names are errors with a suggestion. */
+export function resolveOptions(def: LossDefinition, options: Record<string, unknown> = {}): LossOptions {
+  const out: LossOptions = {};
+  for (const [key, value] of Object.entries(options)) {
+    const spec = def.options[key];
+    if (!spec) {
+      const known = Object.keys(def.options);
+      throw new Error(
+        `${def.name}: '${key}' is not an option.${didYouMean(key, known)} Options: ${known.join(', ') || '(none)'}`,
+      );
+    }
+    if (value !== undefined) out[key] = checkOption(`${def.name}.${key}`, spec, value) as LossOptions[string];
+  }
+  for (const [key, spec] of Object.entries(def.options)) {
+    if (!(key in out)) out[key] = spec.default;
+  }
+  for (const key of def.requires ?? []) {
+    if (out[key] === undefined) throw new Error(`${def.name}: option '${key}' is required (${def.options[key].description})`);
+  }
+  return out;
+}
+
+/** A loss ready to apply: a single registered loss or a weighted sum of them. */
+export interface CompiledLoss {
+  /** The expression as given, e.g. "bce+dice". */
+  name: string;
+  terms: { weight: number; definition: LossDefinition; options: LossOptions }[];
+  /** Modes every term supports. */
+  modes: LossMode[];
+  apply(input: LossInput): tf.Scalar;
+}
+
+const TERM = /^\s*(?:([0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*\*\s*)?([A-Za-z][A-Za-z0-9]*)\s*$/;
+
+/**
+ * Parses "bce", "bce+dice" or "0.5*bce + 2*dice". Options are plain keys for a single loss; for a
+ * compound, "dice.smooth" targets one term and a plain key goes to every term that has it.
+ */
+export function compileLoss(expression: string, options: Record<string, unknown> = {}): CompiledLoss {
+  const parts = expression.split('+');
+  const parsed = parts.map((part) => {
+    const m = TERM.exec(part);
+    if (!m) throw new Error(`loss '${expression}': cannot read term '${part.trim()}' (write e.g. "bce+dice" or "0.5*bce+dice")`);
+    return { weight: m[1] === undefined ? 1 : Number(m[1]), definition: getLoss(m[2]) };
+  });
+  const names = parsed.map((p) => p.definition.name);
+  const perTerm: Record<string, unknown>[] = parsed.map(() => ({}));
+  for (const [key, value] of Object.entries(options)) {
+    const dot = key.indexOf('.');
+    if (dot > 0) {
+      const target = key.slice(0, dot);
+      const index = names.indexOf(target);
+      if (index < 0) throw new Error(`option '${key}': '${target}' is not a term of '${expression}'.${didYouMean(target, names)}`);
+      perTerm[index][key.slice(dot + 1)] = value;
+      continue;
+    }
+    const takers = parsed.map((p, i) => (key in p.definition.options ? i : -1)).filter((i) => i >= 0);
+    if (takers.length === 0) {
+      if (parsed.length === 1) perTerm[0][key] = value; // resolveOptions names the problem
+      else {
+        const known = parsed.flatMap((p) => Object.keys(p.definition.options).map((k) => `${p.definition.name}.${k}`));
+        throw new Error(`option '${key}' belongs to no term of '${expression}'.${didYouMean(key, known)}`);
+      }
+    }
+    for (const i of takers) perTerm[i][key] = value;
+  }
+  const terms = parsed.map((p, i) => ({ ...p, options: resolveOptions(p.definition, perTerm[i]) }));
+  const modes = terms.reduce<LossMode[]>((acc, t) => acc.filter((m) => t.definition.modes.includes(m)), [
+    'binary',
+    'multiclass',
+    'multilabel',
+  ]);
+  return {
+    name: expression,
+    terms,
+    modes,
+    apply(input: LossInput): tf.Scalar {
+      if (!modes.includes(input.mode)) {
+        throw new Error(`loss '${expression}' does not support ${input.mode} mode (supports: ${modes.join(', ') || 'none'})`);
+      }
+      const values = terms.map((t) => tf.mul(t.definition.fn(input, t.options), t.weight) as tf.Scalar);
+      return (values.length === 1 ? values[0] : tf.addN(values)) as tf.Scalar;
+    },
+  };
+}

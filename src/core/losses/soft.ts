@@ -1,0 +1,99 @@
+/**
+ * Shared tensor helpers for the losses: stable log-probabilities, activations, one-hot targets and
+ * soft confusion counts. Everything here is differentiable with respect to the prediction and
+ * produces no NaN or Infinity for finite inputs (including |logit| = 100 and p ∈ {0, 1}).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { LossInput, MULTICLASS_MODE } from './types';
+
+/** PyTorch's `BCELoss` clamps each log term at −100; SegLab uses the same floor everywhere. */
+export const LOG_FLOOR = -100;
+/** Probabilities are clamped to [EPS, 1 − EPS] before `logit(p)` (|logit| ≤ 16.1). */
+export const PROB_EPS = 1e-7;
+
+/** log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), finite for every finite x. */
+export function stableSoftplus(x: tf.Tensor): tf.Tensor {
+  return tf.add(tf.relu(x), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
+}
+
+/**
+ * log(p) floored at −100, with a finite gradient at p = 0 (the floor branch is selected there and the
+ * log branch is evaluated at 1, so no 0·∞ appears in back-propagation).
+ */
+export function flooredLog(p: tf.Tensor): tf.Tensor {
+  const positive = tf.greater(p, 0);
+  const safe = tf.where(positive, p, tf.onesLike(p));
+  return tf.where(positive, tf.maximum(tf.log(safe), LOG_FLOOR), tf.fill(p.shape, LOG_FLOOR));
+}
+
+/** log σ(x) and log(1 − σ(x)) for sigmoid outputs: stable from logits, floored from probabilities. */
+export function sigmoidLogProbs(pred: tf.Tensor, fromLogits: boolean): { logP: tf.Tensor; log1mP: tf.Tensor } {
+  if (fromLogits) {
+    return { logP: tf.neg(stableSoftplus(tf.neg(pred))), log1mP: tf.neg(stableSoftplus(pred)) };
+  }
+  return { logP: flooredLog(pred), log1mP: flooredLog(tf.sub(1, pred)) };
+}
+
+/** log-softmax over the channel axis (from logits) or floored log of the given probabilities. */
+export function softmaxLogProbs(pred: tf.Tensor, fromLogits: boolean): tf.Tensor {
+  return fromLogits ? tf.logSoftmax(pred, -1) : flooredLog(pred);
+}
+
+/** Probabilities: sigmoid (binary, multilabel) or softmax over channels (multiclass). */
+export function probabilities(input: LossInput): tf.Tensor4D {
+  if (!input.fromLogits) return input.pred;
+  return input.mode === MULTICLASS_MODE ? tf.softmax(input.pred, -1) : tf.sigmoid(input.pred);
+}
+
+/**
+ * Scores for margin losses (hinge, Lovász hinge): logits as given, or logit(p) from probabilities,
+ * so a loss takes the same value whichever form of the same model output it receives.
+ */
+export function marginScores(pred: tf.Tensor, fromLogits: boolean): tf.Tensor {
+  if (fromLogits) return pred;
+  const p = tf.clipByValue(pred, PROB_EPS, 1 - PROB_EPS);
+  return tf.sub(tf.log(p), tf.log1p(tf.neg(p)));
+}
+
+/**
+ * Class-probability targets [N,H,W,C] for multiclass mode: one-hot of an index target [N,H,W,1]
+ * (indices outside [0, C) — the ignore index — give an all-zero row), or the target itself when it
+ * already has C channels. Binary and multilabel targets are returned unchanged.
+ */
+export function classTargets(input: LossInput): tf.Tensor4D {
+  const { pred, target, mode } = input;
+  const c = pred.shape[3];
+  if (mode !== MULTICLASS_MODE || target.shape[3] === c) return target;
+  const [n, h, w] = target.shape;
+  const indices = tf.cast(tf.reshape(target, [n * h * w]), 'int32');
+  return tf.reshape(tf.cast(tf.oneHot(indices, c), 'float32'), [n, h, w, c]);
+}
+
+/** 1 where a pixel carries a target (its class row sums to > 0), else 0; shape [N,H,W,1]. */
+export function labelledPixels(y: tf.Tensor4D): tf.Tensor4D {
+  return tf.cast(tf.greater(tf.sum(y, -1, true), 0), 'float32') as tf.Tensor4D;
+}
+
+/** Soft confusion sums per class (shape [C]) or per image and class (shape [N, C]). */
+export interface SoftCounts {
+  tp: tf.Tensor;
+  /** Σp (or Σp² with `squared`). */
+  sumPred: tf.Tensor;
+  /** Σy (or Σy² with `squared`). */
+  sumTarget: tf.Tensor;
+}
+
+export function softCounts(p: tf.Tensor4D, y: tf.Tensor4D, perImage: boolean, squared = false): SoftCounts {
+  const axes = perImage ? [1, 2] : [0, 1, 2];
+  return {
+    tp: tf.sum(tf.mul(p, y), axes),
+    sumPred: tf.sum(squared ? tf.square(p) : p, axes),
+    sumTarget: tf.sum(squared ? tf.square(y) : y, axes),
+  };
+}
+
+/** Σ values / Σ weights, 0 when the weights sum to 0 (nothing to average). */
+export function weightedMean(values: tf.Tensor, weights: tf.Tensor): tf.Scalar {
+  const total = tf.sum(weights);
+  return tf.where(tf.greater(total, 0), tf.div(tf.sum(values), tf.maximum(total, 1e-30)), tf.scalar(0)) as tf.Scalar;
+}

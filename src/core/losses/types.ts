@@ -1,0 +1,51 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/** The three segmentation modes, as in segmentation_models_pytorch (`smp.losses.constants`). */
+export const BINARY_MODE = 'binary';
+export const MULTICLASS_MODE = 'multiclass';
+export const MULTILABEL_MODE = 'multilabel';
+export const LOSS_MODES = [BINARY_MODE, MULTICLASS_MODE, MULTILABEL_MODE] as const;
+export type LossMode = (typeof LOSS_MODES)[number];
+
+/**
+ * What every loss receives. Layout is NHWC.
+ * - binary: `pred` [N,H,W,1], `target` [N,H,W,1] with values in [0,1] (normally {0,1});
+ * - multilabel: `pred` and `target` [N,H,W,C], C independent sigmoid channels;
+ * - multiclass: `pred` [N,H,W,C] (softmax over C), `target` either [N,H,W,1] class indices or
+ *   [N,H,W,C] one-hot (or soft) class probabilities.
+ * `fromLogits` says whether `pred` holds logits (sigmoid/softmax applied inside) or probabilities.
+ */
+export interface LossInput {
+  pred: tf.Tensor4D;
+  target: tf.Tensor4D;
+  fromLogits: boolean;
+  mode: LossMode;
+}
+
+export type OptionValue = number | boolean | string | number[] | null;
+export type LossOptions = Record<string, OptionValue | Float32Array | undefined>;
+
+export interface OptionSpec {
+  type: 'number' | 'boolean' | 'string' | 'number[]' | 'weights';
+  default: OptionValue | undefined;
+  description: string;
+  /** Allowed strings for type 'string'. */
+  choices?: readonly string[];
+  /** `null` is an accepted value (e.g. focal `alpha: null` disables class weighting). */
+  nullable?: boolean;
+  min?: number;
+  max?: number;
+}
+
+/** A registered loss: a function of (prediction, target, options) returning a scalar tensor. */
+export interface LossDefinition {
+  name: string;
+  summary: string;
+  /** The formula and the reference implementation it reproduces. */
+  reference: string;
+  modes: readonly LossMode[];
+  options: Record<string, OptionSpec>;
+  /** Needs an option without a default (e.g. a weight map) to be applicable. */
+  requires?: readonly string[];
+  fn: (input: LossInput, options: LossOptions) => tf.Scalar;
+}

@@ -1,0 +1,81 @@
+/**
+ * U-Net's shape-aware loss (Ronneberger et al. 2015): cross-entropy weighted per pixel by the weight
+ * map w(x) = w_c(x) + w0·exp(−(d1+d2)²/(2σ²)) of each target image (see weightmap/unetWeightMap).
+ * binary: BCE; multiclass: softmax CE, objects being the connected components of each non-background
+ * class. Reduction: mean(w·ℓ) over pixels (PyTorch's weighted mean with reduction='mean'), or
+ * Σ(w·ℓ)/Σw with `normalize: 'weights'`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { classBalanceWeights, unetBorderTerm } from '../weightmap/unetWeightMap';
+import { Connectivity, labelComponents } from '../weightmap/label';
+import { bceTerms, reduceWeighted } from './bce';
+import { softmaxCrossEntropyTerms } from './crossEntropy';
+import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTICLASS_MODE } from './types';
+
+/** Instance ids from a class map: the components of each class ≥ 1, numbered consecutively. */
+function classInstances(classes: Int32Array, shape: [number, number], connectivity: Connectivity): Int32Array {
+  const out = new Int32Array(classes.length);
+  let next = 0;
+  const present = [...new Set(classes)].filter((k) => k > 0).sort((a, b) => a - b);
+  for (const k of present) {
+    const { labels, count } = labelComponents(Uint8Array.from(classes, (v) => (v === k ? 1 : 0)), shape, connectivity);
+    for (let i = 0; i < labels.length; i++) if (labels[i] !== 0) out[i] = labels[i] + next;
+    next += count;
+  }
+  return out;
+}
+
+/** Class index per pixel of every image: thresholded binary target, index target, or argmax of one-hot. */
+function classMaps(input: LossInput): Int32Array {
+  const { target, mode } = input;
+  if (mode === BINARY_MODE) return Int32Array.from(target.dataSync(), (v) => (v >= 0.5 ? 1 : 0));
+  if (target.shape[3] === 1) return Int32Array.from(target.dataSync());
+  return tf.tidy(() => tf.argMax(target, -1).dataSync() as Int32Array);
+}
+
+/** The weight map of a whole batch, [N,H,W,1]. */
+export function batchWeightMap(input: LossInput, o: LossOptions): tf.Tensor4D {
+  const [n, h, w] = input.target.shape;
+  const classes = classMaps(input);
+  const out = new Float32Array(n * h * w);
+  const classWeights = (o.classWeights === null ? 'balanced' : o.classWeights) as 'balanced' | 'none' | number[];
+  for (let i = 0; i < n; i++) {
+    const cls = classes.subarray(i * h * w, (i + 1) * h * w);
+    const instances = classInstances(cls, [h, w], o.connectivity as Connectivity);
+    const wc = classBalanceWeights(cls, classWeights);
+    const border = unetBorderTerm(instances, [h, w], o.w0 as number, o.sigma as number, o.borderOn as 'background');
+    for (let j = 0; j < h * w; j++) out[i * h * w + j] = wc[j] + border[j];
+  }
+  return tf.tensor4d(out, [n, h, w, 1]);
+}
+
+export const unetWeighted: LossDefinition = {
+  name: 'unetWeighted',
+  summary: "U-Net shape-aware loss: cross-entropy weighted by w(x) = w_c(x) + w0·exp(−(d1+d2)²/2σ²).",
+  reference:
+    "Ronneberger et al. 2015 eq. 2; BCE (binary) or softmax CE (multiclass) weighted per pixel, reduction as " +
+    "PyTorch's weighted mean (mean of w·ℓ).",
+  modes: [BINARY_MODE, MULTICLASS_MODE],
+  options: {
+    w0: { type: 'number', default: 10, min: 0, description: 'border weight w0' },
+    sigma: { type: 'number', default: 5, min: 1e-6, description: 'border width σ in pixels' },
+    borderOn: { type: 'string', default: 'background', choices: ['background', 'everywhere'], description: 'pixels that get the border term' },
+    classWeights: {
+      type: 'number[]',
+      default: null,
+      nullable: true,
+      description: "w_c: null = balanced (background 1, class k n_0/n_k), or one weight per class; 'none' as [1, 1, ...]",
+    },
+    connectivity: { type: 'number', default: 4, min: 4, max: 8, description: 'object connectivity, 4 or 8' },
+    normalize: { type: 'string', default: 'mean', choices: ['mean', 'weights'], description: 'divide by the pixel count or by Σw' },
+  },
+  fn: (input: LossInput, o: LossOptions) => {
+    if (o.connectivity !== 4 && o.connectivity !== 8) throw new Error(`unetWeighted.connectivity: 4 or 8, got ${o.connectivity}`);
+    const w = batchWeightMap(input, o);
+    if (input.mode === MULTICLASS_MODE) {
+      const { loss, norm } = softmaxCrossEntropyTerms(input, null, 0, w);
+      return o.normalize === 'weights' ? (tf.div(tf.sum(loss), tf.sum(norm)) as tf.Scalar) : (tf.mean(loss) as tf.Scalar);
+    }
+    return reduceWeighted(bceTerms(input.pred, input.target, input.fromLogits), w, o.normalize as string);
+  },
+};

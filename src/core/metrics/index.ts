@@ -1,0 +1,10 @@
+export { addCounts, binarize, confusionCounts } from './confusion';
+export type { ConfusionCounts } from './confusion';
+export { EMPTY_CONVENTIONS, nanMean, nanStd, overlapScores } from './scores';
+export type { EmptyConvention, OverlapScores } from './scores';
+export { hausdorffDistances, maskBoundary, percentile } from './hausdorff';
+export type { HausdorffMode, HausdorffOptions } from './hausdorff';
+export { aggregateMetrics, computeClassMetrics, computeMetrics } from './evaluate';
+export type { AggregateMetrics, MaskMetrics, MetricOptions } from './evaluate';
+export { evaluateFolders } from './evaluateFolders';
+export type { FolderEvaluation, FolderEvaluationOptions, ImageResult } from './evaluateFolders';

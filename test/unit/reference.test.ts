@@ -1,0 +1,77 @@
+/**
+ * Losses, metrics, the EDT and the U-Net weight map against values computed by PyTorch, torchvision
+ * and SciPy (test/fixtures/make_reference.py → reference.json), on every backend available here.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { initBackend } from '../../src/core/backend';
+import { computeLoss } from '../../src/core/losses/compute';
+import { LossMode } from '../../src/core/losses/types';
+import { computeMetrics } from '../../src/core/metrics/evaluate';
+import { distanceTransform } from '../../src/core/weightmap/edt';
+import { unetWeightMap } from '../../src/core/weightmap/unetWeightMap';
+import { assertAllClose, assertClose, ROOT } from './helpers';
+
+interface LossCase {
+  name: string;
+  loss: string;
+  options: Record<string, unknown>;
+  expected: number;
+  mode: LossMode;
+  shape: number[];
+  pred: number[];
+  target: number[];
+  fromLogits: boolean;
+}
+
+const reference = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reference.json'), 'utf8'));
+
+for (const backend of ['cpu', 'wasm']) {
+  describe(`losses vs PyTorch reference values (${backend} backend)`, () => {
+    before(async () => {
+      await initBackend(backend);
+    });
+    for (const c of reference.losses as LossCase[]) {
+      it(`${c.loss}: ${c.name}`, () => {
+        const value = computeLoss(c.loss, c, c.options);
+        // float32 arithmetic against float64 references.
+        assertClose(value, c.expected, 2e-5, 2e-6, c.name);
+      });
+    }
+  });
+}
+
+describe('metrics vs SciPy (MONAI procedure)', () => {
+  reference.metrics.forEach((c: { shape: [number, number]; spacing: [number, number]; pred: number[]; target: number[]; expected: Record<string, number> }, i: number) => {
+    it(`case ${i}: ${c.shape.join('×')}, spacing ${c.spacing.join('×')}`, () => {
+      const m = computeMetrics(c.pred, c.target, c.shape, { spacing: c.spacing });
+      for (const key of ['tp', 'fp', 'fn', 'tn']) assert.strictEqual(m[key as 'tp'], c.expected[key], key);
+      for (const key of ['dice', 'iou', 'precision', 'recall', 'specificity', 'accuracy', 'hd', 'hd95']) {
+        assertClose(m[key as 'dice'], c.expected[key], 1e-12, 1e-12, key);
+      }
+      const pooled = computeMetrics(c.pred, c.target, c.shape, { spacing: c.spacing, hdMode: 'pooled' });
+      assertClose(pooled.hd95, c.expected.hd95Pooled, 1e-12, 1e-12, 'pooled hd95');
+    });
+  });
+});
+
+describe('distance transform vs scipy.ndimage.distance_transform_edt', () => {
+  const e = reference.edt;
+  it('isotropic', () => {
+    assertAllClose(distanceTransform(e.mask, e.shape), e.distance, 1e-12, 1e-12, 'edt');
+  });
+  it('anisotropic spacing (2, 0.5)', () => {
+    assertAllClose(distanceTransform(e.mask, e.shape, [2, 0.5]), e.distanceSpacing_2_05, 1e-12, 1e-12, 'edt');
+  });
+});
+
+describe('U-Net weight map vs a SciPy implementation of Ronneberger et al. eq. 2', () => {
+  const wm = reference.weightMap;
+  it(`border term on background pixels (${wm.objects} objects)`, () => {
+    assertAllClose(unetWeightMap(wm.mask, wm.shape), wm.background, 1e-6, 1e-6, 'w');
+  });
+  it('border term everywhere', () => {
+    assertAllClose(unetWeightMap(wm.mask, wm.shape, { borderOn: 'everywhere' }), wm.everywhere, 1e-6, 1e-6, 'w');
+  });
+});
