@@ -1,18 +1,18 @@
 /** "Did you mean" suggestions for misspelt names (losses, options, config keys). */
 
-/** Levenshtein edit distance, case-insensitive. */
+/** Edit distance with adjacent transpositions counting 1 (optimal string alignment), case-insensitive. */
 export function editDistance(a: string, b: string): number {
   const s = a.toLowerCase();
   const t = b.toLowerCase();
-  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: s.length + 1 }, (_, i) => [i]);
+  for (let j = 0; j <= t.length; j++) d[0][j] = j;
   for (let i = 1; i <= s.length; i++) {
-    const cur = [i];
     for (let j = 1; j <= t.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (s[i - 1] === t[j - 1] ? 0 : 1));
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (s[i - 1] === t[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
-    prev = cur;
   }
-  return prev[t.length];
+  return d[s.length][t.length];
 }
 
 /** The closest candidate when it is close enough to be a plausible typo, else undefined. */

@@ -10,7 +10,7 @@ export const ISBI = path.join(SHARED, 'data', 'isbi2012-membrane');
 /** |actual − expected| ≤ abs + rel·|expected|. */
 export function assertClose(actual: number, expected: number, rel = 1e-5, abs = 1e-6, what = ''): void {
   if (Number.isNaN(expected)) {
-    assert.ok(Number.isNaN(actual), `${what}: expected NaN, got ${actual}`);
+    if (!Number.isNaN(actual)) assert.fail(`${what}: expected NaN, got ${actual}`);
     return;
   }
   if (!Number.isFinite(expected)) {
@@ -18,7 +18,9 @@ export function assertClose(actual: number, expected: number, rel = 1e-5, abs = 
     return;
   }
   const tol = abs + rel * Math.abs(expected);
-  assert.ok(Math.abs(actual - expected) <= tol, `${what}: expected ${expected}, got ${actual} (|diff| ${Math.abs(actual - expected)} > ${tol})`);
+  if (!(Math.abs(actual - expected) <= tol)) {
+    assert.fail(`${what}: expected ${expected}, got ${actual} (|diff| ${Math.abs(actual - expected)} > ${tol})`);
+  }
 }
 
 export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel = 1e-5, abs = 1e-6, what = ''): void {

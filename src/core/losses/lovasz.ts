@@ -15,21 +15,30 @@ import * as tf from '@tensorflow/tfjs';
 import { classTargets, marginScores, probabilities } from './soft';
 import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTICLASS_MODE, MULTILABEL_MODE } from './types';
 
-/** Σ_k f(e_k)·∇_k for one group of pixels; `errors` and `truth` are 1-D. */
+/**
+ * Σ_k f(e_k)·∇_k for one group of pixels; `errors` and `truth` are 1-D. The sort order and ∇ depend
+ * only on the current values, so they are computed as constants and ∇ is scattered back to each
+ * pixel's position: the loss is Σ_i f(e_i)·w_i, differentiable with elementwise ops only (the wasm
+ * backend has no kernel for the gradient of a gather).
+ */
 function lovaszOnGroup(errors: tf.Tensor1D, truth: tf.Tensor1D, hingeActivation: boolean): tf.Scalar {
   const n = errors.shape[0];
-  // The permutation is read back and re-created so that it is not part of the gradient tape.
-  const order = tf.tensor1d(tf.topk(errors, n).indices.dataSync() as Int32Array, 'int32');
-  const sortedErrors = tf.gather(errors, order);
-  const sortedTruth = tf.gather(truth, order);
-  const total = tf.sum(truth);
-  const intersection = tf.sub(total, tf.cumsum(sortedTruth));
-  const union = tf.add(total, tf.cumsum(tf.sub(1, sortedTruth)));
-  const jaccard = tf.sub(1, tf.div(intersection, union));
-  const previous = tf.concat([tf.zeros([1]), tf.slice(jaccard, [0], [n - 1])]);
-  const gradient = tf.sub(jaccard, previous);
-  const f = hingeActivation ? tf.relu(sortedErrors) : sortedErrors;
-  return tf.sum(tf.mul(f, gradient)) as tf.Scalar;
+  const order = tf.tidy(() => tf.topk(errors, n).indices.dataSync() as Int32Array);
+  const g = truth.dataSync();
+  let total = 0;
+  for (let i = 0; i < n; i++) total += g[i];
+  const weights = new Float32Array(n);
+  let cumTruth = 0;
+  let previous = 0;
+  for (let k = 0; k < n; k++) {
+    const gk = g[order[k]];
+    cumTruth += gk;
+    const jaccard = 1 - (total - cumTruth) / (total + (k + 1 - cumTruth));
+    weights[order[k]] = jaccard - previous;
+    previous = jaccard;
+  }
+  const f = hingeActivation ? tf.relu(errors) : errors;
+  return tf.sum(tf.mul(f, tf.tensor1d(weights))) as tf.Scalar;
 }
 
 /** Splits [N,H,W,C] channel `c` into 1-D groups: one per image, or one for the whole batch. */

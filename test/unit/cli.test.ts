@@ -1,0 +1,172 @@
+/** The seglab CLI run as a user runs it: a child process on files, exit codes, messages, outputs. */
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { encodeNpyFloat32 } from '../../src/core/data/npy';
+import { encodePng8 } from '../../src/core/data/png';
+import { assertClose, ISBI, ROOT } from './helpers';
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+function seglab(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, SEGLAB_BACKEND: 'wasm' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let dir: string;
+const file = (...parts: string[]) => path.join(dir, ...parts);
+
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-cli-'));
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('seglab losses', () => {
+  before(() => {
+    // The seed article's 2×2 example as a float32 .npy and as PNGs.
+    fs.writeFileSync(file('p.npy'), encodeNpyFloat32([0.656, 0.5859, 0.6172, 0.6802], [2, 2]));
+    fs.writeFileSync(file('y.png'), encodePng8([255, 0, 0, 255], 2, 2));
+    fs.writeFileSync(file('y01.npy'), encodeNpyFloat32([1, 0, 0, 1], [2, 2]));
+    fs.writeFileSync(file('nan.npy'), encodeNpyFloat32([0.5, NaN, 0.5, 0.5], [2, 2]));
+    fs.writeFileSync(file('big.npy'), encodeNpyFloat32(new Array(9).fill(0.5), [3, 3]));
+    fs.writeFileSync(file('corrupt.png'), Buffer.concat([encodePng8([1, 2, 3, 4], 2, 2).subarray(0, 40)]));
+    fs.writeFileSync(file('gray.png'), encodePng8([10, 20, 200, 250], 2, 2));
+  });
+
+  it('prints every applicable binary loss; bce is the worked example 0.6622', () => {
+    const r = seglab('losses', '--pred', file('p.npy'), '--target', file('y.png'));
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stdout, /1×2×2×1, binary, probabilities, backend wasm/);
+    assert.match(r.stdout, /^bce\s+0\.6622$/m);
+    for (const name of ['bceWithLogits', 'focal', 'dice', 'lovaszHinge', 'unetWeighted']) assert.match(r.stdout, new RegExp(`^${name}\\s`, 'm'));
+    assert.doesNotMatch(r.stdout, /crossEntropy|weightedBce/);
+  });
+
+  it('--json with chosen losses and --set options (plain and per loss)', () => {
+    const r = seglab('losses', '--pred', file('p.npy'), '--target', file('y01.npy'), '--loss', 'dice', '--loss', 'bce+dice', '--set', 'dice.smooth=0', '--json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepStrictEqual(out.losses.map((l: { name: string }) => l.name), ['dice', 'bce+dice']);
+    const p = [0.656, 0.5859, 0.6172, 0.6802];
+    const dice = 1 - (2 * (p[0] + p[3])) / (p.reduce((a, b) => a + b) + 2);
+    assertClose(out.losses[0].value, dice, 1e-5);
+    assertClose(out.losses[1].value, 0.66221 + dice, 1e-4);
+  });
+
+  it('a typo in a loss or an option gets a suggestion and exit code 1 or 2', () => {
+    const a = seglab('losses', '--pred', file('p.npy'), '--target', file('y.png'), '--loss', 'dise');
+    assert.strictEqual(a.code, 1);
+    assert.match(a.stderr, /'dise' is not a loss\. Did you mean 'dice'\?/);
+    const b = seglab('losses', '--pred', file('p.npy'), '--target', file('y.png'), '--set', 'smoth=1');
+    assert.strictEqual(b.code, 2);
+    assert.match(b.stderr, /--set smoth: no chosen loss has this option\. Did you mean 'smooth'\?/);
+    const c = seglab('losses', '--prd', file('p.npy'));
+    assert.strictEqual(c.code, 2);
+    assert.match(c.stderr, /unknown option --prd\. Did you mean '--pred'\?/);
+  });
+
+  it('bad inputs: NaN, shape mismatch, corrupt PNG, non-binary target — each names the file', () => {
+    const nan = seglab('losses', '--pred', file('nan.npy'), '--target', file('y.png'));
+    assert.strictEqual(nan.code, 1);
+    assert.ok(nan.stderr.includes(`${file('nan.npy')}: NaN in predictions at flat index 1`), nan.stderr);
+    const shape = seglab('losses', '--pred', file('big.npy'), '--target', file('y.png'));
+    assert.strictEqual(shape.code, 1);
+    assert.match(shape.stderr, /shape mismatch: .*big\.npy is 1×3×3×1 .* but .*y\.png is 1×2×2×1/);
+    const corrupt = seglab('losses', '--pred', file('p.npy'), '--target', file('corrupt.png'));
+    assert.strictEqual(corrupt.code, 1);
+    assert.ok(corrupt.stderr.includes(`${file('corrupt.png')}: corrupt or truncated PNG`), corrupt.stderr);
+    const gray = seglab('losses', '--pred', file('p.npy'), '--target', file('gray.png'));
+    assert.strictEqual(gray.code, 1);
+    assert.match(gray.stderr, /gray\.png: ground truth is not binary \(values 10, 20, 200, 250\)/);
+  });
+
+  it('multiclass from a channels-first .npy (PyTorch layout) with a label PNG', () => {
+    // 2 classes, logits [C=2, H=1, W=2]: pixel 0 (0, ln 3) class 1; pixel 1 (ln 3, 0) class 0.
+    fs.writeFileSync(file('mc.npy'), encodeNpyFloat32([0, Math.log(3), Math.log(3), 0], [2, 1, 2]));
+    fs.writeFileSync(file('mc.png'), encodePng8([1, 0], 2, 1));
+    const r = seglab('losses', '--pred', file('mc.npy'), '--target', file('mc.png'), '--channels-first', '--from-logits', '--loss', 'crossEntropy', '--json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    assertClose(JSON.parse(r.stdout).losses[0].value, -Math.log(0.75), 1e-5);
+  });
+});
+
+describe('seglab eval', () => {
+  before(() => {
+    fs.mkdirSync(file('gt'));
+    fs.mkdirSync(file('pred'));
+    // a: perfect; b: one FP pixel; c: probability map (8-bit) thresholded at 0.5.
+    fs.writeFileSync(file('gt', 'a.png'), encodePng8([255, 0, 0, 0], 2, 2));
+    fs.writeFileSync(file('pred', 'a.png'), encodePng8([255, 0, 0, 0], 2, 2));
+    fs.writeFileSync(file('gt', 'b.png'), encodePng8([255, 0, 0, 0], 2, 2));
+    fs.writeFileSync(file('pred', 'b.png'), encodePng8([255, 255, 0, 0], 2, 2));
+    fs.writeFileSync(file('gt', 'c.png'), encodePng8([0, 255, 255, 0], 2, 2));
+    fs.writeFileSync(file('pred', 'c.npy'), encodeNpyFloat32([0.2, 0.5, 0.9, 0.4], [2, 2]));
+  });
+
+  it('per-image and aggregate metrics; JSON and CSV written', () => {
+    const r = seglab('eval', '--pred', file('pred'), '--gt', file('gt'), '--json', file('out.json'), '--csv', file('out.csv'));
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stdout, /3 image pair\(s\)/);
+    const out = JSON.parse(fs.readFileSync(file('out.json'), 'utf8'));
+    assert.deepStrictEqual(out.images.map((m: { name: string; dice: number }) => [m.name, m.dice]), [['a', 1], ['b', 2 / 3], ['c', 1]]);
+    assertClose(out.aggregate.mean.dice, (1 + 2 / 3 + 1) / 3, 1e-12);
+    assertClose(out.aggregate.pooled.dice, (2 * 4) / (2 * 4 + 1), 1e-12);
+    const csv = fs.readFileSync(file('out.csv'), 'utf8').trim().split('\n');
+    assert.strictEqual(csv[0], 'image,dice,iou,precision,recall,specificity,accuracy,hd,hd95,tp,fp,fn,tn');
+    assert.strictEqual(csv.length, 1 + 3 + 2);
+  });
+
+  it('unpaired files, size mismatch and non-binary ground truth are errors naming the files; outputs untouched', () => {
+    fs.writeFileSync(file('keep.json'), 'previous');
+    fs.mkdirSync(file('pred2'));
+    fs.copyFileSync(file('pred', 'a.png'), file('pred2', 'a.png'));
+    fs.copyFileSync(file('pred', 'a.png'), file('pred2', 'z.png'));
+    const unpaired = seglab('eval', '--pred', file('pred2'), '--gt', file('gt'), '--json', file('keep.json'));
+    assert.strictEqual(unpaired.code, 1);
+    assert.match(unpaired.stderr, /unpaired files: prediction files without a ground-truth file in .*: z\.png; ground-truth files without a prediction file in .*: b\.png, c\.png/);
+    assert.strictEqual(fs.readFileSync(file('keep.json'), 'utf8'), 'previous');
+
+    fs.writeFileSync(file('pred2', 'z.png'), encodePng8([0, 0, 0, 0, 0, 0], 3, 2));
+    fs.mkdirSync(file('gt2'));
+    fs.copyFileSync(file('gt', 'a.png'), file('gt2', 'a.png'));
+    fs.writeFileSync(file('gt2', 'z.png'), encodePng8([0, 0, 0, 0], 2, 2));
+    const size = seglab('eval', '--pred', file('pred2'), '--gt', file('gt2'), '--json', file('keep.json'));
+    assert.strictEqual(size.code, 1);
+    assert.match(size.stderr, /size mismatch: .*pred2\/z\.png is 3×2 but .*gt2\/z\.png is 2×2/);
+
+    fs.writeFileSync(file('pred2', 'z.png'), encodePng8([0, 0, 0, 0], 2, 2));
+    fs.writeFileSync(file('gt2', 'z.png'), encodePng8([0, 1, 2, 0], 2, 2));
+    const nonBinary = seglab('eval', '--pred', file('pred2'), '--gt', file('gt2'), '--json', file('keep.json'));
+    assert.strictEqual(nonBinary.code, 1);
+    assert.match(nonBinary.stderr, /gt2\/z\.png: ground truth is not binary \(values 0, 1, 2\)/);
+    assert.strictEqual(fs.readFileSync(file('keep.json'), 'utf8'), 'previous');
+  });
+
+  it('ISBI 2012: labels against themselves give Dice 1 and HD 0; --foreground 0 scores membranes', function () {
+    if (!fs.existsSync(ISBI)) this.skip();
+    const label = path.join(ISBI, 'label');
+    const same = seglab('eval', '--pred', label, '--gt', label, '--json', file('isbi.json'), '--quiet');
+    assert.strictEqual(same.code, 0, same.stderr);
+    const out = JSON.parse(fs.readFileSync(file('isbi.json'), 'utf8'));
+    assert.strictEqual(out.images.length, 24);
+    assert.strictEqual(out.aggregate.mean.dice, 1);
+    assert.strictEqual(out.aggregate.mean.hd, 0);
+    // Predicting the cell labels as membranes: no overlap at all (cells and membranes are disjoint).
+    const inverted = seglab('eval', '--pred', label, '--gt', label, '--foreground', '0', '--json', file('inv.json'), '--quiet');
+    assert.strictEqual(inverted.code, 0, inverted.stderr);
+    const inv = JSON.parse(fs.readFileSync(file('inv.json'), 'utf8'));
+    assert.strictEqual(inv.aggregate.pooled.tp, 0);
+    // Membrane share of the pixels is 17–27 % per image (SOURCE.md): fn / pixels.
+    for (const m of inv.images) assert.ok(m.fn / (512 * 512) > 0.17 && m.fn / (512 * 512) < 0.28, `${m.name}`);
+  });
+});
+
+describe('seglab command line', () => {
+  it('unknown command: suggestion and exit code 2', () => {
+    const r = seglab('evl');
+    assert.strictEqual(r.code, 2);
+    assert.match(r.stderr, /'evl' is not a command\. Did you mean 'eval'\?/);
+  });
+});

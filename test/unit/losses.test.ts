@@ -1,0 +1,288 @@
+/**
+ * Losses against worked examples and values derived by hand, the sigmoid/softmax equivalence, numerical
+ * stability at |logit| = 100, gradients, and option errors.
+ */
+import * as assert from 'assert';
+import { initBackend } from '../../src/core/backend';
+import { computeLoss, lossGradient } from '../../src/core/losses/compute';
+import { compileLoss, lossDefinitions, lossNames } from '../../src/core/losses/registry';
+import { LossMode } from '../../src/core/losses/types';
+import { binarize } from '../../src/core/metrics/confusion';
+import { assertAllClose, assertClose, sigmoid } from './helpers';
+
+const bin = (pred: number[], target: number[], fromLogits = false, shape = [1, 1, pred.length, 1]) => ({
+  pred,
+  target,
+  shape,
+  fromLogits,
+  mode: 'binary' as LossMode,
+});
+
+describe('losses: worked examples and hand-derived values', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  it('BCE of the seed article: 2×2 sigmoid outputs against the identity label is 0.6622', () => {
+    const v = computeLoss('bce', bin([0.656, 0.5859, 0.6172, 0.6802], [1, 0, 0, 1], false, [1, 2, 2, 1]));
+    // −¼[ln .656 + ln(1−.5859) + ln(1−.6172) + ln .6802] = 0.66221
+    assertClose(v, 0.66221, 0, 5e-5);
+  });
+
+  it('bce clamps log at −100 like PyTorch BCELoss: p = 0 for a positive costs exactly 100', () => {
+    assertClose(computeLoss('bce', bin([0, 1], [1, 1])), 50, 1e-6);
+  });
+
+  it('bceWithLogits at logit 0 is ln 2 whatever the target', () => {
+    assertClose(computeLoss('bceWithLogits', bin([0, 0], [0, 1], true)), Math.LN2, 1e-6);
+  });
+
+  it('balancedBce with β = 0.25: ¼·(−ln 0.8) on a positive and ¾·(−ln 0.8) on a negative', () => {
+    const v = computeLoss('balancedBce', bin([0.8, 0.2], [1, 0]), { beta: 0.25 });
+    assertClose(v, (0.25 * -Math.log(0.8) + 0.75 * -Math.log(0.8)) / 2, 1e-6);
+  });
+
+  it('crossEntropy: logits (0, ln 3) with class 1 give −ln(3/4)', () => {
+    const v = computeLoss('crossEntropy', { pred: [0, Math.log(3)], target: [1], shape: [1, 1, 1, 2], fromLogits: true });
+    assertClose(v, -Math.log(0.75), 1e-6);
+  });
+
+  it('crossEntropy with every pixel ignored is 0, not NaN', () => {
+    const v = computeLoss('crossEntropy', { pred: [1, 2, 3, 4], target: [-100, -100], shape: [1, 1, 2, 2], fromLogits: true });
+    assert.strictEqual(v, 0);
+  });
+
+  it('focal at logit 0, y = 1: α·(1−½)²·ln 2 = 0.25·0.25·ln 2', () => {
+    assertClose(computeLoss('focal', bin([0], [1], true)), 0.0625 * Math.LN2, 1e-6);
+  });
+
+  it('focal with γ = 0 and α = null is BCE', () => {
+    const data = bin([2, -1, 0.5, -3], [1, 0, 0, 1], true);
+    assertClose(computeLoss('focal', data, { gamma: 0, alpha: null }), computeLoss('bceWithLogits', data), 1e-6);
+  });
+
+  it('hinge on logit 0.5: 0.5 for y = 1, 1.5 for y = 0; squared: 0.25 and 2.25', () => {
+    assertClose(computeLoss('hinge', bin([0.5], [1], true)), 0.5, 1e-6);
+    assertClose(computeLoss('hinge', bin([0.5], [0], true)), 1.5, 1e-6);
+    assertClose(computeLoss('squaredHinge', bin([0.5, 0.5], [1, 0], true)), (0.25 + 2.25) / 2, 1e-6);
+  });
+
+  it('dice with s = 0: p = (1,1,0,0), y = (1,0,0,0) gives 1 − 2/3', () => {
+    assertClose(computeLoss('dice', bin([1, 1, 0, 0], [1, 0, 0, 0]), { smooth: 0 }), 1 / 3, 1e-6);
+  });
+
+  it('dice squaredDenominator: p = (0.5, 0.5), y = (1, 0), s = 0 gives 1 − 1/(0.5 + 1)', () => {
+    assertClose(computeLoss('dice', bin([0.5, 0.5], [1, 0]), { smooth: 0, squaredDenominator: true }), 1 / 3, 1e-6);
+  });
+
+  it('dice of an empty target: formula 1 − s/(Σp + s); emptyTarget zero gives 0; all-empty gives 0', () => {
+    const data = bin([0.5, 0.5, 0, 0], [0, 0, 0, 0]);
+    assertClose(computeLoss('dice', data, { smooth: 1 }), 1 - 1 / (1 + 1), 1e-6);
+    assert.strictEqual(computeLoss('dice', data, { smooth: 1, emptyTarget: 'zero' }), 0);
+    assertClose(computeLoss('dice', bin([0, 0], [0, 0])), 0, 0, 1e-6);
+    assert.ok(Number.isFinite(computeLoss('dice', bin([0, 0], [0, 0]), { smooth: 0 })));
+  });
+
+  it('dice of a full mask predicted perfectly is 0', () => {
+    assertClose(computeLoss('dice', bin([1, 1, 1], [1, 1, 1]), { smooth: 0 }), 0, 0, 1e-7);
+  });
+
+  it('jaccard with s = 0: p = (1,1,0,0), y = (1,0,0,0) gives 1 − 1/2', () => {
+    assertClose(computeLoss('jaccard', bin([1, 1, 0, 0], [1, 0, 0, 0]), { smooth: 0 }), 0.5, 1e-6);
+  });
+
+  it('tversky α = β = 0.5 equals dice when s = 0, and differs when s > 0 (smp ≥ 0.4 vs MONAI)', () => {
+    const data = bin([0.9, 0.6, 0.2, 0.1, 0.7], [1, 0, 1, 0, 1]);
+    assertClose(computeLoss('tversky', data, { smooth: 0 }), computeLoss('dice', data, { smooth: 0 }), 1e-6);
+    assert.ok(Math.abs(computeLoss('tversky', data, { smooth: 1 }) - computeLoss('dice', data, { smooth: 1 })) > 1e-3);
+  });
+
+  it('tversky with α = 1, β = 0 ignores false negatives: 1 − TP/(TP + FP)', () => {
+    // TP = 0.9, FP = 0.6 (the 0.2 on a positive is a FN and weighs nothing)
+    const v = computeLoss('tversky', bin([0.9, 0.6, 0, 0], [1, 0, 1, 0]), { smooth: 0, alpha: 1, beta: 0 });
+    assertClose(v, 1 - 0.9 / 1.5, 1e-6);
+  });
+
+  it('lovaszHinge: logits (0, 0) vs (1, 0) is 1 in either tie order; a margin-satisfying prediction is 0', () => {
+    assertClose(computeLoss('lovaszHinge', bin([0, 0], [1, 0], true)), 1, 1e-6);
+    assertClose(computeLoss('lovaszHinge', bin([2, -1], [1, 0], true)), 0, 0, 1e-7);
+  });
+
+  it('lovaszSoftmax of a perfect one-hot prediction is 0', () => {
+    const v = computeLoss('lovaszSoftmax', { pred: [1, 0, 0, 1], target: [0, 1], shape: [1, 1, 2, 2] });
+    assertClose(v, 0, 0, 1e-7);
+  });
+
+  it('weightedBce with all weights 1 is bce; normalize weights with w ∈ {1,3} is the weighted average', () => {
+    const data = bin([0.8, 0.3], [1, 0]);
+    assertClose(computeLoss('weightedBce', data, { weights: [1, 1] }), computeLoss('bce', data), 1e-6);
+    const l1 = -Math.log(0.8);
+    const l2 = -Math.log(0.7);
+    assertClose(computeLoss('weightedBce', data, { weights: [1, 3], normalize: 'weights' }), (l1 + 3 * l2) / 4, 1e-6);
+    assertClose(computeLoss('weightedBce', data, { weights: [1, 3] }), (l1 + 3 * l2) / 2, 1e-6);
+  });
+
+  it('compound losses are weighted sums of their terms, with per-term options', () => {
+    const data = bin([0.9, 0.6, 0.2, 0.1], [1, 0, 1, 0]);
+    const b = computeLoss('bce', data);
+    const d = computeLoss('dice', data, { smooth: 1 });
+    assertClose(computeLoss('bce+dice', data, { 'dice.smooth': 1 }), b + d, 1e-6);
+    assertClose(computeLoss('0.5*bce + 2*dice', data, { smooth: 1 }), 0.5 * b + 2 * d, 1e-6);
+  });
+});
+
+describe('sigmoid-1 and softmax-2 heads are equivalent', () => {
+  const z0 = [-3, 0.4, 2, -100, 100, 7.5, 0];
+  const z1 = [1, -0.2, 2, 100, -100, -1, 0];
+  const y = [1, 0, 1, 1, 1, 0, 0];
+  const n = z0.length;
+
+  it('softmax(z0, z1)[1] equals σ(z1 − z0) and CE equals BCE on z1 − z0', () => {
+    const pairs = z0.flatMap((a, i) => [a, z1[i]]);
+    const ce = computeLoss('crossEntropy', { pred: pairs, target: y, shape: [1, 1, n, 2], fromLogits: true });
+    const bce = computeLoss('bceWithLogits', bin(z1.map((b, i) => b - z0[i]), y, true));
+    assertClose(ce, bce, 1e-6);
+    for (let i = 0; i < n; i++) {
+      const softmaxFg = Math.exp(z1[i]) / (Math.exp(z0[i]) + Math.exp(z1[i]));
+      if (Number.isFinite(softmaxFg)) assertClose(softmaxFg, sigmoid(z1[i] - z0[i]), 1e-12);
+    }
+  });
+
+  it('thresholding logits at 0 equals thresholding the sigmoid at 0.5, ties included', () => {
+    const logits = [-2, -1e-3, 0, 1e-3, 3, -0, 100, -100];
+    const byLogit = binarize(logits, 0.5, true);
+    const byProb = binarize(logits.map(sigmoid), 0.5);
+    assert.deepStrictEqual(Array.from(byLogit), Array.from(byProb));
+    assert.strictEqual(byLogit[2], 1, 'logit 0 (p = 0.5) is foreground');
+  });
+});
+
+describe('numerical stability at |logit| = 100', () => {
+  const logits = [100, -100, 100, -100, 0, 50];
+  const target = [1, 0, 0, 1, 1, 0];
+  for (const def of lossDefinitions()) {
+    for (const mode of def.modes) {
+      it(`${def.name} (${mode}): finite value and gradient`, () => {
+        const c = mode === 'binary' ? 1 : 2;
+        const pred = mode === 'binary' ? logits : logits.flatMap((x) => [x, -x]);
+        const tgt = mode === 'multiclass' ? target : mode === 'multilabel' ? target.flatMap((t) => [t, 1 - t]) : target;
+        const data = { pred, target: tgt, shape: [1, 2, 3, c], fromLogits: true, mode };
+        const options = def.requires?.includes('weights') ? { weights: [1, 2, 3, 4, 5, 6] } : {};
+        const v = computeLoss(def.name, data, options);
+        assert.ok(Number.isFinite(v), `${def.name} = ${v}`);
+        const g = lossGradient(def.name, data, options);
+        assert.ok(g.every(Number.isFinite), `${def.name} gradient ${g}`);
+      });
+    }
+  }
+
+  it('bceWithLogits at x = ±100 equals the exact value 100 for the wrong class and e^−100 for the right one', () => {
+    assertClose(computeLoss('bceWithLogits', bin([100], [0], true)), 100, 1e-7);
+    assertClose(computeLoss('bceWithLogits', bin([100], [1], true)), 0, 0, 1e-30);
+  });
+});
+
+describe('gradients', () => {
+  it('bceWithLogits: d/dx = (σ(x) − y)/n', () => {
+    const x = [-2, 0.3, 1.5, 4];
+    const y = [1, 0, 1, 0];
+    assertAllClose(lossGradient('bceWithLogits', bin(x, y, true)), x.map((v, i) => (sigmoid(v) - y[i]) / 4), 1e-5, 1e-7);
+  });
+
+  it('crossEntropy: d/dz = (softmax(z) − onehot(y))/n', () => {
+    const z = [0.2, -1, 1.5, 0.3, 2, -0.5];
+    const y = [2, 0];
+    const expected: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const row = z.slice(3 * i, 3 * i + 3);
+      const s = row.reduce((a, b) => a + Math.exp(b), 0);
+      row.forEach((v, k) => expected.push((Math.exp(v) / s - (k === y[i] ? 1 : 0)) / 2));
+    }
+    assertAllClose(lossGradient('crossEntropy', { pred: z, target: y, shape: [1, 1, 2, 3], fromLogits: true }), expected, 1e-5, 1e-7);
+  });
+
+  // Central differences of the float32 loss: step 1e-2, so agreement to ~1e-3 is what float32 allows.
+  const cases: [string, Record<string, unknown>, boolean][] = [
+    ['dice', { smooth: 1 }, false],
+    ['jaccard', {}, true],
+    ['tversky', { alpha: 0.3, beta: 0.7, gamma: 2 }, true],
+    ['focal', {}, true],
+    ['lovaszHinge', {}, true],
+    ['squaredHinge', {}, true],
+  ];
+  for (const [name, options, fromLogits] of cases) {
+    it(`${name}: matches central finite differences`, () => {
+      const pred = fromLogits ? [-1.3, 0.4, 2.1, -0.2, 0.9, -2.4] : [0.2, 0.7, 0.45, 0.9, 0.05, 0.6];
+      const target = [1, 0, 1, 1, 0, 0];
+      const data = bin(pred, target, fromLogits, [1, 2, 3, 1]);
+      const g = lossGradient(name, data, options);
+      const h = 1e-2;
+      pred.forEach((_, i) => {
+        const up = pred.slice();
+        const down = pred.slice();
+        up[i] += h;
+        down[i] -= h;
+        const fd = (computeLoss(name, { ...data, pred: up }, options) - computeLoss(name, { ...data, pred: down }, options)) / (2 * h);
+        assertClose(g[i], fd, 2e-2, 2e-4, `${name} d/dp[${i}]`);
+      });
+    });
+  }
+});
+
+describe('loss names, options and input errors', () => {
+  it('lists the registered losses', () => {
+    for (const name of ['bce', 'bceWithLogits', 'balancedBce', 'weightedBce', 'crossEntropy', 'categoricalCrossEntropy', 'focal', 'hinge', 'squaredHinge', 'dice', 'jaccard', 'tversky', 'lovaszHinge', 'lovaszSoftmax', 'unetWeighted']) {
+      assert.ok(lossNames().includes(name), name);
+    }
+  });
+
+  it('every loss documents its formula convention and every option', () => {
+    for (const d of lossDefinitions()) {
+      assert.ok(d.reference.length > 20, d.name);
+      for (const [k, spec] of Object.entries(d.options)) assert.ok(spec.description.length > 3, `${d.name}.${k}`);
+    }
+  });
+
+  it('a misspelt loss or option gets a suggestion', () => {
+    assert.throws(() => compileLoss('dise'), /'dise' is not a loss\. Did you mean 'dice'\?/);
+    assert.throws(() => compileLoss('dice', { smoth: 1 }), /dice: 'smoth' is not an option\. Did you mean 'smooth'\?/);
+    assert.throws(() => compileLoss('bce+dice', { 'dcie.smooth': 1 }), /'dcie' is not a term of 'bce\+dice'\. Did you mean 'dice'\?/);
+  });
+
+  it('option values are checked', () => {
+    assert.throws(() => compileLoss('dice', { smooth: 'a lot' }), /dice\.smooth: expected a number, got "a lot"/);
+    assert.throws(() => compileLoss('bceWithLogits', { labelSmoothing: 2 }), /above the maximum 1/);
+    assert.throws(() => compileLoss('dice', { emptyTarget: 'skip' }), /expected one of formula, zero/);
+    assert.throws(() => compileLoss('weightedBce'), /option 'weights' is required/);
+  });
+
+  it('bad arrays name the value and the problem', () => {
+    assert.throws(() => computeLoss('bce', bin([0.5, NaN], [1, 0])), /pred\[1\] = NaN is NaN/);
+    assert.throws(() => computeLoss('bce', bin([0.5, 1.5], [1, 0])), /pred\[1\] = 1.5 is not a probability/);
+    assert.throws(() => computeLoss('bce', bin([0.5, 0.5], [1, 2])), /target\[1\] = 2 is not in \[0, 1\]/);
+    assert.throws(() => computeLoss('bce', { pred: [0.5], target: [1], shape: [1, 1, 2, 1] }), /pred has 1 values, shape 1×1×2×1 needs 2/);
+    assert.throws(
+      () => computeLoss('crossEntropy', { pred: [1, 2], target: [5], shape: [1, 1, 1, 2], fromLogits: true }),
+      /target\[0\] = 5 is not a class index in \[0, 1\] or the ignore index -100/,
+    );
+    assert.throws(() => computeLoss('crossEntropy', bin([0.5], [1])), /does not support binary mode/);
+  });
+
+  it('categoricalCrossEntropy on one-hot targets equals crossEntropy on the indices, with class weights', () => {
+    const pred = [0.3, -1, 2, 1, 0.5, -0.5];
+    const options = { classWeights: [1, 4, 0.5] };
+    const a = computeLoss('crossEntropy', { pred, target: [1, 2], shape: [1, 1, 2, 3], fromLogits: true }, options);
+    const b = computeLoss('categoricalCrossEntropy', { pred, target: [0, 1, 0, 0, 0, 1], shape: [1, 1, 2, 3], fromLogits: true }, options);
+    assertClose(a, b, 1e-6);
+  });
+
+  it('a loss takes the same value from logits and from their probabilities', () => {
+    const x = [-2.5, -0.3, 0.1, 1.7, 3.2, -4];
+    const y = [0, 1, 0, 1, 1, 0];
+    for (const name of ['bce', 'bceWithLogits', 'focal', 'hinge', 'dice', 'jaccard', 'tversky', 'lovaszHinge']) {
+      const a = computeLoss(name, bin(x, y, true));
+      const b = computeLoss(name, bin(x.map(sigmoid), y, false));
+      assertClose(a, b, 1e-4, 1e-5, name);
+    }
+  });
+});

@@ -1,0 +1,155 @@
+/** Metrics against hand-derived values: confusion scores, empty-mask conventions, Hausdorff/HD95. */
+import * as assert from 'assert';
+import { aggregateMetrics, computeClassMetrics, computeMetrics } from '../../src/core/metrics/evaluate';
+import { maskBoundary, percentile } from '../../src/core/metrics/hausdorff';
+import { nanMean, nanStd } from '../../src/core/metrics/scores';
+import { distanceTransform } from '../../src/core/weightmap/edt';
+import { assertAllClose, assertClose } from './helpers';
+
+/** A [h, w] mask with the listed [row, col] pixels set. */
+function mask(h: number, w: number, pixels: [number, number][]): Uint8Array {
+  const m = new Uint8Array(h * w);
+  for (const [y, x] of pixels) m[y * w + x] = 1;
+  return m;
+}
+
+describe('metrics: overlap scores', () => {
+  it('2×4 example: TP 1, FP 1, FN 0, TN 6', () => {
+    const m = computeMetrics([1, 1, 0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0], [2, 4]);
+    assert.deepStrictEqual([m.tp, m.fp, m.fn, m.tn], [1, 1, 0, 6]);
+    assertClose(m.dice, 2 / 3, 1e-15);
+    assertClose(m.iou, 1 / 2, 1e-15);
+    assertClose(m.precision, 1 / 2, 1e-15);
+    assert.strictEqual(m.recall, 1);
+    assertClose(m.specificity, 6 / 7, 1e-15);
+    assertClose(m.accuracy, 7 / 8, 1e-15);
+  });
+
+  it('probabilities are thresholded with p ≥ t (a tie is foreground); logits at 0', () => {
+    const target = [1, 1, 0, 0];
+    const m = computeMetrics([0.5, 0.49, 0.51, 0.2], target, [2, 2]);
+    assert.deepStrictEqual([m.tp, m.fp, m.fn, m.tn], [1, 1, 1, 1]);
+    const t = computeMetrics([0.5, 0.49, 0.51, 0.2], target, [2, 2], { threshold: 0.3 });
+    assert.deepStrictEqual([t.tp, t.fp, t.fn, t.tn], [2, 1, 0, 1]);
+    const l = computeMetrics([0, -0.01, 3, -3], target, [2, 2], { fromLogits: true });
+    assert.deepStrictEqual([l.tp, l.fp, l.fn, l.tn], [1, 1, 1, 1]);
+  });
+
+  it('both masks empty: Dice/IoU follow the convention (1, 0 or NaN); HD is NaN or 0', () => {
+    const empty = [0, 0, 0, 0];
+    assert.strictEqual(computeMetrics(empty, empty, [2, 2]).dice, 1);
+    assert.strictEqual(computeMetrics(empty, empty, [2, 2], { empty: 'zero' }).iou, 0);
+    assert.ok(Number.isNaN(computeMetrics(empty, empty, [2, 2], { empty: 'nan' }).dice));
+    assert.ok(Number.isNaN(computeMetrics(empty, empty, [2, 2]).hd95));
+    assert.strictEqual(computeMetrics(empty, empty, [2, 2], { hdBothEmpty: 'zero' }).hd, 0);
+    assert.strictEqual(computeMetrics(empty, empty, [2, 2]).accuracy, 1);
+  });
+
+  it('one mask empty: Dice 0, HD and HD95 Infinity', () => {
+    const m = computeMetrics([0, 0, 0, 0], [0, 1, 0, 0], [2, 2]);
+    assert.strictEqual(m.dice, 0);
+    assert.strictEqual(m.hd, Infinity);
+    assert.strictEqual(m.hd95, Infinity);
+    assert.strictEqual(m.precision, 1, 'no predicted foreground: precision by the empty convention');
+  });
+
+  it('full masks: Dice 1, HD 0 (boundary is the image frame)', () => {
+    const full = new Array(12).fill(1);
+    const m = computeMetrics(full, full, [3, 4]);
+    assert.strictEqual(m.dice, 1);
+    assert.strictEqual(m.hd, 0);
+    assert.strictEqual(m.specificity, 1, 'TN + FP = 0 → empty convention');
+  });
+
+  it('rejects NaN and wrong sizes, naming them', () => {
+    assert.throws(() => computeMetrics([0, NaN], [0, 1], [1, 2]), /prediction value 1 is NaN/);
+    assert.throws(() => computeMetrics([0, 1, 1], [0, 1], [1, 2]), /prediction has 3 pixels, shape 1×2 needs 2/);
+    assert.throws(() => computeMetrics([0, 1], [0, 1], [1, 2], { empty: 'skip' as 'nan' }), /empty: 'skip'/);
+  });
+
+  it('per-class metrics of label maps', () => {
+    const pred = [0, 1, 1, 2];
+    const target = [0, 1, 2, 2];
+    const [c0, c1, c2] = computeClassMetrics(pred, target, [2, 2], 3);
+    assert.strictEqual(c0.dice, 1);
+    assertClose(c1.dice, 2 / 3, 1e-15); // TP 1, FP 1
+    assertClose(c2.dice, 2 / 3, 1e-15); // TP 1, FN 1
+    assert.strictEqual(computeClassMetrics(pred, target, [2, 2], 3, { firstClass: 1 }).length, 2);
+  });
+
+  it('aggregation: NaN-skipping means and pooled counts', () => {
+    const a = computeMetrics([1, 0], [1, 0], [1, 2]);
+    const b = computeMetrics([1, 1], [1, 0], [1, 2]);
+    const e = computeMetrics([0, 0], [0, 0], [1, 2], { empty: 'nan' });
+    const agg = aggregateMetrics([a, b, e]);
+    assertClose(agg.mean.dice, (1 + 2 / 3) / 2, 1e-15);
+    assert.strictEqual(agg.skipped.dice, 1);
+    assert.deepStrictEqual([agg.pooled.tp, agg.pooled.fp], [2, 1]);
+    assertClose(agg.pooled.dice, 4 / 5, 1e-15);
+    assert.ok(Number.isNaN(nanMean([NaN])));
+    assertClose(nanStd([1, 3, NaN]), Math.SQRT2, 1e-15);
+  });
+});
+
+describe('metrics: Hausdorff distance', () => {
+  it('two single pixels 3 rows and 4 columns apart: HD = HD95 = 5', () => {
+    const m = computeMetrics(mask(10, 10, [[1, 1]]), mask(10, 10, [[4, 5]]), [10, 10]);
+    assert.strictEqual(m.hd, 5);
+    assert.strictEqual(m.hd95, 5);
+  });
+
+  it('directed percentiles with linear interpolation, by hand', () => {
+    // A = pixels (0,0) and (0,4) in a 1×5 row... boundary of A is both pixels; B = (0,0).
+    // d(A→B) = [0, 4]; d(B→A) = [0]. P95(A→B) = 0 + 0.95·4 = 3.8; HD95 = max(3.8, 0) = 3.8; HD = 4.
+    const a = mask(1, 5, [[0, 0], [0, 4]]);
+    const b = mask(1, 5, [[0, 0]]);
+    const m = computeMetrics(a, b, [1, 5]);
+    assert.strictEqual(m.hd, 4);
+    assertClose(m.hd95, 3.8, 1e-15);
+    // Pooled: [0, 4, 0] → sorted [0, 0, 4], rank 0.95·2 = 1.9 → 0 + 0.9·4 = 3.6.
+    assertClose(computeMetrics(a, b, [1, 5], { hdMode: 'pooled' }).hd95, 3.6, 1e-15);
+    assertClose(computeMetrics(a, b, [1, 5], { hdPercentile: 50 }).hd95, 2, 1e-15);
+  });
+
+  it('boundary is the mask minus its 4-connected erosion (image edge counts as outside)', () => {
+    const square = mask(5, 5, [1, 2, 3].flatMap((y) => [1, 2, 3].map((x) => [y, x] as [number, number])));
+    const b = maskBoundary(square, [5, 5]);
+    assert.strictEqual(b.reduce((s, v) => s + v, 0), 8, 'a 3×3 square has 8 boundary pixels');
+    assert.strictEqual(b[2 * 5 + 2], 0, 'centre is interior');
+    const full = maskBoundary(new Uint8Array(9).fill(1), [3, 3]);
+    assert.deepStrictEqual(Array.from(full), [1, 1, 1, 1, 0, 1, 1, 1, 1]);
+  });
+
+  it('spacing scales distances per axis', () => {
+    const m = computeMetrics(mask(10, 10, [[1, 1]]), mask(10, 10, [[4, 5]]), [10, 10], { spacing: [2, 0.5] });
+    assertClose(m.hd, Math.hypot(3 * 2, 4 * 0.5), 1e-12);
+  });
+
+  it('percentile matches numpy on a small list', () => {
+    // numpy.percentile([1, 2, 3, 4, 10], 95) = 8.8
+    assertClose(percentile(Float64Array.from([10, 2, 4, 1, 3]), 95), 8.8, 1e-12);
+  });
+});
+
+describe('distance transform', () => {
+  it('equals brute force on random masks', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const [h, w, density] of [[17, 23, 0.05], [1, 30, 0.1], [30, 1, 0.1], [12, 12, 0.5]] as const) {
+      const m = Uint8Array.from({ length: h * w }, () => (rand() < density ? 1 : 0));
+      m[0] = 1;
+      const brute = Array.from({ length: h * w }, (_, i) => {
+        let best = Infinity;
+        for (let j = 0; j < h * w; j++) {
+          if (m[j]) best = Math.min(best, Math.hypot(Math.floor(i / w) - Math.floor(j / w), (i % w) - (j % w)));
+        }
+        return best;
+      });
+      assertAllClose(distanceTransform(m, [h, w]), brute, 1e-12, 1e-12, `${h}×${w}`);
+    }
+  });
+
+  it('is Infinity everywhere without feature pixels', () => {
+    assert.ok(distanceTransform(new Uint8Array(6), [2, 3]).every((v) => v === Infinity));
+  });
+});
