@@ -161,12 +161,14 @@ describe('numerical stability at |logit| = 100', () => {
   const logits = [100, -100, 100, -100, 0, 50];
   const target = [1, 0, 0, 1, 1, 0];
   for (const def of lossDefinitions()) {
-    for (const mode of def.modes) {
-      it(`${def.name} (${mode}): finite value and gradient`, () => {
+    for (const [mode, fromLogits] of def.modes.flatMap((m) => [[m, true], [m, false]] as [LossMode, boolean][])) {
+      it(`${def.name} (${mode}, ${fromLogits ? 'logits' : 'probabilities 0 and 1'}): finite value and gradient`, () => {
         const c = mode === 'binary' ? 1 : 2;
-        const pred = mode === 'binary' ? logits : logits.flatMap((x) => [x, -x]);
+        let pred = mode === 'binary' ? logits : logits.flatMap((x) => [x, -x]);
+        // σ(±100) and softmax of (100, −100) are exactly 1 and 0 in float32.
+        if (!fromLogits) pred = mode === 'multiclass' ? logits.flatMap((x) => [sigmoid(2 * x), sigmoid(-2 * x)]) : pred.map(sigmoid);
         const tgt = mode === 'multiclass' ? target : mode === 'multilabel' ? target.flatMap((t) => [t, 1 - t]) : target;
-        const data = { pred, target: tgt, shape: [1, 2, 3, c], fromLogits: true, mode };
+        const data = { pred, target: tgt, shape: [1, 2, 3, c], fromLogits, mode };
         const options = def.requires?.includes('weights') ? { weights: [1, 2, 3, 4, 5, 6] } : {};
         const v = computeLoss(def.name, data, options);
         assert.ok(Number.isFinite(v), `${def.name} = ${v}`);

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ensureSomeBackend } from '../backend';
+import { readTidy } from './readback';
 import { CompiledLoss, compileLoss } from './registry';
 import { BINARY_MODE, LOSS_MODES, LossInput, LossMode, MULTICLASS_MODE } from './types';
 
@@ -79,16 +80,15 @@ function ignoreIndexOf(loss: CompiledLoss): number | undefined {
 export function computeLoss(name: string, data: LossData, options: Record<string, unknown> = {}): number {
   ensureSomeBackend();
   const loss = compileLoss(name, options);
-  return tf.tidy(() => loss.apply(lossInputFromArrays(data, ignoreIndexOf(loss))).dataSync()[0]);
+  return readTidy(() => loss.apply(lossInputFromArrays(data, ignoreIndexOf(loss))))[0];
 }
 
 /** d loss / d pred, flat NHWC like `data.pred`. */
 export function lossGradient(name: string, data: LossData, options: Record<string, unknown> = {}): Float32Array {
   ensureSomeBackend();
   const loss = compileLoss(name, options);
-  return tf.tidy(() => {
+  return readTidy(() => {
     const input = lossInputFromArrays(data, ignoreIndexOf(loss));
-    const grad = tf.grad((p: tf.Tensor) => loss.apply({ ...input, pred: p as tf.Tensor4D }))(input.pred);
-    return grad.dataSync() as Float32Array;
+    return tf.grad((p: tf.Tensor) => loss.apply({ ...input, pred: p as tf.Tensor4D }))(input.pred);
   });
 }

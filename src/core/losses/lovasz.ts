@@ -12,6 +12,7 @@
  * linear in the errors, so ties do not change its value).
  */
 import * as tf from '@tensorflow/tfjs';
+import { readTidy } from './readback';
 import { classTargets, marginScores, probabilities } from './soft';
 import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTICLASS_MODE, MULTILABEL_MODE } from './types';
 
@@ -23,7 +24,7 @@ import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTICLASS_MODE, M
  */
 function lovaszOnGroup(errors: tf.Tensor1D, truth: tf.Tensor1D, hingeActivation: boolean): tf.Scalar {
   const n = errors.shape[0];
-  const order = tf.tidy(() => tf.topk(errors, n).indices.dataSync() as Int32Array);
+  const order = readTidy<'int32'>(() => tf.topk(errors, n).indices);
   const g = truth.dataSync();
   let total = 0;
   for (let i = 0; i < n; i++) total += g[i];

@@ -16,15 +16,26 @@ export function stableSoftplus(x: tf.Tensor): tf.Tensor {
   return tf.add(tf.relu(x), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
 }
 
+/** Below this probability the floored log's gradient is taken as 0 (log p < −69 there). */
+const GRADIENT_MIN_P = 1e-30;
+
 /**
- * log(p) floored at −100, with a finite gradient at p = 0 (the floor branch is selected there and the
- * log branch is evaluated at 1, so no 0·∞ appears in back-propagation).
+ * log(p) floored at −100 (p = 0 gives −100, not −∞), with gradient 1/p, or 0 for p ≤ 1e-30 so that
+ * p = 0 back-propagates no 0·∞. A custom gradient, because tfjs has no gradient for the comparison
+ * that selects the floor.
  */
-export function flooredLog(p: tf.Tensor): tf.Tensor {
+export const flooredLog = tf.customGrad(((p: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([p]);
   const positive = tf.greater(p, 0);
   const safe = tf.where(positive, p, tf.onesLike(p));
-  return tf.where(positive, tf.maximum(tf.log(safe), LOG_FLOOR), tf.fill(p.shape, LOG_FLOOR));
-}
+  const value = tf.where(positive, tf.maximum(tf.log(safe), LOG_FLOOR), tf.fill(p.shape, LOG_FLOOR));
+  const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+    const x = saved[0];
+    const usable = tf.greater(x, GRADIENT_MIN_P);
+    return tf.mul(dy, tf.where(usable, tf.reciprocal(tf.where(usable, x, tf.onesLike(x))), tf.zerosLike(x)));
+  };
+  return { value, gradFunc };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (p: tf.Tensor) => tf.Tensor;
 
 /** log σ(x) and log(1 − σ(x)) for sigmoid outputs: stable from logits, floored from probabilities. */
 export function sigmoidLogProbs(pred: tf.Tensor, fromLogits: boolean): { logP: tf.Tensor; log1mP: tf.Tensor } {

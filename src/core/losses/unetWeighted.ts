@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { classBalanceWeights, unetBorderTerm } from '../weightmap/unetWeightMap';
 import { Connectivity, labelComponents } from '../weightmap/label';
 import { bceTerms, reduceWeighted } from './bce';
+import { readTidy } from './readback';
 import { softmaxCrossEntropyTerms } from './crossEntropy';
 import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTICLASS_MODE } from './types';
 
@@ -30,7 +31,7 @@ function classMaps(input: LossInput): Int32Array {
   const { target, mode } = input;
   if (mode === BINARY_MODE) return Int32Array.from(target.dataSync(), (v) => (v >= 0.5 ? 1 : 0));
   if (target.shape[3] === 1) return Int32Array.from(target.dataSync());
-  return tf.tidy(() => tf.argMax(target, -1).dataSync() as Int32Array);
+  return readTidy<'int32'>(() => tf.argMax(target, -1));
 }
 
 /** The weight map of a whole batch, [N,H,W,1]. */
