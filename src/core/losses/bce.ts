@@ -6,12 +6,17 @@
  * probabilities (PyTorch `BCELoss`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { sigmoidLogProbs, weightedMean } from './soft';
+import { sigmoidLogProbs, stableSoftplus, weightedMean } from './soft';
 import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTILABEL_MODE } from './types';
 
 const SIGMOID_MODES = [BINARY_MODE, MULTILABEL_MODE] as const;
 
-/** Elementwise −[a·y·log p + b·(1−y)·log(1−p)], a and b scalars or broadcastable tensors. */
+/**
+ * Elementwise −[a·y·log p + b·(1−y)·log(1−p)], a and b scalars or broadcastable tensors.
+ * From logits with sp = softplus(x): −log(1−σ(x)) = sp and −log σ(x) = sp − x, so
+ *   ℓ = a·y·(sp − x) + b·(1−y)·sp   (= max(x,0) − x·y + log(1+e^−|x|) when a = b = 1),
+ * one exp and one log1p per element.
+ */
 export function bceTerms(
   pred: tf.Tensor,
   y: tf.Tensor,
@@ -19,7 +24,12 @@ export function bceTerms(
   a: number | tf.Tensor = 1,
   b: number | tf.Tensor = 1,
 ): tf.Tensor {
-  const { logP, log1mP } = sigmoidLogProbs(pred, fromLogits);
+  if (fromLogits) {
+    const sp = stableSoftplus(pred);
+    if (a === 1 && b === 1) return tf.sub(sp, tf.mul(pred, y));
+    return tf.add(tf.mul(tf.mul(y, tf.sub(sp, pred)), a), tf.mul(tf.mul(tf.sub(1, y), sp), b));
+  }
+  const { logP, log1mP } = sigmoidLogProbs(pred, false);
   const pos = tf.mul(tf.mul(y, logP), a);
   const neg = tf.mul(tf.mul(tf.sub(1, y), log1mP), b);
   return tf.neg(tf.add(pos, neg));
