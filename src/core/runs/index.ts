@@ -1,0 +1,1 @@
+export { toJson, writeFileAtomic } from './atomicWrite';
