@@ -1,0 +1,96 @@
+/** File decoding: .npy as numpy writes it, 8/16-bit PNGs, and the errors for bad files. */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { PNG } from 'pngjs';
+import { asBinaryMask, asPredictionValues, readArrayFile } from '../../src/core/data/arrayFile';
+import { encodeNpyFloat32, parseNpy } from '../../src/core/data/npy';
+import { pairFolders } from '../../src/core/data/pairs';
+import { decodePng, encodePng8 } from '../../src/core/data/png';
+import { ROOT } from './helpers';
+
+const reference = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reference.json'), 'utf8'));
+
+describe('.npy reading (files written by numpy.save)', () => {
+  for (const f of reference.npy as { name: string; b64: string; shape: number[]; values: number[] }[]) {
+    it(f.name, () => {
+      const a = parseNpy(Buffer.from(f.b64, 'base64'), 'x.npy');
+      assert.deepStrictEqual(a.shape, f.shape);
+      assert.deepStrictEqual(Array.from(a.data), f.values);
+    });
+  }
+
+  it('round-trips its own float32 writer and rejects non-npy bytes by file name', () => {
+    const a = parseNpy(encodeNpyFloat32([1.5, -2, 0.25], [3, 1]), 'y.npy');
+    assert.deepStrictEqual(a.shape, [3, 1]);
+    assert.deepStrictEqual(Array.from(a.data), [1.5, -2, 0.25]);
+    assert.throws(() => parseNpy(Buffer.from('hello world'), 'bad.npy'), /bad\.npy: not a \.npy file/);
+    assert.throws(() => parseNpy(encodeNpyFloat32([1, 2, 3], [3]).subarray(0, 130), 'cut.npy'), /cut\.npy: truncated \.npy data/);
+  });
+});
+
+describe('PNG reading', () => {
+  it('16-bit gray keeps its depth; probabilities scale by 65535', () => {
+    const png = new PNG({ width: 3, height: 1, bitDepth: 16, colorType: 0, inputColorType: 0, inputHasAlpha: false });
+    const data = Buffer.alloc(6);
+    [0, 32768, 65535].forEach((v, i) => data.writeUInt16LE(v, 2 * i)); // pngjs takes 16-bit input in host order
+    png.data = data;
+    const bytes = PNG.sync.write(png, { bitDepth: 16, colorType: 0, inputColorType: 0, inputHasAlpha: false });
+    const img = decodePng(bytes, 'p16.png');
+    assert.strictEqual(img.bitDepth, 16);
+    assert.deepStrictEqual(Array.from(img.data), [0, 32768, 65535]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-png-'));
+    fs.writeFileSync(path.join(dir, 'p16.png'), bytes);
+    const values = asPredictionValues(readArrayFile(path.join(dir, 'p16.png')));
+    assert.deepStrictEqual(Array.from(values), [0, 32768 / 65535, 1]);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('0/1 PNG masks stay 0/1 as predictions; 0/255 masks become 0/1', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-png-'));
+    fs.writeFileSync(path.join(dir, 'a.png'), encodePng8([0, 1, 1, 0], 2, 2));
+    fs.writeFileSync(path.join(dir, 'b.png'), encodePng8([0, 255, 255, 0], 2, 2));
+    assert.deepStrictEqual(Array.from(asPredictionValues(readArrayFile(path.join(dir, 'a.png')))), [0, 1, 1, 0]);
+    assert.deepStrictEqual(Array.from(asBinaryMask(readArrayFile(path.join(dir, 'b.png')))), [0, 1, 1, 0]);
+    assert.deepStrictEqual(Array.from(asBinaryMask(readArrayFile(path.join(dir, 'b.png')), 0)), [1, 0, 0, 1]);
+    assert.throws(() => asBinaryMask(readArrayFile(path.join(dir, 'b.png')), 7), /b\.png: foreground value 7 does not occur/);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('colour PNGs are read as RGB unless all channels agree', () => {
+    const rgb = decodePng(encodePng8([10, 20, 30, 40, 50, 60], 2, 1, 3), 'rgb.png');
+    assert.strictEqual(rgb.channels, 3);
+    const gray = decodePng(encodePng8([9, 9, 9, 4, 4, 4], 2, 1, 3), 'gray-as-rgb.png');
+    assert.strictEqual(gray.channels, 1);
+    assert.deepStrictEqual(Array.from(gray.data), [9, 4]);
+  });
+
+  it('not a PNG / truncated: the error names the file', () => {
+    assert.throws(() => decodePng(Buffer.from('GIF89a...'), 'x.png'), /x\.png: not a PNG file/);
+    const cut = encodePng8(new Array(64).fill(3), 8, 8).subarray(0, 50);
+    assert.throws(() => decodePng(cut, 'cut.png'), /cut\.png: corrupt or truncated PNG/);
+  });
+});
+
+describe('pairing folders by name', () => {
+  it('pairs across extensions in natural order, reports duplicates', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-pairs-'));
+    fs.mkdirSync(path.join(dir, 'a'));
+    fs.mkdirSync(path.join(dir, 'b'));
+    for (const n of ['10', '2', '1']) {
+      fs.writeFileSync(path.join(dir, 'a', `${n}.npy`), '');
+      fs.writeFileSync(path.join(dir, 'b', `${n}.png`), '');
+    }
+    fs.writeFileSync(path.join(dir, 'a', 'notes.txt'), '');
+    const pairs = pairFolders(path.join(dir, 'a'), path.join(dir, 'b'), ['.png', '.npy'], { a: 'prediction', b: 'mask' });
+    assert.deepStrictEqual(pairs.map((p) => p.name), ['1', '2', '10']);
+    fs.writeFileSync(path.join(dir, 'a', '2.png'), '');
+    assert.throws(
+      () => pairFolders(path.join(dir, 'a'), path.join(dir, 'b'), ['.png', '.npy'], { a: 'prediction', b: 'mask' }),
+      /'2\.(npy|png)' and '2\.(npy|png)' have the same name; keep one/,
+    );
+    assert.throws(() => pairFolders(path.join(dir, 'nope'), path.join(dir, 'b'), ['.png'], { a: 'prediction', b: 'mask' }), /nope: cannot read the prediction folder \(no such folder\)/);
+    fs.rmSync(dir, { recursive: true });
+  });
+});
