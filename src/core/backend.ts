@@ -8,6 +8,7 @@
  * The choice comes from, in order: the argument, the `SEGLAB_BACKEND` environment variable, `auto`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmConvGradient } from './model/convGradient';
 
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -94,7 +95,11 @@ export async function initBackend(choice?: string): Promise<BackendInfo> {
     const failure = await tryBackend(name);
     if (failure === null) {
       active = { name, requested, requestedBy, skipped };
-      if (name === 'wasm') active.simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+      if (name === 'wasm') {
+        active.simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+        // wasm has no Conv2DBackpropFilter kernel: supply the filter gradient from kernels it has.
+        registerWasmConvGradient();
+      }
       return active;
     }
     skipped.push(`${name}: ${failure}`);
