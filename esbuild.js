@@ -1,4 +1,4 @@
-// Bundles the four entry points into dist/. TensorFlow.js stays external: its wasm backend finds
+// Bundles the entry points into dist/. TensorFlow.js stays external: its wasm backend finds
 // its .wasm files next to its own module, and tfjs-node is optional and loaded at run time.
 const esbuild = require('esbuild');
 
@@ -15,6 +15,7 @@ const common = {
 const entries = [
   { in: 'src/core/index.ts', out: 'dist/core.js' },
   { in: 'src/cli/main.ts', out: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { in: 'src/engine/main.ts', out: 'dist/engine.js' },
   { in: 'src/extension/extension.ts', out: 'dist/extension.js' },
 ];
 

@@ -5,9 +5,26 @@
 import { evalCommand, EVAL_USAGE } from './evalCommand';
 import { lossesCommand, LOSSES_USAGE } from './lossesCommand';
 import { UsageError } from './args';
+import {
+  COMPARE_USAGE,
+  compareCommand,
+  DEMO_USAGE,
+  demoCommand,
+  INIT_USAGE,
+  initCommand,
+  PREDICT_USAGE,
+  predictCommand,
+  TRAIN_USAGE,
+  trainCommand,
+} from './trainCommands';
 import { didYouMean } from '../core/suggest';
 
 const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => void) => Promise<number>; usage: string; summary: string }> = {
+  demo: { run: demoCommand, usage: DEMO_USAGE, summary: 'the main job: sigmoid vs softmax on the built-in dataset, with a report' },
+  train: { run: trainCommand, usage: TRAIN_USAGE, summary: 'train one experiment config' },
+  compare: { run: compareCommand, usage: COMPARE_USAGE, summary: 'train several heads (and seeds) and write a comparison report' },
+  predict: { run: predictCommand, usage: PREDICT_USAGE, summary: "apply a run's model to a folder of images" },
+  init: { run: initCommand, usage: INIT_USAGE, summary: 'write a starter experiment config' },
   losses: { run: lossesCommand, usage: LOSSES_USAGE, summary: 'losses of a saved prediction against its target' },
   eval: { run: evalCommand, usage: EVAL_USAGE, summary: 'metrics of a folder of predictions against ground truth' },
 };

@@ -15,3 +15,6 @@ import { initBackend } from './backend';
 /** Selects the fastest available backend (tfjs-node, else wasm, else cpu); `computeLoss` works before
  * it too, on the cpu backend. */
 export const ready = initBackend;
+export * from './config';
+export * from './model';
+export * from './train';

@@ -1,1 +1,8 @@
 export { toJson, writeFileAtomic } from './atomicWrite';
+export { deleteRun, isRunDir, listRuns, markRunEnded, readEpochs, readJsonFile, readRun, RunWriter, TERMINAL_STATUSES } from './store';
+export type { EpochRecord, RunInfo, RunStatus, RunSummary } from './store';
+export { loadCheckpoint, saveCheckpoint } from './checkpoint';
+export { COMPARED_METRICS, formatStat, summarizeComparison } from './compare';
+export type { ComparedRun, ComparisonSummary, PairedDifference, Stat } from './compare';
+export { comparisonReport, errorOverlay, lineChart } from './report';
+export type { ReportInput } from './report';

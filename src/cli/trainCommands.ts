@@ -1,0 +1,230 @@
+/** `seglab train`, `compare`, `predict`, `init` and `demo`: the experiment commands. */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../core/backend';
+import { ExperimentConfig, loadConfig, resolvePaths, starterConfig, validateConfig } from '../core/config/config';
+import { IMAGE_EXTENSIONS, readImage } from '../core/data/image';
+import { encodePng8 } from '../core/data/png';
+import { Head, HEADS } from '../core/model/unet';
+import { loadCheckpoint } from '../core/runs/checkpoint';
+import { formatStat } from '../core/runs/compare';
+import { readJsonFile, readRun } from '../core/runs/store';
+import { decide, predictLogits } from '../core/train/predict';
+import { startTraining } from '../engine/client';
+import { runComparison } from '../engine/compare';
+import { numberValue, parseCommand, requireValue, UsageError } from './args';
+import { ProgressView } from './progress';
+
+type Write = (s: string) => void;
+
+function onInterrupt(first: () => void): () => void {
+  let count = 0;
+  const handler = () => {
+    count++;
+    if (count === 1) {
+      process.stderr.write('\nstopping after the current batch (a checkpoint is saved); press Ctrl-C again to abort\n');
+      first();
+    } else process.exit(130);
+  };
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
+function withBackend(config: ExperimentConfig, backend: string | undefined): ExperimentConfig {
+  if (backend === undefined) return config;
+  return validateConfig({ ...config, backend }, '--backend');
+}
+
+export const TRAIN_USAGE = `usage: seglab train CONFIG [--backend auto|tensorflow|wasm|cpu] [--json]
+  Trains one run in a separate engine process; writes runs/<time>-<name>/. Ctrl-C stops after the
+  current batch and saves a checkpoint.`;
+
+export async function trainCommand(argv: string[], write: Write): Promise<number> {
+  const { values, positionals } = parseCommand(argv, { backend: { type: 'string' }, json: { type: 'boolean' } }, TRAIN_USAGE);
+  const file = requireValue(positionals[0], 'CONFIG (a positional argument)', TRAIN_USAGE);
+  const config = withBackend(loadConfig(file), values.backend as string | undefined);
+  const view = new ProgressView(write, !values.json && Boolean(process.stdout.isTTY));
+  const job = startTraining(config, {
+    onEvent: (e) => (values.json ? write(JSON.stringify({ job: config.head, ...e }) + '\n') : view.event(config.head, e)),
+    onLog: (l) => process.stderr.write(`engine: ${l}\n`),
+  });
+  const release = onInterrupt(() => job.cancel());
+  const result = await job.result;
+  release();
+  if (values.json) write(JSON.stringify({ type: 'result', ...result, summary: undefined }) + '\n');
+  else {
+    if (result.summary?.final) {
+      const f = result.summary.final;
+      write(`final validation: ${Object.entries(f).map(([k, v]) => `${k} ${Number(v).toFixed(4)}`).join(', ')}\n`);
+    }
+    if (result.status !== 'done') write(`run ${result.status}: ${result.reason ?? ''}\n`);
+    if (result.runDir) write(`run folder: ${result.runDir}\n`);
+  }
+  return result.status === 'done' ? 0 : result.status === 'cancelled' ? 130 : 1;
+}
+
+export const COMPARE_USAGE = `usage: seglab compare CONFIG [--heads sigmoid1,softmax2] [--seeds N | --seed-list 1,2,3]
+                      [--parallel N] [--backend B] [--json]
+  Trains each head (and seed) in its own engine process, then writes comparison.json and report.html.`;
+
+function parseHeads(value: string | undefined): Head[] {
+  const heads = (value ?? 'sigmoid1,softmax2').split(',').map((h) => h.trim()).filter(Boolean);
+  for (const h of heads) if (!(HEADS as readonly string[]).includes(h)) throw new UsageError(`--heads: '${h}' is not a head (${HEADS.join(', ')})`);
+  if (new Set(heads).size !== heads.length) throw new UsageError('--heads: a head is listed twice');
+  return heads as Head[];
+}
+
+async function compareConfig(config: ExperimentConfig, configFile: string | undefined, heads: Head[], seeds: number[], parallel: number | undefined, json: boolean, write: Write): Promise<number> {
+  const view = new ProgressView(write, !json && Boolean(process.stdout.isTTY));
+  if (!json) write(`comparing ${heads.join(' vs ')} on ${config.dataset.builtin ? 'builtin:shapes' : config.dataset.images} (seeds ${seeds.join(', ')})\n`);
+  const handle = runComparison(config, {
+    heads,
+    seeds,
+    parallel,
+    configFile,
+    onEvent: (job, e) => (json ? write(JSON.stringify({ job, ...e }) + '\n') : view.event(`${job.head}/s${job.seed}`, e)),
+    onLog: (l) => process.stderr.write(`engine: ${l}\n`),
+  });
+  const release = onInterrupt(() => handle.cancel());
+  const result = await handle.result;
+  release();
+  if (json) {
+    write(JSON.stringify({ type: 'comparison', dir: result.dir, report: result.report, summary: result.summary }) + '\n');
+  } else {
+    write('\nfinal validation (mean ± std over seeds):\n');
+    for (const h of heads) {
+      const s = result.summary.perHead[h];
+      write(`  ${h.padEnd(9)} dice ${formatStat(s.dice)}  iou ${formatStat(s.iou)}  hd95 ${formatStat(s.hd95, 2)}  pixel error ${formatStat(s.pixelError, 4)}\n`);
+    }
+    const failed = result.runs.filter((r) => r.status !== 'done');
+    for (const r of failed) write(`  ${r.head} seed ${r.seed}: ${r.status}${r.reason ? ` — ${r.reason}` : ''}\n`);
+    write(`\nreport: ${result.report}\n`);
+  }
+  return result.runs.every((r) => r.status === 'done') ? 0 : 1;
+}
+
+export async function compareCommand(argv: string[], write: Write): Promise<number> {
+  const { values, positionals } = parseCommand(
+    argv,
+    { heads: { type: 'string' }, seeds: { type: 'string' }, 'seed-list': { type: 'string' }, parallel: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } },
+    COMPARE_USAGE,
+  );
+  const file = requireValue(positionals[0], 'CONFIG (a positional argument)', COMPARE_USAGE);
+  const config = withBackend(loadConfig(file), values.backend as string | undefined);
+  const heads = parseHeads(values.heads as string | undefined);
+  const count = numberValue(values.seeds as string | undefined, 'seeds') ?? 1;
+  const seeds = values['seed-list']
+    ? (values['seed-list'] as string).split(',').map((s) => numberValue(s, 'seed-list')!)
+    : Array.from({ length: count }, (_, i) => config.seed + i);
+  return compareConfig(config, path.resolve(file), heads, seeds, numberValue(values.parallel as string | undefined, 'parallel'), Boolean(values.json), write);
+}
+
+export const DEMO_USAGE = `usage: seglab demo [--out DIR] [--epochs N] [--seeds N] [--json]
+  The main job: sigmoid1 vs softmax2 on SegLab's built-in synthetic dataset (no download), a few
+  minutes on 2 cores. Writes DIR/seglab.experiment.json (default DIR: seglab-demo) and a report.`;
+
+export function demoConfig(epochs: number): Record<string, unknown> {
+  return {
+    $schema: 'https://seglab.dev/schemas/experiment.schema.json',
+    name: 'demo',
+    dataset: { builtin: 'shapes', count: 48, size: 64, foregroundFraction: 0.25 },
+    model: { depth: 3, baseFilters: 16 },
+    head: 'sigmoid1',
+    loss: 'bce',
+    optimizer: { name: 'adam', learningRate: 0.002 },
+    epochs,
+    batchSize: 8,
+    seed: 1,
+    predictions: 4,
+  };
+}
+
+export async function demoCommand(argv: string[], write: Write): Promise<number> {
+  const { values } = parseCommand(argv, { out: { type: 'string' }, epochs: { type: 'string' }, seeds: { type: 'string' }, json: { type: 'boolean' } }, DEMO_USAGE);
+  const dir = path.resolve((values.out as string | undefined) ?? 'seglab-demo');
+  const epochs = numberValue(values.epochs as string | undefined, 'epochs') ?? 12;
+  const seeds = numberValue(values.seeds as string | undefined, 'seeds') ?? 1;
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'seglab.experiment.json');
+  fs.writeFileSync(file, JSON.stringify(demoConfig(epochs), null, 2) + '\n');
+  const config = resolvePaths(validateConfig(readJsonFile(file), file), file);
+  return compareConfig(config, file, ['sigmoid1', 'softmax2'], Array.from({ length: seeds }, (_, i) => 1 + i), undefined, Boolean(values.json), write);
+}
+
+export const INIT_USAGE = `usage: seglab init [DIR] [--images DIR --masks DIR] [--head H] [--loss L] [--force]
+  Writes DIR/seglab.experiment.json (default DIR: .), a starter config that validates.`;
+
+export async function initCommand(argv: string[], write: Write): Promise<number> {
+  const { values, positionals } = parseCommand(
+    argv,
+    { images: { type: 'string' }, masks: { type: 'string' }, head: { type: 'string' }, loss: { type: 'string' }, force: { type: 'boolean' } },
+    INIT_USAGE,
+  );
+  const dir = path.resolve(positionals[0] ?? '.');
+  const file = path.join(dir, 'seglab.experiment.json');
+  if (fs.existsSync(file) && !values.force) throw new Error(`${file} exists; pass --force to overwrite it`);
+  if (Boolean(values.images) !== Boolean(values.masks)) throw new UsageError('--images and --masks go together');
+  const rel = (p: string | undefined) => (p ? path.relative(dir, path.resolve(p)) || '.' : undefined);
+  const config = starterConfig({ images: rel(values.images as string), masks: rel(values.masks as string), head: values.head as Head, loss: values.loss as string });
+  validateConfig(config, file);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(config, null, 2) + '\n');
+  write(`wrote ${file}\nnext: seglab train ${path.relative(process.cwd(), file) || file}\n`);
+  return 0;
+}
+
+export const PREDICT_USAGE = `usage: seglab predict RUN --images DIR --out DIR [--checkpoint best|last] [--threshold T]
+  Applies a run's model to every PNG/JPEG in DIR; writes <name>_mask.png (0/255) and <name>_prob.png.`;
+
+export async function predictCommand(argv: string[], write: Write): Promise<number> {
+  const { values, positionals } = parseCommand(
+    argv,
+    { images: { type: 'string' }, out: { type: 'string' }, checkpoint: { type: 'string' }, threshold: { type: 'string' }, backend: { type: 'string' } },
+    PREDICT_USAGE,
+  );
+  const runDir = path.resolve(requireValue(positionals[0], 'RUN (a positional argument)', PREDICT_USAGE));
+  const imagesDir = requireValue(values.images as string | undefined, 'images', PREDICT_USAGE);
+  const outDir = requireValue(values.out as string | undefined, 'out', PREDICT_USAGE);
+  const which = (values.checkpoint as string | undefined) ?? 'best';
+  if (which !== 'best' && which !== 'last') throw new UsageError(`--checkpoint: '${which}' is not best or last`);
+  const { config } = readRun(runDir);
+  const derived = (config as { derived?: { normalization: { mean: number[]; std: number[] } } }).derived;
+  if (!derived) throw new Error(`${runDir}/config.json: no derived section (not written by seglab train?)`);
+  const head = config.head as Head;
+  const depth = (config.model as { depth: number }).depth;
+  let checkpoint = path.join(runDir, 'checkpoints', which);
+  if (!fs.existsSync(path.join(checkpoint, 'model.json'))) {
+    const other = path.join(runDir, 'checkpoints', which === 'best' ? 'last' : 'best');
+    if (!fs.existsSync(path.join(other, 'model.json'))) throw new Error(`${runDir}: no checkpoint (checkpoints/best or checkpoints/last)`);
+    checkpoint = other;
+  }
+  await initBackend(values.backend as string | undefined);
+  const model = await loadCheckpoint(checkpoint);
+  const channels = model.inputs[0].shape[3] as number;
+  const files = fs.readdirSync(imagesDir).filter((f) => (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(f).toLowerCase()));
+  if (files.length === 0) throw new Error(`${imagesDir}: no PNG or JPEG images`);
+  fs.mkdirSync(outDir, { recursive: true });
+  const threshold = numberValue(values.threshold as string | undefined, 'threshold') ?? (config.threshold as number);
+  const classes = (model.outputs[0].shape[3] as number) === 1 ? 2 : (model.outputs[0].shape[3] as number);
+  for (const f of files) {
+    const img = readImage(path.join(imagesDir, f));
+    if (img.channels !== channels) {
+      throw new Error(`${path.join(imagesDir, f)}: ${img.channels}-channel image, the model was trained on ${channels}-channel images`);
+    }
+    const sample = { name: f, height: img.height, width: img.width, image: img.data, mask: new Uint8Array(0) };
+    const ctx = { head, channels, classes, norm: derived.normalization, multiple: 2 ** depth, threshold };
+    const logits = predictLogits(model, sample, ctx);
+    const pred = decide(logits, ctx);
+    logits.dispose();
+    const stem = f.replace(/\.[^.]+$/, '');
+    const scale = classes > 2 ? Math.floor(255 / (classes - 1)) : 255;
+    fs.writeFileSync(path.join(outDir, `${stem}_mask.png`), encodePng8(Uint8Array.from(pred.labels, (v) => v * scale), img.width, img.height));
+    fs.writeFileSync(path.join(outDir, `${stem}_prob.png`), encodePng8(Uint8Array.from(pred.prob, (v) => Math.round(255 * v)), img.width, img.height));
+  }
+  model.dispose();
+  write(`wrote ${files.length} mask(s) and probability map(s) to ${outDir} (checkpoint ${path.basename(checkpoint)}; tensors in use ${tf.memory().numTensors})\n`);
+  return 0;
+}
+
+

@@ -1,0 +1,283 @@
+/**
+ * The experiment config: JSON Schema validation (schemas/experiment.schema.json is the single source
+ * of truth for fields, types and defaults), plus the checks a schema cannot express (loss names,
+ * dataset kind, crop vs depth). Every problem is reported at once, each with its JSON path and,
+ * for misspelt names, a suggestion.
+ */
+import Ajv, { ErrorObject } from 'ajv';
+import * as fs from 'fs';
+import * as path from 'path';
+import schema from '../../../schemas/experiment.schema.json';
+import { compileLoss, lossDefinitions } from '../losses/registry';
+import { LossMode } from '../losses/types';
+import { Head, headMode } from '../model/unet';
+import { didYouMean } from '../suggest';
+
+export type MetricName = 'dice' | 'iou' | 'precision' | 'recall' | 'pixelError' | 'hd95';
+export type MonitorName = 'loss' | 'dice' | 'iou' | 'pixelError' | 'hd95';
+
+export interface DatasetConfig {
+  builtin?: 'shapes';
+  count: number;
+  size: number;
+  foregroundFraction: number;
+  noise: number;
+  images?: string;
+  masks?: string;
+  foreground?: number;
+  classes: number;
+}
+
+export interface LossConfig {
+  name: string;
+  options?: Record<string, unknown>;
+  byHead?: Partial<Record<Head, string>>;
+}
+
+export interface ExperimentConfig {
+  name: string;
+  dataset: DatasetConfig;
+  crop: number | null;
+  validation: { fraction: number; count?: number; every: number };
+  augment: { flips: boolean; rotate90: boolean; randomCrop: boolean };
+  model: { depth: number; baseFilters: number; batchNorm: boolean };
+  head: Head;
+  loss: string | LossConfig;
+  optimizer: { name: 'adam' | 'sgd' | 'rmsprop'; learningRate: number };
+  epochs: number;
+  batchSize: number;
+  stepsPerEpoch: number | null;
+  seed: number;
+  threshold: number;
+  metrics: MetricName[];
+  monitor: MonitorName;
+  earlyStopping: { patience: number; minDelta: number } | null;
+  predictions: number;
+  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  runsDir: string;
+}
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(`${file}: ${problems.length} problem(s) in the config:\n${problems.map((p) => `  - ${p.path || '(root)'}: ${p.message}`).join('\n')}`);
+  }
+}
+
+export const EXPERIMENT_SCHEMA = schema;
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const validateSchema = ajv.compile(schema);
+
+/** The schema node at a JSON pointer (for the names a misspelt property could have meant). */
+function schemaAt(pointer: string): { properties?: Record<string, unknown> } | undefined {
+  let node: unknown = schema;
+  for (const part of pointer.split('/').filter(Boolean)) {
+    const n = node as { properties?: Record<string, unknown>; oneOf?: unknown[] };
+    if (n.properties && part in n.properties) node = n.properties[part];
+    else return undefined;
+  }
+  return node as { properties?: Record<string, unknown> };
+}
+
+function dotted(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+    .join('')
+    .replace(/^\./, '');
+}
+
+function describeAjvError(e: ErrorObject): ConfigProblem {
+  const at = dotted(e.instancePath);
+  const join = (name: string) => (at ? `${at}.${name}` : name);
+  switch (e.keyword) {
+    case 'additionalProperty':
+    case 'additionalProperties': {
+      const name = (e.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys(schemaAt(e.schemaPath.replace(/^#/, '').replace(/\/additionalProperties$/, ''))?.properties ?? {});
+      return { path: join(name), message: `unknown property.${didYouMean(name, known)}${known.length ? ` Known: ${known.join(', ')}` : ''}` };
+    }
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
+      return { path: at, message: `${JSON.stringify(e.data)} is not one of ${allowed.join(', ')}.${didYouMean(String(e.data), allowed)}` };
+    }
+    case 'required':
+      return { path: join((e.params as { missingProperty: string }).missingProperty), message: 'is required' };
+    case 'type':
+      return { path: at, message: `must be ${(e.params as { type: string | string[] }).type}, got ${JSON.stringify(e.data)}` };
+    default:
+      return { path: at, message: `${e.message ?? e.keyword}${e.data !== undefined && typeof e.data !== 'object' ? ` (got ${JSON.stringify(e.data)})` : ''}` };
+  }
+}
+
+/** The loss expression and options for a head: the config's loss mapped to the head's mode. */
+export function lossForHead(config: Pick<ExperimentConfig, 'loss'>, head: Head): { expression: string; options: Record<string, unknown>; mode: LossMode } {
+  const mode = headMode(head);
+  const loss: LossConfig = typeof config.loss === 'string' ? { name: config.loss } : config.loss;
+  const options = { ...(loss.options ?? {}) };
+  const explicit = loss.byHead?.[head];
+  if (explicit) return { expression: explicit, options, mode };
+  const terms = loss.name.split('+').map((t) => t.trim());
+  const mapped = terms.map((term) => {
+    const m = /^(.*\*\s*)?([A-Za-z][A-Za-z0-9]*)$/.exec(term);
+    if (!m) return term;
+    const [, weight = '', name] = m;
+    return weight + counterpart(name, mode);
+  });
+  const expression = mapped.join('+');
+  if (head === 'softmax2') {
+    // Overlap losses on the foreground channel only, as the sigmoid head's binary Dice.
+    for (const name of ['dice', 'jaccard', 'tversky']) {
+      const key = mapped.length > 1 ? `${name}.includeBackground` : 'includeBackground';
+      if (mapped.some((t) => t.endsWith(name)) && !(key in options) && !('includeBackground' in options)) options[key] = false;
+    }
+  }
+  return { expression, options, mode };
+}
+
+const TO_MULTICLASS: Record<string, string> = {
+  bce: 'crossEntropy',
+  bceWithLogits: 'crossEntropy',
+  balancedBce: 'crossEntropy',
+  weightedBce: 'crossEntropy',
+  lovaszHinge: 'lovaszSoftmax',
+};
+const TO_SIGMOID: Record<string, string> = { crossEntropy: 'bceWithLogits', categoricalCrossEntropy: 'bceWithLogits', lovaszSoftmax: 'lovaszHinge' };
+
+function counterpart(name: string, mode: LossMode): string {
+  if (mode === 'multiclass') return TO_MULTICLASS[name] ?? name;
+  return TO_SIGMOID[name] ?? name;
+}
+
+/** Validates a parsed config and fills its defaults. */
+export function validateConfig(raw: unknown, file = 'config'): ExperimentConfig {
+  const value = JSON.parse(JSON.stringify(raw ?? null));
+  const problems: ConfigProblem[] = [];
+  if (!validateSchema(value)) {
+    const errors = (validateSchema.errors ?? []).filter((e) => !(e.keyword === 'oneOf' && e.instancePath === '/loss'));
+    // Inside the loss oneOf, report the branch that matches the value's type.
+    const lossIsString = typeof value?.loss === 'string';
+    for (const e of errors) {
+      if (e.schemaPath.startsWith('#/properties/loss/oneOf/')) {
+        const branch = e.schemaPath.split('/')[4];
+        if ((branch === '0') !== lossIsString) continue;
+      }
+      problems.push(describeAjvError(e));
+    }
+  }
+  if (problems.length === 0) {
+    const c = value as ExperimentConfig;
+    const d = c.dataset;
+    const folders = d.images !== undefined || d.masks !== undefined;
+    if (d.builtin && folders) problems.push({ path: 'dataset', message: "give either builtin: 'shapes' or images and masks, not both" });
+    if (!d.builtin && !folders) problems.push({ path: 'dataset', message: "give builtin: 'shapes', or images and masks folders" });
+    if (folders && !d.builtin) {
+      if (!d.images) problems.push({ path: 'dataset.images', message: 'is required with dataset.masks' });
+      if (!d.masks) problems.push({ path: 'dataset.masks', message: 'is required with dataset.images' });
+    }
+    const multiple = 2 ** c.model.depth;
+    if (c.crop !== null && c.crop % multiple !== 0) {
+      problems.push({ path: 'crop', message: `${c.crop} is not a multiple of 2^model.depth = ${multiple}; try ${Math.max(multiple, Math.round(c.crop / multiple) * multiple)}` });
+    }
+    if (d.builtin && d.size % multiple !== 0 && c.crop === null) {
+      problems.push({ path: 'dataset.size', message: `${d.size} is not a multiple of 2^model.depth = ${multiple}` });
+    }
+    if ((c.head === 'softmaxN' || c.head === 'sigmoidN') && d.classes < 3 && c.head === 'softmaxN') {
+      problems.push({ path: 'head', message: 'softmaxN needs dataset.classes ≥ 3 (use softmax2 for two classes)' });
+    }
+    if (d.classes > 2 && (c.head === 'sigmoid1' || c.head === 'softmax2')) {
+      problems.push({ path: 'head', message: `${c.head} has too few channels for dataset.classes = ${d.classes}; use softmaxN` });
+    }
+    problems.push(...lossProblems(c));
+  }
+  if (problems.length) throw new ConfigError(file, problems);
+  return value as ExperimentConfig;
+}
+
+function lossProblems(c: ExperimentConfig): ConfigProblem[] {
+  const at = typeof c.loss === 'string' ? 'loss' : 'loss.name';
+  try {
+    const { expression, options, mode } = lossForHead(c, c.head);
+    const compiled = compileLoss(expression, options);
+    if (!compiled.modes.includes(mode)) {
+      return [{ path: at, message: `'${expression}' does not support the ${mode} mode of head ${c.head}` }];
+    }
+    return [];
+  } catch (err) {
+    const message = (err as Error).message.replace(/ Known: .*$/, '');
+    return [{ path: at, message: message.endsWith('.') || message.endsWith('?') ? message : `${message}.` }];
+  }
+}
+
+/** JSON text → value, with the line and column of a syntax error. */
+export function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    if (pos) {
+      const upTo = text.slice(0, Number(pos[1]));
+      const line = upTo.split('\n').length;
+      const col = Number(pos[1]) - upTo.lastIndexOf('\n');
+      throw new ConfigError(file, [{ path: '', message: `invalid JSON at line ${line}, column ${col}: ${msg.replace(/ in JSON at position \d+.*$/, '')}` }]);
+    }
+    throw new ConfigError(file, [{ path: '', message: `invalid JSON: ${msg}` }]);
+  }
+}
+
+/** Reads, validates and resolves a config file: relative paths become absolute, name defaults to the file's. */
+export function loadConfig(file: string): ExperimentConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${file}: cannot read the config (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const config = validateConfig(parseJson(text, file), file);
+  return resolvePaths(config, file);
+}
+
+export function resolvePaths(config: ExperimentConfig, file: string): ExperimentConfig {
+  const dir = path.dirname(path.resolve(file));
+  const base = path.basename(file).replace(/\.json$/i, '').replace(/^seglab\.|\.experiment$/g, '').replace(/[^A-Za-z0-9._-]/g, '-');
+  const out: ExperimentConfig = { ...config, dataset: { ...config.dataset }, name: config.name ?? (base || 'experiment') };
+  if (out.dataset.images) out.dataset.images = path.resolve(dir, out.dataset.images);
+  if (out.dataset.masks) out.dataset.masks = path.resolve(dir, out.dataset.masks);
+  out.runsDir = path.resolve(dir, out.runsDir);
+  return out;
+}
+
+/** The loss names a config may use (for editors and errors). */
+export function configLossNames(): string[] {
+  return lossDefinitions().map((d) => d.name);
+}
+
+/** A starter config for `seglab init` and the editor's scaffolding. */
+export function starterConfig(o: { images?: string; masks?: string; head?: Head; loss?: string } = {}): Record<string, unknown> {
+  const dataset = o.images && o.masks ? { images: o.images, masks: o.masks } : { builtin: 'shapes', count: 48, size: 64 };
+  return {
+    $schema: './node_modules/seglab/schemas/experiment.schema.json',
+    name: 'my-experiment',
+    dataset,
+    crop: o.images ? 128 : null,
+    model: { depth: 3, baseFilters: 16, batchNorm: false },
+    head: o.head ?? 'sigmoid1',
+    loss: o.loss ?? 'bce+dice',
+    optimizer: { name: 'adam', learningRate: 0.001 },
+    epochs: 10,
+    batchSize: 8,
+    seed: 1,
+    threshold: 0.5,
+    monitor: 'dice',
+  };
+}

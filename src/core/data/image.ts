@@ -1,0 +1,72 @@
+/**
+ * Image decoding for training data: PNG (pngjs) and JPEG (jpeg-js), 8/16-bit, gray or RGB.
+ * Values come back scaled to [0, 1].
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as jpeg from 'jpeg-js';
+import { decodePng } from './png';
+
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
+
+export interface ImageData {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  /** Interleaved, scaled to [0, 1]. */
+  data: Float32Array;
+}
+
+/** Raw decoded samples (not scaled), with the largest representable value. */
+export interface RawImage {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  data: Uint16Array | Uint8Array;
+  maxValue: number;
+}
+
+export function readRawImage(file: string): RawImage {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.png') {
+    const img = decodePng(bytes, file);
+    return { width: img.width, height: img.height, channels: img.channels, data: img.data, maxValue: 2 ** img.bitDepth - 1 };
+  }
+  if (ext === '.jpg' || ext === '.jpeg') {
+    let decoded: { width: number; height: number; data: Uint8Array };
+    try {
+      decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+    } catch (err) {
+      throw new Error(`${file}: corrupt or unsupported JPEG (${(err as Error).message})`);
+    }
+    const n = decoded.width * decoded.height;
+    let gray = true;
+    for (let i = 0; i < n && gray; i++) gray = decoded.data[4 * i] === decoded.data[4 * i + 1] && decoded.data[4 * i] === decoded.data[4 * i + 2];
+    const channels = gray ? 1 : 3;
+    const data = new Uint8Array(n * channels);
+    for (let i = 0; i < n; i++) for (let c = 0; c < channels; c++) data[i * channels + c] = decoded.data[4 * i + c];
+    return { width: decoded.width, height: decoded.height, channels, data, maxValue: 255 };
+  }
+  throw new Error(`${file}: unsupported image type '${ext}' (use PNG or JPEG)`);
+}
+
+export function readImage(file: string): ImageData {
+  const raw = readRawImage(file);
+  const data = new Float32Array(raw.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = raw.data[i] / raw.maxValue;
+  return { width: raw.width, height: raw.height, channels: raw.channels, data };
+}
+
+/** Gray → RGB by replication (so a folder mixing both trains with 3 channels). */
+export function toRgb(img: ImageData): ImageData {
+  if (img.channels === 3) return img;
+  const data = new Float32Array(img.data.length * 3);
+  for (let i = 0; i < img.data.length; i++) data[3 * i] = data[3 * i + 1] = data[3 * i + 2] = img.data[i];
+  return { ...img, channels: 3, data };
+}

@@ -1,0 +1,176 @@
+/**
+ * The comparison report: one self-contained HTML file (inline SVG charts, PNG overlays as data URIs,
+ * no scripts, no remote resources) that opens in any browser.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { decodePng, encodePng8 } from '../data/png';
+import { COMPARED_METRICS, ComparedRun, ComparisonSummary, formatStat } from './compare';
+
+const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+interface Series {
+  label: string;
+  colour: string;
+  dashed: boolean;
+  points: [number, number][];
+}
+
+/** A line chart as inline SVG (linear axes, ticks, legend). */
+export function lineChart(title: string, series: Series[], yLabel: string): string {
+  const W = 520;
+  const H = 260;
+  const m = { l: 56, r: 12, t: 28, b: 36 };
+  const pts = series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
+  if (pts.length === 0) return `<figure><figcaption>${esc(title)}: no data</figcaption></figure>`;
+  const xs = pts.map((p) => p[0]);
+  const ys = pts.map((p) => p[1]);
+  const [x0, x1] = [Math.min(...xs), Math.max(Math.max(...xs), Math.min(...xs) + 1)];
+  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  if (y1 - y0 < 1e-9) [y0, y1] = [y0 - 0.5, y1 + 0.5];
+  const pad = (y1 - y0) * 0.05;
+  y0 -= pad;
+  y1 += pad;
+  const sx = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const sy = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
+  const ticks = (a: number, b: number, n: number) => Array.from({ length: n + 1 }, (_, i) => a + ((b - a) * i) / n);
+  const grid = ticks(y0, y1, 4)
+    .map((y) => `<line x1="${m.l}" x2="${W - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#ddd"/><text x="${m.l - 6}" y="${sy(y) + 4}" text-anchor="end">${y.toPrecision(3)}</text>`)
+    .join('');
+  const xt = [...new Set(ticks(x0, x1, Math.min(5, x1 - x0)).map(Math.round))]
+    .map((x) => `<text x="${sx(x)}" y="${H - m.b + 16}" text-anchor="middle">${x}</text>`)
+    .join('');
+  const lines = series
+    .map((s) => {
+      const d = s.points.filter(([, y]) => Number.isFinite(y)).map(([x, y], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
+      return `<path d="${d}" fill="none" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}><title>${esc(s.label)}</title></path>`;
+    })
+    .join('');
+  const legend = series
+    .map((s, i) => `<g transform="translate(${m.l + 8 + (i % 3) * 150},${m.t + 4 + Math.floor(i / 3) * 14})"><line x2="18" y1="-4" y2="-4" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/><text x="22">${esc(s.label)}</text></g>`)
+    .join('');
+  return `<figure><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}"><text x="${W / 2}" y="16" text-anchor="middle" class="t">${esc(title)}</text>${grid}${xt}<text x="${W / 2}" y="${H - 4}" text-anchor="middle">epoch</text><text transform="translate(12,${H / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>${lines}${legend}</svg></figure>`;
+}
+
+function readGray(file: string): { data: Uint16Array; width: number; height: number } | null {
+  if (!fs.existsSync(file)) return null;
+  const img = decodePng(fs.readFileSync(file), file);
+  return { data: img.data, width: img.width, height: img.height };
+}
+
+/** Error overlay: image in gray, TP green, FP red, FN blue (alpha 0.55). */
+export function errorOverlay(image: Uint16Array, gt: Uint16Array, pred: Uint16Array, width: number, height: number): Buffer {
+  const rgb = new Uint8Array(width * height * 3);
+  const a = 0.55;
+  for (let i = 0; i < width * height; i++) {
+    const g = image[i];
+    const t = gt[i] > 127;
+    const p = pred[i] > 127;
+    const c = t && p ? [40, 200, 60] : p ? [230, 40, 40] : t ? [40, 90, 240] : null;
+    for (let k = 0; k < 3; k++) rgb[3 * i + k] = c ? Math.round((1 - a) * g + a * c[k]) : g;
+  }
+  return encodePng8(rgb, width, height, 3);
+}
+
+const dataUri = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
+
+export interface ReportInput {
+  title: string;
+  createdAt: string;
+  configFile?: string;
+  heads: string[];
+  runs: ComparedRun[];
+  summary: ComparisonSummary;
+  notes: string[];
+}
+
+export function comparisonReport(r: ReportInput): string {
+  const colourOf = (head: string) => COLOURS[r.heads.indexOf(head) % COLOURS.length];
+  const seriesFor = (pick: (e: ComparedRun['epochs'][number]) => number | undefined) =>
+    r.runs
+      .filter((run) => run.epochs.length > 0)
+      .map((run) => ({
+        label: `${run.head} seed ${run.seed}`,
+        colour: colourOf(run.head),
+        dashed: run.seed !== r.runs[0].seed,
+        points: run.epochs.map((e) => [e.epoch, pick(e)] as [number, number]).filter(([, y]) => y !== undefined && y !== null),
+      }));
+  const charts = [
+    lineChart('Training loss', seriesFor((e) => e.trainLoss), 'loss'),
+    lineChart('Validation loss', seriesFor((e) => e.val?.loss), 'loss'),
+    lineChart('Validation Dice (foreground)', seriesFor((e) => e.val?.dice), 'Dice'),
+    lineChart('Validation pixel error', seriesFor((e) => e.val?.pixelError), 'pixel error'),
+  ].join('\n');
+
+  const headRows = r.heads
+    .map((h) => `<tr><th style="color:${colourOf(h)}">${esc(h)}</th>${COMPARED_METRICS.map((m) => `<td>${formatStat(r.summary.perHead[h][m])}</td>`).join('')}<td>${r.summary.perHead[h].dice.n}</td></tr>`)
+    .join('');
+  const pairedRows = r.summary.paired
+    .filter((p) => ['dice', 'iou', 'hd95', 'pixelError'].includes(p.metric))
+    .map((p) => `<tr><td>${esc(p.head)} − ${esc(p.baseline)}</td><td>${p.metric}</td><td>${formatStat({ mean: p.mean, std: p.std, n: p.differences.length }, 4)}</td><td>${p.differences.map((d) => d.toFixed(4)).join(', ')}</td></tr>`)
+    .join('');
+  const runRows = r.runs
+    .map((run) => `<tr><td>${esc(run.head)}</td><td>${run.seed}</td><td class="${run.status}">${run.status}</td><td>${run.final ? run.final.dice?.toFixed(4) : '—'}</td><td>${run.seconds !== undefined ? run.seconds.toFixed(0) + ' s' : '—'}</td><td><code>${esc(run.runId ?? '')}</code>${run.reason ? `<br><small>${esc(run.reason)}</small>` : ''}</td></tr>`)
+    .join('');
+
+  // Overlays: the first seed's runs, the validation images they saved.
+  const firstSeed = r.runs[0]?.seed;
+  const shown = r.runs.filter((x) => x.seed === firstSeed && x.runDir);
+  const names = shown.length ? predictionNames(shown[0].runDir!) : [];
+  const overlayRows = names
+    .slice(0, 4)
+    .map((name) => {
+      const base = shown[0].runDir!;
+      const image = readGray(path.join(base, 'predictions', `${name}_image.png`));
+      const gt = readGray(path.join(base, 'predictions', `${name}_gt.png`));
+      if (!image || !gt) return '';
+      const gtOverlay = errorOverlay(image.data, gt.data, gt.data, image.width, image.height);
+      const cells = shown.map((run) => {
+        const pred = readGray(path.join(run.runDir!, 'predictions', `${name}_mask.png`));
+        if (!pred) return `<td>—</td>`;
+        return `<td><img src="${dataUri(errorOverlay(image.data, gt.data, pred.data, image.width, image.height))}" alt="${esc(run.head)} errors on ${esc(name)}"></td>`;
+      });
+      return `<tr><th>${esc(name)}</th><td><img src="${dataUri(encodePng8(Uint8Array.from(image.data), image.width, image.height))}" alt="image ${esc(name)}"></td><td><img src="${dataUri(gtOverlay)}" alt="ground truth ${esc(name)}"></td>${cells.join('')}</tr>`;
+    })
+    .join('');
+
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>${esc(r.title)}</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
+h1{font-size:20px}h2{font-size:16px;margin-top:28px}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}th{text-align:left}
+figure{display:inline-block;margin:6px}svg text{font-size:11px;fill:#333}svg .t{font-size:13px;font-weight:600}
+img{image-rendering:pixelated;width:220px;height:auto}.failed{color:#c00}.cancelled{color:#a60}.done{color:#070}
+.legend span{display:inline-block;width:12px;height:12px;margin:0 4px -2px 12px}
+</style></head><body>
+<h1>${esc(r.title)}</h1>
+<p>${esc(r.createdAt)}${r.configFile ? ` · config <code>${esc(r.configFile)}</code>` : ''}</p>
+${r.notes.map((n) => `<p>${esc(n)}</p>`).join('\n')}
+<h2>Final validation metrics (mean ± std over seeds)</h2>
+<table><tr><th>head</th>${COMPARED_METRICS.map((m) => `<th>${m}</th>`).join('')}<th>seeds</th></tr>${headRows}</table>
+<h2>Paired differences (same seed: same data, batches and body initialisation)</h2>
+<table><tr><th>pair</th><th>metric</th><th>mean ± std</th><th>per seed</th></tr>${pairedRows || '<tr><td colspan="4">needs two heads with finished runs</td></tr>'}</table>
+<h2>Curves</h2>
+${charts}
+<h2>Overlays (seed ${firstSeed})</h2>
+<p class="legend">errors: <span style="background:#28c83c"></span>true positive <span style="background:#e62828"></span>false positive <span style="background:#285af0"></span>false negative</p>
+<table><tr><th>image</th><th>input</th><th>ground truth</th>${shown.map((x) => `<th style="color:${colourOf(x.head)}">${esc(x.head)}</th>`).join('')}</tr>${overlayRows || '<tr><td colspan="3">no saved predictions</td></tr>'}</table>
+<h2>Runs</h2>
+<table><tr><th>head</th><th>seed</th><th>status</th><th>final Dice</th><th>time</th><th>run</th></tr>${runRows}</table>
+</body></html>
+`;
+}
+
+function predictionNames(runDir: string): string[] {
+  const dir = path.join(runDir, 'predictions');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('_image.png'))
+    .map((f) => f.slice(0, -'_image.png'.length))
+    .sort();
+}

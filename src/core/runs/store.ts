@@ -1,0 +1,205 @@
+/**
+ * The on-disk run format. `runs/<id>/` holds:
+ *   config.json            the resolved config (plus derived facts: loss per head, normalisation)
+ *   metrics.jsonl          one JSON line per epoch
+ *   plots/metrics/{train,val}/<name>.tsv   the same values in DVCLive's layout ("step\t<name>")
+ *   summary.json           status, reason, backend, best epoch, final/best metrics, durations
+ *   checkpoints/{last,best}/model.json + weights.bin   TensorFlow.js layers format
+ *   predictions/<image>_{image,gt,prob,mask}.png       a few validation images
+ * Every file is written atomically (temp file + rename): a killed run never leaves half a file.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { toJson, writeFileAtomic } from './atomicWrite';
+
+export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled';
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['done', 'failed', 'cancelled'];
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  /** Validation loss and metrics, when this epoch was validated. */
+  val?: Record<string, number>;
+  seconds: number;
+}
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  status: RunStatus;
+  reason?: string;
+  head: string;
+  mode: string;
+  loss: string;
+  backend: string;
+  dataset: string;
+  trainImages: number;
+  valImages: number;
+  epochsPlanned: number;
+  epochsCompleted: number;
+  monitor: string;
+  bestEpoch: number | null;
+  best: Record<string, number> | null;
+  final: Record<string, number> | null;
+  startedAt: string;
+  endedAt?: string;
+  durations: { totalSeconds: number; meanEpochSeconds: number | null };
+  pid?: number;
+}
+
+export interface RunInfo {
+  id: string;
+  dir: string;
+  summary: RunSummary | null;
+  /** Why the summary could not be read, if it could not. */
+  problem?: string;
+}
+
+function timestamp(d = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+export class RunWriter {
+  private readonly epochs: EpochRecord[] = [];
+
+  constructor(
+    readonly dir: string,
+    readonly id: string,
+  ) {}
+
+  /** Creates `runsDir/<timestamp>-<name>` (a suffix keeps parallel runs apart). */
+  static create(runsDir: string, name: string): RunWriter {
+    fs.mkdirSync(runsDir, { recursive: true });
+    const base = `${timestamp()}-${name}`;
+    for (let i = 0; i < 1000; i++) {
+      const id = i === 0 ? base : `${base}-${i + 1}`;
+      const dir = path.join(runsDir, id);
+      try {
+        fs.mkdirSync(dir);
+        return new RunWriter(dir, id);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${dir}: cannot create the run folder (${(err as NodeJS.ErrnoException).code})`);
+      }
+    }
+    throw new Error(`${runsDir}: too many runs named ${base}`);
+  }
+
+  file(...parts: string[]): string {
+    return path.join(this.dir, ...parts);
+  }
+
+  writeJson(name: string, value: unknown): void {
+    writeFileAtomic(this.file(name), toJson(value) + '\n');
+  }
+
+  writeSummary(summary: RunSummary): void {
+    this.writeJson('summary.json', summary);
+  }
+
+  appendEpoch(record: EpochRecord): void {
+    this.epochs.push(record);
+    writeFileAtomic(this.file('metrics.jsonl'), this.epochs.map((e) => JSON.stringify(toJsonSafe(e))).join('\n') + '\n');
+    const series: Record<string, Record<string, [number, number][]>> = { train: { loss: [] }, val: {} };
+    for (const e of this.epochs) {
+      series.train.loss.push([e.epoch, e.trainLoss]);
+      for (const [k, v] of Object.entries(e.val ?? {})) (series.val[k] ??= []).push([e.epoch, v]);
+    }
+    for (const [split, metrics] of Object.entries(series)) {
+      for (const [name, rows] of Object.entries(metrics)) {
+        const tsv = `step\t${name}\n${rows.map(([s, v]) => `${s}\t${Number.isFinite(v) ? v : 'nan'}`).join('\n')}\n`;
+        writeFileAtomic(this.file('plots', 'metrics', split, `${name}.tsv`), tsv);
+      }
+    }
+  }
+
+  writeFile(relative: string, content: string | Uint8Array): void {
+    writeFileAtomic(this.file(relative), content);
+  }
+}
+
+/** NaN → null, ±Infinity → strings, as everywhere in SegLab's JSON. */
+function toJsonSafe(value: unknown): unknown {
+  return JSON.parse(toJson(value, 0));
+}
+
+export function readJsonFile<T>(file: string): T {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+export function readEpochs(dir: string): EpochRecord[] {
+  const file = path.join(dir, 'metrics.jsonl');
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as EpochRecord;
+      } catch {
+        throw new Error(`${file}:${i + 1}: not valid JSON`);
+      }
+    });
+}
+
+export function isRunDir(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'config.json')) || fs.existsSync(path.join(dir, 'summary.json'));
+}
+
+/** Runs under `runsDir`, newest first. A run whose summary is unreadable is listed with the problem. */
+export function listRuns(runsDir: string): RunInfo[] {
+  if (!fs.existsSync(runsDir)) return [];
+  const out: RunInfo[] = [];
+  for (const e of fs.readdirSync(runsDir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const dir = path.join(runsDir, e.name);
+    if (!isRunDir(dir)) continue;
+    try {
+      const summary = fs.existsSync(path.join(dir, 'summary.json')) ? readJsonFile<RunSummary>(path.join(dir, 'summary.json')) : null;
+      out.push({ id: e.name, dir, summary });
+    } catch (err) {
+      out.push({ id: e.name, dir, summary: null, problem: (err as Error).message });
+    }
+  }
+  return out.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+export function readRun(dir: string): { config: Record<string, unknown>; summary: RunSummary | null; epochs: EpochRecord[] } {
+  if (!isRunDir(dir)) throw new Error(`${dir}: not a SegLab run (no config.json or summary.json)`);
+  const summaryFile = path.join(dir, 'summary.json');
+  return {
+    config: readJsonFile(path.join(dir, 'config.json')),
+    summary: fs.existsSync(summaryFile) ? readJsonFile<RunSummary>(summaryFile) : null,
+    epochs: readEpochs(dir),
+  };
+}
+
+/** Deletes a run folder; refuses anything that does not look like a run. */
+export function deleteRun(dir: string): void {
+  if (!isRunDir(dir)) throw new Error(`${dir}: not a SegLab run (no config.json or summary.json); not deleted`);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Marks a run that ended without writing its own terminal status (e.g. its process crashed). */
+export function markRunEnded(dir: string, status: Exclude<RunStatus, 'running'>, reason: string): void {
+  const file = path.join(dir, 'summary.json');
+  if (!fs.existsSync(file)) return;
+  const summary = readJsonFile<RunSummary>(file);
+  if (TERMINAL_STATUSES.includes(summary.status)) return;
+  const endedAt = new Date().toISOString();
+  writeFileAtomic(
+    file,
+    toJson({ ...summary, status, reason, endedAt, durations: { ...summary.durations, totalSeconds: (Date.parse(endedAt) - Date.parse(summary.startedAt)) / 1000 } }) + '\n',
+  );
+}

@@ -1,0 +1,224 @@
+/**
+ * The training loop. Emits events (start, batch, epoch, end), polls `shouldStop` between batches,
+ * validates on whole images, keeps the best and the last checkpoint, and writes the run to disk.
+ * A NaN or infinite loss ends the run as `failed` with the step that produced it; a stop request ends
+ * it as `cancelled` after saving a checkpoint.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BackendInfo, initBackend } from '../backend';
+import { ExperimentConfig, lossForHead } from '../config/config';
+import { BatchSampler, computeNormalization, Normalization, splitSamples } from '../data/batches';
+import { Dataset, loadFolderDataset } from '../data/dataset';
+import { encodePng8 } from '../data/png';
+import { generateShapes } from '../data/shapes';
+import { compileLoss } from '../losses/registry';
+import { buildUnet, Head, headChannels } from '../model/unet';
+import { saveCheckpoint } from '../runs/checkpoint';
+import { EpochRecord, RunSummary, RunWriter } from '../runs/store';
+import { PredictContext, targetTensor, validate, ValidationResult } from './predict';
+
+export type TrainEvent =
+  | {
+      type: 'start';
+      runId: string;
+      runDir: string;
+      backend: string;
+      head: Head;
+      loss: string;
+      trainImages: number;
+      valImages: number;
+      epochs: number;
+      stepsPerEpoch: number;
+    }
+  | { type: 'batch'; epoch: number; step: number; steps: number; loss: number; imagesPerSecond: number; etaSeconds: number }
+  | { type: 'epoch'; record: EpochRecord; best: boolean; etaSeconds: number }
+  | { type: 'end'; summary: RunSummary };
+
+export interface TrainOptions {
+  config: ExperimentConfig;
+  /** Run name (default: config.name-head). */
+  runName?: string;
+  emit?: (event: TrainEvent) => void;
+  /** Polled between batches; true stops the run (status `cancelled`). */
+  shouldStop?: () => boolean;
+  /** A dataset already in memory (tests, comparisons). */
+  dataset?: Dataset;
+  /** Test hook: replaces a step's loss value (to exercise the NaN path). */
+  lossOverride?: (epoch: number, step: number, loss: number) => number;
+}
+
+export function loadDataset(config: ExperimentConfig): Dataset {
+  const d = config.dataset;
+  if (d.builtin === 'shapes') {
+    return generateShapes({ count: d.count, size: d.size, seed: config.seed, foregroundFraction: d.foregroundFraction, noise: d.noise, classes: d.classes === 3 ? 3 : 2 });
+  }
+  return loadFolderDataset(d.images!, d.masks!, { foreground: d.foreground, classes: d.classes });
+}
+
+function makeOptimizer(config: ExperimentConfig): tf.Optimizer {
+  const lr = config.optimizer.learningRate;
+  if (config.optimizer.name === 'sgd') return tf.train.momentum(lr, 0.9);
+  if (config.optimizer.name === 'rmsprop') return tf.train.rmsprop(lr);
+  return tf.train.adam(lr);
+}
+
+/** Is `value` better than `best` for the monitored quantity? */
+function improves(monitor: string, value: number, best: number | null, minDelta: number): boolean {
+  if (!Number.isFinite(value)) return false;
+  if (best === null) return true;
+  const lowerIsBetter = monitor === 'loss' || monitor === 'pixelError' || monitor === 'hd95';
+  return lowerIsBetter ? value < best - minDelta : value > best + minDelta;
+}
+
+function saveVisuals(run: RunWriter, samples: Dataset['samples'], channels: number, result: ValidationResult): void {
+  result.predictions.forEach((p, i) => {
+    const s = samples[i];
+    const gray = new Uint8Array(s.height * s.width);
+    for (let j = 0; j < gray.length; j++) gray[j] = Math.round(255 * s.image[j * channels]);
+    run.writeFile(`predictions/${s.name}_image.png`, encodePng8(gray, s.width, s.height));
+    run.writeFile(`predictions/${s.name}_gt.png`, encodePng8(Uint8Array.from(s.mask, (v) => (v ? 255 : 0)), s.width, s.height));
+    run.writeFile(`predictions/${s.name}_prob.png`, encodePng8(Uint8Array.from(p.prob, (v) => Math.round(255 * v)), s.width, s.height));
+    run.writeFile(`predictions/${s.name}_mask.png`, encodePng8(Uint8Array.from(p.labels, (v) => (v ? 255 : 0)), s.width, s.height));
+  });
+}
+
+export async function trainRun(o: TrainOptions): Promise<RunSummary> {
+  const config = o.config;
+  const emit = o.emit ?? (() => undefined);
+  const backend: BackendInfo = await initBackend(config.backend === 'auto' ? undefined : config.backend);
+  const dataset = o.dataset ?? loadDataset(config);
+  const valCount = config.validation.count ?? Math.max(1, Math.round(config.validation.fraction * dataset.samples.length));
+  const { train, val } = splitSamples(dataset.samples, valCount, config.seed);
+  const norm: Normalization = computeNormalization(train, dataset.channels);
+  const head = config.head;
+  const classes = head === 'softmaxN' || head === 'sigmoidN' ? dataset.classes : 2;
+  const { expression, options, mode } = lossForHead(config, head);
+  const loss = compileLoss(expression, options);
+  const crop = config.crop;
+  const sampler = new BatchSampler(train, dataset.channels, norm, { crop, ...config.augment }, config.seed);
+  const pixelsPerImage = train.reduce((a, s) => a + s.height * s.width, 0) / train.length;
+  const batchPixels = (crop ?? train[0].height) * (crop ?? train[0].width) * config.batchSize;
+  const stepsPerEpoch = config.stepsPerEpoch ?? Math.max(1, Math.ceil((train.length * pixelsPerImage) / batchPixels));
+  const ctx: PredictContext = { head, channels: dataset.channels, classes, norm, multiple: 2 ** config.model.depth, threshold: config.threshold };
+
+  const model = buildUnet({ inputChannels: dataset.channels, ...config.model, head, classes, seed: config.seed });
+  const optimizer = makeOptimizer(config);
+  const run = RunWriter.create(config.runsDir, o.runName ?? `${config.name}-${head}`);
+  run.writeJson('config.json', {
+    ...config,
+    derived: { loss: expression, lossOptions: options, mode, outputChannels: headChannels(head, classes), normalization: norm, dataset: dataset.source, trainImages: train.map((s) => s.name), valImages: val.map((s) => s.name), stepsPerEpoch, parameters: model.countParams() },
+  });
+  const startedAt = new Date();
+  const summary: RunSummary = {
+    id: run.id,
+    name: o.runName ?? `${config.name}-${head}`,
+    status: 'running',
+    head,
+    mode,
+    loss: expression,
+    backend: backend.name,
+    dataset: dataset.source,
+    trainImages: train.length,
+    valImages: val.length,
+    epochsPlanned: config.epochs,
+    epochsCompleted: 0,
+    monitor: config.monitor,
+    bestEpoch: null,
+    best: null,
+    final: null,
+    startedAt: startedAt.toISOString(),
+    durations: { totalSeconds: 0, meanEpochSeconds: null },
+    pid: process.pid,
+  };
+  run.writeSummary(summary);
+  emit({ type: 'start', runId: run.id, runDir: run.dir, backend: backend.name, head, loss: expression, trainImages: train.length, valImages: val.length, epochs: config.epochs, stepsPerEpoch });
+
+  const finish = async (status: RunSummary['status'], reason?: string): Promise<RunSummary> => {
+    const endedAt = new Date();
+    Object.assign(summary, { status, reason, endedAt: endedAt.toISOString() });
+    summary.durations.totalSeconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
+    run.writeSummary(summary);
+    model.dispose();
+    optimizer.dispose();
+    emit({ type: 'end', summary });
+    return summary;
+  };
+
+  let bestValue: number | null = null;
+  let sinceBest = 0;
+  const stepTimes: number[] = [];
+  try {
+    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      const epochStart = Date.now();
+      let lossSum = 0;
+      for (let step = 1; step <= stepsPerEpoch; step++) {
+        if (o.shouldStop?.()) {
+          await saveCheckpoint(model, run.file('checkpoints', 'last'));
+          return await finish('cancelled', `stopped during epoch ${epoch}, step ${step}; checkpoints/last holds the weights`);
+        }
+        // A macrotask turn per batch, so that a cancel message (IPC) is delivered while training.
+        await new Promise((resolve) => setImmediate(resolve));
+        const t0 = Date.now();
+        const batch = sampler.next(config.batchSize);
+        const lossTensor = tf.tidy(() => {
+          const x = tf.tensor4d(batch.x, batch.shape);
+          const y = targetTensor(batch.y, [batch.shape[0], batch.shape[1], batch.shape[2]], head, classes);
+          return optimizer.minimize(() => loss.apply({ pred: model.apply(x, { training: true }) as tf.Tensor4D, target: y, fromLogits: true, mode }), true) as tf.Scalar;
+        });
+        let value = (await lossTensor.data())[0];
+        lossTensor.dispose();
+        if (o.lossOverride) value = o.lossOverride(epoch, step, value);
+        if (!Number.isFinite(value)) {
+          return await finish('failed', `loss became ${value} at epoch ${epoch}, step ${step} (learning rate ${config.optimizer.learningRate}; try a lower one)`);
+        }
+        lossSum += value;
+        stepTimes.push(Date.now() - t0);
+        const recent = stepTimes.slice(-20);
+        const msPerStep = recent.reduce((a, b) => a + b, 0) / recent.length;
+        const remaining = (config.epochs - epoch) * stepsPerEpoch + (stepsPerEpoch - step);
+        emit({ type: 'batch', epoch, step, steps: stepsPerEpoch, loss: value, imagesPerSecond: (1000 * config.batchSize) / msPerStep, etaSeconds: (remaining * msPerStep) / 1000 });
+      }
+      const record: EpochRecord = { epoch, trainLoss: lossSum / stepsPerEpoch, seconds: 0 };
+      let isBest = false;
+      if (epoch % config.validation.every === 0 || epoch === config.epochs) {
+        const validation = validate(model, val, loss, ctx, 0);
+        record.val = Object.fromEntries(Object.entries(validation.values).filter(([k]) => k === 'loss' || (config.metrics as string[]).includes(k)));
+        const monitored = validation.values[config.monitor];
+        if (improves(config.monitor, monitored, bestValue, config.earlyStopping?.minDelta ?? 0)) {
+          bestValue = monitored;
+          sinceBest = 0;
+          isBest = true;
+          summary.bestEpoch = epoch;
+          summary.best = record.val;
+          await saveCheckpoint(model, run.file('checkpoints', 'best'));
+        } else sinceBest++;
+        summary.final = record.val;
+      }
+      record.seconds = (Date.now() - epochStart) / 1000;
+      run.appendEpoch(record);
+      summary.epochsCompleted = epoch;
+      summary.durations.meanEpochSeconds = (Date.now() - startedAt.getTime()) / 1000 / epoch;
+      summary.durations.totalSeconds = (Date.now() - startedAt.getTime()) / 1000;
+      run.writeSummary(summary);
+      emit({ type: 'epoch', record, best: isBest, etaSeconds: (config.epochs - epoch) * (summary.durations.meanEpochSeconds ?? 0) });
+      if (config.earlyStopping && sinceBest >= config.earlyStopping.patience) {
+        summary.reason = `early stopping: no ${config.monitor} improvement in ${sinceBest} validation(s)`;
+        break;
+      }
+    }
+    await saveCheckpoint(model, run.file('checkpoints', 'last'));
+    if (config.predictions > 0) {
+      const shown = val.slice(0, config.predictions);
+      saveVisuals(run, shown, dataset.channels, validate(model, shown, loss, ctx, shown.length));
+    }
+    return await finish('done', summary.reason);
+  } catch (err) {
+    const e = err as Error;
+    const reason = /out of memory|allocation failed|Array buffer allocation/i.test(e.message) ? `out of memory: ${e.message}` : e.message;
+    try {
+      return await finish('failed', reason);
+    } catch {
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Starting and supervising engine processes. `startTraining` forks dist/engine.js, streams its
+ * events, forwards cancel, and turns every way a process can end into one result: done, cancelled,
+ * or failed with a reason (including a crash or an out-of-memory kill, which the engine itself cannot
+ * report: the run's summary.json is then marked failed here).
+ */
+import { ChildProcess, fork } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { ExperimentConfig } from '../core/config/config';
+import { markRunEnded, RunStatus, RunSummary } from '../core/runs/store';
+import type { TrainEvent } from '../core/train/trainer';
+import { EngineRequest, parseEngineMessage } from './protocol';
+
+export interface JobResult {
+  status: Exclude<RunStatus, 'running'>;
+  reason?: string;
+  runDir?: string;
+  summary?: RunSummary;
+}
+
+export interface TrainingJob {
+  readonly pid: number | undefined;
+  /** Resolves when the engine process has ended, whatever the outcome. Never rejects. */
+  readonly result: Promise<JobResult>;
+  /** Asks the engine to stop after the current batch (it saves a checkpoint); kills it if it does not end within `graceMs`. */
+  cancel(graceMs?: number): void;
+}
+
+export interface StartOptions {
+  runName?: string;
+  onEvent?: (event: TrainEvent) => void;
+  /** Lines the engine wrote to stderr (warnings, crash output). */
+  onLog?: (line: string) => void;
+  /** Default: dist/engine.js of this package. */
+  enginePath?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** dist/engine.js next to the running bundle, or in the package's dist/ (tests run from out/). */
+export function defaultEnginePath(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    for (const candidate of [path.join(dir, 'engine.js'), path.join(dir, 'dist', 'engine.js')]) {
+      if (fs.existsSync(candidate) && candidate !== __filename) return candidate;
+    }
+    dir = path.dirname(dir);
+  }
+  throw new Error(`cannot find dist/engine.js from ${__dirname}; run 'npm run build'`);
+}
+
+export function startTraining(config: ExperimentConfig, options: StartOptions = {}): TrainingJob {
+  const child: ChildProcess = fork(options.enginePath ?? defaultEnginePath(), [], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: options.env ?? process.env,
+  });
+  let runDir: string | undefined;
+  let summary: RunSummary | undefined;
+  let startError: string | undefined;
+  let cancelRequested = false;
+  const stderrTail: string[] = [];
+  const onLine = (line: string) => {
+    if (!line.trim()) return;
+    stderrTail.push(line);
+    if (stderrTail.length > 20) stderrTail.shift();
+    options.onLog?.(line);
+  };
+  let pending = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString()).split('\n');
+    pending = lines.pop() ?? '';
+    lines.forEach(onLine);
+  });
+  child.stdout?.on('data', (chunk: Buffer) => chunk.toString().split('\n').forEach((l) => l.trim() && options.onLog?.(l)));
+
+  const send = (request: EngineRequest) => {
+    if (child.connected) child.send(request);
+  };
+  child.on('message', (raw) => {
+    const message = parseEngineMessage(raw);
+    if (typeof message === 'string') {
+      options.onLog?.(`engine sent a malformed message: ${message}`);
+      return;
+    }
+    if (message.type === 'ready') send({ type: 'train', config, runName: options.runName });
+    else if (message.type === 'error' || message.type === 'protocol-error') startError = message.message;
+    else {
+      const event = message.event;
+      if (event.type === 'start') runDir = event.runDir;
+      if (event.type === 'end') summary = event.summary;
+      options.onEvent?.(event);
+    }
+  });
+
+  const result = new Promise<JobResult>((resolve) => {
+    child.on('error', (err) => {
+      startError = `cannot start the engine process: ${err.message}`;
+    });
+    child.on('exit', (code, signal) => {
+      if (pending) onLine(pending);
+      if (summary) {
+        resolve({ status: summary.status as JobResult['status'], reason: summary.reason, runDir, summary });
+        return;
+      }
+      if (startError) {
+        if (runDir) markRunEnded(runDir, 'failed', startError);
+        resolve({ status: 'failed', reason: startError, runDir });
+        return;
+      }
+      const tail = stderrTail.join('\n');
+      const oom = /heap out of memory|Allocation failed|out of memory/i.test(tail);
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const status = cancelRequested ? 'cancelled' : 'failed';
+      const reason = cancelRequested
+        ? `the engine ${how} while stopping`
+        : `${oom ? 'out of memory: ' : ''}the engine process ${how} before the run ended${tail ? `; its last output: ${tail.slice(-600)}` : ''}`;
+      if (runDir) markRunEnded(runDir, status, reason);
+      resolve({ status, reason, runDir });
+    });
+  });
+
+  return {
+    pid: child.pid,
+    result,
+    cancel(graceMs = 30000) {
+      if (cancelRequested) return;
+      cancelRequested = true;
+      send({ type: 'cancel' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      void result.then(() => clearTimeout(timer));
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Head comparisons: one engine process per (head, seed), as many at once as `parallel` allows (each
+ * process uses one core on wasm), then comparison.json and report.html under
+ * <runsDir>/comparisons/<timestamp>-<name>/.
+ */
+import * as os from 'os';
+import * as path from 'path';
+import type { ExperimentConfig } from '../core/config/config';
+import { Head } from '../core/model/unet';
+import { ComparedRun, summarizeComparison } from '../core/runs/compare';
+import { comparisonReport } from '../core/runs/report';
+import { readEpochs, RunWriter } from '../core/runs/store';
+import type { TrainEvent } from '../core/train/trainer';
+import { JobResult, startTraining, TrainingJob } from './client';
+
+export interface CompareOptions {
+  heads: Head[];
+  seeds: number[];
+  parallel?: number;
+  configFile?: string;
+  onEvent?: (job: { head: Head; seed: number }, event: TrainEvent) => void;
+  onJobEnd?: (job: { head: Head; seed: number }, result: JobResult) => void;
+  onLog?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ComparisonResult {
+  dir: string;
+  report: string;
+  runs: ComparedRun[];
+  summary: ReturnType<typeof summarizeComparison>;
+}
+
+export interface ComparisonHandle {
+  result: Promise<ComparisonResult>;
+  cancel(): void;
+}
+
+export function runComparison(config: ExperimentConfig, o: CompareOptions): ComparisonHandle {
+  const jobs = o.seeds.flatMap((seed) => o.heads.map((head) => ({ head, seed })));
+  const parallel = Math.max(1, Math.min(o.parallel ?? os.cpus().length, jobs.length));
+  const active = new Set<TrainingJob>();
+  let cancelled = false;
+  const results = new Map<string, JobResult>();
+  const key = (j: { head: Head; seed: number }) => `${j.head}/${j.seed}`;
+
+  const runOne = async (job: { head: Head; seed: number }) => {
+    if (cancelled) {
+      results.set(key(job), { status: 'cancelled', reason: 'comparison cancelled before this run started' });
+      return;
+    }
+    const handle = startTraining(
+      { ...config, head: job.head, seed: job.seed },
+      { runName: `${config.name}-${job.head}-seed${job.seed}`, onEvent: (e) => o.onEvent?.(job, e), onLog: o.onLog, env: o.env },
+    );
+    active.add(handle);
+    const result = await handle.result;
+    active.delete(handle);
+    results.set(key(job), result);
+    o.onJobEnd?.(job, result);
+  };
+
+  const result = (async (): Promise<ComparisonResult> => {
+    const queue = jobs.slice();
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        for (let job = queue.shift(); job; job = queue.shift()) await runOne(job);
+      }),
+    );
+    const runs: ComparedRun[] = jobs.map((job) => {
+      const r = results.get(key(job))!;
+      return {
+        head: job.head,
+        seed: job.seed,
+        runId: r.summary?.id ?? (r.runDir ? path.basename(r.runDir) : undefined),
+        runDir: r.runDir,
+        status: r.status,
+        reason: r.reason,
+        final: r.summary?.final ?? null,
+        epochs: r.runDir ? readEpochs(r.runDir) : [],
+        seconds: r.summary?.durations.totalSeconds,
+      };
+    });
+    const summary = summarizeComparison(runs, o.heads);
+    const out = RunWriter.create(path.join(config.runsDir, 'comparisons'), config.name);
+    const createdAt = new Date().toISOString();
+    const comparison = { id: out.id, name: config.name, createdAt, configFile: o.configFile, heads: o.heads, seeds: o.seeds, config, runs, summary };
+    out.writeJson('comparison.json', comparison);
+    const notes = [
+      `Heads ${o.heads.join(' vs ')} on ${runs[0]?.runDir ? config.dataset.builtin ? 'builtin:shapes' : config.dataset.images : 'the dataset'}; seeds ${o.seeds.join(', ')}. ` +
+        'Runs with the same seed start from identical body weights and see the same batches in the same order; only the head and its loss differ.',
+    ];
+    out.writeFile('report.html', comparisonReport({ title: `SegLab comparison: ${config.name}`, createdAt, configFile: o.configFile, heads: o.heads, runs, summary, notes }));
+    return { dir: out.dir, report: out.file('report.html'), runs, summary };
+  })();
+
+  return {
+    result,
+    cancel() {
+      cancelled = true;
+      for (const job of active) job.cancel();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The engine process: trains one run per process, started by `startTraining` (engine/client.ts)
+ * with an IPC channel. Training never runs in the caller's process, so the caller (the VS Code
+ * extension host, the CLI) stays responsive and survives a crash or an out-of-memory here.
+ */
+import { validateConfig } from '../core/config/config';
+import { trainRun } from '../core/train/trainer';
+import { EngineMessage, parseEngineRequest } from './protocol';
+
+function send(message: EngineMessage): void {
+  process.send?.(message);
+}
+
+let stopRequested = false;
+let busy = false;
+
+async function runTraining(rawConfig: unknown, runName?: string): Promise<void> {
+  busy = true;
+  try {
+    const config = validateConfig(rawConfig, 'config');
+    await trainRun({
+      config,
+      runName,
+      emit: (event) => send({ type: 'event', event }),
+      shouldStop: () => stopRequested,
+      lossOverride: process.env.SEGLAB_TEST_NAN_AT_STEP
+        ? (_epoch, step, loss) => (step === Number(process.env.SEGLAB_TEST_NAN_AT_STEP) ? NaN : loss)
+        : undefined,
+    });
+  } catch (err) {
+    send({ type: 'error', message: (err as Error).message });
+  } finally {
+    busy = false;
+    process.disconnect?.();
+  }
+}
+
+if (require.main === module) {
+  if (!process.send) {
+    process.stderr.write('seglab engine: start me through the CLI or the extension (I need an IPC channel)\n');
+    process.exit(2);
+  }
+  if (process.env.SEGLAB_TEST_CRASH_AFTER_MS) {
+    // Test hook: simulate a crash (e.g. killed by the out-of-memory killer) while training.
+    setTimeout(() => process.kill(process.pid, 'SIGKILL'), Number(process.env.SEGLAB_TEST_CRASH_AFTER_MS));
+  }
+  process.on('message', (raw) => {
+    const request = parseEngineRequest(raw);
+    if (typeof request === 'string') {
+      send({ type: 'protocol-error', message: request });
+      return;
+    }
+    if (request.type === 'cancel') stopRequested = true;
+    else if (busy) send({ type: 'protocol-error', message: 'a job is already running in this engine' });
+    else void runTraining(request.config, request.runName);
+  });
+  send({ type: 'ready', pid: process.pid });
+}
