@@ -3,7 +3,10 @@
  *   losses: each registered loss on 8×512×512×1 logits (multiclass losses on 8×512×512×2), forward only
  *           and forward + gradient, per backend (default: the one `auto` picks; --backends wasm,cpu);
  *   metrics: computeMetrics (confusion + HD + HD95) on 512×512 ISBI masks;
- *   edt: the exact distance transform on a 1024×1024 mask; the U-Net weight map of a 512×512 label.
+ *   edt: the exact distance transform on a 1024×1024 mask; the U-Net weight map of a 512×512 label;
+ *   training: U-Net steps (depth 3, 16 filters, batch 8, Adam, forward + backward + update) at 128²
+ *           and 256², images/s per backend (the pure-JS cpu backend only with --cpu-training: it
+ *           takes minutes per step), with the process's peak resident memory.
  * Median of --repeats runs (default 5) after one warm-up. Tensor counts before/after expose leaks.
  */
 import * as fs from 'fs';
@@ -17,6 +20,7 @@ import { LossInput } from '../src/core/losses/types';
 import { computeMetrics } from '../src/core/metrics/evaluate';
 import { squaredDistanceTransform } from '../src/core/weightmap/edt';
 import { unetWeightMap } from '../src/core/weightmap/unetWeightMap';
+import { buildUnet } from '../src/core/model/unet';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ISBI = path.resolve(ROOT, '..', 'shared', 'data', 'isbi2012-membrane');
@@ -119,17 +123,55 @@ function benchMetrics(repeats: number) {
   };
 }
 
+async function benchTraining(backend: string, steps: number) {
+  const info = await initBackend(backend);
+  const out: Record<string, unknown>[] = [];
+  for (const size of [128, 256]) {
+    const model = buildUnet({ inputChannels: 1, depth: 3, baseFilters: 16, batchNorm: false, head: 'sigmoid1', seed: 1 });
+    const optimizer = tf.train.adam(1e-3);
+    const x = tf.randomNormal([8, size, size, 1], 0, 1, 'float32', 1);
+    const y = tf.cast(tf.greater(tf.randomNormal([8, size, size, 1], 0, 1, 'float32', 2), 0.5), 'float32');
+    const step = () => {
+      const loss = optimizer.minimize(() => tf.losses.sigmoidCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
+      loss?.dataSync();
+      loss?.dispose();
+    };
+    const tensorsBefore = (step(), tf.memory().numTensors);
+    const timing = time(step, steps);
+    out.push({
+      backend: info.name,
+      size,
+      batch: 8,
+      secondsPerStep: +(timing.medianMs / 1000).toFixed(3),
+      imagesPerSecond: +((8 * 1000) / timing.medianMs).toFixed(2),
+      leakedTensorsPerStep: (tf.memory().numTensors - tensorsBefore) / steps,
+      peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
+    });
+    process.stderr.write(`  ${info.name} training ${size}²: ${((8 * 1000) / timing.medianMs).toFixed(2)} img/s\n`);
+    tf.dispose([x, y]);
+    model.dispose();
+    optimizer.dispose();
+  }
+  return out;
+}
+
 async function main() {
   const repeats = Number(arg('repeats', '5'));
   const backends = arg('backends', 'auto').split(',');
   const started = new Date();
   const losses = [];
   for (const b of backends) losses.push(await benchLosses(b, repeats));
+  const training = [];
+  for (const b of backends) {
+    if (b === 'cpu' && !process.argv.includes('--cpu-training')) continue;
+    training.push(...(await benchTraining(b, Number(arg('train-steps', '3')))));
+  }
   const out = {
     date: started.toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version },
     repeats,
     losses,
+    training,
     ...benchMetrics(repeats),
     peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
   };

@@ -73,18 +73,17 @@ export class ConfigError extends Error {
 
 export const EXPERIMENT_SCHEMA = schema;
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
 const validateSchema = ajv.compile(schema);
 
-/** The schema node at a JSON pointer (for the names a misspelt property could have meant). */
+/** The schema node at a JSON pointer into the schema itself (e.g. "/properties/dataset"). */
 function schemaAt(pointer: string): { properties?: Record<string, unknown> } | undefined {
   let node: unknown = schema;
   for (const part of pointer.split('/').filter(Boolean)) {
-    const n = node as { properties?: Record<string, unknown>; oneOf?: unknown[] };
-    if (n.properties && part in n.properties) node = n.properties[part];
-    else return undefined;
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
   }
-  return node as { properties?: Record<string, unknown> };
+  return node as { properties?: Record<string, unknown> } | undefined;
 }
 
 function dotted(instancePath: string): string {
@@ -104,7 +103,8 @@ function describeAjvError(e: ErrorObject): ConfigProblem {
     case 'additionalProperties': {
       const name = (e.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys(schemaAt(e.schemaPath.replace(/^#/, '').replace(/\/additionalProperties$/, ''))?.properties ?? {});
-      return { path: join(name), message: `unknown property.${didYouMean(name, known)}${known.length ? ` Known: ${known.join(', ')}` : ''}` };
+      const hint = didYouMean(name, known);
+      return { path: join(name), message: `unknown property.${hint || (known.length ? ` Known: ${known.join(', ')}` : '')}` };
     }
     case 'enum': {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
@@ -174,9 +174,11 @@ export function validateConfig(raw: unknown, file = 'config'): ExperimentConfig 
       problems.push(describeAjvError(e));
     }
   }
-  if (problems.length === 0) {
-    const c = value as ExperimentConfig;
-    const d = c.dataset;
+  // Checks beyond the schema run on whatever parts are well-formed, so every problem is reported at once.
+  const c = (typeof value === 'object' && value !== null ? value : {}) as ExperimentConfig;
+  const bad = new Set(problems.map((p) => p.path.split('.')[0].split('[')[0]));
+  const d = c.dataset;
+  if (d && typeof d === 'object' && !bad.has('dataset')) {
     const folders = d.images !== undefined || d.masks !== undefined;
     if (d.builtin && folders) problems.push({ path: 'dataset', message: "give either builtin: 'shapes' or images and masks, not both" });
     if (!d.builtin && !folders) problems.push({ path: 'dataset', message: "give builtin: 'shapes', or images and masks folders" });
@@ -184,21 +186,25 @@ export function validateConfig(raw: unknown, file = 'config'): ExperimentConfig 
       if (!d.images) problems.push({ path: 'dataset.images', message: 'is required with dataset.masks' });
       if (!d.masks) problems.push({ path: 'dataset.masks', message: 'is required with dataset.images' });
     }
-    const multiple = 2 ** c.model.depth;
-    if (c.crop !== null && c.crop % multiple !== 0) {
-      problems.push({ path: 'crop', message: `${c.crop} is not a multiple of 2^model.depth = ${multiple}; try ${Math.max(multiple, Math.round(c.crop / multiple) * multiple)}` });
+  }
+  const depth = c.model?.depth;
+  if (Number.isInteger(depth) && !bad.has('model')) {
+    const multiple = 2 ** depth;
+    if (Number.isInteger(c.crop) && !bad.has('crop') && (c.crop as number) % multiple !== 0) {
+      const crop = c.crop as number;
+      problems.push({ path: 'crop', message: `${crop} is not a multiple of 2^model.depth = ${multiple}; try ${Math.max(multiple, Math.round(crop / multiple) * multiple)}` });
     }
-    if (d.builtin && d.size % multiple !== 0 && c.crop === null) {
+    if (d?.builtin && c.crop === null && Number.isInteger(d.size) && d.size % multiple !== 0) {
       problems.push({ path: 'dataset.size', message: `${d.size} is not a multiple of 2^model.depth = ${multiple}` });
     }
-    if ((c.head === 'softmaxN' || c.head === 'sigmoidN') && d.classes < 3 && c.head === 'softmaxN') {
-      problems.push({ path: 'head', message: 'softmaxN needs dataset.classes ≥ 3 (use softmax2 for two classes)' });
-    }
+  }
+  if (!bad.has('head') && !bad.has('dataset') && d) {
+    if (c.head === 'softmaxN' && d.classes < 3) problems.push({ path: 'head', message: 'softmaxN needs dataset.classes ≥ 3 (use softmax2 for two classes)' });
     if (d.classes > 2 && (c.head === 'sigmoid1' || c.head === 'softmax2')) {
       problems.push({ path: 'head', message: `${c.head} has too few channels for dataset.classes = ${d.classes}; use softmaxN` });
     }
-    problems.push(...lossProblems(c));
   }
+  if (!bad.has('loss') && !bad.has('head')) problems.push(...lossProblems(c));
   if (problems.length) throw new ConfigError(file, problems);
   return value as ExperimentConfig;
 }

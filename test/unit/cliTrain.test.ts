@@ -1,0 +1,89 @@
+/** The experiment commands as a user runs them: init, train, predict, compare, demo. */
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { encodePng8 } from '../../src/core/data/png';
+import { ROOT } from './helpers';
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+function seglab(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, SEGLAB_BACKEND: 'wasm' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let dir: string;
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-cli-train-'));
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const tiny = {
+  name: 'tiny',
+  dataset: { builtin: 'shapes', count: 10, size: 16 },
+  model: { depth: 2, baseFilters: 4 },
+  epochs: 2,
+  batchSize: 4,
+  stepsPerEpoch: 2,
+  predictions: 1,
+};
+
+describe('seglab init / train / predict / compare / demo', () => {
+  it('init writes a starter config that train accepts, and refuses to overwrite it', () => {
+    const r = seglab(dir, 'init', 'exp');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const file = path.join(dir, 'exp', 'seglab.experiment.json');
+    assert.ok(JSON.parse(fs.readFileSync(file, 'utf8')).dataset.builtin === 'shapes');
+    const again = seglab(dir, 'init', 'exp');
+    assert.strictEqual(again.code, 1);
+    assert.match(again.stderr, /seglab\.experiment\.json exists; pass --force/);
+  });
+
+  it('train: runs in the engine, prints the run folder, exit code 0', () => {
+    fs.writeFileSync(path.join(dir, 'tiny.json'), JSON.stringify(tiny));
+    const r = seglab(dir, 'train', 'tiny.json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stdout, /sigmoid1: epoch 2\/2 train loss [0-9.]+ val loss [0-9.]+ dice/);
+    const runDir = /run folder: (.*)/.exec(r.stdout)![1];
+    assert.ok(fs.existsSync(path.join(runDir, 'summary.json')));
+
+    // predict with the trained run on a folder of images (16×16 and a size that is no multiple of 4)
+    fs.mkdirSync(path.join(dir, 'new'));
+    fs.writeFileSync(path.join(dir, 'new', 'a.png'), encodePng8(new Array(256).fill(0).map((_, i) => (i % 16 < 8 ? 60 : 200)), 16, 16));
+    fs.writeFileSync(path.join(dir, 'new', 'b.png'), encodePng8(new Array(18 * 10).fill(90), 18, 10));
+    const p = seglab(dir, 'predict', runDir, '--images', 'new', '--out', 'pred');
+    assert.strictEqual(p.code, 0, p.stderr);
+    assert.deepStrictEqual(fs.readdirSync(path.join(dir, 'pred')).sort(), ['a_mask.png', 'a_prob.png', 'b_mask.png', 'b_prob.png']);
+  });
+
+  it('train: a config with typos lists every problem and exits 1', () => {
+    fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ ...tiny, head: 'softmax', loss: 'dise', epoch: 3 }));
+    const r = seglab(dir, 'train', 'bad.json');
+    assert.strictEqual(r.code, 1);
+    assert.match(r.stderr, /bad\.json: 3 problem\(s\) in the config:/);
+    assert.match(r.stderr, /epoch: unknown property\. Did you mean 'epochs'\?/);
+    assert.match(r.stderr, /head: "softmax" is not one of sigmoid1, softmax2, softmaxN, sigmoidN/);
+  });
+
+  it('compare --json: events for both heads and the comparison with its report', () => {
+    fs.writeFileSync(path.join(dir, 'tiny.json'), JSON.stringify(tiny));
+    const r = seglab(dir, 'compare', 'tiny.json', '--heads', 'sigmoid1,softmax2', '--json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const heads = new Set(lines.filter((l) => l.type === 'end').map((l) => l.job.head));
+    assert.deepStrictEqual([...heads].sort(), ['sigmoid1', 'softmax2']);
+    const last = lines[lines.length - 1];
+    assert.strictEqual(last.type, 'comparison');
+    assert.ok(fs.existsSync(last.report));
+  });
+
+  it('demo: sigmoid1 vs softmax2 on the built-in dataset, printing where the report is', () => {
+    const r = seglab(dir, 'demo', '--out', 'demo', '--epochs', '1');
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stdout, /comparing sigmoid1 vs softmax2 on builtin:shapes/);
+    assert.match(r.stdout, /sigmoid1 +dice [0-9.]+/);
+    const report = /report: (.*report\.html)/.exec(r.stdout)![1];
+    assert.ok(fs.existsSync(report));
+  });
+});

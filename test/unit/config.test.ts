@@ -1,0 +1,93 @@
+/** Experiment config: defaults, every problem at once with paths and hints, loss mapping per head. */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ConfigError, loadConfig, lossForHead, starterConfig, validateConfig } from '../../src/core/config/config';
+
+function problems(raw: unknown): string[] {
+  try {
+    validateConfig(raw, 'x.json');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.problems.map((p) => `${p.path}: ${p.message}`);
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('experiment config', () => {
+  it('fills the schema defaults', () => {
+    const c = validateConfig({ dataset: { builtin: 'shapes' } });
+    assert.strictEqual(c.head, 'sigmoid1');
+    assert.strictEqual(c.epochs, 10);
+    assert.deepStrictEqual(c.model, { depth: 3, baseFilters: 16, batchNorm: false });
+    assert.deepStrictEqual(c.optimizer, { name: 'adam', learningRate: 0.001 });
+    assert.strictEqual(c.dataset.size, 64);
+    assert.strictEqual(c.crop, null);
+  });
+
+  it('reports every problem at once, each with its JSON path and a suggestion', () => {
+    const p = problems({
+      dataset: { builtin: 'shapes', imgaes: 'x' },
+      head: 'sigmod1',
+      epochs: 'ten',
+      crop: 100,
+      optimzer: {},
+      metrics: ['dice', 'accuracy'],
+    });
+    assert.ok(p.includes("dataset.imgaes: unknown property. Did you mean 'images'?"), p.join('\n'));
+    assert.ok(p.includes('head: "sigmod1" is not one of sigmoid1, softmax2, softmaxN, sigmoidN. Did you mean \'sigmoid1\'?'), p.join('\n'));
+    assert.ok(p.includes('epochs: must be integer, got "ten"'), p.join('\n'));
+    assert.ok(p.includes("optimzer: unknown property. Did you mean 'optimizer'?"), p.join('\n'));
+    assert.ok(p.some((x) => x.startsWith('metrics[1]: "accuracy" is not one of dice')), p.join('\n'));
+    assert.ok(p.includes('crop: 100 is not a multiple of 2^model.depth = 8; try 104'), p.join('\n'));
+  });
+
+  it("names a misspelt loss: loss.name: 'dise' is not a loss. Did you mean 'dice'?", () => {
+    assert.deepStrictEqual(problems({ dataset: { builtin: 'shapes' }, loss: { name: 'dise' } }), ["loss.name: 'dise' is not a loss. Did you mean 'dice'?"]);
+    assert.deepStrictEqual(problems({ dataset: { builtin: 'shapes' }, loss: 'bce+dcie' }), ["loss: 'dcie' is not a loss. Did you mean 'dice'?"]);
+    assert.deepStrictEqual(problems({ dataset: { builtin: 'shapes' }, loss: { name: 'dice', options: { smoth: 1 } } }), [
+      "loss.name: dice: 'smoth' is not an option. Did you mean 'smooth'? Options: smooth, perImage, includeBackground, emptyTarget, squaredDenominator.",
+    ]);
+  });
+
+  it('dataset must be builtin or folders, not both or neither', () => {
+    assert.deepStrictEqual(problems({ dataset: {} }), ["dataset: give builtin: 'shapes', or images and masks folders"]);
+    assert.deepStrictEqual(problems({ dataset: { builtin: 'shapes', images: 'a', masks: 'b' } }), ["dataset: give either builtin: 'shapes' or images and masks, not both"]);
+    assert.deepStrictEqual(problems({ dataset: { images: 'a' } }), ['dataset.masks: is required with dataset.images']);
+    assert.deepStrictEqual(problems({}), ['dataset: is required']);
+  });
+
+  it('maps the loss to each head: bce → crossEntropy, Dice on the foreground channel for softmax2', () => {
+    const c = validateConfig({ dataset: { builtin: 'shapes' }, loss: '0.5*bce+dice' });
+    assert.deepStrictEqual(lossForHead(c, 'sigmoid1'), { expression: '0.5*bce+dice', options: {}, mode: 'binary' });
+    assert.deepStrictEqual(lossForHead(c, 'softmax2'), { expression: '0.5*crossEntropy+dice', options: { 'dice.includeBackground': false }, mode: 'multiclass' });
+    const explicit = validateConfig({ dataset: { builtin: 'shapes' }, loss: { name: 'bce', byHead: { softmax2: 'focal' } } });
+    assert.strictEqual(lossForHead(explicit, 'softmax2').expression, 'focal');
+    assert.strictEqual(lossForHead(validateConfig({ dataset: { builtin: 'shapes' }, loss: 'lovaszHinge' }), 'softmax2').expression, 'lovaszSoftmax');
+  });
+
+  it('a JSON syntax error names the line and column', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-config-'));
+    const file = path.join(dir, 'bad.json');
+    fs.writeFileSync(file, '{\n  "dataset": { "builtin": "shapes" },\n  "epochs": 3,\n}\n');
+    assert.throws(() => loadConfig(file), /bad\.json: 1 problem\(s\) in the config:\n  - \(root\): invalid JSON at line 4, column 1/);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('resolves paths relative to the config file and names runs after it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-config-'));
+    const file = path.join(dir, 'membranes.json');
+    fs.writeFileSync(file, JSON.stringify({ dataset: { images: 'img', masks: 'lbl' } }));
+    const c = loadConfig(file);
+    assert.strictEqual(c.dataset.images, path.join(dir, 'img'));
+    assert.strictEqual(c.runsDir, path.join(dir, 'runs'));
+    assert.strictEqual(c.name, 'membranes');
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('the starter config validates, with folders or the builtin dataset', () => {
+    validateConfig(starterConfig());
+    validateConfig(starterConfig({ images: 'a', masks: 'b', head: 'softmax2', loss: 'focal' }));
+  });
+});

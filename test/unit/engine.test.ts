@@ -1,0 +1,114 @@
+/** The engine process: events over IPC, cancel, crash, NaN, bad config; and comparisons. */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ExperimentConfig, validateConfig } from '../../src/core/config/config';
+import { readRun } from '../../src/core/runs/store';
+import { TrainEvent } from '../../src/core/train/trainer';
+import { runComparison } from '../../src/engine/compare';
+import { startTraining } from '../../src/engine/client';
+import { parseEngineMessage, parseEngineRequest } from '../../src/engine/protocol';
+import { ROOT } from './helpers';
+
+const ENGINE = path.join(ROOT, 'dist', 'engine.js');
+let runsDir: string;
+before(() => {
+  runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-engine-'));
+});
+after(() => fs.rmSync(runsDir, { recursive: true, force: true }));
+
+function tiny(extra: Record<string, unknown> = {}): ExperimentConfig {
+  const c = validateConfig({
+    name: 'tiny',
+    dataset: { builtin: 'shapes', count: 12, size: 16 },
+    model: { depth: 2, baseFilters: 4 },
+    epochs: 3,
+    batchSize: 4,
+    stepsPerEpoch: 3,
+    predictions: 1,
+    backend: 'wasm',
+    ...extra,
+  });
+  return { ...c, runsDir };
+}
+
+describe('engine process', () => {
+  it('trains in a child process and streams start, batch, epoch and end events', async () => {
+    const events: TrainEvent[] = [];
+    const job = startTraining(tiny(), { enginePath: ENGINE, onEvent: (e) => events.push(e) });
+    assert.ok(job.pid && job.pid !== process.pid, 'a separate process');
+    const result = await job.result;
+    assert.strictEqual(result.status, 'done', result.reason);
+    assert.deepStrictEqual([...new Set(events.map((e) => e.type))], ['start', 'batch', 'epoch', 'end']);
+    const batch = events.find((e) => e.type === 'batch') as Extract<TrainEvent, { type: 'batch' }>;
+    assert.ok(batch.imagesPerSecond > 0 && batch.etaSeconds >= 0);
+    assert.strictEqual(readRun(result.runDir!).summary?.pid, job.pid);
+  });
+
+  it('cancel ends the run as cancelled after saving a checkpoint', async () => {
+    let job: ReturnType<typeof startTraining> | undefined = undefined;
+    job = startTraining(tiny({ epochs: 50 }), { enginePath: ENGINE, onEvent: (e) => e.type === 'batch' && job?.cancel() });
+    const result = await job.result;
+    assert.strictEqual(result.status, 'cancelled', result.reason);
+    assert.ok(fs.existsSync(path.join(result.runDir!, 'checkpoints', 'last', 'model.json')));
+    assert.strictEqual(readRun(result.runDir!).summary?.status, 'cancelled');
+  });
+
+  it('a crashed engine (killed mid-run) ends the run as failed, and its summary says so', async () => {
+    let started = false;
+    const job = startTraining(tiny({ epochs: 200 }), {
+      enginePath: ENGINE,
+      env: { ...process.env, SEGLAB_TEST_CRASH_AFTER_MS: '4000' },
+      onEvent: (e) => (started ||= e.type === 'start'),
+    });
+    const result = await job.result;
+    assert.ok(started, 'the run had started');
+    assert.strictEqual(result.status, 'failed');
+    assert.match(result.reason ?? '', /the engine process was killed by SIGKILL before the run ended/);
+    const summary = readRun(result.runDir!).summary!;
+    assert.strictEqual(summary.status, 'failed');
+    assert.match(summary.reason ?? '', /SIGKILL/);
+  });
+
+  it('a NaN loss in the engine ends the run as failed with the step', async () => {
+    const job = startTraining(tiny(), { enginePath: ENGINE, env: { ...process.env, SEGLAB_TEST_NAN_AT_STEP: '2' } });
+    const result = await job.result;
+    assert.strictEqual(result.status, 'failed');
+    assert.match(result.reason ?? '', /loss became NaN at epoch 1, step 2/);
+  });
+
+  it('a dataset error is reported without creating a run', async () => {
+    const config = { ...tiny(), dataset: { ...tiny().dataset, builtin: undefined, images: '/nonexistent/img', masks: '/nonexistent/mask' } };
+    const result = await startTraining(config, { enginePath: ENGINE }).result;
+    assert.strictEqual(result.status, 'failed');
+    assert.match(result.reason ?? '', /\/nonexistent\/img: cannot read the image folder \(no such folder\)/);
+    assert.strictEqual(result.runDir, undefined);
+  });
+
+  it('messages are validated on both sides', () => {
+    assert.strictEqual(parseEngineRequest({ type: 'launch' }), "unknown request type 'launch'");
+    assert.strictEqual(parseEngineRequest({ type: 'train' }), 'train: "config" must be an object');
+    assert.deepStrictEqual(parseEngineRequest({ type: 'cancel' }), { type: 'cancel' });
+    assert.strictEqual(parseEngineMessage({ type: 'event', event: { type: 'boom' } }), 'event: unknown event');
+    assert.strictEqual(parseEngineMessage(42), 'a message must be an object with a string "type"');
+  });
+});
+
+describe('comparison', () => {
+  it('runs both heads in parallel processes and writes comparison.json and report.html', async () => {
+    const result = await runComparison(tiny({ epochs: 2 }), { heads: ['sigmoid1', 'softmax2'], seeds: [1, 2], parallel: 2 }).result;
+    assert.strictEqual(result.runs.length, 4);
+    assert.ok(result.runs.every((r) => r.status === 'done'), JSON.stringify(result.runs.map((r) => r.reason)));
+    const json = JSON.parse(fs.readFileSync(path.join(result.dir, 'comparison.json'), 'utf8'));
+    assert.deepStrictEqual(json.heads, ['sigmoid1', 'softmax2']);
+    assert.strictEqual(json.summary.perHead.softmax2.dice.n, 2);
+    const paired = json.summary.paired.find((p: { metric: string }) => p.metric === 'dice');
+    assert.strictEqual(paired.differences.length, 2);
+    const html = fs.readFileSync(result.report, 'utf8');
+    assert.match(html, /Content-Security-Policy" content="default-src 'none'; img-src data:/);
+    assert.strictEqual((html.match(/<svg /g) ?? []).length, 4, 'four charts');
+    assert.ok((html.match(/data:image\/png;base64/g) ?? []).length >= 4, 'overlays');
+    assert.doesNotMatch(html, /https?:\/\/(?!www\.w3)/, 'no remote resources');
+  });
+});

@@ -1,0 +1,95 @@
+/** The U-Net: heads, identical bodies, the wasm convolution gradient, the up-convolution, checkpoints. */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/core/backend';
+import { conv2dGradient } from '../../src/core/model/convGradient';
+import { buildUnet, HEAD_LAYER } from '../../src/core/model/unet';
+import { UpConv2x2 } from '../../src/core/model/upConv';
+import { loadCheckpoint, saveCheckpoint } from '../../src/core/runs/checkpoint';
+
+const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+
+describe('U-Net model', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  it('heads output 1, 2 or N logit channels at the input resolution', () => {
+    for (const [head, classes, channels] of [['sigmoid1', undefined, 1], ['softmax2', undefined, 2], ['softmaxN', 4, 4], ['sigmoidN', 3, 3]] as const) {
+      const m = buildUnet({ inputChannels: 3, depth: 2, baseFilters: 4, batchNorm: true, head, classes, seed: 1 });
+      const y = m.predict(tf.zeros([2, 16, 24, 3])) as tf.Tensor;
+      assert.deepStrictEqual(y.shape, [2, 16, 24, channels], head);
+      y.dispose();
+      m.dispose();
+    }
+  });
+
+  it('sigmoid1 and softmax2 with the same seed start from identical body weights', () => {
+    const a = buildUnet({ inputChannels: 1, depth: 3, baseFilters: 8, batchNorm: false, head: 'sigmoid1', seed: 42 });
+    const b = buildUnet({ inputChannels: 1, depth: 3, baseFilters: 8, batchNorm: false, head: 'softmax2', seed: 42 });
+    const body = (m: tf.LayersModel) => m.layers.filter((l) => l.name !== HEAD_LAYER).flatMap((l) => l.getWeights());
+    const wa = body(a);
+    const wb = body(b);
+    assert.strictEqual(wa.length, wb.length);
+    assert.ok(wa.length > 20);
+    wa.forEach((w, i) => assert.strictEqual(maxAbsDiff(w, wb[i]), 0, `weight ${i}`));
+    assert.deepStrictEqual(a.getLayer(HEAD_LAYER).getWeights()[0].shape, [1, 1, 8, 1]);
+    assert.deepStrictEqual(b.getLayer(HEAD_LAYER).getWeights()[0].shape, [1, 1, 8, 2]);
+    const c = buildUnet({ inputChannels: 1, depth: 3, baseFilters: 8, batchNorm: false, head: 'sigmoid1', seed: 43 });
+    assert.ok(maxAbsDiff(body(c)[0], wa[0]) > 0, 'another seed gives other weights');
+    [a, b, c].forEach((m) => m.dispose());
+  });
+
+  it('the wasm Conv2D gradient equals the cpu backend kernels (3×3 and 1×1)', async () => {
+    await initBackend('cpu');
+    for (const [k, cin, cout] of [[3, 3, 5], [1, 4, 2]]) {
+      const x = tf.randomNormal([2, 9, 7, cin], 0, 1, 'float32', 1) as tf.Tensor4D;
+      const f = tf.randomNormal([k, k, cin, cout], 0, 1, 'float32', 2) as tf.Tensor4D;
+      const dy = tf.randomNormal([2, 9, 7, cout], 0, 1, 'float32', 3) as tf.Tensor4D;
+      const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dy)))([x, f]);
+      const mine = conv2dGradient(dy, x, f, { strides: 1, pad: 'same' });
+      assert.ok(maxAbsDiff(gx, mine.x()) < 1e-4, `dx ${k}×${k}`);
+      assert.ok(maxAbsDiff(gf, mine.filter()) < 1e-4, `dW ${k}×${k}`);
+    }
+    assert.throws(() => conv2dGradient(tf.zeros([1, 2, 2, 1]), tf.zeros([1, 4, 4, 1]), tf.zeros([3, 3, 1, 1]), { strides: 2, pad: 'same' }), /only stride-1 'same'/);
+    await initBackend('wasm');
+  });
+
+  it('a training step works on wasm (whose own kernels lack Conv2DBackpropFilter)', () => {
+    const m = buildUnet({ inputChannels: 1, depth: 2, baseFilters: 4, batchNorm: false, head: 'sigmoid1', seed: 1 });
+    const opt = tf.train.adam(0.01);
+    const x = tf.randomNormal([2, 16, 16, 1], 0, 1, 'float32', 5);
+    const y = tf.cast(tf.greater(x, 0), 'float32');
+    const loss = () => tf.losses.sigmoidCrossEntropy(y, m.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
+    const first = tf.tidy(() => loss().dataSync()[0]);
+    for (let i = 0; i < 10; i++) opt.minimize(loss, true)?.dispose();
+    const last = tf.tidy(() => loss().dataSync()[0]);
+    assert.ok(last < first, `${first} → ${last}`);
+    m.dispose();
+  });
+
+  it('the 2×2 up-convolution equals conv2dTranspose with stride 2', () => {
+    const layer = new UpConv2x2({ filters: 4, seed: 1 });
+    const x = tf.randomNormal([2, 3, 5, 6], 0, 1, 'float32', 9);
+    const out = layer.apply(x) as tf.Tensor;
+    const kernel = tf.transpose(tf.reshape(layer.getWeights()[0], [6, 2, 2, 4]), [1, 2, 3, 0]) as tf.Tensor4D;
+    const ref = tf.conv2dTranspose(x as tf.Tensor4D, kernel, [2, 6, 10, 4], 2, 'valid');
+    assert.ok(maxAbsDiff(out, ref) < 1e-5);
+  });
+
+  it('a checkpoint round-trips in the TensorFlow.js layers format', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-ckpt-'));
+    const m = buildUnet({ inputChannels: 1, depth: 2, baseFilters: 4, batchNorm: true, head: 'softmax2', seed: 3 });
+    await saveCheckpoint(m, dir);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    assert.strictEqual(json.format, 'layers-model');
+    assert.deepStrictEqual(json.weightsManifest[0].paths, ['weights.bin']);
+    const loaded = await loadCheckpoint(dir);
+    const x = tf.randomNormal([1, 8, 8, 1], 0, 1, 'float32', 4);
+    assert.strictEqual(maxAbsDiff(m.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor), 0);
+    fs.rmSync(dir, { recursive: true });
+  });
+});

@@ -1,0 +1,89 @@
+/** The run store: atomic writes, listing, deletion, crash marking; comparison statistics. */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { writeFileAtomic } from '../../src/core/runs/atomicWrite';
+import { formatStat, summarizeComparison } from '../../src/core/runs/compare';
+import { deleteRun, listRuns, markRunEnded, RunSummary, RunWriter } from '../../src/core/runs/store';
+import { assertClose } from './helpers';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-runs-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function summary(id: string, status: RunSummary['status']): RunSummary {
+  return {
+    id, name: id, status, head: 'sigmoid1', mode: 'binary', loss: 'bce', backend: 'wasm', dataset: 'x', trainImages: 1, valImages: 1,
+    epochsPlanned: 1, epochsCompleted: 0, monitor: 'dice', bestEpoch: null, best: null, final: null,
+    startedAt: new Date(Date.now() - 5000).toISOString(), durations: { totalSeconds: 0, meanEpochSeconds: null },
+  };
+}
+
+describe('run store', () => {
+  it('atomic writes replace whole files and leave no temporary files; a failed write keeps the old file', () => {
+    const f = path.join(dir, 'a.json');
+    writeFileAtomic(f, 'old');
+    writeFileAtomic(f, 'new');
+    assert.strictEqual(fs.readFileSync(f, 'utf8'), 'new');
+    assert.deepStrictEqual(fs.readdirSync(dir), ['a.json']);
+    fs.mkdirSync(path.join(dir, 'taken'));
+    assert.throws(() => writeFileAtomic(path.join(dir, 'taken'), 'x'), /taken: cannot write/);
+    assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['a.json', 'taken']);
+  });
+
+  it('lists runs newest first, reports unreadable summaries, and gives parallel runs distinct folders', () => {
+    const a = RunWriter.create(dir, 'exp');
+    const b = RunWriter.create(dir, 'exp');
+    assert.notStrictEqual(a.dir, b.dir);
+    a.writeJson('config.json', {});
+    a.writeSummary(summary(a.id, 'done'));
+    b.writeJson('config.json', {});
+    fs.writeFileSync(b.file('summary.json'), '{ broken');
+    fs.mkdirSync(path.join(dir, 'not-a-run'));
+    const runs = listRuns(dir);
+    assert.deepStrictEqual(runs.map((r) => r.id), [b.id, a.id]);
+    assert.match(runs[0].problem ?? '', /summary\.json: not valid JSON/);
+    assert.strictEqual(runs[1].summary?.status, 'done');
+  });
+
+  it('deleteRun removes a run and refuses other folders', () => {
+    const a = RunWriter.create(dir, 'exp');
+    a.writeJson('config.json', {});
+    deleteRun(a.dir);
+    assert.ok(!fs.existsSync(a.dir));
+    fs.mkdirSync(path.join(dir, 'precious'));
+    assert.throws(() => deleteRun(path.join(dir, 'precious')), /not a SegLab run .* not deleted/);
+    assert.ok(fs.existsSync(path.join(dir, 'precious')));
+  });
+
+  it('markRunEnded marks a running run and leaves finished ones alone', () => {
+    const a = RunWriter.create(dir, 'exp');
+    a.writeSummary(summary(a.id, 'running'));
+    markRunEnded(a.dir, 'failed', 'engine crashed');
+    const s = JSON.parse(fs.readFileSync(a.file('summary.json'), 'utf8'));
+    assert.strictEqual(s.status, 'failed');
+    assert.strictEqual(s.reason, 'engine crashed');
+    assert.ok(s.durations.totalSeconds >= 5);
+    markRunEnded(a.dir, 'cancelled', 'later');
+    assert.strictEqual(JSON.parse(fs.readFileSync(a.file('summary.json'), 'utf8')).status, 'failed');
+  });
+});
+
+describe('comparison statistics', () => {
+  it('mean ± sample std per head, paired differences per seed', () => {
+    const run = (head: string, seed: number, dice: number) => ({ head, seed, status: 'done', final: { dice, iou: dice - 0.1, hd95: 10, pixelError: 0.1, precision: 1, recall: 1, loss: 0.2 }, epochs: [] });
+    const runs = [run('sigmoid1', 1, 0.8), run('sigmoid1', 2, 0.9), run('softmax2', 1, 0.85), run('softmax2', 2, 0.92), { head: 'softmax2', seed: 3, status: 'failed', final: null, epochs: [] }];
+    const s = summarizeComparison(runs, ['sigmoid1', 'softmax2']);
+    assertClose(s.perHead.sigmoid1.dice.mean, 0.85, 1e-12);
+    assertClose(s.perHead.sigmoid1.dice.std, Math.sqrt(0.005), 1e-12); // sample std of (0.8, 0.9)
+    assert.strictEqual(s.perHead.softmax2.dice.n, 2, 'the failed run is not counted');
+    const d = s.paired.find((p) => p.metric === 'dice')!;
+    assert.deepStrictEqual(d.differences.map((x) => +x.toFixed(6)), [0.05, 0.02]);
+    assertClose(d.mean, 0.035, 1e-12);
+    assert.strictEqual(formatStat({ mean: 0.8123, std: 0.0041, n: 3 }), '0.812 ± 0.004');
+    assert.strictEqual(formatStat({ mean: NaN, std: NaN, n: 0 }), '—');
+  });
+});

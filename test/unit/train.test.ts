@@ -1,0 +1,117 @@
+/** The training loop in process: loss goes down, no tensor leaks, NaN and cancel paths, run files. */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { ExperimentConfig, validateConfig } from '../../src/core/config/config';
+import { listRuns, readRun } from '../../src/core/runs/store';
+import { TrainEvent, trainRun } from '../../src/core/train/trainer';
+
+let runsDir: string;
+before(() => {
+  runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-train-'));
+});
+after(() => fs.rmSync(runsDir, { recursive: true, force: true }));
+
+/** A tiny experiment: 16×16 shapes, a depth-2 U-Net with 4 filters. */
+export function tinyConfig(extra: Record<string, unknown> = {}): ExperimentConfig {
+  const c = validateConfig({
+    name: 'tiny',
+    dataset: { builtin: 'shapes', count: 12, size: 16, foregroundFraction: 0.3 },
+    model: { depth: 2, baseFilters: 4 },
+    optimizer: { name: 'adam', learningRate: 0.01 },
+    epochs: 4,
+    batchSize: 4,
+    stepsPerEpoch: 4,
+    predictions: 2,
+    backend: 'wasm',
+    ...extra,
+  });
+  return { ...c, runsDir };
+}
+
+describe('training (in process)', () => {
+  it('lowers the loss, validates each epoch and writes the run folder', async () => {
+    const events: TrainEvent[] = [];
+    const tensors: number[] = [];
+    const summary = await trainRun({
+      config: tinyConfig({ epochs: 5 }),
+      emit: (e) => {
+        events.push(e);
+        if (e.type === 'epoch') tensors.push(tf.memory().numTensors);
+      },
+    });
+    assert.strictEqual(summary.status, 'done', summary.reason);
+    const epochs = events.filter((e) => e.type === 'epoch').map((e) => (e as Extract<TrainEvent, { type: 'epoch' }>).record);
+    assert.strictEqual(epochs.length, 5);
+    assert.ok(epochs[4].trainLoss < epochs[0].trainLoss * 0.9, `train loss ${epochs[0].trainLoss} → ${epochs[4].trainLoss}`);
+    assert.ok(epochs.every((e) => e.val && Number.isFinite(e.val.dice) && Number.isFinite(e.val.loss)));
+    // No tensor leaks: the count is the same after every epoch.
+    assert.ok(tensors.every((n) => n === tensors[0]), `tensor counts ${tensors.join(', ')}`);
+    assert.strictEqual(events.filter((e) => e.type === 'batch').length, 5 * 4);
+
+    const dir = (events[0] as Extract<TrainEvent, { type: 'start' }>).runDir;
+    const run = readRun(dir);
+    assert.strictEqual(run.summary?.status, 'done');
+    assert.strictEqual(run.epochs.length, 5);
+    assert.strictEqual(run.summary?.backend, 'wasm');
+    assert.ok(run.summary?.bestEpoch);
+    const tsv = fs.readFileSync(path.join(dir, 'plots', 'metrics', 'train', 'loss.tsv'), 'utf8').trim().split('\n');
+    assert.strictEqual(tsv[0], 'step\tloss');
+    assert.strictEqual(tsv.length, 6);
+    assert.ok(fs.existsSync(path.join(dir, 'plots', 'metrics', 'val', 'dice.tsv')));
+    for (const f of ['checkpoints/last/model.json', 'checkpoints/best/weights.bin', 'config.json']) assert.ok(fs.existsSync(path.join(dir, f)), f);
+    assert.strictEqual(fs.readdirSync(path.join(dir, 'predictions')).length, 2 * 4);
+    assert.deepStrictEqual((run.config as { derived: { loss: string } }).derived.loss, 'bce');
+    assert.ok(fs.readdirSync(dir).every((f) => !f.endsWith('.tmp')), 'no temporary files left');
+  });
+
+  it('sigmoid1 and softmax2 runs with one seed see the same batches (identical first-step data)', async () => {
+    const losses: Record<string, number[]> = {};
+    for (const head of ['sigmoid1', 'softmax2'] as const) {
+      losses[head] = [];
+      await trainRun({
+        config: tinyConfig({ head, epochs: 1, stepsPerEpoch: 2, predictions: 0, loss: 'bce' }),
+        emit: (e) => e.type === 'batch' && losses[head].push(e.loss),
+      });
+    }
+    // Different heads and losses, so values differ, but both ran the same number of steps on the same split.
+    assert.strictEqual(losses.sigmoid1.length, losses.softmax2.length);
+    const runs = listRuns(runsDir).filter((r) => r.summary?.epochsPlanned === 1);
+    const [a, b] = runs.map((r) => readRun(r.dir).config as { derived: { trainImages: string[]; valImages: string[] } });
+    assert.deepStrictEqual(a.derived.trainImages, b.derived.trainImages);
+    assert.deepStrictEqual(a.derived.valImages, b.derived.valImages);
+  });
+
+  it('a NaN loss ends the run as failed, naming the step', async () => {
+    const summary = await trainRun({ config: tinyConfig(), lossOverride: (epoch, step, loss) => (epoch === 2 && step === 3 ? NaN : loss) });
+    assert.strictEqual(summary.status, 'failed');
+    assert.match(summary.reason ?? '', /loss became NaN at epoch 2, step 3/);
+    assert.strictEqual(summary.epochsCompleted, 1);
+  });
+
+  it('a stop request ends the run as cancelled with a checkpoint', async () => {
+    let batches = 0;
+    let dir = '';
+    const summary = await trainRun({
+      config: tinyConfig(),
+      emit: (e) => {
+        if (e.type === 'batch') batches++;
+        if (e.type === 'start') dir = e.runDir;
+      },
+      shouldStop: () => batches >= 3,
+    });
+    assert.strictEqual(summary.status, 'cancelled');
+    assert.match(summary.reason ?? '', /stopped during epoch 1, step 4/);
+    assert.ok(fs.existsSync(path.join(dir, 'checkpoints', 'last', 'model.json')));
+    assert.strictEqual(readRun(dir).summary?.status, 'cancelled');
+  });
+
+  it('early stopping ends the run when the monitored value stops improving', async () => {
+    const summary = await trainRun({ config: tinyConfig({ epochs: 30, optimizer: { name: 'adam', learningRate: 1e-9 }, earlyStopping: { patience: 2 } }) });
+    assert.strictEqual(summary.status, 'done');
+    assert.ok(summary.epochsCompleted < 30, `${summary.epochsCompleted} epochs`);
+    assert.match(summary.reason ?? '', /early stopping/);
+  });
+});
