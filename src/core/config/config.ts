@@ -204,18 +204,19 @@ export function validateConfig(raw: unknown, file = 'config'): ExperimentConfig 
       problems.push({ path: 'head', message: `${c.head} has too few channels for dataset.classes = ${d.classes}; use softmaxN` });
     }
   }
-  if (!bad.has('loss') && !bad.has('head')) problems.push(...lossProblems(c));
+  // A loss is written for the sigmoid head; with an invalid head, its names are still checked.
+  if (!bad.has('loss')) problems.push(...lossProblems(c, bad.has('head') ? 'sigmoid1' : c.head, !bad.has('head')));
   if (problems.length) throw new ConfigError(file, problems);
   return value as ExperimentConfig;
 }
 
-function lossProblems(c: ExperimentConfig): ConfigProblem[] {
+function lossProblems(c: ExperimentConfig, head: Head, checkMode: boolean): ConfigProblem[] {
   const at = typeof c.loss === 'string' ? 'loss' : 'loss.name';
   try {
-    const { expression, options, mode } = lossForHead(c, c.head);
+    const { expression, options, mode } = lossForHead(c, head);
     const compiled = compileLoss(expression, options);
-    if (!compiled.modes.includes(mode)) {
-      return [{ path: at, message: `'${expression}' does not support the ${mode} mode of head ${c.head}` }];
+    if (checkMode && !compiled.modes.includes(mode)) {
+      return [{ path: at, message: `'${expression}' does not support the ${mode} mode of head ${head}` }];
     }
     return [];
   } catch (err) {
