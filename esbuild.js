@@ -23,6 +23,19 @@ async function main() {
   const contexts = await Promise.all(
     entries.map((e) => esbuild.context({ ...common, entryPoints: [e.in], outfile: e.out, banner: e.banner })),
   );
+  // The webview runs in the browser sandbox: its own bundle (with uPlot and the CSS), no Node.
+  contexts.push(
+    await esbuild.context({
+      entryPoints: ['src/webview/main.ts'],
+      outfile: 'dist/webview.js',
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2020',
+      sourcemap: true,
+      logLevel: 'warning',
+    }),
+  );
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));
     return;

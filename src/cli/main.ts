@@ -17,6 +17,7 @@ import {
   TRAIN_USAGE,
   trainCommand,
 } from './trainCommands';
+import { LOSS_CURVES_USAGE, lossCurvesCommand, WEIGHT_MAP_USAGE, weightMapCommand } from './toolCommands';
 import { didYouMean } from '../core/suggest';
 
 const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => void) => Promise<number>; usage: string; summary: string }> = {
@@ -27,6 +28,8 @@ const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => voi
   init: { run: initCommand, usage: INIT_USAGE, summary: 'write a starter experiment config' },
   losses: { run: lossesCommand, usage: LOSSES_USAGE, summary: 'losses of a saved prediction against its target' },
   eval: { run: evalCommand, usage: EVAL_USAGE, summary: 'metrics of a folder of predictions against ground truth' },
+  'loss-curves': { run: lossCurvesCommand, usage: LOSS_CURVES_USAGE, summary: 'each binary loss and its gradient against p (JSON)' },
+  'weight-map': { run: weightMapCommand, usage: WEIGHT_MAP_USAGE, summary: 'the U-Net weight map of a mask (JSON)' },
 };
 
 function help(): string {

@@ -52,7 +52,8 @@ export function defaultEnginePath(): string {
 export function startTraining(config: ExperimentConfig, options: StartOptions = {}): TrainingJob {
   const child: ChildProcess = fork(options.enginePath ?? defaultEnginePath(), [], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: options.env ?? process.env,
+    // ELECTRON_RUN_AS_NODE: inside VS Code's Electron extension host, run the engine as plain Node.
+    env: { ...(options.env ?? process.env), ELECTRON_RUN_AS_NODE: '1' },
   });
   let runDir: string | undefined;
   let summary: RunSummary | undefined;

@@ -1,26 +1,33 @@
 /**
- * VS Code glue only (activation, commands). The science lives in src/core; heavy work will run in the
- * engine process. This first version exposes the loss library's documentation.
+ * VS Code glue: activation, the experiments view, the dashboard, commands. The science lives in
+ * src/core; training runs in engine processes and evaluation in CLI processes, so the extension host
+ * stays responsive.
  */
 import * as vscode from 'vscode';
-import { lossDefinitions } from '../core/losses/registry';
+import { registerCommands } from './commands';
+import { Dashboard } from './dashboard';
+import { ExperimentsTree } from './experimentsTree';
+import { JobManager } from './jobs';
+import { WorkspaceRuns } from './workspaceRuns';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activate() returns: used by the extension's own tests in a real VS Code. */
+export interface SegLabApi {
+  model: WorkspaceRuns;
+  dashboard: Dashboard;
+  jobs: JobManager;
+  tree: ExperimentsTree;
+}
+
+export function activate(context: vscode.ExtensionContext): SegLabApi {
   const output = vscode.window.createOutputChannel('SegLab');
-  context.subscriptions.push(
-    output,
-    vscode.commands.registerCommand('seglab.showLossLibrary', () => {
-      output.clear();
-      for (const d of lossDefinitions()) {
-        output.appendLine(`${d.name} (${d.modes.join(', ')}): ${d.summary}`);
-        output.appendLine(`    reference: ${d.reference}`);
-        for (const [key, spec] of Object.entries(d.options)) {
-          output.appendLine(`    ${key} = ${JSON.stringify(spec.default ?? null)}: ${spec.description}`);
-        }
-      }
-      output.show(true);
-    }),
-  );
+  const model = new WorkspaceRuns();
+  const jobs = new JobManager(context, output);
+  const dashboard = new Dashboard(context, model, output);
+  const tree = new ExperimentsTree(model);
+  context.subscriptions.push(output, model, jobs, dashboard, vscode.window.createTreeView('seglab.experiments', { treeDataProvider: tree, showCollapseAll: true }));
+  registerCommands(context, model, jobs, dashboard, output);
+  void model.refresh();
+  return { model, dashboard, jobs, tree };
 }
 
 export function deactivate(): void {}

@@ -3,13 +3,12 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ExperimentConfig, validateConfig } from '../../src/core/config/config';
 import { readRun } from '../../src/core/runs/store';
 import { TrainEvent } from '../../src/core/train/trainer';
 import { runComparison } from '../../src/engine/compare';
 import { startTraining } from '../../src/engine/client';
 import { parseEngineMessage, parseEngineRequest } from '../../src/engine/protocol';
-import { ROOT } from './helpers';
+import { ROOT, tinyExperiment } from './helpers';
 
 const ENGINE = path.join(ROOT, 'dist', 'engine.js');
 let runsDir: string;
@@ -18,20 +17,7 @@ before(() => {
 });
 after(() => fs.rmSync(runsDir, { recursive: true, force: true }));
 
-function tiny(extra: Record<string, unknown> = {}): ExperimentConfig {
-  const c = validateConfig({
-    name: 'tiny',
-    dataset: { builtin: 'shapes', count: 12, size: 16 },
-    model: { depth: 2, baseFilters: 4 },
-    epochs: 3,
-    batchSize: 4,
-    stepsPerEpoch: 3,
-    predictions: 1,
-    backend: 'wasm',
-    ...extra,
-  });
-  return { ...c, runsDir };
-}
+const tiny = (extra: Record<string, unknown> = {}) => tinyExperiment(runsDir, { dataset: { builtin: 'shapes', count: 12, size: 16 }, ...extra });
 
 describe('engine process', () => {
   it('trains in a child process and streams start, batch, epoch and end events', async () => {

@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import * as path from 'path';
+import { ExperimentConfig, validateConfig } from '../../src/core/config/config';
 
 /** The repository root (tests run from out/test/unit). */
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -30,4 +31,21 @@ export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<nu
 
 export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
+}
+
+/** A tiny experiment for fast tests: 16×16 shapes, a depth-2 U-Net with 4 filters, wasm. */
+export function tinyExperiment(runsDir: string, extra: Record<string, unknown> = {}): ExperimentConfig {
+  const c = validateConfig({
+    name: 'tiny',
+    dataset: { builtin: 'shapes', count: 12, size: 16, foregroundFraction: 0.3 },
+    model: { depth: 2, baseFilters: 4 },
+    optimizer: { name: 'adam', learningRate: 0.01 },
+    epochs: 3,
+    batchSize: 4,
+    stepsPerEpoch: 3,
+    predictions: 1,
+    backend: 'wasm',
+    ...extra,
+  });
+  return { ...c, runsDir };
 }

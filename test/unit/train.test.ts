@@ -4,9 +4,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { ExperimentConfig, validateConfig } from '../../src/core/config/config';
 import { listRuns, readRun } from '../../src/core/runs/store';
 import { TrainEvent, trainRun } from '../../src/core/train/trainer';
+import { tinyExperiment } from './helpers';
 
 let runsDir: string;
 before(() => {
@@ -14,22 +14,8 @@ before(() => {
 });
 after(() => fs.rmSync(runsDir, { recursive: true, force: true }));
 
-/** A tiny experiment: 16×16 shapes, a depth-2 U-Net with 4 filters. */
-export function tinyConfig(extra: Record<string, unknown> = {}): ExperimentConfig {
-  const c = validateConfig({
-    name: 'tiny',
-    dataset: { builtin: 'shapes', count: 12, size: 16, foregroundFraction: 0.3 },
-    model: { depth: 2, baseFilters: 4 },
-    optimizer: { name: 'adam', learningRate: 0.01 },
-    epochs: 4,
-    batchSize: 4,
-    stepsPerEpoch: 4,
-    predictions: 2,
-    backend: 'wasm',
-    ...extra,
-  });
-  return { ...c, runsDir };
-}
+const tinyConfig = (extra: Record<string, unknown> = {}) =>
+  tinyExperiment(runsDir, { epochs: 4, stepsPerEpoch: 4, batchSize: 4, predictions: 2, ...extra });
 
 describe('training (in process)', () => {
   it('lowers the loss, validates each epoch and writes the run folder', async () => {

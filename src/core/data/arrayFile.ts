@@ -2,8 +2,8 @@
  * Reading prediction and mask files (PNG, 8/16-bit; .npy) into plain arrays, and interpreting them as
  * probability maps, binary masks or label maps, with errors that name the file and the problem.
  */
-import * as fs from 'fs';
 import * as path from 'path';
+import { readBytes } from './readBytes';
 import { parseNpy } from './npy';
 import { decodePng } from './png';
 
@@ -20,12 +20,7 @@ export interface ArrayFile {
 }
 
 export function readArrayFile(file: string): ArrayFile {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
+  const bytes = readBytes(file);
   const ext = path.extname(file).toLowerCase();
   if (ext === '.npy') {
     const npy = parseNpy(bytes, file);

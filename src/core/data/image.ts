@@ -2,8 +2,8 @@
  * Image decoding for training data: PNG (pngjs) and JPEG (jpeg-js), 8/16-bit, gray or RGB.
  * Values come back scaled to [0, 1].
  */
-import * as fs from 'fs';
 import * as path from 'path';
+import { readBytes } from './readBytes';
 import * as jpeg from 'jpeg-js';
 import { decodePng } from './png';
 
@@ -27,12 +27,7 @@ export interface RawImage {
 }
 
 export function readRawImage(file: string): RawImage {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
+  const bytes = readBytes(file);
   const ext = path.extname(file).toLowerCase();
   if (ext === '.png') {
     const img = decodePng(bytes, file);

@@ -4,3 +4,5 @@ export type { CompiledLoss } from './registry';
 export { computeLoss, lossGradient, lossInputFromArrays } from './compute';
 export type { LossData } from './compute';
 export { stableSoftplus, probabilities } from './soft';
+export { lossCurves } from './curves';
+export type { LossCurve } from './curves';

@@ -1,0 +1,42 @@
+/** Helper commands the editor runs out of process: `loss-curves` and `weight-map` (JSON on stdout). */
+import { initBackend } from '../core/backend';
+import { asBinaryMask, readArrayFile, spatialShape } from '../core/data/arrayFile';
+import { lossCurves } from '../core/losses/curves';
+import { toJson } from '../core/runs/atomicWrite';
+import { unetWeightMap } from '../core/weightmap/unetWeightMap';
+import { numberValue, parseCommand, requireValue } from './args';
+
+export const LOSS_CURVES_USAGE = `usage: seglab loss-curves [--points N] [--loss NAME ...]
+  JSON: each binary loss and its gradient (d/dp and d/dz) against the predicted probability, y = 1 and y = 0.`;
+
+export async function lossCurvesCommand(argv: string[], write: (s: string) => void): Promise<number> {
+  const { values } = parseCommand(argv, { points: { type: 'string' }, loss: { type: 'string', multiple: true }, backend: { type: 'string' } }, LOSS_CURVES_USAGE);
+  await initBackend((values.backend as string | undefined) ?? 'cpu');
+  const points = numberValue(values.points as string | undefined, 'points') ?? 99;
+  write(toJson(lossCurves(Math.max(3, Math.min(1000, Math.round(points))), values.loss as string[] | undefined), 0) + '\n');
+  return 0;
+}
+
+export const WEIGHT_MAP_USAGE = `usage: seglab weight-map --mask FILE [--foreground V] [--w0 10] [--sigma 5] [--everywhere]
+  JSON: the U-Net weight map w(x) = w_c(x) + w0·exp(−(d1+d2)²/2σ²) of a binary mask or instance map.`;
+
+export async function weightMapCommand(argv: string[], write: (s: string) => void): Promise<number> {
+  const { values } = parseCommand(
+    argv,
+    { mask: { type: 'string' }, foreground: { type: 'string' }, w0: { type: 'string' }, sigma: { type: 'string' }, everywhere: { type: 'boolean' } },
+    WEIGHT_MAP_USAGE,
+  );
+  const file = requireValue(values.mask as string | undefined, 'mask', WEIGHT_MAP_USAGE);
+  const a = readArrayFile(file);
+  const [height, width] = spatialShape(a);
+  const mask = asBinaryMask(a, numberValue(values.foreground as string | undefined, 'foreground'));
+  const map = unetWeightMap(mask, [height, width], {
+    w0: numberValue(values.w0 as string | undefined, 'w0'),
+    sigma: numberValue(values.sigma as string | undefined, 'sigma'),
+    borderOn: values.everywhere ? 'everywhere' : 'background',
+  });
+  let max = 0;
+  for (const v of map) max = Math.max(max, v);
+  write(toJson({ file, width, height, max, weights: Array.from(map, (v) => Math.round(v * 1e4) / 1e4) }, 0) + '\n');
+  return 0;
+}

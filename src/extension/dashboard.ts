@@ -1,0 +1,218 @@
+/**
+ * The SegLab dashboard webview: loss curves (live), mask overlays, evaluation tables, the loss
+ * explorer and U-Net weight maps. Strict CSP with a nonce, scripts and styles only from the
+ * extension's dist/ and media/ folders; pixel data reaches the webview as messages, so it needs no
+ * access to data folders. Every message from the webview is validated and names things only by
+ * run id / image name / index into what the extension sent.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { asBinaryMask, asPredictionValues, readArrayFile, spatialShape } from '../core/data/arrayFile';
+import { FolderEvaluation } from '../core/metrics/evaluateFolders';
+import { readEpochs, RunInfo } from '../core/runs/store';
+import { EvaluationView, HostMessage, OverlayView, parseViewMessage, RunView, ViewMessage, ViewName } from '../webview/contract';
+import { runCliJson } from './cliProcess';
+import { readSettings } from './settings';
+import { WorkspaceRuns } from './workspaceRuns';
+
+const json = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function predictionNames(dir: string): string[] {
+  const p = path.join(dir, 'predictions');
+  if (!fs.existsSync(p)) return [];
+  return fs
+    .readdirSync(p)
+    .filter((f) => f.endsWith('_image.png'))
+    .map((f) => f.slice(0, -'_image.png'.length))
+    .sort();
+}
+
+export function runView(run: RunInfo): RunView {
+  const s = run.summary;
+  return {
+    id: run.id,
+    label: s ? `${s.head} · ${s.name}` : run.id,
+    head: s?.head ?? '?',
+    status: s?.status ?? 'unknown',
+    epochs: readEpochs(run.dir).map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, val: e.val })),
+    final: s?.final ?? null,
+    predictions: predictionNames(run.dir),
+  };
+}
+
+export class Dashboard implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private queue: HostMessage[] = [];
+  private evaluation: FolderEvaluation | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Messages the webview sent that failed validation (kept for tests and the output channel). */
+  readonly rejected: string[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly model: WorkspaceRuns,
+    private readonly output: vscode.OutputChannel,
+  ) {
+    this.disposables.push(model.onDidChange(() => this.panel && this.postRuns()));
+  }
+
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  open(view?: ViewName): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, true);
+    } else {
+      const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
+      const media = vscode.Uri.joinPath(this.context.extensionUri, 'media');
+      this.panel = vscode.window.createWebviewPanel('seglab.dashboard', 'SegLab', vscode.ViewColumn.Active, {
+        enableScripts: true,
+        retainContextWhenHidden: true,
+        localResourceRoots: [dist, media],
+      });
+      this.panel.iconPath = vscode.Uri.joinPath(media, 'seglab.svg');
+      this.panel.webview.html = this.html(this.panel.webview);
+      this.ready = false;
+      this.panel.onDidDispose(() => {
+        this.panel = undefined;
+        this.ready = false;
+      });
+      this.panel.webview.onDidReceiveMessage((m) => void this.receive(m));
+      this.postRuns();
+    }
+    if (view) this.post({ type: 'show', view });
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = crypto.randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview.css'));
+    const csp = [
+      "default-src 'none'",
+      `img-src ${webview.cspSource} data: blob:`,
+      `style-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+      `font-src ${webview.cspSource}`,
+    ].join('; ');
+    return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${style}">
+<title>SegLab</title></head>
+<body><div id="app" data-threshold="${readSettings().defaultThreshold}"></div>
+<script nonce="${nonce}" src="${script}"></script></body></html>`;
+  }
+
+  post(message: HostMessage): void {
+    if (!this.panel) return;
+    if (!this.ready && message.type !== 'runs') {
+      this.queue.push(message);
+      return;
+    }
+    void this.panel.webview.postMessage(message);
+  }
+
+  postRuns(): void {
+    const runs = this.model.configs.flatMap((c) => c.runs).slice(0, 60).map(runView);
+    if (this.panel) void this.panel.webview.postMessage({ type: 'runs', runs, threshold: readSettings().defaultThreshold } satisfies HostMessage);
+  }
+
+  showEvaluation(result: FolderEvaluation): void {
+    this.evaluation = result;
+    const view: EvaluationView = {
+      predDir: result.predDir,
+      gtDir: result.gtDir,
+      images: result.images.map((m) => ({ name: m.name, dice: json(m.dice), iou: json(m.iou), precision: json(m.precision), recall: json(m.recall), hd95: json(m.hd95) })),
+      mean: Object.fromEntries(Object.entries(result.aggregate.mean).map(([k, v]) => [k, json(v)])),
+      pooled: Object.fromEntries(Object.entries(result.aggregate.pooled).map(([k, v]) => [k, json(v as number)])),
+    };
+    this.open('evaluation');
+    this.post({ type: 'evaluation', evaluation: view });
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const message = parseViewMessage(raw);
+    if (typeof message === 'string') {
+      this.rejected.push(message);
+      this.output.appendLine(`webview sent an invalid message (ignored): ${message}`);
+      return;
+    }
+    try {
+      await this.handle(message);
+    } catch (err) {
+      this.post({ type: 'error', message: (err as Error).message });
+    }
+  }
+
+  private async handle(m: ViewMessage): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.postRuns();
+        for (const q of this.queue.splice(0)) void this.panel?.webview.postMessage(q);
+        return;
+      case 'requestRunOverlay':
+        this.post({ type: 'overlay', overlay: this.runOverlay(m.runIds, m.image) });
+        return;
+      case 'requestEvaluationOverlay':
+        this.post({ type: 'overlay', overlay: this.evaluationOverlay(m.index) });
+        return;
+      case 'requestLossCurves':
+        this.post({ type: 'lossCurves', curves: await runCliJson(this.context, ['loss-curves', '--points', '81']) });
+        return;
+      case 'requestWeightMap': {
+        const found = this.model.findRun(m.runId);
+        if (!found) throw new Error(`no run ${m.runId}`);
+        const gt = path.join(found.run.dir, 'predictions', `${m.image}_gt.png`);
+        if (!fs.existsSync(gt)) throw new Error(`run ${m.runId} has no saved ground truth for ${m.image}`);
+        const map = await runCliJson<{ width: number; height: number; max: number; weights: number[] }>(this.context, ['weight-map', '--mask', gt]);
+        this.post({ type: 'weightMap', map: { title: `${m.image} (${found.run.summary?.name ?? m.runId})`, ...map } });
+        return;
+      }
+      case 'revealRun':
+        await vscode.commands.executeCommand('seglab.experiments.focus');
+        return;
+    }
+  }
+
+  private runOverlay(runIds: string[], image: string): OverlayView {
+    const runs = runIds.map((id) => {
+      const found = this.model.findRun(id);
+      if (!found) throw new Error(`no run ${id}`);
+      return found.run;
+    });
+    const file = (run: RunInfo, kind: string) => path.join(run.dir, 'predictions', `${image}_${kind}.png`);
+    const base = readArrayFile(file(runs[0], 'image'));
+    const [height, width] = spatialShape(base);
+    const gt = asBinaryMask(readArrayFile(file(runs[0], 'gt')));
+    return {
+      title: image,
+      width,
+      height,
+      image: Array.from(base.values),
+      gt: Array.from(gt),
+      layers: runs.map((run) => ({ label: run.summary ? `${run.summary.head} (${run.summary.name})` : run.id, prob: Array.from(asPredictionValues(readArrayFile(file(run, 'prob')))) })),
+    };
+  }
+
+  private evaluationOverlay(index: number): OverlayView {
+    const e = this.evaluation;
+    if (!e || index >= e.images.length) throw new Error('no such evaluated image');
+    const row = e.images[index];
+    const pred = readArrayFile(row.pred);
+    const [height, width] = spatialShape(pred);
+    const gt = asBinaryMask(readArrayFile(row.gt), e.options.foreground);
+    // The evaluated folders hold masks, not photographs: the ground truth doubles as the backdrop.
+    return { title: row.name, width, height, image: Array.from(gt, (v) => (v ? 200 : 40)), gt: Array.from(gt), layers: [{ label: 'prediction', prob: Array.from(asPredictionValues(pred)) }] };
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    this.disposables.forEach((d) => d.dispose());
+  }
+}

@@ -1,0 +1,75 @@
+/** The sidebar tree: configs → runs (status icon) → key metrics. */
+import * as vscode from 'vscode';
+import { RunInfo } from '../core/runs/store';
+import { ConfigEntry, WorkspaceRuns } from './workspaceRuns';
+
+export type TreeNode =
+  | { kind: 'config'; entry: ConfigEntry }
+  | { kind: 'run'; entry: ConfigEntry; run: RunInfo }
+  | { kind: 'metric'; run: RunInfo; key: string; value: string };
+
+const STATUS_ICON: Record<string, vscode.ThemeIcon> = {
+  running: new vscode.ThemeIcon('sync~spin'),
+  done: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  cancelled: new vscode.ThemeIcon('circle-slash'),
+};
+
+function fmt(v: unknown): string {
+  return typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : String(v ?? '—');
+}
+
+export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode> {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly model: WorkspaceRuns) {
+    model.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    if (!node) return this.model.configs.map((entry) => ({ kind: 'config', entry }));
+    if (node.kind === 'config') return node.entry.runs.map((run) => ({ kind: 'run', entry: node.entry, run }));
+    if (node.kind === 'run') {
+      const s = node.run.summary;
+      if (!s) return [{ kind: 'metric', run: node.run, key: 'problem', value: node.run.problem ?? 'no summary.json yet' }];
+      const out: TreeNode[] = [];
+      const m = s.final ?? {};
+      for (const key of ['dice', 'iou', 'pixelError', 'hd95', 'loss']) if (key in m) out.push({ kind: 'metric', run: node.run, key, value: fmt(m[key]) });
+      out.push({ kind: 'metric', run: node.run, key: 'epochs', value: `${s.epochsCompleted}/${s.epochsPlanned}` });
+      out.push({ kind: 'metric', run: node.run, key: 'backend', value: s.backend });
+      if (s.reason) out.push({ kind: 'metric', run: node.run, key: 'reason', value: s.reason });
+      return out;
+    }
+    return [];
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    if (node.kind === 'config') {
+      const item = new vscode.TreeItem(node.entry.name, vscode.TreeItemCollapsibleState.Expanded);
+      item.description = `${node.entry.runs.length} run(s)${node.entry.problem ? ' · invalid config' : ''}`;
+      item.tooltip = node.entry.problem ?? node.entry.uri.fsPath;
+      item.iconPath = node.entry.problem ? new vscode.ThemeIcon('warning') : new vscode.ThemeIcon('beaker');
+      item.resourceUri = node.entry.uri;
+      item.contextValue = 'seglab.config';
+      item.command = { command: 'vscode.open', title: 'Open config', arguments: [node.entry.uri] };
+      return item;
+    }
+    if (node.kind === 'run') {
+      const s = node.run.summary;
+      const status = s?.status ?? 'unknown';
+      const item = new vscode.TreeItem(s ? `${s.head} · ${s.name}` : node.run.id, vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = node.run.id;
+      const dice = s?.final?.dice;
+      item.description = `${status}${typeof dice === 'number' ? ` · dice ${dice.toFixed(3)}` : ''}`;
+      item.tooltip = `${node.run.dir}\n${status}${s?.reason ? `: ${s.reason}` : ''}`;
+      item.iconPath = STATUS_ICON[status] ?? new vscode.ThemeIcon('question');
+      item.contextValue = `seglab.run.${status}`;
+      item.command = { command: 'seglab.openRun', title: 'Open Run', arguments: [node] };
+      return item;
+    }
+    const item = new vscode.TreeItem(`${node.key}: ${node.value}`, vscode.TreeItemCollapsibleState.None);
+    item.contextValue = 'seglab.metric';
+    return item;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Training jobs started from the editor: each runs in an engine process (never in the extension
+ * host). Progress goes to a cancellable notification, the status bar and the output channel; events
+ * are forwarded to whoever listens (the dashboard).
+ */
+import * as vscode from 'vscode';
+import type { ExperimentConfig } from '../core/config/config';
+import { Head } from '../core/model/unet';
+import type { TrainEvent } from '../core/train/trainer';
+import { startTraining, TrainingJob } from '../engine/client';
+import { runComparison } from '../engine/compare';
+import { defaultEnginePathFor } from './enginePath';
+
+export interface ActiveJob {
+  label: string;
+  cancel(): void;
+}
+
+export class JobManager implements vscode.Disposable {
+  private readonly active = new Set<ActiveJob>();
+  private readonly status: vscode.StatusBarItem;
+  private readonly eventEmitter = new vscode.EventEmitter<{ label: string; event: TrainEvent }>();
+  readonly onEvent = this.eventEmitter.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.OutputChannel,
+  ) {
+    this.status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
+    this.status.command = 'seglab.stopRun';
+  }
+
+  get running(): readonly ActiveJob[] {
+    return [...this.active];
+  }
+
+  private report(label: string, event: TrainEvent, progress: vscode.Progress<{ message?: string; increment?: number }>): void {
+    this.eventEmitter.fire({ label, event });
+    if (event.type === 'start') this.output.appendLine(`[${label}] run ${event.runDir} · backend ${event.backend} · loss ${event.loss}`);
+    if (event.type === 'batch') {
+      const text = `${label} epoch ${event.epoch} · loss ${event.loss.toFixed(4)} · ETA ${Math.round(event.etaSeconds)}s`;
+      this.status.text = `$(sync~spin) SegLab: ${text}`;
+      this.status.tooltip = 'SegLab training — click to stop';
+      this.status.show();
+      progress.report({ message: text });
+    }
+    if (event.type === 'epoch') {
+      const v = event.record.val;
+      this.output.appendLine(`[${label}] epoch ${event.record.epoch}: train loss ${event.record.trainLoss.toFixed(4)}${v ? ` · val dice ${Number(v.dice).toFixed(4)} · val loss ${Number(v.loss).toFixed(4)}` : ''}`);
+    }
+    if (event.type === 'end') this.output.appendLine(`[${label}] ${event.summary.status}${event.summary.reason ? `: ${event.summary.reason}` : ''}`);
+  }
+
+  private finished(job: ActiveJob): void {
+    this.active.delete(job);
+    if (this.active.size === 0) this.status.hide();
+  }
+
+  /** One training run of a config. Resolves when it ended; never throws for a failed run. */
+  async train(config: ExperimentConfig, label: string): Promise<void> {
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `SegLab: training ${label}`, cancellable: true },
+      async (progress, token) => {
+        const job: TrainingJob = startTraining(config, {
+          enginePath: defaultEnginePathFor(this.context),
+          onEvent: (e) => this.report(label, e, progress),
+          onLog: (l) => this.output.appendLine(`[${label}] ${l}`),
+        });
+        const entry = { label, cancel: () => job.cancel() };
+        this.active.add(entry);
+        token.onCancellationRequested(() => job.cancel());
+        const result = await job.result;
+        this.finished(entry);
+        if (result.status === 'done') void vscode.window.showInformationMessage(`SegLab: ${label} finished — ${result.runDir}`);
+        else if (result.status === 'cancelled') void vscode.window.showWarningMessage(`SegLab: ${label} cancelled; a checkpoint was saved.`);
+        else void vscode.window.showErrorMessage(`SegLab: ${label} failed: ${result.reason}`);
+      },
+    );
+  }
+
+  async compare(config: ExperimentConfig, heads: Head[], seeds: number[], parallel: number, configFile: string): Promise<string | undefined> {
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `SegLab: comparing ${heads.join(' vs ')}`, cancellable: true },
+      async (progress, token) => {
+        const handle = runComparison(config, {
+          heads,
+          seeds,
+          parallel,
+          configFile,
+          onEvent: (job, e) => this.report(`${job.head}/s${job.seed}`, e, progress),
+          onLog: (l) => this.output.appendLine(l),
+        });
+        const entry = { label: `compare ${config.name}`, cancel: () => handle.cancel() };
+        this.active.add(entry);
+        token.onCancellationRequested(() => handle.cancel());
+        try {
+          const result = await handle.result;
+          const failed = result.runs.filter((r) => r.status !== 'done');
+          if (failed.length) void vscode.window.showWarningMessage(`SegLab: ${failed.length} run(s) of the comparison did not finish: ${failed.map((f) => `${f.head}: ${f.reason}`).join('; ')}`);
+          return result.report;
+        } catch (err) {
+          void vscode.window.showErrorMessage(`SegLab: comparison failed: ${(err as Error).message}`);
+          return undefined;
+        } finally {
+          this.finished(entry);
+        }
+      },
+    );
+  }
+
+  dispose(): void {
+    for (const job of this.active) job.cancel();
+    this.status.dispose();
+    this.eventEmitter.dispose();
+  }
+}

@@ -1,0 +1,88 @@
+/** SegLab inside a real VS Code extension host: activation, commands, scaffolding, a run, evaluation. */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { SegLabApi } from '../../../src/extension/extension';
+import { validateConfig } from '../../../src/core/config/config';
+import { encodePng8 } from '../../../src/core/data/png';
+
+const EXTENSION_ID = 'seglab.seglab';
+let api: SegLabApi;
+let workspace: string;
+
+describe('SegLab in VS Code', () => {
+  before(async () => {
+    const ext = vscode.extensions.getExtension<SegLabApi>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is loaded`);
+    api = await ext.activate();
+    workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
+  });
+
+  it('activates and registers every contributed command', async () => {
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string }[] } };
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const contributed = manifest.contributes.commands.map((c) => c.command);
+    assert.ok(contributed.length >= 11);
+    for (const c of contributed) assert.ok(registered.has(c), `${c} is registered`);
+  });
+
+  it('scaffolds a config that validates against the schema', async () => {
+    const uri = (await vscode.commands.executeCommand('seglab.newExperimentConfig', vscode.Uri.file(workspace), { dataset: 'builtin', head: 'softmax2', loss: 'bce+dice' })) as vscode.Uri;
+    assert.ok(uri && fs.existsSync(uri.fsPath));
+    const config = validateConfig(JSON.parse(fs.readFileSync(uri.fsPath, 'utf8')), uri.fsPath);
+    assert.strictEqual(config.head, 'softmax2');
+    assert.strictEqual(config.loss, 'bce+dice');
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { jsonValidation: { url: string }[] } };
+    const schema = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, manifest.contributes.jsonValidation[0].url);
+    assert.ok(fs.existsSync(schema), 'the contributed schema exists');
+  });
+
+  it('runs a short experiment in the engine and shows the run in the tree', async () => {
+    const file = path.join(workspace, 'tiny.experiment.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ name: 'tiny', dataset: { builtin: 'shapes', count: 10, size: 16 }, model: { depth: 2, baseFilters: 4 }, epochs: 2, batchSize: 4, stepsPerEpoch: 2, predictions: 1, backend: 'wasm' }),
+    );
+    await vscode.commands.executeCommand('seglab.runExperiment', vscode.Uri.file(file));
+    await api.model.refresh();
+    const entry = api.model.configs.find((c) => c.uri.fsPath === file);
+    assert.ok(entry, 'the config is listed');
+    assert.strictEqual(entry.runs.length, 1);
+    assert.strictEqual(entry.runs[0].summary?.status, 'done');
+    const roots = api.tree.getChildren();
+    const configNode = roots.find((n) => n.kind === 'config' && n.entry.uri.fsPath === file)!;
+    const runs = api.tree.getChildren(configNode);
+    assert.strictEqual(runs.length, 1);
+    const item = api.tree.getTreeItem(runs[0]);
+    assert.strictEqual(item.contextValue, 'seglab.run.done');
+    assert.match(String(item.description), /^done · dice \d\.\d{3}$/);
+    const metrics = api.tree.getChildren(runs[0]).map((n) => String(api.tree.getTreeItem(n).label));
+    assert.ok(metrics.some((l) => l.startsWith('dice: ')), metrics.join(', '));
+  });
+
+  it('evaluates a mask folder against ground truth and shows the result in the dashboard', async () => {
+    const pred = path.join(workspace, 'pred');
+    const gt = path.join(workspace, 'gt');
+    fs.mkdirSync(pred, { recursive: true });
+    fs.mkdirSync(gt, { recursive: true });
+    fs.writeFileSync(path.join(gt, 'a.png'), encodePng8([255, 0, 0, 0], 2, 2));
+    fs.writeFileSync(path.join(pred, 'a.png'), encodePng8([255, 255, 0, 0], 2, 2));
+    fs.writeFileSync(path.join(gt, 'b.png'), encodePng8([255, 255, 0, 0], 2, 2));
+    fs.writeFileSync(path.join(pred, 'b.png'), encodePng8([255, 255, 0, 0], 2, 2));
+    const result = (await vscode.commands.executeCommand('seglab.evaluateMaskFolder', vscode.Uri.file(pred), vscode.Uri.file(gt))) as {
+      images: { name: string; dice: number }[];
+    };
+    assert.deepStrictEqual(result.images.map((m) => [m.name, m.dice]), [['a', 2 / 3], ['b', 1]]);
+    assert.ok(api.dashboard.isOpen, 'the dashboard shows the evaluation');
+  });
+
+  it('a bad mask folder gives a clear error, and the host keeps working', async () => {
+    const pred = path.join(workspace, 'pred-bad');
+    fs.mkdirSync(pred, { recursive: true });
+    fs.writeFileSync(path.join(pred, 'a.png'), Buffer.from('not a png'));
+    const result = await vscode.commands.executeCommand('seglab.evaluateMaskFolder', vscode.Uri.file(pred), vscode.Uri.file(path.join(workspace, 'gt')));
+    assert.strictEqual(result, undefined, 'the command reports the error instead of returning a result');
+    assert.ok((await vscode.commands.getCommands(true)).includes('seglab.openDashboard'));
+  });
+});

@@ -1,0 +1,20 @@
+/**
+ * The test entry VS Code loads in its extension host (extensionTestsPath): runs the mocha suites of
+ * this folder. Works the same under @vscode/test-electron and under code-server.
+ */
+import * as fs from 'fs';
+import Mocha from 'mocha';
+import * as path from 'path';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 180000, reporter: 'spec' });
+  for (const f of fs.readdirSync(__dirname)) if (f.endsWith('.test.js')) mocha.addFile(path.join(__dirname, f));
+  return new Promise((resolve, reject) => {
+    mocha.run((failures) => {
+      // eslint-disable-next-line no-console
+      console.log(`VS Code suites: ${failures} failure(s)`);
+      if (failures > 0) reject(new Error(`${failures} VS Code test(s) failed`));
+      else resolve();
+    });
+  });
+}

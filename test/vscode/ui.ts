@@ -1,0 +1,99 @@
+/**
+ * UI test in the real workbench: opens a workspace with a finished comparison, runs
+ * "SegLab: Open Dashboard" from the command palette, waits for the webview, checks that the loss
+ * curves and a mask overlay are drawn (by reading canvas pixels) and saves screenshots under
+ * test-output/vscode/.
+ */
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Frame, Page } from 'playwright-core';
+import { remote, ROOT, startWorkbench } from './codeServer';
+
+const OUT = path.join(ROOT, 'test-output', 'vscode');
+
+function prepareWorkspace(): string {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-ui-'));
+  fs.writeFileSync(
+    path.join(ws, 'tiny.experiment.json'),
+    JSON.stringify({ name: 'tiny', dataset: { builtin: 'shapes', count: 12, size: 32 }, model: { depth: 2, baseFilters: 4 }, epochs: 4, batchSize: 4, stepsPerEpoch: 3, predictions: 2, backend: 'wasm' }, null, 2),
+  );
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'compare', 'tiny.experiment.json', '--json'], { cwd: ws, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`preparing the UI workspace failed: ${r.stderr}`);
+  return ws;
+}
+
+async function webviewFrame(page: Page): Promise<Frame> {
+  const outer = await page.waitForSelector('iframe.webview.ready', { timeout: 60000 });
+  const outerFrame = await outer.contentFrame();
+  const inner = await outerFrame!.waitForSelector('#active-frame', { timeout: 60000 });
+  return (await inner.contentFrame())!;
+}
+
+/** Counts canvas pixels of a colour family, read back from the canvas itself. */
+async function canvasStats(frame: Frame, selector: string): Promise<{ width: number; nonBlank: number; green: number; red: number; blue: number }> {
+  return frame.$eval(selector, (c) => {
+    const canvas = c as HTMLCanvasElement;
+    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let nonBlank = 0;
+    let green = 0;
+    let red = 0;
+    let blue = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const [r, g, b, a] = [d[i], d[i + 1], d[i + 2], d[i + 3]];
+      if (a > 0 && !(r === d[0] && g === d[1] && b === d[2])) nonBlank++;
+      if (g > r + 40 && g > b + 40) green++;
+      if (r > g + 60 && r > b + 60) red++;
+      if (b > r + 60 && b > g + 30) blue++;
+    }
+    return { width: canvas.width, nonBlank, green, red, blue };
+  });
+}
+
+export async function runUiTest(): Promise<void> {
+  fs.mkdirSync(OUT, { recursive: true });
+  const ws = prepareWorkspace();
+  const wb = await startWorkbench();
+  try {
+    const page = wb.page;
+    await page.goto(wb.url(ws, [['extensionDevelopmentPath', remote(wb.port, ROOT)]]));
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    await page.waitForTimeout(3000);
+    await page.keyboard.press('F1');
+    const input = await page.waitForSelector('.quick-input-widget input', { timeout: 20000 });
+    await input.type('SegLab: Open Dashboard');
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Enter');
+    const frame = await webviewFrame(page);
+    await frame.waitForSelector('.chart canvas', { timeout: 60000 });
+    await page.waitForTimeout(800);
+    const curves = await canvasStats(frame, '.chart canvas');
+    assert.ok(curves.nonBlank > 500, `the loss-curve canvas is drawn (${curves.nonBlank} non-background pixels)`);
+    await page.screenshot({ path: path.join(OUT, 'dashboard-curves.png') });
+
+    await frame.click('#tab-overlays');
+    await frame.waitForSelector('select[aria-label="run"] option');
+    const options = await frame.$$eval('select[aria-label="run"] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    if (options.length > 1) await frame.selectOption('select[aria-label="second run (side by side)"]', options[1]);
+    await frame.click('text=Show');
+    await frame.waitForSelector('.canvases canvas', { timeout: 30000 });
+    await page.waitForTimeout(500);
+    const overlay = await canvasStats(frame, '.canvases canvas');
+    assert.ok(overlay.nonBlank > 100, 'the overlay is drawn');
+    assert.ok(overlay.green + overlay.red + overlay.blue > 20, `error colours are drawn (green ${overlay.green}, red ${overlay.red}, blue ${overlay.blue})`);
+    const canvases = await frame.$$('.canvases canvas');
+    assert.strictEqual(canvases.length, options.length > 1 ? 2 : 1, 'side by side');
+    await page.screenshot({ path: path.join(OUT, 'dashboard-overlay.png') });
+
+    await frame.click('#tab-explorer');
+    await frame.waitForSelector('.chart canvas', { timeout: 60000 });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(OUT, 'dashboard-loss-explorer.png') });
+    process.stdout.write(`UI test passed: curves ${curves.nonBlank} px, overlay green/red/blue ${overlay.green}/${overlay.red}/${overlay.blue}; screenshots in ${OUT}\n`);
+  } finally {
+    await wb.stop();
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}
