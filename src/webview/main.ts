@@ -25,6 +25,7 @@ const state = {
   evaluation: undefined as EvaluationView | undefined,
   evalSort: { key: 'dice', ascending: true },
   overlay: undefined as OverlayView | undefined,
+  overlayChoice: { runA: '', runB: '', image: '' },
   overlayMode: 'errors' as 'gt' | 'pred' | 'both' | 'errors',
   opacity: 0.55,
   zoom: 1,
@@ -84,19 +85,24 @@ function render(): void {
 
 const charts: uPlot[] = [];
 
+/** Theme colours for canvas drawing (a canvas cannot resolve CSS variables itself). */
+function themeColour(variable: string, fallback: string): string {
+  return getComputedStyle(document.body).getPropertyValue(variable).trim() || fallback;
+}
+
 function chart(title: string, xs: number[], series: { label: string; values: (number | null)[]; colour: string; dash?: boolean }[], opts: { log?: boolean; xLabel: string; yLabel: string }): HTMLElement {
   const box = el('div', { class: 'chart', 'aria-label': title });
   const width = Math.max(320, Math.min(900, main.clientWidth - 24));
+  const fg = themeColour('--vscode-foreground', '#888');
+  const grid = themeColour('--vscode-editorWidget-border', '#8884');
+  const axis = (label: string, integer: boolean) => ({ label, stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, ...(integer ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}) });
   const plot = new uPlot(
     {
       title,
       width,
       height: 280,
       scales: { x: { time: false }, y: { distr: opts.log ? 3 : 1 } },
-      axes: [
-        { label: opts.xLabel, stroke: 'var(--fg)', grid: { stroke: 'var(--grid)' }, ticks: { stroke: 'var(--grid)' } },
-        { label: opts.yLabel, stroke: 'var(--fg)', grid: { stroke: 'var(--grid)' }, ticks: { stroke: 'var(--grid)' } },
-      ],
+      axes: [axis(opts.xLabel, opts.xLabel === 'epoch'), axis(opts.yLabel, false)],
       series: [{ label: opts.xLabel }, ...series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, dash: s.dash ? [6, 4] : undefined, spanGaps: true }))],
     },
     [xs, ...series.map((s) => s.values.map((v) => (v === null || !Number.isFinite(v) || (opts.log && v <= 0) ? null : v)))] as uPlot.AlignedData,
@@ -170,13 +176,18 @@ function renderOverlays(): void {
     runB.append(el('option', { value: r.id }, r.label));
   }
   const image = el('select', { 'aria-label': 'image' });
+  const choice = state.overlayChoice;
+  if (withPred.some((r) => r.id === choice.runA)) runA.value = choice.runA;
+  if (withPred.some((r) => r.id === choice.runB)) runB.value = choice.runB;
   const fillImages = () => {
     image.replaceChildren(...(withPred.find((r) => r.id === runA.value)?.predictions ?? []).map((n) => el('option', { value: n }, n)));
+    if (Array.from(image.options).some((o) => o.value === choice.image)) image.value = choice.image;
   };
   runA.addEventListener('change', fillImages);
   fillImages();
   const load = el('button', {}, 'Show');
   load.addEventListener('click', () => {
+    state.overlayChoice = { runA: runA.value, runB: runB.value, image: image.value };
     const ids = [runA.value, runB.value].filter(Boolean);
     if (ids.length && image.value) send({ type: 'requestRunOverlay', runIds: ids, image: image.value });
   });

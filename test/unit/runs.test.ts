@@ -59,6 +59,21 @@ describe('run store', () => {
     assert.ok(fs.existsSync(path.join(dir, 'precious')));
   });
 
+  it('a running run whose process is gone is listed as failed (without rewriting its file)', () => {
+    const a = RunWriter.create(dir, 'exp');
+    a.writeJson('config.json', {});
+    a.writeSummary({ ...summary(a.id, 'running'), pid: 2 ** 22 + 12345 });
+    const b = RunWriter.create(dir, 'exp');
+    b.writeJson('config.json', {});
+    b.writeSummary({ ...summary(b.id, 'running'), pid: process.pid });
+    const runs = listRuns(dir);
+    const gone = runs.find((r) => r.id === a.id)!.summary!;
+    assert.strictEqual(gone.status, 'failed');
+    assert.match(gone.reason ?? '', /training process \(pid \d+\) ended without finishing the run/);
+    assert.strictEqual(runs.find((r) => r.id === b.id)!.summary!.status, 'running', 'a live process keeps its run running');
+    assert.strictEqual(JSON.parse(fs.readFileSync(a.file('summary.json'), 'utf8')).status, 'running');
+  });
+
   it('markRunEnded marks a running run and leaves finished ones alone', () => {
     const a = RunWriter.create(dir, 'exp');
     a.writeSummary(summary(a.id, 'running'));

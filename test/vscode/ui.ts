@@ -25,11 +25,19 @@ function prepareWorkspace(): string {
   return ws;
 }
 
+/** The dashboard's content frame: two iframes deep (iframe.webview → #active-frame), holding #app. */
 async function webviewFrame(page: Page): Promise<Frame> {
-  const outer = await page.waitForSelector('iframe.webview.ready', { timeout: 60000 });
-  const outerFrame = await outer.contentFrame();
-  const inner = await outerFrame!.waitForSelector('#active-frame', { timeout: 60000 });
-  return (await inner.contentFrame())!;
+  for (let attempt = 0; attempt < 120; attempt++) {
+    for (const outer of await page.$$('iframe.webview.ready')) {
+      const outerFrame = await outer.contentFrame();
+      const inner = outerFrame && (await outerFrame.$('#active-frame'));
+      const frame = inner && (await inner.contentFrame());
+      if (frame && (await frame.$('#app'))) return frame;
+    }
+    await page.waitForTimeout(500);
+  }
+  await page.screenshot({ path: path.join(OUT, 'no-webview.png') });
+  throw new Error('the SegLab dashboard webview did not appear (screenshot: test-output/vscode/no-webview.png)');
 }
 
 /** Counts canvas pixels of a colour family, read back from the canvas itself. */
@@ -74,7 +82,7 @@ export async function runUiTest(): Promise<void> {
     await page.screenshot({ path: path.join(OUT, 'dashboard-curves.png') });
 
     await frame.click('#tab-overlays');
-    await frame.waitForSelector('select[aria-label="run"] option');
+    await frame.waitForSelector('select[aria-label="run"] option', { state: 'attached' });
     const options = await frame.$$eval('select[aria-label="run"] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
     if (options.length > 1) await frame.selectOption('select[aria-label="second run (side by side)"]', options[1]);
     await frame.click('text=Show');

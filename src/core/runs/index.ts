@@ -1,5 +1,5 @@
 export { toJson, writeFileAtomic } from './atomicWrite';
-export { deleteRun, isRunDir, listRuns, markRunEnded, readEpochs, readJsonFile, readRun, RunWriter, TERMINAL_STATUSES } from './store';
+export { deleteRun, effectiveSummary, isRunDir, listRuns, markRunEnded, readEpochs, readJsonFile, readRun, RunWriter, TERMINAL_STATUSES } from './store';
 export type { EpochRecord, RunInfo, RunStatus, RunSummary } from './store';
 export { loadCheckpoint, saveCheckpoint } from './checkpoint';
 export { COMPARED_METRICS, formatStat, summarizeComparison } from './compare';

@@ -157,6 +157,25 @@ export function isRunDir(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'config.json')) || fs.existsSync(path.join(dir, 'summary.json'));
 }
 
+/** Is a process with this pid alive on this machine? */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A summary as it should be shown: a run still marked `running` whose training process no longer
+ * exists (killed with its caller, machine rebooted) is shown as failed. The file is not rewritten.
+ */
+export function effectiveSummary(summary: RunSummary): RunSummary {
+  if (summary.status !== 'running' || summary.pid === undefined || processAlive(summary.pid)) return summary;
+  return { ...summary, status: 'failed', reason: `its training process (pid ${summary.pid}) ended without finishing the run` };
+}
+
 /** Runs under `runsDir`, newest first. A run whose summary is unreadable is listed with the problem. */
 export function listRuns(runsDir: string): RunInfo[] {
   if (!fs.existsSync(runsDir)) return [];
@@ -166,7 +185,7 @@ export function listRuns(runsDir: string): RunInfo[] {
     const dir = path.join(runsDir, e.name);
     if (!isRunDir(dir)) continue;
     try {
-      const summary = fs.existsSync(path.join(dir, 'summary.json')) ? readJsonFile<RunSummary>(path.join(dir, 'summary.json')) : null;
+      const summary = fs.existsSync(path.join(dir, 'summary.json')) ? effectiveSummary(readJsonFile<RunSummary>(path.join(dir, 'summary.json'))) : null;
       out.push({ id: e.name, dir, summary });
     } catch (err) {
       out.push({ id: e.name, dir, summary: null, problem: (err as Error).message });
