@@ -11,6 +11,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { asBinaryMask, asPredictionValues, readArrayFile, spatialShape } from '../core/data/arrayFile';
 import { FolderEvaluation } from '../core/metrics/evaluateFolders';
+import { predictionNames } from '../core/runs/report';
 import { readEpochs, RunInfo } from '../core/runs/store';
 import { EvaluationView, HostMessage, OverlayView, parseViewMessage, RunView, ViewMessage, ViewName } from '../webview/contract';
 import { runCliJson } from './cliProcess';
@@ -18,16 +19,6 @@ import { readSettings } from './settings';
 import { WorkspaceRuns } from './workspaceRuns';
 
 const json = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-function predictionNames(dir: string): string[] {
-  const p = path.join(dir, 'predictions');
-  if (!fs.existsSync(p)) return [];
-  return fs
-    .readdirSync(p)
-    .filter((f) => f.endsWith('_image.png'))
-    .map((f) => f.slice(0, -'_image.png'.length))
-    .sort();
-}
 
 export function runView(run: RunInfo): RunView {
   const s = run.summary;

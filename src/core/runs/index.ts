@@ -4,5 +4,5 @@ export type { EpochRecord, RunInfo, RunStatus, RunSummary } from './store';
 export { loadCheckpoint, saveCheckpoint } from './checkpoint';
 export { COMPARED_METRICS, formatStat, summarizeComparison } from './compare';
 export type { ComparedRun, ComparisonSummary, PairedDifference, Stat } from './compare';
-export { comparisonReport, errorOverlay, lineChart } from './report';
+export { comparisonReport, errorOverlay, lineChart, predictionNames } from './report';
 export type { ReportInput } from './report';

@@ -165,7 +165,8 @@ ${charts}
 `;
 }
 
-function predictionNames(runDir: string): string[] {
+/** Names of the validation images a run saved predictions for. */
+export function predictionNames(runDir: string): string[] {
   const dir = path.join(runDir, 'predictions');
   if (!fs.existsSync(dir)) return [];
   return fs
