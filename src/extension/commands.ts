@@ -129,22 +129,28 @@ export function registerCommands(
     return file;
   };
 
-  register('seglab.runExperiment', async (uri?: vscode.Uri) => {
+  /** What every training command does first: trust check, config choice, settings, the dashboard. */
+  const prepareTraining = async (uri?: vscode.Uri): Promise<{ file: vscode.Uri; config: ExperimentConfig } | undefined> => {
     requireTrust();
     const file = await pickConfig(uri);
-    if (!file) return;
+    if (!file) return undefined;
     const config = configWithSettings(file);
     dashboard.open('curves');
+    return { file, config };
+  };
+
+  register('seglab.runExperiment', async (uri?: vscode.Uri) => {
+    const prepared = await prepareTraining(uri);
+    if (!prepared) return;
+    const { config } = prepared;
     await jobs.train(config, `${config.name} (${config.head})`);
     await model.refresh();
   });
 
   register('seglab.compareHeads', async (uri?: vscode.Uri) => {
-    requireTrust();
-    const file = await pickConfig(uri);
-    if (!file) return;
-    const config = configWithSettings(file);
-    dashboard.open('curves');
+    const prepared = await prepareTraining(uri);
+    if (!prepared) return;
+    const { file, config } = prepared;
     const report = await jobs.compare(config, ['sigmoid1', 'softmax2'], [config.seed], readSettings().maxParallelRuns, file.fsPath);
     await model.refresh();
     if (report) {
