@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { listRuns, readRun } from '../../src/core/runs/store';
-import { TrainEvent, trainRun } from '../../src/core/train/trainer';
+import { learningRateAt, setLearningRate, TrainEvent, trainRun } from '../../src/core/train/trainer';
 import { tinyExperiment } from './helpers';
 
 let runsDir: string;
@@ -99,5 +99,52 @@ describe('training (in process)', () => {
     assert.strictEqual(summary.status, 'done');
     assert.ok(summary.epochsCompleted < 30, `${summary.epochsCompleted} epochs`);
     assert.match(summary.reason ?? '', /early stopping/);
+  });
+});
+
+describe('learning-rate schedule', () => {
+  const cosine = { name: 'adam' as const, learningRate: 0.01, schedule: 'cosine' as const, minLearningRate: 0.001 };
+
+  it('cosine decays from learningRate to minLearningRate (CosineAnnealingLR values)', () => {
+    // η_t = η_min + (η₀ − η_min)(1 + cos(πt/T))/2 with T = 100: t = 0 → η₀, t = 50 → midpoint, t = 100 → η_min,
+    // t = 25 → η_min + 0.009 · (1 + √2/2)/2 = 0.0086820…
+    assert.ok(Math.abs(learningRateAt(cosine, 0, 100) - 0.01) < 1e-15);
+    assert.ok(Math.abs(learningRateAt(cosine, 50, 100) - 0.0055) < 1e-15);
+    assert.ok(Math.abs(learningRateAt(cosine, 100, 100) - 0.001) < 1e-15);
+    assert.ok(Math.abs(learningRateAt(cosine, 25, 100) - (0.001 + (0.009 * (1 + Math.SQRT1_2)) / 2)) < 1e-15);
+    assert.strictEqual(learningRateAt({ ...cosine, schedule: 'constant' }, 75, 100), 0.01);
+  });
+
+  it('a changed rate is what the optimizers apply (first Adam step moves by lr; SGD by lr·g)', () => {
+    for (const [name, make] of [['adam', () => tf.train.adam(0.1)], ['sgd', () => tf.train.sgd(0.1)], ['momentum', () => tf.train.momentum(0.1, 0.9)]] as const) {
+      const w = tf.variable(tf.scalar(3));
+      const opt = make();
+      setLearningRate(opt, 0.25);
+      opt.minimize(() => tf.square(w) as tf.Scalar); // gradient 2w = 6
+      const moved = 3 - w.dataSync()[0];
+      // Adam's bias-corrected first step is lr·g/(|g| + ε) ≈ lr; SGD and momentum (empty history) step lr·g.
+      const expected = name === 'adam' ? 0.25 : 0.25 * 6;
+      assert.ok(Math.abs(moved - expected) < 1e-5, `${name}: moved ${moved}, expected ${expected}`);
+      opt.dispose();
+      w.dispose();
+    }
+  });
+
+  it('a cosine run records the decaying rate per epoch (metrics.jsonl and the DVCLive TSV)', async () => {
+    const epochs: number[] = [];
+    let dir = '';
+    const summary = await trainRun({
+      config: tinyConfig({ epochs: 3, stepsPerEpoch: 2, predictions: 0, optimizer: cosine }),
+      emit: (e) => {
+        if (e.type === 'start') dir = e.runDir;
+        if (e.type === 'epoch') epochs.push(e.record.learningRate ?? NaN);
+      },
+    });
+    assert.strictEqual(summary.status, 'done', summary.reason);
+    // Last steps of each epoch are t = 1, 3, 5 of T = 6.
+    const expected = [1, 3, 5].map((t) => 0.001 + (0.009 * (1 + Math.cos((Math.PI * t) / 6))) / 2);
+    epochs.forEach((lr, i) => assert.ok(Math.abs(lr - expected[i]) < 1e-12, `epoch ${i + 1}: ${lr} vs ${expected[i]}`));
+    const tsv = fs.readFileSync(path.join(dir, 'plots', 'metrics', 'train', 'learning_rate.tsv'), 'utf8').trim().split('\n');
+    assert.strictEqual(tsv.length, 4);
   });
 });

@@ -43,7 +43,7 @@ export interface ExperimentConfig {
   model: { depth: number; baseFilters: number; batchNorm: boolean };
   head: Head;
   loss: string | LossConfig;
-  optimizer: { name: 'adam' | 'sgd' | 'rmsprop'; learningRate: number };
+  optimizer: { name: 'adam' | 'sgd' | 'rmsprop'; learningRate: number; schedule: 'constant' | 'cosine'; minLearningRate: number };
   epochs: number;
   batchSize: number;
   stepsPerEpoch: number | null;

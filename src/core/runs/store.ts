@@ -21,6 +21,8 @@ export interface EpochRecord {
   /** Validation loss and metrics, when this epoch was validated. */
   val?: Record<string, number>;
   seconds: number;
+  /** The learning rate of the epoch's last step (it changes per step under a schedule). */
+  learningRate?: number;
 }
 
 export interface RunSummary {
@@ -103,6 +105,7 @@ export class RunWriter {
     const series: Record<string, Record<string, [number, number][]>> = { train: { loss: [] }, val: {} };
     for (const e of this.epochs) {
       series.train.loss.push([e.epoch, e.trainLoss]);
+      if (e.learningRate !== undefined) (series.train.learning_rate ??= []).push([e.epoch, e.learningRate]);
       for (const [k, v] of Object.entries(e.val ?? {})) (series.val[k] ??= []).push([e.epoch, v]);
     }
     for (const [split, metrics] of Object.entries(series)) {

@@ -62,6 +62,27 @@ function makeOptimizer(config: ExperimentConfig): tf.Optimizer {
   return tf.train.adam(lr);
 }
 
+/**
+ * The learning rate at a step (0-based) of `total` steps. Cosine follows PyTorch's
+ * CosineAnnealingLR (T_max = total, no restarts): η_t = η_min + (η₀ − η_min)·(1 + cos(π t / T)) / 2.
+ */
+export function learningRateAt(optimizer: ExperimentConfig['optimizer'], step: number, total: number): number {
+  if (optimizer.schedule !== 'cosine' || total <= 1) return optimizer.learningRate;
+  const min = optimizer.minLearningRate ?? 0;
+  return min + ((optimizer.learningRate - min) * (1 + Math.cos((Math.PI * Math.min(step, total)) / total))) / 2;
+}
+
+/**
+ * Sets the learning rate of a tfjs optimizer. Adam and RMSProp read `learningRate` on every update;
+ * SGD/momentum keep it as a scalar tensor that `setLearningRate` replaces (and disposes).
+ */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  const o = optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+  if (o.learningRate === lr) return;
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  o.learningRate = lr;
+}
+
 /** Is `value` better than `best` for the monitored quantity? */
 function improves(monitor: string, value: number, best: number | null, minDelta: number): boolean {
   if (!Number.isFinite(value)) return false;
@@ -151,6 +172,7 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       const epochStart = Date.now();
       let lossSum = 0;
+      let learningRate = config.optimizer.learningRate;
       for (let step = 1; step <= stepsPerEpoch; step++) {
         if (o.shouldStop?.()) {
           await saveCheckpoint(model, run.file('checkpoints', 'last'));
@@ -160,6 +182,8 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
         await new Promise((resolve) => setImmediate(resolve));
         const t0 = Date.now();
         const batch = sampler.next(config.batchSize);
+        learningRate = learningRateAt(config.optimizer, (epoch - 1) * stepsPerEpoch + step - 1, config.epochs * stepsPerEpoch);
+        setLearningRate(optimizer, learningRate);
         const lossTensor = tf.tidy(() => {
           const x = tf.tensor4d(batch.x, batch.shape);
           const y = targetTensor(batch.y, [batch.shape[0], batch.shape[1], batch.shape[2]], head, classes);
@@ -178,7 +202,7 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
         const remaining = (config.epochs - epoch) * stepsPerEpoch + (stepsPerEpoch - step);
         emit({ type: 'batch', epoch, step, steps: stepsPerEpoch, loss: value, imagesPerSecond: (1000 * config.batchSize) / msPerStep, etaSeconds: (remaining * msPerStep) / 1000 });
       }
-      const record: EpochRecord = { epoch, trainLoss: lossSum / stepsPerEpoch, seconds: 0 };
+      const record: EpochRecord = { epoch, trainLoss: lossSum / stepsPerEpoch, seconds: 0, learningRate };
       let isBest = false;
       if (epoch % config.validation.every === 0 || epoch === config.epochs) {
         const validation = validate(model, val, loss, ctx, 0);
