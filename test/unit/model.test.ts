@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/backend';
-import { conv2dGradient } from '../../src/core/model/convGradient';
+import { conv2dGradient, matMulGradient } from '../../src/core/model/convGradient';
 import { buildUnet, HEAD_LAYER } from '../../src/core/model/unet';
 import { UpConv2x2 } from '../../src/core/model/upConv';
 import { loadCheckpoint, saveCheckpoint } from '../../src/core/runs/checkpoint';
@@ -55,6 +55,25 @@ describe('U-Net model', () => {
       assert.ok(maxAbsDiff(gf, mine.filter()) < 1e-4, `dW ${k}×${k}`);
     }
     assert.throws(() => conv2dGradient(tf.zeros([1, 2, 2, 1]), tf.zeros([1, 4, 4, 1]), tf.zeros([3, 3, 1, 1]), { strides: 2, pad: 'same' }), /only stride-1 'same'/);
+    await initBackend('wasm');
+  });
+
+  it('the explicit-transpose matMul gradient equals the cpu backend\'s, for all four transpose flags', async () => {
+    await initBackend('cpu');
+    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
+      // C = op(A)·op(B) with op(A) 5×3 and op(B) 3×4.
+      const a = tf.randomNormal(ta ? [3, 5] : [5, 3], 0, 1, 'float32', 7);
+      const b = tf.randomNormal(tb ? [4, 3] : [3, 4], 0, 1, 'float32', 8);
+      const dy = tf.randomNormal([5, 4], 0, 1, 'float32', 9);
+      const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, ta, tb), dy)))([a, b]);
+      const mine = matMulGradient(dy, a, b, ta, tb);
+      assert.ok(maxAbsDiff(ga, mine.a()) < 1e-5, `dA ${ta} ${tb}`);
+      assert.ok(maxAbsDiff(gb, mine.b()) < 1e-5, `dB ${ta} ${tb}`);
+    }
+    // By hand: C = A·B with A = [[1, 2]], B = [[3], [4]], dC = [[1]] gives dA = Bᵀ = [[3, 4]] and dB = Aᵀ.
+    const g = matMulGradient(tf.tensor2d([[1]]), tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]]), false, false);
+    assert.deepStrictEqual(Array.from(g.a().dataSync()), [3, 4]);
+    assert.deepStrictEqual(Array.from(g.b().dataSync()), [1, 2]);
     await initBackend('wasm');
   });
 
