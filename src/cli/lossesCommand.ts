@@ -1,6 +1,8 @@
 /** `seglab losses`: every applicable loss (or the chosen ones) on a saved prediction and its target. */
+import * as fs from 'fs';
 import { initBackend } from '../core/backend';
-import { loadLossData } from '../core/data/lossFiles';
+import { pairFolders } from '../core/data/pairs';
+import { loadLossData, LossFileOptions } from '../core/data/lossFiles';
 import { readArrayFile } from '../core/data/arrayFile';
 import { computeLoss } from '../core/losses/compute';
 import { compileLoss, lossDefinitions } from '../core/losses/registry';
@@ -15,7 +17,9 @@ export const LOSSES_USAGE = `usage: seglab losses --pred P --target T [--from-lo
                      [--channels-first] [--backend auto|tensorflow|wasm|cpu] [--json]
   P, T: .npy (float32/float64/integer) or PNG (8/16-bit). .npy layout: [H,W], [H,W,C] or [N,H,W,C]
   (--channels-first: [C,H,W] / [N,C,H,W]). --loss takes a name or a compound such as "bce+dice".
-  --set applies an option to every chosen loss that has it, or to one with NAME.KEY.`;
+  --set applies an option to every chosen loss that has it, or to one with NAME.KEY.
+  P and T may be folders: files are paired by name (a.png with a.npy), each pair gets every loss,
+  and the mean over files is shown (--weights is then not available).`;
 
 export async function lossesCommand(argv: string[], write: (s: string) => void): Promise<number> {
   const { values } = parseCommand(
@@ -40,12 +44,18 @@ export async function lossesCommand(argv: string[], write: (s: string) => void):
   const mode = choiceValue(values.mode as string | undefined, 'mode', LOSS_MODES);
   const settings = keyValues(values.set as string[] | undefined);
   const backend = await initBackend(values.backend as string | undefined);
-  const data = loadLossData(predFile, targetFile, {
+  const fileOptions = {
     mode,
     fromLogits: Boolean(values['from-logits']),
     channelsFirst: Boolean(values['channels-first']),
     foreground: numberValue(values.foreground as string | undefined, 'foreground'),
-  });
+  };
+  if (isDirectory(predFile) || isDirectory(targetFile)) {
+    if (!isDirectory(predFile) || !isDirectory(targetFile)) throw new UsageError(`--pred and --target must both be files or both be folders (${isDirectory(predFile) ? targetFile : predFile} is not a folder)`);
+    if (values.weights) throw new UsageError('--weights takes one file; it is not available with folders');
+    return folderLosses(predFile, targetFile, fileOptions, values.loss as string[] | undefined, settings, backend.name, Boolean(values.json), write);
+  }
+  const data = loadLossData(predFile, targetFile, fileOptions);
   const weightsFile = values.weights as string | undefined;
   const weights = weightsFile ? Float32Array.from(readArrayFile(weightsFile).values) : undefined;
 
@@ -76,6 +86,51 @@ export async function lossesCommand(argv: string[], write: (s: string) => void):
   write(table(['loss', 'value'], rows.map((r) => [r.name, r.value])) + '\n');
   const bad = rows.filter((r) => !Number.isFinite(r.value));
   if (bad.length) write(`warning: non-finite loss: ${bad.map((r) => `${r.name} = ${formatNumber(r.value)}`).join(', ')}\n`);
+  return 0;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Every chosen loss for each prediction/target pair of two folders, and the mean over files. */
+function folderLosses(
+  predDir: string,
+  targetDir: string,
+  fileOptions: LossFileOptions,
+  requested: string[] | undefined,
+  settings: Record<string, unknown>,
+  backend: string,
+  json: boolean,
+  write: (s: string) => void,
+): number {
+  const pairs = pairFolders(predDir, targetDir, ['.png', '.npy'], { a: 'prediction', b: 'target' });
+  let chosen: string[] = requested ?? [];
+  const files: { name: string; pred: string; target: string; shape: readonly number[]; mode: LossMode; losses: { name: string; value: number }[] }[] = [];
+  for (const pair of pairs) {
+    const data = loadLossData(pair.a, pair.b, fileOptions);
+    if (files.length === 0) {
+      if (!requested) chosen = applicableLosses(data.mode, false);
+      if (chosen.length > 1) checkSettingsUsed(settings, chosen);
+    }
+    if (files.length > 0 && files[0].mode !== data.mode) {
+      throw new Error(`${pair.a}: mode ${data.mode} differs from ${files[0].pred} (${files[0].mode}); give --mode`);
+    }
+    const losses = chosen.map((name) => ({ name, value: computeLoss(name, data, optionsFor(name, settings, chosen.length > 1)) }));
+    files.push({ name: pair.name, pred: pair.a, target: pair.b, shape: data.shape, mode: data.mode, losses });
+  }
+  const names = chosen;
+  const mean = names.map((name, k) => ({ name, value: files.reduce((a, f) => a + f.losses[k].value, 0) / files.length }));
+  if (json) {
+    write(toJson({ pred: predDir, target: targetDir, mode: files[0].mode, fromLogits: Boolean(fileOptions.fromLogits), backend, files, mean }) + '\n');
+    return 0;
+  }
+  write(`${predDir} vs ${targetDir}: ${files.length} pairs, ${files[0].mode}, ${fileOptions.fromLogits ? 'logits' : 'probabilities'}, backend ${backend}\n`);
+  write(table(['file', ...names], [...files.map((f) => [f.name, ...f.losses.map((l) => l.value)]), ['mean', ...mean.map((m) => m.value)]]) + '\n');
   return 0;
 }
 

@@ -55,6 +55,37 @@ describe('seglab losses', () => {
     assertClose(out.losses[1].value, 0.66221 + dice, 1e-4);
   });
 
+  it('folders: pairs files by name, one row per pair and the mean (bce by hand)', () => {
+    fs.mkdirSync(file('pf'));
+    fs.mkdirSync(file('tf'));
+    // a: the seed article's example (bce 0.6622); b: p = 0.8 everywhere vs y = (1,0,0,0):
+    // bce = (−ln 0.8 − 3 ln 0.2)/4.
+    fs.copyFileSync(file('p.npy'), file('pf', 'a.npy'));
+    fs.copyFileSync(file('y.png'), file('tf', 'a.png'));
+    fs.writeFileSync(file('pf', 'b.npy'), encodeNpyFloat32([0.8, 0.8, 0.8, 0.8], [2, 2]));
+    fs.writeFileSync(file('tf', 'b.png'), encodePng8([255, 0, 0, 0], 2, 2));
+    const r = seglab('losses', '--pred', file('pf'), '--target', file('tf'), '--loss', 'bce', '--json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    const b = (-Math.log(0.8) - 3 * Math.log(0.2)) / 4;
+    assert.deepStrictEqual(out.files.map((f: { name: string }) => f.name), ['a', 'b']);
+    assertClose(out.files[0].losses[0].value, 0.66221, 1e-4);
+    assertClose(out.files[1].losses[0].value, b, 1e-5);
+    assertClose(out.mean[0].value, (0.66221 + b) / 2, 1e-4);
+    const table = seglab('losses', '--pred', file('pf'), '--target', file('tf'));
+    assert.strictEqual(table.code, 0, table.stderr);
+    assert.match(table.stdout, /2 pairs, binary, probabilities/);
+    assert.match(table.stdout, /^mean\s+0\.9\d*\s/m);
+    // An unpaired file is named; a file and a folder cannot be mixed.
+    fs.writeFileSync(file('pf', 'c.npy'), encodeNpyFloat32([0.5], [1, 1]));
+    const unpaired = seglab('losses', '--pred', file('pf'), '--target', file('tf'));
+    assert.strictEqual(unpaired.code, 1);
+    assert.match(unpaired.stderr, /prediction files without a target file in .*tf: c\.npy/);
+    const mixed = seglab('losses', '--pred', file('pf'), '--target', file('y.png'));
+    assert.strictEqual(mixed.code, 2);
+    assert.match(mixed.stderr, /both be files or both be folders .*y\.png is not a folder/);
+  });
+
   it('a typo in a loss or an option gets a suggestion and exit code 1 or 2', () => {
     const a = seglab('losses', '--pred', file('p.npy'), '--target', file('y.png'), '--loss', 'dise');
     assert.strictEqual(a.code, 1);
