@@ -194,6 +194,34 @@ describe('seglab eval', () => {
   });
 });
 
+describe('seglab weight-map and loss-curves (the editor runs them)', () => {
+  it('weight-map with default options: 1 + 10·exp(−(1+1)²/50) on a one-pixel gap; --sigma 2 gives 1 + 10·exp(−1/2)', () => {
+    fs.writeFileSync(file('gap.png'), encodePng8([255, 255, 255, 0, 255, 255, 255], 7, 1));
+    const r = seglab('weight-map', '--mask', file('gap.png'));
+    assert.strictEqual(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepStrictEqual([out.width, out.height, out.weights.length], [7, 1, 7]);
+    // Class balance: background (1 px) weighs 1, foreground n_bg/n_fg = 1/6.
+    assertClose(out.weights[3], 1 + 10 * Math.exp(-4 / 50), 1e-4);
+    assertClose(out.weights[0], 1 / 6, 1e-3); // the JSON rounds to 4 decimals
+    assertClose(out.max, 1 + 10 * Math.exp(-4 / 50), 1e-4);
+    const narrow = JSON.parse(seglab('weight-map', '--mask', file('gap.png'), '--sigma', '2').stdout);
+    assertClose(narrow.weights[3], 1 + 10 * Math.exp(-4 / 8), 1e-4);
+  });
+
+  it('loss-curves: bce at p = 0.5 is ln 2 for y = 1 and y = 0, with dL/dz = p − y', () => {
+    const r = seglab('loss-curves', '--points', '3');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const bce = (JSON.parse(r.stdout) as { name: string; p: number[]; y1: { value: number[]; dz: number[] }; y0: { value: number[]; dz: number[] } }[]).find((c) => c.name === 'bce')!;
+    const mid = bce.p.indexOf(0.5);
+    assert.ok(mid >= 0, `p grid ${bce.p.join(', ')}`);
+    assertClose(bce.y1.value[mid], Math.LN2, 1e-5);
+    assertClose(bce.y0.value[mid], Math.LN2, 1e-5);
+    assertClose(bce.y1.dz[mid], -0.5, 1e-5);
+    assertClose(bce.y0.dz[mid], 0.5, 1e-5);
+  });
+});
+
 describe('seglab command line', () => {
   it('unknown command: suggestion and exit code 2', () => {
     const r = seglab('evl');

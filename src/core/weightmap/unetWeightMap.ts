@@ -140,7 +140,9 @@ export function unetWeightMap(
   shape: readonly [number, number],
   options: UnetWeightMapOptions = {},
 ): Float32Array {
-  const o = { ...DEFAULTS, ...options };
+  // Options given as undefined (e.g. an absent CLI flag) keep their defaults.
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const o = { ...DEFAULTS, ...given };
   const [h, w] = shape;
   if (map.length !== h * w) throw new Error(`unetWeightMap: map has ${map.length} pixels, shape ${h}×${w} needs ${h * w}`);
   if (!(o.sigma > 0)) throw new Error(`unetWeightMap: sigma must be > 0, got ${o.sigma}`);
