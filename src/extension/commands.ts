@@ -20,6 +20,7 @@ export const COMMANDS = [
   'seglab.compareHeads',
   'seglab.stopRun',
   'seglab.openRun',
+  'seglab.compareRuns',
   'seglab.deleteRun',
   'seglab.openDashboard',
   'seglab.evaluateMaskFolder',
@@ -46,6 +47,8 @@ export function registerCommands(
   jobs: JobManager,
   dashboard: Dashboard,
   output: vscode.OutputChannel,
+  /** Every error a command reported to the user (newest last), for the extension's own tests. */
+  errors: string[] = [],
 ): void {
   const register = (id: (typeof COMMANDS)[number], fn: (...args: never[]) => unknown) =>
     context.subscriptions.push(
@@ -54,6 +57,7 @@ export function registerCommands(
           return await fn(...args);
         } catch (err) {
           output.appendLine(`${id}: ${(err as Error).message}`);
+          errors.push(`${id}: ${(err as Error).message}`);
           void vscode.window.showErrorMessage(`SegLab: ${(err as Error).message}`);
           return undefined;
         }
@@ -171,8 +175,21 @@ export function registerCommands(
   });
 
   register('seglab.openRun', async (node?: TreeNode) => {
-    dashboard.open('curves');
-    if (node && node.kind === 'run') output.appendLine(`opened run ${node.run.dir}`);
+    if (node?.kind === 'run') dashboard.selectRuns([node.run.id]);
+    else dashboard.open('curves');
+  });
+
+  // From the tree (the clicked run and the multi-selection) or the palette (a multi-pick of runs).
+  register('seglab.compareRuns', async (node?: TreeNode, selection?: TreeNode[]) => {
+    let ids = (selection ?? (node ? [node] : [])).filter((n) => n.kind === 'run').map((n) => (n as Extract<TreeNode, { kind: 'run' }>).run.id);
+    if (ids.length === 0) {
+      const runs = model.configs.flatMap((c) => c.runs.map((r) => ({ label: r.summary?.name ?? r.id, description: `${r.summary?.head ?? ''} · ${r.summary?.status ?? 'unknown'}`, detail: r.dir, id: r.id })));
+      if (runs.length === 0) throw new Error('no runs yet; run an experiment first');
+      const picked = await vscode.window.showQuickPick(runs, { canPickMany: true, title: 'SegLab: runs to compare (curves overlaid)' });
+      ids = (picked ?? []).map((p) => p.id);
+    }
+    if (ids.length > 0) dashboard.selectRuns(ids);
+    return ids;
   });
 
   register('seglab.deleteRun', async (node?: TreeNode) => {
@@ -232,14 +249,33 @@ export function registerCommands(
     return result;
   });
 
-  register('seglab.computeLosses', async (pred?: vscode.Uri) => {
-    const predFile = pred instanceof vscode.Uri ? pred : (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Predictions': ['png', 'npy'] }, title: 'Prediction (probability map)' }))?.[0];
-    if (!predFile) return;
-    const target = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Masks: ['png', 'npy'] }, title: 'Target mask', defaultUri: vscode.Uri.file(path.dirname(predFile.fsPath)) }))?.[0];
+  // On a prediction file (with a target file) or a folder of probability maps (with a target folder,
+  // paired by name; the folder choice is remembered like the evaluation's ground truth).
+  register('seglab.computeLosses', async (pred?: vscode.Uri, targetArg?: vscode.Uri) => {
+    const predUri = pred instanceof vscode.Uri ? pred : (await vscode.window.showOpenDialog({ canSelectMany: false, canSelectFolders: true, canSelectFiles: true, filters: { Predictions: ['png', 'npy'] }, title: 'Predictions: a probability map or a folder of them' }))?.[0];
+    if (!predUri) return;
+    const folder = fs.statSync(predUri.fsPath).isDirectory();
+    const target =
+      targetArg instanceof vscode.Uri
+        ? targetArg
+        : folder
+          ? await askGroundTruth(predUri)
+          : (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Masks: ['png', 'npy'] }, title: 'Target mask', defaultUri: vscode.Uri.file(path.dirname(predUri.fsPath)) }))?.[0];
     if (!target) return;
-    const result = await runCliJson<{ losses: { name: string; value: number }[] }>(context, ['losses', '--pred', predFile.fsPath, '--target', target.fsPath, '--json']);
-    output.appendLine(`losses of ${predFile.fsPath} against ${target.fsPath}:`);
-    for (const l of result.losses) output.appendLine(`  ${l.name.padEnd(24)} ${typeof l.value === 'number' ? l.value.toFixed(6) : l.value}`);
+    type Row = { name: string; value: number | string };
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'SegLab: computing losses…', cancellable: true }, (_p, token) =>
+      runCliJson<{ losses?: Row[]; files?: { name: string; losses: Row[] }[]; mean?: Row[] }>(context, ['losses', '--pred', predUri.fsPath, '--target', target.fsPath, '--json'], token),
+    );
+    const fmt = (v: number | string) => (typeof v === 'number' ? v.toFixed(6) : String(v));
+    output.appendLine(`losses of ${predUri.fsPath} against ${target.fsPath}:`);
+    if (result.files && result.mean) {
+      const names = result.mean.map((m) => m.name);
+      output.appendLine(`  ${'file'.padEnd(20)} ${names.map((n) => n.padStart(14)).join(' ')}`);
+      for (const f of result.files) output.appendLine(`  ${f.name.padEnd(20)} ${f.losses.map((l) => fmt(l.value).padStart(14)).join(' ')}`);
+      output.appendLine(`  ${'mean'.padEnd(20)} ${result.mean.map((l) => fmt(l.value).padStart(14)).join(' ')}`);
+    } else {
+      for (const l of result.losses ?? []) output.appendLine(`  ${l.name.padEnd(24)} ${fmt(l.value)}`);
+    }
     output.show(true);
     return result;
   });

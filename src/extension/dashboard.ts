@@ -41,6 +41,8 @@ export class Dashboard implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** Messages the webview sent that failed validation (kept for tests and the output channel). */
   readonly rejected: string[] = [];
+  private lastRuns: RunView[] = [];
+  private selectedRunIds: string[] = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -109,8 +111,26 @@ export class Dashboard implements vscode.Disposable {
   }
 
   postRuns(): void {
+    if (!this.panel) return;
     const runs = this.model.configs.flatMap((c) => c.runs).slice(0, 60).map(runView);
-    if (this.panel) void this.panel.webview.postMessage({ type: 'runs', runs, threshold: readSettings().defaultThreshold } satisfies HostMessage);
+    this.lastRuns = runs;
+    void this.panel.webview.postMessage({ type: 'runs', runs, threshold: readSettings().defaultThreshold } satisfies HostMessage);
+  }
+
+  /** The runs (with their epochs) last sent to the webview: what its curves show. */
+  get postedRuns(): readonly RunView[] {
+    return this.lastRuns;
+  }
+
+  /** Opens the curves of these runs (one run: Open Run; several: Compare Selected Runs). */
+  selectRuns(runIds: string[]): void {
+    this.selectedRunIds = [...runIds];
+    this.open('curves');
+    this.post({ type: 'selectRuns', runIds });
+  }
+
+  get selectedRuns(): readonly string[] {
+    return this.selectedRunIds;
   }
 
   showEvaluation(result: FolderEvaluation): void {

@@ -16,6 +16,8 @@ export interface SegLabApi {
   dashboard: Dashboard;
   jobs: JobManager;
   tree: ExperimentsTree;
+  /** Errors commands showed to the user, newest last. */
+  commandErrors: readonly string[];
 }
 
 export function activate(context: vscode.ExtensionContext): SegLabApi {
@@ -24,10 +26,14 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   const jobs = new JobManager(context, output);
   const dashboard = new Dashboard(context, model, output);
   const tree = new ExperimentsTree(model);
-  context.subscriptions.push(output, model, jobs, dashboard, vscode.window.createTreeView('seglab.experiments', { treeDataProvider: tree, showCollapseAll: true }));
-  registerCommands(context, model, jobs, dashboard, output);
+  context.subscriptions.push(output, model, jobs, dashboard, vscode.window.createTreeView('seglab.experiments', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }));
+  // Live curves: every epoch of a run started here refreshes the runs (file watchers only see
+  // runs folders inside the workspace).
+  context.subscriptions.push(jobs.onEvent(({ event }) => event.type !== 'batch' && model.scheduleRefresh()));
+  const commandErrors: string[] = [];
+  registerCommands(context, model, jobs, dashboard, output, commandErrors);
   void model.refresh();
-  return { model, dashboard, jobs, tree };
+  return { model, dashboard, jobs, tree, commandErrors };
 }
 
 export function deactivate(): void {}

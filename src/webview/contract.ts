@@ -82,6 +82,8 @@ export type HostMessage =
   | { type: 'lossCurves'; curves: LossCurveView[] }
   | { type: 'weightMap'; map: WeightMapView }
   | { type: 'show'; view: ViewName }
+  /** Show these runs' curves (Open Run, Compare Selected Runs). */
+  | { type: 'selectRuns'; runIds: string[] }
   | { type: 'error'; message: string };
 
 /** Webview → extension. */

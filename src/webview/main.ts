@@ -432,7 +432,7 @@ function renderWeightMap(): void {
   main.append(controls, el('p', { class: 'hint' }, 'w(x) = w_c(x) + w0·exp(−(d1+d2)²/2σ²), w0 = 10, σ = 5 px: high on thin background gaps between objects.'));
   const m = state.weightMap;
   if (!m) return;
-  const canvas = el('canvas', { width: String(m.width), height: String(m.height), 'aria-label': `weight map ${m.title}` });
+  const canvas = el('canvas', { width: String(m.width), height: String(m.height), 'aria-label': `weight map ${m.title}`, class: 'heatmap', tabindex: '0' });
   const ctx = canvas.getContext('2d')!;
   const img = ctx.createImageData(m.width, m.height);
   for (let i = 0; i < m.weights.length; i++) {
@@ -480,6 +480,10 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       break;
     case 'show':
       show(m.view);
+      break;
+    case 'selectRuns':
+      state.selectedRuns = new Set(m.runIds);
+      show('curves');
       break;
     case 'error':
       errorBar.textContent = m.message;

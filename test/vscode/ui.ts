@@ -29,10 +29,14 @@ function prepareWorkspace(): string {
 async function webviewFrame(page: Page): Promise<Frame> {
   for (let attempt = 0; attempt < 120; attempt++) {
     for (const outer of await page.$$('iframe.webview.ready')) {
-      const outerFrame = await outer.contentFrame();
-      const inner = outerFrame && (await outerFrame.$('#active-frame'));
-      const frame = inner && (await inner.contentFrame());
-      if (frame && (await frame.$('#app'))) return frame;
+      try {
+        const outerFrame = await outer.contentFrame();
+        const inner = outerFrame && (await outerFrame.$('#active-frame'));
+        const frame = inner && (await inner.contentFrame());
+        if (frame && (await frame.$('#app'))) return frame;
+      } catch {
+        // The webview replaced its frame while we looked (it loads in steps): look again.
+      }
     }
     await page.waitForTimeout(500);
   }
@@ -98,8 +102,26 @@ export async function runUiTest(): Promise<void> {
     await frame.click('#tab-explorer');
     await frame.waitForSelector('.chart canvas', { timeout: 60000 });
     await page.waitForTimeout(500);
+    const explorer = await canvasStats(frame, '.chart canvas');
+    assert.ok(explorer.nonBlank > 500, `the loss explorer is drawn (${explorer.nonBlank} px)`);
     await page.screenshot({ path: path.join(OUT, 'dashboard-loss-explorer.png') });
-    process.stdout.write(`UI test passed: curves ${curves.nonBlank} px, overlay green/red/blue ${overlay.green}/${overlay.red}/${overlay.blue}; screenshots in ${OUT}\n`);
+
+    // The U-Net weight map of a saved ground truth: a viridis heat map, so the canvas holds
+    // the dark-blue low end (cell interiors) and green/yellow high values (borders).
+    await frame.click('#tab-weightmap');
+    await frame.click('text=Compute w(x)');
+    await frame.waitForSelector('canvas[aria-label^="weight map"]', { timeout: 60000 });
+    await page.waitForTimeout(300);
+    const weights = await canvasStats(frame, 'canvas[aria-label^="weight map"]');
+    assert.ok(weights.nonBlank > 50, `the weight map is drawn (${weights.nonBlank} px)`);
+    assert.ok(weights.green > 0, `high weights are drawn (${weights.green} green/yellow px)`);
+    await page.screenshot({ path: path.join(OUT, 'dashboard-weight-map.png') });
+    process.stdout.write(
+      `UI test passed: curves ${curves.nonBlank} px, overlay green/red/blue ${overlay.green}/${overlay.red}/${overlay.blue}, loss explorer ${explorer.nonBlank} px, weight map ${weights.nonBlank} px (${weights.green} high); screenshots in ${OUT}\n`,
+    );
+  } catch (err) {
+    await wb.page.screenshot({ path: path.join(OUT, 'failure.png') }).catch(() => undefined);
+    throw new Error(`${(err as Error).message} (screenshot: test-output/vscode/failure.png)`);
   } finally {
     await wb.stop();
     fs.rmSync(ws, { recursive: true, force: true });

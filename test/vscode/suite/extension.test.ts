@@ -19,6 +19,22 @@ describe('SegLab in VS Code', () => {
     workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
   });
 
+  it('is the expected copy of the extension (this folder, or the installed .vsix)', () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const expect = process.env.SEGLAB_TEST_EXPECT ?? '';
+    console.log(`    extension loaded from ${ext.extensionPath}`);
+    if (expect === 'installed') {
+      // Installed by `code-server --install-extension seglab.vsix` into the test's extensions folder.
+      assert.match(ext.extensionPath, /[\\/]extensions[\\/]seglab\.seglab-\d+\.\d+\.\d+$/);
+      for (const f of ['dist/extension.js', 'dist/engine.js', 'dist/webview.js', 'schemas/experiment.schema.json', 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm']) {
+        assert.ok(fs.existsSync(path.join(ext.extensionPath, f)), `the .vsix holds ${f}`);
+      }
+      assert.ok(!fs.existsSync(path.join(ext.extensionPath, 'src')), 'the .vsix leaves the sources out');
+    } else if (expect.startsWith('development:')) {
+      assert.strictEqual(ext.extensionPath, expect.slice('development:'.length));
+    }
+  });
+
   it('activates and registers every contributed command', async () => {
     const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string }[] } };
     const registered = new Set(await vscode.commands.getCommands(true));
@@ -59,6 +75,64 @@ describe('SegLab in VS Code', () => {
     assert.match(String(item.description), /^done · dice \d\.\d{3}$/);
     const metrics = api.tree.getChildren(runs[0]).map((n) => String(api.tree.getTreeItem(n).label));
     assert.ok(metrics.some((l) => l.startsWith('dice: ')), metrics.join(', '));
+  });
+
+  it('curves update live while a run trains, and Open Run / Compare Selected Runs select runs', async () => {
+    const file = path.join(workspace, 'live.experiment.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ name: 'live', dataset: { builtin: 'shapes', count: 16, size: 48 }, model: { depth: 2, baseFilters: 8 }, epochs: 4, batchSize: 8, stepsPerEpoch: 8, predictions: 1, backend: 'wasm' }),
+    );
+    await vscode.commands.executeCommand('seglab.openDashboard');
+    // What the dashboard's curves were given while the run was still training.
+    const seenWhileRunning: number[] = [];
+    const poll = setInterval(() => {
+      const run = api.dashboard.postedRuns.find((r) => r.label.includes('· live-') && r.status === 'running');
+      if (run) seenWhileRunning.push(run.epochs.length);
+    }, 50);
+    try {
+      await vscode.commands.executeCommand('seglab.runExperiment', vscode.Uri.file(file));
+    } finally {
+      clearInterval(poll);
+    }
+    assert.ok(seenWhileRunning.some((n) => n >= 1 && n < 4), `the curves got epochs during the run (epoch counts seen: ${[...new Set(seenWhileRunning)].join(', ')})`);
+    await api.model.refresh();
+    const runs = api.model.configs.flatMap((c) => c.runs);
+    const live = runs.find((r) => r.summary?.name?.startsWith('live-'))!;
+    const tiny = runs.find((r) => r.summary?.name?.startsWith('tiny-'))!;
+    // The tree's own run nodes, as VS Code passes them to inline actions (clicked node, selection).
+    const runNodes = api.tree.getChildren().flatMap((c) => api.tree.getChildren(c));
+    const node = (run: typeof live) => runNodes.find((n) => n.kind === 'run' && n.run.id === run.id)!;
+    await vscode.commands.executeCommand('seglab.openRun', node(live));
+    assert.deepStrictEqual(api.dashboard.selectedRuns, [live.id]);
+    const compared = await vscode.commands.executeCommand('seglab.compareRuns', node(live), [node(live), node(tiny)]);
+    assert.deepStrictEqual(compared, [live.id, tiny.id]);
+    assert.deepStrictEqual(api.dashboard.selectedRuns, [live.id, tiny.id]);
+    const posted = api.dashboard.postedRuns.find((r) => r.id === live.id)!;
+    assert.strictEqual(posted.status, 'done');
+    assert.strictEqual(posted.epochs.length, 4);
+  });
+
+  it('computes losses on a folder of probability maps against a folder of targets', async () => {
+    const pred = path.join(workspace, 'prob');
+    const target = path.join(workspace, 'target');
+    fs.mkdirSync(pred, { recursive: true });
+    fs.mkdirSync(target, { recursive: true });
+    // 8-bit probability PNGs: 204/255 = 0.8 and 51/255 = 0.2 against y = (1, 0): bce = −ln 0.8 for both pixels of a.
+    fs.writeFileSync(path.join(pred, 'a.png'), encodePng8([204, 51], 2, 1));
+    fs.writeFileSync(path.join(target, 'a.png'), encodePng8([255, 0], 2, 1));
+    // b: 0.2 on a positive and 0.8 on a negative: bce = −ln 0.2.
+    fs.writeFileSync(path.join(pred, 'b.png'), encodePng8([51, 204], 2, 1));
+    fs.writeFileSync(path.join(target, 'b.png'), encodePng8([255, 0], 2, 1));
+    const result = (await vscode.commands.executeCommand('seglab.computeLosses', vscode.Uri.file(pred), vscode.Uri.file(target))) as {
+      files: { name: string; losses: { name: string; value: number }[] }[];
+      mean: { name: string; value: number }[];
+    };
+    assert.deepStrictEqual(result.files.map((f) => f.name), ['a', 'b']);
+    const bce = (row: { name: string; value: number }[]) => row.find((l) => l.name === 'bce')!.value;
+    assert.ok(Math.abs(bce(result.files[0].losses) + Math.log(0.8)) < 1e-5, `a: ${bce(result.files[0].losses)}`);
+    assert.ok(Math.abs(bce(result.files[1].losses) + Math.log(0.2)) < 1e-5, `b: ${bce(result.files[1].losses)}`);
+    assert.ok(Math.abs(bce(result.mean) + (Math.log(0.8) + Math.log(0.2)) / 2) < 1e-5);
   });
 
   it('evaluates a mask folder against ground truth and shows the result in the dashboard', async () => {

@@ -8,7 +8,11 @@ import * as path from 'path';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 180000, reporter: 'spec' });
-  for (const f of fs.readdirSync(__dirname)) if (f.endsWith('.test.js')) mocha.addFile(path.join(__dirname, f));
+  // An untrusted workspace runs only its own suite; the other modes run everything else.
+  const untrusted = process.env.SEGLAB_TEST_EXPECT === 'untrusted';
+  for (const f of fs.readdirSync(__dirname)) {
+    if (f.endsWith('.test.js') && (f === 'untrusted.test.js') === untrusted) mocha.addFile(path.join(__dirname, f));
+  }
   return new Promise((resolve, reject) => {
     mocha.run((failures) => {
       // eslint-disable-next-line no-console
