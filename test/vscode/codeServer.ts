@@ -2,7 +2,7 @@
  * Starting a real VS Code (code-server 4.100.3, see ../shared/notes/vscode-testing.md) and Debian's
  * chromium through playwright-core, for the extension suites and the UI test.
  */
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -40,11 +40,9 @@ export interface Workbench {
   stop(): Promise<void>;
 }
 
-export async function startWorkbench(): Promise<Workbench> {
-  checkPrerequisites();
-  const port = await freePort();
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-vscode-'));
-  const env = {
+/** HOME and XDG folders under `home`, so that code-server and chromium never write into the real home. */
+function isolatedEnv(home: string): NodeJS.ProcessEnv {
+  return {
     ...process.env,
     HOME: home,
     XDG_CONFIG_HOME: path.join(home, '.config'),
@@ -52,6 +50,39 @@ export async function startWorkbench(): Promise<Workbench> {
     XDG_CACHE_HOME: path.join(home, '.cache'),
     SEGLAB_BACKEND: 'wasm',
   };
+}
+
+/**
+ * Installs a .vsix into a fresh home's extensions folder the way a user does
+ * (`code-server --install-extension`, offline). Returns that home for `startWorkbench`.
+ */
+export function installVsix(vsix: string): { home: string; output: string } {
+  checkPrerequisites();
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-vscode-'));
+  const r = spawnSync(
+    process.execPath,
+    [path.join(CODE_SERVER, 'out', 'node', 'entry.js'), '--user-data-dir', path.join(home, 'user-data'), '--extensions-dir', path.join(home, 'extensions'), '--install-extension', vsix],
+    { env: isolatedEnv(home), encoding: 'utf8', timeout: 120_000 },
+  );
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  if (r.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status}):\n${output}`);
+  return { home, output };
+}
+
+/**
+ * Starts code-server and chromium; `home` reuses a home prepared by `installVsix`. `untrusted`:
+ * workspace trust stays on and the folder opens in restricted mode (no startup prompt).
+ */
+export async function startWorkbench(o: { home?: string; env?: Record<string, string>; untrusted?: boolean } = {}): Promise<Workbench> {
+  checkPrerequisites();
+  const port = await freePort();
+  const home = o.home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-vscode-'));
+  const env = { ...isolatedEnv(home), ...o.env };
+  if (o.untrusted) {
+    const user = path.join(home, 'user-data', 'User');
+    fs.mkdirSync(user, { recursive: true });
+    fs.writeFileSync(path.join(user, 'settings.json'), JSON.stringify({ 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false }));
+  }
   const logs: string[] = [];
   const server: ChildProcess = spawn(
     process.execPath,
@@ -60,7 +91,7 @@ export async function startWorkbench(): Promise<Workbench> {
       '--auth', 'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(o.untrusted ? [] : ['--disable-workspace-trust']),
       '--user-data-dir', path.join(home, 'user-data'),
       '--extensions-dir', path.join(home, 'extensions'),
       '--bind-addr', `127.0.0.1:${port}`,

@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     version: '1.100.3',
     extensionDevelopmentPath: root,
     extensionTestsPath: path.join(root, 'out', 'test', 'vscode', 'suite', 'index.js'),
+    extensionTestsEnv: { SEGLAB_TEST_EXPECT: `development:${root}`, SEGLAB_BACKEND: 'wasm' },
     launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust'],
   });
 }
