@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { SegLabApi } from '../../../src/extension/extension';
 import { validateConfig } from '../../../src/core/config/config';
 import { encodePng8 } from '../../../src/core/data/png';
+import { writeMaskFolders } from './masks';
 
 const EXTENSION_ID = 'seglab.seglab';
 let api: SegLabApi;
@@ -136,14 +137,7 @@ describe('SegLab in VS Code', () => {
   });
 
   it('evaluates a mask folder against ground truth and shows the result in the dashboard', async () => {
-    const pred = path.join(workspace, 'pred');
-    const gt = path.join(workspace, 'gt');
-    fs.mkdirSync(pred, { recursive: true });
-    fs.mkdirSync(gt, { recursive: true });
-    fs.writeFileSync(path.join(gt, 'a.png'), encodePng8([255, 0, 0, 0], 2, 2));
-    fs.writeFileSync(path.join(pred, 'a.png'), encodePng8([255, 255, 0, 0], 2, 2));
-    fs.writeFileSync(path.join(gt, 'b.png'), encodePng8([255, 255, 0, 0], 2, 2));
-    fs.writeFileSync(path.join(pred, 'b.png'), encodePng8([255, 255, 0, 0], 2, 2));
+    const { pred, gt } = writeMaskFolders(workspace);
     const result = (await vscode.commands.executeCommand('seglab.evaluateMaskFolder', vscode.Uri.file(pred), vscode.Uri.file(gt))) as {
       images: { name: string; dice: number }[];
     };

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SegLabApi } from '../../../src/extension/extension';
-import { encodePng8 } from '../../../src/core/data/png';
+import { writeMaskFolders } from './masks';
 
 describe('SegLab in an untrusted workspace', () => {
   let api: SegLabApi;
@@ -43,12 +43,7 @@ describe('SegLab in an untrusted workspace', () => {
     assert.ok(api.model.configs.some((c) => c.name === 'tiny'));
     await vscode.commands.executeCommand('seglab.openDashboard');
     assert.ok(api.dashboard.isOpen);
-    const pred = path.join(workspace, 'pred');
-    const gt = path.join(workspace, 'gt');
-    fs.mkdirSync(pred, { recursive: true });
-    fs.mkdirSync(gt, { recursive: true });
-    fs.writeFileSync(path.join(gt, 'a.png'), encodePng8([255, 0, 0, 0], 2, 2));
-    fs.writeFileSync(path.join(pred, 'a.png'), encodePng8([255, 255, 0, 0], 2, 2));
+    const { pred, gt } = writeMaskFolders(workspace, true);
     const result = (await vscode.commands.executeCommand('seglab.evaluateMaskFolder', vscode.Uri.file(pred), vscode.Uri.file(gt))) as { images: { dice: number }[] };
     assert.ok(Math.abs(result.images[0].dice - 2 / 3) < 1e-12);
   });
