@@ -2,13 +2,14 @@
  * Chooses the TensorFlow.js backend at run time.
  *
  * Order for `auto`: `tensorflow` (the optional `@tensorflow/tfjs-node` package, fastest on CPU), then
- * `wasm` (`@tensorflow/tfjs-backend-wasm`, SIMD in Node, single-threaded), then `cpu` (pure JS, slow
- * but always present). A forced choice that cannot load is an error, never a silent fallback.
+ * `wasm` (`@tensorflow/tfjs-backend-wasm` with SIMD, plus SegLab's own multi-threaded convolution
+ * kernels from `kernels/`), then `cpu` (pure JS, slow but always present). A forced choice that cannot load is an error, never a silent fallback.
  *
  * The choice comes from, in order: the argument, the `SEGLAB_BACKEND` environment variable, `auto`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmConvGradient } from './model/convGradient';
+import { registerWasmKernels } from './kernels/tfjsWasm';
+import { kernelPool } from './kernels/pool';
 
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -24,6 +25,8 @@ export interface BackendInfo {
   skipped: string[];
   /** wasm only: whether SIMD is in use. */
   simd?: boolean;
+  /** wasm only: threads SegLab's convolution kernels use (SEGLAB_THREADS, default every core). */
+  threads?: number;
 }
 
 let active: BackendInfo | null = null;
@@ -97,8 +100,9 @@ export async function initBackend(choice?: string): Promise<BackendInfo> {
       active = { name, requested, requestedBy, skipped };
       if (name === 'wasm') {
         active.simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-        // wasm has no Conv2DBackpropFilter kernel: supply the filter gradient from kernels it has.
-        registerWasmConvGradient();
+        // wasm has no Conv2DBackpropFilter kernel, and its convolutions use one core: SegLab's own.
+        registerWasmKernels();
+        active.threads = kernelPool().threads;
       }
       return active;
     }

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/backend';
-import { conv2dGradient, matMulGradient } from '../../src/core/model/convGradient';
+import { defaultThreadCount, setKernelThreads } from '../../src/core/kernels/pool';
 import { buildUnet, HEAD_LAYER } from '../../src/core/model/unet';
 import { UpConv2x2 } from '../../src/core/model/upConv';
 import { loadCheckpoint, saveCheckpoint } from '../../src/core/runs/checkpoint';
@@ -43,38 +43,77 @@ describe('U-Net model', () => {
     [a, b, c].forEach((m) => m.dispose());
   });
 
-  it('the wasm Conv2D gradient equals the cpu backend kernels (3×3 and 1×1)', async () => {
-    await initBackend('cpu');
-    for (const [k, cin, cout] of [[3, 3, 5], [1, 4, 2]]) {
-      const x = tf.randomNormal([2, 9, 7, cin], 0, 1, 'float32', 1) as tf.Tensor4D;
-      const f = tf.randomNormal([k, k, cin, cout], 0, 1, 'float32', 2) as tf.Tensor4D;
-      const dy = tf.randomNormal([2, 9, 7, cout], 0, 1, 'float32', 3) as tf.Tensor4D;
-      const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dy)))([x, f]);
-      const mine = conv2dGradient(dy, x, f, { strides: 1, pad: 'same' });
-      assert.ok(maxAbsDiff(gx, mine.x()) < 1e-4, `dx ${k}×${k}`);
-      assert.ok(maxAbsDiff(gf, mine.filter()) < 1e-4, `dW ${k}×${k}`);
+  /** conv2d(x, f) and the gradients of Σ(conv2d(x, f)·dy) for x and f, computed on `backend`. */
+  async function convGradsWith(backend: string, x: number[], f: number[], dyValues: number[], shapes: number[][]) {
+    await initBackend(backend);
+    return tf.tidy(() => {
+      const xt = tf.tensor4d(x, shapes[0] as [number, number, number, number]);
+      const ft = tf.tensor4d(f, shapes[1] as [number, number, number, number]);
+      const dy = tf.tensor4d(dyValues, shapes[2] as [number, number, number, number]);
+      const y = Float32Array.from(tf.conv2d(xt, ft, 1, 'same').dataSync());
+      const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dy)))([xt, ft]);
+      return { y, gx: Float32Array.from(gx.dataSync()), gf: Float32Array.from(gf.dataSync()) };
+    });
+  }
+  const maxRelDiff = (a: Float32Array, b: Float32Array) => {
+    let m = 0;
+    let scale = 0;
+    for (let i = 0; i < a.length; i++) {
+      m = Math.max(m, Math.abs(a[i] - b[i]));
+      scale = Math.max(scale, Math.abs(b[i]));
     }
-    assert.throws(() => conv2dGradient(tf.zeros([1, 2, 2, 1]), tf.zeros([1, 4, 4, 1]), tf.zeros([3, 3, 1, 1]), { strides: 2, pad: 'same' }), /only stride-1 'same'/);
-    await initBackend('wasm');
+    return m / scale;
+  };
+
+  it('the wasm convolution kernels (forward, input and filter gradient) equal the cpu backend\'s, with 1 and 2 threads', async () => {
+    // Shapes cover 12/8/4-channel register tiles, a scalar channel remainder, odd widths and 1×1.
+    for (const [n, h, w, cin, cout, k] of [[2, 9, 7, 3, 5, 3], [1, 6, 10, 16, 12, 3], [2, 5, 5, 4, 2, 1], [1, 8, 9, 1, 8, 3], [1, 4, 6, 13, 29, 3]]) {
+      const shapes = [[n, h, w, cin], [k, k, cin, cout], [n, h, w, cout]];
+      const r = (len: number, seed: number) => tf.tidy(() => Array.from(tf.randomNormal([len], 0, 1, 'float32', seed).dataSync()));
+      const x = r(n * h * w * cin, 1);
+      const f = r(k * k * cin * cout, 2);
+      const dyValues = r(n * h * w * cout, 3);
+      const ref = await convGradsWith('cpu', x, f, dyValues, shapes);
+      for (const threads of [1, 2]) {
+        setKernelThreads(threads);
+        const mine = await convGradsWith('wasm', x, f, dyValues, shapes);
+        const what = `${shapes[0].join('×')} ${k}×${k} ${cin}→${cout}, ${threads} thread(s)`;
+        assert.ok(maxRelDiff(mine.y, ref.y) < 1e-5, `y ${what}`);
+        assert.ok(maxRelDiff(mine.gx, ref.gx) < 1e-5, `dx ${what}`);
+        assert.ok(maxRelDiff(mine.gf, ref.gf) < 1e-5, `dW ${what}`);
+      }
+    }
+    setKernelThreads(defaultThreadCount());
   });
 
-  it('the explicit-transpose matMul gradient equals the cpu backend\'s, for all four transpose flags', async () => {
-    await initBackend('cpu');
+  it('the wasm filter gradient refuses strided convolutions with a clear error', () => {
+    const x = tf.zeros([1, 4, 4, 1]) as tf.Tensor4D;
+    const f = tf.zeros([3, 3, 1, 1]) as tf.Tensor4D;
+    assert.throws(() => tf.grad((a: tf.Tensor) => tf.sum(tf.conv2d(x, a as tf.Tensor4D, 2, 'same')))(f), /only stride-1, dilation-1 .* 'same' padding/);
+  });
+
+  it('the wasm matMul gradient equals the cpu backend\'s, for all four transpose flags', async () => {
     for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
       // C = op(A)·op(B) with op(A) 5×3 and op(B) 3×4.
-      const a = tf.randomNormal(ta ? [3, 5] : [5, 3], 0, 1, 'float32', 7);
-      const b = tf.randomNormal(tb ? [4, 3] : [3, 4], 0, 1, 'float32', 8);
-      const dy = tf.randomNormal([5, 4], 0, 1, 'float32', 9);
-      const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, ta, tb), dy)))([a, b]);
-      const mine = matMulGradient(dy, a, b, ta, tb);
-      assert.ok(maxAbsDiff(ga, mine.a()) < 1e-5, `dA ${ta} ${tb}`);
-      assert.ok(maxAbsDiff(gb, mine.b()) < 1e-5, `dB ${ta} ${tb}`);
+      const run = async (backend: string) => {
+        await initBackend(backend);
+        return tf.tidy(() => {
+          const a = tf.randomNormal(ta ? [3, 5] : [5, 3], 0, 1, 'float32', 7);
+          const b = tf.randomNormal(tb ? [4, 3] : [3, 4], 0, 1, 'float32', 8);
+          const dy = tf.randomNormal([5, 4], 0, 1, 'float32', 9);
+          const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, ta, tb), dy)))([a, b]);
+          return [Float32Array.from(ga.dataSync()), Float32Array.from(gb.dataSync())];
+        });
+      };
+      const [ra, rb] = await run('cpu');
+      const [ma, mb] = await run('wasm');
+      assert.ok(maxRelDiff(ma, ra) < 1e-5, `dA ${ta} ${tb}`);
+      assert.ok(maxRelDiff(mb, rb) < 1e-5, `dB ${ta} ${tb}`);
     }
     // By hand: C = A·B with A = [[1, 2]], B = [[3], [4]], dC = [[1]] gives dA = Bᵀ = [[3, 4]] and dB = Aᵀ.
-    const g = matMulGradient(tf.tensor2d([[1]]), tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]]), false, false);
-    assert.deepStrictEqual(Array.from(g.a().dataSync()), [3, 4]);
-    assert.deepStrictEqual(Array.from(g.b().dataSync()), [1, 2]);
-    await initBackend('wasm');
+    const [ga, gb] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.matMul(a, b)))([tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])]);
+    assert.deepStrictEqual(Array.from(ga.dataSync()), [3, 4]);
+    assert.deepStrictEqual(Array.from(gb.dataSync()), [1, 2]);
   });
 
   it('a training step works on wasm (whose own kernels lack Conv2DBackpropFilter)', () => {

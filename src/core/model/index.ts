@@ -1,5 +1,4 @@
 export { buildUnet, HEAD_LAYER, headChannels, headMode, HEADS, sizeMultiple } from './unet';
 export type { Head, UnetOptions } from './unet';
 export { UpConv2x2 } from './upConv';
-export { conv2dGradient, registerWasmConvGradient } from './convGradient';
 export { SameConv2D } from './sameConv';

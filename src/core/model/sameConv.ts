@@ -2,7 +2,7 @@
  * A stride-1 'same' 2-D convolution layer that runs the plain `Conv2D` kernel (plus a bias add)
  * instead of tfjs-layers' fused convolution. The fused op computes its filter gradient with
  * `Conv2DBackpropFilter` inside its own custom gradient, which the wasm backend does not have; the
- * plain kernel's gradient is the one `registerWasmConvGradient` supplies.
+ * plain kernel's gradient is tfjs's own, whose Conv2DBackpropFilter SegLab registers for wasm (kernels/).
  */
 import * as tf from '@tensorflow/tfjs';
 

@@ -1,0 +1,94 @@
+/**
+ * Stride-1 'same' convolutions with odd square K×K kernels (NHWC, filter [K, K, Cin, Cout]) on the
+ * kernel pool: the forward pass, the input gradient and the filter gradient. Inputs and outputs are
+ * Float32Arrays (which may be views into another heap, such as TensorFlow.js's wasm memory); they are
+ * copied into the pool's shared memory, the input zero-padded on the way.
+ */
+import { KernelPool, kernelPool } from './pool';
+
+export interface ConvShape {
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  k: number;
+}
+
+function check(s: ConvShape): void {
+  for (const [name, v] of Object.entries(s)) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`conv: ${name} must be a positive integer, got ${v}`);
+  }
+  if (s.k % 2 !== 1) throw new Error(`conv: kernel size must be odd for 'same' padding, got ${s.k}`);
+}
+
+/** Copies x [n, h, w, c] into a zeroed scratch block [n, h+2p, w+2p, c]; returns its offset. */
+function padInto(pool: KernelPool, x: Float32Array, n: number, h: number, w: number, c: number, p: number): number {
+  const hp = h + 2 * p;
+  const wp = w + 2 * p;
+  const size = n * hp * wp * c;
+  const offset = pool.alloc(size);
+  const dst = pool.f32(offset, size);
+  if (p > 0) dst.fill(0);
+  const rowLen = w * c;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < h; y++) {
+      const src = (b * h + y) * rowLen;
+      dst.set(x.subarray(src, src + rowLen), ((b * hp + y + p) * wp + p) * c);
+    }
+  }
+  return offset;
+}
+
+function copyIn(pool: KernelPool, x: Float32Array): number {
+  const offset = pool.alloc(x.length);
+  pool.f32(offset, x.length).set(x);
+  return offset;
+}
+
+/** y = conv(x, filter): x [n,h,w,cin], filter [k,k,cin,cout] → out [n,h,w,cout]. */
+export function convForward(x: Float32Array, filter: Float32Array, s: ConvShape, out?: Float32Array, pool = kernelPool()): Float32Array {
+  check(s);
+  const { n, h, w, cin, cout, k } = s;
+  pool.resetScratch();
+  const xp = padInto(pool, x, n, h, w, cin, (k - 1) / 2);
+  const f = copyIn(pool, filter);
+  const y = pool.alloc(n * h * w * cout);
+  pool.parallel('conv_forward', [xp, f, y, n, h, w, cin, cout, k], n * h);
+  const result = out ?? new Float32Array(n * h * w * cout);
+  result.set(pool.f32(y, n * h * w * cout));
+  return result;
+}
+
+/** dx = ∂L/∂x from dy [n,h,w,cout] and filter [k,k,cin,cout] → [n,h,w,cin]. */
+export function convInputGradient(dy: Float32Array, filter: Float32Array, s: ConvShape, out?: Float32Array, pool = kernelPool()): Float32Array {
+  check(s);
+  const { n, h, w, cin, cout, k } = s;
+  pool.resetScratch();
+  const dyp = padInto(pool, dy, n, h, w, cout, (k - 1) / 2);
+  const f = copyIn(pool, filter);
+  const flipped = pool.alloc(filter.length);
+  pool.call('flip_filter', f, flipped, k, cin, cout);
+  const dx = pool.alloc(n * h * w * cin);
+  pool.parallel('conv_forward', [dyp, flipped, dx, n, h, w, cout, cin, k], n * h);
+  const result = out ?? new Float32Array(n * h * w * cin);
+  result.set(pool.f32(dx, n * h * w * cin));
+  return result;
+}
+
+/** dW = ∂L/∂filter from x [n,h,w,cin] and dy [n,h,w,cout] → [k,k,cin,cout]. */
+export function convFilterGradient(x: Float32Array, dy: Float32Array, s: ConvShape, out?: Float32Array, pool = kernelPool()): Float32Array {
+  check(s);
+  const { n, h, w, cin, cout, k } = s;
+  pool.resetScratch();
+  const xp = padInto(pool, x, n, h, w, cin, (k - 1) / 2);
+  const d = copyIn(pool, dy);
+  const size = k * k * cin * cout;
+  const dw = pool.alloc(size);
+  pool.f32(dw, size).fill(0);
+  const blocks = pool.call('conv_filter_blocks', cin, cout, k);
+  pool.parallel('conv_filter', [xp, d, dw, n, h, w, cin, cout, k], blocks);
+  const result = out ?? new Float32Array(size);
+  result.set(pool.f32(dw, size));
+  return result;
+}

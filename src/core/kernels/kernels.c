@@ -1,0 +1,545 @@
+/*
+ * SegLab's hand-written WebAssembly kernels (SIMD128, shared memory, no libc).
+ *
+ * Convolutions are NHWC, stride 1, 'same' padding, odd square kernels K (TensorFlow.js layout
+ * filter [K, K, Cin, Cout]). The caller copies the input into a zero-padded buffer
+ * xp [N, H+K-1, W+K-1, Cin], so no kernel branches on borders. For a fixed kernel row ky the
+ * padded input row, read from column x, is a [W, K*Cin] matrix with row stride Cin, and the
+ * filter slice W[ky] is a contiguous [K*Cin, Cout] matrix: a convolution is K small GEMMs per
+ * output row, and the filter gradient is K transposed GEMMs accumulated over all rows.
+ *
+ * Work is split between threads by a [first, last) range of an outer index chosen so that every
+ * output element is written by exactly one thread and summed in the same order whatever the
+ * thread count: results do not depend on how many threads run.
+ *
+ * Loss kernels (evaluation only, no gradient): per-element terms with accumulation in float64.
+ */
+#include <wasm_simd128.h>
+typedef __SIZE_TYPE__ size_t;
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+#define INLINE static inline __attribute__((always_inline))
+
+/* ---------------------------------------------------------------- convolution forward ------- */
+
+/* y[r, co .. co+4*NV) = Σ_ky Σ_j A[r, j] · W[ky][j, co ..] for R pixels: a register tile. */
+#define CONV_TILE(R, NV)                                                                          \
+  INLINE void conv_tile_##R##_##NV(const float *xp, const float *w, float *y, int K, int cin,      \
+                                   int cout, int rowStrideXp, int co) {                          \
+    v128_t acc[R][NV];                                                                            \
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) acc[r][v] = wasm_f32x4_splat(0.0f); \
+    const int kc = K * cin;                                                                       \
+    for (int ky = 0; ky < K; ky++) {                                                              \
+      const float *a = xp + ky * rowStrideXp;                                                     \
+      const float *b = w + ky * kc * cout + co;                                                   \
+      for (int j = 0; j < kc; j++) {                                                              \
+        v128_t bv[NV];                                                                            \
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) bv[v] = wasm_v128_load(b + j * cout + 4 * v); \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                          \
+          v128_t av = wasm_v128_load32_splat(a + r * cin + j);                                    \
+          _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                         \
+            acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(av, bv[v]));                     \
+        }                                                                                         \
+      }                                                                                           \
+    }                                                                                             \
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                             \
+        wasm_v128_store(y + r * cout + co + v * 4, acc[r][v]);                                    \
+  }
+CONV_TILE(4, 3)
+CONV_TILE(1, 3)
+CONV_TILE(4, 2)
+CONV_TILE(1, 2)
+CONV_TILE(4, 1)
+CONV_TILE(1, 1)
+
+INLINE void conv_tile_scalar(const float *xp, const float *w, float *y, int K, int cin, int cout,
+                             int rowStrideXp, int co) {
+  float s = 0.0f;
+  const int kc = K * cin;
+  for (int ky = 0; ky < K; ky++) {
+    const float *a = xp + ky * rowStrideXp;
+    const float *b = w + ky * kc * cout + co;
+    for (int j = 0; j < kc; j++) s += a[j] * b[j * cout];
+  }
+  y[co] = s;
+}
+
+/*
+ * y[n, yy, x, :] for output rows [first, last) of the N*H rows.
+ * xp: [N, H+K-1, W+K-1, cin] zero-padded input; w: [K, K, cin, cout]; y: [N, H, W, cout].
+ */
+EXPORT(conv_forward)
+void conv_forward(const float *xp, const float *w, float *y, int n, int h, int wd, int cin, int cout,
+                  int K, int first, int last) {
+  (void)n;
+  const int hp = h + K - 1, wp = wd + K - 1;
+  const int rowStrideXp = wp * cin;
+  for (int row = first; row < last; row++) {
+    const int b = row / h, yy = row % h;
+    const float *xrow = xp + ((b * hp + yy) * wp) * cin;
+    float *yrow = y + (size_t)row * wd * cout;
+    int co = 0;
+    for (; co + 12 <= cout; co += 12) {
+      int x = 0;
+      for (; x + 4 <= wd; x += 4) conv_tile_4_3(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+      for (; x < wd; x++) conv_tile_1_3(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+    }
+    for (; co + 8 <= cout; co += 8) {
+      int x = 0;
+      for (; x + 4 <= wd; x += 4) conv_tile_4_2(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+      for (; x < wd; x++) conv_tile_1_2(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+    }
+    for (; co + 4 <= cout; co += 4) {
+      int x = 0;
+      for (; x + 4 <= wd; x += 4) conv_tile_4_1(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+      for (; x < wd; x++) conv_tile_1_1(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+    }
+    for (; co < cout; co++)
+      for (int x = 0; x < wd; x++) conv_tile_scalar(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+  }
+}
+
+/* ------------------------------------------------------------ convolution filter gradient --- */
+
+/*
+ * dw[ky, j .. j+R, co .. co+4*NV) += Σ_rows Σ_x A[x, j ..] · dy[x, co ..] over the pixel rows
+ * [r0, r1). A row of A for kernel row ky is the padded input row (b, yy+ky).
+ */
+#define FILTER_TILE(R, NV)                                                                        \
+  INLINE void filter_tile_##R##_##NV(const float *xp, const float *dy, float *dw, int h, int wd,  \
+                                     int cin, int cout, int K, int ky, int j, int co, int r0,     \
+                                     int r1) {                                                    \
+    const int hp = h + K - 1, wp = wd + K - 1;                                                    \
+    float *out = dw + (ky * K * cin + j) * cout + co;                                             \
+    v128_t acc[R][NV];                                                                            \
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) acc[r][v] = wasm_f32x4_splat(0.0f); \
+    for (int row = r0; row < r1; row++) {                                                         \
+      const int b = row / h, yy = row % h;                                                        \
+      const float *a = xp + ((b * hp + yy + ky) * wp) * cin + j;                                  \
+      const float *d = dy + (size_t)row * wd * cout + co;                                         \
+      for (int x = 0; x < wd; x++) {                                                              \
+        v128_t dv[NV];                                                                            \
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) dv[v] = wasm_v128_load(d + x * cout + 4 * v); \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                          \
+          v128_t av = wasm_v128_load32_splat(a + x * cin + r);                                    \
+          _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                         \
+            acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(av, dv[v]));                     \
+        }                                                                                         \
+      }                                                                                           \
+    }                                                                                             \
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) {                           \
+        float *o = out + r * cout + v * 4;                                                        \
+        wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), acc[r][v]));                         \
+      }                                                                                           \
+  }
+FILTER_TILE(4, 3)
+FILTER_TILE(1, 3)
+FILTER_TILE(4, 2)
+FILTER_TILE(1, 2)
+FILTER_TILE(4, 1)
+FILTER_TILE(1, 1)
+
+INLINE void filter_scalar(const float *xp, const float *dy, float *dw, int h, int wd, int cin, int cout,
+                          int K, int ky, int j, int co, int r0, int r1) {
+  const int hp = h + K - 1, wp = wd + K - 1;
+  float s = 0.0f;
+  for (int row = r0; row < r1; row++) {
+    const int b = row / h, yy = row % h;
+    const float *a = xp + ((b * hp + yy + ky) * wp) * cin + j;
+    const float *d = dy + (size_t)row * wd * cout + co;
+    for (int x = 0; x < wd; x++) s += a[x * cin] * d[x * cout];
+  }
+  dw[(ky * K * cin + j) * cout + co] += s;
+}
+
+/* Channel blocks of the filter gradient: (j block of up to 4 rows of K*cin) × (co block). */
+INLINE int co_blocks(int cout) { return cout / 12 + (cout % 12) / 8 + (cout % 12 % 8) / 4 + cout % 4; }
+
+INLINE void co_block(int cout, int index, int *co, int *nvec) {
+  int n12 = cout / 12, rest = cout % 12;
+  if (index < n12) { *co = index * 12; *nvec = 3; return; }
+  index -= n12;
+  int base = n12 * 12;
+  int n8 = rest / 8;
+  if (index < n8) { *co = base; *nvec = 2; return; }
+  index -= n8; base += n8 * 8; rest -= n8 * 8;
+  int n4 = rest / 4;
+  if (index < n4) { *co = base; *nvec = 1; return; }
+  index -= n4; base += n4 * 4;
+  *co = base + index; *nvec = 0;
+}
+
+EXPORT(conv_filter_blocks)
+int conv_filter_blocks(int cin, int cout, int K) { return K * ((K * cin + 3) / 4) * co_blocks(cout); }
+
+/*
+ * dw [K, K, cin, cout] (zeroed by the caller) for blocks [first, last) of conv_filter_blocks();
+ * rows are swept in chunks that stay in cache, each chunk once per block.
+ */
+EXPORT(conv_filter)
+void conv_filter(const float *xp, const float *dy, float *dw, int n, int h, int wd, int cin, int cout,
+                 int K, int first, int last) {
+  const int kc = K * cin;
+  const int jblocks = (kc + 3) / 4, cblocks = co_blocks(cout);
+  const int total = n * h;
+  int widest = cin > cout ? cin : cout;
+  int chunk = (16384 / (wd * widest)) | 1; /* ~64 KB of each operand per chunk */
+  for (int r0 = 0; r0 < total; r0 += chunk) {
+    const int r1 = r0 + chunk < total ? r0 + chunk : total;
+    for (int blk = first; blk < last; blk++) {
+      const int ky = blk / (jblocks * cblocks);
+      const int rem = blk % (jblocks * cblocks);
+      const int j = (rem / cblocks) * 4;
+      int co, nvec;
+      co_block(cout, rem % cblocks, &co, &nvec);
+      const int rows = kc - j < 4 ? kc - j : 4;
+      if (nvec == 0) {
+        _Pragma("clang loop unroll(full)")
+        for (int r = 0; r < rows; r++) filter_scalar(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
+      } else if (rows == 4) {
+        if (nvec == 3) filter_tile_4_3(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
+        else if (nvec == 2) filter_tile_4_2(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
+        else filter_tile_4_1(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
+      } else {
+        _Pragma("clang loop unroll(full)")
+        for (int r = 0; r < rows; r++) {
+          if (nvec == 3) filter_tile_1_3(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
+          else if (nvec == 2) filter_tile_1_2(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
+          else filter_tile_1_1(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
+        }
+      }
+    }
+  }
+}
+
+/* --------------------------------------------------------------------------- helpers -------- */
+
+/* Copies x [N,H,W,C] into the interior of xp [N,H+2p,W+2p,C] for images rows [first,last) of N*H;
+ * the border stays as the caller zeroed it. */
+EXPORT(pad_rows)
+void pad_rows(const float *x, float *xp, int h, int wd, int c, int p, int first, int last) {
+  const int hp = h + 2 * p, wp = wd + 2 * p;
+  for (int row = first; row < last; row++) {
+    const int b = row / h, yy = row % h;
+    const float *src = x + (size_t)row * wd * c;
+    float *dst = xp + ((b * hp + yy + p) * wp + p) * c;
+    __builtin_memcpy(dst, src, (size_t)wd * c * sizeof(float));
+  }
+}
+
+/* w' [K,K,cout,cin] = w [K,K,cin,cout] flipped in both spatial axes with in/out swapped: the filter
+ * whose forward convolution of dy is dx. */
+EXPORT(flip_filter)
+void flip_filter(const float *w, float *wf, int K, int cin, int cout) {
+  for (int ky = 0; ky < K; ky++)
+    for (int kx = 0; kx < K; kx++)
+      for (int ci = 0; ci < cin; ci++)
+        for (int co = 0; co < cout; co++)
+          wf[((ky * K + kx) * cout + co) * cin + ci] = w[(((K - 1 - ky) * K + (K - 1 - kx)) * cin + ci) * cout + co];
+}
+
+EXPORT(zero)
+void zero(float *p, int count) { __builtin_memset(p, 0, (size_t)count * sizeof(float)); }
+
+/* -------------------------------------------------------------------------- loss kernels ---- */
+/*
+ * Evaluation only (no gradient). Work is cut into fixed chunks of CHUNK elements (pixels for the
+ * multi-channel kernels); chunk i writes its partial sums to out[i * stride ...] in float64, and the
+ * caller adds the chunks in order, so a value does not depend on the thread count. Each chunk also
+ * checks its inputs and writes a flag when one is out of range (the caller then reports it).
+ */
+#define CHUNK 65536
+
+/* e^x for x in [-87.3, 88.7] (clamped), Cephes' expf polynomial: relative error ~2e-7. */
+INLINE v128_t exp4(v128_t x) {
+  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.7f));
+  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.3981999507e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.3334519073e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), wasm_f32x4_splat(1.0f));
+  v128_t bits = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(p, bits);
+}
+
+/* log x for x > 0 (x = 0 gives about −88, callers floor at −100 first), Cephes' logf polynomial. */
+INLINE v128_t log4(v128_t x) {
+  x = wasm_f32x4_max(x, wasm_f32x4_splat(1.17549435e-38f));
+  v128_t e = wasm_i32x4_sub(wasm_u32x4_shr(x, 23), wasm_i32x4_splat(126));
+  v128_t m = wasm_v128_or(wasm_v128_and(x, wasm_i32x4_splat(0x807fffff)), wasm_i32x4_splat(0x3f000000)); /* [0.5, 1) */
+  v128_t small = wasm_f32x4_lt(m, wasm_f32x4_splat(0.707106781186547524f));
+  v128_t ef = wasm_f32x4_convert_i32x4(wasm_i32x4_add(e, small)); /* small lanes are -1 */
+  m = wasm_f32x4_sub(wasm_f32x4_add(m, wasm_v128_and(small, m)), wasm_f32x4_splat(1.0f));
+  v128_t z = wasm_f32x4_mul(m, m);
+  v128_t p = wasm_f32x4_splat(7.0376836292e-2f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(-1.1514610310e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.1676998740e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(-1.2420140846e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.4249322787e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(-1.6668057665e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(2.0000714765e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(-2.4999993993e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(3.3333331174e-1f));
+  v128_t y = wasm_f32x4_mul(wasm_f32x4_mul(p, m), z);
+  y = wasm_f32x4_add(y, wasm_f32x4_mul(ef, wasm_f32x4_splat(-2.12194440e-4f)));
+  y = wasm_f32x4_sub(y, wasm_f32x4_mul(z, wasm_f32x4_splat(0.5f)));
+  return wasm_f32x4_add(wasm_f32x4_add(m, y), wasm_f32x4_mul(ef, wasm_f32x4_splat(0.693359375f)));
+}
+
+/* Lanes that are NaN or ±∞. */
+INLINE v128_t not_finite4(v128_t x) {
+  return wasm_i32x4_ge(wasm_v128_and(x, wasm_i32x4_splat(0x7fffffff)), wasm_i32x4_splat(0x7f800000));
+}
+/* Lanes outside [0, 1] (NaN included). */
+INLINE v128_t not_unit4(v128_t x) {
+  return wasm_v128_not(wasm_v128_and(wasm_f32x4_ge(x, wasm_f32x4_splat(0.0f)), wasm_f32x4_le(x, wasm_f32x4_splat(1.0f))));
+}
+
+INLINE double hsum(v128_t v) {
+  return (double)wasm_f32x4_extract_lane(v, 0) + (double)wasm_f32x4_extract_lane(v, 1) +
+         (double)wasm_f32x4_extract_lane(v, 2) + (double)wasm_f32x4_extract_lane(v, 3);
+}
+
+/* softplus(x) = max(x, 0) + log(1 + e^−|x|). */
+INLINE v128_t softplus4(v128_t x) {
+  v128_t t = exp4(wasm_f32x4_neg(wasm_f32x4_abs(x)));
+  return wasm_f32x4_add(wasm_f32x4_max(x, wasm_f32x4_splat(0.0f)), log4(wasm_f32x4_add(t, wasm_f32x4_splat(1.0f))));
+}
+
+INLINE v128_t floored_log4(v128_t p) { return wasm_f32x4_max(log4(p), wasm_f32x4_splat(-100.0f)); }
+
+INLINE v128_t sigmoid4(v128_t x) {
+  return wasm_f32x4_div(wasm_f32x4_splat(1.0f), wasm_f32x4_add(wasm_f32x4_splat(1.0f), exp4(wasm_f32x4_neg(x))));
+}
+
+/*
+ * Binary cross-entropy: Σ a·y'·(−log p) + b·(1−y')·(−log(1−p)) per chunk, with y' = y(1−ε)+ε/2; from
+ * logits via softplus (−log σ(x) = sp − x, −log(1−σ(x)) = sp), from probabilities floored at −100.
+ * out[2i] = sum, out[2i+1] = 1 if chunk i holds a pred that is not finite (logits) / not in [0, 1]
+ * (probabilities), or a target outside [0, 1].
+ */
+EXPORT(bce_chunks)
+void bce_chunks(const float *pred, const float *target, double *out, int count, int fromLogits, float a, float b,
+                float eps, int first, int last) {
+  const v128_t va = wasm_f32x4_splat(a), vb = wasm_f32x4_splat(b), one = wasm_f32x4_splat(1.0f);
+  const v128_t keep = wasm_f32x4_splat(1.0f - eps), shift = wasm_f32x4_splat(eps / 2);
+  for (int chunk = first; chunk < last; chunk++) {
+    const int start = chunk * CHUNK, end = start + CHUNK < count ? start + CHUNK : count;
+    double sum = 0;
+    v128_t bad = wasm_i32x4_splat(0);
+    int i = start;
+    for (; i + 4 <= end;) {
+      v128_t acc = wasm_f32x4_splat(0.0f);
+      const int stop = i + 1024 < end ? i + 1024 : end;
+      for (; i + 4 <= stop; i += 4) {
+        v128_t x = wasm_v128_load(pred + i), y = wasm_v128_load(target + i);
+        bad = wasm_v128_or(bad, wasm_v128_or(fromLogits ? not_finite4(x) : not_unit4(x), not_unit4(y)));
+        y = wasm_f32x4_add(wasm_f32x4_mul(y, keep), shift);
+        v128_t pos, neg; /* −log p, −log(1−p) */
+        if (fromLogits) {
+          neg = softplus4(x);
+          pos = wasm_f32x4_sub(neg, x);
+        } else {
+          pos = wasm_f32x4_neg(floored_log4(x));
+          neg = wasm_f32x4_neg(floored_log4(wasm_f32x4_sub(one, x)));
+        }
+        v128_t l = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(va, y), pos), wasm_f32x4_mul(wasm_f32x4_mul(vb, wasm_f32x4_sub(one, y)), neg));
+        /* a lane with bad input may be NaN; the caller discards the sum then */
+        acc = wasm_f32x4_add(acc, l);
+      }
+      sum += hsum(acc);
+    }
+    for (; i < end; i++) { /* tail: one lane at a time through the same vector code */
+      v128_t x = wasm_f32x4_splat(pred[i]), y = wasm_f32x4_splat(target[i]);
+      bad = wasm_v128_or(bad, wasm_v128_or(fromLogits ? not_finite4(x) : not_unit4(x), not_unit4(y)));
+      y = wasm_f32x4_add(wasm_f32x4_mul(y, keep), shift);
+      v128_t pos, neg;
+      if (fromLogits) {
+        neg = softplus4(x);
+        pos = wasm_f32x4_sub(neg, x);
+      } else {
+        pos = wasm_f32x4_neg(floored_log4(x));
+        neg = wasm_f32x4_neg(floored_log4(wasm_f32x4_sub(one, x)));
+      }
+      v128_t l = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(va, y), pos), wasm_f32x4_mul(wasm_f32x4_mul(vb, wasm_f32x4_sub(one, y)), neg));
+      sum += wasm_f32x4_extract_lane(l, 0);
+    }
+    out[2 * chunk] = sum;
+    out[2 * chunk + 1] = wasm_v128_any_true(bad) ? 1 : 0;
+  }
+}
+
+/*
+ * Per-pixel class probabilities for `channels` classes of 4 pixels at a time: softmax over channels
+ * (softmax != 0) or sigmoid per channel, from logits; probabilities as given otherwise. prob[c] holds
+ * lanes = pixels. Also returns log-probabilities when logp != 0 (log-softmax / floored log).
+ */
+#define MAXC 16
+
+INLINE void load_pixels(const float *pred, int p, int channels, v128_t *v) {
+  for (int c = 0; c < channels; c++)
+    v[c] = wasm_f32x4_make(pred[p * channels + c], pred[(p + 1) * channels + c], pred[(p + 2) * channels + c],
+                           pred[(p + 3) * channels + c]);
+}
+
+/*
+ * Softmax cross-entropy per chunk of pixels (channels ≤ 16): out[3i] = Σ −log p[target] (index
+ * targets; pixels whose index is outside [0, C) — the ignore index — count in neither sum) or
+ * Σ_c −y_c·log p_c (one-hot/soft targets), out[3i+1] = Σ_c y_c (the labelled-pixel count for index
+ * targets), out[3i+2] = 1 when a pred is not finite / not in [0, 1], or a soft target is outside [0, 1].
+ */
+EXPORT(softmax_ce_chunks)
+void softmax_ce_chunks(const float *pred, const float *target, double *out, int pixels, int channels, int fromLogits,
+                       int indexTarget, int first, int last) {
+  for (int chunk = first; chunk < last; chunk++) {
+    const int start = chunk * CHUNK, end = start + CHUNK < pixels ? start + CHUNK : pixels;
+    double sum = 0, norm = 0;
+    v128_t bad = wasm_i32x4_splat(0);
+    for (int p = start; p < end; p += 4) {
+      const int lanes = end - p < 4 ? end - p : 4;
+      v128_t x[MAXC], y[MAXC];
+      if (lanes == 4) load_pixels(pred, p, channels, x);
+      else
+        for (int c = 0; c < channels; c++) {
+          float v[4] = {0, 0, 0, 0};
+          for (int l = 0; l < lanes; l++) v[l] = pred[(p + l) * channels + c];
+          x[c] = wasm_f32x4_make(v[0], v[1], v[2], v[3]);
+        }
+      v128_t lanemask = wasm_i32x4_lt(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat(lanes));
+      if (indexTarget) {
+        float t[4] = {-1, -1, -1, -1};
+        for (int l = 0; l < lanes; l++) t[l] = target[p + l];
+        v128_t tv = wasm_f32x4_make(t[0], t[1], t[2], t[3]);
+        for (int c = 0; c < channels; c++) y[c] = wasm_v128_and(wasm_f32x4_eq(tv, wasm_f32x4_splat((float)c)), wasm_f32x4_splat(1.0f));
+      } else if (lanes == 4) {
+        load_pixels(target, p, channels, y);
+      } else {
+        for (int c = 0; c < channels; c++) {
+          float v[4] = {0, 0, 0, 0};
+          for (int l = 0; l < lanes; l++) v[l] = target[(p + l) * channels + c];
+          y[c] = wasm_f32x4_make(v[0], v[1], v[2], v[3]);
+        }
+      }
+      v128_t lsum = wasm_f32x4_splat(0.0f), ysum = wasm_f32x4_splat(0.0f);
+      if (fromLogits) {
+        v128_t mx = x[0];
+        for (int c = 0; c < channels; c++) {
+          bad = wasm_v128_or(bad, wasm_v128_and(lanemask, not_finite4(x[c])));
+          mx = wasm_f32x4_max(mx, x[c]);
+        }
+        v128_t se = wasm_f32x4_splat(0.0f);
+        for (int c = 0; c < channels; c++) se = wasm_f32x4_add(se, exp4(wasm_f32x4_sub(x[c], mx)));
+        v128_t lse = wasm_f32x4_add(mx, log4(se));
+        for (int c = 0; c < channels; c++) {
+          lsum = wasm_f32x4_add(lsum, wasm_f32x4_mul(y[c], wasm_f32x4_sub(lse, x[c])));
+          ysum = wasm_f32x4_add(ysum, y[c]);
+        }
+      } else {
+        for (int c = 0; c < channels; c++) {
+          bad = wasm_v128_or(bad, wasm_v128_and(lanemask, not_unit4(x[c])));
+          lsum = wasm_f32x4_sub(lsum, wasm_f32x4_mul(y[c], floored_log4(x[c])));
+          ysum = wasm_f32x4_add(ysum, y[c]);
+        }
+      }
+      if (!indexTarget)
+        for (int c = 0; c < channels; c++) bad = wasm_v128_or(bad, wasm_v128_and(lanemask, not_unit4(y[c])));
+      lsum = wasm_v128_and(lsum, lanemask);
+      ysum = wasm_v128_and(ysum, lanemask);
+      sum += hsum(lsum);
+      norm += hsum(ysum);
+    }
+    out[3 * chunk] = sum;
+    out[3 * chunk + 1] = norm;
+    out[3 * chunk + 2] = wasm_v128_any_true(bad) ? 1 : 0;
+  }
+}
+
+/*
+ * Soft confusion sums per channel for overlap losses, per chunk of pixels (channels ≤ 16):
+ * out[(2+3C)·i + …]: [bad flag, unused, then per channel c: Σ p·y, Σ p, Σ y]. p = softmax over
+ * channels (softmax != 0) or sigmoid, from logits; as given from probabilities. Index targets
+ * (one value per pixel) are one-hot; an index outside [0, C) gives an all-zero row.
+ */
+EXPORT(overlap_chunks)
+void overlap_chunks(const float *pred, const float *target, double *out, int pixels, int channels, int fromLogits,
+                    int softmax, int indexTarget, int first, int last) {
+  const int stride = 2 + 3 * channels;
+  for (int chunk = first; chunk < last; chunk++) {
+    const int start = chunk * CHUNK, end = start + CHUNK < pixels ? start + CHUNK : pixels;
+    double *o = out + chunk * stride;
+    for (int k = 0; k < stride; k++) o[k] = 0;
+    v128_t bad = wasm_i32x4_splat(0);
+    for (int p0 = start; p0 < end;) {
+      const int stop = p0 + 1024 < end ? p0 + 1024 : end;
+      v128_t sI[MAXC], sP[MAXC], sY[MAXC];
+      for (int c = 0; c < channels; c++) sI[c] = sP[c] = sY[c] = wasm_f32x4_splat(0.0f);
+      for (int p = p0; p < stop; p += 4) {
+        const int lanes = stop - p < 4 ? stop - p : 4;
+        v128_t x[MAXC], y[MAXC];
+        if (lanes == 4) load_pixels(pred, p, channels, x);
+        else
+          for (int c = 0; c < channels; c++) {
+            float v[4] = {0, 0, 0, 0};
+            for (int l = 0; l < lanes; l++) v[l] = pred[(p + l) * channels + c];
+            x[c] = wasm_f32x4_make(v[0], v[1], v[2], v[3]);
+          }
+        v128_t lanemask = wasm_i32x4_lt(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat(lanes));
+        if (indexTarget) {
+          float t[4] = {-1, -1, -1, -1};
+          for (int l = 0; l < lanes; l++) t[l] = target[p + l];
+          v128_t tv = wasm_f32x4_make(t[0], t[1], t[2], t[3]);
+          for (int c = 0; c < channels; c++) y[c] = wasm_v128_and(wasm_f32x4_eq(tv, wasm_f32x4_splat((float)c)), wasm_f32x4_splat(1.0f));
+        } else if (lanes == 4) {
+          load_pixels(target, p, channels, y);
+        } else {
+          for (int c = 0; c < channels; c++) {
+            float v[4] = {0, 0, 0, 0};
+            for (int l = 0; l < lanes; l++) v[l] = target[(p + l) * channels + c];
+            y[c] = wasm_f32x4_make(v[0], v[1], v[2], v[3]);
+          }
+        }
+        if (!indexTarget)
+          for (int c = 0; c < channels; c++) bad = wasm_v128_or(bad, wasm_v128_and(lanemask, not_unit4(y[c])));
+        if (fromLogits) {
+          for (int c = 0; c < channels; c++) bad = wasm_v128_or(bad, wasm_v128_and(lanemask, not_finite4(x[c])));
+          if (softmax) {
+            v128_t mx = x[0];
+            for (int c = 1; c < channels; c++) mx = wasm_f32x4_max(mx, x[c]);
+            v128_t se = wasm_f32x4_splat(0.0f);
+            for (int c = 0; c < channels; c++) {
+              x[c] = exp4(wasm_f32x4_sub(x[c], mx));
+              se = wasm_f32x4_add(se, x[c]);
+            }
+            for (int c = 0; c < channels; c++) x[c] = wasm_f32x4_div(x[c], se);
+          } else {
+            for (int c = 0; c < channels; c++) x[c] = sigmoid4(x[c]);
+          }
+        } else {
+          for (int c = 0; c < channels; c++) bad = wasm_v128_or(bad, wasm_v128_and(lanemask, not_unit4(x[c])));
+        }
+        for (int c = 0; c < channels; c++) {
+          v128_t pc = wasm_v128_and(x[c], lanemask), yc = wasm_v128_and(y[c], lanemask);
+          sI[c] = wasm_f32x4_add(sI[c], wasm_f32x4_mul(pc, yc));
+          sP[c] = wasm_f32x4_add(sP[c], pc);
+          sY[c] = wasm_f32x4_add(sY[c], yc);
+        }
+      }
+      for (int c = 0; c < channels; c++) {
+        o[2 + 3 * c] += hsum(sI[c]);
+        o[3 + 3 * c] += hsum(sP[c]);
+        o[4 + 3 * c] += hsum(sY[c]);
+      }
+      p0 = stop;
+    }
+    o[0] = wasm_v128_any_true(bad) ? 1 : 0;
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The kernel module (kernels.c compiled to WebAssembly with SIMD) on a shared memory, run by this
+ * thread plus `threads − 1` worker threads that each instantiate the same module on the same
+ * memory. A call splits an index range [0, total) into one contiguous part per thread; the kernels
+ * are written so that every output element belongs to one part and is summed in the same order
+ * whatever the split, so results do not depend on the thread count.
+ *
+ * Synchronisation is a generation counter and a pending counter in a SharedArrayBuffer
+ * (Atomics.wait / notify): this thread blocks until every part is done, so a call is synchronous,
+ * as TensorFlow.js kernels must be.
+ */
+import * as os from 'os';
+import { Worker } from 'worker_threads';
+import { KERNELS_WASM_BASE64 } from './wasmBinary';
+
+const PAGE = 65536;
+/**
+ * Shadow stack per thread. The module's own stack (this thread's) ends at `__heap_base`; worker
+ * thread i (1-based) sets its `__stack_pointer` to __heap_base + i·STACK, so stacks never overlap
+ * in the shared memory. Scratch blocks start above the last stack.
+ */
+const STACK = 65536;
+const MAX_PAGES = 65536; // 4 GiB, wasm32's limit: reserved address space, committed as it grows.
+
+// Control block layout (Int32 slots).
+const GEN = 0;
+const PENDING = 1;
+const FN = 2;
+const ARGC = 3;
+const ARGS = 4; // up to 16 arguments
+const ERROR = 20;
+const RANGES = 24; // first, last per thread
+
+type KernelExports = Record<string, (...args: number[]) => number> & { __heap_base: WebAssembly.Global };
+
+const WORKER_SOURCE = `
+const { workerData } = require('worker_threads');
+const { module, memory, control, names, index } = workerData;
+const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+exports.__stack_pointer.value = exports.__heap_base.value + index * ${STACK};
+const ctrl = new Int32Array(control);
+let gen = 0;
+for (;;) {
+  Atomics.wait(ctrl, ${GEN}, gen);
+  gen = Atomics.load(ctrl, ${GEN});
+  const fn = ctrl[${FN}];
+  if (fn < 0) break;
+  const first = ctrl[${RANGES} + 2 * index], last = ctrl[${RANGES} + 2 * index + 1];
+  if (first < last) {
+    try {
+      exports[names[fn]](...Array.from(ctrl.subarray(${ARGS}, ${ARGS} + ctrl[${ARGC}])), first, last);
+    } catch (e) {
+      Atomics.store(ctrl, ${ERROR}, index + 1);
+    }
+  }
+  if (Atomics.sub(ctrl, ${PENDING}, 1) === 1) Atomics.notify(ctrl, ${PENDING});
+}
+`;
+
+/** Threads a process should use when nothing says otherwise: every core it may run on. */
+export function defaultThreadCount(): number {
+  const env = process.env.SEGLAB_THREADS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`SEGLAB_THREADS must be a positive integer, got '${env}'`);
+    return n;
+  }
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+export class KernelPool {
+  readonly threads: number;
+  readonly memory: WebAssembly.Memory;
+  private readonly exports: KernelExports;
+  private readonly names: string[];
+  private readonly control: Int32Array;
+  private readonly workers: Worker[] = [];
+  private readonly scratchStart: number;
+  private scratchTop: number;
+
+  constructor(threads: number) {
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
+    this.threads = threads;
+    const module = new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+    this.memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true });
+    this.exports = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as KernelExports;
+    const heapBase = this.exports.__heap_base.value as number;
+    this.scratchStart = Math.ceil((heapBase + threads * STACK) / PAGE) * PAGE;
+    this.scratchTop = this.scratchStart;
+    this.names = Object.keys(this.exports).filter((k) => typeof this.exports[k] === 'function');
+    this.control = new Int32Array(new SharedArrayBuffer(4 * (RANGES + 2 * threads)));
+    for (let index = 1; index < threads; index++) {
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { module, memory: this.memory, control: this.control.buffer, names: this.names, index },
+      });
+      worker.unref();
+      this.workers.push(worker);
+    }
+  }
+
+  /** Frees every scratch allocation (call at the start of each kernel). */
+  resetScratch(): void {
+    this.scratchTop = this.scratchStart;
+  }
+
+  /** A 16-byte aligned scratch block of `floats` float32s; grows the memory when needed. */
+  alloc(floats: number): number {
+    const offset = this.scratchTop;
+    this.scratchTop = offset + Math.ceil((floats * 4) / 16) * 16;
+    const needed = this.scratchTop - this.memory.buffer.byteLength;
+    if (needed > 0) {
+      const pages = Math.ceil(needed / PAGE);
+      if (this.memory.buffer.byteLength / PAGE + pages > MAX_PAGES) {
+        throw new Error(`kernel scratch memory would exceed 4 GiB (asked for ${(this.scratchTop / 2 ** 30).toFixed(2)} GiB)`);
+      }
+      this.memory.grow(pages);
+    }
+    return offset;
+  }
+
+  /** A Float32Array view of a scratch block (valid until the memory next grows). */
+  f32(offset: number, floats: number): Float32Array {
+    return new Float32Array(this.memory.buffer, offset, floats);
+  }
+
+  /** Calls an exported kernel without splitting (this thread only). */
+  call(name: string, ...args: number[]): number {
+    return this.exports[name](...args);
+  }
+
+  /**
+   * Runs kernel `name(...args, first, last)` over [0, total) split into contiguous parts, one per
+   * thread (fewer when total is small); returns when every part is done.
+   */
+  parallel(name: string, args: number[], total: number): void {
+    const fn = this.names.indexOf(name);
+    if (fn < 0) throw new Error(`no kernel '${name}'`);
+    if (args.length > 16) throw new Error(`kernel '${name}': at most 16 arguments`);
+    const parts = Math.max(1, Math.min(this.threads, total));
+    if (parts === 1 || this.workers.length === 0) {
+      this.exports[name](...args, 0, total);
+      return;
+    }
+    const c = this.control;
+    c[FN] = fn;
+    c[ARGC] = args.length;
+    c.set(args, ARGS);
+    c[ERROR] = 0;
+    for (let t = 0; t < this.threads; t++) {
+      const first = Math.floor((total * t) / this.threads);
+      const last = Math.floor((total * (t + 1)) / this.threads);
+      c[RANGES + 2 * t] = first;
+      c[RANGES + 2 * t + 1] = last;
+    }
+    Atomics.store(c, PENDING, this.workers.length);
+    Atomics.add(c, GEN, 1);
+    Atomics.notify(c, GEN);
+    try {
+      this.exports[name](...args, c[RANGES], c[RANGES + 1]);
+    } finally {
+      let pending: number;
+      while ((pending = Atomics.load(c, PENDING)) !== 0) Atomics.wait(c, PENDING, pending);
+    }
+    const failed = Atomics.load(c, ERROR);
+    if (failed) throw new Error(`kernel '${name}' failed in worker thread ${failed - 1}`);
+  }
+
+  /** Stops the worker threads. */
+  async dispose(): Promise<void> {
+    this.control[FN] = -1;
+    Atomics.add(this.control, GEN, 1);
+    Atomics.notify(this.control, GEN);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+let shared: KernelPool | null = null;
+
+/** The process's kernel pool, created on first use with `defaultThreadCount()` threads. */
+export function kernelPool(): KernelPool {
+  if (!shared) shared = new KernelPool(defaultThreadCount());
+  return shared;
+}
+
+/** Replaces the process's pool (e.g. a run's `threads` setting); the old one is stopped. */
+export function setKernelThreads(threads: number): KernelPool {
+  if (shared?.threads === threads) return shared;
+  void shared?.dispose();
+  shared = new KernelPool(threads);
+  return shared;
+}

@@ -1,0 +1,75 @@
+/** SegLab's WebAssembly kernels: reproducible build, thread pool, thread-count independence. */
+import * as assert from 'assert';
+import { execFileSync, spawnSync } from 'child_process';
+import * as path from 'path';
+import { convFilterGradient, convForward, convInputGradient } from '../../src/core/kernels/conv';
+import { defaultThreadCount, KernelPool } from '../../src/core/kernels/pool';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+function hasTool(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+/** Deterministic values in [-1, 1) (a linear congruential sequence). */
+function values(count: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: count }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+describe('WebAssembly kernels', () => {
+  const pools: KernelPool[] = [];
+  after(async () => {
+    await Promise.all(pools.map((p) => p.dispose()));
+  });
+
+  it('kernels.wasm is what build.sh makes from kernels.c, byte for byte', function () {
+    if (!hasTool('clang') || !hasTool('wasm-ld')) {
+      this.skip(); // CI installs clang and lld (.ci/run); say so rather than pass silently
+    }
+    const out = execFileSync('bash', [path.join(ROOT, 'src/core/kernels/build.sh'), '--check'], { encoding: 'utf8' });
+    assert.match(out, /match kernels\.c/);
+  });
+
+  it('convolutions give bit-identical results with 1, 2 and 3 threads', () => {
+    for (const t of [1, 2, 3]) pools.push(new KernelPool(t));
+    const s = { n: 2, h: 11, w: 13, cin: 5, cout: 20, k: 3 };
+    const x = values(s.n * s.h * s.w * s.cin, 1);
+    const f = values(9 * s.cin * s.cout, 2);
+    const dy = values(s.n * s.h * s.w * s.cout, 3);
+    const results = pools.map((p) => [convForward(x, f, s, undefined, p), convInputGradient(dy, f, s, undefined, p), convFilterGradient(x, dy, s, undefined, p)]);
+    for (let t = 1; t < pools.length; t++) {
+      for (let k = 0; k < 3; k++) assert.deepStrictEqual(results[t][k], results[0][k], `${pools[t].threads} threads, output ${k}`);
+    }
+  });
+
+  it('a 3×3 convolution by hand: a single 1 in the middle of a 3×3 image spreads the flipped filter', () => {
+    // y[i, j] = Σ x[i+a−1, j+b−1]·w[a, b]; with x = δ(1,1): y[i, j] = w[2−i, 2−j].
+    const x = new Float32Array(9);
+    x[4] = 1;
+    const w = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const y = convForward(x, w, { n: 1, h: 3, w: 3, cin: 1, cout: 1, k: 3 });
+    assert.deepStrictEqual(Array.from(y), [9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    // dW[a, b] = Σ x[i+a−1, j+b−1]·dy[i, j]; with dy = 1 everywhere and x = δ(1,1) every tap sees the 1 once.
+    const dw = convFilterGradient(x, new Float32Array(9).fill(1), { n: 1, h: 3, w: 3, cin: 1, cout: 1, k: 3 });
+    assert.deepStrictEqual(Array.from(dw), [1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  });
+
+  it('bad shapes and thread counts are refused with the value named', () => {
+    assert.throws(() => convForward(new Float32Array(4), new Float32Array(4), { n: 1, h: 2, w: 2, cin: 1, cout: 1, k: 2 }), /kernel size must be odd/);
+    assert.throws(() => new KernelPool(0), /threads must be a positive integer, got 0/);
+    const saved = process.env.SEGLAB_THREADS;
+    try {
+      process.env.SEGLAB_THREADS = 'two';
+      assert.throws(() => defaultThreadCount(), /SEGLAB_THREADS must be a positive integer, got 'two'/);
+      process.env.SEGLAB_THREADS = '3';
+      assert.strictEqual(defaultThreadCount(), 3);
+    } finally {
+      if (saved === undefined) delete process.env.SEGLAB_THREADS;
+      else process.env.SEGLAB_THREADS = saved;
+    }
+  });
+});
