@@ -2,8 +2,13 @@
 import * as assert from 'assert';
 import { execFileSync, spawnSync } from 'child_process';
 import * as path from 'path';
+import { initBackend } from '../../src/core/backend';
 import { convFilterGradient, convForward, convInputGradient } from '../../src/core/kernels/conv';
-import { defaultThreadCount, KernelPool } from '../../src/core/kernels/pool';
+import { defaultThreadCount, KernelPool, setKernelThreads } from '../../src/core/kernels/pool';
+import { checkLossShape, computeLoss, computeLossWithTensors, ignoreIndexOf, LossData } from '../../src/core/losses/compute';
+import { fusedLossValue } from '../../src/core/losses/fused';
+import { compileLoss } from '../../src/core/losses/registry';
+import { assertClose } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -56,6 +61,57 @@ describe('WebAssembly kernels', () => {
     // dW[a, b] = Σ x[i+a−1, j+b−1]·dy[i, j]; with dy = 1 everywhere and x = δ(1,1) every tap sees the 1 once.
     const dw = convFilterGradient(x, new Float32Array(9).fill(1), { n: 1, h: 3, w: 3, cin: 1, cout: 1, k: 3 });
     assert.deepStrictEqual(Array.from(dw), [1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  });
+
+  it('fused loss sums equal the tensor definitions across chunk boundaries, odd tails, modes and thread counts', async () => {
+    await initBackend('cpu');
+    // 2×181×191 pixels = 69142: two 65536-pixel chunks, and a tail that is not a multiple of 4.
+    const [n, h, w] = [2, 181, 191];
+    const px = n * h * w;
+    const logits1 = Float32Array.from(values(px, 4), (v) => v * 12);
+    const probs1 = Float32Array.from(logits1, (v) => 1 / (1 + Math.exp(-v)));
+    const mask = Uint8Array.from(values(px, 5), (v) => (v > 0.4 ? 1 : 0));
+    const logits3 = Float32Array.from(values(px * 3, 6), (v) => v * 6);
+    const classes = Float32Array.from(values(px, 7), (v) => Math.min(2, Math.floor((v + 1) * 1.5)));
+    classes[10] = -100; // ignored by crossEntropy
+    const oneHot = new Float32Array(px * 3);
+    classes.forEach((k, i) => {
+      if (k >= 0) oneHot[i * 3 + k] = 1;
+    });
+    const cases: [string, LossData, Record<string, unknown>][] = [
+      ['bceWithLogits', { pred: logits1, target: mask, shape: [n, h, w, 1], fromLogits: true }, {}],
+      ['bce', { pred: probs1, target: mask, shape: [n, h, w, 1] }, { beta: 2 }],
+      ['bceWithLogits', { pred: logits1, target: mask, shape: [n, h, w, 1], fromLogits: true }, { labelSmoothing: 0.2, posWeight: 3 }],
+      ['dice', { pred: logits1, target: mask, shape: [n, h, w, 1], fromLogits: true }, {}],
+      ['dice', { pred: probs1, target: mask, shape: [n, h, w, 1] }, { perImage: true, smooth: 1 }],
+      ['crossEntropy', { pred: logits3, target: classes, shape: [n, h, w, 3], fromLogits: true }, {}],
+      ['categoricalCrossEntropy', { pred: logits3, target: oneHot, shape: [n, h, w, 3], fromLogits: true }, {}],
+      ['dice', { pred: logits3, target: oneHot, shape: [n, h, w, 3], fromLogits: true }, { includeBackground: false, emptyTarget: 'zero' }],
+      ['dice', { pred: logits3, target: oneHot, shape: [n, h, w, 3], fromLogits: true, mode: 'multilabel' }, {}],
+      ['0.5*bceWithLogits+dice', { pred: logits1, target: mask, shape: [n, h, w, 1], fromLogits: true }, {}],
+    ];
+    for (const [name, data, options] of cases) {
+      const loss = compileLoss(name, options);
+      const expected = computeLossWithTensors(loss, data);
+      for (const threads of [1, 3]) {
+        setKernelThreads(threads);
+        const fused = fusedLossValue(loss, checkLossShape(data, ignoreIndexOf(loss)));
+        assert.ok(fused !== null, `${name} ${JSON.stringify(options)} was not fused`);
+        assertClose(fused, expected, 2e-6, 1e-7, `${name} ${JSON.stringify(options)} ${threads} threads`);
+      }
+    }
+    setKernelThreads(defaultThreadCount());
+  });
+
+  it('computeLoss still names the bad value when the fused kernels find one', () => {
+    const shape = [1, 2, 3, 1];
+    assert.throws(() => computeLoss('bce', { pred: [0.1, 0.2, 1.5, 0.3, 0.4, 0.5], target: [0, 1, 0, 1, 0, 1], shape }), /pred\[2\] = 1\.5 is not a probability/);
+    assert.throws(() => computeLoss('dice', { pred: [0, 0, 0, 0, NaN, 0], target: [0, 1, 0, 1, 0, 1], shape, fromLogits: true }), /pred\[4\] = NaN is NaN/);
+    assert.throws(() => computeLoss('bceWithLogits', { pred: [0, 0, 0, 0, 0, 0], target: [0, 1, 0, 2, 0, 1], shape, fromLogits: true }), /target\[3\] = 2 is not in \[0, 1\]/);
+    assert.throws(
+      () => computeLoss('crossEntropy', { pred: new Array(12).fill(0), target: [0, 1, 1.5, 0, 1, 0], shape: [1, 2, 3, 2], fromLogits: true }),
+      /target\[2\] = 1\.5 is not a class index in \[0, 1\] or the ignore index -100/,
+    );
   });
 
   it('bad shapes and thread counts are refused with the value named', () => {

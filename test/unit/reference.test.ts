@@ -6,7 +6,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../src/core/backend';
-import { computeLoss } from '../../src/core/losses/compute';
+import { checkLossShape, computeLoss, computeLossWithTensors, ignoreIndexOf } from '../../src/core/losses/compute';
+import { FUSED_LOSSES, fusedLossValue } from '../../src/core/losses/fused';
+import { compileLoss } from '../../src/core/losses/registry';
 import { LossMode } from '../../src/core/losses/types';
 import { computeMetrics } from '../../src/core/metrics/evaluate';
 import { distanceTransform } from '../../src/core/weightmap/edt';
@@ -28,19 +30,43 @@ interface LossCase {
 const reference = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reference.json'), 'utf8'));
 
 for (const backend of ['cpu', 'wasm']) {
-  describe(`losses vs PyTorch reference values (${backend} backend)`, () => {
+  describe(`losses vs PyTorch reference values (tensor definitions, ${backend} backend)`, () => {
     before(async () => {
       await initBackend(backend);
     });
     for (const c of reference.losses as LossCase[]) {
       it(`${c.loss}: ${c.name}`, () => {
-        const value = computeLoss(c.loss, c, c.options);
+        const value = computeLossWithTensors(compileLoss(c.loss, c.options), c);
         // float32 arithmetic against float64 references.
         assertClose(value, c.expected, 2e-5, 2e-6, c.name);
       });
     }
   });
 }
+
+describe('losses vs PyTorch reference values (computeLoss: fused kernels where they apply)', () => {
+  const cases = reference.losses as LossCase[];
+  for (const c of cases) {
+    it(`${c.loss}: ${c.name}`, () => {
+      assertClose(computeLoss(c.loss, c, c.options), c.expected, 2e-5, 2e-6, c.name);
+    });
+  }
+  it('the fused kernels evaluate every fixture of bce, bceWithLogits, crossEntropy and dice without options they lack', () => {
+    const covered = cases.filter((c) => (FUSED_LOSSES as readonly string[]).includes(c.loss));
+    const used = covered.filter((c) => {
+      const loss = compileLoss(c.loss, c.options);
+      const value = fusedLossValue(loss, checkLossShape(c, ignoreIndexOf(loss)));
+      if (value !== null) assertClose(value, c.expected, 2e-5, 2e-6, `fused ${c.name}`);
+      return value !== null;
+    });
+    // Cases the kernels hand to the tensor path: class weights, CE label smoothing, squared Dice.
+    const expectedFallbacks = covered.filter(
+      (c) => c.options.classWeights != null || (c.options.labelSmoothing && c.loss !== 'bceWithLogits') || c.options.squaredDenominator,
+    );
+    assert.ok(used.length >= 8, `only ${used.length} fixtures used the fused kernels`);
+    assert.strictEqual(used.length + expectedFallbacks.length, covered.length, 'fixtures neither fused nor an expected fallback');
+  });
+});
 
 describe('metrics vs SciPy (MONAI procedure)', () => {
   reference.metrics.forEach((c: { shape: [number, number]; spacing: [number, number]; pred: number[]; target: number[]; expected: Record<string, number> }, i: number) => {

@@ -254,9 +254,12 @@ void zero(float *p, int count) { __builtin_memset(p, 0, (size_t)count * sizeof(f
  */
 #define CHUNK 65536
 
+EXPORT(loss_chunk)
+int loss_chunk(void) { return CHUNK; }
+
 /* e^x for x in [-87.3, 88.7] (clamped), Cephes' expf polynomial: relative error ~2e-7. */
 INLINE v128_t exp4(v128_t x) {
-  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.7f));
+  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.7f));
   v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
@@ -271,9 +274,12 @@ INLINE v128_t exp4(v128_t x) {
   return wasm_f32x4_mul(p, bits);
 }
 
-/* log x for x > 0 (x = 0 gives about −88, callers floor at −100 first), Cephes' logf polynomial. */
+/* log x for x ≥ 0, Cephes' logf polynomial; subnormal x is scaled by 2^64 first (x = 0 gives about
+ * −131.6, below every floor the callers apply). */
 INLINE v128_t log4(v128_t x) {
-  x = wasm_f32x4_max(x, wasm_f32x4_splat(1.17549435e-38f));
+  v128_t tiny = wasm_f32x4_lt(x, wasm_f32x4_splat(1.17549435e-38f));
+  x = wasm_v128_bitselect(wasm_f32x4_mul(x, wasm_f32x4_splat(18446744073709551616.0f)), x, tiny);
+  x = wasm_f32x4_pmax(x, wasm_f32x4_splat(1.17549435e-38f));
   v128_t e = wasm_i32x4_sub(wasm_u32x4_shr(x, 23), wasm_i32x4_splat(126));
   v128_t m = wasm_v128_or(wasm_v128_and(x, wasm_i32x4_splat(0x807fffff)), wasm_i32x4_splat(0x3f000000)); /* [0.5, 1) */
   v128_t small = wasm_f32x4_lt(m, wasm_f32x4_splat(0.707106781186547524f));
@@ -292,7 +298,8 @@ INLINE v128_t log4(v128_t x) {
   v128_t y = wasm_f32x4_mul(wasm_f32x4_mul(p, m), z);
   y = wasm_f32x4_add(y, wasm_f32x4_mul(ef, wasm_f32x4_splat(-2.12194440e-4f)));
   y = wasm_f32x4_sub(y, wasm_f32x4_mul(z, wasm_f32x4_splat(0.5f)));
-  return wasm_f32x4_add(wasm_f32x4_add(m, y), wasm_f32x4_mul(ef, wasm_f32x4_splat(0.693359375f)));
+  v128_t r = wasm_f32x4_add(wasm_f32x4_add(m, y), wasm_f32x4_mul(ef, wasm_f32x4_splat(0.693359375f)));
+  return wasm_f32x4_sub(r, wasm_v128_and(tiny, wasm_f32x4_splat(44.3614195558365f))); /* 64·ln 2 */
 }
 
 /* Lanes that are NaN or ±∞. */
@@ -304,85 +311,101 @@ INLINE v128_t not_unit4(v128_t x) {
   return wasm_v128_not(wasm_v128_and(wasm_f32x4_ge(x, wasm_f32x4_splat(0.0f)), wasm_f32x4_le(x, wasm_f32x4_splat(1.0f))));
 }
 
+/* Index-target lanes that are neither an integer in [0, channels) nor the ignore index (NaN: none). */
+INLINE v128_t bad_index4(v128_t t, int channels, float ignore) {
+  v128_t ok = wasm_v128_and(wasm_f32x4_eq(t, wasm_f32x4_nearest(t)),
+                            wasm_v128_and(wasm_f32x4_ge(t, wasm_f32x4_splat(0.0f)), wasm_f32x4_lt(t, wasm_f32x4_splat((float)channels))));
+  return wasm_v128_not(wasm_v128_or(ok, wasm_f32x4_eq(t, wasm_f32x4_splat(ignore))));
+}
+
 INLINE double hsum(v128_t v) {
   return (double)wasm_f32x4_extract_lane(v, 0) + (double)wasm_f32x4_extract_lane(v, 1) +
          (double)wasm_f32x4_extract_lane(v, 2) + (double)wasm_f32x4_extract_lane(v, 3);
 }
 
+/*
+ * log(1 + t) for t in [0, 1]: 2·atanh(u) with u = t/(2 + t) ∈ [0, 1/3], the odd series to u^15
+ * (truncation < 1e-8 relative). No exponent extraction, and exact to float precision for small t.
+ */
+INLINE v128_t log1p01(v128_t t) {
+  v128_t u = wasm_f32x4_div(t, wasm_f32x4_add(t, wasm_f32x4_splat(2.0f)));
+  v128_t z = wasm_f32x4_mul(u, u);
+  v128_t p = wasm_f32x4_splat(2.0f / 15);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.0f / 13));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.0f / 11));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.0f / 9));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.0f / 7));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.0f / 5));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.0f / 3));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.0f));
+  return wasm_f32x4_mul(p, u);
+}
+
 /* softplus(x) = max(x, 0) + log(1 + e^−|x|). */
 INLINE v128_t softplus4(v128_t x) {
   v128_t t = exp4(wasm_f32x4_neg(wasm_f32x4_abs(x)));
-  return wasm_f32x4_add(wasm_f32x4_max(x, wasm_f32x4_splat(0.0f)), log4(wasm_f32x4_add(t, wasm_f32x4_splat(1.0f))));
+  return wasm_f32x4_add(wasm_f32x4_pmax(x, wasm_f32x4_splat(0.0f)), log1p01(t));
 }
 
-INLINE v128_t floored_log4(v128_t p) { return wasm_f32x4_max(log4(p), wasm_f32x4_splat(-100.0f)); }
+INLINE v128_t floored_log4(v128_t p) { return wasm_f32x4_pmax(log4(p), wasm_f32x4_splat(-100.0f)); }
 
 INLINE v128_t sigmoid4(v128_t x) {
   return wasm_f32x4_div(wasm_f32x4_splat(1.0f), wasm_f32x4_add(wasm_f32x4_splat(1.0f), exp4(wasm_f32x4_neg(x))));
+}
+
+/* Binary cross-entropy terms of 4 elements (see bce_chunks), flagging bad inputs. */
+INLINE v128_t bce4(v128_t x, v128_t y, int fromLogits, v128_t va, v128_t vb, v128_t keep, v128_t shift, v128_t *bad) {
+  const v128_t one = wasm_f32x4_splat(1.0f);
+  *bad = wasm_v128_or(*bad, wasm_v128_or(fromLogits ? not_finite4(x) : not_unit4(x), not_unit4(y)));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, keep), shift);
+  v128_t pos, neg; /* −log p, −log(1−p) */
+  if (fromLogits) {
+    neg = softplus4(x);
+    pos = wasm_f32x4_sub(neg, x);
+  } else {
+    pos = wasm_f32x4_neg(floored_log4(x));
+    neg = wasm_f32x4_neg(floored_log4(wasm_f32x4_sub(one, x)));
+  }
+  return wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(va, y), pos), wasm_f32x4_mul(wasm_f32x4_mul(vb, wasm_f32x4_sub(one, y)), neg));
+}
+
+INLINE double bce_run(const float *pred, const float *target, int start, int end, int fromLogits, v128_t va, v128_t vb,
+                      v128_t keep, v128_t shift, v128_t *bad) {
+  double sum = 0;
+  int i = start;
+  while (i + 4 <= end) {
+    v128_t acc = wasm_f32x4_splat(0.0f);
+    const int stop = i + 1024 < end ? i + 1024 : end;
+    for (; i + 4 <= stop; i += 4)
+      acc = wasm_f32x4_add(acc, bce4(wasm_v128_load(pred + i), wasm_v128_load(target + i), fromLogits, va, vb, keep, shift, bad));
+    sum += hsum(acc);
+  }
+  for (; i < end; i++) /* tail: one lane at a time */
+    sum += wasm_f32x4_extract_lane(bce4(wasm_f32x4_splat(pred[i]), wasm_f32x4_splat(target[i]), fromLogits, va, vb, keep, shift, bad), 0);
+  return sum;
 }
 
 /*
  * Binary cross-entropy: Σ a·y'·(−log p) + b·(1−y')·(−log(1−p)) per chunk, with y' = y(1−ε)+ε/2; from
  * logits via softplus (−log σ(x) = sp − x, −log(1−σ(x)) = sp), from probabilities floored at −100.
  * out[2i] = sum, out[2i+1] = 1 if chunk i holds a pred that is not finite (logits) / not in [0, 1]
- * (probabilities), or a target outside [0, 1].
+ * (probabilities), or a target outside [0, 1] (the sum is then meaningless).
  */
 EXPORT(bce_chunks)
 void bce_chunks(const float *pred, const float *target, double *out, int count, int fromLogits, float a, float b,
                 float eps, int first, int last) {
-  const v128_t va = wasm_f32x4_splat(a), vb = wasm_f32x4_splat(b), one = wasm_f32x4_splat(1.0f);
+  const v128_t va = wasm_f32x4_splat(a), vb = wasm_f32x4_splat(b);
   const v128_t keep = wasm_f32x4_splat(1.0f - eps), shift = wasm_f32x4_splat(eps / 2);
   for (int chunk = first; chunk < last; chunk++) {
     const int start = chunk * CHUNK, end = start + CHUNK < count ? start + CHUNK : count;
-    double sum = 0;
     v128_t bad = wasm_i32x4_splat(0);
-    int i = start;
-    for (; i + 4 <= end;) {
-      v128_t acc = wasm_f32x4_splat(0.0f);
-      const int stop = i + 1024 < end ? i + 1024 : end;
-      for (; i + 4 <= stop; i += 4) {
-        v128_t x = wasm_v128_load(pred + i), y = wasm_v128_load(target + i);
-        bad = wasm_v128_or(bad, wasm_v128_or(fromLogits ? not_finite4(x) : not_unit4(x), not_unit4(y)));
-        y = wasm_f32x4_add(wasm_f32x4_mul(y, keep), shift);
-        v128_t pos, neg; /* −log p, −log(1−p) */
-        if (fromLogits) {
-          neg = softplus4(x);
-          pos = wasm_f32x4_sub(neg, x);
-        } else {
-          pos = wasm_f32x4_neg(floored_log4(x));
-          neg = wasm_f32x4_neg(floored_log4(wasm_f32x4_sub(one, x)));
-        }
-        v128_t l = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(va, y), pos), wasm_f32x4_mul(wasm_f32x4_mul(vb, wasm_f32x4_sub(one, y)), neg));
-        /* a lane with bad input may be NaN; the caller discards the sum then */
-        acc = wasm_f32x4_add(acc, l);
-      }
-      sum += hsum(acc);
-    }
-    for (; i < end; i++) { /* tail: one lane at a time through the same vector code */
-      v128_t x = wasm_f32x4_splat(pred[i]), y = wasm_f32x4_splat(target[i]);
-      bad = wasm_v128_or(bad, wasm_v128_or(fromLogits ? not_finite4(x) : not_unit4(x), not_unit4(y)));
-      y = wasm_f32x4_add(wasm_f32x4_mul(y, keep), shift);
-      v128_t pos, neg;
-      if (fromLogits) {
-        neg = softplus4(x);
-        pos = wasm_f32x4_sub(neg, x);
-      } else {
-        pos = wasm_f32x4_neg(floored_log4(x));
-        neg = wasm_f32x4_neg(floored_log4(wasm_f32x4_sub(one, x)));
-      }
-      v128_t l = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(va, y), pos), wasm_f32x4_mul(wasm_f32x4_mul(vb, wasm_f32x4_sub(one, y)), neg));
-      sum += wasm_f32x4_extract_lane(l, 0);
-    }
-    out[2 * chunk] = sum;
+    out[2 * chunk] = fromLogits ? bce_run(pred, target, start, end, 1, va, vb, keep, shift, &bad)
+                                : bce_run(pred, target, start, end, 0, va, vb, keep, shift, &bad);
     out[2 * chunk + 1] = wasm_v128_any_true(bad) ? 1 : 0;
   }
 }
 
-/*
- * Per-pixel class probabilities for `channels` classes of 4 pixels at a time: softmax over channels
- * (softmax != 0) or sigmoid per channel, from logits; probabilities as given otherwise. prob[c] holds
- * lanes = pixels. Also returns log-probabilities when logp != 0 (log-softmax / floored log).
- */
+/* Channels per pixel the loss kernels take (one vector of 4 pixels per channel); lossSums.ts checks. */
 #define MAXC 16
 
 INLINE void load_pixels(const float *pred, int p, int channels, v128_t *v) {
@@ -391,20 +414,137 @@ INLINE void load_pixels(const float *pred, int p, int channels, v128_t *v) {
                            pred[(p + 3) * channels + c]);
 }
 
+/* Two channels of 4 pixels from 8 interleaved floats. */
+INLINE void load2(const float *p, v128_t *c0, v128_t *c1) {
+  v128_t a = wasm_v128_load(p), b = wasm_v128_load(p + 4);
+  *c0 = wasm_i32x4_shuffle(a, b, 0, 2, 4, 6);
+  *c1 = wasm_i32x4_shuffle(a, b, 1, 3, 5, 7);
+}
+
+/* One-hot of 4 index targets for 2 classes, flagging invalid indices in *bad. */
+INLINE void index2(v128_t t, float ignore, v128_t *y0, v128_t *y1, v128_t *bad) {
+  *bad = wasm_v128_or(*bad, bad_index4(t, 2, ignore));
+  *y0 = wasm_v128_and(wasm_f32x4_eq(t, wasm_f32x4_splat(0.0f)), wasm_f32x4_splat(1.0f));
+  *y1 = wasm_v128_and(wasm_f32x4_eq(t, wasm_f32x4_splat(1.0f)), wasm_f32x4_splat(1.0f));
+}
+
+/*
+ * 2-class softmax cross-entropy of 4 pixels: from logits, with d = x1 − x0,
+ * −log p0 = softplus(d) and −log p1 = softplus(d) − d; from probabilities, floored logs.
+ */
+INLINE v128_t ce2(v128_t x0, v128_t x1, v128_t y0, v128_t y1, int fromLogits, v128_t *bad) {
+  if (fromLogits) {
+    *bad = wasm_v128_or(*bad, wasm_v128_or(not_finite4(x0), not_finite4(x1)));
+    v128_t d = wasm_f32x4_sub(x1, x0);
+    v128_t sp = softplus4(d);
+    return wasm_f32x4_add(wasm_f32x4_mul(y0, sp), wasm_f32x4_mul(y1, wasm_f32x4_sub(sp, d)));
+  }
+  *bad = wasm_v128_or(*bad, wasm_v128_or(not_unit4(x0), not_unit4(x1)));
+  return wasm_f32x4_neg(wasm_f32x4_add(wasm_f32x4_mul(y0, floored_log4(x0)), wasm_f32x4_mul(y1, floored_log4(x1))));
+}
+
+/* The 2-channel case of softmax_ce_chunks for whole vectors of pixels [p, end4); returns the new p. */
+INLINE int ce2_run(const float *pred, const float *target, int p, int end4, int fromLogits, int indexTarget, float ignore,
+                   double *sum, double *norm, v128_t *bad) {
+  while (p < end4) {
+    const int stop = p + 1024 < end4 ? p + 1024 : end4;
+    v128_t ls = wasm_f32x4_splat(0.0f), ns = wasm_f32x4_splat(0.0f);
+    for (; p < stop; p += 4) {
+      v128_t x0, x1, y0, y1;
+      load2(pred + 2 * p, &x0, &x1);
+      if (indexTarget) index2(wasm_v128_load(target + p), ignore, &y0, &y1, bad);
+      else {
+        load2(target + 2 * p, &y0, &y1);
+        *bad = wasm_v128_or(*bad, wasm_v128_or(not_unit4(y0), not_unit4(y1)));
+      }
+      ls = wasm_f32x4_add(ls, ce2(x0, x1, y0, y1, fromLogits, bad));
+      ns = wasm_f32x4_add(ns, wasm_f32x4_add(y0, y1));
+    }
+    *sum += hsum(ls);
+    *norm += hsum(ns);
+  }
+  return p;
+}
+
+/* Overlap sums for 1 channel (sigmoid) or 2 channels (softmax or sigmoid) over whole vectors of pixels. */
+INLINE int overlap12_run(const float *pred, const float *target, int p, int end4, int channels, int fromLogits, int softmax,
+                         int indexTarget, float ignore, double *o, v128_t *bad) {
+  while (p < end4) {
+    const int stop = p + 1024 < end4 ? p + 1024 : end4;
+    v128_t i0 = wasm_f32x4_splat(0.0f), p0s = i0, y0s = i0, i1 = i0, p1s = i0, y1s = i0;
+    for (; p < stop; p += 4) {
+      if (channels == 1) {
+        v128_t x = wasm_v128_load(pred + p), y = wasm_v128_load(target + p);
+        *bad = wasm_v128_or(*bad, not_unit4(y));
+        if (fromLogits) {
+          *bad = wasm_v128_or(*bad, not_finite4(x));
+          x = sigmoid4(x);
+        } else {
+          *bad = wasm_v128_or(*bad, not_unit4(x));
+        }
+        i0 = wasm_f32x4_add(i0, wasm_f32x4_mul(x, y));
+        p0s = wasm_f32x4_add(p0s, x);
+        y0s = wasm_f32x4_add(y0s, y);
+      } else {
+        v128_t x0, x1, y0, y1;
+        load2(pred + 2 * p, &x0, &x1);
+        if (indexTarget) index2(wasm_v128_load(target + p), ignore, &y0, &y1, bad);
+        else {
+          load2(target + 2 * p, &y0, &y1);
+          *bad = wasm_v128_or(*bad, wasm_v128_or(not_unit4(y0), not_unit4(y1)));
+        }
+        if (fromLogits) {
+          *bad = wasm_v128_or(*bad, wasm_v128_or(not_finite4(x0), not_finite4(x1)));
+          if (softmax) {
+            x1 = sigmoid4(wasm_f32x4_sub(x1, x0)); /* softmax of two = sigmoid of the difference */
+            x0 = wasm_f32x4_sub(wasm_f32x4_splat(1.0f), x1);
+          } else {
+            x0 = sigmoid4(x0);
+            x1 = sigmoid4(x1);
+          }
+        } else {
+          *bad = wasm_v128_or(*bad, wasm_v128_or(not_unit4(x0), not_unit4(x1)));
+        }
+        i0 = wasm_f32x4_add(i0, wasm_f32x4_mul(x0, y0));
+        p0s = wasm_f32x4_add(p0s, x0);
+        y0s = wasm_f32x4_add(y0s, y0);
+        i1 = wasm_f32x4_add(i1, wasm_f32x4_mul(x1, y1));
+        p1s = wasm_f32x4_add(p1s, x1);
+        y1s = wasm_f32x4_add(y1s, y1);
+      }
+    }
+    o[2] += hsum(i0);
+    o[3] += hsum(p0s);
+    o[4] += hsum(y0s);
+    if (channels == 2) {
+      o[5] += hsum(i1);
+      o[6] += hsum(p1s);
+      o[7] += hsum(y1s);
+    }
+  }
+  return p;
+}
+
 /*
  * Softmax cross-entropy per chunk of pixels (channels ≤ 16): out[3i] = Σ −log p[target] (index
- * targets; pixels whose index is outside [0, C) — the ignore index — count in neither sum) or
+ * targets; pixels whose index is the ignore index count in neither sum) or
  * Σ_c −y_c·log p_c (one-hot/soft targets), out[3i+1] = Σ_c y_c (the labelled-pixel count for index
  * targets), out[3i+2] = 1 when a pred is not finite / not in [0, 1], or a soft target is outside [0, 1].
  */
 EXPORT(softmax_ce_chunks)
 void softmax_ce_chunks(const float *pred, const float *target, double *out, int pixels, int channels, int fromLogits,
-                       int indexTarget, int first, int last) {
+                       int indexTarget, float ignore, int first, int last) {
   for (int chunk = first; chunk < last; chunk++) {
     const int start = chunk * CHUNK, end = start + CHUNK < pixels ? start + CHUNK : pixels;
     double sum = 0, norm = 0;
     v128_t bad = wasm_i32x4_splat(0);
-    for (int p = start; p < end; p += 4) {
+    int p = start;
+    if (channels == 2) {
+      const int end4 = start + ((end - start) & ~3);
+      p = fromLogits ? ce2_run(pred, target, p, end4, 1, indexTarget, ignore, &sum, &norm, &bad)
+                     : ce2_run(pred, target, p, end4, 0, indexTarget, ignore, &sum, &norm, &bad);
+    }
+    for (; p < end; p += 4) {
       const int lanes = end - p < 4 ? end - p : 4;
       v128_t x[MAXC], y[MAXC];
       if (lanes == 4) load_pixels(pred, p, channels, x);
@@ -419,6 +559,7 @@ void softmax_ce_chunks(const float *pred, const float *target, double *out, int 
         float t[4] = {-1, -1, -1, -1};
         for (int l = 0; l < lanes; l++) t[l] = target[p + l];
         v128_t tv = wasm_f32x4_make(t[0], t[1], t[2], t[3]);
+        bad = wasm_v128_or(bad, wasm_v128_and(lanemask, bad_index4(tv, channels, ignore)));
         for (int c = 0; c < channels; c++) y[c] = wasm_v128_and(wasm_f32x4_eq(tv, wasm_f32x4_splat((float)c)), wasm_f32x4_splat(1.0f));
       } else if (lanes == 4) {
         load_pixels(target, p, channels, y);
@@ -434,7 +575,7 @@ void softmax_ce_chunks(const float *pred, const float *target, double *out, int 
         v128_t mx = x[0];
         for (int c = 0; c < channels; c++) {
           bad = wasm_v128_or(bad, wasm_v128_and(lanemask, not_finite4(x[c])));
-          mx = wasm_f32x4_max(mx, x[c]);
+          mx = wasm_f32x4_pmax(mx, x[c]);
         }
         v128_t se = wasm_f32x4_splat(0.0f);
         for (int c = 0; c < channels; c++) se = wasm_f32x4_add(se, exp4(wasm_f32x4_sub(x[c], mx)));
@@ -467,18 +608,28 @@ void softmax_ce_chunks(const float *pred, const float *target, double *out, int 
  * Soft confusion sums per channel for overlap losses, per chunk of pixels (channels ≤ 16):
  * out[(2+3C)·i + …]: [bad flag, unused, then per channel c: Σ p·y, Σ p, Σ y]. p = softmax over
  * channels (softmax != 0) or sigmoid, from logits; as given from probabilities. Index targets
- * (one value per pixel) are one-hot; an index outside [0, C) gives an all-zero row.
+ * (one value per pixel) are one-hot; the ignore index gives an all-zero row. Index targets that are
+ * neither a class nor the ignore index (NaN: none) set the bad flag.
  */
 EXPORT(overlap_chunks)
 void overlap_chunks(const float *pred, const float *target, double *out, int pixels, int channels, int fromLogits,
-                    int softmax, int indexTarget, int first, int last) {
+                    int softmax, int indexTarget, float ignore, int first, int last) {
   const int stride = 2 + 3 * channels;
   for (int chunk = first; chunk < last; chunk++) {
     const int start = chunk * CHUNK, end = start + CHUNK < pixels ? start + CHUNK : pixels;
     double *o = out + chunk * stride;
     for (int k = 0; k < stride; k++) o[k] = 0;
     v128_t bad = wasm_i32x4_splat(0);
-    for (int p0 = start; p0 < end;) {
+    int p0 = start;
+    if (channels <= 2) {
+      const int end4 = start + ((end - start) & ~3);
+      if (channels == 1) p0 = fromLogits ? overlap12_run(pred, target, p0, end4, 1, 1, 0, 0, ignore, o, &bad)
+                                         : overlap12_run(pred, target, p0, end4, 1, 0, 0, 0, ignore, o, &bad);
+      else if (fromLogits) p0 = softmax ? overlap12_run(pred, target, p0, end4, 2, 1, 1, indexTarget, ignore, o, &bad)
+                                        : overlap12_run(pred, target, p0, end4, 2, 1, 0, indexTarget, ignore, o, &bad);
+      else p0 = overlap12_run(pred, target, p0, end4, 2, 0, 0, indexTarget, ignore, o, &bad);
+    }
+    while (p0 < end) {
       const int stop = p0 + 1024 < end ? p0 + 1024 : end;
       v128_t sI[MAXC], sP[MAXC], sY[MAXC];
       for (int c = 0; c < channels; c++) sI[c] = sP[c] = sY[c] = wasm_f32x4_splat(0.0f);
@@ -497,6 +648,7 @@ void overlap_chunks(const float *pred, const float *target, double *out, int pix
           float t[4] = {-1, -1, -1, -1};
           for (int l = 0; l < lanes; l++) t[l] = target[p + l];
           v128_t tv = wasm_f32x4_make(t[0], t[1], t[2], t[3]);
+        bad = wasm_v128_or(bad, wasm_v128_and(lanemask, bad_index4(tv, channels, ignore)));
           for (int c = 0; c < channels; c++) y[c] = wasm_v128_and(wasm_f32x4_eq(tv, wasm_f32x4_splat((float)c)), wasm_f32x4_splat(1.0f));
         } else if (lanes == 4) {
           load_pixels(target, p, channels, y);
@@ -513,7 +665,7 @@ void overlap_chunks(const float *pred, const float *target, double *out, int pix
           for (int c = 0; c < channels; c++) bad = wasm_v128_or(bad, wasm_v128_and(lanemask, not_finite4(x[c])));
           if (softmax) {
             v128_t mx = x[0];
-            for (int c = 1; c < channels; c++) mx = wasm_f32x4_max(mx, x[c]);
+            for (int c = 1; c < channels; c++) mx = wasm_f32x4_pmax(mx, x[c]);
             v128_t se = wasm_f32x4_splat(0.0f);
             for (int c = 0; c < channels; c++) {
               x[c] = exp4(wasm_f32x4_sub(x[c], mx));

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ensureSomeBackend } from '../backend';
 import { readTidy } from './readback';
+import { CheckedLossData, fusedLossValue } from './fused';
 import { CompiledLoss, compileLoss } from './registry';
 import { BINARY_MODE, LOSS_MODES, LossInput, LossMode, MULTICLASS_MODE } from './types';
 
@@ -27,8 +28,8 @@ function firstBad(values: ArrayLike<number>, ok: (v: number) => boolean): number
   return -1;
 }
 
-/** Checks the arrays and builds the tensors of a LossInput (inside the caller's tidy). */
-export function lossInputFromArrays(data: LossData, ignoreIndex?: number): LossInput {
+/** The checks on shape, mode and lengths (cheap: no pass over the values). */
+export function checkLossShape(data: LossData, ignoreIndex?: number): CheckedLossData {
   const shape = data.shape;
   if (shape.length !== 4 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new Error(`shape must be [N, H, W, C] with positive integers, got ${JSON.stringify(shape)}`);
@@ -41,6 +42,17 @@ export function lossInputFromArrays(data: LossData, ignoreIndex?: number): LossI
   if (data.pred.length !== size) throw new Error(`pred has ${data.pred.length} values, shape ${shape.join('×')} needs ${size}`);
   if (mode === BINARY_MODE && c !== 1) throw new Error(`binary mode needs 1 channel, pred has ${c} (use multiclass or multilabel)`);
   if (mode === MULTICLASS_MODE && c < 2) throw new Error('multiclass mode needs at least 2 channels, pred has 1');
+  const indexTarget = mode === MULTICLASS_MODE && data.target.length === n * h * w;
+  if (!indexTarget && data.target.length !== size) {
+    const alt = mode === MULTICLASS_MODE ? ` (or ${n * h * w} class indices)` : '';
+    throw new Error(`target has ${data.target.length} values, expected ${size}${alt}`);
+  }
+  return { pred: data.pred, target: data.target, n, h, w, c, mode, fromLogits, indexTarget, ignoreIndex };
+}
+
+/** Checks the arrays and builds the tensors of a LossInput (inside the caller's tidy). */
+export function lossInputFromArrays(data: LossData, ignoreIndex?: number): LossInput {
+  const { n, h, w, c, mode, fromLogits } = checkLossShape(data, ignoreIndex);
   const badPred = firstBad(data.pred, fromLogits ? Number.isFinite : (v) => v >= 0 && v <= 1);
   if (badPred >= 0) {
     const v = data.pred[badPred];
@@ -56,10 +68,6 @@ export function lossInputFromArrays(data: LossData, ignoreIndex?: number): LossI
       throw new Error(`target[${bad}] = ${data.target[bad]} is not a class index in [0, ${c - 1}]${ignore}`);
     }
   } else {
-    if (data.target.length !== size) {
-      const alt = mode === MULTICLASS_MODE ? ` (or ${n * h * w} class indices)` : '';
-      throw new Error(`target has ${data.target.length} values, expected ${size}${alt}`);
-    }
     const bad = firstBad(data.target, (v) => v >= 0 && v <= 1);
     if (bad >= 0) throw new Error(`target[${bad}] = ${data.target[bad]} is not in [0, 1]`);
   }
@@ -71,15 +79,26 @@ export function lossInputFromArrays(data: LossData, ignoreIndex?: number): LossI
   };
 }
 
-function ignoreIndexOf(loss: CompiledLoss): number | undefined {
+/** The ignore index of the first term that has one (crossEntropy), resolved with its default. */
+export function ignoreIndexOf(loss: CompiledLoss): number | undefined {
   const term = loss.terms.find((t) => 'ignoreIndex' in t.definition.options);
   return term ? (term.options.ignoreIndex as number) : undefined;
 }
 
-/** The value of loss `name` (a registered loss or a compound such as "bce+dice"). */
+/**
+ * The value of loss `name` (a registered loss or a compound such as "bce+dice"). Binary and softmax
+ * cross-entropy and soft Dice are evaluated by fused kernels (losses/fused.ts) in one pass over the
+ * arrays; every other loss, and any input value out of range, goes through the tensor definitions.
+ */
 export function computeLoss(name: string, data: LossData, options: Record<string, unknown> = {}): number {
-  ensureSomeBackend();
   const loss = compileLoss(name, options);
+  const fused = fusedLossValue(loss, checkLossShape(data, ignoreIndexOf(loss)));
+  return fused ?? computeLossWithTensors(loss, data);
+}
+
+/** The tensor path of computeLoss (tests compare it with the fused one). */
+export function computeLossWithTensors(loss: CompiledLoss, data: LossData): number {
+  ensureSomeBackend();
   return readTidy(() => loss.apply(lossInputFromArrays(data, ignoreIndexOf(loss))))[0];
 }
 
