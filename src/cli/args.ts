@@ -33,6 +33,13 @@ export function numberValue(value: string | undefined, name: string): number | u
   return n;
 }
 
+/** A flag that must be a positive integer (a count of threads, runs, seeds …). */
+export function positiveInteger(value: string | undefined, name: string): number | undefined {
+  const n = numberValue(value, name);
+  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new UsageError(`--${name}: '${value}' is not a positive integer`);
+  return n;
+}
+
 export function choiceValue<T extends string>(value: string | undefined, name: string, choices: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
   if (!(choices as readonly string[]).includes(value)) {

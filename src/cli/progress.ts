@@ -49,7 +49,7 @@ export class ProgressView {
     switch (e.type) {
       case 'start':
         this.epochs.set(label, e.epochs);
-        this.line(`${label}: run ${e.runDir} (backend ${e.backend}, loss ${e.loss}, ${e.trainImages} train / ${e.valImages} val images, ${e.stepsPerEpoch} steps/epoch)`);
+        this.line(`${label}: run ${e.runDir} (backend ${e.backend}${e.threads ? ` × ${e.threads} thread${e.threads > 1 ? 's' : ''}` : ''}, loss ${e.loss}, ${e.trainImages} train / ${e.valImages} val images, ${e.stepsPerEpoch} steps/epoch)`);
         break;
       case 'batch': {
         const total = this.epochs.get(label) ?? 1;

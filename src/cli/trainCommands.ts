@@ -13,7 +13,7 @@ import { readJsonFile, readRun } from '../core/runs/store';
 import { decide, predictLogits } from '../core/train/predict';
 import { startTraining } from '../engine/client';
 import { runComparison } from '../engine/compare';
-import { numberValue, parseCommand, requireValue, UsageError } from './args';
+import { numberValue, positiveInteger, parseCommand, requireValue, UsageError } from './args';
 import { ProgressView } from './progress';
 
 type Write = (s: string) => void;
@@ -36,16 +36,18 @@ function withBackend(config: ExperimentConfig, backend: string | undefined): Exp
   return validateConfig({ ...config, backend }, '--backend');
 }
 
-export const TRAIN_USAGE = `usage: seglab train CONFIG [--backend auto|tensorflow|wasm|cpu] [--json]
+export const TRAIN_USAGE = `usage: seglab train CONFIG [--backend auto|tensorflow|wasm|cpu] [--threads N] [--json]
   Trains one run in a separate engine process; writes runs/<time>-<name>/. Ctrl-C stops after the
-  current batch and saves a checkpoint.`;
+  current batch and saves a checkpoint. --threads: cores the wasm kernels use (default: all).`;
 
 export async function trainCommand(argv: string[], write: Write): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { backend: { type: 'string' }, json: { type: 'boolean' } }, TRAIN_USAGE);
+  const { values, positionals } = parseCommand(argv, { backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } }, TRAIN_USAGE);
   const file = requireValue(positionals[0], 'CONFIG (a positional argument)', TRAIN_USAGE);
   const config = withBackend(loadConfig(file), values.backend as string | undefined);
+  const threads = positiveInteger(values.threads as string | undefined, 'threads');
   const view = new ProgressView(write, !values.json && Boolean(process.stdout.isTTY));
   const job = startTraining(config, {
+    threads,
     onEvent: (e) => (values.json ? write(JSON.stringify({ job: config.head, ...e }) + '\n') : view.event(config.head, e)),
     onLog: (l) => process.stderr.write(`engine: ${l}\n`),
   });
@@ -65,8 +67,10 @@ export async function trainCommand(argv: string[], write: Write): Promise<number
 }
 
 export const COMPARE_USAGE = `usage: seglab compare CONFIG [--heads sigmoid1,softmax2] [--seeds N | --seed-list 1,2,3]
-                      [--parallel N] [--backend B] [--json]
-  Trains each head (and seed) in its own engine process, then writes comparison.json and report.html.`;
+                      [--parallel N] [--threads N] [--backend B] [--json]
+  Trains each head (and seed) in its own engine process, then writes comparison.json and report.html.
+  --threads is the budget for all runs together (default: every core); --parallel runs at a time
+  (default: one per thread) share it equally.`;
 
 function parseHeads(value: string | undefined): Head[] {
   const heads = (value ?? 'sigmoid1,softmax2').split(',').map((h) => h.trim()).filter(Boolean);
@@ -75,13 +79,22 @@ function parseHeads(value: string | undefined): Head[] {
   return heads as Head[];
 }
 
-async function compareConfig(config: ExperimentConfig, configFile: string | undefined, heads: Head[], seeds: number[], parallel: number | undefined, json: boolean, write: Write): Promise<number> {
+async function compareConfig(
+  config: ExperimentConfig,
+  configFile: string | undefined,
+  heads: Head[],
+  seeds: number[],
+  budget: { parallel?: number; threads?: number },
+  json: boolean,
+  write: Write,
+): Promise<number> {
   const view = new ProgressView(write, !json && Boolean(process.stdout.isTTY));
   if (!json) write(`comparing ${heads.join(' vs ')} on ${config.dataset.builtin ? 'builtin:shapes' : config.dataset.images} (seeds ${seeds.join(', ')})\n`);
   const handle = runComparison(config, {
     heads,
     seeds,
-    parallel,
+    parallel: budget.parallel,
+    threads: budget.threads,
     configFile,
     onEvent: (job, e) => (json ? write(JSON.stringify({ job, ...e }) + '\n') : view.event(`${job.head}/s${job.seed}`, e)),
     onLog: (l) => process.stderr.write(`engine: ${l}\n`),
@@ -107,7 +120,15 @@ async function compareConfig(config: ExperimentConfig, configFile: string | unde
 export async function compareCommand(argv: string[], write: Write): Promise<number> {
   const { values, positionals } = parseCommand(
     argv,
-    { heads: { type: 'string' }, seeds: { type: 'string' }, 'seed-list': { type: 'string' }, parallel: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } },
+    {
+      heads: { type: 'string' },
+      seeds: { type: 'string' },
+      'seed-list': { type: 'string' },
+      parallel: { type: 'string' },
+      threads: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     COMPARE_USAGE,
   );
   const file = requireValue(positionals[0], 'CONFIG (a positional argument)', COMPARE_USAGE);
@@ -117,7 +138,11 @@ export async function compareCommand(argv: string[], write: Write): Promise<numb
   const seeds = values['seed-list']
     ? (values['seed-list'] as string).split(',').map((s) => numberValue(s, 'seed-list')!)
     : Array.from({ length: count }, (_, i) => config.seed + i);
-  return compareConfig(config, path.resolve(file), heads, seeds, numberValue(values.parallel as string | undefined, 'parallel'), Boolean(values.json), write);
+  const budget = {
+    parallel: positiveInteger(values.parallel as string | undefined, 'parallel'),
+    threads: positiveInteger(values.threads as string | undefined, 'threads'),
+  };
+  return compareConfig(config, path.resolve(file), heads, seeds, budget, Boolean(values.json), write);
 }
 
 export const DEMO_USAGE = `usage: seglab demo [--out DIR] [--epochs N] [--seeds N] [--json]
@@ -149,7 +174,7 @@ export async function demoCommand(argv: string[], write: Write): Promise<number>
   const file = path.join(dir, 'seglab.experiment.json');
   fs.writeFileSync(file, JSON.stringify(demoConfig(epochs), null, 2) + '\n');
   const config = resolvePaths(validateConfig(readJsonFile(file), file), file);
-  return compareConfig(config, file, ['sigmoid1', 'softmax2'], Array.from({ length: seeds }, (_, i) => 1 + i), undefined, Boolean(values.json), write);
+  return compareConfig(config, file, ['sigmoid1', 'softmax2'], Array.from({ length: seeds }, (_, i) => 1 + i), {}, Boolean(values.json), write);
 }
 
 export const INIT_USAGE = `usage: seglab init [DIR] [--images DIR --masks DIR] [--head H] [--loss L] [--force]

@@ -35,6 +35,8 @@ export interface StartOptions {
   /** Default: dist/engine.js of this package. */
   enginePath?: string;
   env?: NodeJS.ProcessEnv;
+  /** Threads the engine's kernels use (SEGLAB_THREADS); default: the environment's, else every core. */
+  threads?: number;
 }
 
 /** dist/engine.js next to the running bundle, or in the package's dist/ (tests run from out/). */
@@ -53,7 +55,11 @@ export function startTraining(config: ExperimentConfig, options: StartOptions = 
   const child: ChildProcess = fork(options.enginePath ?? defaultEnginePath(), [], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     // ELECTRON_RUN_AS_NODE: inside VS Code's Electron extension host, run the engine as plain Node.
-    env: { ...(options.env ?? process.env), ELECTRON_RUN_AS_NODE: '1' },
+    env: {
+      ...(options.env ?? process.env),
+      ELECTRON_RUN_AS_NODE: '1',
+      ...(options.threads !== undefined ? { SEGLAB_THREADS: String(options.threads) } : {}),
+    },
   });
   let runDir: string | undefined;
   let summary: RunSummary | undefined;

@@ -1,11 +1,11 @@
 /**
- * Head comparisons: one engine process per (head, seed), as many at once as `parallel` allows (each
- * process uses one core on wasm), then comparison.json and report.html under
+ * Head comparisons: one engine process per (head, seed), as many at once as `parallel` allows, each
+ * with an equal share of the thread budget, then comparison.json and report.html under
  * <runsDir>/comparisons/<timestamp>-<name>/.
  */
-import * as os from 'os';
 import * as path from 'path';
 import type { ExperimentConfig } from '../core/config/config';
+import { defaultThreadCount } from '../core/kernels/pool';
 import { Head } from '../core/model/unet';
 import { ComparedRun, summarizeComparison } from '../core/runs/compare';
 import { comparisonReport } from '../core/runs/report';
@@ -17,6 +17,8 @@ export interface CompareOptions {
   heads: Head[];
   seeds: number[];
   parallel?: number;
+  /** Threads for all runs at once (default: every core); each of the `parallel` runs gets an equal share. */
+  threads?: number;
   configFile?: string;
   onEvent?: (job: { head: Head; seed: number }, event: TrainEvent) => void;
   onJobEnd?: (job: { head: Head; seed: number }, result: JobResult) => void;
@@ -36,9 +38,21 @@ export interface ComparisonHandle {
   cancel(): void;
 }
 
+/**
+ * How `parallel` runs share a budget of `threads`: as many runs at once as asked (at most one per job),
+ * each with ⌊threads / parallel⌋ threads and at least one — never more threads in all than the budget
+ * unless more runs than threads were asked for.
+ */
+export function shareThreads(threads: number, parallel: number | undefined, jobs: number): { parallel: number; threadsPerRun: number } {
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
+  if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1)) throw new Error(`parallel must be a positive integer, got ${parallel}`);
+  const runs = Math.max(1, Math.min(parallel ?? threads, jobs));
+  return { parallel: runs, threadsPerRun: Math.max(1, Math.floor(threads / runs)) };
+}
+
 export function runComparison(config: ExperimentConfig, o: CompareOptions): ComparisonHandle {
   const jobs = o.seeds.flatMap((seed) => o.heads.map((head) => ({ head, seed })));
-  const parallel = Math.max(1, Math.min(o.parallel ?? os.cpus().length, jobs.length));
+  const { parallel, threadsPerRun } = shareThreads(o.threads ?? defaultThreadCount(), o.parallel, jobs.length);
   const active = new Set<TrainingJob>();
   let cancelled = false;
   const results = new Map<string, JobResult>();
@@ -51,7 +65,13 @@ export function runComparison(config: ExperimentConfig, o: CompareOptions): Comp
     }
     const handle = startTraining(
       { ...config, head: job.head, seed: job.seed },
-      { runName: `${config.name}-${job.head}-seed${job.seed}`, onEvent: (e) => o.onEvent?.(job, e), onLog: o.onLog, env: o.env },
+      {
+        runName: `${config.name}-${job.head}-seed${job.seed}`,
+        onEvent: (e) => o.onEvent?.(job, e),
+        onLog: o.onLog,
+        env: o.env,
+        threads: threadsPerRun,
+      },
     );
     active.add(handle);
     const result = await handle.result;

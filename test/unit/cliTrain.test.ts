@@ -57,6 +57,18 @@ describe('seglab init / train / predict / compare / demo', () => {
     assert.deepStrictEqual(fs.readdirSync(path.join(dir, 'pred')).sort(), ['a_mask.png', 'a_prob.png', 'b_mask.png', 'b_prob.png']);
   });
 
+  it('train --threads N runs the kernels on N threads (printed and in summary.json); a bad count is a usage error', () => {
+    fs.writeFileSync(path.join(dir, 'tiny1.json'), JSON.stringify({ ...tiny, epochs: 1 }));
+    const r = seglab(dir, 'train', 'tiny1.json', '--threads', '1');
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stdout, /backend wasm × 1 thread,/);
+    const runDir = /run folder: (.*)/.exec(r.stdout)![1];
+    assert.strictEqual(JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')).threads, 1);
+    const bad = seglab(dir, 'train', 'tiny1.json', '--threads', '0');
+    assert.strictEqual(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--threads: '0' is not a positive integer/);
+  });
+
   it('train: a config with typos lists every problem and exits 1', () => {
     fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ ...tiny, head: 'softmax', loss: 'dise', epoch: 3 }));
     const r = seglab(dir, 'train', 'bad.json');

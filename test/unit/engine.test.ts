@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { readRun } from '../../src/core/runs/store';
 import { TrainEvent } from '../../src/core/train/trainer';
-import { runComparison } from '../../src/engine/compare';
+import { runComparison, shareThreads } from '../../src/engine/compare';
 import { startTraining } from '../../src/engine/client';
 import { parseEngineMessage, parseEngineRequest } from '../../src/engine/protocol';
 import { ROOT, tinyExperiment } from './helpers';
@@ -96,5 +96,25 @@ describe('comparison', () => {
     assert.strictEqual((html.match(/<svg /g) ?? []).length, 4, 'four charts');
     assert.ok((html.match(/data:image\/png;base64/g) ?? []).length >= 4, 'overlays');
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3)/, 'no remote resources');
+  });
+
+  it('parallel runs share the thread budget: 2 runs on a budget of 2 get one thread each (recorded per run)', async () => {
+    const result = await runComparison(tiny({ epochs: 1, backend: 'wasm' }), { heads: ['sigmoid1', 'softmax2'], seeds: [1], threads: 2 }).result;
+    for (const r of result.runs) {
+      const summary = JSON.parse(fs.readFileSync(path.join(r.runDir!, 'summary.json'), 'utf8'));
+      assert.strictEqual(summary.threads, 1, `${r.head}: ${JSON.stringify(summary)}`);
+    }
+  });
+});
+
+describe('thread budget', () => {
+  it('splits the budget equally between the runs at a time, at least one thread each', () => {
+    assert.deepStrictEqual(shareThreads(2, undefined, 2), { parallel: 2, threadsPerRun: 1 }); // a comparison on 2 cores
+    assert.deepStrictEqual(shareThreads(2, 1, 2), { parallel: 1, threadsPerRun: 2 }); // one run at a time uses both
+    assert.deepStrictEqual(shareThreads(8, 3, 10), { parallel: 3, threadsPerRun: 2 }); // ⌊8/3⌋, never over budget
+    assert.deepStrictEqual(shareThreads(8, undefined, 1), { parallel: 1, threadsPerRun: 8 }); // a single job gets it all
+    assert.deepStrictEqual(shareThreads(2, 4, 4), { parallel: 4, threadsPerRun: 1 }); // more runs than threads: 1 each
+    assert.throws(() => shareThreads(0, 1, 1), /threads must be a positive integer, got 0/);
+    assert.throws(() => shareThreads(2, 1.5, 1), /parallel must be a positive integer, got 1.5/);
   });
 });

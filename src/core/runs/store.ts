@@ -34,6 +34,8 @@ export interface RunSummary {
   mode: string;
   loss: string;
   backend: string;
+  /** wasm: threads SegLab's kernels used. */
+  threads?: number;
   dataset: string;
   trainImages: number;
   valImages: number;

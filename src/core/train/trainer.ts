@@ -23,6 +23,8 @@ export type TrainEvent =
       runId: string;
       runDir: string;
       backend: string;
+      /** wasm: threads SegLab's kernels use. */
+      threads?: number;
       head: Head;
       loss: string;
       trainImages: number;
@@ -138,6 +140,7 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
     mode,
     loss: expression,
     backend: backend.name,
+    threads: backend.threads,
     dataset: dataset.source,
     trainImages: train.length,
     valImages: val.length,
@@ -152,7 +155,7 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
     pid: process.pid,
   };
   run.writeSummary(summary);
-  emit({ type: 'start', runId: run.id, runDir: run.dir, backend: backend.name, head, loss: expression, trainImages: train.length, valImages: val.length, epochs: config.epochs, stepsPerEpoch });
+  emit({ type: 'start', runId: run.id, runDir: run.dir, backend: backend.name, threads: backend.threads, head, loss: expression, trainImages: train.length, valImages: val.length, epochs: config.epochs, stepsPerEpoch });
 
   const finish = async (status: RunSummary['status'], reason?: string): Promise<RunSummary> => {
     const endedAt = new Date();

@@ -1,0 +1,139 @@
+/**
+ * Convolution, up-convolution, matMul and a whole U-Net step against PyTorch autograd
+ * (test/fixtures/make_gradients.py → gradients.json), on every kernel path SegLab has: tfjs's cpu
+ * backend, the wasm backend with one thread (XNNPACK convolutions + SegLab's filter gradient) and
+ * with two (SegLab's convolution kernels throughout), and the kernel functions themselves.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/core/backend';
+import { convFilterGradient, convForward, convInputGradient } from '../../src/core/kernels/conv';
+import { defaultThreadCount, setKernelThreads } from '../../src/core/kernels/pool';
+import { compileLoss } from '../../src/core/losses/registry';
+import { buildUnet } from '../../src/core/model/unet';
+import { UpConv2x2 } from '../../src/core/model/upConv';
+import { ROOT } from './helpers';
+
+const fixtures = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'gradients.json'), 'utf8'));
+
+/** max |a − b| / max |b|: float32 kernels against float64 references. */
+function relError(a: ArrayLike<number>, b: number[]): number {
+  assert.strictEqual(a.length, b.length, 'length');
+  let diff = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+function assertNear(actual: ArrayLike<number>, expected: number[], what: string, tol = 1e-5) {
+  const e = relError(actual, expected);
+  assert.ok(e < tol, `${what}: relative error ${e.toExponential(2)} ≥ ${tol}`);
+}
+
+const PATHS: { name: string; backend: string; threads?: number }[] = [
+  { name: 'tfjs cpu backend', backend: 'cpu' },
+  { name: 'wasm, 1 thread (XNNPACK convolutions, SegLab filter gradient)', backend: 'wasm', threads: 1 },
+  { name: 'wasm, 2 threads (SegLab convolution kernels)', backend: 'wasm', threads: 2 },
+];
+
+for (const p of PATHS) {
+  describe(`gradients vs PyTorch autograd: ${p.name}`, () => {
+    before(async () => {
+      await initBackend(p.backend);
+      if (p.threads) setKernelThreads(p.threads);
+    });
+    after(() => setKernelThreads(defaultThreadCount()));
+
+    for (const c of fixtures.conv) {
+      const [n, h, w, cin, cout, k] = c.shape;
+      it(`conv2d ${n}×${h}×${w} ${k}×${k} ${cin}→${cout}: y, dx, dW`, () => {
+        const [y, dx, dw] = tf.tidy(() => {
+          const x = tf.tensor4d(c.x, [n, h, w, cin]);
+          const f = tf.tensor4d(c.filter, [k, k, cin, cout]);
+          const dy = tf.tensor4d(c.dy, [n, h, w, cout]);
+          const out = tf.conv2d(x, f, 1, 'same');
+          const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dy)))([x, f]);
+          return [out.dataSync(), gx.dataSync(), gf.dataSync()].map((a) => Float32Array.from(a));
+        });
+        assertNear(y, c.y, 'y');
+        assertNear(dx, c.dx, 'dx');
+        assertNear(dw, c.dFilter, 'dW');
+      });
+    }
+
+    for (const c of fixtures.upconv) {
+      const [n, h, w, cin, cout] = c.shape;
+      it(`2×2 stride-2 up-convolution ${n}×${h}×${w} ${cin}→${cout}: y, dx, dKernel, dBias`, () => {
+        const layer = new UpConv2x2({ filters: cout, seed: 1 });
+        const x = tf.tensor4d(c.x, [n, h, w, cin]);
+        layer.apply(x);
+        layer.setWeights([tf.tensor2d(c.kernel, [cin, 4 * cout]), tf.tensor1d(c.bias)]);
+        const dy = tf.tensor4d(c.dy, [n, 2 * h, 2 * w, cout]);
+        const objective = (input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, dy)) as tf.Scalar;
+        assertNear((layer.apply(x) as tf.Tensor).dataSync(), c.y, 'y');
+        assertNear(tf.grad(objective)(x).dataSync(), c.dx, 'dx');
+        const { grads } = tf.variableGrads(() => objective(x));
+        const byName = (suffix: string) => Object.entries(grads).find(([key]) => key.endsWith(suffix))![1];
+        assertNear(byName('kernel').dataSync(), c.dKernel, 'dKernel');
+        assertNear(byName('bias').dataSync(), c.dBias, 'dBias');
+        tf.dispose([x, dy, ...Object.values(grads)]);
+        layer.dispose();
+      });
+    }
+
+    for (const c of fixtures.matmul) {
+      it(`matMul transposeA=${c.transposeA} transposeB=${c.transposeB}: C, dA, dB`, () => {
+        const [out, ga, gb] = tf.tidy(() => {
+          const a = tf.tensor2d(c.a, c.aShape);
+          const b = tf.tensor2d(c.b, c.bShape);
+          const dc = tf.tensor2d(c.dc, [5, 4]);
+          const prod = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, c.transposeA, c.transposeB);
+          const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(prod(x, y), dc)))([a, b]);
+          return [prod(a, b).dataSync(), da.dataSync(), db.dataSync()].map((v) => Float32Array.from(v));
+        });
+        assertNear(out, c.c, 'C');
+        assertNear(ga, c.dA, 'dA');
+        assertNear(gb, c.dB, 'dB');
+      });
+    }
+
+    it('one U-Net step (depth 2, 4 filters, 2×16×16, BCE with logits): loss and the gradient of every weight', () => {
+      const u = fixtures.unet;
+      const model = buildUnet({ ...u.options, seed: 1 });
+      for (const v of model.trainableWeights) {
+        assert.ok(u.weights[v.originalName], `fixture has ${v.originalName}`);
+        v.write(tf.tensor(u.weights[v.originalName], v.shape as number[]));
+      }
+      const [b, s, , c] = u.shape;
+      const image = tf.tensor4d(u.image, [b, s, s, c]);
+      const target = tf.tensor4d(u.target, [b, s, s, c]);
+      const loss = compileLoss('bceWithLogits');
+      const logits = model.predict(image) as tf.Tensor;
+      assertNear(logits.dataSync(), u.logits, 'logits');
+      const { value, grads } = tf.variableGrads(() => loss.apply({ pred: model.apply(image, { training: true }) as tf.Tensor4D, target, fromLogits: true, mode: 'binary' }));
+      assert.ok(Math.abs(value.dataSync()[0] - u.loss) < 1e-5 * u.loss, `loss ${value.dataSync()[0]} vs ${u.loss}`);
+      const names = model.trainableWeights.map((v) => v.originalName);
+      assert.strictEqual(names.length, Object.keys(u.gradients).length);
+      for (const v of model.trainableWeights) assertNear(grads[v.name].dataSync(), u.gradients[v.originalName], `d/d ${v.originalName}`, 1e-4);
+      tf.dispose([image, target, logits, value, ...Object.values(grads)]);
+      model.dispose();
+    });
+  });
+}
+
+describe('kernel functions vs PyTorch autograd (no tfjs)', () => {
+  for (const c of fixtures.conv) {
+    const [n, h, w, cin, cout, k] = c.shape;
+    it(`convForward / convInputGradient / convFilterGradient ${n}×${h}×${w} ${k}×${k} ${cin}→${cout}`, () => {
+      const s = { n, h, w, cin, cout, k };
+      const [x, f, dy] = [c.x, c.filter, c.dy].map((a: number[]) => Float32Array.from(a));
+      assertNear(convForward(x, f, s), c.y, 'y');
+      assertNear(convInputGradient(dy, f, s), c.dx, 'dx');
+      assertNear(convFilterGradient(x, dy, s), c.dFilter, 'dW');
+    });
+  }
+});
