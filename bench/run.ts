@@ -4,16 +4,28 @@
  *           and forward + gradient, per backend (default: the one `auto` picks; --backends wasm,cpu);
  *   metrics: computeMetrics (confusion + HD + HD95) on 512×512 ISBI masks;
  *   edt: the exact distance transform on a 1024×1024 mask; the U-Net weight map of a 512×512 label;
- *   training: U-Net steps (depth 3, 16 filters, batch 8, Adam, forward + backward + update) at 128²
- *           and 256², images/s per backend (the pure-JS cpu backend only with --cpu-training: it
- *           takes minutes per step), with the process's peak resident memory.
+ *   training: U-Net steps (depth 3, 16 filters, no batch norm, batch 8, Adam, BCE with logits,
+ *           forward + backward + update) at 128² and 256², images/s per backend and, on wasm, per
+ *           thread count (1 and every core); the pure-JS cpu backend only with --cpu-training;
+ *   computeLoss: bceWithLogits, crossEntropy (2 channels) and dice on 8×512×512 logits through the
+ *           public computeLoss (fused kernels);
+ *   reference: the same network, batch and losses in PyTorch (bench/torch_reference.py, Debian's
+ *           /usr/bin/python3 with python3-torch) with as many threads as SegLab used, measured in this
+ *           run, and the ratios: training SegLab/PyTorch img/s (target ≥ 0.5), loss PyTorch/SegLab
+ *           time (target ≥ 0.5). Skipped, with the reason, when torch is not importable;
+ *   isbi:     with --isbi, the wall time and final metrics of `seglab compare
+ *           examples/isbi-membrane.experiment.json` (both heads; ~7–9 min).
  * Median of --repeats runs (default 5) after one warm-up. Tensor counts before/after expose leaks.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend';
+import { Rng } from '../src/core/data/rng';
+import { defaultThreadCount, setKernelThreads } from '../src/core/kernels/pool';
+import { computeLoss } from '../src/core/losses/compute';
 import { decodePng } from '../src/core/data/png';
 import { compileLoss, lossDefinitions } from '../src/core/losses/registry';
 import { LossInput } from '../src/core/losses/types';
@@ -46,15 +58,9 @@ function time(fn: () => void, repeats: number): { medianMs: number; minMs: numbe
   return { medianMs: +median(runs).toFixed(3), minMs: +Math.min(...runs).toFixed(3), runs: repeats };
 }
 
-/** A deterministic pseudo-random generator (mulberry32). */
 function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 function isbiLabels(count: number): { masks: Uint8Array[]; source: string } {
@@ -123,8 +129,11 @@ function benchMetrics(repeats: number) {
   };
 }
 
-async function benchTraining(backend: string, steps: number) {
+/** U-Net training steps (the network of the speed issue and of bench/torch_reference.py). */
+async function benchTraining(backend: string, steps: number, threads: number | undefined) {
   const info = await initBackend(backend);
+  if (info.name === 'wasm' && threads !== undefined) setKernelThreads(threads);
+  const used = info.name === 'wasm' ? threads ?? defaultThreadCount() : undefined;
   const out: Record<string, unknown>[] = [];
   for (const size of [128, 256]) {
     const model = buildUnet({ inputChannels: 1, depth: 3, baseFilters: 16, batchNorm: false, head: 'sigmoid1', seed: 1 });
@@ -140,6 +149,7 @@ async function benchTraining(backend: string, steps: number) {
     const timing = time(step, steps);
     out.push({
       backend: info.name,
+      threads: used,
       size,
       batch: 8,
       secondsPerStep: +(timing.medianMs / 1000).toFixed(3),
@@ -147,7 +157,7 @@ async function benchTraining(backend: string, steps: number) {
       leakedTensorsPerStep: (tf.memory().numTensors - tensorsBefore) / steps,
       peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
     });
-    process.stderr.write(`  ${info.name} training ${size}²: ${((8 * 1000) / timing.medianMs).toFixed(2)} img/s\n`);
+    process.stderr.write(`  ${info.name}${used ? ` ×${used}` : ''} training ${size}²: ${((8 * 1000) / timing.medianMs).toFixed(2)} img/s\n`);
     tf.dispose([x, y]);
     model.dispose();
     optimizer.dispose();
@@ -155,23 +165,109 @@ async function benchTraining(backend: string, steps: number) {
   return out;
 }
 
+/** computeLoss on 8×512×512 logits (the loss-evaluation target of the speed issue). */
+function benchComputeLoss(repeats: number) {
+  const [n, h, w] = [8, 512, 512];
+  const px = n * h * w;
+  const r = rng(2);
+  const logits = Float32Array.from({ length: px }, () => (r() - 0.5) * 8);
+  const target = Float32Array.from({ length: px }, () => (r() < 0.22 ? 1 : 0));
+  const logits2 = new Float32Array(2 * px);
+  logits.forEach((v, i) => {
+    logits2[2 * i] = -v;
+    logits2[2 * i + 1] = v;
+  });
+  const cases = {
+    bceWithLogits: () => computeLoss('bceWithLogits', { pred: logits, target, shape: [n, h, w, 1], fromLogits: true }),
+    crossEntropy: () => computeLoss('crossEntropy', { pred: logits2, target, shape: [n, h, w, 2], fromLogits: true }),
+    dice: () => computeLoss('dice', { pred: logits, target, shape: [n, h, w, 1], fromLogits: true }),
+  };
+  const out: Record<string, number> = {};
+  for (const [name, fn] of Object.entries(cases)) {
+    out[name] = time(fn, Math.max(repeats, 7)).medianMs;
+    process.stderr.write(`  computeLoss ${name} 8×512×512: ${out[name]} ms\n`);
+  }
+  return out;
+}
+
+interface TorchReference {
+  torch: string;
+  threads: number;
+  training: { size: number; batch: number; secondsPerStep: number; imagesPerSecond: number };
+  lossesMs: Record<string, number>;
+}
+
+/** bench/torch_reference.py with `threads` threads, or the reason it could not run. */
+function torchReference(threads: number): TorchReference | { skipped: string } {
+  const python = process.env.SEGLAB_PYTHON ?? '/usr/bin/python3';
+  const script = path.join(ROOT, 'bench', 'torch_reference.py');
+  const r = spawnSync(python, [script, '--threads', String(threads)], { encoding: 'utf8' });
+  if (r.error) return { skipped: `${python}: ${r.error.message}` };
+  if (r.status !== 0) return { skipped: `${python} ${path.basename(script)} exited ${r.status}: ${r.stderr.trim().split('\n').pop()}` };
+  return JSON.parse(r.stdout) as TorchReference;
+}
+
+/** `seglab compare` on the ISBI example: wall time and final metrics per head. */
+function benchIsbi() {
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const config = path.join(ROOT, 'examples', 'isbi-membrane.experiment.json');
+  if (!fs.existsSync(ISBI)) return { skipped: `ISBI data not found at ${ISBI}` };
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [cli, 'compare', config, '--json'], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+  const seconds = (Date.now() - t0) / 1000;
+  const last = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.type === 'comparison');
+  if (r.status !== 0 || !last) return { skipped: `compare exited ${r.status}: ${r.stderr.trim().split('\n').pop()}`, seconds };
+  const comparison = JSON.parse(fs.readFileSync(path.join(last.dir, 'comparison.json'), 'utf8'));
+  const final = Object.fromEntries(
+    comparison.runs.map((run: { head: string; final: Record<string, number> | null }) => [
+      run.head,
+      { dice: run.final?.dice, pixelError: run.final?.pixelError, hd95: run.final?.hd95 },
+    ]),
+  );
+  process.stderr.write(`  ISBI comparison: ${(seconds / 60).toFixed(2)} min\n`);
+  return { seconds, minutes: +(seconds / 60).toFixed(2), final, report: last.report };
+}
+
 async function main() {
   const repeats = Number(arg('repeats', '5'));
   const backends = arg('backends', 'auto').split(',');
+  const steps = Number(arg('train-steps', '3'));
   const started = new Date();
   const losses = [];
   for (const b of backends) losses.push(await benchLosses(b, repeats));
   const training = [];
+  const cores = defaultThreadCount();
   for (const b of backends) {
     if (b === 'cpu' && !process.argv.includes('--cpu-training')) continue;
-    training.push(...(await benchTraining(b, Number(arg('train-steps', '3')))));
+    const info = await initBackend(b);
+    const counts = info.name === 'wasm' ? [...new Set([1, cores])] : [undefined];
+    for (const threads of counts) training.push(...(await benchTraining(b, steps, threads)));
   }
+  setKernelThreads(cores);
+  const lossEvaluationMs = benchComputeLoss(repeats);
+  const reference = torchReference(cores);
+  let ratios: Record<string, unknown> | null = null;
+  if ('training' in reference) {
+    const mine = training.find((t) => t.size === reference.training.size && (t.threads === cores || t.threads === undefined));
+    ratios = {
+      note: 'SegLab/PyTorch img/s for training, PyTorch/SegLab time for losses; ≥ 0.5 is the target',
+      threads: cores,
+      training128: mine ? +((mine.imagesPerSecond as number) / reference.training.imagesPerSecond).toFixed(3) : null,
+      losses: Object.fromEntries(Object.entries(lossEvaluationMs).map(([k, v]) => [k, +(reference.lossesMs[k] / v).toFixed(3)])),
+    };
+    process.stderr.write(`  ratios vs PyTorch (${cores} threads): ${JSON.stringify(ratios)}\n`);
+  } else process.stderr.write(`  PyTorch reference skipped: ${reference.skipped}\n`);
+  const isbi = process.argv.includes('--isbi') ? benchIsbi() : { skipped: 'pass --isbi (runs the ISBI example comparison, ~7–9 min)' };
   const out = {
     date: started.toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version },
     repeats,
     losses,
     training,
+    lossEvaluationMs,
+    reference,
+    ratios,
+    isbi,
     ...benchMetrics(repeats),
     peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
   };

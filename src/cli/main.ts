@@ -2,6 +2,7 @@
  * The `seglab` command line: the same core the extension uses, for CI, remote machines and scripts.
  * Exit codes: 0 success, 1 bad input or a failed job, 2 a wrong command line.
  */
+import { INSTALL_TFJS_NODE_USAGE, installTfjsNodeCommand } from './backendCommand';
 import { evalCommand, EVAL_USAGE } from './evalCommand';
 import { lossesCommand, LOSSES_USAGE } from './lossesCommand';
 import { UsageError } from './args';
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => voi
   eval: { run: evalCommand, usage: EVAL_USAGE, summary: 'metrics of a folder of predictions against ground truth' },
   'loss-curves': { run: lossCurvesCommand, usage: LOSS_CURVES_USAGE, summary: 'each binary loss and its gradient against p (JSON)' },
   'weight-map': { run: weightMapCommand, usage: WEIGHT_MAP_USAGE, summary: 'the U-Net weight map of a mask (JSON)' },
+  'install-tfjs-node': { run: installTfjsNodeCommand, usage: INSTALL_TFJS_NODE_USAGE, summary: "install TensorFlow's native CPU backend (needs internet)" },
 };
 
 function help(): string {
@@ -39,7 +41,9 @@ function help(): string {
     '',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Environment: SEGLAB_BACKEND=auto|tensorflow|wasm|cpu chooses the TensorFlow.js backend.',
+    'Environment: SEGLAB_BACKEND=auto|tensorflow|wasm|cpu chooses the TensorFlow.js backend;',
+    '  SEGLAB_THREADS=N the cores the wasm kernels use (default: all); SEGLAB_TFJS_NODE_PATH=DIR loads',
+    '  tfjs-node from a folder where install-tfjs-node put it.',
   ].join('\n');
 }
 

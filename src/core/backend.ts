@@ -6,10 +6,12 @@
  * kernels from `kernels/`), then `cpu` (pure JS, slow but always present). A forced choice that cannot load is an error, never a silent fallback.
  *
  * The choice comes from, in order: the argument, the `SEGLAB_BACKEND` environment variable, `auto`.
+ * `SEGLAB_TFJS_NODE_PATH` loads tfjs-node from a folder it was installed into (tfjsNode.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from './kernels/tfjsWasm';
 import { kernelPool } from './kernels/pool';
+import { loadTfjsNodeFrom } from './tfjsNode';
 
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -41,6 +43,9 @@ export function activeBackend(): BackendInfo | null {
 }
 
 function loadTensorflow(): void {
+  // SEGLAB_TFJS_NODE_PATH: a folder where tfjs-node was installed (the extension's seglab.tfjsNodePath).
+  const dir = process.env.SEGLAB_TFJS_NODE_PATH;
+  if (dir) return loadTfjsNodeFrom(dir);
   // Optional dependency: absent on machines where its install script could not download libtensorflow.
   require('@tensorflow/tfjs-node');
 }

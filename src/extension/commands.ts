@@ -7,6 +7,7 @@ import { FolderEvaluation } from '../core/metrics/evaluateFolders';
 import { HEADS, Head } from '../core/model/unet';
 import { deleteRun } from '../core/runs/store';
 import { lossDefinitions } from '../core/losses/registry';
+import { installTfjsNode } from '../engine/installTfjsNode';
 import { runCli, runCliJson } from './cliProcess';
 import { Dashboard } from './dashboard';
 import { TreeNode } from './experimentsTree';
@@ -28,6 +29,7 @@ export const COMMANDS = [
   'seglab.exportReport',
   'seglab.refreshRuns',
   'seglab.showLossLibrary',
+  'seglab.installTfjsNode',
 ] as const;
 
 const GT_MEMORY = 'seglab.groundTruthFor';
@@ -277,6 +279,27 @@ export function registerCommands(
       for (const l of result.losses ?? []) output.appendLine(`  ${l.name.padEnd(24)} ${fmt(l.value)}`);
     }
     output.show(true);
+    return result;
+  });
+
+  // TensorFlow's native backend, for users whose machine can download libtensorflow: npm installs it
+  // into the extension's global storage (never into the workspace), then seglab.tfjsNodePath points
+  // the engine at it. `dirArg` is for tests and scripts.
+  register('seglab.installTfjsNode', async (dirArg?: string) => {
+    const dir = typeof dirArg === 'string' ? dirArg : path.join(context.globalStorageUri.fsPath, 'tfjs-node');
+    output.appendLine(`installing @tensorflow/tfjs-node into ${dir}`);
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'SegLab: installing tfjs-node (npm)…', cancellable: false },
+      (progress) =>
+        installTfjsNode(dir, {
+          onOutput: (line) => {
+            output.appendLine(`npm: ${line}`);
+            progress.report({ message: line.slice(0, 80) });
+          },
+        }),
+    );
+    await vscode.workspace.getConfiguration('seglab').update('tfjsNodePath', result.dir, vscode.ConfigurationTarget.Global);
+    void vscode.window.showInformationMessage(`SegLab: tfjs-node ${result.version} installed; new runs use the 'tensorflow' backend (setting seglab.backend: auto).`);
     return result;
   });
 

@@ -10,6 +10,7 @@ import type { TrainEvent } from '../core/train/trainer';
 import { startTraining, TrainingJob } from '../engine/client';
 import { runComparison } from '../engine/compare';
 import { defaultEnginePathFor } from './enginePath';
+import { engineEnv } from './settings';
 
 export interface ActiveJob {
   label: string;
@@ -36,7 +37,10 @@ export class JobManager implements vscode.Disposable {
 
   private report(label: string, event: TrainEvent, progress: vscode.Progress<{ message?: string; increment?: number }>): void {
     this.eventEmitter.fire({ label, event });
-    if (event.type === 'start') this.output.appendLine(`[${label}] run ${event.runDir} · backend ${event.backend} · loss ${event.loss}`);
+    if (event.type === 'start') {
+      const threads = event.threads ? ` × ${event.threads} thread${event.threads > 1 ? 's' : ''}` : '';
+      this.output.appendLine(`[${label}] run ${event.runDir} · backend ${event.backend}${threads} · loss ${event.loss}`);
+    }
     if (event.type === 'batch') {
       const text = `${label} epoch ${event.epoch} · loss ${event.loss.toFixed(4)} · ETA ${Math.round(event.etaSeconds)}s`;
       this.status.text = `$(sync~spin) SegLab: ${text}`;
@@ -63,6 +67,7 @@ export class JobManager implements vscode.Disposable {
       async (progress, token) => {
         const job: TrainingJob = startTraining(config, {
           enginePath: defaultEnginePathFor(this.context),
+          env: engineEnv(),
           onEvent: (e) => this.report(label, e, progress),
           onLog: (l) => this.output.appendLine(`[${label}] ${l}`),
         });
@@ -87,6 +92,7 @@ export class JobManager implements vscode.Disposable {
           seeds,
           parallel,
           configFile,
+          env: engineEnv(),
           onEvent: (job, e) => this.report(`${job.head}/s${job.seed}`, e, progress),
           onLog: (l) => this.output.appendLine(l),
         });

@@ -7,6 +7,8 @@ export interface SegLabSettings {
   runsFolder: string;
   defaultThreshold: number;
   maxParallelRuns: number;
+  /** A folder where tfjs-node was installed (SegLab: Install TensorFlow Native Backend); '' for none. */
+  tfjsNodePath: string;
 }
 
 export function readSettings(): SegLabSettings {
@@ -16,5 +18,13 @@ export function readSettings(): SegLabSettings {
     runsFolder: c.get<string>('runsFolder', ''),
     defaultThreshold: c.get<number>('defaultThreshold', 0.5),
     maxParallelRuns: Math.max(1, c.get<number>('maxParallelRuns', 2)),
+    tfjsNodePath: c.get<string>('tfjsNodePath', '').trim(),
   };
+}
+
+/** The environment of an engine process: SEGLAB_TFJS_NODE_PATH when tfjs-node was installed for SegLab. */
+export function engineEnv(settings: SegLabSettings = readSettings()): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (settings.tfjsNodePath) env.SEGLAB_TFJS_NODE_PATH = settings.tfjsNodePath;
+  return env;
 }

@@ -153,4 +153,20 @@ describe('SegLab in VS Code', () => {
     assert.strictEqual(result, undefined, 'the command reports the error instead of returning a result');
     assert.ok((await vscode.commands.getCommands(true)).includes('seglab.openDashboard'));
   });
+
+  it('Install TensorFlow Native Backend: installs with npm, or (no internet here) reports why and keeps the setting', async function () {
+    this.timeout(10 * 60_000);
+    const dir = path.join(workspace, '..', `tfjs-node-${Date.now()}`);
+    const before = api.commandErrors.length;
+    const result = await vscode.commands.executeCommand('seglab.installTfjsNode', dir);
+    const setting = vscode.workspace.getConfiguration('seglab').get<string>('tfjsNodePath');
+    if (result === undefined) {
+      assert.strictEqual(api.commandErrors.length, before + 1, 'one error shown');
+      assert.match(api.commandErrors[before], /seglab\.installTfjsNode: installing @tensorflow\/tfjs-node@4\.22\.0 into .* failed: npm exited with code \d+/);
+      assert.notStrictEqual(setting, dir, 'a failed install does not point the engine at it');
+    } else {
+      assert.strictEqual(setting, dir, 'a successful install sets seglab.tfjsNodePath');
+    }
+    assert.ok((await vscode.commands.getCommands(true)).includes('seglab.openDashboard'), 'the host keeps working');
+  });
 });
