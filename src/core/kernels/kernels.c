@@ -138,11 +138,12 @@ void conv_forward(const float *xp, const float *w, float *y, int n, int h, int w
         wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), acc[r][v]));                         \
       }                                                                                           \
   }
-FILTER_TILE(4, 3)
+/* 2 rows × 12 channels, as the forward tiles (4 × 12 needs every vector register and spills). */
+FILTER_TILE(2, 3)
 FILTER_TILE(1, 3)
-FILTER_TILE(4, 2)
+FILTER_TILE(2, 2)
 FILTER_TILE(1, 2)
-FILTER_TILE(4, 1)
+FILTER_TILE(2, 1)
 FILTER_TILE(1, 1)
 
 INLINE void filter_scalar(const float *xp, const float *dy, float *dw, int h, int wd, int cin, int cout,
@@ -158,7 +159,8 @@ INLINE void filter_scalar(const float *xp, const float *dy, float *dw, int h, in
   dw[(ky * K * cin + j) * cout + co] += s;
 }
 
-/* Channel blocks of the filter gradient: (j block of up to 4 rows of K*cin) × (co block). */
+/* Channel blocks of the filter gradient: (j block of up to JB rows of K*cin) × (co block). */
+#define JB 2
 INLINE int co_blocks(int cout) { return cout / 12 + (cout % 12) / 8 + (cout % 12 % 8) / 4 + cout % 4; }
 
 INLINE void co_block(int cout, int index, int *co, int *nvec) {
@@ -176,7 +178,7 @@ INLINE void co_block(int cout, int index, int *co, int *nvec) {
 }
 
 EXPORT(conv_filter_blocks)
-int conv_filter_blocks(int cin, int cout, int K) { return K * ((K * cin + 3) / 4) * co_blocks(cout); }
+int conv_filter_blocks(int cin, int cout, int K) { return K * ((K * cin + JB - 1) / JB) * co_blocks(cout); }
 
 /*
  * dw [K, K, cin, cout] (zeroed by the caller) for blocks [first, last) of conv_filter_blocks();
@@ -186,7 +188,7 @@ EXPORT(conv_filter)
 void conv_filter(const float *xp, const float *dy, float *dw, int n, int h, int wd, int cin, int cout,
                  int K, int first, int last) {
   const int kc = K * cin;
-  const int jblocks = (kc + 3) / 4, cblocks = co_blocks(cout);
+  const int jblocks = (kc + JB - 1) / JB, cblocks = co_blocks(cout);
   const int total = n * h;
   int widest = cin > cout ? cin : cout;
   int chunk = (16384 / (wd * widest)) | 1; /* ~64 KB of each operand per chunk */
@@ -195,17 +197,17 @@ void conv_filter(const float *xp, const float *dy, float *dw, int n, int h, int 
     for (int blk = first; blk < last; blk++) {
       const int ky = blk / (jblocks * cblocks);
       const int rem = blk % (jblocks * cblocks);
-      const int j = (rem / cblocks) * 4;
+      const int j = (rem / cblocks) * JB;
       int co, nvec;
       co_block(cout, rem % cblocks, &co, &nvec);
-      const int rows = kc - j < 4 ? kc - j : 4;
+      const int rows = kc - j < JB ? kc - j : JB;
       if (nvec == 0) {
         _Pragma("clang loop unroll(full)")
         for (int r = 0; r < rows; r++) filter_scalar(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
-      } else if (rows == 4) {
-        if (nvec == 3) filter_tile_4_3(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
-        else if (nvec == 2) filter_tile_4_2(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
-        else filter_tile_4_1(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
+      } else if (rows == JB) {
+        if (nvec == 3) filter_tile_2_3(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
+        else if (nvec == 2) filter_tile_2_2(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
+        else filter_tile_2_1(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
       } else {
         _Pragma("clang loop unroll(full)")
         for (int r = 0; r < rows; r++) {

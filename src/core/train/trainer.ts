@@ -170,6 +170,9 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
 
   let bestValue: number | null = null;
   let sinceBest = 0;
+  // The last validation and the epoch it ran after: its predictions become the run's sample images
+  // when the weights have not changed since (no second pass over the same images at the end).
+  let lastValidation: { epoch: number; result: ValidationResult } | null = null;
   const stepTimes: number[] = [];
   try {
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
@@ -208,7 +211,8 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
       const record: EpochRecord = { epoch, trainLoss: lossSum / stepsPerEpoch, seconds: 0, learningRate };
       let isBest = false;
       if (epoch % config.validation.every === 0 || epoch === config.epochs) {
-        const validation = validate(model, val, loss, ctx, 0);
+        const validation = validate(model, val, loss, ctx, config.predictions);
+        lastValidation = { epoch, result: validation };
         record.val = Object.fromEntries(Object.entries(validation.values).filter(([k]) => k === 'loss' || (config.metrics as string[]).includes(k)));
         const monitored = validation.values[config.monitor];
         if (improves(config.monitor, monitored, bestValue, config.earlyStopping?.minDelta ?? 0)) {
@@ -236,7 +240,8 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
     await saveCheckpoint(model, run.file('checkpoints', 'last'));
     if (config.predictions > 0) {
       const shown = val.slice(0, config.predictions);
-      saveVisuals(run, shown, dataset.channels, validate(model, shown, loss, ctx, shown.length));
+      const fresh = lastValidation?.epoch === summary.epochsCompleted ? lastValidation.result : null;
+      saveVisuals(run, shown, dataset.channels, fresh ?? validate(model, shown, loss, ctx, shown.length));
     }
     return await finish('done', summary.reason);
   } catch (err) {
