@@ -107,6 +107,11 @@ describe('WebAssembly kernels', () => {
     const shape = [1, 2, 3, 1];
     assert.throws(() => computeLoss('bce', { pred: [0.1, 0.2, 1.5, 0.3, 0.4, 0.5], target: [0, 1, 0, 1, 0, 1], shape }), /pred\[2\] = 1\.5 is not a probability/);
     assert.throws(() => computeLoss('dice', { pred: [0, 0, 0, 0, NaN, 0], target: [0, 1, 0, 1, 0, 1], shape, fromLogits: true }), /pred\[4\] = NaN is NaN/);
+    // Inside the 4-wide loop the 1-channel Dice kernel checks ranges as running extremes and NaN by its sums.
+    assert.throws(() => computeLoss('dice', { pred: [0, Infinity, 0, 0, 0, 0], target: [0, 1, 0, 1, 0, 1], shape, fromLogits: true }), /pred\[1\] = Infinity is not finite/);
+    assert.throws(() => computeLoss('dice', { pred: [0, NaN, 0, 0, 0, 0], target: [0, 1, 0, 1, 0, 1], shape, fromLogits: true }), /pred\[1\] = NaN is NaN/);
+    assert.throws(() => computeLoss('dice', { pred: [0, 0, 0, 0, 0, 0], target: [0, 1, 1.5, 1, 0, 1], shape, fromLogits: true }), /target\[2\] = 1\.5 is not in \[0, 1\]/);
+    assert.throws(() => computeLoss('dice', { pred: [0.5, 0.5, -0.1, 0.5, 0.5, 0.5], target: [0, 1, 0, 1, 0, 1], shape }), /pred\[2\] = -0\.1 is not a probability/);
     assert.throws(() => computeLoss('bceWithLogits', { pred: [0, 0, 0, 0, 0, 0], target: [0, 1, 0, 2, 0, 1], shape, fromLogits: true }), /target\[3\] = 2 is not in \[0, 1\]/);
     assert.throws(
       () => computeLoss('crossEntropy', { pred: new Array(12).fill(0), target: [0, 1, 1.5, 0, 1, 0], shape: [1, 2, 3, 2], fromLogits: true }),

@@ -264,7 +264,11 @@ int loss_chunk(void) { return CHUNK; }
 /* e^x for x in [-87.3, 88.7] (clamped), Cephes' expf polynomial: relative error ~2e-7. */
 INLINE v128_t exp4(v128_t x) {
   x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.7f));
-  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  /* n = round(x·log2 e) by adding 1.5·2^23: the sum's low mantissa bits hold n as an integer, which
+   * also gives 2^n without a float→int conversion (V8 expands i32x4.trunc_sat into ~6 instructions). */
+  const v128_t magic = wasm_f32x4_splat(12582912.0f);
+  v128_t shifted = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)), magic);
+  v128_t n = wasm_f32x4_sub(shifted, magic);
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
   v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
@@ -274,7 +278,7 @@ INLINE v128_t exp4(v128_t x) {
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
   p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), wasm_f32x4_splat(1.0f));
-  v128_t bits = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  v128_t bits = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_sub(shifted, magic), wasm_i32x4_splat(127)), 23);
   return wasm_f32x4_mul(p, bits);
 }
 
@@ -476,16 +480,15 @@ INLINE int overlap12_run(const float *pred, const float *target, int p, int end4
   while (p < end4) {
     const int stop = p + 1024 < end4 ? p + 1024 : end4;
     v128_t i0 = wasm_f32x4_splat(0.0f), p0s = i0, y0s = i0, i1 = i0, p1s = i0, y1s = i0;
+    v128_t lo = wasm_f32x4_splat(0.0f), hi = lo, xmax = lo;
     for (; p < stop; p += 4) {
       if (channels == 1) {
         v128_t x = wasm_v128_load(pred + p), y = wasm_v128_load(target + p);
-        *bad = wasm_v128_or(*bad, not_unit4(y));
-        if (fromLogits) {
-          *bad = wasm_v128_or(*bad, not_finite4(x));
-          x = sigmoid4(x);
-        } else {
-          *bad = wasm_v128_or(*bad, not_unit4(x));
-        }
+        /* Range checks as running extremes (NaN reaches the sums, which the caller checks). */
+        lo = wasm_f32x4_pmin(lo, fromLogits ? y : wasm_f32x4_pmin(y, x));
+        hi = wasm_f32x4_pmax(hi, fromLogits ? y : wasm_f32x4_pmax(y, x));
+        if (fromLogits) xmax = wasm_f32x4_pmax(xmax, wasm_f32x4_abs(x));
+        if (fromLogits) x = sigmoid4(x);
         i0 = wasm_f32x4_add(i0, wasm_f32x4_mul(x, y));
         p0s = wasm_f32x4_add(p0s, x);
         y0s = wasm_f32x4_add(y0s, y);
@@ -516,6 +519,11 @@ INLINE int overlap12_run(const float *pred, const float *target, int p, int end4
         p1s = wasm_f32x4_add(p1s, x1);
         y1s = wasm_f32x4_add(y1s, y1);
       }
+    }
+    if (channels == 1) {
+      /* targets and probabilities in [0, 1]; logits finite (|x| < ∞) */
+      v128_t over = wasm_v128_or(wasm_f32x4_gt(hi, wasm_f32x4_splat(1.0f)), wasm_f32x4_eq(xmax, wasm_f32x4_splat(__builtin_inff())));
+      *bad = wasm_v128_or(*bad, wasm_v128_or(wasm_f32x4_lt(lo, wasm_f32x4_splat(0.0f)), over));
     }
     o[2] += hsum(i0);
     o[3] += hsum(p0s);

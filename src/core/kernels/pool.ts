@@ -23,13 +23,13 @@ const PAGE = 65536;
 const STACK = 65536;
 const MAX_PAGES = 65536; // 4 GiB, wasm32's limit: reserved address space, committed as it grows.
 
-// Control block layout (Int32 slots).
-const GEN = 0;
-const PENDING = 1;
-const FN = 2;
-const ARGC = 3;
-const ERROR = 4;
-const RANGES = 8; // first, last per thread
+// Control block layout (Int32 slots): shared fields, then per thread t a triple at SLOT(t):
+// [go (that thread's generation counter), first, last].
+const PENDING = 0;
+const FN = 1;
+const ARGC = 2;
+const ERROR = 3;
+const SLOT = (t: number) => 4 + 3 * t;
 const MAX_ARGS = 16; // arguments travel as float64 (exact for int32, and floats stay floats)
 
 type KernelExports = Record<string, (...args: number[]) => number> & { __heap_base: WebAssembly.Global };
@@ -41,13 +41,14 @@ const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
 exports.__stack_pointer.value = exports.__heap_base.value + index * ${STACK};
 const ctrl = new Int32Array(control);
 const argv = new Float64Array(argBuffer);
+const go = 4 + 3 * index;
 let gen = 0;
 for (;;) {
-  Atomics.wait(ctrl, ${GEN}, gen);
-  gen = Atomics.load(ctrl, ${GEN});
+  Atomics.wait(ctrl, go, gen);
+  gen = Atomics.load(ctrl, go);
   const fn = ctrl[${FN}];
   if (fn < 0) break;
-  const first = ctrl[${RANGES} + 2 * index], last = ctrl[${RANGES} + 2 * index + 1];
+  const first = ctrl[go + 1], last = ctrl[go + 2];
   if (first < last) {
     try {
       exports[names[fn]](...Array.from(argv.subarray(0, ctrl[${ARGC}])), first, last);
@@ -109,7 +110,7 @@ export class KernelPool {
     this.scratchStart = Math.ceil((heapBase + threads * STACK) / PAGE) * PAGE;
     this.scratchTop = this.scratchStart;
     this.names = Object.keys(this.exports).filter((k) => typeof this.exports[k] === 'function');
-    this.control = new Int32Array(new SharedArrayBuffer(4 * (RANGES + 2 * threads)));
+    this.control = new Int32Array(new SharedArrayBuffer(4 * SLOT(threads)));
     this.argv = new Float64Array(new SharedArrayBuffer(8 * MAX_ARGS));
     for (let index = 1; index < threads; index++) {
       const worker = new Worker(WORKER_SOURCE, {
@@ -153,14 +154,17 @@ export class KernelPool {
 
   /**
    * Runs kernel `name(...args, first, last)` over [0, total) split into contiguous parts, one per
-   * thread (fewer when total is small); returns when every part is done.
+   * thread (fewer when total is small); returns when every part is done. With `stage`, this thread
+   * calls stage(first, last) for each part just before that part starts — the workers' parts first,
+   * its own last — so copying a part's input overlaps with the other threads' compute.
    */
-  parallel(name: string, args: number[], total: number): void {
+  parallel(name: string, args: number[], total: number, stage?: (first: number, last: number) => void): void {
     const fn = this.names.indexOf(name);
     if (fn < 0) throw new Error(`no kernel '${name}'`);
     if (args.length > MAX_ARGS) throw new Error(`kernel '${name}': at most ${MAX_ARGS} arguments`);
     const parts = Math.max(1, Math.min(this.threads, total));
     if (parts === 1 || this.workers.length === 0) {
+      stage?.(0, total);
       this.exports[name](...args, 0, total);
       return;
     }
@@ -169,18 +173,27 @@ export class KernelPool {
     c[ARGC] = args.length;
     this.argv.set(args);
     c[ERROR] = 0;
-    for (let t = 0; t < this.threads; t++) {
-      const first = Math.floor((total * t) / this.threads);
-      const last = Math.floor((total * (t + 1)) / this.threads);
-      c[RANGES + 2 * t] = first;
-      c[RANGES + 2 * t + 1] = last;
-    }
     Atomics.store(c, PENDING, this.workers.length);
-    Atomics.add(c, GEN, 1);
-    Atomics.notify(c, GEN);
+    const range = (t: number) => [Math.floor((total * t) / this.threads), Math.floor((total * (t + 1)) / this.threads)];
+    let released = 1;
+    const release = (t: number, first: number, last: number) => {
+      c[SLOT(t) + 1] = first;
+      c[SLOT(t) + 2] = last;
+      Atomics.add(c, SLOT(t), 1);
+      Atomics.notify(c, SLOT(t));
+    };
     try {
-      this.exports[name](...args, c[RANGES], c[RANGES + 1]);
+      for (; released < this.threads; released++) {
+        const [first, last] = range(released);
+        if (first < last) stage?.(first, last);
+        release(released, first, last);
+      }
+      const [first, last] = range(0);
+      stage?.(first, last);
+      this.exports[name](...args, first, last);
     } finally {
+      // Workers not released (a stage failed) still count down, with nothing to do.
+      for (; released < this.threads; released++) release(released, 0, 0);
       let pending: number;
       while ((pending = Atomics.load(c, PENDING)) !== 0) Atomics.wait(c, PENDING, pending);
     }
@@ -191,8 +204,10 @@ export class KernelPool {
   /** Stops the worker threads. */
   async dispose(): Promise<void> {
     this.control[FN] = -1;
-    Atomics.add(this.control, GEN, 1);
-    Atomics.notify(this.control, GEN);
+    for (let t = 1; t < this.threads; t++) {
+      Atomics.add(this.control, SLOT(t), 1);
+      Atomics.notify(this.control, SLOT(t));
+    }
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
