@@ -46,34 +46,36 @@ function copyIn(pool: KernelPool, x: Float32Array): number {
   return offset;
 }
 
-/** y = conv(x, filter): x [n,h,w,cin], filter [k,k,cin,cout] → out [n,h,w,cout]. */
-export function convForward(x: Float32Array, filter: Float32Array, s: ConvShape, out?: Float32Array, pool = kernelPool()): Float32Array {
-  check(s);
-  const { n, h, w, cin, cout, k } = s;
-  pool.resetScratch();
-  const xp = padInto(pool, x, n, h, w, cin, (k - 1) / 2);
-  const f = copyIn(pool, filter);
-  const y = pool.alloc(n * h * w * cout);
-  pool.parallel('conv_forward', [xp, f, y, n, h, w, cin, cout, k], n * h);
-  const result = out ?? new Float32Array(n * h * w * cout);
-  result.set(pool.f32(y, n * h * w * cout));
+/**
+ * The 'same' convolution of `src` [n,h,w,srcChannels] with the filter already in the pool at
+ * `filterOffset` ([k,k,srcChannels,outChannels]), into `out` (or a new array).
+ */
+function convolve(pool: KernelPool, src: Float32Array, srcChannels: number, filterOffset: number, outChannels: number, s: ConvShape, out?: Float32Array): Float32Array {
+  const { n, h, w, k } = s;
+  const size = n * h * w * outChannels;
+  const padded = padInto(pool, src, n, h, w, srcChannels, (k - 1) / 2);
+  const y = pool.alloc(size);
+  pool.parallel('conv_forward', [padded, filterOffset, y, n, h, w, srcChannels, outChannels, k], n * h);
+  const result = out ?? new Float32Array(size);
+  result.set(pool.f32(y, size));
   return result;
 }
 
-/** dx = ∂L/∂x from dy [n,h,w,cout] and filter [k,k,cin,cout] → [n,h,w,cin]. */
+/** y = conv(x, filter): x [n,h,w,cin], filter [k,k,cin,cout] → out [n,h,w,cout]. */
+export function convForward(x: Float32Array, filter: Float32Array, s: ConvShape, out?: Float32Array, pool = kernelPool()): Float32Array {
+  check(s);
+  pool.resetScratch();
+  return convolve(pool, x, s.cin, copyIn(pool, filter), s.cout, s, out);
+}
+
+/** dx = ∂L/∂x from dy [n,h,w,cout] and filter [k,k,cin,cout] → [n,h,w,cin]: the convolution of dy with the
+ * filter flipped in both spatial axes, in/out channels swapped. */
 export function convInputGradient(dy: Float32Array, filter: Float32Array, s: ConvShape, out?: Float32Array, pool = kernelPool()): Float32Array {
   check(s);
-  const { n, h, w, cin, cout, k } = s;
   pool.resetScratch();
-  const dyp = padInto(pool, dy, n, h, w, cout, (k - 1) / 2);
-  const f = copyIn(pool, filter);
   const flipped = pool.alloc(filter.length);
-  pool.call('flip_filter', f, flipped, k, cin, cout);
-  const dx = pool.alloc(n * h * w * cin);
-  pool.parallel('conv_forward', [dyp, flipped, dx, n, h, w, cout, cin, k], n * h);
-  const result = out ?? new Float32Array(n * h * w * cin);
-  result.set(pool.f32(dx, n * h * w * cin));
-  return result;
+  pool.call('flip_filter', copyIn(pool, filter), flipped, s.k, s.cin, s.cout);
+  return convolve(pool, dy, s.cout, flipped, s.cin, s, out);
 }
 
 /** dW = ∂L/∂filter from x [n,h,w,cin] and dy [n,h,w,cout] → [k,k,cin,cout]. */

@@ -69,6 +69,42 @@ INLINE void conv_tile_scalar(const float *xp, const float *w, float *y, int K, i
 }
 
 /*
+ * Output-channel blocks of both convolution kernels: 12-wide (3 vectors) as far as they go, then 8
+ * and 4, then single channels. (Splitting a 12 + 4 remainder into 8 + 8 measured no faster.)
+ */
+INLINE void co_plan(int cout, int *n12, int *n8, int *n4, int *n1) {
+  *n12 = cout / 12;
+  int rest = cout % 12;
+  *n8 = rest / 8;
+  rest %= 8;
+  *n4 = rest / 4;
+  *n1 = rest % 4;
+}
+
+INLINE int co_blocks(int cout) {
+  int n12, n8, n4, n1;
+  co_plan(cout, &n12, &n8, &n4, &n1);
+  return n12 + n8 + n4 + n1;
+}
+
+/* Block `index` of the plan: its first channel and width in vectors (0: a single channel). */
+INLINE void co_block(int cout, int index, int *co, int *nvec) {
+  int n12, n8, n4, n1;
+  co_plan(cout, &n12, &n8, &n4, &n1);
+  if (index < n12) { *co = index * 12; *nvec = 3; return; }
+  index -= n12;
+  int base = n12 * 12;
+  if (index < n8) { *co = base + index * 8; *nvec = 2; return; }
+  index -= n8;
+  base += n8 * 8;
+  if (index < n4) { *co = base + index * 4; *nvec = 1; return; }
+  index -= n4;
+  base += n4 * 4;
+  *co = base + index;
+  *nvec = 0;
+}
+
+/*
  * y[n, yy, x, :] for output rows [first, last) of the N*H rows.
  * xp: [N, H+K-1, W+K-1, cin] zero-padded input; w: [K, K, cin, cout]; y: [N, H, W, cout].
  */
@@ -82,24 +118,24 @@ void conv_forward(const float *xp, const float *w, float *y, int n, int h, int w
     const int b = row / h, yy = row % h;
     const float *xrow = xp + ((b * hp + yy) * wp) * cin;
     float *yrow = y + (size_t)row * wd * cout;
-    int co = 0;
-    for (; co + 12 <= cout; co += 12) {
+    const int blocks = co_blocks(cout);
+    for (int blk = 0; blk < blocks; blk++) {
+      int co, nvec;
+      co_block(cout, blk, &co, &nvec);
       int x = 0;
-      for (; x + 2 <= wd; x += 2) conv_tile_2_3(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-      for (; x < wd; x++) conv_tile_1_3(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+      if (nvec == 3) {
+        for (; x + 2 <= wd; x += 2) conv_tile_2_3(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+        for (; x < wd; x++) conv_tile_1_3(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+      } else if (nvec == 2) {
+        for (; x + 2 <= wd; x += 2) conv_tile_2_2(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+        for (; x < wd; x++) conv_tile_1_2(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+      } else if (nvec == 1) {
+        for (; x + 4 <= wd; x += 4) conv_tile_4_1(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+        for (; x < wd; x++) conv_tile_1_1(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+      } else {
+        for (; x < wd; x++) conv_tile_scalar(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+      }
     }
-    for (; co + 8 <= cout; co += 8) {
-      int x = 0;
-      for (; x + 2 <= wd; x += 2) conv_tile_2_2(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-      for (; x < wd; x++) conv_tile_1_2(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-    }
-    for (; co + 4 <= cout; co += 4) {
-      int x = 0;
-      for (; x + 4 <= wd; x += 4) conv_tile_4_1(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-      for (; x < wd; x++) conv_tile_1_1(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-    }
-    for (; co < cout; co++)
-      for (int x = 0; x < wd; x++) conv_tile_scalar(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
   }
 }
 
@@ -161,22 +197,6 @@ INLINE void filter_scalar(const float *xp, const float *dy, float *dw, int h, in
 
 /* Channel blocks of the filter gradient: (j block of up to JB rows of K*cin) × (co block). */
 #define JB 2
-INLINE int co_blocks(int cout) { return cout / 12 + (cout % 12) / 8 + (cout % 12 % 8) / 4 + cout % 4; }
-
-INLINE void co_block(int cout, int index, int *co, int *nvec) {
-  int n12 = cout / 12, rest = cout % 12;
-  if (index < n12) { *co = index * 12; *nvec = 3; return; }
-  index -= n12;
-  int base = n12 * 12;
-  int n8 = rest / 8;
-  if (index < n8) { *co = base; *nvec = 2; return; }
-  index -= n8; base += n8 * 8; rest -= n8 * 8;
-  int n4 = rest / 4;
-  if (index < n4) { *co = base; *nvec = 1; return; }
-  index -= n4; base += n4 * 4;
-  *co = base + index; *nvec = 0;
-}
-
 EXPORT(conv_filter_blocks)
 int conv_filter_blocks(int cin, int cout, int K) { return K * ((K * cin + JB - 1) / JB) * co_blocks(cout); }
 
@@ -202,14 +222,12 @@ void conv_filter(const float *xp, const float *dy, float *dw, int n, int h, int 
       co_block(cout, rem % cblocks, &co, &nvec);
       const int rows = kc - j < JB ? kc - j : JB;
       if (nvec == 0) {
-        _Pragma("clang loop unroll(full)")
         for (int r = 0; r < rows; r++) filter_scalar(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
       } else if (rows == JB) {
         if (nvec == 3) filter_tile_2_3(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
         else if (nvec == 2) filter_tile_2_2(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
         else filter_tile_2_1(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
       } else {
-        _Pragma("clang loop unroll(full)")
         for (int r = 0; r < rows; r++) {
           if (nvec == 3) filter_tile_1_3(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
           else if (nvec == 2) filter_tile_1_2(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
@@ -422,6 +440,37 @@ INLINE void load_pixels(const float *pred, int p, int channels, v128_t *v) {
                            pred[(p + 3) * channels + c]);
 }
 
+/* Up to 4 pixels (lanes) of pred and target, one vector per channel (lanes = pixels), targets one-hot
+ * from indices; invalid indices and soft targets outside [0, 1] set *bad. Returns the lanes in use. */
+INLINE v128_t load_block(const float *pred, const float *target, int p, int lanes, int channels, int indexTarget, float ignore,
+                         v128_t *x, v128_t *y, v128_t *bad) {
+  const v128_t lanemask = wasm_i32x4_lt(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat(lanes));
+  if (lanes == 4) load_pixels(pred, p, channels, x);
+  else
+    for (int c = 0; c < channels; c++) {
+      float v[4] = {0, 0, 0, 0};
+      for (int l = 0; l < lanes; l++) v[l] = pred[(p + l) * channels + c];
+      x[c] = wasm_f32x4_make(v[0], v[1], v[2], v[3]);
+    }
+  if (indexTarget) {
+    float t[4] = {-1, -1, -1, -1};
+    for (int l = 0; l < lanes; l++) t[l] = target[p + l];
+    v128_t tv = wasm_f32x4_make(t[0], t[1], t[2], t[3]);
+    *bad = wasm_v128_or(*bad, wasm_v128_and(lanemask, bad_index4(tv, channels, ignore)));
+    for (int c = 0; c < channels; c++) y[c] = wasm_v128_and(wasm_f32x4_eq(tv, wasm_f32x4_splat((float)c)), wasm_f32x4_splat(1.0f));
+  } else {
+    if (lanes == 4) load_pixels(target, p, channels, y);
+    else
+      for (int c = 0; c < channels; c++) {
+        float v[4] = {0, 0, 0, 0};
+        for (int l = 0; l < lanes; l++) v[l] = target[(p + l) * channels + c];
+        y[c] = wasm_f32x4_make(v[0], v[1], v[2], v[3]);
+      }
+    for (int c = 0; c < channels; c++) *bad = wasm_v128_or(*bad, wasm_v128_and(lanemask, not_unit4(y[c])));
+  }
+  return lanemask;
+}
+
 /* Two channels of 4 pixels from 8 interleaved floats. */
 INLINE void load2(const float *p, v128_t *c0, v128_t *c1) {
   v128_t a = wasm_v128_load(p), b = wasm_v128_load(p + 4);
@@ -559,29 +608,7 @@ void softmax_ce_chunks(const float *pred, const float *target, double *out, int 
     for (; p < end; p += 4) {
       const int lanes = end - p < 4 ? end - p : 4;
       v128_t x[MAXC], y[MAXC];
-      if (lanes == 4) load_pixels(pred, p, channels, x);
-      else
-        for (int c = 0; c < channels; c++) {
-          float v[4] = {0, 0, 0, 0};
-          for (int l = 0; l < lanes; l++) v[l] = pred[(p + l) * channels + c];
-          x[c] = wasm_f32x4_make(v[0], v[1], v[2], v[3]);
-        }
-      v128_t lanemask = wasm_i32x4_lt(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat(lanes));
-      if (indexTarget) {
-        float t[4] = {-1, -1, -1, -1};
-        for (int l = 0; l < lanes; l++) t[l] = target[p + l];
-        v128_t tv = wasm_f32x4_make(t[0], t[1], t[2], t[3]);
-        bad = wasm_v128_or(bad, wasm_v128_and(lanemask, bad_index4(tv, channels, ignore)));
-        for (int c = 0; c < channels; c++) y[c] = wasm_v128_and(wasm_f32x4_eq(tv, wasm_f32x4_splat((float)c)), wasm_f32x4_splat(1.0f));
-      } else if (lanes == 4) {
-        load_pixels(target, p, channels, y);
-      } else {
-        for (int c = 0; c < channels; c++) {
-          float v[4] = {0, 0, 0, 0};
-          for (int l = 0; l < lanes; l++) v[l] = target[(p + l) * channels + c];
-          y[c] = wasm_f32x4_make(v[0], v[1], v[2], v[3]);
-        }
-      }
+      const v128_t lanemask = load_block(pred, target, p, lanes, channels, indexTarget, ignore, x, y, &bad);
       v128_t lsum = wasm_f32x4_splat(0.0f), ysum = wasm_f32x4_splat(0.0f);
       if (fromLogits) {
         v128_t mx = x[0];
@@ -603,8 +630,6 @@ void softmax_ce_chunks(const float *pred, const float *target, double *out, int 
           ysum = wasm_f32x4_add(ysum, y[c]);
         }
       }
-      if (!indexTarget)
-        for (int c = 0; c < channels; c++) bad = wasm_v128_or(bad, wasm_v128_and(lanemask, not_unit4(y[c])));
       lsum = wasm_v128_and(lsum, lanemask);
       ysum = wasm_v128_and(ysum, lanemask);
       sum += hsum(lsum);
@@ -648,31 +673,7 @@ void overlap_chunks(const float *pred, const float *target, double *out, int pix
       for (int p = p0; p < stop; p += 4) {
         const int lanes = stop - p < 4 ? stop - p : 4;
         v128_t x[MAXC], y[MAXC];
-        if (lanes == 4) load_pixels(pred, p, channels, x);
-        else
-          for (int c = 0; c < channels; c++) {
-            float v[4] = {0, 0, 0, 0};
-            for (int l = 0; l < lanes; l++) v[l] = pred[(p + l) * channels + c];
-            x[c] = wasm_f32x4_make(v[0], v[1], v[2], v[3]);
-          }
-        v128_t lanemask = wasm_i32x4_lt(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat(lanes));
-        if (indexTarget) {
-          float t[4] = {-1, -1, -1, -1};
-          for (int l = 0; l < lanes; l++) t[l] = target[p + l];
-          v128_t tv = wasm_f32x4_make(t[0], t[1], t[2], t[3]);
-        bad = wasm_v128_or(bad, wasm_v128_and(lanemask, bad_index4(tv, channels, ignore)));
-          for (int c = 0; c < channels; c++) y[c] = wasm_v128_and(wasm_f32x4_eq(tv, wasm_f32x4_splat((float)c)), wasm_f32x4_splat(1.0f));
-        } else if (lanes == 4) {
-          load_pixels(target, p, channels, y);
-        } else {
-          for (int c = 0; c < channels; c++) {
-            float v[4] = {0, 0, 0, 0};
-            for (int l = 0; l < lanes; l++) v[l] = target[(p + l) * channels + c];
-            y[c] = wasm_f32x4_make(v[0], v[1], v[2], v[3]);
-          }
-        }
-        if (!indexTarget)
-          for (int c = 0; c < channels; c++) bad = wasm_v128_or(bad, wasm_v128_and(lanemask, not_unit4(y[c])));
+        const v128_t lanemask = load_block(pred, target, p, lanes, channels, indexTarget, ignore, x, y, &bad);
         if (fromLogits) {
           for (int c = 0; c < channels; c++) bad = wasm_v128_or(bad, wasm_v128_and(lanemask, not_finite4(x[c])));
           if (softmax) {
