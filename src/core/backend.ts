@@ -95,7 +95,10 @@ export async function initBackend(choice?: string): Promise<BackendInfo> {
     const from = requestedBy === 'environment' ? 'SEGLAB_BACKEND' : 'backend';
     throw new Error(`${from}: '${requested}' is not a backend; use one of auto, ${BACKEND_NAMES.join(', ')}`);
   }
-  if (active && (active.requested === requested || active.name === requested)) return active;
+  if (active && (active.requested === requested || active.name === requested)) {
+    if (active.name === 'wasm') active.threads = kernelPool().threads; // the pool may have been resized
+    return active;
+  }
 
   const order: BackendName[] = requested === 'auto' ? [...BACKEND_NAMES] : [requested];
   const skipped: string[] = [];

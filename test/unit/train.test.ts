@@ -6,6 +6,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { listRuns, readRun } from '../../src/core/runs/store';
 import { learningRateAt, setLearningRate, TrainEvent, trainRun } from '../../src/core/train/trainer';
+import { defaultThreadCount, setKernelThreads } from '../../src/core/kernels/pool';
 import { tinyExperiment } from './helpers';
 
 let runsDir: string;
@@ -18,6 +19,24 @@ const tinyConfig = (extra: Record<string, unknown> = {}) =>
   tinyExperiment(runsDir, { epochs: 4, stepsPerEpoch: 4, batchSize: 4, predictions: 2, ...extra });
 
 describe('training (in process)', () => {
+  it('gives the same losses and metrics with 1 and 2 kernel threads (wasm; sums in a fixed order)', async () => {
+    const records = [];
+    for (const threads of [1, 2]) {
+      setKernelThreads(threads);
+      const events: TrainEvent[] = [];
+      // baseFilters 12 and 16×16 crops: the 12-channel tiles and several rows per thread.
+      const summary = await trainRun({ config: tinyConfig({ epochs: 2, model: { depth: 2, baseFilters: 12 } }), emit: (e) => events.push(e) });
+      assert.strictEqual(summary.status, 'done', summary.reason);
+      assert.strictEqual(summary.threads, threads);
+      records.push(events.filter((e) => e.type === 'epoch').map((e) => {
+        const r = (e as Extract<TrainEvent, { type: 'epoch' }>).record;
+        return { trainLoss: r.trainLoss, val: r.val };
+      }));
+    }
+    setKernelThreads(defaultThreadCount());
+    assert.deepStrictEqual(records[1], records[0]);
+  });
+
   it('lowers the loss, validates each epoch and writes the run folder', async () => {
     const events: TrainEvent[] = [];
     const tensors: number[] = [];
