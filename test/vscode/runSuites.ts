@@ -57,8 +57,10 @@ async function runExtensionSuites(mode: { installed?: { home: string }; untruste
       ['extensionTestsPath', remote(wb.port, path.join(ROOT, 'out', 'test', 'vscode', 'suite', 'index.js'))],
     ];
     await wb.page.goto(wb.url(workspace, payload));
-    const timeout = new Promise<number>((r) => setTimeout(() => r(-1), 10 * 60 * 1000));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<number>((r) => (timer = setTimeout(() => r(-1), 10 * 60 * 1000)));
     exitCode = await Promise.race([exited, timeout]);
+    clearTimeout(timer); // an armed timer would keep this process alive for the full 10 minutes
     if (exitCode === -1) process.stdout.write(`the VS Code suites timed out; code-server log:\n${wb.logs.join('').slice(-4000)}\n`);
   } finally {
     await wb.stop();
