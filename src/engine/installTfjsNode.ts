@@ -68,10 +68,19 @@ export function installTfjsNode(dir: string, o: InstallOptions = {}): Promise<In
         return;
       }
       const how = signal ? `was stopped (${signal})` : `exited with code ${code}`;
-      const download = output.some((l) => /libtensorflow|storage\.googleapis|ENOTFOUND|ECONNREFUSED|ETIMEDOUT|getaddrinfo/i.test(l))
-        ? '\ntfjs-node downloads libtensorflow while it installs; this machine could not reach the download (no internet, or a proxy/firewall). SegLab keeps using the wasm backend.'
-        : '';
-      reject(new Error(`installing @tensorflow/tfjs-node@${TFJS_VERSION} into ${dir} failed: npm ${how}${code === 0 ? ' but the native binding is missing' : ''}\n${explainNpmFailure(output)}${download}`));
+      const unreachable = output.some((l) => /libtensorflow|storage\.googleapis|ENOTFOUND|ECONNREFUSED|ETIMEDOUT|getaddrinfo/i.test(l));
+      const reason = unreachable
+        ? 'libtensorflow could not be downloaded (no internet access, or a proxy/firewall blocks it)'
+        : code === 0
+          ? 'npm finished but the native binding is missing'
+          : `npm ${how}`;
+      // First line: the reason, short enough for a notification; then what ran and npm's own words.
+      reject(
+        new Error(
+          `tfjs-node not installed: ${reason}; SegLab keeps using the wasm backend.\n` +
+            `npm install @tensorflow/tfjs-node@${TFJS_VERSION} in ${dir} ${how}:\n${explainNpmFailure(output)}`,
+        ),
+      );
     });
   });
 }

@@ -288,16 +288,20 @@ export function registerCommands(
   register('seglab.installTfjsNode', async (dirArg?: string) => {
     const dir = typeof dirArg === 'string' ? dirArg : path.join(context.globalStorageUri.fsPath, 'tfjs-node');
     output.appendLine(`installing @tensorflow/tfjs-node into ${dir}`);
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'SegLab: installing tfjs-node (npm)…', cancellable: false },
-      (progress) =>
+    const result = await vscode.window
+      .withProgress({ location: vscode.ProgressLocation.Notification, title: 'SegLab: installing tfjs-node (npm)…', cancellable: false }, (progress) =>
         installTfjsNode(dir, {
           onOutput: (line) => {
             output.appendLine(`npm: ${line}`);
             progress.report({ message: line.slice(0, 80) });
           },
         }),
-    );
+      )
+      .then(undefined, (err: Error) => {
+        // The notification shows the reason; npm's details go to the output channel.
+        output.appendLine(err.message);
+        throw new Error(`${err.message.split('\n')[0]} (details: Output → SegLab)`);
+      });
     await vscode.workspace.getConfiguration('seglab').update('tfjsNodePath', result.dir, vscode.ConfigurationTarget.Global);
     void vscode.window.showInformationMessage(`SegLab: tfjs-node ${result.version} installed; new runs use the 'tensorflow' backend (setting seglab.backend: auto).`);
     return result;

@@ -162,7 +162,7 @@ describe('SegLab in VS Code', () => {
     const setting = vscode.workspace.getConfiguration('seglab').get<string>('tfjsNodePath');
     if (result === undefined) {
       assert.strictEqual(api.commandErrors.length, before + 1, 'one error shown');
-      assert.match(api.commandErrors[before], /seglab\.installTfjsNode: installing @tensorflow\/tfjs-node@4\.22\.0 into .* failed: npm exited with code \d+/);
+      assert.match(api.commandErrors[before], /^seglab\.installTfjsNode: tfjs-node not installed: .*; SegLab keeps using the wasm backend\. \(details: Output → SegLab\)$/);
       assert.notStrictEqual(setting, dir, 'a failed install does not point the engine at it');
     } else {
       assert.strictEqual(setting, dir, 'a successful install sets seglab.tfjsNodePath');
