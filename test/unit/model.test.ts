@@ -116,6 +116,21 @@ describe('U-Net model', () => {
     assert.deepStrictEqual(Array.from(gb.dataSync()), [1, 2]);
   });
 
+  it('the 2×2 max-pool gradient goes to the first maximum of a window (ties, as ReLU zeros make), on cpu and wasm', async () => {
+    // One 4×4 image, four windows: all equal (→ top-left), a tie in the bottom row (→ bottom-left),
+    // a unique maximum (→ its place), and 0s with a −1 (→ the first 0). dy = [1, 2, 3, 4].
+    const x = [7, 7, 1, 2, 7, 7, 3, 9, 0, -1, 5, 4, 0, 0, 5, 5];
+    const expected = [1, 0, 0, 0, 0, 0, 0, 2, 3, 0, 4, 0, 0, 0, 0, 0];
+    for (const backend of ['cpu', 'wasm']) {
+      await initBackend(backend);
+      const g = tf.tidy(() => {
+        const dy = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+        return Array.from(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), dy)))(tf.tensor4d(x, [1, 4, 4, 1])).dataSync());
+      });
+      assert.deepStrictEqual(g, expected, backend);
+    }
+  });
+
   it('a training step works on wasm (whose own kernels lack Conv2DBackpropFilter)', () => {
     const m = buildUnet({ inputChannels: 1, depth: 2, baseFilters: 4, batchNorm: false, head: 'sigmoid1', seed: 1 });
     const opt = tf.train.adam(0.01);
