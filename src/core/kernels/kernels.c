@@ -240,19 +240,6 @@ void conv_filter(const float *xp, const float *dy, float *dw, int n, int h, int 
 
 /* --------------------------------------------------------------------------- helpers -------- */
 
-/* Copies x [N,H,W,C] into the interior of xp [N,H+2p,W+2p,C] for images rows [first,last) of N*H;
- * the border stays as the caller zeroed it. */
-EXPORT(pad_rows)
-void pad_rows(const float *x, float *xp, int h, int wd, int c, int p, int first, int last) {
-  const int hp = h + 2 * p, wp = wd + 2 * p;
-  for (int row = first; row < last; row++) {
-    const int b = row / h, yy = row % h;
-    const float *src = x + (size_t)row * wd * c;
-    float *dst = xp + ((b * hp + yy + p) * wp + p) * c;
-    __builtin_memcpy(dst, src, (size_t)wd * c * sizeof(float));
-  }
-}
-
 /* w' [K,K,cout,cin] = w [K,K,cin,cout] flipped in both spatial axes with in/out swapped: the filter
  * whose forward convolution of dy is dx. */
 EXPORT(flip_filter)
@@ -264,8 +251,6 @@ void flip_filter(const float *w, float *wf, int K, int cin, int cout) {
           wf[((ky * K + kx) * cout + co) * cin + ci] = w[(((K - 1 - ky) * K + (K - 1 - kx)) * cin + ci) * cout + co];
 }
 
-EXPORT(zero)
-void zero(float *p, int count) { __builtin_memset(p, 0, (size_t)count * sizeof(float)); }
 
 /* -------------------------------------------------------------------------- loss kernels ---- */
 /*

@@ -21,7 +21,7 @@ export interface ArraysInPool {
  * The copy happens in the first kernel that reads the whole arrays, one thread's part at a time, so
  * copying overlaps with the other threads' computing.
  */
-export function copyToPool(pred: ArrayLike<number>, target: ArrayLike<number>, pool = kernelPool()): ArraysInPool {
+export function reserveInPool(pred: ArrayLike<number>, target: ArrayLike<number>, pool = kernelPool()): ArraysInPool {
   pool.resetScratch();
   const p = pool.alloc(pred.length);
   const t = pool.alloc(target.length);

@@ -6,7 +6,7 @@
  * PyTorch fixtures); any option these kernels do not cover (class weights, CE label smoothing, Dice's
  * squared denominator, more than 16 channels, the other losses) goes to the tensor path.
  */
-import { ArraysInPool, bceSum, copyToPool, MAX_FUSED_CHANNELS, overlapSums, softmaxCrossEntropySums } from '../kernels/lossSums';
+import { ArraysInPool, bceSum, reserveInPool, MAX_FUSED_CHANNELS, overlapSums, softmaxCrossEntropySums } from '../kernels/lossSums';
 import { CompiledLoss } from './registry';
 import { BINARY_MODE, LossMode, LossOptions, MULTICLASS_MODE } from './types';
 
@@ -104,7 +104,7 @@ export const FUSED_LOSSES = ['bce', 'bceWithLogits', 'crossEntropy', 'categorica
 export function fusedLossValue(loss: CompiledLoss, d: CheckedLossData): number | null {
   if (!loss.modes.includes(d.mode) || d.c > MAX_FUSED_CHANNELS) return null;
   if (!loss.terms.every((t) => (FUSED_LOSSES as readonly string[]).includes(t.definition.name))) return null;
-  const arrays = copyToPool(d.pred, d.target);
+  const arrays = reserveInPool(d.pred, d.target);
   let value = 0;
   for (const term of loss.terms) {
     const v = termValue(term.definition.name, term.options, arrays, d);
