@@ -49,6 +49,8 @@ typedef __SIZE_TYPE__ size_t;
   }
 /* 2 pixels × 12 channels (6 accumulators) measured fastest in V8 (x64 has 16 vector registers; 4 × 12
  * spills): the ISBI U-Net's forward convolutions took 108 ms with 4 × 12 tiles, 74 ms with 2 × 12. */
+CONV_TILE(2, 4)
+CONV_TILE(1, 4)
 CONV_TILE(2, 3)
 CONV_TILE(1, 3)
 CONV_TILE(2, 2)
@@ -72,9 +74,11 @@ INLINE void conv_tile_scalar(const float *xp, const float *w, float *y, int K, i
  * Output-channel blocks of both convolution kernels: 12-wide (3 vectors) as far as they go, then 8
  * and 4, then single channels. (Splitting a 12 + 4 remainder into 8 + 8 measured no faster.)
  */
-INLINE void co_plan(int cout, int *n12, int *n8, int *n4, int *n1) {
-  *n12 = cout / 12;
-  int rest = cout % 12;
+INLINE void co_plan(int cout, int *n16, int *n12, int *n8, int *n4, int *n1) {
+  *n16 = cout / 16;
+  int rest = cout % 16;
+  *n12 = rest / 12;
+  rest %= 12;
   *n8 = rest / 8;
   rest %= 8;
   *n4 = rest / 4;
@@ -82,18 +86,21 @@ INLINE void co_plan(int cout, int *n12, int *n8, int *n4, int *n1) {
 }
 
 INLINE int co_blocks(int cout) {
-  int n12, n8, n4, n1;
-  co_plan(cout, &n12, &n8, &n4, &n1);
-  return n12 + n8 + n4 + n1;
+  int n16, n12, n8, n4, n1;
+  co_plan(cout, &n16, &n12, &n8, &n4, &n1);
+  return n16 + n12 + n8 + n4 + n1;
 }
 
 /* Block `index` of the plan: its first channel and width in vectors (0: a single channel). */
 INLINE void co_block(int cout, int index, int *co, int *nvec) {
-  int n12, n8, n4, n1;
-  co_plan(cout, &n12, &n8, &n4, &n1);
-  if (index < n12) { *co = index * 12; *nvec = 3; return; }
+  int n16, n12, n8, n4, n1;
+  co_plan(cout, &n16, &n12, &n8, &n4, &n1);
+  if (index < n16) { *co = index * 16; *nvec = 4; return; }
+  index -= n16;
+  int base = n16 * 16;
+  if (index < n12) { *co = base + index * 12; *nvec = 3; return; }
   index -= n12;
-  int base = n12 * 12;
+  base += n12 * 12;
   if (index < n8) { *co = base + index * 8; *nvec = 2; return; }
   index -= n8;
   base += n8 * 8;
@@ -123,7 +130,10 @@ void conv_forward(const float *xp, const float *w, float *y, int n, int h, int w
       int co, nvec;
       co_block(cout, blk, &co, &nvec);
       int x = 0;
-      if (nvec == 3) {
+      if (nvec == 4) {
+        for (; x + 2 <= wd; x += 2) conv_tile_2_4(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+        for (; x < wd; x++) conv_tile_1_4(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
+      } else if (nvec == 3) {
         for (; x + 2 <= wd; x += 2) conv_tile_2_3(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
         for (; x < wd; x++) conv_tile_1_3(xrow + x * cin, w, yrow + x * cout, K, cin, cout, rowStrideXp, co);
       } else if (nvec == 2) {
@@ -175,6 +185,8 @@ void conv_forward(const float *xp, const float *w, float *y, int n, int h, int w
       }                                                                                           \
   }
 /* 2 rows × 12 channels, as the forward tiles (4 × 12 needs every vector register and spills). */
+FILTER_TILE(2, 4)
+FILTER_TILE(1, 4)
 FILTER_TILE(2, 3)
 FILTER_TILE(1, 3)
 FILTER_TILE(2, 2)
@@ -224,12 +236,14 @@ void conv_filter(const float *xp, const float *dy, float *dw, int n, int h, int 
       if (nvec == 0) {
         for (int r = 0; r < rows; r++) filter_scalar(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
       } else if (rows == JB) {
-        if (nvec == 3) filter_tile_2_3(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
+        if (nvec == 4) filter_tile_2_4(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
+        else if (nvec == 3) filter_tile_2_3(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
         else if (nvec == 2) filter_tile_2_2(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
         else filter_tile_2_1(xp, dy, dw, h, wd, cin, cout, K, ky, j, co, r0, r1);
       } else {
         for (int r = 0; r < rows; r++) {
-          if (nvec == 3) filter_tile_1_3(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
+          if (nvec == 4) filter_tile_1_4(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
+          else if (nvec == 3) filter_tile_1_3(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
           else if (nvec == 2) filter_tile_1_2(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
           else filter_tile_1_1(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
         }
