@@ -3,12 +3,14 @@ import * as assert from 'assert';
 import { execFileSync, spawnSync } from 'child_process';
 import * as path from 'path';
 import { initBackend } from '../../src/core/backend';
+import * as tf from '@tensorflow/tfjs';
 import { convFilterGradient, convForward, convInputGradient } from '../../src/core/kernels/conv';
+import { biasAdd, channelSums, concatChannels, maxPoolGrad2, splitChannels } from '../../src/core/kernels/layers';
 import { defaultThreadCount, KernelPool, setKernelThreads } from '../../src/core/kernels/pool';
 import { checkLossShape, computeLoss, computeLossWithTensors, ignoreIndexOf, LossData } from '../../src/core/losses/compute';
 import { fusedLossValue } from '../../src/core/losses/fused';
 import { compileLoss } from '../../src/core/losses/registry';
-import { assertClose } from './helpers';
+import { assertAllClose, assertClose } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -132,5 +134,96 @@ describe('WebAssembly kernels', () => {
       if (saved === undefined) delete process.env.SEGLAB_THREADS;
       else process.env.SEGLAB_THREADS = saved;
     }
+  });
+
+  describe('layer kernels (bias add and its gradient, skip concat/split, max-pool gradient)', () => {
+    it('biasAdd adds bias[c] to every pixel, also for channels beyond the last vector of 4', () => {
+      const x = Float32Array.from({ length: 3 * 6 }, (_, i) => i); // 3 pixels × 6 channels
+      const bias = Float32Array.from([0.5, -1, 2, 0, 10, -0.25]);
+      const y = biasAdd(x, bias);
+      assert.deepStrictEqual(Array.from(y.subarray(6, 12)), [6.5, 6, 10, 9, 20, 10.75]);
+      assert.deepStrictEqual(Array.from(y.subarray(12)), [12.5, 12, 16, 15, 26, 16.75]);
+      assert.throws(() => biasAdd(new Float32Array(7), bias), /7 values are not whole pixels of 6 channels/);
+    });
+
+    it('channelSums: Σ_p (p + c/2) = P(P−1)/2 + P·c/2 across chunks, groups of 16 and 4 and single channels, any thread count', () => {
+      const [P, C] = [3001, 23]; // chunks of 1024 pixels and runs of 64; channels 16 + 4 + 3
+      const x = new Float32Array(P * C);
+      for (let p = 0; p < P; p++) for (let c = 0; c < C; c++) x[p * C + c] = p + c / 2;
+      const expected = Array.from({ length: C }, (_, c) => (P * (P - 1)) / 2 + (P * c) / 2);
+      const results = [1, 2, 3].map((t) => {
+        const pool = new KernelPool(t);
+        pools.push(pool);
+        return Array.from(channelSums(x, C, pool));
+      });
+      for (const r of results) assert.deepStrictEqual(r, expected);
+    });
+
+    it('concatChannels and splitChannels: parts side by side along channels, and back', () => {
+      const pixels = 5;
+      const widths = [3, 5, 16];
+      const parts = widths.map((c, i) => Float32Array.from({ length: pixels * c }, (_, k) => 100 * i + k));
+      const joined = concatChannels(parts, widths);
+      // pixel 2: part 0's values 6..8, part 1's 110..114, part 2's 232..247
+      const expected2 = [6, 7, 8, 110, 111, 112, 113, 114, ...Array.from({ length: 16 }, (_, k) => 232 + k)];
+      assert.deepStrictEqual(Array.from(joined.subarray(2 * 24, 3 * 24)), expected2);
+      const back = splitChannels(joined, widths, widths.map((c) => new Float32Array(pixels * c)));
+      back.forEach((b, i) => assert.deepStrictEqual(Array.from(b), Array.from(parts[i]), `part ${i}`));
+    });
+
+    it('maxPoolGrad2 equals tfjs cpu\'s MaxPoolGrad on odd sizes with ties, for 4-wide and single channels', async () => {
+      await initBackend('cpu');
+      for (const [n, h, w, c] of [
+        [2, 5, 7, 6],
+        [1, 4, 4, 8],
+      ]) {
+        // Values from {−1, 0, 1}: many ties, as ReLU zeros make.
+        const x = Float32Array.from(values(n * h * w * c, 11), (v) => Math.round(v * 1.4));
+        const [oh, ow] = [Math.floor(h / 2), Math.floor(w / 2)];
+        const dy = Float32Array.from(values(n * oh * ow * c, 12), (v) => v + 2);
+        const expected = tf.tidy(() => {
+          const d = tf.tensor4d(dy, [n, oh, ow, c]);
+          return Array.from(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), d)))(tf.tensor4d(x, [n, h, w, c])).dataSync());
+        });
+        assert.deepStrictEqual(Array.from(maxPoolGrad2(x, dy, [n, h, w, c])), expected, `${n}×${h}×${w}×${c}`);
+      }
+    });
+
+    it('through tfjs on wasm: FusedConv2D with bias, bias Sum, per-channel Add, Cast and Identity match the cpu backend', async () => {
+      const x = values(2 * 6 * 5 * 3, 21);
+      const f = values(9 * 3 * 20, 22);
+      const b = values(20, 23);
+      const run = () =>
+        tf.tidy(() => {
+          const xt = tf.tensor4d(x, [2, 6, 5, 3]);
+          const ft = tf.tensor4d(f, [3, 3, 3, 20]);
+          const bt = tf.tensor1d(b);
+          const y = tf.fused.conv2d({ x: xt, filter: ft, strides: 1, pad: 'same', bias: bt });
+          const relu = tf.fused.conv2d({ x: xt, filter: ft, strides: 1, pad: 'same', bias: bt, activation: 'relu' }); // not ours: tfjs's kernel
+          const [gx, gf, gb] = tf.grads((a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) =>
+            tf.sum(tf.square(tf.fused.conv2d({ x: a as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: c }))),
+          )([xt, ft, bt]);
+          const sums = [tf.sum(y, [0, 1, 2]), tf.sum(y, [0, 1, 2], true), tf.sum(y, [1, 2]), tf.sum(y, -1)];
+          const adds = [tf.add(y, bt), tf.add(y, bt.reshape([1, 1, 1, 20])), tf.add(y, y), tf.add(y, 1)];
+          return [y, relu, gx, gf, gb, ...sums, ...adds].map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) }));
+        });
+      await initBackend('cpu');
+      const cpu = run();
+      await initBackend('wasm');
+      const wasm = run();
+      assert.strictEqual(wasm.length, cpu.length);
+      wasm.forEach((t, i) => {
+        assert.deepStrictEqual(t.shape, cpu[i].shape, `output ${i}`);
+        assertAllClose(t.data, cpu[i].data, 1e-5, 1e-5, `output ${i}`);
+      });
+      // Cast to the same dtype and Identity share the data: the result outlives its source.
+      const src = tf.tensor1d([1.5, -2]);
+      const cast = tf.cast(src, 'float32');
+      const same = tf.clone(src);
+      src.dispose();
+      assert.deepStrictEqual(Array.from(cast.dataSync()), [1.5, -2]);
+      assert.deepStrictEqual(Array.from(same.dataSync()), [1.5, -2]);
+      tf.dispose([cast, same]);
+    });
   });
 });

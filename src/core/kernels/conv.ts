@@ -48,24 +48,46 @@ function copyIn(pool: KernelPool, x: Float32Array): number {
 
 /**
  * The 'same' convolution of `src` [n,h,w,srcChannels] with the filter already in the pool at
- * `filterOffset` ([k,k,srcChannels,outChannels]), into `out` (or a new array).
+ * `filterOffset` ([k,k,srcChannels,outChannels]) plus the bias at `biasOffset` (0: none), into `out`
+ * (or a new array).
  */
-function convolve(pool: KernelPool, src: Float32Array, srcChannels: number, filterOffset: number, outChannels: number, s: ConvShape, out?: Float32Array): Float32Array {
+function convolve(
+  pool: KernelPool,
+  src: Float32Array,
+  srcChannels: number,
+  filterOffset: number,
+  biasOffset: number,
+  outChannels: number,
+  s: ConvShape,
+  out?: Float32Array,
+): Float32Array {
   const { n, h, w, k } = s;
   const size = n * h * w * outChannels;
   const padded = padInto(pool, src, n, h, w, srcChannels, (k - 1) / 2);
   const y = pool.alloc(size);
-  pool.parallel('conv_forward', [padded, filterOffset, y, n, h, w, srcChannels, outChannels, k], n * h);
+  pool.parallel('conv_forward', [padded, filterOffset, biasOffset, y, n, h, w, srcChannels, outChannels, k], n * h);
   const result = out ?? new Float32Array(size);
   result.set(pool.f32(y, size));
   return result;
 }
 
-/** y = conv(x, filter): x [n,h,w,cin], filter [k,k,cin,cout] → out [n,h,w,cout]. */
-export function convForward(x: Float32Array, filter: Float32Array, s: ConvShape, out?: Float32Array, pool = kernelPool()): Float32Array {
+/**
+ * y = conv(x, filter) (+ bias): x [n,h,w,cin], filter [k,k,cin,cout], bias [cout] → out [n,h,w,cout].
+ * The bias is added to each finished sum, so the result equals a convolution followed by an add.
+ */
+export function convForward(
+  x: Float32Array,
+  filter: Float32Array,
+  s: ConvShape,
+  out?: Float32Array,
+  pool = kernelPool(),
+  bias?: Float32Array,
+): Float32Array {
   check(s);
+  if (bias && bias.length !== s.cout) throw new Error(`conv: bias has ${bias.length} values for ${s.cout} output channels`);
   pool.resetScratch();
-  return convolve(pool, x, s.cin, copyIn(pool, filter), s.cout, s, out);
+  const filterOffset = copyIn(pool, filter);
+  return convolve(pool, x, s.cin, filterOffset, bias ? copyIn(pool, bias) : 0, s.cout, s, out);
 }
 
 /** dx = ∂L/∂x from dy [n,h,w,cout] and filter [k,k,cin,cout] → [n,h,w,cin]: the convolution of dy with the
@@ -75,7 +97,7 @@ export function convInputGradient(dy: Float32Array, filter: Float32Array, s: Con
   pool.resetScratch();
   const flipped = pool.alloc(filter.length);
   pool.call('flip_filter', copyIn(pool, filter), flipped, s.k, s.cin, s.cout);
-  return convolve(pool, dy, s.cout, flipped, s.cin, s, out);
+  return convolve(pool, dy, s.cout, flipped, 0, s.cin, s, out);
 }
 
 /** dW = ∂L/∂filter from x [n,h,w,cin] and dy [n,h,w,cout] → [k,k,cin,cout]. */

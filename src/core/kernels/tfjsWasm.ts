@@ -4,22 +4,27 @@
  * gradient is overridden for other backends. Every replacement handles the shapes a U-Net has and
  * hands anything else to tfjs's kernel.
  *
- * - Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (kernels.c): stride 1, dilation 1, symmetric
- *   'same' padding, odd square kernels — every convolution of the U-Net. tfjs-backend-wasm 4.22 has no
- *   Conv2DBackpropFilter at all, and its Conv2DBackpropInput is slow; ours use every thread of the
- *   pool and, with 2-pixel × 12-channel register tiles, were also faster than XNNPACK on one thread
- *   (ISBI U-Net step 498 → 453 ms). The same kernels at every thread count: results do not depend on it.
+ * - Conv2D, FusedConv2D (linear, with or without a per-channel bias), Conv2DBackpropInput,
+ *   Conv2DBackpropFilter (kernels.c): stride 1, dilation 1, symmetric 'same' padding, odd square
+ *   kernels — every convolution of the U-Net. tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter at
+ *   all, and its Conv2DBackpropInput is slow; ours use every thread of the pool with 2-pixel (rows) ×
+ *   16-channel register tiles (every U-Net layer has a multiple of 16 channels; 12-channel tiles left
+ *   16 = 12 + 4 at a third of the speed). The same kernels at every thread count: results do not
+ *   depend on it.
  * - BatchMatMul (the up-convolution's products, batch 1): as 1×1 convolutions on the same kernels;
  *   a transposed A is the filter-gradient reduction, a transposed B is transposed (it is small).
  *   Other shapes: tfjs's matMul, with transpose flags applied as explicit transposes (its flagged
  *   path was ~5× slower: 55 vs 12 ms for [32768,24]ᵀ·[32768,48]).
- * - MaxPoolGrad for 2×2 stride-2 'valid' pooling, Concat and SplitV along the last axis (the skip
- *   connection and its gradient): plain copies on the heap. tfjs's wasm SplitV slices each part with
- *   a generic strided Slice; these three took 60 ms of a 486 ms ISBI step. (A JS loop for the bias
- *   gradients' Sum was slower than tfjs's kernel: 44 vs 32 ms a step.)
+ * - The layers around the convolutions (kernels/layers.ts, on the pool): MaxPoolGrad for 2×2
+ *   stride-2 'valid' pooling, Concat and SplitV along the last axis (the skip connections), Sum over
+ *   every axis but the last (bias gradients; tfjs transposes first) and Add of a per-channel vector.
+ *   In a 128² step (depth 3, 16 filters, batch 8, 2 threads) these took 140 ms as tfjs kernels or JS
+ *   loops, ~40 ms here.
+ * - Identity and Cast to the same dtype share the data (tfjs's wasm kernels copy it; 20 ms a step).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConvShape, convFilterGradient, convForward, convInputGradient } from './conv';
+import { biasAdd, channelSums, concatChannels, maxPoolGrad2, splitChannels } from './layers';
 
 interface WasmTensorData {
   memoryOffset: number;
@@ -29,6 +34,7 @@ interface BackendWasm {
   wasm: { HEAPU8: Uint8Array };
   makeOutput(shape: number[], dtype: string): tf.TensorInfo;
   disposeData(dataId: unknown): boolean;
+  incRef(dataId: unknown): void;
 }
 type Attrs = Record<string, unknown>;
 interface KernelArgs {
@@ -46,9 +52,15 @@ function heapView(backend: BackendWasm, t: tf.TensorInfo): Float32Array {
   return new Float32Array(backend.wasm.HEAPU8.buffer, memoryOffset, size(t.shape));
 }
 
-/** Rows of a [rows, cols] matrix seen as an image of h × w pixels (w = 2 when it divides, for 2-pixel tiles). */
+/**
+ * Rows of a [rows, cols] matrix seen as an image of h × w pixels: w the largest power of two up to 64
+ * that divides the count, so the 2-pixel tiles run along long rows and the filter gradient's row
+ * chunks stay in cache (w = 2 left [32768, 32]ᵀ·[32768, 64] at 11 GFLOP/s).
+ */
 function rowsOf(count: number): { h: number; w: number } {
-  return count % 2 === 0 ? { h: count / 2, w: 2 } : { h: count, w: 1 };
+  let w = 64;
+  while (w > 1 && count % w !== 0) w /= 2;
+  return { h: count / w, w };
 }
 
 /** The transpose of a small row-major [rows, cols] matrix. */
@@ -106,6 +118,25 @@ export function registerWasmKernels(): void {
     return out;
   });
 
+  // Conv2D + bias in one pass: what tf.fused.conv2d runs (SameConv2D calls it with a linear activation,
+  // which tfjs fuses under gradients too; the ReLU is a layer of its own).
+  const tfFusedConv2D = original('FusedConv2D');
+  replace('FusedConv2D', (args) => {
+    const { x, filter, bias } = args.inputs;
+    const s = supportedConv(x.shape, filter.shape, args.attrs);
+    const linear = args.attrs.activation === undefined || args.attrs.activation === 'linear';
+    const perChannel = bias !== undefined && bias !== null && size(bias.shape) === filter.shape[3] && bias.shape.slice(0, -1).every((d) => d === 1);
+    const plainBias = bias === undefined || bias === null || perChannel;
+    if (!s || !linear || !plainBias || x.dtype !== 'float32' || args.inputs.preluActivationWeights) {
+      if (!tfFusedConv2D) throw new Error('wasm FusedConv2D missing');
+      return tfFusedConv2D(args);
+    }
+    const out = args.backend.makeOutput([s.n, s.h, s.w, s.cout], 'float32');
+    const b = perChannel ? heapView(args.backend, bias) : undefined;
+    convForward(heapView(args.backend, x), heapView(args.backend, filter), s, heapView(args.backend, out), undefined, b);
+    return out;
+  });
+
   replace('Conv2DBackpropInput', (args) => {
     const { dy, filter } = args.inputs;
     const inputShape = args.attrs.inputShape as number[];
@@ -148,17 +179,7 @@ export function registerWasmKernels(): void {
       return tfSplitV(args) as unknown as tf.TensorInfo;
     }
     const outs = (sizes as number[]).map((c) => args.backend.makeOutput([...x.shape.slice(0, -1), c], 'float32'));
-    const src = heapView(args.backend, x);
-    const pixels = src.length / channels;
-    let offset = 0;
-    outs.forEach((out, part) => {
-      const c = (sizes as number[])[part];
-      const dst = heapView(args.backend, out);
-      for (let p = 0, i = offset, o = 0; p < pixels; p++, i += channels) {
-        for (let k = 0; k < c; k++) dst[o++] = src[i + k];
-      }
-      offset += c;
-    });
+    splitChannels(heapView(args.backend, x), sizes as number[], outs.map((o) => heapView(args.backend, o)));
     return outs as unknown as tf.TensorInfo;
   });
 
@@ -215,39 +236,68 @@ export function registerWasmKernels(): void {
       return tfMaxPoolGrad(args);
     }
     const [n, h, w, c] = input.shape;
-    const [oh, ow] = [Math.floor(h / 2), Math.floor(w / 2)];
     const dx = args.backend.makeOutput(input.shape, 'float32');
-    const out = heapView(args.backend, dx);
-    const x = heapView(args.backend, input);
-    const g = heapView(args.backend, dy);
-    out.fill(0);
-    // The gradient goes to the first maximum of each window in row-major order (tfjs and PyTorch).
-    for (let b = 0; b < n; b++) {
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
-          const p00 = ((b * h + 2 * oy) * w + 2 * ox) * c;
-          const p01 = p00 + c;
-          const p10 = p00 + w * c;
-          const p11 = p10 + c;
-          const q = ((b * oh + oy) * ow + ox) * c;
-          for (let k = 0; k < c; k++) {
-            let at = p00 + k;
-            let best = x[at];
-            if (x[p01 + k] > best) {
-              best = x[p01 + k];
-              at = p01 + k;
-            }
-            if (x[p10 + k] > best) {
-              best = x[p10 + k];
-              at = p10 + k;
-            }
-            if (x[p11 + k] > best) at = p11 + k;
-            out[at] = g[q + k];
-          }
-        }
-      }
-    }
+    maxPoolGrad2(heapView(args.backend, input), heapView(args.backend, dy), [n, h, w, c], heapView(args.backend, dx));
     return dx;
+  });
+
+  // Identity (also what Cast to the same dtype runs): share the data, as tfjs's cpu backend does,
+  // instead of copying it (tensors are immutable; variables change by switching data).
+  replace('Identity', (args) => {
+    const { x } = args.inputs;
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
+
+  // Cast to the dtype a tensor already has: share the data (tfjs's wasm Cast copies it).
+  const tfCast = original('Cast');
+  replace('Cast', (args) => {
+    const { x } = args.inputs;
+    if (args.attrs.dtype !== x.dtype || x.dtype === 'string') {
+      if (!tfCast) throw new Error('wasm Cast missing');
+      return tfCast(args);
+    }
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
+
+  // Add of a per-channel vector (the bias of every convolution): tfjs's wasm Add broadcasts through a
+  // generic index path (10 ms for [8,128,128,16] + [16]).
+  const tfAdd = original('Add');
+  replace('Add', (args) => {
+    const { a, b } = args.inputs;
+    const channels = a.shape[a.shape.length - 1];
+    const perChannel =
+      a.dtype === 'float32' && b.dtype === 'float32' && a.shape.length >= 2 && b.shape.length >= 1 && b.shape.length <= a.shape.length &&
+      b.shape[b.shape.length - 1] === channels && b.shape.slice(0, -1).every((d) => d === 1) && size(a.shape) > 0;
+    if (!perChannel) {
+      if (!tfAdd) throw new Error('wasm Add missing');
+      return tfAdd(args);
+    }
+    const out = args.backend.makeOutput(a.shape, 'float32');
+    biasAdd(heapView(args.backend, a), heapView(args.backend, b), heapView(args.backend, out));
+    return out;
+  });
+
+  // Sum over every axis but the last (the bias gradients): per-channel sums on the kernel pool.
+  // tfjs's wasm Sum transposes the input first so that the reduced axes are innermost (36 ms of a
+  // 128² step).
+  const tfSum = original('Sum');
+  replace('Sum', (args) => {
+    const { x } = args.inputs;
+    const rank = x.shape.length;
+    const raw = args.attrs.axis as number | number[];
+    const axes = (Array.isArray(raw) ? raw : [raw]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+    const leading = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
+    if (!leading || x.dtype !== 'float32') {
+      if (!tfSum) throw new Error('wasm Sum missing');
+      return tfSum(args);
+    }
+    const channels = x.shape[rank - 1];
+    const shape = args.attrs.keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels];
+    const out = args.backend.makeOutput(shape, 'float32');
+    heapView(args.backend, out).set(channelSums(heapView(args.backend, x), channels));
+    return out;
   });
 
   const tfConcat = original('Concat');
@@ -263,17 +313,7 @@ export function registerWasmKernels(): void {
     const widths = parts.map((t) => t.shape[rank - 1]);
     const channels = widths.reduce((x, y) => x + y, 0);
     const out = args.backend.makeOutput([...parts[0].shape.slice(0, -1), channels], 'float32');
-    const dst = heapView(args.backend, out);
-    let offset = 0;
-    parts.forEach((t, i) => {
-      const src = heapView(args.backend, t);
-      const c = widths[i];
-      const pixels = src.length / c;
-      for (let p = 0, o = offset, s = 0; p < pixels; p++, o += channels) {
-        for (let k = 0; k < c; k++) dst[o + k] = src[s++];
-      }
-      offset += c;
-    });
+    concatChannels(parts.map((t) => heapView(args.backend, t)), widths, heapView(args.backend, out));
     return out;
   });
 }

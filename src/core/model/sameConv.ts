@@ -1,8 +1,9 @@
 /**
- * A stride-1 'same' 2-D convolution layer that runs the plain `Conv2D` kernel (plus a bias add)
- * instead of tfjs-layers' fused convolution. The fused op computes its filter gradient with
- * `Conv2DBackpropFilter` inside its own custom gradient, which the wasm backend does not have; the
- * plain kernel's gradient is tfjs's own, whose Conv2DBackpropFilter SegLab registers for wasm (kernels/).
+ * A stride-1 'same' 2-D convolution layer (with bias, no activation: the U-Net's ReLU is a layer of
+ * its own). It runs `tf.fused.conv2d` with a linear activation, which tfjs keeps as one FusedConv2D
+ * kernel even under gradients: backends add the bias inside the convolution instead of in a second
+ * pass (on wasm, SegLab's kernel in kernels/tfjsWasm.ts). Its gradient is Conv2DBackpropInput,
+ * Conv2DBackpropFilter (tfjs-backend-wasm has none; SegLab registers one) and a Sum for the bias.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -54,8 +55,9 @@ export class SameConv2D extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      const y = tf.conv2d(x, this.kernel.read() as tf.Tensor4D, 1, 'same');
-      return this.bias ? tf.add(y, this.bias.read()) : y;
+      // One fused op (conv + bias, linear): tfjs keeps it fused under gradients, so backends run the
+      // bias add inside the convolution (its gradient is the same Conv2DBackprop* ops and a Sum).
+      return tf.fused.conv2d({ x, filter: this.kernel.read() as tf.Tensor4D, strides: 1, pad: 'same', bias: this.bias?.read() });
     });
   }
 

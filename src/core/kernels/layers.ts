@@ -1,0 +1,106 @@
+/**
+ * The per-element layers around a U-Net's convolutions on the kernel pool (kernels.c, "layer helper
+ * kernels"): bias add, per-channel sums (the bias gradient), channel concat and split (the skip
+ * connections) and the 2×2 max-pool gradient. Arrays are [pixels, channels] (NHWC); inputs may be
+ * views into another heap (tfjs's wasm memory) and are copied into the pool's shared memory, which
+ * only this thread can do, so each function is one bulk copy in, a kernel on every thread, one bulk
+ * copy out. Results do not depend on the thread count (sums are added in fixed chunks, in order).
+ */
+import { KernelPool, kernelPool } from './pool';
+
+function copyIn(pool: KernelPool, x: Float32Array): number {
+  const offset = pool.alloc(x.length);
+  pool.f32(offset, x.length).set(x);
+  return offset;
+}
+
+function copyOut(pool: KernelPool, offset: number, out: Float32Array): Float32Array {
+  out.set(pool.f32(offset, out.length));
+  return out;
+}
+
+function checkChannels(name: string, length: number, channels: number): number {
+  if (!Number.isInteger(channels) || channels < 1 || length % channels !== 0) {
+    throw new Error(`${name}: ${length} values are not whole pixels of ${channels} channels`);
+  }
+  return length / channels;
+}
+
+/** y[p, c] = x[p, c] + bias[c]. */
+export function biasAdd(x: Float32Array, bias: Float32Array, out: Float32Array = new Float32Array(x.length), pool = kernelPool()): Float32Array {
+  const pixels = checkChannels('biasAdd', x.length, bias.length);
+  pool.resetScratch();
+  const xs = copyIn(pool, x);
+  const b = copyIn(pool, bias);
+  const y = pool.alloc(x.length);
+  pool.parallel('bias_add', [xs, b, y, bias.length], pixels);
+  return copyOut(pool, y, out);
+}
+
+/** Σ over pixels of x[p, c], per channel (float32 within runs of 64 pixels, float64 beyond). */
+export function channelSums(x: Float32Array, channels: number, pool = kernelPool()): Float64Array {
+  const pixels = checkChannels('channelSums', x.length, channels);
+  pool.resetScratch();
+  const xs = copyIn(pool, x);
+  const chunk = pool.call('sum_chunk');
+  const chunks = Math.ceil(pixels / chunk);
+  const out = pool.alloc(2 * chunks * channels); // float64
+  pool.parallel('channel_sum_chunks', [xs, out, pixels, channels], chunks);
+  const parts = new Float64Array(pool.memory.buffer, out, chunks * channels);
+  const sums = new Float64Array(channels);
+  for (let i = 0; i < chunks; i++) for (let c = 0; c < channels; c++) sums[c] += parts[i * channels + c];
+  return sums;
+}
+
+/** The parts [pixels, widths[i]] side by side along the channel axis: [pixels, Σ widths]. */
+export function concatChannels(parts: Float32Array[], widths: number[], out?: Float32Array, pool = kernelPool()): Float32Array {
+  if (parts.length !== widths.length || parts.length === 0) throw new Error('concatChannels: one width per part');
+  const pixels = checkChannels('concatChannels', parts[0].length, widths[0]);
+  parts.forEach((p, i) => {
+    if (checkChannels('concatChannels', p.length, widths[i]) !== pixels) throw new Error('concatChannels: parts differ in pixel count');
+  });
+  const channels = widths.reduce((a, b) => a + b, 0);
+  pool.resetScratch();
+  const offsets = parts.map((p) => copyIn(pool, p));
+  const y = pool.alloc(pixels * channels);
+  let at = 0;
+  offsets.forEach((src, i) => {
+    pool.parallel('copy_channels', [src, widths[i], 0, y, channels, at, widths[i]], pixels);
+    at += widths[i];
+  });
+  return copyOut(pool, y, out ?? new Float32Array(pixels * channels));
+}
+
+/** x [pixels, Σ sizes] cut along the channel axis into parts [pixels, sizes[i]] (written to `outs`). */
+export function splitChannels(x: Float32Array, sizes: number[], outs: Float32Array[], pool = kernelPool()): Float32Array[] {
+  const channels = sizes.reduce((a, b) => a + b, 0);
+  const pixels = checkChannels('splitChannels', x.length, channels);
+  if (outs.length !== sizes.length || outs.some((o, i) => o.length !== pixels * sizes[i])) throw new Error('splitChannels: one output of the right size per part');
+  pool.resetScratch();
+  const xs = copyIn(pool, x);
+  const parts = sizes.map((c) => pool.alloc(pixels * c));
+  let at = 0;
+  parts.forEach((dst, i) => {
+    pool.parallel('copy_channels', [xs, channels, at, dst, sizes[i], 0, sizes[i]], pixels);
+    at += sizes[i];
+  });
+  parts.forEach((dst, i) => copyOut(pool, dst, outs[i]));
+  return outs;
+}
+
+/**
+ * The gradient of 2×2 stride-2 'valid' max pooling: dy [n, h/2, w/2, c] goes to the first maximum
+ * of each window of x [n, h, w, c] in row-major order (as tfjs and PyTorch); everything else is 0.
+ */
+export function maxPoolGrad2(x: Float32Array, dy: Float32Array, shape: [number, number, number, number], out?: Float32Array, pool = kernelPool()): Float32Array {
+  const [n, h, w, c] = shape;
+  const [oh, ow] = [Math.floor(h / 2), Math.floor(w / 2)];
+  if (x.length !== n * h * w * c || dy.length !== n * oh * ow * c) throw new Error(`maxPoolGrad2: x or dy does not match shape ${shape.join('×')}`);
+  pool.resetScratch();
+  const xs = copyIn(pool, x);
+  const g = copyIn(pool, dy);
+  const dx = pool.alloc(x.length);
+  if (h % 2 === 1 || w % 2 === 1) pool.f32(dx, x.length).fill(0); // rows/columns no window covers
+  pool.parallel('max_pool_grad2', [xs, g, dx, h, w, c], n * oh);
+  return copyOut(pool, dx, out ?? new Float32Array(x.length));
+}
