@@ -2,9 +2,11 @@
  * The per-element layers around a U-Net's convolutions on the kernel pool (kernels.c, "layer helper
  * kernels"): bias add, per-channel sums (the bias gradient), channel concat and split (the skip
  * connections) and the 2×2 max-pool gradient. Arrays are [pixels, channels] (NHWC); inputs may be
- * views into another heap (tfjs's wasm memory) and are copied into the pool's shared memory, which
- * only this thread can do, so each function is one bulk copy in, a kernel on every thread, one bulk
- * copy out. Results do not depend on the thread count (sums are added in fixed chunks, in order).
+ * views into another heap (tfjs's wasm memory) and are copied into the pool's memory: each function
+ * is one bulk copy in, the SIMD kernel, one bulk copy out, all on this thread. These kernels are
+ * memory-bound: run on two threads they were slower (channel sums of 8×128²×16: 0.7 ms on one thread,
+ * 1.2 ms on two, whose second half of the data had to cross to the other core's cache). Sums are
+ * added in fixed chunks in order, as the loss kernels do.
  */
 import { KernelPool, kernelPool } from './pool';
 
@@ -33,7 +35,7 @@ export function biasAdd(x: Float32Array, bias: Float32Array, out: Float32Array =
   const xs = copyIn(pool, x);
   const b = copyIn(pool, bias);
   const y = pool.alloc(x.length);
-  pool.parallel('bias_add', [xs, b, y, bias.length], pixels);
+  pool.call('bias_add', xs, b, y, bias.length, 0, pixels);
   return copyOut(pool, y, out);
 }
 
@@ -45,7 +47,7 @@ export function channelSums(x: Float32Array, channels: number, pool = kernelPool
   const chunk = pool.call('sum_chunk');
   const chunks = Math.ceil(pixels / chunk);
   const out = pool.alloc(2 * chunks * channels); // float64
-  pool.parallel('channel_sum_chunks', [xs, out, pixels, channels], chunks);
+  pool.call('channel_sum_chunks', xs, out, pixels, channels, 0, chunks);
   const parts = new Float64Array(pool.memory.buffer, out, chunks * channels);
   const sums = new Float64Array(channels);
   for (let i = 0; i < chunks; i++) for (let c = 0; c < channels; c++) sums[c] += parts[i * channels + c];
@@ -65,7 +67,7 @@ export function concatChannels(parts: Float32Array[], widths: number[], out?: Fl
   const y = pool.alloc(pixels * channels);
   let at = 0;
   offsets.forEach((src, i) => {
-    pool.parallel('copy_channels', [src, widths[i], 0, y, channels, at, widths[i]], pixels);
+    pool.call('copy_channels', src, widths[i], 0, y, channels, at, widths[i], 0, pixels);
     at += widths[i];
   });
   return copyOut(pool, y, out ?? new Float32Array(pixels * channels));
@@ -81,7 +83,7 @@ export function splitChannels(x: Float32Array, sizes: number[], outs: Float32Arr
   const parts = sizes.map((c) => pool.alloc(pixels * c));
   let at = 0;
   parts.forEach((dst, i) => {
-    pool.parallel('copy_channels', [xs, channels, at, dst, sizes[i], 0, sizes[i]], pixels);
+    pool.call('copy_channels', xs, channels, at, dst, sizes[i], 0, sizes[i], 0, pixels);
     at += sizes[i];
   });
   parts.forEach((dst, i) => copyOut(pool, dst, outs[i]));
@@ -101,6 +103,6 @@ export function maxPoolGrad2(x: Float32Array, dy: Float32Array, shape: [number, 
   const g = copyIn(pool, dy);
   const dx = pool.alloc(x.length);
   if (h % 2 === 1 || w % 2 === 1) pool.f32(dx, x.length).fill(0); // rows/columns no window covers
-  pool.parallel('max_pool_grad2', [xs, g, dx, h, w, c], n * oh);
+  pool.call('max_pool_grad2', xs, g, dx, h, w, c, 0, n * oh);
   return copyOut(pool, dx, out ?? new Float32Array(x.length));
 }
