@@ -12,9 +12,12 @@
  *   reference: the same network, batch and losses in PyTorch (bench/torch_reference.py, Debian's
  *           /usr/bin/python3 with python3-torch) with as many threads as SegLab used, measured in this
  *           run, and the ratios: training SegLab/PyTorch img/s (target ≥ 0.5), loss PyTorch/SegLab
- *           time (target ≥ 0.5). Skipped, with the reason, when torch is not importable;
+ *           time (target ≥ 0.5). Training is measured in --rounds (default 3) of SegLab then PyTorch
+ *           back to back, and the ratio is the median of the rounds' ratios: on a shared machine the
+ *           speed of both drifts by ±30 % over minutes, so only neighbouring measurements compare.
+ *           Skipped, with the reason, when torch is not importable;
  *   isbi:     with --isbi, the wall time and final metrics of `seglab compare
- *           examples/isbi-membrane.experiment.json` (both heads; ~7–9 min).
+ *           examples/isbi-membrane.experiment.json` (both heads; ~4–6 min).
  * Median of --repeats runs (default 5) after one warm-up. Tensor counts before/after expose leaks.
  */
 import { spawnSync } from 'child_process';
@@ -130,12 +133,12 @@ function benchMetrics(repeats: number) {
 }
 
 /** U-Net training steps (the network of the speed issue and of bench/torch_reference.py). */
-async function benchTraining(backend: string, steps: number, threads: number | undefined) {
+async function benchTraining(backend: string, steps: number, threads: number | undefined, sizes = [128, 256]) {
   const info = await initBackend(backend);
   if (info.name === 'wasm' && threads !== undefined) setKernelThreads(threads);
   const used = info.name === 'wasm' ? threads ?? defaultThreadCount() : undefined;
   const out: Record<string, unknown>[] = [];
-  for (const size of [128, 256]) {
+  for (const size of sizes) {
     const model = buildUnet({ inputChannels: 1, depth: 3, baseFilters: 16, batchNorm: false, head: 'sigmoid1', seed: 1 });
     const optimizer = tf.train.adam(1e-3);
     const x = tf.randomNormal([8, size, size, 1], 0, 1, 'float32', 1);
@@ -245,19 +248,31 @@ async function main() {
   }
   setKernelThreads(cores);
   const lossEvaluationMs = benchComputeLoss(repeats);
-  const reference = torchReference(cores);
+  const rounds = Number(arg('rounds', '3'));
+  const paired: { seglab: number; pytorch: number; ratio: number }[] = [];
+  let reference: TorchReference | { skipped: string } = { skipped: 'no rounds' };
+  const referenceLosses: Record<string, number[]> = {};
+  for (let r = 0; r < rounds; r++) {
+    const [mine] = await benchTraining('wasm', Math.max(steps, 5), cores, [128]);
+    reference = torchReference(cores);
+    if (!('training' in reference)) break;
+    const seglab = mine.imagesPerSecond as number;
+    paired.push({ seglab, pytorch: reference.training.imagesPerSecond, ratio: +(seglab / reference.training.imagesPerSecond).toFixed(3) });
+    for (const [k, v] of Object.entries(reference.lossesMs)) (referenceLosses[k] ??= []).push(v);
+    process.stderr.write(`  round ${r + 1}: SegLab ${seglab} img/s, PyTorch ${reference.training.imagesPerSecond} img/s\n`);
+  }
   let ratios: Record<string, unknown> | null = null;
   if ('training' in reference) {
-    const mine = training.find((t) => t.size === reference.training.size && (t.threads === cores || t.threads === undefined));
     ratios = {
-      note: 'SegLab/PyTorch img/s for training, PyTorch/SegLab time for losses; ≥ 0.5 is the target',
+      note: 'SegLab/PyTorch img/s for training (median of the ratios of the rounds), PyTorch/SegLab time for losses; ≥ 0.5 is the target',
       threads: cores,
-      training128: mine ? +((mine.imagesPerSecond as number) / reference.training.imagesPerSecond).toFixed(3) : null,
-      losses: Object.fromEntries(Object.entries(lossEvaluationMs).map(([k, v]) => [k, +(reference.lossesMs[k] / v).toFixed(3)])),
+      training128: median(paired.map((p) => p.ratio)),
+      trainingRounds: paired,
+      losses: Object.fromEntries(Object.entries(lossEvaluationMs).map(([k, v]) => [k, +(median(referenceLosses[k]) / v).toFixed(3)])),
     };
     process.stderr.write(`  ratios vs PyTorch (${cores} threads): ${JSON.stringify(ratios)}\n`);
   } else process.stderr.write(`  PyTorch reference skipped: ${reference.skipped}\n`);
-  const isbi = process.argv.includes('--isbi') ? benchIsbi() : { skipped: 'pass --isbi (runs the ISBI example comparison, ~7–9 min)' };
+  const isbi = process.argv.includes('--isbi') ? benchIsbi() : { skipped: 'pass --isbi (runs the ISBI example comparison, ~4–6 min)' };
   const out = {
     date: started.toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version },
