@@ -4,7 +4,7 @@
  */
 import * as assert from 'assert';
 import { initBackend } from '../../src/core/backend';
-import { computeLoss, lossGradient } from '../../src/core/losses/compute';
+import { computeLoss, computeLossWithTensors, lossGradient } from '../../src/core/losses/compute';
 import { compileLoss, lossDefinitions, lossNames } from '../../src/core/losses/registry';
 import { LossMode } from '../../src/core/losses/types';
 import { binarize } from '../../src/core/metrics/confusion';
@@ -286,5 +286,29 @@ describe('loss names, options and input errors', () => {
       const b = computeLoss(name, bin(x.map(sigmoid), y, false));
       assertClose(a, b, 1e-4, 1e-5, name);
     }
+  });
+});
+
+describe('worked examples where a default matters', () => {
+  before(async () => {
+    await initBackend('cpu');
+  });
+
+  it('dice: the default smoothing s = 1e-5 (MONAI smooth_nr = smooth_dr): empty prediction, one target pixel → 1 − s/(1 + s)', () => {
+    // Σp = 0, Σy = 1, I = 0: loss = 1 − (0 + s)/(0 + 1 + s) = 0.999990000099999 for s = 1e-5 (0.9999000 for 1e-4).
+    const data = { pred: [0, 0, 0, 0], target: [0, 1, 0, 0], shape: [1, 2, 2, 1] };
+    const expected = 1 - 1e-5 / (1 + 1e-5);
+    assertClose(computeLoss('dice', data), expected, 0, 1e-7, 'fused path');
+    assertClose(computeLossWithTensors(compileLoss('dice'), data), expected, 0, 1e-7, 'tensor path');
+  });
+
+  it('unetWeighted: w = class balance + border term, by hand on a 1×3 strip with two objects and a one-pixel gap', () => {
+    // target [1, 0, 1], probabilities [0.8, 0.3, 0.6]; defaults w0 = 10, σ = 5, balanced classes, border on
+    // background. Foreground weight n_bg/n_fg = 1/2; the gap: 1 + 10·exp(−(1 + 1)²/(2·5²)) = 10.2311635.
+    // mean(w·ℓ) = (0.5·(−ln 0.8) + 10.2311635·(−ln 0.7) + 0.5·(−ln 0.6))/3 = 1.3387280808 (Python, math.log);
+    // Σ(w·ℓ)/Σw = 0.3575928937. Without the map (w = 1) it would be 0.3635347.
+    const data = { pred: [0.8, 0.3, 0.6], target: [1, 0, 1], shape: [1, 1, 3, 1] };
+    assertClose(computeLoss('unetWeighted', data), 1.3387280808142137, 1e-6);
+    assertClose(computeLoss('unetWeighted', data, { normalize: 'weights' }), 0.3575928936804967, 1e-6);
   });
 });

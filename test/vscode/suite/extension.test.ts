@@ -82,7 +82,7 @@ describe('SegLab in VS Code', () => {
     const file = path.join(workspace, 'live.experiment.json');
     fs.writeFileSync(
       file,
-      JSON.stringify({ name: 'live', dataset: { builtin: 'shapes', count: 16, size: 48 }, model: { depth: 2, baseFilters: 8 }, epochs: 4, batchSize: 8, stepsPerEpoch: 8, predictions: 1, backend: 'wasm' }),
+      JSON.stringify({ name: 'live', dataset: { builtin: 'shapes', count: 16, size: 64 }, model: { depth: 2, baseFilters: 8 }, epochs: 4, batchSize: 8, stepsPerEpoch: 60, predictions: 1, backend: 'wasm' }),
     );
     await vscode.commands.executeCommand('seglab.openDashboard');
     // What the dashboard's curves were given while the run was still training.
