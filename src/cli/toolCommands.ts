@@ -3,6 +3,7 @@ import { initBackend } from '../core/backend';
 import { asBinaryMask, readArrayFile, spatialShape } from '../core/data/arrayFile';
 import { lossCurves } from '../core/losses/curves';
 import { toJson } from '../core/runs/atomicWrite';
+import { UNET_WEIGHT_DEFAULTS } from '../core/weightmap/defaults';
 import { unetWeightMap } from '../core/weightmap/unetWeightMap';
 import { numberValue, parseCommand, requireValue } from './args';
 
@@ -17,7 +18,7 @@ export async function lossCurvesCommand(argv: string[], write: (s: string) => vo
   return 0;
 }
 
-export const WEIGHT_MAP_USAGE = `usage: seglab weight-map --mask FILE [--foreground V] [--w0 10] [--sigma 5] [--everywhere]
+export const WEIGHT_MAP_USAGE = `usage: seglab weight-map --mask FILE [--foreground V] [--w0 ${UNET_WEIGHT_DEFAULTS.w0}] [--sigma ${UNET_WEIGHT_DEFAULTS.sigma}] [--everywhere]
   JSON: the U-Net weight map w(x) = w_c(x) + w0·exp(−(d1+d2)²/2σ²) of a binary mask or instance map.`;
 
 export async function weightMapCommand(argv: string[], write: (s: string) => void): Promise<number> {

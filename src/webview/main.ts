@@ -8,6 +8,7 @@ import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
 import type { EvaluationView, HostMessage, LossCurveView, OverlayView, RunView, ViewMessage, ViewName, WeightMapView } from './contract';
 import { VIEW_NAMES } from './contract';
+import { UNET_WEIGHT_DEFAULTS } from '../core/weightmap/defaults';
 
 declare function acquireVsCodeApi(): { postMessage(m: ViewMessage): void; getState(): unknown; setState(s: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -429,7 +430,7 @@ function renderWeightMap(): void {
   go.addEventListener('click', () => run.value && image.value && send({ type: 'requestWeightMap', runId: run.value, image: image.value }));
   if (withPred.length) controls.append(el('label', {}, 'Run ', run), el('label', {}, 'Ground truth of ', image), go);
   else controls.append(el('span', {}, 'No run has saved ground-truth masks yet.'));
-  main.append(controls, el('p', { class: 'hint' }, 'w(x) = w_c(x) + w0·exp(−(d1+d2)²/2σ²), w0 = 10, σ = 5 px: high on thin background gaps between objects.'));
+  main.append(controls, el('p', { class: 'hint' }, `w(x) = w_c(x) + w0·exp(−(d1+d2)²/2σ²), w0 = ${UNET_WEIGHT_DEFAULTS.w0}, σ = ${UNET_WEIGHT_DEFAULTS.sigma} px: high on thin background gaps between objects.`));
   const m = state.weightMap;
   if (!m) return;
   const canvas = el('canvas', { width: String(m.width), height: String(m.height), 'aria-label': `weight map ${m.title}`, class: 'heatmap', tabindex: '0' });

@@ -6,6 +6,7 @@
  * Σ(w·ℓ)/Σw with `normalize: 'weights'`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { UNET_WEIGHT_DEFAULTS } from '../weightmap/defaults';
 import { classBalanceWeights, unetBorderTerm } from '../weightmap/unetWeightMap';
 import { Connectivity, labelComponents } from '../weightmap/label';
 import { bceTerms, reduceWeighted } from './bce';
@@ -58,8 +59,8 @@ export const unetWeighted: LossDefinition = {
     "PyTorch's weighted mean (mean of w·ℓ).",
   modes: [BINARY_MODE, MULTICLASS_MODE],
   options: {
-    w0: { type: 'number', default: 10, min: 0, description: 'border weight w0' },
-    sigma: { type: 'number', default: 5, min: 1e-6, description: 'border width σ in pixels' },
+    w0: { type: 'number', default: UNET_WEIGHT_DEFAULTS.w0, min: 0, description: 'border weight w0' },
+    sigma: { type: 'number', default: UNET_WEIGHT_DEFAULTS.sigma, min: 1e-6, description: 'border width σ in pixels' },
     borderOn: { type: 'string', default: 'background', choices: ['background', 'everywhere'], description: 'pixels that get the border term' },
     classWeights: {
       type: 'number[]',

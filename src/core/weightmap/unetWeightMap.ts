@@ -12,6 +12,7 @@
  */
 import { squaredDistanceTransform } from './edt';
 import { Connectivity, labelComponents } from './label';
+import { UNET_WEIGHT_DEFAULTS } from './defaults';
 
 export interface UnetWeightMapOptions {
   /** Border weight w0 (default 10). */
@@ -30,7 +31,7 @@ export interface UnetWeightMapOptions {
   input?: 'auto' | 'labels' | 'binary';
 }
 
-const DEFAULTS = { w0: 10, sigma: 5, classWeights: 'balanced', borderOn: 'background', connectivity: 4, input: 'auto' } as const;
+const DEFAULTS = { ...UNET_WEIGHT_DEFAULTS, classWeights: 'balanced', borderOn: 'background', connectivity: 4, input: 'auto' } as const;
 
 /** Instance ids 1..K (0 = background) from an instance map or a binary mask. */
 export function instanceLabels(
