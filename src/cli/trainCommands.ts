@@ -6,7 +6,7 @@ import { initBackend } from '../core/backend';
 import { ExperimentConfig, loadConfig, resolvePaths, starterConfig, validateConfig } from '../core/config/config';
 import { IMAGE_EXTENSIONS, readImage } from '../core/data/image';
 import { encodePng8 } from '../core/data/png';
-import { Head, HEADS } from '../core/model/unet';
+import { Head, HEADS, sizeMultiple } from '../core/model/unet';
 import { loadCheckpoint } from '../core/runs/checkpoint';
 import { formatStat } from '../core/runs/compare';
 import { readJsonFile, readRun } from '../core/runs/store';
@@ -238,7 +238,7 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
       throw new Error(`${path.join(imagesDir, f)}: ${img.channels}-channel image, the model was trained on ${channels}-channel images`);
     }
     const sample = { name: f, height: img.height, width: img.width, image: img.data, mask: new Uint8Array(0) };
-    const ctx = { head, channels, classes, norm: derived.normalization, multiple: 2 ** depth, threshold };
+    const ctx = { head, channels, classes, norm: derived.normalization, multiple: sizeMultiple(depth), threshold };
     const logits = predictLogits(model, sample, ctx);
     const pred = decide(logits, ctx);
     logits.dispose();

@@ -8,9 +8,9 @@ import Ajv, { ErrorObject } from 'ajv';
 import * as fs from 'fs';
 import * as path from 'path';
 import schema from '../../../schemas/experiment.schema.json';
-import { compileLoss, lossDefinitions } from '../losses/registry';
+import { compileLoss, lossDefinitions, parseLossTerm } from '../losses/registry';
 import { LossMode } from '../losses/types';
-import { Head, headMode } from '../model/unet';
+import { Head, headMode, sizeMultiple } from '../model/unet';
 import { didYouMean } from '../suggest';
 
 export type MetricName = 'dice' | 'iou' | 'precision' | 'recall' | 'pixelError' | 'hd95';
@@ -128,10 +128,8 @@ export function lossForHead(config: Pick<ExperimentConfig, 'loss'>, head: Head):
   if (explicit) return { expression: explicit, options, mode };
   const terms = loss.name.split('+').map((t) => t.trim());
   const mapped = terms.map((term) => {
-    const m = /^(.*\*\s*)?([A-Za-z][A-Za-z0-9]*)$/.exec(term);
-    if (!m) return term;
-    const [, weight = '', name] = m;
-    return weight + counterpart(name, mode);
+    const parsed = parseLossTerm(term);
+    return parsed ? parsed.prefix + counterpart(parsed.name, mode) : term; // compileLoss names a bad term
   });
   const expression = mapped.join('+');
   if (head === 'softmax2') {
@@ -189,7 +187,7 @@ export function validateConfig(raw: unknown, file = 'config'): ExperimentConfig 
   }
   const depth = c.model?.depth;
   if (Number.isInteger(depth) && !bad.has('model')) {
-    const multiple = 2 ** depth;
+    const multiple = sizeMultiple(depth);
     if (Number.isInteger(c.crop) && !bad.has('crop') && (c.crop as number) % multiple !== 0) {
       const crop = c.crop as number;
       problems.push({ path: 'crop', message: `${crop} is not a multiple of 2^model.depth = ${multiple}; try ${Math.max(multiple, Math.round(crop / multiple) * multiple)}` });

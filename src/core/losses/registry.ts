@@ -94,6 +94,17 @@ function checkOption(where: string, spec: OptionSpec, value: unknown): unknown {
 }
 
 /** Fills defaults and validates every option of one loss; unknown names are errors with a suggestion. */
+/** An option's default as the loss library shows it: "2", or "0.25 (binary, multilabel), null (multiclass)". */
+export function describeDefault(spec: OptionSpec): string {
+  if (spec.default !== undefined || !spec.defaultByMode) return JSON.stringify(spec.default ?? null);
+  const byValue = new Map<string, string[]>();
+  for (const [mode, value] of Object.entries(spec.defaultByMode)) {
+    const text = JSON.stringify(value);
+    byValue.set(text, [...(byValue.get(text) ?? []), mode]);
+  }
+  return [...byValue].map(([value, modes]) => `${value} (${modes.join(', ')})`).join(', ');
+}
+
 export function resolveOptions(def: LossDefinition, options: Record<string, unknown> = {}): LossOptions {
   const out: LossOptions = {};
   for (const [key, value] of Object.entries(options)) {
@@ -125,7 +136,20 @@ export interface CompiledLoss {
   apply(input: LossInput): tf.Scalar;
 }
 
-const TERM = /^\s*(?:([0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*\*\s*)?([A-Za-z][A-Za-z0-9]*)\s*$/;
+const TERM = /^\s*(([0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*\*\s*)?([A-Za-z][A-Za-z0-9]*)\s*$/;
+
+/** One term of a loss expression ("0.5 * bce"): the weight prefix as written, the weight, the name. */
+export interface LossTerm {
+  prefix: string;
+  weight: number;
+  name: string;
+}
+
+/** Reads one '+'-separated term of a loss expression; null when it is not "[number *] name". */
+export function parseLossTerm(part: string): LossTerm | null {
+  const m = TERM.exec(part);
+  return m ? { prefix: m[1] ?? '', weight: m[2] === undefined ? 1 : Number(m[2]), name: m[3] } : null;
+}
 
 /**
  * Parses "bce", "bce+dice" or "0.5*bce + 2*dice". Options are plain keys for a single loss; for a
@@ -134,9 +158,9 @@ const TERM = /^\s*(?:([0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*\*\s*)?([A-Za-z][A-Za-
 export function compileLoss(expression: string, options: Record<string, unknown> = {}): CompiledLoss {
   const parts = expression.split('+');
   const parsed = parts.map((part) => {
-    const m = TERM.exec(part);
-    if (!m) throw new Error(`loss '${expression}': cannot read term '${part.trim()}' (write e.g. "bce+dice" or "0.5*bce+dice")`);
-    return { weight: m[1] === undefined ? 1 : Number(m[1]), definition: getLoss(m[2]) };
+    const term = parseLossTerm(part);
+    if (!term) throw new Error(`loss '${expression}': cannot read term '${part.trim()}' (write e.g. "bce+dice" or "0.5*bce+dice")`);
+    return { weight: term.weight, definition: getLoss(term.name) };
   });
   const names = parsed.map((p) => p.definition.name);
   const perTerm: Record<string, unknown>[] = parsed.map(() => ({}));

@@ -12,7 +12,7 @@ import { Dataset, loadFolderDataset } from '../data/dataset';
 import { encodePng8 } from '../data/png';
 import { generateShapes } from '../data/shapes';
 import { compileLoss } from '../losses/registry';
-import { buildUnet, Head, headChannels } from '../model/unet';
+import { buildUnet, Head, headChannels, sizeMultiple } from '../model/unet';
 import { saveCheckpoint } from '../runs/checkpoint';
 import { EpochRecord, RunSummary, RunWriter } from '../runs/store';
 import { PredictContext, targetTensor, validate, ValidationResult } from './predict';
@@ -122,7 +122,7 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
   const pixelsPerImage = train.reduce((a, s) => a + s.height * s.width, 0) / train.length;
   const batchPixels = (crop ?? train[0].height) * (crop ?? train[0].width) * config.batchSize;
   const stepsPerEpoch = config.stepsPerEpoch ?? Math.max(1, Math.ceil((train.length * pixelsPerImage) / batchPixels));
-  const ctx: PredictContext = { head, channels: dataset.channels, classes, norm, multiple: 2 ** config.model.depth, threshold: config.threshold };
+  const ctx: PredictContext = { head, channels: dataset.channels, classes, norm, multiple: sizeMultiple(config.model.depth), threshold: config.threshold };
 
   const model = buildUnet({ inputChannels: dataset.channels, ...config.model, head, classes, seed: config.seed });
   const optimizer = makeOptimizer(config);
