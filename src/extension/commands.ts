@@ -6,7 +6,7 @@ import { ExperimentConfig, loadConfig, starterConfig, validateConfig } from '../
 import { FolderEvaluation } from '../core/metrics/evaluateFolders';
 import { HEADS, Head } from '../core/model/unet';
 import { deleteRun } from '../core/runs/store';
-import { lossDefinitions } from '../core/losses/registry';
+import { describeDefault, lossDefinitions } from '../core/losses/registry';
 import { installTfjsNode } from '../engine/installTfjsNode';
 import { runCli, runCliJson } from './cliProcess';
 import { Dashboard } from './dashboard';
@@ -210,7 +210,7 @@ export function registerCommands(
     for (const d of lossDefinitions()) {
       output.appendLine(`${d.name} (${d.modes.join(', ')}): ${d.summary}`);
       output.appendLine(`    reference: ${d.reference}`);
-      for (const [key, spec] of Object.entries(d.options)) output.appendLine(`    ${key} = ${JSON.stringify(spec.default ?? null)}: ${spec.description}`);
+      for (const [key, spec] of Object.entries(d.options)) output.appendLine(`    ${key} = ${describeDefault(spec)}: ${spec.description}`);
     }
     output.show(true);
   });

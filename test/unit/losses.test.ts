@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import { initBackend } from '../../src/core/backend';
 import { computeLoss, computeLossWithTensors, lossGradient } from '../../src/core/losses/compute';
-import { compileLoss, lossDefinitions, lossNames } from '../../src/core/losses/registry';
+import { compileLoss, describeDefault, getLoss, lossDefinitions, lossNames } from '../../src/core/losses/registry';
 import { LossMode } from '../../src/core/losses/types';
 import { binarize } from '../../src/core/metrics/confusion';
 import { assertAllClose, assertClose, sigmoid } from './helpers';
@@ -310,5 +310,14 @@ describe('worked examples where a default matters', () => {
     const data = { pred: [0.8, 0.3, 0.6], target: [1, 0, 1], shape: [1, 1, 3, 1] };
     assertClose(computeLoss('unetWeighted', data), 1.3387280808142137, 1e-6);
     assertClose(computeLoss('unetWeighted', data, { normalize: 'weights' }), 0.3575928936804967, 1e-6);
+  });
+
+  it('focal: alpha defaults to 0.25 in binary mode (torchvision) and to none in multiclass, and the library says so', () => {
+    // One pixel, logit 0, y = 1: p_t = 0.5, CE = ln 2, (1 − p_t)^γ = 0.25 with γ = 2, α_t = 0.25 → 0.0625·ln 2.
+    assertClose(computeLoss('focal', { pred: [0], target: [1], shape: [1, 1, 1, 1], fromLogits: true }), 0.0625 * Math.LN2, 1e-6);
+    // Two classes, equal logits, class 1: p_t = 0.5, no α → 0.25·ln 2.
+    assertClose(computeLoss('focal', { pred: [0, 0], target: [1], shape: [1, 1, 1, 2], fromLogits: true }), 0.25 * Math.LN2, 1e-6);
+    assert.strictEqual(describeDefault(getLoss('focal').options.alpha), '0.25 (binary, multilabel), null (multiclass)');
+    assert.strictEqual(describeDefault(getLoss('focal').options.gamma), '2');
   });
 });

@@ -45,8 +45,9 @@ export const focal: LossDefinition = {
     alpha: {
       type: 'number[]',
       default: undefined,
+      defaultByMode: { binary: 0.25, multilabel: 0.25, multiclass: null },
       nullable: true,
-      description: 'binary/multilabel: α ∈ [0,1], default 0.25, null disables; multiclass: one weight per class or null (default)',
+      description: 'binary/multilabel: α ∈ [0,1], null disables; multiclass: one weight per class, or null',
     },
     gamma: { type: 'number', default: 2, min: 0, description: 'focusing exponent γ' },
   },
@@ -56,12 +57,12 @@ export const focal: LossDefinition = {
       if (typeof o.alpha === 'number') {
         throw new Error('focal.alpha: in multiclass mode give one weight per class (a list) or null');
       }
-      return softmaxFocal(input, (o.alpha as number[] | null | undefined) ?? null, gamma);
+      return softmaxFocal(input, o.alpha === undefined ? null : (o.alpha as number[] | null), gamma);
     }
     if (Array.isArray(o.alpha)) {
       throw new Error('focal.alpha: in binary/multilabel mode alpha is one number in [0,1] or null');
     }
-    const alpha = o.alpha === undefined ? 0.25 : (o.alpha as number | null);
+    const alpha = o.alpha === undefined ? (focal.options.alpha.defaultByMode![input.mode] as number) : (o.alpha as number | null);
     return sigmoidFocal(input, alpha, gamma);
   },
 };

@@ -33,6 +33,9 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** `null` is an accepted value (e.g. focal `alpha: null` disables class weighting). */
   nullable?: boolean;
+  /** The value used when the option is not given, where it depends on the mode (then `default` is
+   * undefined): e.g. focal alpha 0.25 for binary and multilabel, null for multiclass. */
+  defaultByMode?: Partial<Record<LossMode, OptionValue>>;
   min?: number;
   max?: number;
 }
