@@ -85,7 +85,10 @@ async function benchLosses(backend: string, repeats: number) {
   const { masks } = isbiLabels(n);
   const target1 = tf.tensor4d(Float32Array.from(masks.flatMap((m) => Array.from(m))), [n, h, w, 1]);
   const r = rng(2);
-  const logits1 = tf.tensor4d(Float32Array.from({ length: n * h * w }, () => (r() - 0.5) * 8), [n, h, w, 1]);
+  const logits1 = tf.tensor4d(
+    Float32Array.from({ length: n * h * w }, () => (r() - 0.5) * 8),
+    [n, h, w, 1],
+  );
   const logits2 = tf.concat([tf.neg(logits1), logits1], -1) as tf.Tensor4D;
   const weights = Float32Array.from({ length: n * h * w }, () => 0.5 + r() * 4);
   const results: Record<string, unknown>[] = [];
@@ -136,7 +139,7 @@ function benchMetrics(repeats: number) {
 async function benchTraining(backend: string, steps: number, threads: number | undefined, sizes = [128, 256]) {
   const info = await initBackend(backend);
   if (info.name === 'wasm' && threads !== undefined) setKernelThreads(threads);
-  const used = info.name === 'wasm' ? threads ?? defaultThreadCount() : undefined;
+  const used = info.name === 'wasm' ? (threads ?? defaultThreadCount()) : undefined;
   const out: Record<string, unknown>[] = [];
   for (const size of sizes) {
     const model = buildUnet({ inputChannels: 1, depth: 3, baseFilters: 16, batchNorm: false, head: 'sigmoid1', seed: 1 });
@@ -144,7 +147,10 @@ async function benchTraining(backend: string, steps: number, threads: number | u
     const x = tf.randomNormal([8, size, size, 1], 0, 1, 'float32', 1);
     const y = tf.cast(tf.greater(tf.randomNormal([8, size, size, 1], 0, 1, 'float32', 2), 0.5), 'float32');
     const step = () => {
-      const loss = optimizer.minimize(() => tf.losses.sigmoidCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
+      const loss = optimizer.minimize(
+        () => tf.losses.sigmoidCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+        true,
+      );
       loss?.dataSync();
       loss?.dispose();
     };
@@ -160,7 +166,9 @@ async function benchTraining(backend: string, steps: number, threads: number | u
       leakedTensorsPerStep: (tf.memory().numTensors - tensorsBefore) / steps,
       peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
     });
-    process.stderr.write(`  ${info.name}${used ? ` ×${used}` : ''} training ${size}²: ${((8 * 1000) / timing.medianMs).toFixed(2)} img/s\n`);
+    process.stderr.write(
+      `  ${info.name}${used ? ` ×${used}` : ''} training ${size}²: ${((8 * 1000) / timing.medianMs).toFixed(2)} img/s\n`,
+    );
     tf.dispose([x, y]);
     model.dispose();
     optimizer.dispose();
@@ -218,7 +226,11 @@ function benchIsbi() {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [cli, 'compare', config, '--json'], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
   const seconds = (Date.now() - t0) / 1000;
-  const last = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.type === 'comparison');
+  const last = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .find((e) => e.type === 'comparison');
   if (r.status !== 0 || !last) return { skipped: `compare exited ${r.status}: ${r.stderr.trim().split('\n').pop()}`, seconds };
   const comparison = JSON.parse(fs.readFileSync(path.join(last.dir, 'comparison.json'), 'utf8'));
   const final = Object.fromEntries(
@@ -275,7 +287,12 @@ async function main() {
   const isbi = process.argv.includes('--isbi') ? benchIsbi() : { skipped: 'pass --isbi (runs the ISBI example comparison, ~4–6 min)' };
   const out = {
     date: started.toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+      node: process.version,
+    },
     repeats,
     losses,
     training,

@@ -51,9 +51,21 @@ export async function lossesCommand(argv: string[], write: (s: string) => void):
     foreground: numberValue(values.foreground as string | undefined, 'foreground'),
   };
   if (isDirectory(predFile) || isDirectory(targetFile)) {
-    if (!isDirectory(predFile) || !isDirectory(targetFile)) throw new UsageError(`--pred and --target must both be files or both be folders (${isDirectory(predFile) ? targetFile : predFile} is not a folder)`);
+    if (!isDirectory(predFile) || !isDirectory(targetFile))
+      throw new UsageError(
+        `--pred and --target must both be files or both be folders (${isDirectory(predFile) ? targetFile : predFile} is not a folder)`,
+      );
     if (values.weights) throw new UsageError('--weights takes one file; it is not available with folders');
-    return folderLosses(predFile, targetFile, fileOptions, values.loss as string[] | undefined, settings, backend.name, Boolean(values.json), write);
+    return folderLosses(
+      predFile,
+      targetFile,
+      fileOptions,
+      values.loss as string[] | undefined,
+      settings,
+      backend.name,
+      Boolean(values.json),
+      write,
+    );
   }
   const data = loadLossData(predFile, targetFile, fileOptions);
   const weightsFile = values.weights as string | undefined;
@@ -82,8 +94,15 @@ export async function lossesCommand(argv: string[], write: (s: string) => void):
     return 0;
   }
   const [n, h, w, c] = data.shape;
-  write(`${predFile} vs ${targetFile}: ${n}×${h}×${w}×${c}, ${data.mode}, ${data.fromLogits ? 'logits' : 'probabilities'}, backend ${backend.name}\n`);
-  write(table(['loss', 'value'], rows.map((r) => [r.name, r.value])) + '\n');
+  write(
+    `${predFile} vs ${targetFile}: ${n}×${h}×${w}×${c}, ${data.mode}, ${data.fromLogits ? 'logits' : 'probabilities'}, backend ${backend.name}\n`,
+  );
+  write(
+    table(
+      ['loss', 'value'],
+      rows.map((r) => [r.name, r.value]),
+    ) + '\n',
+  );
   const bad = rows.filter((r) => !Number.isFinite(r.value));
   if (bad.length) write(`warning: non-finite loss: ${bad.map((r) => `${r.name} = ${formatNumber(r.value)}`).join(', ')}\n`);
   return 0;
@@ -110,7 +129,14 @@ function folderLosses(
 ): number {
   const pairs = pairFolders(predDir, targetDir, ['.png', '.npy'], { a: 'prediction', b: 'target' });
   let chosen: string[] = requested ?? [];
-  const files: { name: string; pred: string; target: string; shape: readonly number[]; mode: LossMode; losses: { name: string; value: number }[] }[] = [];
+  const files: {
+    name: string;
+    pred: string;
+    target: string;
+    shape: readonly number[];
+    mode: LossMode;
+    losses: { name: string; value: number }[];
+  }[] = [];
   for (const pair of pairs) {
     const data = loadLossData(pair.a, pair.b, fileOptions);
     if (files.length === 0) {
@@ -126,11 +152,19 @@ function folderLosses(
   const names = chosen;
   const mean = names.map((name, k) => ({ name, value: files.reduce((a, f) => a + f.losses[k].value, 0) / files.length }));
   if (json) {
-    write(toJson({ pred: predDir, target: targetDir, mode: files[0].mode, fromLogits: Boolean(fileOptions.fromLogits), backend, files, mean }) + '\n');
+    write(
+      toJson({ pred: predDir, target: targetDir, mode: files[0].mode, fromLogits: Boolean(fileOptions.fromLogits), backend, files, mean }) +
+        '\n',
+    );
     return 0;
   }
-  write(`${predDir} vs ${targetDir}: ${files.length} pairs, ${files[0].mode}, ${fileOptions.fromLogits ? 'logits' : 'probabilities'}, backend ${backend}\n`);
-  write(table(['file', ...names], [...files.map((f) => [f.name, ...f.losses.map((l) => l.value)]), ['mean', ...mean.map((m) => m.value)]]) + '\n');
+  write(
+    `${predDir} vs ${targetDir}: ${files.length} pairs, ${files[0].mode}, ${fileOptions.fromLogits ? 'logits' : 'probabilities'}, backend ${backend}\n`,
+  );
+  write(
+    table(['file', ...names], [...files.map((f) => [f.name, ...f.losses.map((l) => l.value)]), ['mean', ...mean.map((m) => m.value)]]) +
+      '\n',
+  );
   return 0;
 }
 

@@ -31,7 +31,11 @@ const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => voi
   eval: { run: evalCommand, usage: EVAL_USAGE, summary: 'metrics of a folder of predictions against ground truth' },
   'loss-curves': { run: lossCurvesCommand, usage: LOSS_CURVES_USAGE, summary: 'each binary loss and its gradient against p (JSON)' },
   'weight-map': { run: weightMapCommand, usage: WEIGHT_MAP_USAGE, summary: 'the U-Net weight map of a mask (JSON)' },
-  'install-tfjs-node': { run: installTfjsNodeCommand, usage: INSTALL_TFJS_NODE_USAGE, summary: "install TensorFlow's native CPU backend (needs internet)" },
+  'install-tfjs-node': {
+    run: installTfjsNodeCommand,
+    usage: INSTALL_TFJS_NODE_USAGE,
+    summary: "install TensorFlow's native CPU backend (needs internet)",
+  },
 };
 
 function help(): string {
@@ -47,7 +51,11 @@ function help(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[], out = (s: string) => process.stdout.write(s), err = (s: string) => process.stderr.write(s)): Promise<number> {
+export async function main(
+  argv: string[],
+  out = (s: string) => process.stdout.write(s),
+  err = (s: string) => process.stderr.write(s),
+): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out(help() + '\n');

@@ -49,24 +49,35 @@ export class ProgressView {
     switch (e.type) {
       case 'start':
         this.epochs.set(label, e.epochs);
-        this.line(`${label}: run ${e.runDir} (backend ${e.backend}${e.threads ? ` × ${e.threads} thread${e.threads > 1 ? 's' : ''}` : ''}, loss ${e.loss}, ${e.trainImages} train / ${e.valImages} val images, ${e.stepsPerEpoch} steps/epoch)`);
+        this.line(
+          `${label}: run ${e.runDir} (backend ${e.backend}${e.threads ? ` × ${e.threads} thread${e.threads > 1 ? 's' : ''}` : ''}, loss ${e.loss}, ${e.trainImages} train / ${e.valImages} val images, ${e.stepsPerEpoch} steps/epoch)`,
+        );
         break;
       case 'batch': {
         const total = this.epochs.get(label) ?? 1;
         const done = (e.epoch - 1 + e.step / e.steps) / total;
-        this.status.set(label, `${label} ${bar(done)} ep ${e.epoch}/${total} loss ${formatNumber(e.loss)} ${e.imagesPerSecond.toFixed(1)} img/s ETA ${formatDuration(e.etaSeconds)}`);
+        this.status.set(
+          label,
+          `${label} ${bar(done)} ep ${e.epoch}/${total} loss ${formatNumber(e.loss)} ${e.imagesPerSecond.toFixed(1)} img/s ETA ${formatDuration(e.etaSeconds)}`,
+        );
         this.draw();
         break;
       }
       case 'epoch': {
         const v = e.record.val;
-        const val = v ? ` val loss ${formatNumber(v.loss)} dice ${formatNumber(v.dice)}${v.pixelError !== undefined ? ` pixel error ${formatNumber(v.pixelError)}` : ''}` : '';
-        this.line(`${label}: epoch ${e.record.epoch}/${this.epochs.get(label) ?? '?'} train loss ${formatNumber(e.record.trainLoss)}${val} (${e.record.seconds.toFixed(1)}s${e.best ? ', best' : ''})`);
+        const val = v
+          ? ` val loss ${formatNumber(v.loss)} dice ${formatNumber(v.dice)}${v.pixelError !== undefined ? ` pixel error ${formatNumber(v.pixelError)}` : ''}`
+          : '';
+        this.line(
+          `${label}: epoch ${e.record.epoch}/${this.epochs.get(label) ?? '?'} train loss ${formatNumber(e.record.trainLoss)}${val} (${e.record.seconds.toFixed(1)}s${e.best ? ', best' : ''})`,
+        );
         break;
       }
       case 'end':
         this.status.delete(label);
-        this.line(`${label}: ${e.summary.status}${e.summary.reason ? ` — ${e.summary.reason}` : ''} after ${formatDuration(e.summary.durations.totalSeconds)}`);
+        this.line(
+          `${label}: ${e.summary.status}${e.summary.reason ? ` — ${e.summary.reason}` : ''} after ${formatDuration(e.summary.durations.totalSeconds)}`,
+        );
         break;
     }
   }

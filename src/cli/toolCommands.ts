@@ -11,7 +11,11 @@ export const LOSS_CURVES_USAGE = `usage: seglab loss-curves [--points N] [--loss
   JSON: each binary loss and its gradient (d/dp and d/dz) against the predicted probability, y = 1 and y = 0.`;
 
 export async function lossCurvesCommand(argv: string[], write: (s: string) => void): Promise<number> {
-  const { values } = parseCommand(argv, { points: { type: 'string' }, loss: { type: 'string', multiple: true }, backend: { type: 'string' } }, LOSS_CURVES_USAGE);
+  const { values } = parseCommand(
+    argv,
+    { points: { type: 'string' }, loss: { type: 'string', multiple: true }, backend: { type: 'string' } },
+    LOSS_CURVES_USAGE,
+  );
   await initBackend((values.backend as string | undefined) ?? 'cpu');
   const points = numberValue(values.points as string | undefined, 'points') ?? 99;
   write(toJson(lossCurves(Math.max(3, Math.min(1000, Math.round(points))), values.loss as string[] | undefined), 0) + '\n');
@@ -24,7 +28,13 @@ export const WEIGHT_MAP_USAGE = `usage: seglab weight-map --mask FILE [--foregro
 export async function weightMapCommand(argv: string[], write: (s: string) => void): Promise<number> {
   const { values } = parseCommand(
     argv,
-    { mask: { type: 'string' }, foreground: { type: 'string' }, w0: { type: 'string' }, sigma: { type: 'string' }, everywhere: { type: 'boolean' } },
+    {
+      mask: { type: 'string' },
+      foreground: { type: 'string' },
+      w0: { type: 'string' },
+      sigma: { type: 'string' },
+      everywhere: { type: 'boolean' },
+    },
     WEIGHT_MAP_USAGE,
   );
   const file = requireValue(values.mask as string | undefined, 'mask', WEIGHT_MAP_USAGE);

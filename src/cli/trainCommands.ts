@@ -41,7 +41,11 @@ export const TRAIN_USAGE = `usage: seglab train CONFIG [--backend auto|tensorflo
   current batch and saves a checkpoint. --threads: cores the wasm kernels use (default: all).`;
 
 export async function trainCommand(argv: string[], write: Write): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } }, TRAIN_USAGE);
+  const { values, positionals } = parseCommand(
+    argv,
+    { backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
+    TRAIN_USAGE,
+  );
   const file = requireValue(positionals[0], 'CONFIG (a positional argument)', TRAIN_USAGE);
   const config = withBackend(loadConfig(file), values.backend as string | undefined);
   const threads = positiveInteger(values.threads as string | undefined, 'threads');
@@ -58,7 +62,11 @@ export async function trainCommand(argv: string[], write: Write): Promise<number
   else {
     if (result.summary?.final) {
       const f = result.summary.final;
-      write(`final validation: ${Object.entries(f).map(([k, v]) => `${k} ${Number(v).toFixed(4)}`).join(', ')}\n`);
+      write(
+        `final validation: ${Object.entries(f)
+          .map(([k, v]) => `${k} ${Number(v).toFixed(4)}`)
+          .join(', ')}\n`,
+      );
     }
     if (result.status !== 'done') write(`run ${result.status}: ${result.reason ?? ''}\n`);
     if (result.runDir) write(`run folder: ${result.runDir}\n`);
@@ -73,8 +81,12 @@ export const COMPARE_USAGE = `usage: seglab compare CONFIG [--heads sigmoid1,sof
   (default: one per thread) share it equally.`;
 
 function parseHeads(value: string | undefined): Head[] {
-  const heads = (value ?? 'sigmoid1,softmax2').split(',').map((h) => h.trim()).filter(Boolean);
-  for (const h of heads) if (!(HEADS as readonly string[]).includes(h)) throw new UsageError(`--heads: '${h}' is not a head (${HEADS.join(', ')})`);
+  const heads = (value ?? 'sigmoid1,softmax2')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  for (const h of heads)
+    if (!(HEADS as readonly string[]).includes(h)) throw new UsageError(`--heads: '${h}' is not a head (${HEADS.join(', ')})`);
   if (new Set(heads).size !== heads.length) throw new UsageError('--heads: a head is listed twice');
   return heads as Head[];
 }
@@ -89,7 +101,10 @@ async function compareConfig(
   write: Write,
 ): Promise<number> {
   const view = new ProgressView(write, !json && Boolean(process.stdout.isTTY));
-  if (!json) write(`comparing ${heads.join(' vs ')} on ${config.dataset.builtin ? 'builtin:shapes' : config.dataset.images} (seeds ${seeds.join(', ')})\n`);
+  if (!json)
+    write(
+      `comparing ${heads.join(' vs ')} on ${config.dataset.builtin ? 'builtin:shapes' : config.dataset.images} (seeds ${seeds.join(', ')})\n`,
+    );
   const handle = runComparison(config, {
     heads,
     seeds,
@@ -108,7 +123,9 @@ async function compareConfig(
     write('\nfinal validation (mean ± std over seeds):\n');
     for (const h of heads) {
       const s = result.summary.perHead[h];
-      write(`  ${h.padEnd(9)} dice ${formatStat(s.dice)}  iou ${formatStat(s.iou)}  hd95 ${formatStat(s.hd95, 2)}  pixel error ${formatStat(s.pixelError, 4)}\n`);
+      write(
+        `  ${h.padEnd(9)} dice ${formatStat(s.dice)}  iou ${formatStat(s.iou)}  hd95 ${formatStat(s.hd95, 2)}  pixel error ${formatStat(s.pixelError, 4)}\n`,
+      );
     }
     const failed = result.runs.filter((r) => r.status !== 'done');
     for (const r of failed) write(`  ${r.head} seed ${r.seed}: ${r.status}${r.reason ? ` — ${r.reason}` : ''}\n`);
@@ -166,7 +183,11 @@ export function demoConfig(epochs: number): Record<string, unknown> {
 }
 
 export async function demoCommand(argv: string[], write: Write): Promise<number> {
-  const { values } = parseCommand(argv, { out: { type: 'string' }, epochs: { type: 'string' }, seeds: { type: 'string' }, json: { type: 'boolean' } }, DEMO_USAGE);
+  const { values } = parseCommand(
+    argv,
+    { out: { type: 'string' }, epochs: { type: 'string' }, seeds: { type: 'string' }, json: { type: 'boolean' } },
+    DEMO_USAGE,
+  );
   const dir = path.resolve((values.out as string | undefined) ?? 'seglab-demo');
   const epochs = numberValue(values.epochs as string | undefined, 'epochs') ?? 12;
   const seeds = numberValue(values.seeds as string | undefined, 'seeds') ?? 1;
@@ -174,7 +195,15 @@ export async function demoCommand(argv: string[], write: Write): Promise<number>
   const file = path.join(dir, 'seglab.experiment.json');
   fs.writeFileSync(file, JSON.stringify(demoConfig(epochs), null, 2) + '\n');
   const config = resolvePaths(validateConfig(readJsonFile(file), file), file);
-  return compareConfig(config, file, ['sigmoid1', 'softmax2'], Array.from({ length: seeds }, (_, i) => 1 + i), {}, Boolean(values.json), write);
+  return compareConfig(
+    config,
+    file,
+    ['sigmoid1', 'softmax2'],
+    Array.from({ length: seeds }, (_, i) => 1 + i),
+    {},
+    Boolean(values.json),
+    write,
+  );
 }
 
 export const INIT_USAGE = `usage: seglab init [DIR] [--images DIR --masks DIR] [--head H] [--loss L] [--force]
@@ -183,7 +212,13 @@ export const INIT_USAGE = `usage: seglab init [DIR] [--images DIR --masks DIR] [
 export async function initCommand(argv: string[], write: Write): Promise<number> {
   const { values, positionals } = parseCommand(
     argv,
-    { images: { type: 'string' }, masks: { type: 'string' }, head: { type: 'string' }, loss: { type: 'string' }, force: { type: 'boolean' } },
+    {
+      images: { type: 'string' },
+      masks: { type: 'string' },
+      head: { type: 'string' },
+      loss: { type: 'string' },
+      force: { type: 'boolean' },
+    },
     INIT_USAGE,
   );
   const dir = path.resolve(positionals[0] ?? '.');
@@ -191,7 +226,12 @@ export async function initCommand(argv: string[], write: Write): Promise<number>
   if (fs.existsSync(file) && !values.force) throw new Error(`${file} exists; pass --force to overwrite it`);
   if (Boolean(values.images) !== Boolean(values.masks)) throw new UsageError('--images and --masks go together');
   const rel = (p: string | undefined) => (p ? path.relative(dir, path.resolve(p)) || '.' : undefined);
-  const config = starterConfig({ images: rel(values.images as string), masks: rel(values.masks as string), head: values.head as Head, loss: values.loss as string });
+  const config = starterConfig({
+    images: rel(values.images as string),
+    masks: rel(values.masks as string),
+    head: values.head as Head,
+    loss: values.loss as string,
+  });
   validateConfig(config, file);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(config, null, 2) + '\n');
@@ -205,7 +245,13 @@ export const PREDICT_USAGE = `usage: seglab predict RUN --images DIR --out DIR [
 export async function predictCommand(argv: string[], write: Write): Promise<number> {
   const { values, positionals } = parseCommand(
     argv,
-    { images: { type: 'string' }, out: { type: 'string' }, checkpoint: { type: 'string' }, threshold: { type: 'string' }, backend: { type: 'string' } },
+    {
+      images: { type: 'string' },
+      out: { type: 'string' },
+      checkpoint: { type: 'string' },
+      threshold: { type: 'string' },
+      backend: { type: 'string' },
+    },
     PREDICT_USAGE,
   );
   const runDir = path.resolve(requireValue(positionals[0], 'RUN (a positional argument)', PREDICT_USAGE));
@@ -244,12 +290,26 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
     logits.dispose();
     const stem = f.replace(/\.[^.]+$/, '');
     const scale = classes > 2 ? Math.floor(255 / (classes - 1)) : 255;
-    fs.writeFileSync(path.join(outDir, `${stem}_mask.png`), encodePng8(Uint8Array.from(pred.labels, (v) => v * scale), img.width, img.height));
-    fs.writeFileSync(path.join(outDir, `${stem}_prob.png`), encodePng8(Uint8Array.from(pred.prob, (v) => Math.round(255 * v)), img.width, img.height));
+    fs.writeFileSync(
+      path.join(outDir, `${stem}_mask.png`),
+      encodePng8(
+        Uint8Array.from(pred.labels, (v) => v * scale),
+        img.width,
+        img.height,
+      ),
+    );
+    fs.writeFileSync(
+      path.join(outDir, `${stem}_prob.png`),
+      encodePng8(
+        Uint8Array.from(pred.prob, (v) => Math.round(255 * v)),
+        img.width,
+        img.height,
+      ),
+    );
   }
   model.dispose();
-  write(`wrote ${files.length} mask(s) and probability map(s) to ${outDir} (checkpoint ${path.basename(checkpoint)}; tensors in use ${tf.memory().numTensors})\n`);
+  write(
+    `wrote ${files.length} mask(s) and probability map(s) to ${outDir} (checkpoint ${path.basename(checkpoint)}; tensors in use ${tf.memory().numTensors})\n`,
+  );
   return 0;
 }
-
-

@@ -116,10 +116,7 @@ export async function initBackend(choice?: string): Promise<BackendInfo> {
     }
     skipped.push(`${name}: ${failure}`);
   }
-  const hint =
-    requested === 'tensorflow'
-      ? ' (install @tensorflow/tfjs-node, or choose auto / wasm / cpu)'
-      : '';
+  const hint = requested === 'tensorflow' ? ' (install @tensorflow/tfjs-node, or choose auto / wasm / cpu)' : '';
   throw new Error(`backend '${requested}' could not be loaded: ${skipped.join('; ')}${hint}`);
 }
 

@@ -78,7 +78,12 @@ export function startTraining(config: ExperimentConfig, options: StartOptions = 
     pending = lines.pop() ?? '';
     lines.forEach(onLine);
   });
-  child.stdout?.on('data', (chunk: Buffer) => chunk.toString().split('\n').forEach((l) => l.trim() && options.onLog?.(l)));
+  child.stdout?.on('data', (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .forEach((l) => l.trim() && options.onLog?.(l)),
+  );
 
   const send = (request: EngineRequest) => {
     if (child.connected) child.send(request);

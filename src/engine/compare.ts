@@ -45,7 +45,8 @@ export interface ComparisonHandle {
  */
 export function shareThreads(threads: number, parallel: number | undefined, jobs: number): { parallel: number; threadsPerRun: number } {
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
-  if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1)) throw new Error(`parallel must be a positive integer, got ${parallel}`);
+  if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1))
+    throw new Error(`parallel must be a positive integer, got ${parallel}`);
   const runs = Math.max(1, Math.min(parallel ?? threads, jobs));
   return { parallel: runs, threadsPerRun: Math.max(1, Math.floor(threads / runs)) };
 }
@@ -104,13 +105,34 @@ export function runComparison(config: ExperimentConfig, o: CompareOptions): Comp
     const summary = summarizeComparison(runs, o.heads);
     const out = RunWriter.create(path.join(config.runsDir, 'comparisons'), config.name);
     const createdAt = new Date().toISOString();
-    const comparison = { id: out.id, name: config.name, createdAt, configFile: o.configFile, heads: o.heads, seeds: o.seeds, config, runs, summary };
+    const comparison = {
+      id: out.id,
+      name: config.name,
+      createdAt,
+      configFile: o.configFile,
+      heads: o.heads,
+      seeds: o.seeds,
+      config,
+      runs,
+      summary,
+    };
     out.writeJson('comparison.json', comparison);
     const notes = [
-      `Heads ${o.heads.join(' vs ')} on ${runs[0]?.runDir ? config.dataset.builtin ? 'builtin:shapes' : config.dataset.images : 'the dataset'}; seeds ${o.seeds.join(', ')}. ` +
+      `Heads ${o.heads.join(' vs ')} on ${runs[0]?.runDir ? (config.dataset.builtin ? 'builtin:shapes' : config.dataset.images) : 'the dataset'}; seeds ${o.seeds.join(', ')}. ` +
         'Runs with the same seed start from identical body weights and see the same batches in the same order; only the head and its loss differ.',
     ];
-    out.writeFile('report.html', comparisonReport({ title: `SegLab comparison: ${config.name}`, createdAt, configFile: o.configFile, heads: o.heads, runs, summary, notes }));
+    out.writeFile(
+      'report.html',
+      comparisonReport({
+        title: `SegLab comparison: ${config.name}`,
+        createdAt,
+        configFile: o.configFile,
+        heads: o.heads,
+        runs,
+        summary,
+        notes,
+      }),
+    );
     return { dir: out.dir, report: out.file('report.html'), runs, summary };
   })();
 

@@ -27,7 +27,11 @@ export interface InstallResult {
 /** The lines of npm's output that say what went wrong: error messages and steps, not stack frames. */
 export function explainNpmFailure(output: string[]): string {
   const text = output.filter((l) => !/^npm warn/.test(l)).map((l) => l.replace(/^npm (error|ERR!)\s?/, '').trimEnd());
-  const key = text.filter((l) => /^(\w*Error\b|\* Downloading|npm |code |gyp ERR)|ENOTFOUND|EACCES|ENOSPC|ECONNREFUSED|ETIMEDOUT|E404|ERR_/.test(l.trim()) && !/^\s+at /.test(l));
+  const key = text.filter(
+    (l) =>
+      /^(\w*Error\b|\* Downloading|npm |code |gyp ERR)|ENOTFOUND|EACCES|ENOSPC|ECONNREFUSED|ETIMEDOUT|E404|ERR_/.test(l.trim()) &&
+      !/^\s+at /.test(l),
+  );
   const lines = (key.length ? key : text.filter((l) => l.trim())).slice(-8);
   return lines.map((l) => `  ${l.trim()}`).join('\n');
 }
@@ -38,7 +42,10 @@ export function installTfjsNode(dir: string, o: InstallOptions = {}): Promise<In
   // A package.json of its own, so npm installs here and not into an enclosing project.
   const manifest = path.join(dir, 'package.json');
   if (!fs.existsSync(manifest)) {
-    fs.writeFileSync(manifest, JSON.stringify({ name: 'seglab-tfjs-node', private: true, description: 'tfjs-node for SegLab' }, null, 2) + '\n');
+    fs.writeFileSync(
+      manifest,
+      JSON.stringify({ name: 'seglab-tfjs-node', private: true, description: 'tfjs-node for SegLab' }, null, 2) + '\n',
+    );
   }
   const args = ['install', '--no-audit', '--no-fund', '--save-exact', `@tensorflow/tfjs-node@${TFJS_VERSION}`];
   const output: string[] = [];
@@ -56,13 +63,17 @@ export function installTfjsNode(dir: string, o: InstallOptions = {}): Promise<In
     child.stderr.on('data', collect);
     child.on('error', (e) => {
       clearTimeout(timer);
-      const hint = (e as NodeJS.ErrnoException).code === 'ENOENT' ? ` (${npm} is not on PATH; install Node.js with npm, or set it up for VS Code)` : '';
+      const hint =
+        (e as NodeJS.ErrnoException).code === 'ENOENT'
+          ? ` (${npm} is not on PATH; install Node.js with npm, or set it up for VS Code)`
+          : '';
       reject(new Error(`could not start ${npm}: ${e.message}${hint}`));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const pkg = tfjsNodePackageDir(dir);
-      const binding = pkg && fs.readdirSync(path.join(pkg, 'lib'), { withFileTypes: true }).some((d) => d.isDirectory() && d.name.startsWith('napi-v'));
+      const binding =
+        pkg && fs.readdirSync(path.join(pkg, 'lib'), { withFileTypes: true }).some((d) => d.isDirectory() && d.name.startsWith('napi-v'));
       if (code === 0 && pkg && binding) {
         resolve({ dir, packageDir: pkg, version: TFJS_VERSION });
         return;

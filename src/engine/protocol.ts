@@ -6,9 +6,7 @@ import type { ExperimentConfig } from '../core/config/config';
 import type { TrainEvent } from '../core/train/trainer';
 
 /** Caller → engine. */
-export type EngineRequest =
-  | { type: 'train'; config: ExperimentConfig; runName?: string }
-  | { type: 'cancel' };
+export type EngineRequest = { type: 'train'; config: ExperimentConfig; runName?: string } | { type: 'cancel' };
 
 /** Engine → caller. */
 export type EngineMessage =

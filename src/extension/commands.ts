@@ -68,7 +68,9 @@ export function registerCommands(
 
   const requireTrust = () => {
     if (!vscode.workspace.isTrusted) {
-      throw new Error('training is disabled in an untrusted workspace (it runs code on your data); trust the workspace to run experiments. Viewing runs works.');
+      throw new Error(
+        'training is disabled in an untrusted workspace (it runs code on your data); trust the workspace to run experiments. Viewing runs works.',
+      );
     }
   };
 
@@ -105,7 +107,8 @@ export function registerCommands(
     let images: string | undefined;
     let masks: string | undefined;
     if (source.value === 'folders') {
-      const pick = async (title: string) => (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, defaultUri: folder, title }))?.[0];
+      const pick = async (title: string) =>
+        (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, defaultUri: folder, title }))?.[0];
       const img = await pick('Images folder');
       const msk = img && (await pick('Masks folder'));
       if (!img || !msk) return;
@@ -115,7 +118,16 @@ export function registerCommands(
     const head = await vscode.window.showQuickPick([...HEADS], { title: 'SegLab: head', placeHolder: 'sigmoid1' });
     if (!head) return;
     const loss = await vscode.window.showQuickPick(
-      ['bce', 'bce+dice', 'dice', 'focal', 'lovaszHinge', ...lossDefinitions().map((d) => d.name).filter((n) => !['bce', 'dice', 'focal', 'lovaszHinge'].includes(n))],
+      [
+        'bce',
+        'bce+dice',
+        'dice',
+        'focal',
+        'lovaszHinge',
+        ...lossDefinitions()
+          .map((d) => d.name)
+          .filter((n) => !['bce', 'dice', 'focal', 'lovaszHinge'].includes(n)),
+      ],
       { title: 'SegLab: loss (written for the sigmoid head; mapped for softmax heads)' },
     );
     if (!loss) return;
@@ -172,7 +184,8 @@ export function registerCommands(
       void vscode.window.showInformationMessage('SegLab: no run in progress.');
       return;
     }
-    const pick = running.length === 1 ? running[0] : (await vscode.window.showQuickPick(running.map((j) => ({ label: j.label, job: j }))))?.job;
+    const pick =
+      running.length === 1 ? running[0] : (await vscode.window.showQuickPick(running.map((j) => ({ label: j.label, job: j }))))?.job;
     pick?.cancel();
   });
 
@@ -183,9 +196,18 @@ export function registerCommands(
 
   // From the tree (the clicked run and the multi-selection) or the palette (a multi-pick of runs).
   register('seglab.compareRuns', async (node?: TreeNode, selection?: TreeNode[]) => {
-    let ids = (selection ?? (node ? [node] : [])).filter((n) => n.kind === 'run').map((n) => (n as Extract<TreeNode, { kind: 'run' }>).run.id);
+    let ids = (selection ?? (node ? [node] : []))
+      .filter((n) => n.kind === 'run')
+      .map((n) => (n as Extract<TreeNode, { kind: 'run' }>).run.id);
     if (ids.length === 0) {
-      const runs = model.configs.flatMap((c) => c.runs.map((r) => ({ label: r.summary?.name ?? r.id, description: `${r.summary?.head ?? ''} · ${r.summary?.status ?? 'unknown'}`, detail: r.dir, id: r.id })));
+      const runs = model.configs.flatMap((c) =>
+        c.runs.map((r) => ({
+          label: r.summary?.name ?? r.id,
+          description: `${r.summary?.head ?? ''} · ${r.summary?.status ?? 'unknown'}`,
+          detail: r.dir,
+          id: r.id,
+        })),
+      );
       if (runs.length === 0) throw new Error('no runs yet; run an experiment first');
       const picked = await vscode.window.showQuickPick(runs, { canPickMany: true, title: 'SegLab: runs to compare (curves overlaid)' });
       ids = (picked ?? []).map((p) => p.id);
@@ -219,19 +241,35 @@ export function registerCommands(
     const memory = context.workspaceState.get<Record<string, string>>(GT_MEMORY, {});
     const remembered = memory[pred.fsPath];
     if (remembered && fs.existsSync(remembered)) {
-      const choice = await vscode.window.showQuickPick([{ label: `Use ${vscode.workspace.asRelativePath(remembered)}`, value: 'same' }, { label: 'Choose another ground-truth folder…', value: 'other' }], {
-        title: 'SegLab: ground truth',
-      });
+      const choice = await vscode.window.showQuickPick(
+        [
+          { label: `Use ${vscode.workspace.asRelativePath(remembered)}`, value: 'same' },
+          { label: 'Choose another ground-truth folder…', value: 'other' },
+        ],
+        {
+          title: 'SegLab: ground truth',
+        },
+      );
       if (!choice) return undefined;
       if (choice.value === 'same') return vscode.Uri.file(remembered);
     }
-    const gt = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Ground-truth masks folder', openLabel: 'Use as ground truth' }))?.[0];
+    const gt = (
+      await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        title: 'Ground-truth masks folder',
+        openLabel: 'Use as ground truth',
+      })
+    )?.[0];
     if (gt) await context.workspaceState.update(GT_MEMORY, { ...memory, [pred.fsPath]: gt.fsPath });
     return gt;
   };
 
   register('seglab.evaluateMaskFolder', async (pred?: vscode.Uri, gtArg?: vscode.Uri) => {
-    const predDir = pred instanceof vscode.Uri ? pred : (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Predictions folder' }))?.[0];
+    const predDir =
+      pred instanceof vscode.Uri
+        ? pred
+        : (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Predictions folder' }))?.[0];
     if (!predDir) return;
     const gtDir = gtArg instanceof vscode.Uri ? gtArg : await askGroundTruth(predDir);
     if (!gtDir) return;
@@ -241,7 +279,11 @@ export function registerCommands(
       async (_p, token) => {
         const tmp = path.join(context.globalStorageUri.fsPath, `eval-${Date.now()}.json`);
         fs.mkdirSync(path.dirname(tmp), { recursive: true });
-        await runCli(context, ['eval', '--pred', predDir.fsPath, '--gt', gtDir.fsPath, '--threshold', threshold, '--json', tmp, '--quiet'], token);
+        await runCli(
+          context,
+          ['eval', '--pred', predDir.fsPath, '--gt', gtDir.fsPath, '--threshold', threshold, '--json', tmp, '--quiet'],
+          token,
+        );
         const text = fs.readFileSync(tmp, 'utf8');
         fs.rmSync(tmp, { force: true });
         return JSON.parse(text) as FolderEvaluation;
@@ -254,7 +296,18 @@ export function registerCommands(
   // On a prediction file (with a target file) or a folder of probability maps (with a target folder,
   // paired by name; the folder choice is remembered like the evaluation's ground truth).
   register('seglab.computeLosses', async (pred?: vscode.Uri, targetArg?: vscode.Uri) => {
-    const predUri = pred instanceof vscode.Uri ? pred : (await vscode.window.showOpenDialog({ canSelectMany: false, canSelectFolders: true, canSelectFiles: true, filters: { Predictions: ['png', 'npy'] }, title: 'Predictions: a probability map or a folder of them' }))?.[0];
+    const predUri =
+      pred instanceof vscode.Uri
+        ? pred
+        : (
+            await vscode.window.showOpenDialog({
+              canSelectMany: false,
+              canSelectFolders: true,
+              canSelectFiles: true,
+              filters: { Predictions: ['png', 'npy'] },
+              title: 'Predictions: a probability map or a folder of them',
+            })
+          )?.[0];
     if (!predUri) return;
     const folder = fs.statSync(predUri.fsPath).isDirectory();
     const target =
@@ -262,11 +315,24 @@ export function registerCommands(
         ? targetArg
         : folder
           ? await askGroundTruth(predUri)
-          : (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Masks: ['png', 'npy'] }, title: 'Target mask', defaultUri: vscode.Uri.file(path.dirname(predUri.fsPath)) }))?.[0];
+          : (
+              await vscode.window.showOpenDialog({
+                canSelectMany: false,
+                filters: { Masks: ['png', 'npy'] },
+                title: 'Target mask',
+                defaultUri: vscode.Uri.file(path.dirname(predUri.fsPath)),
+              })
+            )?.[0];
     if (!target) return;
     type Row = { name: string; value: number | string };
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'SegLab: computing losses…', cancellable: true }, (_p, token) =>
-      runCliJson<{ losses?: Row[]; files?: { name: string; losses: Row[] }[]; mean?: Row[] }>(context, ['losses', '--pred', predUri.fsPath, '--target', target.fsPath, '--json'], token),
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'SegLab: computing losses…', cancellable: true },
+      (_p, token) =>
+        runCliJson<{ losses?: Row[]; files?: { name: string; losses: Row[] }[]; mean?: Row[] }>(
+          context,
+          ['losses', '--pred', predUri.fsPath, '--target', target.fsPath, '--json'],
+          token,
+        ),
     );
     const fmt = (v: number | string) => (typeof v === 'number' ? v.toFixed(6) : String(v));
     output.appendLine(`losses of ${predUri.fsPath} against ${target.fsPath}:`);
@@ -289,13 +355,15 @@ export function registerCommands(
     const dir = typeof dirArg === 'string' ? dirArg : path.join(context.globalStorageUri.fsPath, 'tfjs-node');
     output.appendLine(`installing @tensorflow/tfjs-node into ${dir}`);
     const result = await vscode.window
-      .withProgress({ location: vscode.ProgressLocation.Notification, title: 'SegLab: installing tfjs-node (npm)…', cancellable: false }, (progress) =>
-        installTfjsNode(dir, {
-          onOutput: (line) => {
-            output.appendLine(`npm: ${line}`);
-            progress.report({ message: line.slice(0, 80) });
-          },
-        }),
+      .withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'SegLab: installing tfjs-node (npm)…', cancellable: false },
+        (progress) =>
+          installTfjsNode(dir, {
+            onOutput: (line) => {
+              output.appendLine(`npm: ${line}`);
+              progress.report({ message: line.slice(0, 80) });
+            },
+          }),
       )
       .then(undefined, (err: Error) => {
         // The notification shows the reason; npm's details go to the output channel.
@@ -303,23 +371,38 @@ export function registerCommands(
         throw new Error(`${err.message.split('\n')[0]} (details: Output → SegLab)`);
       });
     await vscode.workspace.getConfiguration('seglab').update('tfjsNodePath', result.dir, vscode.ConfigurationTarget.Global);
-    void vscode.window.showInformationMessage(`SegLab: tfjs-node ${result.version} installed; new runs use the 'tensorflow' backend (setting seglab.backend: auto).`);
+    void vscode.window.showInformationMessage(
+      `SegLab: tfjs-node ${result.version} installed; new runs use the 'tensorflow' backend (setting seglab.backend: auto).`,
+    );
     return result;
   });
 
   register('seglab.exportReport', async () => {
     const reports = model.configs.flatMap((c) => {
       const dir = path.join(c.runsDir, 'comparisons');
-      return fs.existsSync(dir) ? fs.readdirSync(dir).map((d) => path.join(dir, d, 'report.html')).filter((f) => fs.existsSync(f)) : [];
+      return fs.existsSync(dir)
+        ? fs
+            .readdirSync(dir)
+            .map((d) => path.join(dir, d, 'report.html'))
+            .filter((f) => fs.existsSync(f))
+        : [];
     });
     if (reports.length === 0) throw new Error('no comparison report yet; run "SegLab: Compare Sigmoid vs Softmax" first');
-    const pick = await vscode.window.showQuickPick(reports.sort().reverse().map((r) => ({ label: path.basename(path.dirname(r)), description: r, file: r })), { title: 'SegLab: report to export' });
+    const pick = await vscode.window.showQuickPick(
+      reports
+        .sort()
+        .reverse()
+        .map((r) => ({ label: path.basename(path.dirname(r)), description: r, file: r })),
+      { title: 'SegLab: report to export' },
+    );
     if (!pick) return;
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(pick.file), '..', `${path.basename(path.dirname(pick.file))}.html`)), filters: { HTML: ['html'] } });
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(path.dirname(pick.file), '..', `${path.basename(path.dirname(pick.file))}.html`)),
+      filters: { HTML: ['html'] },
+    });
     if (!target) return;
     fs.copyFileSync(pick.file, target.fsPath);
     void vscode.window.showInformationMessage(`SegLab: report exported to ${target.fsPath}`);
     return target.fsPath;
   });
 }
-

@@ -112,7 +112,10 @@ export class Dashboard implements vscode.Disposable {
 
   postRuns(): void {
     if (!this.panel) return;
-    const runs = this.model.configs.flatMap((c) => c.runs).slice(0, 60).map(runView);
+    const runs = this.model.configs
+      .flatMap((c) => c.runs)
+      .slice(0, 60)
+      .map(runView);
     this.lastRuns = runs;
     void this.panel.webview.postMessage({ type: 'runs', runs, threshold: readSettings().defaultThreshold } satisfies HostMessage);
   }
@@ -138,7 +141,14 @@ export class Dashboard implements vscode.Disposable {
     const view: EvaluationView = {
       predDir: result.predDir,
       gtDir: result.gtDir,
-      images: result.images.map((m) => ({ name: m.name, dice: json(m.dice), iou: json(m.iou), precision: json(m.precision), recall: json(m.recall), hd95: json(m.hd95) })),
+      images: result.images.map((m) => ({
+        name: m.name,
+        dice: json(m.dice),
+        iou: json(m.iou),
+        precision: json(m.precision),
+        recall: json(m.recall),
+        hd95: json(m.hd95),
+      })),
       mean: Object.fromEntries(Object.entries(result.aggregate.mean).map(([k, v]) => [k, json(v)])),
       pooled: Object.fromEntries(Object.entries(result.aggregate.pooled).map(([k, v]) => [k, json(v as number)])),
     };
@@ -181,7 +191,11 @@ export class Dashboard implements vscode.Disposable {
         if (!found) throw new Error(`no run ${m.runId}`);
         const gt = path.join(found.run.dir, 'predictions', `${m.image}_gt.png`);
         if (!fs.existsSync(gt)) throw new Error(`run ${m.runId} has no saved ground truth for ${m.image}`);
-        const map = await runCliJson<{ width: number; height: number; max: number; weights: number[] }>(this.context, ['weight-map', '--mask', gt]);
+        const map = await runCliJson<{ width: number; height: number; max: number; weights: number[] }>(this.context, [
+          'weight-map',
+          '--mask',
+          gt,
+        ]);
         this.post({ type: 'weightMap', map: { title: `${m.image} (${found.run.summary?.name ?? m.runId})`, ...map } });
         return;
       }
@@ -207,7 +221,10 @@ export class Dashboard implements vscode.Disposable {
       height,
       image: Array.from(base.values),
       gt: Array.from(gt),
-      layers: runs.map((run) => ({ label: run.summary ? `${run.summary.head} (${run.summary.name})` : run.id, prob: Array.from(asPredictionValues(readArrayFile(file(run, 'prob')))) })),
+      layers: runs.map((run) => ({
+        label: run.summary ? `${run.summary.head} (${run.summary.name})` : run.id,
+        prob: Array.from(asPredictionValues(readArrayFile(file(run, 'prob')))),
+      })),
     };
   }
 
@@ -219,7 +236,14 @@ export class Dashboard implements vscode.Disposable {
     const [height, width] = spatialShape(pred);
     const gt = asBinaryMask(readArrayFile(row.gt), e.options.foreground);
     // The evaluated folders hold masks, not photographs: the ground truth doubles as the backdrop.
-    return { title: row.name, width, height, image: Array.from(gt, (v) => (v ? 200 : 40)), gt: Array.from(gt), layers: [{ label: 'prediction', prob: Array.from(asPredictionValues(pred)) }] };
+    return {
+      title: row.name,
+      width,
+      height,
+      image: Array.from(gt, (v) => (v ? 200 : 40)),
+      gt: Array.from(gt),
+      layers: [{ label: 'prediction', prob: Array.from(asPredictionValues(pred)) }],
+    };
   }
 
   dispose(): void {

@@ -35,7 +35,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode> {
       if (!s) return [{ kind: 'metric', run: node.run, key: 'problem', value: node.run.problem ?? 'no summary.json yet' }];
       const out: TreeNode[] = [];
       const m = s.final ?? {};
-      for (const key of ['dice', 'iou', 'pixelError', 'hd95', 'loss']) if (key in m) out.push({ kind: 'metric', run: node.run, key, value: fmt(m[key]) });
+      for (const key of ['dice', 'iou', 'pixelError', 'hd95', 'loss'])
+        if (key in m) out.push({ kind: 'metric', run: node.run, key, value: fmt(m[key]) });
       out.push({ kind: 'metric', run: node.run, key: 'epochs', value: `${s.epochsCompleted}/${s.epochsPlanned}` });
       out.push({ kind: 'metric', run: node.run, key: 'backend', value: s.backend });
       if (s.reason) out.push({ kind: 'metric', run: node.run, key: 'reason', value: s.reason });

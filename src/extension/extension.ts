@@ -26,7 +26,13 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   const jobs = new JobManager(context, output);
   const dashboard = new Dashboard(context, model, output);
   const tree = new ExperimentsTree(model);
-  context.subscriptions.push(output, model, jobs, dashboard, vscode.window.createTreeView('seglab.experiments', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }));
+  context.subscriptions.push(
+    output,
+    model,
+    jobs,
+    dashboard,
+    vscode.window.createTreeView('seglab.experiments', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }),
+  );
   // Live curves: every epoch of a run started here refreshes the runs (file watchers only see
   // runs folders inside the workspace).
   context.subscriptions.push(jobs.onEvent(({ event }) => event.type !== 'batch' && model.scheduleRefresh()));

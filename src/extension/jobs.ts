@@ -50,9 +50,12 @@ export class JobManager implements vscode.Disposable {
     }
     if (event.type === 'epoch') {
       const v = event.record.val;
-      this.output.appendLine(`[${label}] epoch ${event.record.epoch}: train loss ${event.record.trainLoss.toFixed(4)}${v ? ` · val dice ${Number(v.dice).toFixed(4)} · val loss ${Number(v.loss).toFixed(4)}` : ''}`);
+      this.output.appendLine(
+        `[${label}] epoch ${event.record.epoch}: train loss ${event.record.trainLoss.toFixed(4)}${v ? ` · val dice ${Number(v.dice).toFixed(4)} · val loss ${Number(v.loss).toFixed(4)}` : ''}`,
+      );
     }
-    if (event.type === 'end') this.output.appendLine(`[${label}] ${event.summary.status}${event.summary.reason ? `: ${event.summary.reason}` : ''}`);
+    if (event.type === 'end')
+      this.output.appendLine(`[${label}] ${event.summary.status}${event.summary.reason ? `: ${event.summary.reason}` : ''}`);
   }
 
   private finished(job: ActiveJob): void {
@@ -77,13 +80,20 @@ export class JobManager implements vscode.Disposable {
         const result = await job.result;
         this.finished(entry);
         if (result.status === 'done') void vscode.window.showInformationMessage(`SegLab: ${label} finished — ${result.runDir}`);
-        else if (result.status === 'cancelled') void vscode.window.showWarningMessage(`SegLab: ${label} cancelled; a checkpoint was saved.`);
+        else if (result.status === 'cancelled')
+          void vscode.window.showWarningMessage(`SegLab: ${label} cancelled; a checkpoint was saved.`);
         else void vscode.window.showErrorMessage(`SegLab: ${label} failed: ${result.reason}`);
       },
     );
   }
 
-  async compare(config: ExperimentConfig, heads: Head[], seeds: number[], parallel: number, configFile: string): Promise<string | undefined> {
+  async compare(
+    config: ExperimentConfig,
+    heads: Head[],
+    seeds: number[],
+    parallel: number,
+    configFile: string,
+  ): Promise<string | undefined> {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `SegLab: comparing ${heads.join(' vs ')}`, cancellable: true },
       async (progress, token) => {
@@ -102,7 +112,10 @@ export class JobManager implements vscode.Disposable {
         try {
           const result = await handle.result;
           const failed = result.runs.filter((r) => r.status !== 'done');
-          if (failed.length) void vscode.window.showWarningMessage(`SegLab: ${failed.length} run(s) of the comparison did not finish: ${failed.map((f) => `${f.head}: ${f.reason}`).join('; ')}`);
+          if (failed.length)
+            void vscode.window.showWarningMessage(
+              `SegLab: ${failed.length} run(s) of the comparison did not finish: ${failed.map((f) => `${f.head}: ${f.reason}`).join('; ')}`,
+            );
           return result.report;
         } catch (err) {
           void vscode.window.showErrorMessage(`SegLab: comparison failed: ${(err as Error).message}`);

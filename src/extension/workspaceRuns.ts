@@ -31,7 +31,12 @@ export class WorkspaceRuns implements vscode.Disposable {
     const configs = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
     const summaries = vscode.workspace.createFileSystemWatcher('**/summary.json');
     for (const w of [configs, summaries]) {
-      this.disposables.push(w, w.onDidCreate(() => this.scheduleRefresh()), w.onDidChange(() => this.scheduleRefresh()), w.onDidDelete(() => this.scheduleRefresh()));
+      this.disposables.push(
+        w,
+        w.onDidCreate(() => this.scheduleRefresh()),
+        w.onDidChange(() => this.scheduleRefresh()),
+        w.onDidDelete(() => this.scheduleRefresh()),
+      );
     }
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('seglab') && this.scheduleRefresh()));
   }

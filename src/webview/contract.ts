@@ -106,7 +106,8 @@ export function parseViewMessage(v: unknown): ViewMessage | string {
     case 'requestLossCurves':
       return { type: v.type };
     case 'requestRunOverlay':
-      if (!Array.isArray(v.runIds) || v.runIds.length < 1 || v.runIds.length > 2 || !v.runIds.every(isName)) return 'requestRunOverlay: runIds must be 1 or 2 run ids';
+      if (!Array.isArray(v.runIds) || v.runIds.length < 1 || v.runIds.length > 2 || !v.runIds.every(isName))
+        return 'requestRunOverlay: runIds must be 1 or 2 run ids';
       if (!isName(v.image)) return 'requestRunOverlay: image must be an image name';
       return { type: 'requestRunOverlay', runIds: v.runIds as string[], image: v.image };
     case 'requestEvaluationOverlay':

@@ -38,14 +38,19 @@ const state = {
   weightMap: undefined as WeightMapView | undefined,
 };
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   for (const c of children) e.append(c);
   return e;
 }
 
-const fmt = (v: number | null | undefined, digits = 4) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : v === Infinity ? '∞' : '—');
+const fmt = (v: number | null | undefined, digits = 4) =>
+  typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : v === Infinity ? '∞' : '—';
 
 // ---------------------------------------------------------------- layout
 const app = document.getElementById('app')!;
@@ -53,7 +58,13 @@ const tabs = el('nav', { role: 'tablist', 'aria-label': 'SegLab views' });
 const main = el('main', { id: 'view', role: 'tabpanel' });
 const errorBar = el('div', { id: 'error', role: 'alert', hidden: '' });
 app.append(tabs, errorBar, main);
-const TAB_LABELS: Record<ViewName, string> = { curves: 'Loss curves', overlays: 'Overlays', evaluation: 'Evaluation', explorer: 'Loss explorer', weightmap: 'Weight map' };
+const TAB_LABELS: Record<ViewName, string> = {
+  curves: 'Loss curves',
+  overlays: 'Overlays',
+  evaluation: 'Evaluation',
+  explorer: 'Loss explorer',
+  weightmap: 'Weight map',
+};
 for (const name of VIEW_NAMES) {
   const b = el('button', { role: 'tab', id: `tab-${name}`, 'data-view': name }, TAB_LABELS[name]);
   b.addEventListener('click', () => show(name));
@@ -81,7 +92,9 @@ function render(): void {
   main.replaceChildren();
   charts.forEach((c) => c.destroy());
   charts.length = 0;
-  ({ curves: renderCurves, overlays: renderOverlays, evaluation: renderEvaluation, explorer: renderExplorer, weightmap: renderWeightMap })[state.view]();
+  ({ curves: renderCurves, overlays: renderOverlays, evaluation: renderEvaluation, explorer: renderExplorer, weightmap: renderWeightMap })[
+    state.view
+  ]();
 }
 
 const charts: uPlot[] = [];
@@ -91,12 +104,23 @@ function themeColour(variable: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(variable).trim() || fallback;
 }
 
-function chart(title: string, xs: number[], series: { label: string; values: (number | null)[]; colour: string; dash?: boolean }[], opts: { log?: boolean; xLabel: string; yLabel: string }): HTMLElement {
+function chart(
+  title: string,
+  xs: number[],
+  series: { label: string; values: (number | null)[]; colour: string; dash?: boolean }[],
+  opts: { log?: boolean; xLabel: string; yLabel: string },
+): HTMLElement {
   const box = el('div', { class: 'chart', 'aria-label': title });
   const width = Math.max(320, Math.min(900, main.clientWidth - 24));
   const fg = themeColour('--vscode-foreground', '#888');
   const grid = themeColour('--vscode-editorWidget-border', '#8884');
-  const axis = (label: string, integer: boolean) => ({ label, stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, ...(integer ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}) });
+  const axis = (label: string, integer: boolean) => ({
+    label,
+    stroke: fg,
+    grid: { stroke: grid, width: 1 },
+    ticks: { stroke: grid, width: 1 },
+    ...(integer ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}),
+  });
   const plot = new uPlot(
     {
       title,
@@ -104,9 +128,15 @@ function chart(title: string, xs: number[], series: { label: string; values: (nu
       height: 280,
       scales: { x: { time: false }, y: { distr: opts.log ? 3 : 1 } },
       axes: [axis(opts.xLabel, opts.xLabel === 'epoch'), axis(opts.yLabel, false)],
-      series: [{ label: opts.xLabel }, ...series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, dash: s.dash ? [6, 4] : undefined, spanGaps: true }))],
+      series: [
+        { label: opts.xLabel },
+        ...series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, dash: s.dash ? [6, 4] : undefined, spanGaps: true })),
+      ],
     },
-    [xs, ...series.map((s) => s.values.map((v) => (v === null || !Number.isFinite(v) || (opts.log && v <= 0) ? null : v)))] as uPlot.AlignedData,
+    [
+      xs,
+      ...series.map((s) => s.values.map((v) => (v === null || !Number.isFinite(v) || (opts.log && v <= 0) ? null : v))),
+    ] as uPlot.AlignedData,
     box,
   );
   charts.push(plot);
@@ -114,17 +144,27 @@ function chart(title: string, xs: number[], series: { label: string; values: (nu
 }
 
 // ---------------------------------------------------------------- curves
-const CURVE_METRICS: Record<string, string> = { trainLoss: 'train loss', 'val.loss': 'validation loss', 'val.dice': 'validation Dice', 'val.iou': 'validation IoU', 'val.pixelError': 'validation pixel error', 'val.hd95': 'validation HD95' };
+const CURVE_METRICS: Record<string, string> = {
+  trainLoss: 'train loss',
+  'val.loss': 'validation loss',
+  'val.dice': 'validation Dice',
+  'val.iou': 'validation IoU',
+  'val.pixelError': 'validation pixel error',
+  'val.hd95': 'validation HD95',
+};
 
 function renderCurves(): void {
   if (state.runs.length === 0) {
-    main.append(el('p', {}, 'No runs yet. Run an experiment (SegLab: Run Experiment) or a comparison; runs made with the CLI appear here too.'));
+    main.append(
+      el('p', {}, 'No runs yet. Run an experiment (SegLab: Run Experiment) or a comparison; runs made with the CLI appear here too.'),
+    );
     return;
   }
   if (state.selectedRuns.size === 0) state.runs.slice(0, 4).forEach((r) => state.selectedRuns.add(r.id));
   const controls = el('div', { class: 'controls' });
   const metric = el('select', { 'aria-label': 'metric' });
-  for (const [k, label] of Object.entries(CURVE_METRICS)) metric.append(el('option', k === state.curveMetric ? { value: k, selected: '' } : { value: k }, label));
+  for (const [k, label] of Object.entries(CURVE_METRICS))
+    metric.append(el('option', k === state.curveMetric ? { value: k, selected: '' } : { value: k }, label));
   metric.addEventListener('change', () => {
     state.curveMetric = metric.value;
     render();
@@ -143,12 +183,21 @@ function renderCurves(): void {
       else state.selectedRuns.delete(r.id);
       render();
     });
-    list.append(el('label', { class: `status-${r.status}` }, box, ` ${r.label} `, el('small', {}, `${r.status}${r.final?.dice != null ? ` · dice ${fmt(r.final.dice, 3)}` : ''}`)));
+    list.append(
+      el(
+        'label',
+        { class: `status-${r.status}` },
+        box,
+        ` ${r.label} `,
+        el('small', {}, `${r.status}${r.final?.dice != null ? ` · dice ${fmt(r.final.dice, 3)}` : ''}`),
+      ),
+    );
   });
   const chosen = state.runs.filter((r) => state.selectedRuns.has(r.id));
   const maxEpoch = Math.max(1, ...chosen.flatMap((r) => r.epochs.map((e) => e.epoch)));
   const xs = Array.from({ length: maxEpoch }, (_, i) => i + 1);
-  const pick = (e: RunView['epochs'][number]) => (state.curveMetric === 'trainLoss' ? e.trainLoss : (e.val?.[state.curveMetric.slice(4)] ?? null));
+  const pick = (e: RunView['epochs'][number]) =>
+    state.curveMetric === 'trainLoss' ? e.trainLoss : (e.val?.[state.curveMetric.slice(4)] ?? null);
   const series = chosen.map((r, i) => ({
     label: r.label,
     colour: PALETTE[i % PALETTE.length],
@@ -158,7 +207,11 @@ function renderCurves(): void {
       return e ? pick(e) : null;
     }),
   }));
-  main.append(controls, list, chart(CURVE_METRICS[state.curveMetric], xs, series, { log: state.logScale, xLabel: 'epoch', yLabel: CURVE_METRICS[state.curveMetric] }));
+  main.append(
+    controls,
+    list,
+    chart(CURVE_METRICS[state.curveMetric], xs, series, { log: state.logScale, xLabel: 'epoch', yLabel: CURVE_METRICS[state.curveMetric] }),
+  );
 }
 
 // ---------------------------------------------------------------- overlays
@@ -192,11 +245,17 @@ function renderOverlays(): void {
     const ids = [runA.value, runB.value].filter(Boolean);
     if (ids.length && image.value) send({ type: 'requestRunOverlay', runIds: ids, image: image.value });
   });
-  if (withPred.length) controls.append(el('label', {}, 'Run ', runA), el('label', {}, 'beside ', runB), el('label', {}, 'Image ', image), load);
+  if (withPred.length)
+    controls.append(el('label', {}, 'Run ', runA), el('label', {}, 'beside ', runB), el('label', {}, 'Image ', image), load);
   else controls.append(el('span', {}, 'No run has saved predictions yet.'));
 
   const modes = el('div', { class: 'controls', role: 'radiogroup', 'aria-label': 'overlay mode' });
-  for (const [m, label] of [['gt', 'ground truth'], ['pred', 'prediction'], ['both', 'both'], ['errors', 'errors (TP/FP/FN)']] as const) {
+  for (const [m, label] of [
+    ['gt', 'ground truth'],
+    ['pred', 'prediction'],
+    ['both', 'both'],
+    ['errors', 'errors (TP/FP/FN)'],
+  ] as const) {
     const r = el('input', { type: 'radio', name: 'mode', value: m, ...(state.overlayMode === m ? { checked: '' } : {}) });
     r.addEventListener('change', () => {
       state.overlayMode = m;
@@ -205,7 +264,15 @@ function renderOverlays(): void {
     modes.append(el('label', {}, r, ` ${label}`));
   }
   const opacity = el('input', { type: 'range', min: '0', max: '1', step: '0.05', value: String(state.opacity), 'aria-label': 'opacity' });
-  const threshold = el('input', { type: 'range', min: '0.01', max: '0.99', step: '0.01', value: String(state.threshold), 'aria-label': 'threshold', id: 'threshold' });
+  const threshold = el('input', {
+    type: 'range',
+    min: '0.01',
+    max: '0.99',
+    step: '0.01',
+    value: String(state.threshold),
+    'aria-label': 'threshold',
+    id: 'threshold',
+  });
   const thresholdLabel = el('output', {}, state.threshold.toFixed(2));
   opacity.addEventListener('input', () => {
     state.opacity = Number(opacity.value);
@@ -222,8 +289,27 @@ function renderOverlays(): void {
     state.pan = { x: 0, y: 0 };
     draw();
   });
-  const sliders = el('div', { class: 'controls' }, el('label', {}, 'Opacity ', opacity), el('label', {}, 'Threshold ', threshold, ' ', thresholdLabel), reset);
-  const legend = el('p', { class: 'legend' }, el('span', { class: 'sw tp' }), 'true positive ', el('span', { class: 'sw fp' }), 'false positive ', el('span', { class: 'sw fn' }), 'false negative ', el('span', { class: 'sw gt' }), 'ground truth ', el('span', { class: 'sw pr' }), 'prediction');
+  const sliders = el(
+    'div',
+    { class: 'controls' },
+    el('label', {}, 'Opacity ', opacity),
+    el('label', {}, 'Threshold ', threshold, ' ', thresholdLabel),
+    reset,
+  );
+  const legend = el(
+    'p',
+    { class: 'legend' },
+    el('span', { class: 'sw tp' }),
+    'true positive ',
+    el('span', { class: 'sw fp' }),
+    'false positive ',
+    el('span', { class: 'sw fn' }),
+    'false negative ',
+    el('span', { class: 'sw gt' }),
+    'ground truth ',
+    el('span', { class: 'sw pr' }),
+    'prediction',
+  );
   const canvases = el('div', { class: 'canvases' });
   main.append(controls, modes, sliders, legend, canvases);
   if (!state.overlay) {
@@ -311,7 +397,14 @@ function draw(): void {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.setTransform(state.zoom, 0, 0, state.zoom, (1 - state.zoom) * (o.width / 2) + state.pan.x * state.zoom, (1 - state.zoom) * (o.height / 2) + state.pan.y * state.zoom);
+    ctx.setTransform(
+      state.zoom,
+      0,
+      0,
+      state.zoom,
+      (1 - state.zoom) * (o.width / 2) + state.pan.x * state.zoom,
+      (1 - state.zoom) * (o.height / 2) + state.pan.y * state.zoom,
+    );
     ctx.drawImage(off, 0, 0);
     const dice = 2 * tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : 1;
     stats.push(`${layer.label}: Dice ${dice.toFixed(4)} at threshold ${state.threshold.toFixed(2)} (TP ${tp}, FP ${fp}, FN ${fn})`);
@@ -336,7 +429,11 @@ function renderEvaluation(): void {
   const head = el('tr', {}, el('th', { scope: 'col' }, 'image'));
   for (const k of keys) {
     const sorted = state.evalSort.key === k;
-    const b = el('button', { 'aria-sort': sorted ? (state.evalSort.ascending ? 'ascending' : 'descending') : 'none' }, `${k}${sorted ? (state.evalSort.ascending ? ' ▲' : ' ▼') : ''}`);
+    const b = el(
+      'button',
+      { 'aria-sort': sorted ? (state.evalSort.ascending ? 'ascending' : 'descending') : 'none' },
+      `${k}${sorted ? (state.evalSort.ascending ? ' ▲' : ' ▼') : ''}`,
+    );
     b.addEventListener('click', () => {
       state.evalSort = { key: k, ascending: sorted ? !state.evalSort.ascending : k !== 'hd95' };
       render();
@@ -378,7 +475,10 @@ function renderExplorer(): void {
     });
     controls.append(el('label', {}, r, ` target y = ${y}`));
   }
-  for (const [g, label] of [['dz', 'gradient w.r.t. the logit z'], ['dp', 'gradient w.r.t. p']] as const) {
+  for (const [g, label] of [
+    ['dz', 'gradient w.r.t. the logit z'],
+    ['dp', 'gradient w.r.t. p'],
+  ] as const) {
     const r = el('input', { type: 'radio', name: 'grad', ...(state.explorerGradient === g ? { checked: '' } : {}) });
     r.addEventListener('change', () => {
       state.explorerGradient = g;
@@ -402,15 +502,35 @@ function renderExplorer(): void {
   main.append(
     controls,
     list,
-    el('p', { class: 'hint' }, 'One pixel with predicted probability p. BCE keeps a gradient of 1 − p (w.r.t. z) on a confidently wrong pixel; a sigmoid-squashed overlap loss flattens where p saturates.'),
-    chart(`Loss value, y = ${state.explorerTarget}`, xs, chosen.map((c, i) => ({ label: c.name, colour: PALETTE[i % PALETTE.length], values: side(c).value })), { xLabel: 'p', yLabel: 'loss' }),
-    chart(`Gradient ${state.explorerGradient === 'dz' ? 'dL/dz' : 'dL/dp'}, y = ${state.explorerTarget}`, xs, chosen.map((c, i) => ({ label: c.name, colour: PALETTE[i % PALETTE.length], values: side(c)[state.explorerGradient] })), { xLabel: 'p', yLabel: 'gradient' }),
+    el(
+      'p',
+      { class: 'hint' },
+      'One pixel with predicted probability p. BCE keeps a gradient of 1 − p (w.r.t. z) on a confidently wrong pixel; a sigmoid-squashed overlap loss flattens where p saturates.',
+    ),
+    chart(
+      `Loss value, y = ${state.explorerTarget}`,
+      xs,
+      chosen.map((c, i) => ({ label: c.name, colour: PALETTE[i % PALETTE.length], values: side(c).value })),
+      { xLabel: 'p', yLabel: 'loss' },
+    ),
+    chart(
+      `Gradient ${state.explorerGradient === 'dz' ? 'dL/dz' : 'dL/dp'}, y = ${state.explorerTarget}`,
+      xs,
+      chosen.map((c, i) => ({ label: c.name, colour: PALETTE[i % PALETTE.length], values: side(c)[state.explorerGradient] })),
+      { xLabel: 'p', yLabel: 'gradient' },
+    ),
   );
 }
 
 // ---------------------------------------------------------------- weight map
 function viridis(t: number): [number, number, number] {
-  const stops: [number, number, number][] = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+  const stops: [number, number, number][] = [
+    [68, 1, 84],
+    [59, 82, 139],
+    [33, 145, 140],
+    [94, 201, 98],
+    [253, 231, 37],
+  ];
   const x = Math.min(1, Math.max(0, t)) * (stops.length - 1);
   const i = Math.min(stops.length - 2, Math.floor(x));
   const f = x - i;
@@ -423,17 +543,31 @@ function renderWeightMap(): void {
   const run = el('select', { 'aria-label': 'run' });
   for (const r of withPred) run.append(el('option', { value: r.id }, r.label));
   const image = el('select', { 'aria-label': 'image' });
-  const fill = () => image.replaceChildren(...(withPred.find((r) => r.id === run.value)?.predictions ?? []).map((n) => el('option', { value: n }, n)));
+  const fill = () =>
+    image.replaceChildren(...(withPred.find((r) => r.id === run.value)?.predictions ?? []).map((n) => el('option', { value: n }, n)));
   run.addEventListener('change', fill);
   fill();
   const go = el('button', {}, 'Compute w(x)');
   go.addEventListener('click', () => run.value && image.value && send({ type: 'requestWeightMap', runId: run.value, image: image.value }));
   if (withPred.length) controls.append(el('label', {}, 'Run ', run), el('label', {}, 'Ground truth of ', image), go);
   else controls.append(el('span', {}, 'No run has saved ground-truth masks yet.'));
-  main.append(controls, el('p', { class: 'hint' }, `w(x) = w_c(x) + w0·exp(−(d1+d2)²/2σ²), w0 = ${UNET_WEIGHT_DEFAULTS.w0}, σ = ${UNET_WEIGHT_DEFAULTS.sigma} px: high on thin background gaps between objects.`));
+  main.append(
+    controls,
+    el(
+      'p',
+      { class: 'hint' },
+      `w(x) = w_c(x) + w0·exp(−(d1+d2)²/2σ²), w0 = ${UNET_WEIGHT_DEFAULTS.w0}, σ = ${UNET_WEIGHT_DEFAULTS.sigma} px: high on thin background gaps between objects.`,
+    ),
+  );
   const m = state.weightMap;
   if (!m) return;
-  const canvas = el('canvas', { width: String(m.width), height: String(m.height), 'aria-label': `weight map ${m.title}`, class: 'heatmap', tabindex: '0' });
+  const canvas = el('canvas', {
+    width: String(m.width),
+    height: String(m.height),
+    'aria-label': `weight map ${m.title}`,
+    class: 'heatmap',
+    tabindex: '0',
+  });
   const ctx = canvas.getContext('2d')!;
   const img = ctx.createImageData(m.width, m.height);
   for (let i = 0; i < m.weights.length; i++) {
@@ -448,7 +582,10 @@ function renderWeightMap(): void {
     bctx.fillStyle = `rgb(${r},${g},${b})`;
     bctx.fillRect(x, 0, 1, 12);
   }
-  main.append(el('figure', {}, canvas, el('figcaption', {}, `${m.title} — max ${m.max.toFixed(2)}`)), el('div', { class: 'colorbar' }, '0 ', bar, ` ${m.max.toFixed(2)}`));
+  main.append(
+    el('figure', {}, canvas, el('figcaption', {}, `${m.title} — max ${m.max.toFixed(2)}`)),
+    el('div', { class: 'colorbar' }, '0 ', bar, ` ${m.max.toFixed(2)}`),
+  );
 }
 
 // ---------------------------------------------------------------- messages

@@ -40,15 +40,32 @@ describe('seglab losses', () => {
     assert.strictEqual(r.code, 0, r.stderr);
     assert.match(r.stdout, /1×2×2×1, binary, probabilities, backend wasm/);
     assert.match(r.stdout, /^bce\s+0\.6622$/m);
-    for (const name of ['bceWithLogits', 'focal', 'dice', 'lovaszHinge', 'unetWeighted']) assert.match(r.stdout, new RegExp(`^${name}\\s`, 'm'));
+    for (const name of ['bceWithLogits', 'focal', 'dice', 'lovaszHinge', 'unetWeighted'])
+      assert.match(r.stdout, new RegExp(`^${name}\\s`, 'm'));
     assert.doesNotMatch(r.stdout, /crossEntropy|weightedBce/);
   });
 
   it('--json with chosen losses and --set options (plain and per loss)', () => {
-    const r = seglab('losses', '--pred', file('p.npy'), '--target', file('y01.npy'), '--loss', 'dice', '--loss', 'bce+dice', '--set', 'dice.smooth=0', '--json');
+    const r = seglab(
+      'losses',
+      '--pred',
+      file('p.npy'),
+      '--target',
+      file('y01.npy'),
+      '--loss',
+      'dice',
+      '--loss',
+      'bce+dice',
+      '--set',
+      'dice.smooth=0',
+      '--json',
+    );
     assert.strictEqual(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
-    assert.deepStrictEqual(out.losses.map((l: { name: string }) => l.name), ['dice', 'bce+dice']);
+    assert.deepStrictEqual(
+      out.losses.map((l: { name: string }) => l.name),
+      ['dice', 'bce+dice'],
+    );
     const p = [0.656, 0.5859, 0.6172, 0.6802];
     const dice = 1 - (2 * (p[0] + p[3])) / (p.reduce((a, b) => a + b) + 2);
     assertClose(out.losses[0].value, dice, 1e-5);
@@ -68,7 +85,10 @@ describe('seglab losses', () => {
     assert.strictEqual(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     const b = (-Math.log(0.8) - 3 * Math.log(0.2)) / 4;
-    assert.deepStrictEqual(out.files.map((f: { name: string }) => f.name), ['a', 'b']);
+    assert.deepStrictEqual(
+      out.files.map((f: { name: string }) => f.name),
+      ['a', 'b'],
+    );
     assertClose(out.files[0].losses[0].value, 0.66221, 1e-4);
     assertClose(out.files[1].losses[0].value, b, 1e-5);
     assertClose(out.mean[0].value, (0.66221 + b) / 2, 1e-4);
@@ -117,7 +137,18 @@ describe('seglab losses', () => {
     // 2 classes, logits [C=2, H=1, W=2]: pixel 0 (0, ln 3) class 1; pixel 1 (ln 3, 0) class 0.
     fs.writeFileSync(file('mc.npy'), encodeNpyFloat32([0, Math.log(3), Math.log(3), 0], [2, 1, 2]));
     fs.writeFileSync(file('mc.png'), encodePng8([1, 0], 2, 1));
-    const r = seglab('losses', '--pred', file('mc.npy'), '--target', file('mc.png'), '--channels-first', '--from-logits', '--loss', 'crossEntropy', '--json');
+    const r = seglab(
+      'losses',
+      '--pred',
+      file('mc.npy'),
+      '--target',
+      file('mc.png'),
+      '--channels-first',
+      '--from-logits',
+      '--loss',
+      'crossEntropy',
+      '--json',
+    );
     assert.strictEqual(r.code, 0, r.stderr);
     assertClose(JSON.parse(r.stdout).losses[0].value, -Math.log(0.75), 1e-5);
   });
@@ -141,7 +172,14 @@ describe('seglab eval', () => {
     assert.strictEqual(r.code, 0, r.stderr);
     assert.match(r.stdout, /3 image pair\(s\)/);
     const out = JSON.parse(fs.readFileSync(file('out.json'), 'utf8'));
-    assert.deepStrictEqual(out.images.map((m: { name: string; dice: number }) => [m.name, m.dice]), [['a', 1], ['b', 2 / 3], ['c', 1]]);
+    assert.deepStrictEqual(
+      out.images.map((m: { name: string; dice: number }) => [m.name, m.dice]),
+      [
+        ['a', 1],
+        ['b', 2 / 3],
+        ['c', 1],
+      ],
+    );
     assertClose(out.aggregate.mean.dice, (1 + 2 / 3 + 1) / 3, 1e-12);
     assertClose(out.aggregate.pooled.dice, (2 * 4) / (2 * 4 + 1), 1e-12);
     const csv = fs.readFileSync(file('out.csv'), 'utf8').trim().split('\n');
@@ -156,7 +194,10 @@ describe('seglab eval', () => {
     fs.copyFileSync(file('pred', 'a.png'), file('pred2', 'z.png'));
     const unpaired = seglab('eval', '--pred', file('pred2'), '--gt', file('gt'), '--json', file('keep.json'));
     assert.strictEqual(unpaired.code, 1);
-    assert.match(unpaired.stderr, /unpaired files: prediction files without a ground-truth file in .*: z\.png; ground-truth files without a prediction file in .*: b\.png, c\.png/);
+    assert.match(
+      unpaired.stderr,
+      /unpaired files: prediction files without a ground-truth file in .*: z\.png; ground-truth files without a prediction file in .*: b\.png, c\.png/,
+    );
     assert.strictEqual(fs.readFileSync(file('keep.json'), 'utf8'), 'previous');
 
     fs.writeFileSync(file('pred2', 'z.png'), encodePng8([0, 0, 0, 0, 0, 0], 3, 2));
@@ -212,7 +253,9 @@ describe('seglab weight-map and loss-curves (the editor runs them)', () => {
   it('loss-curves: bce at p = 0.5 is ln 2 for y = 1 and y = 0, with dL/dz = p − y', () => {
     const r = seglab('loss-curves', '--points', '3');
     assert.strictEqual(r.code, 0, r.stderr);
-    const bce = (JSON.parse(r.stdout) as { name: string; p: number[]; y1: { value: number[]; dz: number[] }; y0: { value: number[]; dz: number[] } }[]).find((c) => c.name === 'bce')!;
+    const bce = (
+      JSON.parse(r.stdout) as { name: string; p: number[]; y1: { value: number[]; dz: number[] }; y0: { value: number[]; dz: number[] } }[]
+    ).find((c) => c.name === 'bce')!;
     const mid = bce.p.indexOf(0.5);
     assert.ok(mid >= 0, `p grid ${bce.p.join(', ')}`);
     assertClose(bce.y1.value[mid], Math.LN2, 1e-5);

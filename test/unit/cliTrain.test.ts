@@ -50,7 +50,14 @@ describe('seglab init / train / predict / compare / demo', () => {
 
     // predict with the trained run on a folder of images (16×16 and a size that is no multiple of 4)
     fs.mkdirSync(path.join(dir, 'new'));
-    fs.writeFileSync(path.join(dir, 'new', 'a.png'), encodePng8(new Array(256).fill(0).map((_, i) => (i % 16 < 8 ? 60 : 200)), 16, 16));
+    fs.writeFileSync(
+      path.join(dir, 'new', 'a.png'),
+      encodePng8(
+        new Array(256).fill(0).map((_, i) => (i % 16 < 8 ? 60 : 200)),
+        16,
+        16,
+      ),
+    );
     fs.writeFileSync(path.join(dir, 'new', 'b.png'), encodePng8(new Array(18 * 10).fill(90), 18, 10));
     const p = seglab(dir, 'predict', runDir, '--images', 'new', '--out', 'pred');
     assert.strictEqual(p.code, 0, p.stderr);
@@ -82,7 +89,10 @@ describe('seglab init / train / predict / compare / demo', () => {
     fs.writeFileSync(path.join(dir, 'tiny.json'), JSON.stringify(tiny));
     const r = seglab(dir, 'compare', 'tiny.json', '--heads', 'sigmoid1,softmax2', '--json');
     assert.strictEqual(r.code, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const heads = new Set(lines.filter((l) => l.type === 'end').map((l) => l.job.head));
     assert.deepStrictEqual([...heads].sort(), ['sigmoid1', 'softmax2']);
     const last = lines[lines.length - 1];

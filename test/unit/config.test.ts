@@ -39,13 +39,20 @@ describe('experiment config', () => {
     assert.ok(p.includes('head: "sigmod1" is not one of sigmoid1, softmax2, softmaxN, sigmoidN. Did you mean \'sigmoid1\'?'), p.join('\n'));
     assert.ok(p.includes('epochs: must be integer, got "ten"'), p.join('\n'));
     assert.ok(p.includes("optimzer: unknown property. Did you mean 'optimizer'?"), p.join('\n'));
-    assert.ok(p.some((x) => x.startsWith('metrics[1]: "accuracy" is not one of dice')), p.join('\n'));
+    assert.ok(
+      p.some((x) => x.startsWith('metrics[1]: "accuracy" is not one of dice')),
+      p.join('\n'),
+    );
     assert.ok(p.includes('crop: 100 is not a multiple of 2^model.depth = 8; try 104'), p.join('\n'));
   });
 
   it("names a misspelt loss: loss.name: 'dise' is not a loss. Did you mean 'dice'?", () => {
-    assert.deepStrictEqual(problems({ dataset: { builtin: 'shapes' }, loss: { name: 'dise' } }), ["loss.name: 'dise' is not a loss. Did you mean 'dice'?"]);
-    assert.deepStrictEqual(problems({ dataset: { builtin: 'shapes' }, loss: 'bce+dcie' }), ["loss: 'dcie' is not a loss. Did you mean 'dice'?"]);
+    assert.deepStrictEqual(problems({ dataset: { builtin: 'shapes' }, loss: { name: 'dise' } }), [
+      "loss.name: 'dise' is not a loss. Did you mean 'dice'?",
+    ]);
+    assert.deepStrictEqual(problems({ dataset: { builtin: 'shapes' }, loss: 'bce+dcie' }), [
+      "loss: 'dcie' is not a loss. Did you mean 'dice'?",
+    ]);
     assert.deepStrictEqual(problems({ dataset: { builtin: 'shapes' }, loss: { name: 'dice', options: { smoth: 1 } } }), [
       "loss.name: dice: 'smoth' is not an option. Did you mean 'smooth'? Options: smooth, perImage, includeBackground, emptyTarget, squaredDenominator.",
     ]);
@@ -53,7 +60,9 @@ describe('experiment config', () => {
 
   it('dataset must be builtin or folders, not both or neither', () => {
     assert.deepStrictEqual(problems({ dataset: {} }), ["dataset: give builtin: 'shapes', or images and masks folders"]);
-    assert.deepStrictEqual(problems({ dataset: { builtin: 'shapes', images: 'a', masks: 'b' } }), ["dataset: give either builtin: 'shapes' or images and masks, not both"]);
+    assert.deepStrictEqual(problems({ dataset: { builtin: 'shapes', images: 'a', masks: 'b' } }), [
+      "dataset: give either builtin: 'shapes' or images and masks, not both",
+    ]);
     assert.deepStrictEqual(problems({ dataset: { images: 'a' } }), ['dataset.masks: is required with dataset.images']);
     assert.deepStrictEqual(problems({}), ['dataset: is required']);
   });
@@ -61,10 +70,17 @@ describe('experiment config', () => {
   it('maps the loss to each head: bce → crossEntropy, Dice on the foreground channel for softmax2', () => {
     const c = validateConfig({ dataset: { builtin: 'shapes' }, loss: '0.5*bce+dice' });
     assert.deepStrictEqual(lossForHead(c, 'sigmoid1'), { expression: '0.5*bce+dice', options: {}, mode: 'binary' });
-    assert.deepStrictEqual(lossForHead(c, 'softmax2'), { expression: '0.5*crossEntropy+dice', options: { 'dice.includeBackground': false }, mode: 'multiclass' });
+    assert.deepStrictEqual(lossForHead(c, 'softmax2'), {
+      expression: '0.5*crossEntropy+dice',
+      options: { 'dice.includeBackground': false },
+      mode: 'multiclass',
+    });
     const explicit = validateConfig({ dataset: { builtin: 'shapes' }, loss: { name: 'bce', byHead: { softmax2: 'focal' } } });
     assert.strictEqual(lossForHead(explicit, 'softmax2').expression, 'focal');
-    assert.strictEqual(lossForHead(validateConfig({ dataset: { builtin: 'shapes' }, loss: 'lovaszHinge' }), 'softmax2').expression, 'lovaszSoftmax');
+    assert.strictEqual(
+      lossForHead(validateConfig({ dataset: { builtin: 'shapes' }, loss: 'lovaszHinge' }), 'softmax2').expression,
+      'lovaszSoftmax',
+    );
   });
 
   it('a JSON syntax error names the line and column', () => {

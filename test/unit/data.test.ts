@@ -84,13 +84,19 @@ describe('pairing folders by name', () => {
     }
     fs.writeFileSync(path.join(dir, 'a', 'notes.txt'), '');
     const pairs = pairFolders(path.join(dir, 'a'), path.join(dir, 'b'), ['.png', '.npy'], { a: 'prediction', b: 'mask' });
-    assert.deepStrictEqual(pairs.map((p) => p.name), ['1', '2', '10']);
+    assert.deepStrictEqual(
+      pairs.map((p) => p.name),
+      ['1', '2', '10'],
+    );
     fs.writeFileSync(path.join(dir, 'a', '2.png'), '');
     assert.throws(
       () => pairFolders(path.join(dir, 'a'), path.join(dir, 'b'), ['.png', '.npy'], { a: 'prediction', b: 'mask' }),
       /'2\.(npy|png)' and '2\.(npy|png)' have the same name; keep one/,
     );
-    assert.throws(() => pairFolders(path.join(dir, 'nope'), path.join(dir, 'b'), ['.png'], { a: 'prediction', b: 'mask' }), /nope: cannot read the prediction folder \(no such folder\)/);
+    assert.throws(
+      () => pairFolders(path.join(dir, 'nope'), path.join(dir, 'b'), ['.png'], { a: 'prediction', b: 'mask' }),
+      /nope: cannot read the prediction folder \(no such folder\)/,
+    );
     fs.rmSync(dir, { recursive: true });
   });
 });

@@ -52,11 +52,21 @@ describe('folder datasets', () => {
     for (let i = 0; i < 16; i++) rgba[4 * i] = 10 * i; // red varies: a colour image
     fs.writeFileSync(file('img', 'a.jpg'), jpeg.encode({ data: rgba, width: 4, height: 4 }, 95).data);
     fs.writeFileSync(file('img', 'b.png'), encodePng8(new Array(16).fill(128), 4, 4));
-    fs.writeFileSync(file('mask', 'a.png'), encodePng8(new Array(16).fill(0).map((_, i) => (i < 4 ? 0 : 255)), 4, 4));
+    fs.writeFileSync(
+      file('mask', 'a.png'),
+      encodePng8(
+        new Array(16).fill(0).map((_, i) => (i < 4 ? 0 : 255)),
+        4,
+        4,
+      ),
+    );
     fs.writeFileSync(file('mask', 'b.png'), encodePng8(new Array(16).fill(255), 4, 4));
     const d = loadFolderDataset(file('img'), file('mask'), { foreground: 0 });
     assert.strictEqual(d.channels, 3);
-    assert.deepStrictEqual(d.samples.map((s) => s.name), ['a', 'b']);
+    assert.deepStrictEqual(
+      d.samples.map((s) => s.name),
+      ['a', 'b'],
+    );
     assert.deepStrictEqual(Array.from(d.samples[0].mask.slice(0, 6)), [1, 1, 1, 1, 0, 0]);
     assertClose(d.samples[1].image[0], 128 / 255, 1e-6);
     assert.strictEqual(d.samples[1].image.length, 16 * 3);
@@ -123,7 +133,10 @@ describe('batches', () => {
     assertClose(n.mean[0], mean, 1e-9);
     const s1 = splitSamples(d.samples, 3, 4);
     const s2 = splitSamples(d.samples, 3, 4);
-    assert.deepStrictEqual(s1.val.map((s) => s.name), s2.val.map((s) => s.name));
+    assert.deepStrictEqual(
+      s1.val.map((s) => s.name),
+      s2.val.map((s) => s.name),
+    );
     assert.strictEqual(s1.val.length, 3);
     assert.ok(s1.train.every((s) => !s1.val.includes(s)));
   });

@@ -17,7 +17,8 @@ before(() => {
 });
 after(() => fs.rmSync(runsDir, { recursive: true, force: true }));
 
-const tiny = (extra: Record<string, unknown> = {}) => tinyExperiment(runsDir, { dataset: { builtin: 'shapes', count: 12, size: 16 }, ...extra });
+const tiny = (extra: Record<string, unknown> = {}) =>
+  tinyExperiment(runsDir, { dataset: { builtin: 'shapes', count: 12, size: 16 }, ...extra });
 
 describe('engine process', () => {
   it('trains in a child process and streams start, batch, epoch and end events', async () => {
@@ -65,7 +66,10 @@ describe('engine process', () => {
   });
 
   it('a dataset error is reported without creating a run', async () => {
-    const config = { ...tiny(), dataset: { ...tiny().dataset, builtin: undefined, images: '/nonexistent/img', masks: '/nonexistent/mask' } };
+    const config = {
+      ...tiny(),
+      dataset: { ...tiny().dataset, builtin: undefined, images: '/nonexistent/img', masks: '/nonexistent/mask' },
+    };
     const result = await startTraining(config, { enginePath: ENGINE }).result;
     assert.strictEqual(result.status, 'failed');
     assert.match(result.reason ?? '', /\/nonexistent\/img: cannot read the image folder \(no such folder\)/);
@@ -85,7 +89,10 @@ describe('comparison', () => {
   it('runs both heads in parallel processes and writes comparison.json and report.html', async () => {
     const result = await runComparison(tiny({ epochs: 2 }), { heads: ['sigmoid1', 'softmax2'], seeds: [1, 2], parallel: 2 }).result;
     assert.strictEqual(result.runs.length, 4);
-    assert.ok(result.runs.every((r) => r.status === 'done'), JSON.stringify(result.runs.map((r) => r.reason)));
+    assert.ok(
+      result.runs.every((r) => r.status === 'done'),
+      JSON.stringify(result.runs.map((r) => r.reason)),
+    );
     const json = JSON.parse(fs.readFileSync(path.join(result.dir, 'comparison.json'), 'utf8'));
     assert.deepStrictEqual(json.heads, ['sigmoid1', 'softmax2']);
     assert.strictEqual(json.summary.perHead.softmax2.dice.n, 2);
@@ -99,7 +106,8 @@ describe('comparison', () => {
   });
 
   it('parallel runs share the thread budget: 2 runs on a budget of 2 get one thread each (recorded per run)', async () => {
-    const result = await runComparison(tiny({ epochs: 1, backend: 'wasm' }), { heads: ['sigmoid1', 'softmax2'], seeds: [1], threads: 2 }).result;
+    const result = await runComparison(tiny({ epochs: 1, backend: 'wasm' }), { heads: ['sigmoid1', 'softmax2'], seeds: [1], threads: 2 })
+      .result;
     for (const r of result.runs) {
       const summary = JSON.parse(fs.readFileSync(path.join(r.runDir!, 'summary.json'), 'utf8'));
       assert.strictEqual(summary.threads, 1, `${r.head}: ${JSON.stringify(summary)}`);

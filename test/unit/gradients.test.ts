@@ -56,7 +56,9 @@ for (const p of PATHS) {
           const f = tf.tensor4d(c.filter, [k, k, cin, cout]);
           const dy = tf.tensor4d(c.dy, [n, h, w, cout]);
           const out = tf.conv2d(x, f, 1, 'same');
-          const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dy)))([x, f]);
+          const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dy)),
+          )([x, f]);
           return [out.dataSync(), gx.dataSync(), gf.dataSync()].map((a) => Float32Array.from(a));
         });
         assertNear(y, c.y, 'y');
@@ -114,11 +116,14 @@ for (const p of PATHS) {
       const loss = compileLoss('bceWithLogits');
       const logits = model.predict(image) as tf.Tensor;
       assertNear(logits.dataSync(), u.logits, 'logits');
-      const { value, grads } = tf.variableGrads(() => loss.apply({ pred: model.apply(image, { training: true }) as tf.Tensor4D, target, fromLogits: true, mode: 'binary' }));
+      const { value, grads } = tf.variableGrads(() =>
+        loss.apply({ pred: model.apply(image, { training: true }) as tf.Tensor4D, target, fromLogits: true, mode: 'binary' }),
+      );
       assert.ok(Math.abs(value.dataSync()[0] - u.loss) < 1e-5 * u.loss, `loss ${value.dataSync()[0]} vs ${u.loss}`);
       const names = model.trainableWeights.map((v) => v.originalName);
       assert.strictEqual(names.length, Object.keys(u.gradients).length);
-      for (const v of model.trainableWeights) assertNear(grads[v.name].dataSync(), u.gradients[v.originalName], `d/d ${v.originalName}`, 1e-4);
+      for (const v of model.trainableWeights)
+        assertNear(grads[v.name].dataSync(), u.gradients[v.originalName], `d/d ${v.originalName}`, 1e-4);
       tf.dispose([image, target, logits, value, ...Object.values(grads)]);
       model.dispose();
     });

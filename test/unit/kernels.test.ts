@@ -47,7 +47,11 @@ describe('WebAssembly kernels', () => {
     const x = values(s.n * s.h * s.w * s.cin, 1);
     const f = values(9 * s.cin * s.cout, 2);
     const dy = values(s.n * s.h * s.w * s.cout, 3);
-    const results = pools.map((p) => [convForward(x, f, s, undefined, p), convInputGradient(dy, f, s, undefined, p), convFilterGradient(x, dy, s, undefined, p)]);
+    const results = pools.map((p) => [
+      convForward(x, f, s, undefined, p),
+      convInputGradient(dy, f, s, undefined, p),
+      convFilterGradient(x, dy, s, undefined, p),
+    ]);
     for (let t = 1; t < pools.length; t++) {
       for (let k = 0; k < 3; k++) assert.deepStrictEqual(results[t][k], results[0][k], `${pools[t].threads} threads, output ${k}`);
     }
@@ -107,22 +111,47 @@ describe('WebAssembly kernels', () => {
 
   it('computeLoss still names the bad value when the fused kernels find one', () => {
     const shape = [1, 2, 3, 1];
-    assert.throws(() => computeLoss('bce', { pred: [0.1, 0.2, 1.5, 0.3, 0.4, 0.5], target: [0, 1, 0, 1, 0, 1], shape }), /pred\[2\] = 1\.5 is not a probability/);
-    assert.throws(() => computeLoss('dice', { pred: [0, 0, 0, 0, NaN, 0], target: [0, 1, 0, 1, 0, 1], shape, fromLogits: true }), /pred\[4\] = NaN is NaN/);
-    // Inside the 4-wide loop the 1-channel Dice kernel checks ranges as running extremes and NaN by its sums.
-    assert.throws(() => computeLoss('dice', { pred: [0, Infinity, 0, 0, 0, 0], target: [0, 1, 0, 1, 0, 1], shape, fromLogits: true }), /pred\[1\] = Infinity is not finite/);
-    assert.throws(() => computeLoss('dice', { pred: [0, NaN, 0, 0, 0, 0], target: [0, 1, 0, 1, 0, 1], shape, fromLogits: true }), /pred\[1\] = NaN is NaN/);
-    assert.throws(() => computeLoss('dice', { pred: [0, 0, 0, 0, 0, 0], target: [0, 1, 1.5, 1, 0, 1], shape, fromLogits: true }), /target\[2\] = 1\.5 is not in \[0, 1\]/);
-    assert.throws(() => computeLoss('dice', { pred: [0.5, 0.5, -0.1, 0.5, 0.5, 0.5], target: [0, 1, 0, 1, 0, 1], shape }), /pred\[2\] = -0\.1 is not a probability/);
-    assert.throws(() => computeLoss('bceWithLogits', { pred: [0, 0, 0, 0, 0, 0], target: [0, 1, 0, 2, 0, 1], shape, fromLogits: true }), /target\[3\] = 2 is not in \[0, 1\]/);
     assert.throws(
-      () => computeLoss('crossEntropy', { pred: new Array(12).fill(0), target: [0, 1, 1.5, 0, 1, 0], shape: [1, 2, 3, 2], fromLogits: true }),
+      () => computeLoss('bce', { pred: [0.1, 0.2, 1.5, 0.3, 0.4, 0.5], target: [0, 1, 0, 1, 0, 1], shape }),
+      /pred\[2\] = 1\.5 is not a probability/,
+    );
+    assert.throws(
+      () => computeLoss('dice', { pred: [0, 0, 0, 0, NaN, 0], target: [0, 1, 0, 1, 0, 1], shape, fromLogits: true }),
+      /pred\[4\] = NaN is NaN/,
+    );
+    // Inside the 4-wide loop the 1-channel Dice kernel checks ranges as running extremes and NaN by its sums.
+    assert.throws(
+      () => computeLoss('dice', { pred: [0, Infinity, 0, 0, 0, 0], target: [0, 1, 0, 1, 0, 1], shape, fromLogits: true }),
+      /pred\[1\] = Infinity is not finite/,
+    );
+    assert.throws(
+      () => computeLoss('dice', { pred: [0, NaN, 0, 0, 0, 0], target: [0, 1, 0, 1, 0, 1], shape, fromLogits: true }),
+      /pred\[1\] = NaN is NaN/,
+    );
+    assert.throws(
+      () => computeLoss('dice', { pred: [0, 0, 0, 0, 0, 0], target: [0, 1, 1.5, 1, 0, 1], shape, fromLogits: true }),
+      /target\[2\] = 1\.5 is not in \[0, 1\]/,
+    );
+    assert.throws(
+      () => computeLoss('dice', { pred: [0.5, 0.5, -0.1, 0.5, 0.5, 0.5], target: [0, 1, 0, 1, 0, 1], shape }),
+      /pred\[2\] = -0\.1 is not a probability/,
+    );
+    assert.throws(
+      () => computeLoss('bceWithLogits', { pred: [0, 0, 0, 0, 0, 0], target: [0, 1, 0, 2, 0, 1], shape, fromLogits: true }),
+      /target\[3\] = 2 is not in \[0, 1\]/,
+    );
+    assert.throws(
+      () =>
+        computeLoss('crossEntropy', { pred: new Array(12).fill(0), target: [0, 1, 1.5, 0, 1, 0], shape: [1, 2, 3, 2], fromLogits: true }),
       /target\[2\] = 1\.5 is not a class index in \[0, 1\] or the ignore index -100/,
     );
   });
 
   it('bad shapes and thread counts are refused with the value named', () => {
-    assert.throws(() => convForward(new Float32Array(4), new Float32Array(4), { n: 1, h: 2, w: 2, cin: 1, cout: 1, k: 2 }), /kernel size must be odd/);
+    assert.throws(
+      () => convForward(new Float32Array(4), new Float32Array(4), { n: 1, h: 2, w: 2, cin: 1, cout: 1, k: 2 }),
+      /kernel size must be odd/,
+    );
     assert.throws(() => new KernelPool(0), /threads must be a positive integer, got 0/);
     const saved = process.env.SEGLAB_THREADS;
     try {
@@ -167,11 +196,15 @@ describe('WebAssembly kernels', () => {
       // pixel 2: part 0's values 6..8, part 1's 110..114, part 2's 232..247
       const expected2 = [6, 7, 8, 110, 111, 112, 113, 114, ...Array.from({ length: 16 }, (_, k) => 232 + k)];
       assert.deepStrictEqual(Array.from(joined.subarray(2 * 24, 3 * 24)), expected2);
-      const back = splitChannels(joined, widths, widths.map((c) => new Float32Array(pixels * c)));
+      const back = splitChannels(
+        joined,
+        widths,
+        widths.map((c) => new Float32Array(pixels * c)),
+      );
       back.forEach((b, i) => assert.deepStrictEqual(Array.from(b), Array.from(parts[i]), `part ${i}`));
     });
 
-    it('maxPoolGrad2 equals tfjs cpu\'s MaxPoolGrad on odd sizes with ties, for 4-wide and single channels', async () => {
+    it("maxPoolGrad2 equals tfjs cpu's MaxPoolGrad on odd sizes with ties, for 4-wide and single channels", async () => {
       await initBackend('cpu');
       for (const [n, h, w, c] of [
         [2, 5, 7, 6],
@@ -183,7 +216,11 @@ describe('WebAssembly kernels', () => {
         const dy = Float32Array.from(values(n * oh * ow * c, 12), (v) => v + 2);
         const expected = tf.tidy(() => {
           const d = tf.tensor4d(dy, [n, oh, ow, c]);
-          return Array.from(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), d)))(tf.tensor4d(x, [n, h, w, c])).dataSync());
+          return Array.from(
+            tf
+              .grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), d)))(tf.tensor4d(x, [n, h, w, c]))
+              .dataSync(),
+          );
         });
         assert.deepStrictEqual(Array.from(maxPoolGrad2(x, dy, [n, h, w, c])), expected, `${n}×${h}×${w}×${c}`);
       }

@@ -140,7 +140,14 @@ describe('sigmoid-1 and softmax-2 heads are equivalent', () => {
   it('softmax(z0, z1)[1] equals σ(z1 − z0) and CE equals BCE on z1 − z0', () => {
     const pairs = z0.flatMap((a, i) => [a, z1[i]]);
     const ce = computeLoss('crossEntropy', { pred: pairs, target: y, shape: [1, 1, n, 2], fromLogits: true });
-    const bce = computeLoss('bceWithLogits', bin(z1.map((b, i) => b - z0[i]), y, true));
+    const bce = computeLoss(
+      'bceWithLogits',
+      bin(
+        z1.map((b, i) => b - z0[i]),
+        y,
+        true,
+      ),
+    );
     assertClose(ce, bce, 1e-6);
     for (let i = 0; i < n; i++) {
       const softmaxFg = Math.exp(z1[i]) / (Math.exp(z0[i]) + Math.exp(z1[i]));
@@ -161,7 +168,13 @@ describe('numerical stability at |logit| = 100', () => {
   const logits = [100, -100, 100, -100, 0, 50];
   const target = [1, 0, 0, 1, 1, 0];
   for (const def of lossDefinitions()) {
-    for (const [mode, fromLogits] of def.modes.flatMap((m) => [[m, true], [m, false]] as [LossMode, boolean][])) {
+    for (const [mode, fromLogits] of def.modes.flatMap(
+      (m) =>
+        [
+          [m, true],
+          [m, false],
+        ] as [LossMode, boolean][],
+    )) {
       it(`${def.name} (${mode}, ${fromLogits ? 'logits' : 'probabilities 0 and 1'}): finite value and gradient`, () => {
         const c = mode === 'binary' ? 1 : 2;
         let pred = mode === 'binary' ? logits : logits.flatMap((x) => [x, -x]);
@@ -188,7 +201,12 @@ describe('gradients', () => {
   it('bceWithLogits: d/dx = (σ(x) − y)/n', () => {
     const x = [-2, 0.3, 1.5, 4];
     const y = [1, 0, 1, 0];
-    assertAllClose(lossGradient('bceWithLogits', bin(x, y, true)), x.map((v, i) => (sigmoid(v) - y[i]) / 4), 1e-5, 1e-7);
+    assertAllClose(
+      lossGradient('bceWithLogits', bin(x, y, true)),
+      x.map((v, i) => (sigmoid(v) - y[i]) / 4),
+      1e-5,
+      1e-7,
+    );
   });
 
   it('crossEntropy: d/dz = (softmax(z) − onehot(y))/n', () => {
@@ -233,7 +251,23 @@ describe('gradients', () => {
 
 describe('loss names, options and input errors', () => {
   it('lists the registered losses', () => {
-    for (const name of ['bce', 'bceWithLogits', 'balancedBce', 'weightedBce', 'crossEntropy', 'categoricalCrossEntropy', 'focal', 'hinge', 'squaredHinge', 'dice', 'jaccard', 'tversky', 'lovaszHinge', 'lovaszSoftmax', 'unetWeighted']) {
+    for (const name of [
+      'bce',
+      'bceWithLogits',
+      'balancedBce',
+      'weightedBce',
+      'crossEntropy',
+      'categoricalCrossEntropy',
+      'focal',
+      'hinge',
+      'squaredHinge',
+      'dice',
+      'jaccard',
+      'tversky',
+      'lovaszHinge',
+      'lovaszSoftmax',
+      'unetWeighted',
+    ]) {
       assert.ok(lossNames().includes(name), name);
     }
   });

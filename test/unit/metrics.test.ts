@@ -101,7 +101,10 @@ describe('metrics: Hausdorff distance', () => {
   it('directed percentiles with linear interpolation, by hand', () => {
     // A = pixels (0,0) and (0,4) in a 1×5 row... boundary of A is both pixels; B = (0,0).
     // d(A→B) = [0, 4]; d(B→A) = [0]. P95(A→B) = 0 + 0.95·4 = 3.8; HD95 = max(3.8, 0) = 3.8; HD = 4.
-    const a = mask(1, 5, [[0, 0], [0, 4]]);
+    const a = mask(1, 5, [
+      [0, 0],
+      [0, 4],
+    ]);
     const b = mask(1, 5, [[0, 0]]);
     const m = computeMetrics(a, b, [1, 5]);
     assert.strictEqual(m.hd, 4);
@@ -112,9 +115,17 @@ describe('metrics: Hausdorff distance', () => {
   });
 
   it('boundary is the mask minus its 4-connected erosion (image edge counts as outside)', () => {
-    const square = mask(5, 5, [1, 2, 3].flatMap((y) => [1, 2, 3].map((x) => [y, x] as [number, number])));
+    const square = mask(
+      5,
+      5,
+      [1, 2, 3].flatMap((y) => [1, 2, 3].map((x) => [y, x] as [number, number])),
+    );
     const b = maskBoundary(square, [5, 5]);
-    assert.strictEqual(b.reduce((s, v) => s + v, 0), 8, 'a 3×3 square has 8 boundary pixels');
+    assert.strictEqual(
+      b.reduce((s, v) => s + v, 0),
+      8,
+      'a 3×3 square has 8 boundary pixels',
+    );
     assert.strictEqual(b[2 * 5 + 2], 0, 'centre is interior');
     const full = maskBoundary(new Uint8Array(9).fill(1), [3, 3]);
     assert.deepStrictEqual(Array.from(full), [1, 1, 1, 1, 0, 1, 1, 1, 1]);
@@ -134,8 +145,13 @@ describe('metrics: Hausdorff distance', () => {
 describe('distance transform', () => {
   it('equals brute force on random masks', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (const [h, w, density] of [[17, 23, 0.05], [1, 30, 0.1], [30, 1, 0.1], [12, 12, 0.5]] as const) {
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const [h, w, density] of [
+      [17, 23, 0.05],
+      [1, 30, 0.1],
+      [30, 1, 0.1],
+      [12, 12, 0.5],
+    ] as const) {
       const m = Uint8Array.from({ length: h * w }, () => (rand() < density ? 1 : 0));
       m[0] = 1;
       const brute = Array.from({ length: h * w }, (_, i) => {

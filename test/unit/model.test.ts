@@ -18,7 +18,12 @@ describe('U-Net model', () => {
   });
 
   it('heads output 1, 2 or N logit channels at the input resolution', () => {
-    for (const [head, classes, channels] of [['sigmoid1', undefined, 1], ['softmax2', undefined, 2], ['softmaxN', 4, 4], ['sigmoidN', 3, 3]] as const) {
+    for (const [head, classes, channels] of [
+      ['sigmoid1', undefined, 1],
+      ['softmax2', undefined, 2],
+      ['softmaxN', 4, 4],
+      ['sigmoidN', 3, 3],
+    ] as const) {
       const m = buildUnet({ inputChannels: 3, depth: 2, baseFilters: 4, batchNorm: true, head, classes, seed: 1 });
       const y = m.predict(tf.zeros([2, 16, 24, 3])) as tf.Tensor;
       assert.deepStrictEqual(y.shape, [2, 16, 24, channels], head);
@@ -51,7 +56,9 @@ describe('U-Net model', () => {
       const ft = tf.tensor4d(f, shapes[1] as [number, number, number, number]);
       const dy = tf.tensor4d(dyValues, shapes[2] as [number, number, number, number]);
       const y = Float32Array.from(tf.conv2d(xt, ft, 1, 'same').dataSync());
-      const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dy)))([xt, ft]);
+      const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dy)),
+      )([xt, ft]);
       return { y, gx: Float32Array.from(gx.dataSync()), gf: Float32Array.from(gf.dataSync()) };
     });
   }
@@ -65,10 +72,20 @@ describe('U-Net model', () => {
     return m / scale;
   };
 
-  it('the wasm convolution kernels (forward, input and filter gradient) equal the cpu backend\'s, with 1 and 2 threads', async () => {
+  it("the wasm convolution kernels (forward, input and filter gradient) equal the cpu backend's, with 1 and 2 threads", async () => {
     // Shapes cover 12/8/4-channel register tiles, a scalar channel remainder, odd widths and 1×1.
-    for (const [n, h, w, cin, cout, k] of [[2, 9, 7, 3, 5, 3], [1, 6, 10, 16, 12, 3], [2, 5, 5, 4, 2, 1], [1, 8, 9, 1, 8, 3], [1, 4, 6, 13, 29, 3]]) {
-      const shapes = [[n, h, w, cin], [k, k, cin, cout], [n, h, w, cout]];
+    for (const [n, h, w, cin, cout, k] of [
+      [2, 9, 7, 3, 5, 3],
+      [1, 6, 10, 16, 12, 3],
+      [2, 5, 5, 4, 2, 1],
+      [1, 8, 9, 1, 8, 3],
+      [1, 4, 6, 13, 29, 3],
+    ]) {
+      const shapes = [
+        [n, h, w, cin],
+        [k, k, cin, cout],
+        [n, h, w, cout],
+      ];
       const r = (len: number, seed: number) => tf.tidy(() => Array.from(tf.randomNormal([len], 0, 1, 'float32', seed).dataSync()));
       const x = r(n * h * w * cin, 1);
       const f = r(k * k * cin * cout, 2);
@@ -89,11 +106,19 @@ describe('U-Net model', () => {
   it('the wasm filter gradient refuses strided convolutions with a clear error', () => {
     const x = tf.zeros([1, 4, 4, 1]) as tf.Tensor4D;
     const f = tf.zeros([3, 3, 1, 1]) as tf.Tensor4D;
-    assert.throws(() => tf.grad((a: tf.Tensor) => tf.sum(tf.conv2d(x, a as tf.Tensor4D, 2, 'same')))(f), /only stride-1, dilation-1 .* 'same' padding/);
+    assert.throws(
+      () => tf.grad((a: tf.Tensor) => tf.sum(tf.conv2d(x, a as tf.Tensor4D, 2, 'same')))(f),
+      /only stride-1, dilation-1 .* 'same' padding/,
+    );
   });
 
-  it('the wasm matMul gradient equals the cpu backend\'s, for all four transpose flags', async () => {
-    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
+  it("the wasm matMul gradient equals the cpu backend's, for all four transpose flags", async () => {
+    for (const [ta, tb] of [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ]) {
       // C = op(A)·op(B) with op(A) 5×3 and op(B) 3×4.
       const run = async (backend: string) => {
         await initBackend(backend);
@@ -125,7 +150,11 @@ describe('U-Net model', () => {
       await initBackend(backend);
       const g = tf.tidy(() => {
         const dy = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
-        return Array.from(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), dy)))(tf.tensor4d(x, [1, 4, 4, 1])).dataSync());
+        return Array.from(
+          tf
+            .grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), dy)))(tf.tensor4d(x, [1, 4, 4, 1]))
+            .dataSync(),
+        );
       });
       assert.deepStrictEqual(g, expected, backend);
     }

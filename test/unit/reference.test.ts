@@ -69,17 +69,22 @@ describe('losses vs PyTorch reference values (computeLoss: fused kernels where t
 });
 
 describe('metrics vs SciPy (MONAI procedure)', () => {
-  reference.metrics.forEach((c: { shape: [number, number]; spacing: [number, number]; pred: number[]; target: number[]; expected: Record<string, number> }, i: number) => {
-    it(`case ${i}: ${c.shape.join('×')}, spacing ${c.spacing.join('×')}`, () => {
-      const m = computeMetrics(c.pred, c.target, c.shape, { spacing: c.spacing });
-      for (const key of ['tp', 'fp', 'fn', 'tn']) assert.strictEqual(m[key as 'tp'], c.expected[key], key);
-      for (const key of ['dice', 'iou', 'precision', 'recall', 'specificity', 'accuracy', 'hd', 'hd95']) {
-        assertClose(m[key as 'dice'], c.expected[key], 1e-12, 1e-12, key);
-      }
-      const pooled = computeMetrics(c.pred, c.target, c.shape, { spacing: c.spacing, hdMode: 'pooled' });
-      assertClose(pooled.hd95, c.expected.hd95Pooled, 1e-12, 1e-12, 'pooled hd95');
-    });
-  });
+  reference.metrics.forEach(
+    (
+      c: { shape: [number, number]; spacing: [number, number]; pred: number[]; target: number[]; expected: Record<string, number> },
+      i: number,
+    ) => {
+      it(`case ${i}: ${c.shape.join('×')}, spacing ${c.spacing.join('×')}`, () => {
+        const m = computeMetrics(c.pred, c.target, c.shape, { spacing: c.spacing });
+        for (const key of ['tp', 'fp', 'fn', 'tn']) assert.strictEqual(m[key as 'tp'], c.expected[key], key);
+        for (const key of ['dice', 'iou', 'precision', 'recall', 'specificity', 'accuracy', 'hd', 'hd95']) {
+          assertClose(m[key as 'dice'], c.expected[key], 1e-12, 1e-12, key);
+        }
+        const pooled = computeMetrics(c.pred, c.target, c.shape, { spacing: c.spacing, hdMode: 'pooled' });
+        assertClose(pooled.hd95, c.expected.hd95Pooled, 1e-12, 1e-12, 'pooled hd95');
+      });
+    },
+  );
 });
 
 describe('distance transform vs scipy.ndimage.distance_transform_edt', () => {

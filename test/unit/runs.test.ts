@@ -16,9 +16,24 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function summary(id: string, status: RunSummary['status']): RunSummary {
   return {
-    id, name: id, status, head: 'sigmoid1', mode: 'binary', loss: 'bce', backend: 'wasm', dataset: 'x', trainImages: 1, valImages: 1,
-    epochsPlanned: 1, epochsCompleted: 0, monitor: 'dice', bestEpoch: null, best: null, final: null,
-    startedAt: new Date(Date.now() - 5000).toISOString(), durations: { totalSeconds: 0, meanEpochSeconds: null },
+    id,
+    name: id,
+    status,
+    head: 'sigmoid1',
+    mode: 'binary',
+    loss: 'bce',
+    backend: 'wasm',
+    dataset: 'x',
+    trainImages: 1,
+    valImages: 1,
+    epochsPlanned: 1,
+    epochsCompleted: 0,
+    monitor: 'dice',
+    bestEpoch: null,
+    best: null,
+    final: null,
+    startedAt: new Date(Date.now() - 5000).toISOString(),
+    durations: { totalSeconds: 0, meanEpochSeconds: null },
   };
 }
 
@@ -44,7 +59,10 @@ describe('run store', () => {
     fs.writeFileSync(b.file('summary.json'), '{ broken');
     fs.mkdirSync(path.join(dir, 'not-a-run'));
     const runs = listRuns(dir);
-    assert.deepStrictEqual(runs.map((r) => r.id), [b.id, a.id]);
+    assert.deepStrictEqual(
+      runs.map((r) => r.id),
+      [b.id, a.id],
+    );
     assert.match(runs[0].problem ?? '', /summary\.json: not valid JSON/);
     assert.strictEqual(runs[1].summary?.status, 'done');
   });
@@ -89,14 +107,29 @@ describe('run store', () => {
 
 describe('comparison statistics', () => {
   it('mean ± sample std per head, paired differences per seed', () => {
-    const run = (head: string, seed: number, dice: number) => ({ head, seed, status: 'done', final: { dice, iou: dice - 0.1, hd95: 10, pixelError: 0.1, precision: 1, recall: 1, loss: 0.2 }, epochs: [] });
-    const runs = [run('sigmoid1', 1, 0.8), run('sigmoid1', 2, 0.9), run('softmax2', 1, 0.85), run('softmax2', 2, 0.92), { head: 'softmax2', seed: 3, status: 'failed', final: null, epochs: [] }];
+    const run = (head: string, seed: number, dice: number) => ({
+      head,
+      seed,
+      status: 'done',
+      final: { dice, iou: dice - 0.1, hd95: 10, pixelError: 0.1, precision: 1, recall: 1, loss: 0.2 },
+      epochs: [],
+    });
+    const runs = [
+      run('sigmoid1', 1, 0.8),
+      run('sigmoid1', 2, 0.9),
+      run('softmax2', 1, 0.85),
+      run('softmax2', 2, 0.92),
+      { head: 'softmax2', seed: 3, status: 'failed', final: null, epochs: [] },
+    ];
     const s = summarizeComparison(runs, ['sigmoid1', 'softmax2']);
     assertClose(s.perHead.sigmoid1.dice.mean, 0.85, 1e-12);
     assertClose(s.perHead.sigmoid1.dice.std, Math.sqrt(0.005), 1e-12); // sample std of (0.8, 0.9)
     assert.strictEqual(s.perHead.softmax2.dice.n, 2, 'the failed run is not counted');
     const d = s.paired.find((p) => p.metric === 'dice')!;
-    assert.deepStrictEqual(d.differences.map((x) => +x.toFixed(6)), [0.05, 0.02]);
+    assert.deepStrictEqual(
+      d.differences.map((x) => +x.toFixed(6)),
+      [0.05, 0.02],
+    );
     assertClose(d.mean, 0.035, 1e-12);
     assert.strictEqual(formatStat({ mean: 0.8123, std: 0.0041, n: 3 }), '0.812 ± 0.004');
     assert.strictEqual(formatStat({ mean: NaN, std: NaN, n: 0 }), '—');

@@ -35,12 +35,19 @@ describe('tfjs-node from an install folder', () => {
     fakeTfjsNode(dir);
     // In a child process: the extra backend must not leak into the other tests.
     const script = `require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'core', 'backend.js'))}).initBackend().then((b) => console.log(JSON.stringify(b)), (e) => { console.error(e.message); process.exit(1); })`;
-    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, SEGLAB_TFJS_NODE_PATH: dir, SEGLAB_BACKEND: '' } });
+    const r = spawnSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, SEGLAB_TFJS_NODE_PATH: dir, SEGLAB_BACKEND: '' },
+    });
     assert.strictEqual(r.status, 0, r.stderr);
     const info = JSON.parse(r.stdout.trim().split('\n').pop()!);
     assert.strictEqual(info.name, 'tensorflow');
     // Without the redirection the package cannot even find @tensorflow/tfjs-core from its folder.
-    const plain = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(dir, 'node_modules', '@tensorflow', 'tfjs-node'))})`], { encoding: 'utf8', cwd: dir });
+    const plain = spawnSync(
+      process.execPath,
+      ['-e', `require(${JSON.stringify(path.join(dir, 'node_modules', '@tensorflow', 'tfjs-node'))})`],
+      { encoding: 'utf8', cwd: dir },
+    );
     assert.notStrictEqual(plain.status, 0);
     assert.match(plain.stderr, /Cannot find module '@tensorflow\/tfjs-core'/);
   });
@@ -55,7 +62,10 @@ describe('tfjs-node from an install folder', () => {
     const script = `require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'core', 'backend.js'))}).initBackend('tensorflow').catch((e) => { console.error(e.message); process.exit(1); })`;
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, SEGLAB_TFJS_NODE_PATH: dir } });
     assert.strictEqual(r.status, 1);
-    assert.match(r.stderr, /backend 'tensorflow' could not be loaded: tensorflow: tfjs-node is not installed in .*install @tensorflow\/tfjs-node/);
+    assert.match(
+      r.stderr,
+      /backend 'tensorflow' could not be loaded: tensorflow: tfjs-node is not installed in .*install @tensorflow\/tfjs-node/,
+    );
   });
 
   it('installTfjsNode with npm: installs and loads where libtensorflow can be downloaded, else a clear error', async function () {
@@ -76,6 +86,9 @@ describe('tfjs-node from an install folder', () => {
   });
 
   it('installTfjsNode without npm on PATH says so', async () => {
-    await assert.rejects(installTfjsNode(dir, { npm: path.join(dir, 'no-such-npm') }), /could not start .*no-such-npm: .*ENOENT.*not on PATH/);
+    await assert.rejects(
+      installTfjsNode(dir, { npm: path.join(dir, 'no-such-npm') }),
+      /could not start .*no-such-npm: .*ENOENT.*not on PATH/,
+    );
   });
 });

@@ -25,13 +25,20 @@ describe('training (in process)', () => {
       setKernelThreads(threads);
       const events: TrainEvent[] = [];
       // baseFilters 12 and 16×16 crops: the 12-channel tiles and several rows per thread.
-      const summary = await trainRun({ config: tinyConfig({ epochs: 2, model: { depth: 2, baseFilters: 12 } }), emit: (e) => events.push(e) });
+      const summary = await trainRun({
+        config: tinyConfig({ epochs: 2, model: { depth: 2, baseFilters: 12 } }),
+        emit: (e) => events.push(e),
+      });
       assert.strictEqual(summary.status, 'done', summary.reason);
       assert.strictEqual(summary.threads, threads);
-      records.push(events.filter((e) => e.type === 'epoch').map((e) => {
-        const r = (e as Extract<TrainEvent, { type: 'epoch' }>).record;
-        return { trainLoss: r.trainLoss, val: r.val };
-      }));
+      records.push(
+        events
+          .filter((e) => e.type === 'epoch')
+          .map((e) => {
+            const r = (e as Extract<TrainEvent, { type: 'epoch' }>).record;
+            return { trainLoss: r.trainLoss, val: r.val };
+          }),
+      );
     }
     setKernelThreads(defaultThreadCount());
     assert.deepStrictEqual(records[1], records[0]);
@@ -53,7 +60,10 @@ describe('training (in process)', () => {
     assert.ok(epochs[4].trainLoss < epochs[0].trainLoss * 0.9, `train loss ${epochs[0].trainLoss} → ${epochs[4].trainLoss}`);
     assert.ok(epochs.every((e) => e.val && Number.isFinite(e.val.dice) && Number.isFinite(e.val.loss)));
     // No tensor leaks: the count is the same after every epoch.
-    assert.ok(tensors.every((n) => n === tensors[0]), `tensor counts ${tensors.join(', ')}`);
+    assert.ok(
+      tensors.every((n) => n === tensors[0]),
+      `tensor counts ${tensors.join(', ')}`,
+    );
     assert.strictEqual(events.filter((e) => e.type === 'batch').length, 5 * 4);
 
     const dir = (events[0] as Extract<TrainEvent, { type: 'start' }>).runDir;
@@ -62,14 +72,21 @@ describe('training (in process)', () => {
     assert.strictEqual(run.epochs.length, 5);
     assert.strictEqual(run.summary?.backend, 'wasm');
     assert.ok(run.summary?.bestEpoch);
-    const tsv = fs.readFileSync(path.join(dir, 'plots', 'metrics', 'train', 'loss.tsv'), 'utf8').trim().split('\n');
+    const tsv = fs
+      .readFileSync(path.join(dir, 'plots', 'metrics', 'train', 'loss.tsv'), 'utf8')
+      .trim()
+      .split('\n');
     assert.strictEqual(tsv[0], 'step\tloss');
     assert.strictEqual(tsv.length, 6);
     assert.ok(fs.existsSync(path.join(dir, 'plots', 'metrics', 'val', 'dice.tsv')));
-    for (const f of ['checkpoints/last/model.json', 'checkpoints/best/weights.bin', 'config.json']) assert.ok(fs.existsSync(path.join(dir, f)), f);
+    for (const f of ['checkpoints/last/model.json', 'checkpoints/best/weights.bin', 'config.json'])
+      assert.ok(fs.existsSync(path.join(dir, f)), f);
     assert.strictEqual(fs.readdirSync(path.join(dir, 'predictions')).length, 2 * 4);
     assert.deepStrictEqual((run.config as { derived: { loss: string } }).derived.loss, 'bce');
-    assert.ok(fs.readdirSync(dir).every((f) => !f.endsWith('.tmp')), 'no temporary files left');
+    assert.ok(
+      fs.readdirSync(dir).every((f) => !f.endsWith('.tmp')),
+      'no temporary files left',
+    );
   });
 
   it('sigmoid1 and softmax2 runs with one seed see the same batches (identical first-step data)', async () => {
@@ -114,7 +131,9 @@ describe('training (in process)', () => {
   });
 
   it('early stopping ends the run when the monitored value stops improving', async () => {
-    const summary = await trainRun({ config: tinyConfig({ epochs: 30, optimizer: { name: 'adam', learningRate: 1e-9 }, earlyStopping: { patience: 2 } }) });
+    const summary = await trainRun({
+      config: tinyConfig({ epochs: 30, optimizer: { name: 'adam', learningRate: 1e-9 }, earlyStopping: { patience: 2 } }),
+    });
     assert.strictEqual(summary.status, 'done');
     assert.ok(summary.epochsCompleted < 30, `${summary.epochsCompleted} epochs`);
     assert.match(summary.reason ?? '', /early stopping/);
@@ -135,7 +154,11 @@ describe('learning-rate schedule', () => {
   });
 
   it('a changed rate is what the optimizers apply (first Adam step moves by lr; SGD by lr·g)', () => {
-    for (const [name, make] of [['adam', () => tf.train.adam(0.1)], ['sgd', () => tf.train.sgd(0.1)], ['momentum', () => tf.train.momentum(0.1, 0.9)]] as const) {
+    for (const [name, make] of [
+      ['adam', () => tf.train.adam(0.1)],
+      ['sgd', () => tf.train.sgd(0.1)],
+      ['momentum', () => tf.train.momentum(0.1, 0.9)],
+    ] as const) {
       const w = tf.variable(tf.scalar(3));
       const opt = make();
       setLearningRate(opt, 0.25);
@@ -163,7 +186,10 @@ describe('learning-rate schedule', () => {
     // Last steps of each epoch are t = 1, 3, 5 of T = 6.
     const expected = [1, 3, 5].map((t) => 0.001 + (0.009 * (1 + Math.cos((Math.PI * t) / 6))) / 2);
     epochs.forEach((lr, i) => assert.ok(Math.abs(lr - expected[i]) < 1e-12, `epoch ${i + 1}: ${lr} vs ${expected[i]}`));
-    const tsv = fs.readFileSync(path.join(dir, 'plots', 'metrics', 'train', 'learning_rate.tsv'), 'utf8').trim().split('\n');
+    const tsv = fs
+      .readFileSync(path.join(dir, 'plots', 'metrics', 'train', 'learning_rate.tsv'), 'utf8')
+      .trim()
+      .split('\n');
     assert.strictEqual(tsv.length, 4);
   });
 });

@@ -61,7 +61,15 @@ export function installVsix(vsix: string): { home: string; output: string } {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-vscode-'));
   const r = spawnSync(
     process.execPath,
-    [path.join(CODE_SERVER, 'out', 'node', 'entry.js'), '--user-data-dir', path.join(home, 'user-data'), '--extensions-dir', path.join(home, 'extensions'), '--install-extension', vsix],
+    [
+      path.join(CODE_SERVER, 'out', 'node', 'entry.js'),
+      '--user-data-dir',
+      path.join(home, 'user-data'),
+      '--extensions-dir',
+      path.join(home, 'extensions'),
+      '--install-extension',
+      vsix,
+    ],
     { env: isolatedEnv(home), encoding: 'utf8', timeout: 120_000 },
   );
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
@@ -81,20 +89,31 @@ export async function startWorkbench(o: { home?: string; env?: Record<string, st
   if (o.untrusted) {
     const user = path.join(home, 'user-data', 'User');
     fs.mkdirSync(user, { recursive: true });
-    fs.writeFileSync(path.join(user, 'settings.json'), JSON.stringify({ 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false }));
+    fs.writeFileSync(
+      path.join(user, 'settings.json'),
+      JSON.stringify({
+        'security.workspace.trust.enabled': true,
+        'security.workspace.trust.startupPrompt': 'never',
+        'security.workspace.trust.emptyWindow': false,
+      }),
+    );
   }
   const logs: string[] = [];
   const server: ChildProcess = spawn(
     process.execPath,
     [
       path.join(CODE_SERVER, 'out', 'node', 'entry.js'),
-      '--auth', 'none',
+      '--auth',
+      'none',
       '--disable-telemetry',
       '--disable-update-check',
       ...(o.untrusted ? [] : ['--disable-workspace-trust']),
-      '--user-data-dir', path.join(home, 'user-data'),
-      '--extensions-dir', path.join(home, 'extensions'),
-      '--bind-addr', `127.0.0.1:${port}`,
+      '--user-data-dir',
+      path.join(home, 'user-data'),
+      '--extensions-dir',
+      path.join(home, 'extensions'),
+      '--bind-addr',
+      `127.0.0.1:${port}`,
     ],
     { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -112,7 +131,17 @@ export async function startWorkbench(o: { home?: string; env?: Record<string, st
   }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();

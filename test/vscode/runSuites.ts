@@ -15,7 +15,11 @@ function packageVsix(): string {
   const out = path.join(ROOT, '.vscode-test', 'seglab-test.vsix');
   fs.rmSync(out, { force: true });
   const vsce = path.join(ROOT, 'node_modules', '.bin', 'vsce');
-  const r = spawnSync(vsce, ['package', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(vsce, ['package', '--allow-missing-repository', '--skip-license', '-o', out], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   if (r.status !== 0 || !fs.existsSync(out)) throw new Error(`vsce package failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
   process.stdout.write(`packaged ${out} (${(fs.statSync(out).size / 1e6).toFixed(2)} MB)\n`);
   return out;

@@ -18,9 +18,25 @@ function prepareWorkspace(): string {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-ui-'));
   fs.writeFileSync(
     path.join(ws, 'tiny.experiment.json'),
-    JSON.stringify({ name: 'tiny', dataset: { builtin: 'shapes', count: 12, size: 32 }, model: { depth: 2, baseFilters: 4 }, epochs: 4, batchSize: 4, stepsPerEpoch: 3, predictions: 2, backend: 'wasm' }, null, 2),
+    JSON.stringify(
+      {
+        name: 'tiny',
+        dataset: { builtin: 'shapes', count: 12, size: 32 },
+        model: { depth: 2, baseFilters: 4 },
+        epochs: 4,
+        batchSize: 4,
+        stepsPerEpoch: 3,
+        predictions: 2,
+        backend: 'wasm',
+      },
+      null,
+      2,
+    ),
   );
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'compare', 'tiny.experiment.json', '--json'], { cwd: ws, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'compare', 'tiny.experiment.json', '--json'], {
+    cwd: ws,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`preparing the UI workspace failed: ${r.stderr}`);
   return ws;
 }
@@ -69,7 +85,10 @@ async function openDashboard(page: Page): Promise<Frame> {
 }
 
 /** Counts canvas pixels of a colour family, read back from the canvas itself. */
-async function canvasStats(frame: Frame, selector: string): Promise<{ width: number; nonBlank: number; green: number; red: number; blue: number }> {
+async function canvasStats(
+  frame: Frame,
+  selector: string,
+): Promise<{ width: number; nonBlank: number; green: number; red: number; blue: number }> {
   return frame.$eval(selector, (c) => {
     const canvas = c as HTMLCanvasElement;
     const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -113,7 +132,10 @@ export async function runUiTest(): Promise<void> {
     await page.waitForTimeout(500);
     const overlay = await canvasStats(frame, '.canvases canvas');
     assert.ok(overlay.nonBlank > 100, 'the overlay is drawn');
-    assert.ok(overlay.green + overlay.red + overlay.blue > 20, `error colours are drawn (green ${overlay.green}, red ${overlay.red}, blue ${overlay.blue})`);
+    assert.ok(
+      overlay.green + overlay.red + overlay.blue > 20,
+      `error colours are drawn (green ${overlay.green}, red ${overlay.red}, blue ${overlay.blue})`,
+    );
     const canvases = await frame.$$('.canvases canvas');
     assert.strictEqual(canvases.length, options.length > 1 ? 2 : 1, 'side by side');
     await page.screenshot({ path: path.join(OUT, 'dashboard-overlay.png') });
@@ -140,7 +162,9 @@ export async function runUiTest(): Promise<void> {
     await runFromPalette(page, 'SegLab: Install TensorFlow Native Backend');
     await page.waitForSelector('.notifications-toasts >> text=/installing tfjs-node/', { timeout: 30000 });
     await page.screenshot({ path: path.join(OUT, 'install-tfjs-node-progress.png') });
-    const outcome = await page.waitForSelector('.notifications-toasts >> text=/tfjs-node not installed|tfjs-node 4\.22\.0 installed/', { timeout: 10 * 60000 });
+    const outcome = await page.waitForSelector('.notifications-toasts >> text=/tfjs-node not installed|tfjs-node 4\.22\.0 installed/', {
+      timeout: 10 * 60000,
+    });
     const message = (await outcome.textContent()) ?? '';
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(OUT, 'install-tfjs-node-result.png') });

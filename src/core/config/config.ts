@@ -67,7 +67,9 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly problems: ConfigProblem[],
   ) {
-    super(`${file}: ${problems.length} problem(s) in the config:\n${problems.map((p) => `  - ${p.path || '(root)'}: ${p.message}`).join('\n')}`);
+    super(
+      `${file}: ${problems.length} problem(s) in the config:\n${problems.map((p) => `  - ${p.path || '(root)'}: ${p.message}`).join('\n')}`,
+    );
   }
 }
 
@@ -115,12 +117,18 @@ function describeAjvError(e: ErrorObject): ConfigProblem {
     case 'type':
       return { path: at, message: `must be ${(e.params as { type: string | string[] }).type}, got ${JSON.stringify(e.data)}` };
     default:
-      return { path: at, message: `${e.message ?? e.keyword}${e.data !== undefined && typeof e.data !== 'object' ? ` (got ${JSON.stringify(e.data)})` : ''}` };
+      return {
+        path: at,
+        message: `${e.message ?? e.keyword}${e.data !== undefined && typeof e.data !== 'object' ? ` (got ${JSON.stringify(e.data)})` : ''}`,
+      };
   }
 }
 
 /** The loss expression and options for a head: the config's loss mapped to the head's mode. */
-export function lossForHead(config: Pick<ExperimentConfig, 'loss'>, head: Head): { expression: string; options: Record<string, unknown>; mode: LossMode } {
+export function lossForHead(
+  config: Pick<ExperimentConfig, 'loss'>,
+  head: Head,
+): { expression: string; options: Record<string, unknown>; mode: LossMode } {
   const mode = headMode(head);
   const loss: LossConfig = typeof config.loss === 'string' ? { name: config.loss } : config.loss;
   const options = { ...(loss.options ?? {}) };
@@ -149,7 +157,11 @@ const TO_MULTICLASS: Record<string, string> = {
   weightedBce: 'crossEntropy',
   lovaszHinge: 'lovaszSoftmax',
 };
-const TO_SIGMOID: Record<string, string> = { crossEntropy: 'bceWithLogits', categoricalCrossEntropy: 'bceWithLogits', lovaszSoftmax: 'lovaszHinge' };
+const TO_SIGMOID: Record<string, string> = {
+  crossEntropy: 'bceWithLogits',
+  categoricalCrossEntropy: 'bceWithLogits',
+  lovaszSoftmax: 'lovaszHinge',
+};
 
 function counterpart(name: string, mode: LossMode): string {
   if (mode === 'multiclass') return TO_MULTICLASS[name] ?? name;
@@ -190,14 +202,18 @@ export function validateConfig(raw: unknown, file = 'config'): ExperimentConfig 
     const multiple = sizeMultiple(depth);
     if (Number.isInteger(c.crop) && !bad.has('crop') && (c.crop as number) % multiple !== 0) {
       const crop = c.crop as number;
-      problems.push({ path: 'crop', message: `${crop} is not a multiple of 2^model.depth = ${multiple}; try ${Math.max(multiple, Math.round(crop / multiple) * multiple)}` });
+      problems.push({
+        path: 'crop',
+        message: `${crop} is not a multiple of 2^model.depth = ${multiple}; try ${Math.max(multiple, Math.round(crop / multiple) * multiple)}`,
+      });
     }
     if (d?.builtin && c.crop === null && Number.isInteger(d.size) && d.size % multiple !== 0) {
       problems.push({ path: 'dataset.size', message: `${d.size} is not a multiple of 2^model.depth = ${multiple}` });
     }
   }
   if (!bad.has('head') && !bad.has('dataset') && d) {
-    if (c.head === 'softmaxN' && d.classes < 3) problems.push({ path: 'head', message: 'softmaxN needs dataset.classes ≥ 3 (use softmax2 for two classes)' });
+    if (c.head === 'softmaxN' && d.classes < 3)
+      problems.push({ path: 'head', message: 'softmaxN needs dataset.classes ≥ 3 (use softmax2 for two classes)' });
     if (d.classes > 2 && (c.head === 'sigmoid1' || c.head === 'softmax2')) {
       problems.push({ path: 'head', message: `${c.head} has too few channels for dataset.classes = ${d.classes}; use softmaxN` });
     }
@@ -234,7 +250,9 @@ export function parseJson(text: string, file: string): unknown {
       const upTo = text.slice(0, Number(pos[1]));
       const line = upTo.split('\n').length;
       const col = Number(pos[1]) - upTo.lastIndexOf('\n');
-      throw new ConfigError(file, [{ path: '', message: `invalid JSON at line ${line}, column ${col}: ${msg.replace(/ in JSON at position \d+.*$/, '')}` }]);
+      throw new ConfigError(file, [
+        { path: '', message: `invalid JSON at line ${line}, column ${col}: ${msg.replace(/ in JSON at position \d+.*$/, '')}` },
+      ]);
     }
     throw new ConfigError(file, [{ path: '', message: `invalid JSON: ${msg}` }]);
   }
@@ -254,7 +272,11 @@ export function loadConfig(file: string): ExperimentConfig {
 
 export function resolvePaths(config: ExperimentConfig, file: string): ExperimentConfig {
   const dir = path.dirname(path.resolve(file));
-  const base = path.basename(file).replace(/\.json$/i, '').replace(/^seglab\.|\.experiment$/g, '').replace(/[^A-Za-z0-9._-]/g, '-');
+  const base = path
+    .basename(file)
+    .replace(/\.json$/i, '')
+    .replace(/^seglab\.|\.experiment$/g, '')
+    .replace(/[^A-Za-z0-9._-]/g, '-');
   const out: ExperimentConfig = { ...config, dataset: { ...config.dataset }, name: config.name ?? (base || 'experiment') };
   if (out.dataset.images) out.dataset.images = path.resolve(dir, out.dataset.images);
   if (out.dataset.masks) out.dataset.masks = path.resolve(dir, out.dataset.masks);

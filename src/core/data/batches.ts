@@ -99,7 +99,9 @@ export class BatchSampler {
         throw new Error(`${s.name}: image is ${s.width}×${s.height}, smaller than the crop ${crop}×${crop}`);
       }
       if (crop === null && (s.height !== samples[0].height || s.width !== samples[0].width)) {
-        throw new Error(`${s.name}: ${s.width}×${s.height} differs from ${samples[0].name} (${samples[0].width}×${samples[0].height}); set a crop size`);
+        throw new Error(
+          `${s.name}: ${s.width}×${s.height} differs from ${samples[0].name} (${samples[0].width}×${samples[0].height}); set a crop size`,
+        );
       }
     }
   }
@@ -133,7 +135,12 @@ export class BatchSampler {
  * One whole normalised image, edge-padded at the bottom and right to a multiple of `multiple`
  * (the U-Net's 2^depth), as [1, H', W', C].
  */
-export function paddedImage(s: Sample, channels: number, norm: Normalization, multiple: number): { x: Float32Array; shape: [number, number, number, number] } {
+export function paddedImage(
+  s: Sample,
+  channels: number,
+  norm: Normalization,
+  multiple: number,
+): { x: Float32Array; shape: [number, number, number, number] } {
   const H = Math.ceil(s.height / multiple) * multiple;
   const W = Math.ceil(s.width / multiple) * multiple;
   const x = new Float32Array(H * W * channels);

@@ -36,7 +36,9 @@ export interface FolderDatasetOptions {
 
 export class DatasetError extends Error {
   constructor(readonly problems: string[]) {
-    super(`${problems.length} problem(s) in the dataset:\n  - ${problems.slice(0, 20).join('\n  - ')}${problems.length > 20 ? `\n  - … ${problems.length - 20} more` : ''}`);
+    super(
+      `${problems.length} problem(s) in the dataset:\n  - ${problems.slice(0, 20).join('\n  - ')}${problems.length > 20 ? `\n  - … ${problems.length - 20} more` : ''}`,
+    );
   }
 }
 
@@ -87,10 +89,13 @@ function readMask(file: string, o: FolderDatasetOptions, problems: string[]): { 
   } else {
     const binary = values.length <= 2 && (o.foreground !== undefined || values[0] === 0);
     if (!binary) {
-      problems.push(`${file}: mask is not binary (values ${values.slice(0, 6).join(', ')}${values.length > 6 ? ', …' : ''}); expected 0 and one foreground value`);
+      problems.push(
+        `${file}: mask is not binary (values ${values.slice(0, 6).join(', ')}${values.length > 6 ? ', …' : ''}); expected 0 and one foreground value`,
+      );
       return null;
     }
-    for (let i = 0; i < raw.data.length; i++) mask[i] = (o.foreground === undefined ? raw.data[i] !== 0 : raw.data[i] === o.foreground) ? 1 : 0;
+    for (let i = 0; i < raw.data.length; i++)
+      mask[i] = (o.foreground === undefined ? raw.data[i] !== 0 : raw.data[i] === o.foreground) ? 1 : 0;
   }
   return { mask, width: raw.width, height: raw.height };
 }

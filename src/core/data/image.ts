@@ -42,7 +42,8 @@ export function readRawImage(file: string): RawImage {
     }
     const n = decoded.width * decoded.height;
     let gray = true;
-    for (let i = 0; i < n && gray; i++) gray = decoded.data[4 * i] === decoded.data[4 * i + 1] && decoded.data[4 * i] === decoded.data[4 * i + 2];
+    for (let i = 0; i < n && gray; i++)
+      gray = decoded.data[4 * i] === decoded.data[4 * i + 1] && decoded.data[4 * i] === decoded.data[4 * i + 2];
     const channels = gray ? 1 : 3;
     const data = new Uint8Array(n * channels);
     for (let i = 0; i < n; i++) for (let c = 0; c < channels; c++) data[i * channels + c] = decoded.data[4 * i + c];

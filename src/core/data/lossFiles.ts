@@ -32,8 +32,7 @@ function toNhwc(a: ArrayFile, values: Float64Array, channelsFirst: boolean): { s
     const [n, c, h, w] = s.length === 3 ? [1, ...s] : s;
     const out = new Float64Array(values.length);
     for (let i = 0; i < n; i++)
-      for (let k = 0; k < c; k++)
-        for (let p = 0; p < h * w; p++) out[(i * h * w + p) * c + k] = values[(i * c + k) * h * w + p];
+      for (let k = 0; k < c; k++) for (let p = 0; p < h * w; p++) out[(i * h * w + p) * c + k] = values[(i * c + k) * h * w + p];
     return { shape: [n, h, w, c], values: out };
   }
   throw new Error(`${a.file}: shape [${s.join(', ')}] is not 2-D, 3-D or 4-D`);
@@ -51,9 +50,7 @@ export function loadLossData(predFile: string, targetFile: string, o: LossFileOp
   const target = toNhwc(targetArray, raw, o.channelsFirst ?? false);
   const [tn, th, tw, tc] = target.shape;
   if (tn !== n || th !== h || tw !== w) {
-    throw new Error(
-      `shape mismatch: ${predFile} is ${n}×${h}×${w}×${c} (N×H×W×C) but ${targetFile} is ${tn}×${th}×${tw}×${tc}`,
-    );
+    throw new Error(`shape mismatch: ${predFile} is ${n}×${h}×${w}×${c} (N×H×W×C) but ${targetFile} is ${tn}×${th}×${tw}×${tc}`);
   }
   if (!isIndexTarget && tc !== c) {
     throw new Error(`shape mismatch: ${predFile} has ${c} channels, ${targetFile} has ${tc}`);

@@ -37,19 +37,17 @@ export function naturalCompare(x: string, y: string): number {
   return x.localeCompare(y, undefined, { numeric: true });
 }
 
-export function pairFolders(
-  dirA: string,
-  dirB: string,
-  extensions: readonly string[],
-  names: { a: string; b: string },
-): FilePair[] {
+export function pairFolders(dirA: string, dirB: string, extensions: readonly string[], names: { a: string; b: string }): FilePair[] {
   const a = listByStem(dirA, extensions, names.a);
   const b = listByStem(dirB, extensions, names.b);
   const onlyA = [...a.keys()].filter((k) => !b.has(k)).sort(naturalCompare);
   const onlyB = [...b.keys()].filter((k) => !a.has(k)).sort(naturalCompare);
   if (onlyA.length || onlyB.length) {
     const show = (xs: string[], m: Map<string, string>) =>
-      xs.slice(0, 8).map((k) => path.basename(m.get(k)!)).join(', ') + (xs.length > 8 ? `, … (${xs.length} in all)` : '');
+      xs
+        .slice(0, 8)
+        .map((k) => path.basename(m.get(k)!))
+        .join(', ') + (xs.length > 8 ? `, … (${xs.length} in all)` : '');
     const parts: string[] = [];
     if (onlyA.length) parts.push(`${names.a} files without a ${names.b} file in ${dirB}: ${show(onlyA, a)}`);
     if (onlyB.length) parts.push(`${names.b} files without a ${names.a} file in ${dirA}: ${show(onlyB, b)}`);

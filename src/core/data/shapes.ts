@@ -33,7 +33,12 @@ function generateOne(rng: Rng, size: number, fraction: number, noise: number, cl
   const image = new Float32Array(n);
   const mask = new Uint8Array(n);
   // Background texture.
-  const waves = Array.from({ length: 3 }, () => ({ fx: rng.uniform(0.02, 0.25), fy: rng.uniform(0.02, 0.25), phase: rng.uniform(0, 6.28), amp: rng.uniform(0.03, 0.08) }));
+  const waves = Array.from({ length: 3 }, () => ({
+    fx: rng.uniform(0.02, 0.25),
+    fy: rng.uniform(0.02, 0.25),
+    phase: rng.uniform(0, 6.28),
+    amp: rng.uniform(0.03, 0.08),
+  }));
   const base = rng.uniform(0.3, 0.45);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {

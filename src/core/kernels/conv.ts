@@ -92,7 +92,13 @@ export function convForward(
 
 /** dx = ∂L/∂x from dy [n,h,w,cout] and filter [k,k,cin,cout] → [n,h,w,cin]: the convolution of dy with the
  * filter flipped in both spatial axes, in/out channels swapped. */
-export function convInputGradient(dy: Float32Array, filter: Float32Array, s: ConvShape, out?: Float32Array, pool = kernelPool()): Float32Array {
+export function convInputGradient(
+  dy: Float32Array,
+  filter: Float32Array,
+  s: ConvShape,
+  out?: Float32Array,
+  pool = kernelPool(),
+): Float32Array {
   check(s);
   pool.resetScratch();
   const flipped = pool.alloc(filter.length);

@@ -29,7 +29,12 @@ function checkChannels(name: string, length: number, channels: number): number {
 }
 
 /** y[p, c] = x[p, c] + bias[c]. */
-export function biasAdd(x: Float32Array, bias: Float32Array, out: Float32Array = new Float32Array(x.length), pool = kernelPool()): Float32Array {
+export function biasAdd(
+  x: Float32Array,
+  bias: Float32Array,
+  out: Float32Array = new Float32Array(x.length),
+  pool = kernelPool(),
+): Float32Array {
   const pixels = checkChannels('biasAdd', x.length, bias.length);
   pool.resetScratch();
   const xs = copyIn(pool, x);
@@ -77,7 +82,8 @@ export function concatChannels(parts: Float32Array[], widths: number[], out?: Fl
 export function splitChannels(x: Float32Array, sizes: number[], outs: Float32Array[], pool = kernelPool()): Float32Array[] {
   const channels = sizes.reduce((a, b) => a + b, 0);
   const pixels = checkChannels('splitChannels', x.length, channels);
-  if (outs.length !== sizes.length || outs.some((o, i) => o.length !== pixels * sizes[i])) throw new Error('splitChannels: one output of the right size per part');
+  if (outs.length !== sizes.length || outs.some((o, i) => o.length !== pixels * sizes[i]))
+    throw new Error('splitChannels: one output of the right size per part');
   pool.resetScratch();
   const xs = copyIn(pool, x);
   const parts = sizes.map((c) => pool.alloc(pixels * c));
@@ -94,10 +100,17 @@ export function splitChannels(x: Float32Array, sizes: number[], outs: Float32Arr
  * The gradient of 2×2 stride-2 'valid' max pooling: dy [n, h/2, w/2, c] goes to the first maximum
  * of each window of x [n, h, w, c] in row-major order (as tfjs and PyTorch); everything else is 0.
  */
-export function maxPoolGrad2(x: Float32Array, dy: Float32Array, shape: [number, number, number, number], out?: Float32Array, pool = kernelPool()): Float32Array {
+export function maxPoolGrad2(
+  x: Float32Array,
+  dy: Float32Array,
+  shape: [number, number, number, number],
+  out?: Float32Array,
+  pool = kernelPool(),
+): Float32Array {
   const [n, h, w, c] = shape;
   const [oh, ow] = [Math.floor(h / 2), Math.floor(w / 2)];
-  if (x.length !== n * h * w * c || dy.length !== n * oh * ow * c) throw new Error(`maxPoolGrad2: x or dy does not match shape ${shape.join('×')}`);
+  if (x.length !== n * h * w * c || dy.length !== n * oh * ow * c)
+    throw new Error(`maxPoolGrad2: x or dy does not match shape ${shape.join('×')}`);
   pool.resetScratch();
   const xs = copyIn(pool, x);
   const g = copyIn(pool, dy);

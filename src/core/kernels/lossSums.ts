@@ -46,7 +46,14 @@ function copyAll(a: ArraysInPool): void {
  * the arrays are still pending and `per` says how many pred and target values an item has, each
  * thread's part is copied just before that thread starts.
  */
-function chunkSums(a: ArraysInPool, kernel: string, args: number[], items: number, stride: number, per?: { pred: number; target: number }): Float64Array {
+function chunkSums(
+  a: ArraysInPool,
+  kernel: string,
+  args: number[],
+  items: number,
+  stride: number,
+  per?: { pred: number; target: number },
+): Float64Array {
   const chunk = a.pool.call('loss_chunk');
   const chunks = Math.ceil(items / chunk);
   const out = a.pool.alloc(2 * chunks * stride); // float64 = two float32 slots
@@ -69,7 +76,14 @@ function chunkSums(a: ArraysInPool, kernel: string, args: number[], items: numbe
  * Σ over elements of a·y'·(−log p) + b·(1−y')·(−log(1−p)), y' = y(1−ε)+ε/2 (binary cross-entropy
  * terms, from logits or probabilities with logs floored at −100).
  */
-export function bceSum(a: ArraysInPool, count: number, fromLogits: boolean, posWeight: number, negWeight: number, eps: number): number | null {
+export function bceSum(
+  a: ArraysInPool,
+  count: number,
+  fromLogits: boolean,
+  posWeight: number,
+  negWeight: number,
+  eps: number,
+): number | null {
   const out = chunkSums(a, 'bce_chunks', [count, fromLogits ? 1 : 0, posWeight, negWeight, eps], count, 2, { pred: 1, target: 1 });
   let sum = 0;
   for (let i = 0; i < out.length; i += 2) {

@@ -97,8 +97,7 @@ let registered = false;
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
-  const original = (name: string): KernelFunc | undefined =>
-    tf.getKernel(name, 'wasm')?.kernelFunc as unknown as KernelFunc | undefined;
+  const original = (name: string): KernelFunc | undefined => tf.getKernel(name, 'wasm')?.kernelFunc as unknown as KernelFunc | undefined;
   const replace = (name: string, kernelFunc: KernelFunc) => {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
@@ -125,7 +124,8 @@ export function registerWasmKernels(): void {
     const { x, filter, bias } = args.inputs;
     const s = supportedConv(x.shape, filter.shape, args.attrs);
     const linear = args.attrs.activation === undefined || args.attrs.activation === 'linear';
-    const perChannel = bias !== undefined && bias !== null && size(bias.shape) === filter.shape[3] && bias.shape.slice(0, -1).every((d) => d === 1);
+    const perChannel =
+      bias !== undefined && bias !== null && size(bias.shape) === filter.shape[3] && bias.shape.slice(0, -1).every((d) => d === 1);
     const plainBias = bias === undefined || bias === null || perChannel;
     if (!s || !linear || !plainBias || x.dtype !== 'float32' || args.inputs.preluActivationWeights) {
       if (!tfFusedConv2D) throw new Error('wasm FusedConv2D missing');
@@ -173,13 +173,18 @@ export function registerWasmKernels(): void {
     const axis = (args.attrs.axis as number) < 0 ? (args.attrs.axis as number) + rank : (args.attrs.axis as number);
     const sizes = args.attrs.numOrSizeSplits;
     const channels = x.shape[rank - 1];
-    const lastAxisParts = Array.isArray(sizes) && axis === rank - 1 && x.dtype === 'float32' && sizes.every((v) => Number.isInteger(v) && v >= 0);
+    const lastAxisParts =
+      Array.isArray(sizes) && axis === rank - 1 && x.dtype === 'float32' && sizes.every((v) => Number.isInteger(v) && v >= 0);
     if (!lastAxisParts || (sizes as number[]).reduce((a, b) => a + b, 0) !== channels) {
       if (!tfSplitV) throw new Error('wasm SplitV missing');
       return tfSplitV(args) as unknown as tf.TensorInfo;
     }
     const outs = (sizes as number[]).map((c) => args.backend.makeOutput([...x.shape.slice(0, -1), c], 'float32'));
-    splitChannels(heapView(args.backend, x), sizes as number[], outs.map((o) => heapView(args.backend, o)));
+    splitChannels(
+      heapView(args.backend, x),
+      sizes as number[],
+      outs.map((o) => heapView(args.backend, o)),
+    );
     return outs as unknown as tf.TensorInfo;
   });
 
@@ -219,7 +224,11 @@ export function registerWasmKernels(): void {
     };
     const at = transposeA ? swap(a) : a;
     const bt = transposeB ? swap(b) : b;
-    const out = tfMatMul({ inputs: { a: at, b: bt }, attrs: { ...args.attrs, transposeA: false, transposeB: false }, backend: args.backend });
+    const out = tfMatMul({
+      inputs: { a: at, b: bt },
+      attrs: { ...args.attrs, transposeA: false, transposeB: false },
+      backend: args.backend,
+    });
     if (at !== a) args.backend.disposeData(at.dataId);
     if (bt !== b) args.backend.disposeData(bt.dataId);
     return out;
@@ -268,8 +277,14 @@ export function registerWasmKernels(): void {
     const { a, b } = args.inputs;
     const channels = a.shape[a.shape.length - 1];
     const perChannel =
-      a.dtype === 'float32' && b.dtype === 'float32' && a.shape.length >= 2 && b.shape.length >= 1 && b.shape.length <= a.shape.length &&
-      b.shape[b.shape.length - 1] === channels && b.shape.slice(0, -1).every((d) => d === 1) && size(a.shape) > 0;
+      a.dtype === 'float32' &&
+      b.dtype === 'float32' &&
+      a.shape.length >= 2 &&
+      b.shape.length >= 1 &&
+      b.shape.length <= a.shape.length &&
+      b.shape[b.shape.length - 1] === channels &&
+      b.shape.slice(0, -1).every((d) => d === 1) &&
+      size(a.shape) > 0;
     if (!perChannel) {
       if (!tfAdd) throw new Error('wasm Add missing');
       return tfAdd(args);
@@ -305,7 +320,9 @@ export function registerWasmKernels(): void {
     const parts = args.inputs as unknown as tf.TensorInfo[];
     const rank = parts[0]?.shape.length ?? 0;
     const axis = (args.attrs.axis as number) < 0 ? (args.attrs.axis as number) + rank : (args.attrs.axis as number);
-    const sameLead = parts.every((t) => t.dtype === 'float32' && t.shape.length === rank && t.shape.slice(0, -1).every((d, i) => d === parts[0].shape[i]));
+    const sameLead = parts.every(
+      (t) => t.dtype === 'float32' && t.shape.length === rank && t.shape.slice(0, -1).every((d, i) => d === parts[0].shape[i]),
+    );
     if (!tfConcat || rank < 2 || axis !== rank - 1 || !sameLead || parts.some((t) => size(t.shape) === 0)) {
       if (!tfConcat) throw new Error('wasm Concat missing');
       return tfConcat(args);
@@ -313,7 +330,11 @@ export function registerWasmKernels(): void {
     const widths = parts.map((t) => t.shape[rank - 1]);
     const channels = widths.reduce((x, y) => x + y, 0);
     const out = args.backend.makeOutput([...parts[0].shape.slice(0, -1), channels], 'float32');
-    concatChannels(parts.map((t) => heapView(args.backend, t)), widths, heapView(args.backend, out));
+    concatChannels(
+      parts.map((t) => heapView(args.backend, t)),
+      widths,
+      heapView(args.backend, out),
+    );
     return out;
   });
 }

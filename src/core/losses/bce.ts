@@ -61,8 +61,7 @@ export const bce: LossDefinition = {
   options: {
     beta: { type: 'number', default: 1, min: 0, description: 'weight of the positive term' },
   },
-  fn: (input: LossInput, o: LossOptions) =>
-    tf.mean(bceTerms(input.pred, input.target, input.fromLogits, o.beta as number)) as tf.Scalar,
+  fn: (input: LossInput, o: LossOptions) => tf.mean(bceTerms(input.pred, input.target, input.fromLogits, o.beta as number)) as tf.Scalar,
 };
 
 export const bceWithLogits: LossDefinition = {
@@ -95,8 +94,7 @@ export const balancedBce: LossDefinition = {
     beta: { type: 'number', default: null, nullable: true, min: 0, max: 1, description: 'β; null: per-image negative fraction' },
   },
   fn: (input: LossInput, o: LossOptions) => {
-    const beta: number | tf.Tensor =
-      o.beta === null ? tf.sub(1, tf.mean(input.target, [1, 2], true)) : (o.beta as number);
+    const beta: number | tf.Tensor = o.beta === null ? tf.sub(1, tf.mean(input.target, [1, 2], true)) : (o.beta as number);
     const negWeight = typeof beta === 'number' ? 1 - beta : tf.sub(1, beta);
     return tf.mean(bceTerms(input.pred, input.target, input.fromLogits, beta, negWeight)) as tf.Scalar;
   },

@@ -52,8 +52,7 @@ export const crossEntropy: LossDefinition = {
   name: 'crossEntropy',
   summary: 'Softmax cross-entropy with integer class targets.',
   reference:
-    "PyTorch CrossEntropyLoss(weight, ignore_index, label_smoothing), reduction='mean' (divides by Σ w[y] " +
-    'over non-ignored pixels).',
+    "PyTorch CrossEntropyLoss(weight, ignore_index, label_smoothing), reduction='mean' (divides by Σ w[y] " + 'over non-ignored pixels).',
   modes: [MULTICLASS_MODE],
   options: {
     ...ceOptions,

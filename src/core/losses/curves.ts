@@ -16,9 +16,12 @@ export interface LossCurve {
 }
 
 export function lossCurves(points = 99, names?: string[]): LossCurve[] {
-  const chosen = (names ?? lossDefinitions().filter((d) => d.modes.includes('binary') && !d.requires?.length).map((d) => d.name)).filter(
-    (n) => n !== 'unetWeighted',
-  );
+  const chosen = (
+    names ??
+    lossDefinitions()
+      .filter((d) => d.modes.includes('binary') && !d.requires?.length)
+      .map((d) => d.name)
+  ).filter((n) => n !== 'unetWeighted');
   const p = Array.from({ length: points }, (_, i) => 0.005 + (0.99 * i) / (points - 1));
   return chosen.map((name) => {
     const curve = (y: number) => {

@@ -17,15 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { classTargets, probabilities, SoftCounts, softCounts } from './soft';
-import {
-  BINARY_MODE,
-  LossDefinition,
-  LossInput,
-  LossOptions,
-  MULTICLASS_MODE,
-  MULTILABEL_MODE,
-  OptionSpec,
-} from './types';
+import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTICLASS_MODE, MULTILABEL_MODE, OptionSpec } from './types';
 
 type Score = (c: SoftCounts, o: LossOptions) => tf.Tensor;
 
@@ -39,7 +31,7 @@ const commonOptions: Record<string, OptionSpec> = {
     type: 'string',
     default: 'formula',
     choices: ['formula', 'zero'],
-    description: "class absent from the target: keep the formula (MONAI) or zero its loss (smp)",
+    description: 'class absent from the target: keep the formula (MONAI) or zero its loss (smp)',
   },
 };
 

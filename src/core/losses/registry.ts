@@ -111,9 +111,7 @@ export function resolveOptions(def: LossDefinition, options: Record<string, unkn
     const spec = def.options[key];
     if (!spec) {
       const known = Object.keys(def.options);
-      throw new Error(
-        `${def.name}: '${key}' is not an option.${didYouMean(key, known)} Options: ${known.join(', ') || '(none)'}`,
-      );
+      throw new Error(`${def.name}: '${key}' is not an option.${didYouMean(key, known)} Options: ${known.join(', ') || '(none)'}`);
     }
     if (value !== undefined) out[key] = checkOption(`${def.name}.${key}`, spec, value) as LossOptions[string];
   }
@@ -175,7 +173,8 @@ export function compileLoss(expression: string, options: Record<string, unknown>
     }
     const takers = parsed.map((p, i) => (key in p.definition.options ? i : -1)).filter((i) => i >= 0);
     if (takers.length === 0) {
-      if (parsed.length === 1) perTerm[0][key] = value; // resolveOptions names the problem
+      if (parsed.length === 1)
+        perTerm[0][key] = value; // resolveOptions names the problem
       else {
         const known = parsed.flatMap((p) => Object.keys(p.definition.options).map((k) => `${p.definition.name}.${k}`));
         throw new Error(`option '${key}' belongs to no term of '${expression}'.${didYouMean(key, known)}`);
@@ -184,11 +183,10 @@ export function compileLoss(expression: string, options: Record<string, unknown>
     for (const i of takers) perTerm[i][key] = value;
   }
   const terms = parsed.map((p, i) => ({ ...p, options: resolveOptions(p.definition, perTerm[i]) }));
-  const modes = terms.reduce<LossMode[]>((acc, t) => acc.filter((m) => t.definition.modes.includes(m)), [
-    'binary',
-    'multiclass',
-    'multilabel',
-  ]);
+  const modes = terms.reduce<LossMode[]>(
+    (acc, t) => acc.filter((m) => t.definition.modes.includes(m)),
+    ['binary', 'multiclass', 'multilabel'],
+  );
   return {
     name: expression,
     terms,

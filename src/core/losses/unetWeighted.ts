@@ -20,7 +20,11 @@ function classInstances(classes: Int32Array, shape: [number, number], connectivi
   let next = 0;
   const present = [...new Set(classes)].filter((k) => k > 0).sort((a, b) => a - b);
   for (const k of present) {
-    const { labels, count } = labelComponents(Uint8Array.from(classes, (v) => (v === k ? 1 : 0)), shape, connectivity);
+    const { labels, count } = labelComponents(
+      Uint8Array.from(classes, (v) => (v === k ? 1 : 0)),
+      shape,
+      connectivity,
+    );
     for (let i = 0; i < labels.length; i++) if (labels[i] !== 0) out[i] = labels[i] + next;
     next += count;
   }
@@ -53,15 +57,20 @@ export function batchWeightMap(input: LossInput, o: LossOptions): tf.Tensor4D {
 
 export const unetWeighted: LossDefinition = {
   name: 'unetWeighted',
-  summary: "U-Net shape-aware loss: cross-entropy weighted by w(x) = w_c(x) + w0·exp(−(d1+d2)²/2σ²).",
+  summary: 'U-Net shape-aware loss: cross-entropy weighted by w(x) = w_c(x) + w0·exp(−(d1+d2)²/2σ²).',
   reference:
-    "Ronneberger et al. 2015 eq. 2; BCE (binary) or softmax CE (multiclass) weighted per pixel, reduction as " +
+    'Ronneberger et al. 2015 eq. 2; BCE (binary) or softmax CE (multiclass) weighted per pixel, reduction as ' +
     "PyTorch's weighted mean (mean of w·ℓ).",
   modes: [BINARY_MODE, MULTICLASS_MODE],
   options: {
     w0: { type: 'number', default: UNET_WEIGHT_DEFAULTS.w0, min: 0, description: 'border weight w0' },
     sigma: { type: 'number', default: UNET_WEIGHT_DEFAULTS.sigma, min: 1e-6, description: 'border width σ in pixels' },
-    borderOn: { type: 'string', default: 'background', choices: ['background', 'everywhere'], description: 'pixels that get the border term' },
+    borderOn: {
+      type: 'string',
+      default: 'background',
+      choices: ['background', 'everywhere'],
+      description: 'pixels that get the border term',
+    },
     classWeights: {
       type: 'number[]',
       default: null,

@@ -32,7 +32,9 @@ export interface Prediction {
 export function targetTensor(mask: Uint8Array, shape: [number, number, number], head: Head, classes: number): tf.Tensor4D {
   const [b, h, w] = shape;
   if (head === 'sigmoidN') {
-    return tf.tidy(() => tf.reshape(tf.oneHot(tf.tensor1d(Int32Array.from(mask), 'int32'), classes), [b, h, w, classes]).toFloat() as tf.Tensor4D);
+    return tf.tidy(
+      () => tf.reshape(tf.oneHot(tf.tensor1d(Int32Array.from(mask), 'int32'), classes), [b, h, w, classes]).toFloat() as tf.Tensor4D,
+    );
   }
   return tf.tensor4d(Float32Array.from(mask), [b, h, w, 1]);
 }
@@ -68,7 +70,11 @@ export function decide(logits: tf.Tensor4D, ctx: PredictContext): Prediction {
       prob[i] = p[i * c + best];
     } else {
       let label = 0;
-      for (let k = 1; k < c; k++) if (p[i * c + k] >= ctx.threshold) { label = k; break; }
+      for (let k = 1; k < c; k++)
+        if (p[i * c + k] >= ctx.threshold) {
+          label = k;
+          break;
+        }
       labels[i] = label;
       prob[i] = label === 0 ? 1 - Math.max(...Array.from({ length: c - 1 }, (_, k) => p[i * c + k + 1])) : p[i * c + label];
     }
@@ -85,13 +91,25 @@ export interface ValidationResult {
 function foregroundMetrics(labels: Uint8Array, gt: Uint8Array, s: Sample, classes: number): MaskMetrics[] {
   const out: MaskMetrics[] = [];
   for (let k = 1; k < Math.max(2, classes); k++) {
-    out.push(computeMetrics(Uint8Array.from(labels, (v) => (v === k ? 1 : 0)), Uint8Array.from(gt, (v) => (v === k ? 1 : 0)), [s.height, s.width]));
+    out.push(
+      computeMetrics(
+        Uint8Array.from(labels, (v) => (v === k ? 1 : 0)),
+        Uint8Array.from(gt, (v) => (v === k ? 1 : 0)),
+        [s.height, s.width],
+      ),
+    );
   }
   return out;
 }
 
 /** Validation loss and metrics over whole images (means over images; metrics over foreground classes). */
-export function validate(model: tf.LayersModel, samples: readonly Sample[], loss: CompiledLoss, ctx: PredictContext, keep: number): ValidationResult {
+export function validate(
+  model: tf.LayersModel,
+  samples: readonly Sample[],
+  loss: CompiledLoss,
+  ctx: PredictContext,
+  keep: number,
+): ValidationResult {
   const perImage: ValidationResult['perImage'] = [];
   const predictions: Prediction[] = [];
   for (const [index, s] of samples.entries()) {

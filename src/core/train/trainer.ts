@@ -52,7 +52,14 @@ export interface TrainOptions {
 export function loadDataset(config: ExperimentConfig): Dataset {
   const d = config.dataset;
   if (d.builtin === 'shapes') {
-    return generateShapes({ count: d.count, size: d.size, seed: config.seed, foregroundFraction: d.foregroundFraction, noise: d.noise, classes: d.classes === 3 ? 3 : 2 });
+    return generateShapes({
+      count: d.count,
+      size: d.size,
+      seed: config.seed,
+      foregroundFraction: d.foregroundFraction,
+      noise: d.noise,
+      classes: d.classes === 3 ? 3 : 2,
+    });
   }
   return loadFolderDataset(d.images!, d.masks!, { foreground: d.foreground, classes: d.classes });
 }
@@ -99,9 +106,30 @@ function saveVisuals(run: RunWriter, samples: Dataset['samples'], channels: numb
     const gray = new Uint8Array(s.height * s.width);
     for (let j = 0; j < gray.length; j++) gray[j] = Math.round(255 * s.image[j * channels]);
     run.writeFile(`predictions/${s.name}_image.png`, encodePng8(gray, s.width, s.height));
-    run.writeFile(`predictions/${s.name}_gt.png`, encodePng8(Uint8Array.from(s.mask, (v) => (v ? 255 : 0)), s.width, s.height));
-    run.writeFile(`predictions/${s.name}_prob.png`, encodePng8(Uint8Array.from(p.prob, (v) => Math.round(255 * v)), s.width, s.height));
-    run.writeFile(`predictions/${s.name}_mask.png`, encodePng8(Uint8Array.from(p.labels, (v) => (v ? 255 : 0)), s.width, s.height));
+    run.writeFile(
+      `predictions/${s.name}_gt.png`,
+      encodePng8(
+        Uint8Array.from(s.mask, (v) => (v ? 255 : 0)),
+        s.width,
+        s.height,
+      ),
+    );
+    run.writeFile(
+      `predictions/${s.name}_prob.png`,
+      encodePng8(
+        Uint8Array.from(p.prob, (v) => Math.round(255 * v)),
+        s.width,
+        s.height,
+      ),
+    );
+    run.writeFile(
+      `predictions/${s.name}_mask.png`,
+      encodePng8(
+        Uint8Array.from(p.labels, (v) => (v ? 255 : 0)),
+        s.width,
+        s.height,
+      ),
+    );
   });
 }
 
@@ -122,14 +150,32 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
   const pixelsPerImage = train.reduce((a, s) => a + s.height * s.width, 0) / train.length;
   const batchPixels = (crop ?? train[0].height) * (crop ?? train[0].width) * config.batchSize;
   const stepsPerEpoch = config.stepsPerEpoch ?? Math.max(1, Math.ceil((train.length * pixelsPerImage) / batchPixels));
-  const ctx: PredictContext = { head, channels: dataset.channels, classes, norm, multiple: sizeMultiple(config.model.depth), threshold: config.threshold };
+  const ctx: PredictContext = {
+    head,
+    channels: dataset.channels,
+    classes,
+    norm,
+    multiple: sizeMultiple(config.model.depth),
+    threshold: config.threshold,
+  };
 
   const model = buildUnet({ inputChannels: dataset.channels, ...config.model, head, classes, seed: config.seed });
   const optimizer = makeOptimizer(config);
   const run = RunWriter.create(config.runsDir, o.runName ?? `${config.name}-${head}`);
   run.writeJson('config.json', {
     ...config,
-    derived: { loss: expression, lossOptions: options, mode, outputChannels: headChannels(head, classes), normalization: norm, dataset: dataset.source, trainImages: train.map((s) => s.name), valImages: val.map((s) => s.name), stepsPerEpoch, parameters: model.countParams() },
+    derived: {
+      loss: expression,
+      lossOptions: options,
+      mode,
+      outputChannels: headChannels(head, classes),
+      normalization: norm,
+      dataset: dataset.source,
+      trainImages: train.map((s) => s.name),
+      valImages: val.map((s) => s.name),
+      stepsPerEpoch,
+      parameters: model.countParams(),
+    },
   });
   const startedAt = new Date();
   const summary: RunSummary = {
@@ -155,7 +201,19 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
     pid: process.pid,
   };
   run.writeSummary(summary);
-  emit({ type: 'start', runId: run.id, runDir: run.dir, backend: backend.name, threads: backend.threads, head, loss: expression, trainImages: train.length, valImages: val.length, epochs: config.epochs, stepsPerEpoch });
+  emit({
+    type: 'start',
+    runId: run.id,
+    runDir: run.dir,
+    backend: backend.name,
+    threads: backend.threads,
+    head,
+    loss: expression,
+    trainImages: train.length,
+    valImages: val.length,
+    epochs: config.epochs,
+    stepsPerEpoch,
+  });
 
   const finish = async (status: RunSummary['status'], reason?: string): Promise<RunSummary> => {
     const endedAt = new Date();
@@ -193,27 +251,43 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
         const lossTensor = tf.tidy(() => {
           const x = tf.tensor4d(batch.x, batch.shape);
           const y = targetTensor(batch.y, [batch.shape[0], batch.shape[1], batch.shape[2]], head, classes);
-          return optimizer.minimize(() => loss.apply({ pred: model.apply(x, { training: true }) as tf.Tensor4D, target: y, fromLogits: true, mode }), true) as tf.Scalar;
+          return optimizer.minimize(
+            () => loss.apply({ pred: model.apply(x, { training: true }) as tf.Tensor4D, target: y, fromLogits: true, mode }),
+            true,
+          ) as tf.Scalar;
         });
         let value = (await lossTensor.data())[0];
         lossTensor.dispose();
         if (o.lossOverride) value = o.lossOverride(epoch, step, value);
         if (!Number.isFinite(value)) {
-          return await finish('failed', `loss became ${value} at epoch ${epoch}, step ${step} (learning rate ${config.optimizer.learningRate}; try a lower one)`);
+          return await finish(
+            'failed',
+            `loss became ${value} at epoch ${epoch}, step ${step} (learning rate ${config.optimizer.learningRate}; try a lower one)`,
+          );
         }
         lossSum += value;
         stepTimes.push(Date.now() - t0);
         const recent = stepTimes.slice(-20);
         const msPerStep = recent.reduce((a, b) => a + b, 0) / recent.length;
         const remaining = (config.epochs - epoch) * stepsPerEpoch + (stepsPerEpoch - step);
-        emit({ type: 'batch', epoch, step, steps: stepsPerEpoch, loss: value, imagesPerSecond: (1000 * config.batchSize) / msPerStep, etaSeconds: (remaining * msPerStep) / 1000 });
+        emit({
+          type: 'batch',
+          epoch,
+          step,
+          steps: stepsPerEpoch,
+          loss: value,
+          imagesPerSecond: (1000 * config.batchSize) / msPerStep,
+          etaSeconds: (remaining * msPerStep) / 1000,
+        });
       }
       const record: EpochRecord = { epoch, trainLoss: lossSum / stepsPerEpoch, seconds: 0, learningRate };
       let isBest = false;
       if (epoch % config.validation.every === 0 || epoch === config.epochs) {
         const validation = validate(model, val, loss, ctx, config.predictions);
         lastValidation = { epoch, result: validation };
-        record.val = Object.fromEntries(Object.entries(validation.values).filter(([k]) => k === 'loss' || (config.metrics as string[]).includes(k)));
+        record.val = Object.fromEntries(
+          Object.entries(validation.values).filter(([k]) => k === 'loss' || (config.metrics as string[]).includes(k)),
+        );
         const monitored = validation.values[config.monitor];
         if (improves(config.monitor, monitored, bestValue, config.earlyStopping?.minDelta ?? 0)) {
           bestValue = monitored;

@@ -9,11 +9,7 @@ export interface Labelling {
   count: number;
 }
 
-export function labelComponents(
-  mask: ArrayLike<number>,
-  shape: readonly [number, number],
-  connectivity: Connectivity = 4,
-): Labelling {
+export function labelComponents(mask: ArrayLike<number>, shape: readonly [number, number], connectivity: Connectivity = 4): Labelling {
   const [h, w] = shape;
   if (mask.length !== h * w) throw new Error(`labelComponents: mask has ${mask.length} pixels, shape ${h}×${w} needs ${h * w}`);
   const labels = new Int32Array(h * w);

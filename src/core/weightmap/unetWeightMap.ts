@@ -112,10 +112,7 @@ export function unetBorderTerm(
 }
 
 /** w_c per pixel for a class map (0 = background): balanced gives class k the weight n_0/n_k. */
-export function classBalanceWeights(
-  classes: ArrayLike<number>,
-  classWeights: 'balanced' | 'none' | number[],
-): Float32Array {
+export function classBalanceWeights(classes: ArrayLike<number>, classWeights: 'balanced' | 'none' | number[]): Float32Array {
   const out = new Float32Array(classes.length);
   if (classWeights === 'none') return out.fill(1);
   let table: number[];
@@ -136,11 +133,7 @@ export function classBalanceWeights(
 }
 
 /** The U-Net weight map of one [H, W] instance map or binary mask. */
-export function unetWeightMap(
-  map: ArrayLike<number>,
-  shape: readonly [number, number],
-  options: UnetWeightMapOptions = {},
-): Float32Array {
+export function unetWeightMap(map: ArrayLike<number>, shape: readonly [number, number], options: UnetWeightMapOptions = {}): Float32Array {
   // Options given as undefined (e.g. an absent CLI flag) keep their defaults.
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const o = { ...DEFAULTS, ...given };

@@ -27,7 +27,13 @@ describe('SegLab in VS Code', () => {
     if (expect === 'installed') {
       // Installed by `code-server --install-extension seglab.vsix` into the test's extensions folder.
       assert.match(ext.extensionPath, /[\\/]extensions[\\/]seglab\.seglab-\d+\.\d+\.\d+$/);
-      for (const f of ['dist/extension.js', 'dist/engine.js', 'dist/webview.js', 'schemas/experiment.schema.json', 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm']) {
+      for (const f of [
+        'dist/extension.js',
+        'dist/engine.js',
+        'dist/webview.js',
+        'schemas/experiment.schema.json',
+        'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+      ]) {
         assert.ok(fs.existsSync(path.join(ext.extensionPath, f)), `the .vsix holds ${f}`);
       }
       assert.ok(!fs.existsSync(path.join(ext.extensionPath, 'src')), 'the .vsix leaves the sources out');
@@ -45,7 +51,11 @@ describe('SegLab in VS Code', () => {
   });
 
   it('scaffolds a config that validates against the schema', async () => {
-    const uri = (await vscode.commands.executeCommand('seglab.newExperimentConfig', vscode.Uri.file(workspace), { dataset: 'builtin', head: 'softmax2', loss: 'bce+dice' })) as vscode.Uri;
+    const uri = (await vscode.commands.executeCommand('seglab.newExperimentConfig', vscode.Uri.file(workspace), {
+      dataset: 'builtin',
+      head: 'softmax2',
+      loss: 'bce+dice',
+    })) as vscode.Uri;
     assert.ok(uri && fs.existsSync(uri.fsPath));
     const config = validateConfig(JSON.parse(fs.readFileSync(uri.fsPath, 'utf8')), uri.fsPath);
     assert.strictEqual(config.head, 'softmax2');
@@ -59,7 +69,16 @@ describe('SegLab in VS Code', () => {
     const file = path.join(workspace, 'tiny.experiment.json');
     fs.writeFileSync(
       file,
-      JSON.stringify({ name: 'tiny', dataset: { builtin: 'shapes', count: 10, size: 16 }, model: { depth: 2, baseFilters: 4 }, epochs: 2, batchSize: 4, stepsPerEpoch: 2, predictions: 1, backend: 'wasm' }),
+      JSON.stringify({
+        name: 'tiny',
+        dataset: { builtin: 'shapes', count: 10, size: 16 },
+        model: { depth: 2, baseFilters: 4 },
+        epochs: 2,
+        batchSize: 4,
+        stepsPerEpoch: 2,
+        predictions: 1,
+        backend: 'wasm',
+      }),
     );
     await vscode.commands.executeCommand('seglab.runExperiment', vscode.Uri.file(file));
     await api.model.refresh();
@@ -75,14 +94,26 @@ describe('SegLab in VS Code', () => {
     assert.strictEqual(item.contextValue, 'seglab.run.done');
     assert.match(String(item.description), /^done · dice \d\.\d{3}$/);
     const metrics = api.tree.getChildren(runs[0]).map((n) => String(api.tree.getTreeItem(n).label));
-    assert.ok(metrics.some((l) => l.startsWith('dice: ')), metrics.join(', '));
+    assert.ok(
+      metrics.some((l) => l.startsWith('dice: ')),
+      metrics.join(', '),
+    );
   });
 
   it('curves update live while a run trains, and Open Run / Compare Selected Runs select runs', async () => {
     const file = path.join(workspace, 'live.experiment.json');
     fs.writeFileSync(
       file,
-      JSON.stringify({ name: 'live', dataset: { builtin: 'shapes', count: 16, size: 64 }, model: { depth: 2, baseFilters: 8 }, epochs: 4, batchSize: 8, stepsPerEpoch: 60, predictions: 1, backend: 'wasm' }),
+      JSON.stringify({
+        name: 'live',
+        dataset: { builtin: 'shapes', count: 16, size: 64 },
+        model: { depth: 2, baseFilters: 8 },
+        epochs: 4,
+        batchSize: 8,
+        stepsPerEpoch: 60,
+        predictions: 1,
+        backend: 'wasm',
+      }),
     );
     await vscode.commands.executeCommand('seglab.openDashboard');
     // What the dashboard's curves were given while the run was still training.
@@ -96,7 +127,10 @@ describe('SegLab in VS Code', () => {
     } finally {
       clearInterval(poll);
     }
-    assert.ok(seenWhileRunning.some((n) => n >= 1 && n < 4), `the curves got epochs during the run (epoch counts seen: ${[...new Set(seenWhileRunning)].join(', ')})`);
+    assert.ok(
+      seenWhileRunning.some((n) => n >= 1 && n < 4),
+      `the curves got epochs during the run (epoch counts seen: ${[...new Set(seenWhileRunning)].join(', ')})`,
+    );
     await api.model.refresh();
     const runs = api.model.configs.flatMap((c) => c.runs);
     const live = runs.find((r) => r.summary?.name?.startsWith('live-'))!;
@@ -129,7 +163,10 @@ describe('SegLab in VS Code', () => {
       files: { name: string; losses: { name: string; value: number }[] }[];
       mean: { name: string; value: number }[];
     };
-    assert.deepStrictEqual(result.files.map((f) => f.name), ['a', 'b']);
+    assert.deepStrictEqual(
+      result.files.map((f) => f.name),
+      ['a', 'b'],
+    );
     const bce = (row: { name: string; value: number }[]) => row.find((l) => l.name === 'bce')!.value;
     assert.ok(Math.abs(bce(result.files[0].losses) + Math.log(0.8)) < 1e-5, `a: ${bce(result.files[0].losses)}`);
     assert.ok(Math.abs(bce(result.files[1].losses) + Math.log(0.2)) < 1e-5, `b: ${bce(result.files[1].losses)}`);
@@ -141,7 +178,13 @@ describe('SegLab in VS Code', () => {
     const result = (await vscode.commands.executeCommand('seglab.evaluateMaskFolder', vscode.Uri.file(pred), vscode.Uri.file(gt))) as {
       images: { name: string; dice: number }[];
     };
-    assert.deepStrictEqual(result.images.map((m) => [m.name, m.dice]), [['a', 2 / 3], ['b', 1]]);
+    assert.deepStrictEqual(
+      result.images.map((m) => [m.name, m.dice]),
+      [
+        ['a', 2 / 3],
+        ['b', 1],
+      ],
+    );
     assert.ok(api.dashboard.isOpen, 'the dashboard shows the evaluation');
   });
 
@@ -149,7 +192,11 @@ describe('SegLab in VS Code', () => {
     const pred = path.join(workspace, 'pred-bad');
     fs.mkdirSync(pred, { recursive: true });
     fs.writeFileSync(path.join(pred, 'a.png'), Buffer.from('not a png'));
-    const result = await vscode.commands.executeCommand('seglab.evaluateMaskFolder', vscode.Uri.file(pred), vscode.Uri.file(path.join(workspace, 'gt')));
+    const result = await vscode.commands.executeCommand(
+      'seglab.evaluateMaskFolder',
+      vscode.Uri.file(pred),
+      vscode.Uri.file(path.join(workspace, 'gt')),
+    );
     assert.strictEqual(result, undefined, 'the command reports the error instead of returning a result');
     assert.ok((await vscode.commands.getCommands(true)).includes('seglab.openDashboard'));
   });
@@ -162,7 +209,10 @@ describe('SegLab in VS Code', () => {
     const setting = vscode.workspace.getConfiguration('seglab').get<string>('tfjsNodePath');
     if (result === undefined) {
       assert.strictEqual(api.commandErrors.length, before + 1, 'one error shown');
-      assert.match(api.commandErrors[before], /^seglab\.installTfjsNode: tfjs-node not installed: .*; SegLab keeps using the wasm backend\. \(details: Output → SegLab\)$/);
+      assert.match(
+        api.commandErrors[before],
+        /^seglab\.installTfjsNode: tfjs-node not installed: .*; SegLab keeps using the wasm backend\. \(details: Output → SegLab\)$/,
+      );
       assert.notStrictEqual(setting, dir, 'a failed install does not point the engine at it');
     } else {
       assert.strictEqual(setting, dir, 'a successful install sets seglab.tfjsNodePath');

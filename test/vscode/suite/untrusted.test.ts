@@ -26,7 +26,10 @@ describe('SegLab in an untrusted workspace', () => {
 
   it('Run Experiment and Compare are refused with an explanation, and no run is written', async () => {
     const file = path.join(workspace, 'tiny.experiment.json');
-    fs.writeFileSync(file, JSON.stringify({ name: 'tiny', dataset: { builtin: 'shapes', count: 8, size: 16 }, epochs: 1, runsDir: 'runs' }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ name: 'tiny', dataset: { builtin: 'shapes', count: 8, size: 16 }, epochs: 1, runsDir: 'runs' }),
+    );
     for (const command of ['seglab.runExperiment', 'seglab.compareHeads']) {
       const before = api.commandErrors.length;
       const result = await vscode.commands.executeCommand(command, vscode.Uri.file(file));
@@ -44,7 +47,9 @@ describe('SegLab in an untrusted workspace', () => {
     await vscode.commands.executeCommand('seglab.openDashboard');
     assert.ok(api.dashboard.isOpen);
     const { pred, gt } = writeMaskFolders(workspace, true);
-    const result = (await vscode.commands.executeCommand('seglab.evaluateMaskFolder', vscode.Uri.file(pred), vscode.Uri.file(gt))) as { images: { dice: number }[] };
+    const result = (await vscode.commands.executeCommand('seglab.evaluateMaskFolder', vscode.Uri.file(pred), vscode.Uri.file(gt))) as {
+      images: { dice: number }[];
+    };
     assert.ok(Math.abs(result.images[0].dice - 2 / 3) < 1e-12);
   });
 });
