@@ -147,6 +147,37 @@ describe('WebAssembly kernels', () => {
     );
   });
 
+  it('the pool survives many short calls under contention (no double count-down after a late notify)', async function () {
+    // A worker woken by the previous call's late notify used to run that call again, counting down
+    // twice: the caller then waited forever (2 of 3 such processes hung within 300k calls). Three
+    // processes on two cores make the preemption between the caller's add and its notify likely.
+    this.timeout(240000);
+    const pool = require.resolve('../../src/core/kernels/pool');
+    const script = `
+      const { KernelPool } = require(${JSON.stringify(pool)});
+      const p = new KernelPool(2);
+      p.resetScratch();
+      const x = p.alloc(16), out = p.alloc(64);
+      for (let i = 0; i < 150000; i++) p.parallel('channel_sum_chunks', [x, out, 2048, 1], 2);
+      process.stdout.write('done');
+      p.dispose();`;
+    const { spawn } = await import('child_process');
+    const runs = [1, 2, 3].map(
+      () =>
+        new Promise<string>((resolve) => {
+          const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          child.stdout.on('data', (d) => (out += d));
+          const timer = setTimeout(() => child.kill('SIGKILL'), 120000);
+          child.on('exit', (code, signal) => {
+            clearTimeout(timer);
+            resolve(out === 'done' ? 'done' : `exit ${code ?? signal}`);
+          });
+        }),
+    );
+    assert.deepStrictEqual(await Promise.all(runs), ['done', 'done', 'done']);
+  });
+
   it('bad shapes and thread counts are refused with the value named', () => {
     assert.throws(
       () => convForward(new Float32Array(4), new Float32Array(4), { n: 1, h: 2, w: 2, cin: 1, cout: 1, k: 2 }),

@@ -44,7 +44,10 @@ const argv = new Float64Array(argBuffer);
 const go = 4 + 3 * index;
 let gen = 0;
 for (;;) {
-  Atomics.wait(ctrl, go, gen);
+  // Wait until the generation changes. Atomics.wait can return while it has not: a notify sent for
+  // the previous generation may arrive after this thread has already run it and waits again (the
+  // caller is preempted between its add and its notify); running twice would count down twice.
+  while (Atomics.load(ctrl, go) === gen) Atomics.wait(ctrl, go, gen);
   gen = Atomics.load(ctrl, go);
   const fn = ctrl[${FN}];
   if (fn < 0) break;
