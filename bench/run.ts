@@ -25,7 +25,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/core/backend';
+import { initBackend } from '../src/core/backend/backend';
 import { Rng } from '../src/core/data/rng';
 import { defaultThreadCount, setKernelThreads } from '../src/core/kernels/pool';
 import { computeLoss } from '../src/core/losses/compute';

@@ -1,6 +1,6 @@
 /** Command-line parsing on node:util parseArgs, with errors that suggest the intended option. */
 import { parseArgs, ParseArgsConfig } from 'util';
-import { didYouMean } from '../core/suggest';
+import { didYouMean } from '../core/common/suggest';
 
 /** An error in how the command was called (exit code 2), as opposed to bad input data (exit code 1). */
 export class UsageError extends Error {}

@@ -1,7 +1,7 @@
 /** `seglab install-tfjs-node`: TensorFlow's native CPU backend into a folder the engine can load it from. */
 import * as os from 'os';
 import * as path from 'path';
-import { TFJS_VERSION } from '../core/tfjsNode';
+import { TFJS_VERSION } from '../core/backend/tfjsNode';
 import { installTfjsNode } from '../engine/installTfjsNode';
 import { parseCommand } from './args';
 

@@ -1,6 +1,6 @@
 /** `seglab losses`: every applicable loss (or the chosen ones) on a saved prediction and its target. */
 import * as fs from 'fs';
-import { initBackend } from '../core/backend';
+import { initBackend } from '../core/backend/backend';
 import { pairFolders } from '../core/data/pairs';
 import { loadLossData, LossFileOptions } from '../core/data/lossFiles';
 import { readArrayFile } from '../core/data/arrayFile';
@@ -8,7 +8,7 @@ import { computeLoss } from '../core/losses/compute';
 import { compileLoss, lossDefinitions } from '../core/losses/registry';
 import { LOSS_MODES, LossMode } from '../core/losses/types';
 import { toJson } from '../core/runs/atomicWrite';
-import { didYouMean } from '../core/suggest';
+import { didYouMean } from '../core/common/suggest';
 import { choiceValue, keyValues, numberValue, parseCommand, requireValue, UsageError } from './args';
 import { formatNumber, table } from './format';
 

@@ -19,7 +19,7 @@ import {
   trainCommand,
 } from './trainCommands';
 import { LOSS_CURVES_USAGE, lossCurvesCommand, WEIGHT_MAP_USAGE, weightMapCommand } from './toolCommands';
-import { didYouMean } from '../core/suggest';
+import { didYouMean } from '../core/common/suggest';
 
 const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => void) => Promise<number>; usage: string; summary: string }> = {
   demo: { run: demoCommand, usage: DEMO_USAGE, summary: 'the main job: sigmoid vs softmax on the built-in dataset, with a report' },
@@ -62,6 +62,7 @@ export async function main(
     return name ? 0 : 2;
   }
   if (name === '--version') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild inlines the JSON; an import would pull package.json into tsc's rootDir
     out(`${require('../../package.json').version}\n`);
     return 0;
   }

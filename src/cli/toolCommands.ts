@@ -1,5 +1,5 @@
 /** Helper commands the editor runs out of process: `loss-curves` and `weight-map` (JSON on stdout). */
-import { initBackend } from '../core/backend';
+import { initBackend } from '../core/backend/backend';
 import { asBinaryMask, readArrayFile, spatialShape } from '../core/data/arrayFile';
 import { lossCurves } from '../core/losses/curves';
 import { toJson } from '../core/runs/atomicWrite';

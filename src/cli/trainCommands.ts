@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../core/backend';
+import { initBackend } from '../core/backend/backend';
 import { ExperimentConfig, loadConfig, resolvePaths, starterConfig, validateConfig } from '../core/config/config';
 import { IMAGE_EXTENSIONS, readImage } from '../core/data/image';
 import { encodePng8 } from '../core/data/png';

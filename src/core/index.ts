@@ -5,13 +5,13 @@
 export * from './losses';
 export * from './metrics';
 export * from './weightmap';
-export { activeBackend, BACKEND_NAMES, initBackend } from './backend';
-export type { BackendChoice, BackendInfo, BackendName } from './backend';
-export { closestName, didYouMean } from './suggest';
+export { activeBackend, BACKEND_NAMES, initBackend } from './backend/backend';
+export type { BackendChoice, BackendInfo, BackendName } from './backend/backend';
+export { closestName, didYouMean } from './common/suggest';
 export * from './data';
 export * from './runs';
 
-import { initBackend } from './backend';
+import { initBackend } from './backend/backend';
 /** Selects the fastest available backend (tfjs-node, else wasm, else cpu); `computeLoss` works before
  * it too, on the cpu backend. */
 export const ready = initBackend;

@@ -7,7 +7,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { TFJS_VERSION, tfjsNodePackageDir } from '../core/tfjsNode';
+import { TFJS_VERSION, tfjsNodePackageDir } from '../core/backend/tfjsNode';
 
 export interface InstallOptions {
   /** npm executable (default: `npm` on PATH, `npm.cmd` on Windows). */

@@ -1,6 +1,6 @@
 /** Backend selection: order, forced choices, and clear errors. */
 import * as assert from 'assert';
-import { initBackend, isBackendChoice } from '../../src/core/backend';
+import { initBackend, isBackendChoice } from '../../src/core/backend/backend';
 
 function tfjsNodeInstalled(): boolean {
   try {

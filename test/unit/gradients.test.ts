@@ -8,7 +8,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/core/backend';
+import { initBackend } from '../../src/core/backend/backend';
 import { convFilterGradient, convForward, convInputGradient } from '../../src/core/kernels/conv';
 import { defaultThreadCount, setKernelThreads } from '../../src/core/kernels/pool';
 import { compileLoss } from '../../src/core/losses/registry';

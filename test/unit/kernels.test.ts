@@ -2,7 +2,7 @@
 import * as assert from 'assert';
 import { execFileSync, spawnSync } from 'child_process';
 import * as path from 'path';
-import { initBackend } from '../../src/core/backend';
+import { initBackend } from '../../src/core/backend/backend';
 import * as tf from '@tensorflow/tfjs';
 import { convFilterGradient, convForward, convInputGradient } from '../../src/core/kernels/conv';
 import { biasAdd, channelSums, concatChannels, maxPoolGrad2, splitChannels } from '../../src/core/kernels/layers';

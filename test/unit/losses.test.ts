@@ -3,7 +3,7 @@
  * stability at |logit| = 100, gradients, and option errors.
  */
 import * as assert from 'assert';
-import { initBackend } from '../../src/core/backend';
+import { initBackend } from '../../src/core/backend/backend';
 import { computeLoss, computeLossWithTensors, lossGradient } from '../../src/core/losses/compute';
 import { compileLoss, describeDefault, getLoss, lossDefinitions, lossNames } from '../../src/core/losses/registry';
 import { LossMode } from '../../src/core/losses/types';

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/core/backend';
+import { initBackend } from '../../src/core/backend/backend';
 import { defaultThreadCount, setKernelThreads } from '../../src/core/kernels/pool';
 import { buildUnet, HEAD_LAYER } from '../../src/core/model/unet';
 import { UpConv2x2 } from '../../src/core/model/upConv';

@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { initBackend } from '../../src/core/backend';
+import { initBackend } from '../../src/core/backend/backend';
 import { checkLossShape, computeLoss, computeLossWithTensors, ignoreIndexOf } from '../../src/core/losses/compute';
 import { FUSED_LOSSES, fusedLossValue } from '../../src/core/losses/fused';
 import { compileLoss } from '../../src/core/losses/registry';

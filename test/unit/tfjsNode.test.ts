@@ -8,7 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadTfjsNodeFrom, TFJS_VERSION } from '../../src/core/tfjsNode';
+import { loadTfjsNodeFrom, TFJS_VERSION } from '../../src/core/backend/tfjsNode';
 import { installTfjsNode } from '../../src/engine/installTfjsNode';
 import { ROOT } from './helpers';
 

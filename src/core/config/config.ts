@@ -11,7 +11,7 @@ import schema from '../../../schemas/experiment.schema.json';
 import { compileLoss, lossDefinitions, parseLossTerm } from '../losses/registry';
 import { LossMode } from '../losses/types';
 import { Head, headMode, sizeMultiple } from '../model/unet';
-import { didYouMean } from '../suggest';
+import { didYouMean } from '../common/suggest';
 
 export type MetricName = 'dice' | 'iou' | 'precision' | 'recall' | 'pixelError' | 'hd95';
 export type MonitorName = 'loss' | 'dice' | 'iou' | 'pixelError' | 'hd95';

@@ -93,21 +93,33 @@ export function supportedConv(xShape: number[], filterShape: number[], attrs: At
 
 let registered = false;
 
+/** A kernel tfjs's wasm backend registered (before SegLab replaced it). */
+function original(name: string): KernelFunc | undefined {
+  return tf.getKernel(name, 'wasm')?.kernelFunc as unknown as KernelFunc | undefined;
+}
+
+function replace(name: string, kernelFunc: KernelFunc): void {
+  if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+}
+
 /** Registers the kernels (once per process; the wasm backend must be loaded). */
 export function registerWasmKernels(): void {
   if (registered) return;
+  if (!original('Conv2D') || !original('Transpose') || !original('BatchMatMul')) {
+    throw new Error('the wasm backend must be loaded before registerWasmKernels');
+  }
   registered = true;
-  const original = (name: string): KernelFunc | undefined => tf.getKernel(name, 'wasm')?.kernelFunc as unknown as KernelFunc | undefined;
-  const replace = (name: string, kernelFunc: KernelFunc) => {
-    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-  };
-  const tfConv2D = original('Conv2D');
-  const tfTranspose = original('Transpose');
-  const tfMatMul = original('BatchMatMul');
-  const tfBackpropInput = original('Conv2DBackpropInput');
-  if (!tfConv2D || !tfTranspose || !tfMatMul) throw new Error('the wasm backend must be loaded before registerWasmKernels');
+  registerConvolutions();
+  registerMatMul();
+  registerSkipConnections();
+  registerElementwise();
+}
 
+/** Conv2D, FusedConv2D and both gradients (kernels.c through conv.ts). */
+function registerConvolutions(): void {
+  const tfConv2D = original('Conv2D')!;
+  const tfBackpropInput = original('Conv2DBackpropInput');
   replace('Conv2D', (args) => {
     const { x, filter } = args.inputs;
     const s = supportedConv(x.shape, filter.shape, args.attrs);
@@ -165,29 +177,12 @@ export function registerWasmKernels(): void {
     convFilterGradient(heapView(args.backend, x), heapView(args.backend, dy), s, heapView(args.backend, out));
     return out;
   });
+}
 
-  const tfSplitV = original('SplitV');
-  replace('SplitV', (args) => {
-    const { x } = args.inputs;
-    const rank = x.shape.length;
-    const axis = (args.attrs.axis as number) < 0 ? (args.attrs.axis as number) + rank : (args.attrs.axis as number);
-    const sizes = args.attrs.numOrSizeSplits;
-    const channels = x.shape[rank - 1];
-    const lastAxisParts =
-      Array.isArray(sizes) && axis === rank - 1 && x.dtype === 'float32' && sizes.every((v) => Number.isInteger(v) && v >= 0);
-    if (!lastAxisParts || (sizes as number[]).reduce((a, b) => a + b, 0) !== channels) {
-      if (!tfSplitV) throw new Error('wasm SplitV missing');
-      return tfSplitV(args) as unknown as tf.TensorInfo;
-    }
-    const outs = (sizes as number[]).map((c) => args.backend.makeOutput([...x.shape.slice(0, -1), c], 'float32'));
-    splitChannels(
-      heapView(args.backend, x),
-      sizes as number[],
-      outs.map((o) => heapView(args.backend, o)),
-    );
-    return outs as unknown as tf.TensorInfo;
-  });
-
+/** BatchMatMul of the up-convolution as 1×1 convolutions; other shapes through tfjs's matMul. */
+function registerMatMul(): void {
+  const tfTranspose = original('Transpose')!;
+  const tfMatMul = original('BatchMatMul')!;
   replace('BatchMatMul', (args) => {
     const { a, b } = args.inputs;
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
@@ -233,6 +228,31 @@ export function registerWasmKernels(): void {
     if (bt !== b) args.backend.disposeData(bt.dataId);
     return out;
   });
+}
+
+/** The skip connections: channel Concat and SplitV, and the 2×2 max-pool gradient (layers.ts). */
+function registerSkipConnections(): void {
+  const tfSplitV = original('SplitV');
+  replace('SplitV', (args) => {
+    const { x } = args.inputs;
+    const rank = x.shape.length;
+    const axis = (args.attrs.axis as number) < 0 ? (args.attrs.axis as number) + rank : (args.attrs.axis as number);
+    const sizes = args.attrs.numOrSizeSplits;
+    const channels = x.shape[rank - 1];
+    const lastAxisParts =
+      Array.isArray(sizes) && axis === rank - 1 && x.dtype === 'float32' && sizes.every((v) => Number.isInteger(v) && v >= 0);
+    if (!lastAxisParts || (sizes as number[]).reduce((a, b) => a + b, 0) !== channels) {
+      if (!tfSplitV) throw new Error('wasm SplitV missing');
+      return tfSplitV(args) as unknown as tf.TensorInfo;
+    }
+    const outs = (sizes as number[]).map((c) => args.backend.makeOutput([...x.shape.slice(0, -1), c], 'float32'));
+    splitChannels(
+      heapView(args.backend, x),
+      sizes as number[],
+      outs.map((o) => heapView(args.backend, o)),
+    );
+    return outs as unknown as tf.TensorInfo;
+  });
 
   const tfMaxPoolGrad = original('MaxPoolGrad');
   replace('MaxPoolGrad', (args) => {
@@ -250,6 +270,32 @@ export function registerWasmKernels(): void {
     return dx;
   });
 
+  const tfConcat = original('Concat');
+  replace('Concat', (args) => {
+    const parts = args.inputs as unknown as tf.TensorInfo[];
+    const rank = parts[0]?.shape.length ?? 0;
+    const axis = (args.attrs.axis as number) < 0 ? (args.attrs.axis as number) + rank : (args.attrs.axis as number);
+    const sameLead = parts.every(
+      (t) => t.dtype === 'float32' && t.shape.length === rank && t.shape.slice(0, -1).every((d, i) => d === parts[0].shape[i]),
+    );
+    if (!tfConcat || rank < 2 || axis !== rank - 1 || !sameLead || parts.some((t) => size(t.shape) === 0)) {
+      if (!tfConcat) throw new Error('wasm Concat missing');
+      return tfConcat(args);
+    }
+    const widths = parts.map((t) => t.shape[rank - 1]);
+    const channels = widths.reduce((x, y) => x + y, 0);
+    const out = args.backend.makeOutput([...parts[0].shape.slice(0, -1), channels], 'float32');
+    concatChannels(
+      parts.map((t) => heapView(args.backend, t)),
+      widths,
+      heapView(args.backend, out),
+    );
+    return out;
+  });
+}
+
+/** Identity and Cast share data; per-channel Add and the bias-gradient Sum (layers.ts). */
+function registerElementwise(): void {
   // Identity (also what Cast to the same dtype runs): share the data, as tfjs's cpu backend does,
   // instead of copying it (tensors are immutable; variables change by switching data).
   replace('Identity', (args) => {
@@ -312,29 +358,6 @@ export function registerWasmKernels(): void {
     const shape = args.attrs.keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels];
     const out = args.backend.makeOutput(shape, 'float32');
     heapView(args.backend, out).set(channelSums(heapView(args.backend, x), channels));
-    return out;
-  });
-
-  const tfConcat = original('Concat');
-  replace('Concat', (args) => {
-    const parts = args.inputs as unknown as tf.TensorInfo[];
-    const rank = parts[0]?.shape.length ?? 0;
-    const axis = (args.attrs.axis as number) < 0 ? (args.attrs.axis as number) + rank : (args.attrs.axis as number);
-    const sameLead = parts.every(
-      (t) => t.dtype === 'float32' && t.shape.length === rank && t.shape.slice(0, -1).every((d, i) => d === parts[0].shape[i]),
-    );
-    if (!tfConcat || rank < 2 || axis !== rank - 1 || !sameLead || parts.some((t) => size(t.shape) === 0)) {
-      if (!tfConcat) throw new Error('wasm Concat missing');
-      return tfConcat(args);
-    }
-    const widths = parts.map((t) => t.shape[rank - 1]);
-    const channels = widths.reduce((x, y) => x + y, 0);
-    const out = args.backend.makeOutput([...parts[0].shape.slice(0, -1), channels], 'float32');
-    concatChannels(
-      parts.map((t) => heapView(args.backend, t)),
-      widths,
-      heapView(args.backend, out),
-    );
     return out;
   });
 }

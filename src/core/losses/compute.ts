@@ -4,7 +4,7 @@
  * name the offending value.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ensureSomeBackend } from '../backend';
+import { ensureSomeBackend } from '../backend/backend';
 import { readTidy } from './readback';
 import { CheckedLossData, fusedLossValue } from './fused';
 import { CompiledLoss, compileLoss } from './registry';

@@ -3,7 +3,7 @@
  * losses written as weighted sums ("bce+dice", "0.5*bce + 2*dice").
  */
 import * as tf from '@tensorflow/tfjs';
-import { didYouMean } from '../suggest';
+import { didYouMean } from '../common/suggest';
 import { balancedBce, bce, bceWithLogits, weightedBce } from './bce';
 import { categoricalCrossEntropy, crossEntropy } from './crossEntropy';
 import { focal } from './focal';

@@ -5,7 +5,7 @@
  * it as `cancelled` after saving a checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendInfo, initBackend } from '../backend';
+import { BackendInfo, initBackend } from '../backend/backend';
 import { ExperimentConfig, lossForHead } from '../config/config';
 import { BatchSampler, computeNormalization, Normalization, splitSamples } from '../data/batches';
 import { Dataset, loadFolderDataset } from '../data/dataset';

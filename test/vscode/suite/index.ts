@@ -15,7 +15,7 @@ export function run(): Promise<void> {
   }
   return new Promise((resolve, reject) => {
     mocha.run((failures) => {
-      // eslint-disable-next-line no-console
+       
       console.log(`VS Code suites: ${failures} failure(s)`);
       if (failures > 0) reject(new Error(`${failures} VS Code test(s) failed`));
       else resolve();

@@ -9,8 +9,8 @@
  * `SEGLAB_TFJS_NODE_PATH` loads tfjs-node from a folder it was installed into (tfjsNode.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmKernels } from './kernels/tfjsWasm';
-import { kernelPool } from './kernels/pool';
+import { registerWasmKernels } from '../kernels/tfjsWasm';
+import { kernelPool } from '../kernels/pool';
 import { loadTfjsNodeFrom } from './tfjsNode';
 
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -47,10 +47,12 @@ function loadTensorflow(): void {
   const dir = process.env.SEGLAB_TFJS_NODE_PATH;
   if (dir) return loadTfjsNodeFrom(dir);
   // Optional dependency: absent on machines where its install script could not download libtensorflow.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when chosen, and may be missing
   require('@tensorflow/tfjs-node');
 }
 
 function loadWasm(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- registers the backend when chosen, not at import
   require('@tensorflow/tfjs-backend-wasm');
 }
 

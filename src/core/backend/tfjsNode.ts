@@ -40,7 +40,7 @@ export function loadTfjsNodeFrom(installDir: string): void {
   if (version !== TFJS_VERSION) {
     throw new Error(`${pkg} is tfjs-node ${version}; SegLab needs ${TFJS_VERSION} (the version of its TensorFlow.js)`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS loader's internals, not in its typings
   const Module = require('module') as ModuleInternals;
   const original = Module._resolveFilename;
   const root = path.resolve(installDir) + path.sep;
@@ -50,6 +50,7 @@ export function loadTfjsNodeFrom(installDir: string): void {
     return original.call(this, request, parent, ...rest);
   };
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path known only at run time
     require(pkg);
   } catch (e) {
     throw new Error(`loading tfjs-node from ${pkg} failed: ${(e as Error).message.split('\n')[0]}`);
