@@ -79,7 +79,22 @@ export async function lossesCommand(argv: string[], write: (s: string) => void):
     if (weights && compileLoss(name, {}).terms.some((t) => 'weights' in t.definition.options)) options.weights = weights;
     rows.push({ name, value: computeLoss(name, data, options), options: { ...options, weights: weights ? weightsFile : undefined } });
   }
-  if (values.json) {
+  writeFileLosses({ predFile, targetFile, data, backend: backend.name, rows, json: Boolean(values.json) }, write);
+  return 0;
+}
+
+interface FileLossRows {
+  predFile: string;
+  targetFile: string;
+  data: ReturnType<typeof loadLossData>;
+  backend: string;
+  rows: { name: string; value: number; options: Record<string, unknown> }[];
+  json: boolean;
+}
+
+/** The losses of one prediction/target pair: JSON, or a table with a warning for non-finite values. */
+function writeFileLosses({ predFile, targetFile, data, backend, rows, json }: FileLossRows, write: (s: string) => void): void {
+  if (json) {
     write(
       toJson({
         pred: predFile,
@@ -87,15 +102,15 @@ export async function lossesCommand(argv: string[], write: (s: string) => void):
         shape: data.shape,
         mode: data.mode,
         fromLogits: data.fromLogits,
-        backend: backend.name,
+        backend,
         losses: rows,
       }) + '\n',
     );
-    return 0;
+    return;
   }
   const [n, h, w, c] = data.shape;
   write(
-    `${predFile} vs ${targetFile}: ${n}×${h}×${w}×${c}, ${data.mode}, ${data.fromLogits ? 'logits' : 'probabilities'}, backend ${backend.name}\n`,
+    `${predFile} vs ${targetFile}: ${n}×${h}×${w}×${c}, ${data.mode}, ${data.fromLogits ? 'logits' : 'probabilities'}, backend ${backend}\n`,
   );
   write(
     table(
@@ -105,7 +120,6 @@ export async function lossesCommand(argv: string[], write: (s: string) => void):
   );
   const bad = rows.filter((r) => !Number.isFinite(r.value));
   if (bad.length) write(`warning: non-finite loss: ${bad.map((r) => `${r.name} = ${formatNumber(r.value)}`).join(', ')}\n`);
-  return 0;
 }
 
 function isDirectory(p: string): boolean {

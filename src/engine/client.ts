@@ -51,8 +51,8 @@ export function defaultEnginePath(): string {
   throw new Error(`cannot find dist/engine.js from ${__dirname}; run 'npm run build'`);
 }
 
-export function startTraining(config: ExperimentConfig, options: StartOptions = {}): TrainingJob {
-  const child: ChildProcess = fork(options.enginePath ?? defaultEnginePath(), [], {
+function forkEngine(options: StartOptions): ChildProcess {
+  return fork(options.enginePath ?? defaultEnginePath(), [], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     // ELECTRON_RUN_AS_NODE: inside VS Code's Electron extension host, run the engine as plain Node.
     env: {
@@ -61,16 +61,16 @@ export function startTraining(config: ExperimentConfig, options: StartOptions = 
       ...(options.threads !== undefined ? { SEGLAB_THREADS: String(options.threads) } : {}),
     },
   });
-  let runDir: string | undefined;
-  let summary: RunSummary | undefined;
-  let startError: string | undefined;
-  let cancelRequested = false;
+}
+
+/** Forwards the engine's output lines to onLog and keeps its last 20 stderr lines (a crash's reason). */
+function followOutput(child: ChildProcess, onLog?: (line: string) => void): { tail: () => string; flush: () => void } {
   const stderrTail: string[] = [];
   const onLine = (line: string) => {
     if (!line.trim()) return;
     stderrTail.push(line);
     if (stderrTail.length > 20) stderrTail.shift();
-    options.onLog?.(line);
+    onLog?.(line);
   };
   let pending = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -82,8 +82,42 @@ export function startTraining(config: ExperimentConfig, options: StartOptions = 
     chunk
       .toString()
       .split('\n')
-      .forEach((l) => l.trim() && options.onLog?.(l)),
+      .forEach((l) => l.trim() && onLog?.(l)),
   );
+  return {
+    tail: () => stderrTail.join('\n'),
+    flush: () => {
+      if (pending) onLine(pending);
+      pending = '';
+    },
+  };
+}
+
+/** The end of an engine that exited without a summary: cancelled if asked to stop, else failed, with why. */
+function exitResult(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  tail: string,
+  cancelRequested: boolean,
+  runDir?: string,
+): JobResult {
+  const oom = /heap out of memory|Allocation failed|out of memory/i.test(tail);
+  const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  const status = cancelRequested ? 'cancelled' : 'failed';
+  const reason = cancelRequested
+    ? `the engine ${how} while stopping`
+    : `${oom ? 'out of memory: ' : ''}the engine process ${how} before the run ended${tail ? `; its last output: ${tail.slice(-600)}` : ''}`;
+  if (runDir) markRunEnded(runDir, status, reason);
+  return { status, reason, runDir };
+}
+
+export function startTraining(config: ExperimentConfig, options: StartOptions = {}): TrainingJob {
+  const child = forkEngine(options);
+  let runDir: string | undefined;
+  let summary: RunSummary | undefined;
+  let startError: string | undefined;
+  let cancelRequested = false;
+  const output = followOutput(child, options.onLog);
 
   const send = (request: EngineRequest) => {
     if (child.connected) child.send(request);
@@ -109,25 +143,12 @@ export function startTraining(config: ExperimentConfig, options: StartOptions = 
       startError = `cannot start the engine process: ${err.message}`;
     });
     child.on('exit', (code, signal) => {
-      if (pending) onLine(pending);
-      if (summary) {
-        resolve({ status: summary.status as JobResult['status'], reason: summary.reason, runDir, summary });
-        return;
-      }
-      if (startError) {
+      output.flush();
+      if (summary) resolve({ status: summary.status as JobResult['status'], reason: summary.reason, runDir, summary });
+      else if (startError) {
         if (runDir) markRunEnded(runDir, 'failed', startError);
         resolve({ status: 'failed', reason: startError, runDir });
-        return;
-      }
-      const tail = stderrTail.join('\n');
-      const oom = /heap out of memory|Allocation failed|out of memory/i.test(tail);
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      const status = cancelRequested ? 'cancelled' : 'failed';
-      const reason = cancelRequested
-        ? `the engine ${how} while stopping`
-        : `${oom ? 'out of memory: ' : ''}the engine process ${how} before the run ended${tail ? `; its last output: ${tail.slice(-600)}` : ''}`;
-      if (runDir) markRunEnded(runDir, status, reason);
-      resolve({ status, reason, runDir });
+      } else resolve(exitResult(code, signal, output.tail(), cancelRequested, runDir));
     });
   });
 

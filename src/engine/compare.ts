@@ -7,7 +7,7 @@ import * as path from 'path';
 import type { ExperimentConfig } from '../core/config/config';
 import { defaultThreadCount } from '../core/kernels/pool';
 import { Head } from '../core/model/unet';
-import { ComparedRun, summarizeComparison } from '../core/runs/compare';
+import { ComparedRun, ComparisonSummary, summarizeComparison } from '../core/runs/compare';
 import { comparisonReport } from '../core/runs/report';
 import { readEpochs, RunWriter } from '../core/runs/store';
 import type { TrainEvent } from '../core/train/trainer';
@@ -51,6 +51,61 @@ export function shareThreads(threads: number, parallel: number | undefined, jobs
   return { parallel: runs, threadsPerRun: Math.max(1, Math.floor(threads / runs)) };
 }
 
+/** One finished (or failed, or cancelled) run of a comparison as comparison.json lists it. */
+function comparedRun(job: { head: Head; seed: number }, r: JobResult): ComparedRun {
+  return {
+    head: job.head,
+    seed: job.seed,
+    runId: r.summary?.id ?? (r.runDir ? path.basename(r.runDir) : undefined),
+    runDir: r.runDir,
+    status: r.status,
+    reason: r.reason,
+    final: r.summary?.final ?? null,
+    epochs: r.runDir ? readEpochs(r.runDir) : [],
+    seconds: r.summary?.durations.totalSeconds,
+  };
+}
+
+/** Writes runs/comparisons/<time>-<name>/comparison.json and report.html. */
+function writeComparison(
+  config: ExperimentConfig,
+  o: CompareOptions,
+  runs: ComparedRun[],
+): { dir: string; report: string; summary: ComparisonSummary } {
+  const summary = summarizeComparison(runs, o.heads);
+  const out = RunWriter.create(path.join(config.runsDir, 'comparisons'), config.name);
+  const createdAt = new Date().toISOString();
+  const comparison = {
+    id: out.id,
+    name: config.name,
+    createdAt,
+    configFile: o.configFile,
+    heads: o.heads,
+    seeds: o.seeds,
+    config,
+    runs,
+    summary,
+  };
+  out.writeJson('comparison.json', comparison);
+  const notes = [
+    `Heads ${o.heads.join(' vs ')} on ${runs[0]?.runDir ? (config.dataset.builtin ? 'builtin:shapes' : config.dataset.images) : 'the dataset'}; seeds ${o.seeds.join(', ')}. ` +
+      'Runs with the same seed start from identical body weights and see the same batches in the same order; only the head and its loss differ.',
+  ];
+  out.writeFile(
+    'report.html',
+    comparisonReport({
+      title: `SegLab comparison: ${config.name}`,
+      createdAt,
+      configFile: o.configFile,
+      heads: o.heads,
+      runs,
+      summary,
+      notes,
+    }),
+  );
+  return { dir: out.dir, report: out.file('report.html'), summary };
+}
+
 export function runComparison(config: ExperimentConfig, o: CompareOptions): ComparisonHandle {
   const jobs = o.seeds.flatMap((seed) => o.heads.map((head) => ({ head, seed })));
   const { parallel, threadsPerRun } = shareThreads(o.threads ?? defaultThreadCount(), o.parallel, jobs.length);
@@ -88,52 +143,9 @@ export function runComparison(config: ExperimentConfig, o: CompareOptions): Comp
         for (let job = queue.shift(); job; job = queue.shift()) await runOne(job);
       }),
     );
-    const runs: ComparedRun[] = jobs.map((job) => {
-      const r = results.get(key(job))!;
-      return {
-        head: job.head,
-        seed: job.seed,
-        runId: r.summary?.id ?? (r.runDir ? path.basename(r.runDir) : undefined),
-        runDir: r.runDir,
-        status: r.status,
-        reason: r.reason,
-        final: r.summary?.final ?? null,
-        epochs: r.runDir ? readEpochs(r.runDir) : [],
-        seconds: r.summary?.durations.totalSeconds,
-      };
-    });
-    const summary = summarizeComparison(runs, o.heads);
-    const out = RunWriter.create(path.join(config.runsDir, 'comparisons'), config.name);
-    const createdAt = new Date().toISOString();
-    const comparison = {
-      id: out.id,
-      name: config.name,
-      createdAt,
-      configFile: o.configFile,
-      heads: o.heads,
-      seeds: o.seeds,
-      config,
-      runs,
-      summary,
-    };
-    out.writeJson('comparison.json', comparison);
-    const notes = [
-      `Heads ${o.heads.join(' vs ')} on ${runs[0]?.runDir ? (config.dataset.builtin ? 'builtin:shapes' : config.dataset.images) : 'the dataset'}; seeds ${o.seeds.join(', ')}. ` +
-        'Runs with the same seed start from identical body weights and see the same batches in the same order; only the head and its loss differ.',
-    ];
-    out.writeFile(
-      'report.html',
-      comparisonReport({
-        title: `SegLab comparison: ${config.name}`,
-        createdAt,
-        configFile: o.configFile,
-        heads: o.heads,
-        runs,
-        summary,
-        notes,
-      }),
-    );
-    return { dir: out.dir, report: out.file('report.html'), runs, summary };
+    const runs = jobs.map((job) => comparedRun(job, results.get(key(job))!));
+    const { dir, report, summary } = writeComparison(config, o, runs);
+    return { dir, report, runs, summary };
   })();
 
   return {

@@ -34,7 +34,7 @@ describe('tfjs-node from an install folder', () => {
   it("SEGLAB_TFJS_NODE_PATH: its @tensorflow imports resolve to SegLab's copies, so 'tensorflow' becomes SegLab's backend", () => {
     fakeTfjsNode(dir);
     // In a child process: the extra backend must not leak into the other tests.
-    const script = `require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'core', 'backend.js'))}).initBackend().then((b) => console.log(JSON.stringify(b)), (e) => { console.error(e.message); process.exit(1); })`;
+    const script = `require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'core', 'backend', 'backend.js'))}).initBackend().then((b) => console.log(JSON.stringify(b)), (e) => { console.error(e.message); process.exit(1); })`;
     const r = spawnSync(process.execPath, ['-e', script], {
       encoding: 'utf8',
       env: { ...process.env, SEGLAB_TFJS_NODE_PATH: dir, SEGLAB_BACKEND: '' },
@@ -59,7 +59,7 @@ describe('tfjs-node from an install folder', () => {
   });
 
   it('a forced tensorflow backend with a broken SEGLAB_TFJS_NODE_PATH says why', () => {
-    const script = `require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'core', 'backend.js'))}).initBackend('tensorflow').catch((e) => { console.error(e.message); process.exit(1); })`;
+    const script = `require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'core', 'backend', 'backend.js'))}).initBackend('tensorflow').catch((e) => { console.error(e.message); process.exit(1); })`;
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, SEGLAB_TFJS_NODE_PATH: dir } });
     assert.strictEqual(r.status, 1);
     assert.match(

@@ -11,7 +11,8 @@ import { BatchSampler, computeNormalization, Normalization, splitSamples } from 
 import { Dataset, loadFolderDataset } from '../data/dataset';
 import { encodePng8 } from '../data/png';
 import { generateShapes } from '../data/shapes';
-import { compileLoss } from '../losses/registry';
+import { CompiledLoss, compileLoss } from '../losses/registry';
+import { LossMode } from '../losses/types';
 import { buildUnet, Head, headChannels, sizeMultiple } from '../model/unet';
 import { saveCheckpoint } from '../runs/checkpoint';
 import { EpochRecord, RunSummary, RunWriter } from '../runs/store';
@@ -133,7 +134,63 @@ function saveVisuals(run: RunWriter, samples: Dataset['samples'], channels: numb
   });
 }
 
-export async function trainRun(o: TrainOptions): Promise<RunSummary> {
+/** Everything a run needs once it has started: data, model, optimizer, its folder and summary. */
+interface RunState {
+  o: TrainOptions;
+  config: ExperimentConfig;
+  emit: (event: TrainEvent) => void;
+  dataset: Dataset;
+  val: Dataset['samples'];
+  head: Head;
+  classes: number;
+  mode: LossMode;
+  loss: CompiledLoss;
+  sampler: BatchSampler;
+  stepsPerEpoch: number;
+  ctx: PredictContext;
+  model: tf.LayersModel;
+  optimizer: tf.Optimizer;
+  run: RunWriter;
+  summary: RunSummary;
+  startedAt: Date;
+  /** Milliseconds of each step so far (the throughput and ETA use the last 20). */
+  stepTimes: number[];
+}
+
+/** summary.json of a run that has just started. */
+function newSummary(
+  run: RunWriter,
+  name: string,
+  config: ExperimentConfig,
+  d: { head: Head; mode: LossMode; loss: string; backend: BackendInfo; dataset: string; train: unknown[]; val: unknown[] },
+  startedAt: Date,
+): RunSummary {
+  return {
+    id: run.id,
+    name,
+    status: 'running',
+    head: d.head,
+    mode: d.mode,
+    loss: d.loss,
+    backend: d.backend.name,
+    threads: d.backend.threads,
+    dataset: d.dataset,
+    trainImages: d.train.length,
+    valImages: d.val.length,
+    epochsPlanned: config.epochs,
+    epochsCompleted: 0,
+    monitor: config.monitor,
+    bestEpoch: null,
+    best: null,
+    final: null,
+    startedAt: startedAt.toISOString(),
+    durations: { totalSeconds: 0, meanEpochSeconds: null },
+    pid: process.pid,
+  };
+}
+
+/** Loads the data, builds the model, creates the run folder with config.json and summary.json, emits start. */
+async function startRun(o: TrainOptions): Promise<RunState> {
   const config = o.config;
   const emit = o.emit ?? (() => undefined);
   const backend: BackendInfo = await initBackend(config.backend === 'auto' ? undefined : config.backend);
@@ -158,10 +215,10 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
     multiple: sizeMultiple(config.model.depth),
     threshold: config.threshold,
   };
-
   const model = buildUnet({ inputChannels: dataset.channels, ...config.model, head, classes, seed: config.seed });
   const optimizer = makeOptimizer(config);
-  const run = RunWriter.create(config.runsDir, o.runName ?? `${config.name}-${head}`);
+  const name = o.runName ?? `${config.name}-${head}`;
+  const run = RunWriter.create(config.runsDir, name);
   run.writeJson('config.json', {
     ...config,
     derived: {
@@ -178,151 +235,163 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
     },
   });
   const startedAt = new Date();
-  const summary: RunSummary = {
-    id: run.id,
-    name: o.runName ?? `${config.name}-${head}`,
-    status: 'running',
-    head,
-    mode,
-    loss: expression,
-    backend: backend.name,
-    threads: backend.threads,
-    dataset: dataset.source,
-    trainImages: train.length,
-    valImages: val.length,
-    epochsPlanned: config.epochs,
-    epochsCompleted: 0,
-    monitor: config.monitor,
-    bestEpoch: null,
-    best: null,
-    final: null,
-    startedAt: startedAt.toISOString(),
-    durations: { totalSeconds: 0, meanEpochSeconds: null },
-    pid: process.pid,
-  };
+  const summary = newSummary(run, name, config, { head, mode, loss: expression, backend, dataset: dataset.source, train, val }, startedAt);
   run.writeSummary(summary);
-  emit({
-    type: 'start',
-    runId: run.id,
-    runDir: run.dir,
-    backend: backend.name,
-    threads: backend.threads,
+  const start = { runId: run.id, runDir: run.dir, backend: backend.name, threads: backend.threads, head, loss: expression };
+  emit({ type: 'start', ...start, trainImages: train.length, valImages: val.length, epochs: config.epochs, stepsPerEpoch });
+  return {
+    o,
+    config,
+    emit,
+    dataset,
+    val,
     head,
-    loss: expression,
-    trainImages: train.length,
-    valImages: val.length,
-    epochs: config.epochs,
+    classes,
+    mode,
+    loss,
+    sampler,
     stepsPerEpoch,
-  });
-
-  const finish = async (status: RunSummary['status'], reason?: string): Promise<RunSummary> => {
-    const endedAt = new Date();
-    Object.assign(summary, { status, reason, endedAt: endedAt.toISOString() });
-    summary.durations.totalSeconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
-    run.writeSummary(summary);
-    model.dispose();
-    optimizer.dispose();
-    emit({ type: 'end', summary });
-    return summary;
+    ctx,
+    model,
+    optimizer,
+    run,
+    summary,
+    startedAt,
+    stepTimes: [],
   };
+}
 
-  let bestValue: number | null = null;
-  let sinceBest = 0;
-  // The last validation and the epoch it ran after: its predictions become the run's sample images
-  // when the weights have not changed since (no second pass over the same images at the end).
-  let lastValidation: { epoch: number; result: ValidationResult } | null = null;
-  const stepTimes: number[] = [];
+/** Writes the run's end state, frees the model, emits end. */
+async function finishRun(r: RunState, status: RunSummary['status'], reason?: string): Promise<RunSummary> {
+  const endedAt = new Date();
+  Object.assign(r.summary, { status, reason, endedAt: endedAt.toISOString() });
+  r.summary.durations.totalSeconds = (endedAt.getTime() - r.startedAt.getTime()) / 1000;
+  r.run.writeSummary(r.summary);
+  r.model.dispose();
+  r.optimizer.dispose();
+  r.emit({ type: 'end', summary: r.summary });
+  return r.summary;
+}
+
+/** One optimizer step on the next batch; returns its loss. */
+async function trainStep(r: RunState, epoch: number, step: number): Promise<number> {
+  const { config, optimizer, model, loss, head, classes, mode, stepsPerEpoch } = r;
+  const batch = r.sampler.next(config.batchSize);
+  setLearningRate(optimizer, learningRateAt(config.optimizer, (epoch - 1) * stepsPerEpoch + step - 1, config.epochs * stepsPerEpoch));
+  const lossTensor = tf.tidy(() => {
+    const x = tf.tensor4d(batch.x, batch.shape);
+    const y = targetTensor(batch.y, [batch.shape[0], batch.shape[1], batch.shape[2]], head, classes);
+    return optimizer.minimize(
+      () => loss.apply({ pred: model.apply(x, { training: true }) as tf.Tensor4D, target: y, fromLogits: true, mode }),
+      true,
+    ) as tf.Scalar;
+  });
+  const value = (await lossTensor.data())[0];
+  lossTensor.dispose();
+  return r.o.lossOverride ? r.o.lossOverride(epoch, step, value) : value;
+}
+
+/** The training steps of one epoch: the mean loss, or how the run ended (stopped, or a non-finite loss). */
+async function trainEpoch(r: RunState, epoch: number): Promise<{ trainLoss: number } | { status: 'cancelled' | 'failed'; reason: string }> {
+  const { config, stepsPerEpoch } = r;
+  let lossSum = 0;
+  for (let step = 1; step <= stepsPerEpoch; step++) {
+    if (r.o.shouldStop?.()) {
+      await saveCheckpoint(r.model, r.run.file('checkpoints', 'last'));
+      return { status: 'cancelled', reason: `stopped during epoch ${epoch}, step ${step}; checkpoints/last holds the weights` };
+    }
+    // A macrotask turn per batch, so that a cancel message (IPC) is delivered while training.
+    await new Promise((resolve) => setImmediate(resolve));
+    const t0 = Date.now();
+    const value = await trainStep(r, epoch, step);
+    if (!Number.isFinite(value)) {
+      const lr = config.optimizer.learningRate;
+      return { status: 'failed', reason: `loss became ${value} at epoch ${epoch}, step ${step} (learning rate ${lr}; try a lower one)` };
+    }
+    lossSum += value;
+    r.stepTimes.push(Date.now() - t0);
+    const recent = r.stepTimes.slice(-20);
+    const msPerStep = recent.reduce((a, b) => a + b, 0) / recent.length;
+    const remaining = (config.epochs - epoch) * stepsPerEpoch + (stepsPerEpoch - step);
+    const imagesPerSecond = (1000 * config.batchSize) / msPerStep;
+    r.emit({ type: 'batch', epoch, step, steps: stepsPerEpoch, loss: value, imagesPerSecond, etaSeconds: (remaining * msPerStep) / 1000 });
+  }
+  return { trainLoss: lossSum / stepsPerEpoch };
+}
+
+/** Tracks the monitored metric across validations: the best value and how many validations since. */
+interface Monitor {
+  bestValue: number | null;
+  sinceBest: number;
+  /** The last validation and the epoch it ran after (its predictions become the sample images). */
+  last: { epoch: number; result: ValidationResult } | null;
+}
+
+/** Validates after `epoch` into `record.val`; saves checkpoints/best when the monitored metric improves. */
+async function validateEpoch(r: RunState, epoch: number, record: EpochRecord, m: Monitor): Promise<boolean> {
+  const { config, summary } = r;
+  const validation = validate(r.model, r.val, r.loss, r.ctx, config.predictions);
+  m.last = { epoch, result: validation };
+  record.val = Object.fromEntries(
+    Object.entries(validation.values).filter(([k]) => k === 'loss' || (config.metrics as string[]).includes(k)),
+  );
+  summary.final = record.val;
+  const monitored = validation.values[config.monitor];
+  if (!improves(config.monitor, monitored, m.bestValue, config.earlyStopping?.minDelta ?? 0)) {
+    m.sinceBest++;
+    return false;
+  }
+  m.bestValue = monitored;
+  m.sinceBest = 0;
+  summary.bestEpoch = epoch;
+  summary.best = record.val;
+  await saveCheckpoint(r.model, r.run.file('checkpoints', 'best'));
+  return true;
+}
+
+/** The epochs, the last checkpoint and the sample images; the run's end status and reason. */
+async function runEpochs(r: RunState): Promise<{ status: RunSummary['status']; reason?: string }> {
+  const { config, summary, startedAt } = r;
+  const monitor: Monitor = { bestValue: null, sinceBest: 0, last: null };
+  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    const epochStart = Date.now();
+    const trained = await trainEpoch(r, epoch);
+    if ('status' in trained) return trained;
+    const learningRate = learningRateAt(config.optimizer, epoch * r.stepsPerEpoch - 1, config.epochs * r.stepsPerEpoch);
+    const record: EpochRecord = { epoch, trainLoss: trained.trainLoss, seconds: 0, learningRate };
+    const validates = epoch % config.validation.every === 0 || epoch === config.epochs;
+    const isBest = validates ? await validateEpoch(r, epoch, record, monitor) : false;
+    record.seconds = (Date.now() - epochStart) / 1000;
+    r.run.appendEpoch(record);
+    summary.epochsCompleted = epoch;
+    summary.durations.meanEpochSeconds = (Date.now() - startedAt.getTime()) / 1000 / epoch;
+    summary.durations.totalSeconds = (Date.now() - startedAt.getTime()) / 1000;
+    r.run.writeSummary(summary);
+    r.emit({ type: 'epoch', record, best: isBest, etaSeconds: (config.epochs - epoch) * (summary.durations.meanEpochSeconds ?? 0) });
+    if (config.earlyStopping && monitor.sinceBest >= config.earlyStopping.patience) {
+      summary.reason = `early stopping: no ${config.monitor} improvement in ${monitor.sinceBest} validation(s)`;
+      break;
+    }
+  }
+  await saveCheckpoint(r.model, r.run.file('checkpoints', 'last'));
+  if (config.predictions > 0) {
+    const shown = r.val.slice(0, config.predictions);
+    const fresh = monitor.last?.epoch === summary.epochsCompleted ? monitor.last.result : null;
+    saveVisuals(r.run, shown, r.dataset.channels, fresh ?? validate(r.model, shown, r.loss, r.ctx, shown.length));
+  }
+  return { status: 'done', reason: summary.reason };
+}
+
+export async function trainRun(o: TrainOptions): Promise<RunSummary> {
+  const r = await startRun(o);
   try {
-    for (let epoch = 1; epoch <= config.epochs; epoch++) {
-      const epochStart = Date.now();
-      let lossSum = 0;
-      let learningRate = config.optimizer.learningRate;
-      for (let step = 1; step <= stepsPerEpoch; step++) {
-        if (o.shouldStop?.()) {
-          await saveCheckpoint(model, run.file('checkpoints', 'last'));
-          return await finish('cancelled', `stopped during epoch ${epoch}, step ${step}; checkpoints/last holds the weights`);
-        }
-        // A macrotask turn per batch, so that a cancel message (IPC) is delivered while training.
-        await new Promise((resolve) => setImmediate(resolve));
-        const t0 = Date.now();
-        const batch = sampler.next(config.batchSize);
-        learningRate = learningRateAt(config.optimizer, (epoch - 1) * stepsPerEpoch + step - 1, config.epochs * stepsPerEpoch);
-        setLearningRate(optimizer, learningRate);
-        const lossTensor = tf.tidy(() => {
-          const x = tf.tensor4d(batch.x, batch.shape);
-          const y = targetTensor(batch.y, [batch.shape[0], batch.shape[1], batch.shape[2]], head, classes);
-          return optimizer.minimize(
-            () => loss.apply({ pred: model.apply(x, { training: true }) as tf.Tensor4D, target: y, fromLogits: true, mode }),
-            true,
-          ) as tf.Scalar;
-        });
-        let value = (await lossTensor.data())[0];
-        lossTensor.dispose();
-        if (o.lossOverride) value = o.lossOverride(epoch, step, value);
-        if (!Number.isFinite(value)) {
-          return await finish(
-            'failed',
-            `loss became ${value} at epoch ${epoch}, step ${step} (learning rate ${config.optimizer.learningRate}; try a lower one)`,
-          );
-        }
-        lossSum += value;
-        stepTimes.push(Date.now() - t0);
-        const recent = stepTimes.slice(-20);
-        const msPerStep = recent.reduce((a, b) => a + b, 0) / recent.length;
-        const remaining = (config.epochs - epoch) * stepsPerEpoch + (stepsPerEpoch - step);
-        emit({
-          type: 'batch',
-          epoch,
-          step,
-          steps: stepsPerEpoch,
-          loss: value,
-          imagesPerSecond: (1000 * config.batchSize) / msPerStep,
-          etaSeconds: (remaining * msPerStep) / 1000,
-        });
-      }
-      const record: EpochRecord = { epoch, trainLoss: lossSum / stepsPerEpoch, seconds: 0, learningRate };
-      let isBest = false;
-      if (epoch % config.validation.every === 0 || epoch === config.epochs) {
-        const validation = validate(model, val, loss, ctx, config.predictions);
-        lastValidation = { epoch, result: validation };
-        record.val = Object.fromEntries(
-          Object.entries(validation.values).filter(([k]) => k === 'loss' || (config.metrics as string[]).includes(k)),
-        );
-        const monitored = validation.values[config.monitor];
-        if (improves(config.monitor, monitored, bestValue, config.earlyStopping?.minDelta ?? 0)) {
-          bestValue = monitored;
-          sinceBest = 0;
-          isBest = true;
-          summary.bestEpoch = epoch;
-          summary.best = record.val;
-          await saveCheckpoint(model, run.file('checkpoints', 'best'));
-        } else sinceBest++;
-        summary.final = record.val;
-      }
-      record.seconds = (Date.now() - epochStart) / 1000;
-      run.appendEpoch(record);
-      summary.epochsCompleted = epoch;
-      summary.durations.meanEpochSeconds = (Date.now() - startedAt.getTime()) / 1000 / epoch;
-      summary.durations.totalSeconds = (Date.now() - startedAt.getTime()) / 1000;
-      run.writeSummary(summary);
-      emit({ type: 'epoch', record, best: isBest, etaSeconds: (config.epochs - epoch) * (summary.durations.meanEpochSeconds ?? 0) });
-      if (config.earlyStopping && sinceBest >= config.earlyStopping.patience) {
-        summary.reason = `early stopping: no ${config.monitor} improvement in ${sinceBest} validation(s)`;
-        break;
-      }
-    }
-    await saveCheckpoint(model, run.file('checkpoints', 'last'));
-    if (config.predictions > 0) {
-      const shown = val.slice(0, config.predictions);
-      const fresh = lastValidation?.epoch === summary.epochsCompleted ? lastValidation.result : null;
-      saveVisuals(run, shown, dataset.channels, fresh ?? validate(model, shown, loss, ctx, shown.length));
-    }
-    return await finish('done', summary.reason);
+    const end = await runEpochs(r);
+    return await finishRun(r, end.status, end.reason);
   } catch (err) {
     const e = err as Error;
     const reason = /out of memory|allocation failed|Array buffer allocation/i.test(e.message) ? `out of memory: ${e.message}` : e.message;
     try {
-      return await finish('failed', reason);
+      return await finishRun(r, 'failed', reason);
     } catch {
       throw err;
     }
