@@ -220,6 +220,25 @@ function runsWithPredictions(): RunView[] {
 }
 
 function renderOverlays(): void {
+  const canvases = el('div', { class: 'canvases' });
+  main.append(overlayPicker(), overlayModes(), overlaySliders(), overlayLegend(), canvases);
+  if (!state.overlay) {
+    canvases.append(el('p', {}, 'Choose a run and an image, or click an image in the Evaluation view.'));
+    return;
+  }
+  const o = state.overlay;
+  const stats = el('p', { class: 'stats' });
+  for (const layer of o.layers) {
+    const c = el('canvas', { width: String(o.width), height: String(o.height), 'aria-label': `${o.title}: ${layer.label}`, tabindex: '0' });
+    canvases.append(el('figure', {}, c, el('figcaption', {}, `${o.title} — ${layer.label}`)));
+    attachZoom(c);
+  }
+  main.append(stats);
+  draw();
+}
+
+/** Run, second run (side by side) and image choices, and the Show button that asks the host. */
+function overlayPicker(): HTMLElement {
   const withPred = runsWithPredictions();
   const controls = el('div', { class: 'controls' });
   const runA = el('select', { 'aria-label': 'run' });
@@ -248,7 +267,11 @@ function renderOverlays(): void {
   if (withPred.length)
     controls.append(el('label', {}, 'Run ', runA), el('label', {}, 'beside ', runB), el('label', {}, 'Image ', image), load);
   else controls.append(el('span', {}, 'No run has saved predictions yet.'));
+  return controls;
+}
 
+/** Ground truth / prediction / both / errors. */
+function overlayModes(): HTMLElement {
   const modes = el('div', { class: 'controls', role: 'radiogroup', 'aria-label': 'overlay mode' });
   for (const [m, label] of [
     ['gt', 'ground truth'],
@@ -263,6 +286,11 @@ function renderOverlays(): void {
     });
     modes.append(el('label', {}, r, ` ${label}`));
   }
+  return modes;
+}
+
+/** Opacity and threshold sliders and the zoom reset. */
+function overlaySliders(): HTMLElement {
   const opacity = el('input', { type: 'range', min: '0', max: '1', step: '0.05', value: String(state.opacity), 'aria-label': 'opacity' });
   const threshold = el('input', {
     type: 'range',
@@ -289,14 +317,17 @@ function renderOverlays(): void {
     state.pan = { x: 0, y: 0 };
     draw();
   });
-  const sliders = el(
+  return el(
     'div',
     { class: 'controls' },
     el('label', {}, 'Opacity ', opacity),
     el('label', {}, 'Threshold ', threshold, ' ', thresholdLabel),
     reset,
   );
-  const legend = el(
+}
+
+function overlayLegend(): HTMLElement {
+  return el(
     'p',
     { class: 'legend' },
     el('span', { class: 'sw tp' }),
@@ -310,21 +341,6 @@ function renderOverlays(): void {
     el('span', { class: 'sw pr' }),
     'prediction',
   );
-  const canvases = el('div', { class: 'canvases' });
-  main.append(controls, modes, sliders, legend, canvases);
-  if (!state.overlay) {
-    canvases.append(el('p', {}, 'Choose a run and an image, or click an image in the Evaluation view.'));
-    return;
-  }
-  const o = state.overlay;
-  const stats = el('p', { class: 'stats' });
-  for (const layer of o.layers) {
-    const c = el('canvas', { width: String(o.width), height: String(o.height), 'aria-label': `${o.title}: ${layer.label}`, tabindex: '0' });
-    canvases.append(el('figure', {}, c, el('figcaption', {}, `${o.title} — ${layer.label}`)));
-    attachZoom(c);
-  }
-  main.append(stats);
-  draw();
 }
 
 function attachZoom(c: HTMLCanvasElement): void {

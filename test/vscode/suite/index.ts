@@ -15,7 +15,6 @@ export function run(): Promise<void> {
   }
   return new Promise((resolve, reject) => {
     mocha.run((failures) => {
-       
       console.log(`VS Code suites: ${failures} failure(s)`);
       if (failures > 0) reject(new Error(`${failures} VS Code test(s) failed`));
       else resolve();

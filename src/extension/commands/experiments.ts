@@ -1,0 +1,151 @@
+/** Experiment configs and training: New Experiment Config, Run Experiment, Compare Sigmoid vs Softmax, Stop Run. */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { ExperimentConfig, loadConfig, starterConfig, validateConfig } from '../../core/config/config';
+import { describeDefault, lossDefinitions } from '../../core/losses/registry';
+import { HEADS, Head } from '../../core/model/unet';
+import { readSettings } from '../settings';
+import { CommandContext } from './context';
+
+/** The answers of the scaffolding quick picks (also accepted as an argument, for scripts and tests). */
+export interface ScaffoldPreset {
+  dataset: 'builtin' | 'folders';
+  images?: string;
+  masks?: string;
+  head?: Head;
+  loss?: string;
+}
+
+export function registerExperimentCommands(c: CommandContext): void {
+  c.register('seglab.newExperimentConfig', (folder?: vscode.Uri, preset?: ScaffoldPreset) => newExperimentConfig(c, folder, preset));
+  c.register('seglab.runExperiment', async (uri?: vscode.Uri) => {
+    const prepared = await prepareTraining(c, uri);
+    if (!prepared) return;
+    const { config } = prepared;
+    await c.jobs.train(config, `${config.name} (${config.head})`);
+    await c.model.refresh();
+  });
+  c.register('seglab.compareHeads', (uri?: vscode.Uri) => compareHeads(c, uri));
+  c.register('seglab.stopRun', async () => {
+    const running = c.jobs.running;
+    if (running.length === 0) {
+      void vscode.window.showInformationMessage('SegLab: no run in progress.');
+      return;
+    }
+    const pick =
+      running.length === 1 ? running[0] : (await vscode.window.showQuickPick(running.map((j) => ({ label: j.label, job: j }))))?.job;
+    pick?.cancel();
+  });
+  c.register('seglab.showLossLibrary', () => {
+    c.output.clear();
+    for (const d of lossDefinitions()) {
+      c.output.appendLine(`${d.name} (${d.modes.join(', ')}): ${d.summary}`);
+      c.output.appendLine(`    reference: ${d.reference}`);
+      for (const [key, spec] of Object.entries(d.options))
+        c.output.appendLine(`    ${key} = ${describeDefault(spec)}: ${spec.description}`);
+    }
+    c.output.show(true);
+  });
+}
+
+function requireTrust(): void {
+  if (!vscode.workspace.isTrusted) {
+    throw new Error(
+      'training is disabled in an untrusted workspace (it runs code on your data); trust the workspace to run experiments. Viewing runs works.',
+    );
+  }
+}
+
+async function pickConfig(c: CommandContext, uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  if (uri instanceof vscode.Uri) return uri;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active && active.fsPath.endsWith('.experiment.json')) return active;
+  await c.model.refresh();
+  const items = c.model.configs.map((e) => ({ label: e.name, description: vscode.workspace.asRelativePath(e.uri), uri: e.uri }));
+  if (items.length === 0) throw new Error('no *.experiment.json in the workspace; run "SegLab: New Experiment Config" first');
+  if (items.length === 1) return items[0].uri;
+  return (await vscode.window.showQuickPick(items, { title: 'SegLab: choose an experiment config' }))?.uri;
+}
+
+function configWithSettings(c: CommandContext, uri: vscode.Uri): ExperimentConfig {
+  const config = loadConfig(uri.fsPath);
+  const s = readSettings();
+  const entry = c.model.configs.find((e) => e.uri.fsPath === uri.fsPath);
+  return { ...config, backend: config.backend === 'auto' ? s.backend : config.backend, runsDir: entry?.runsDir ?? config.runsDir };
+}
+
+/** What every training command does first: trust check, config choice, settings, the dashboard. */
+async function prepareTraining(c: CommandContext, uri?: vscode.Uri): Promise<{ file: vscode.Uri; config: ExperimentConfig } | undefined> {
+  requireTrust();
+  const file = await pickConfig(c, uri);
+  if (!file) return undefined;
+  const config = configWithSettings(c, file);
+  c.dashboard.open('curves');
+  return { file, config };
+}
+
+async function compareHeads(c: CommandContext, uri?: vscode.Uri): Promise<string | undefined> {
+  const prepared = await prepareTraining(c, uri);
+  if (!prepared) return;
+  const { file, config } = prepared;
+  const report = await c.jobs.compare(config, ['sigmoid1', 'softmax2'], [config.seed], readSettings().maxParallelRuns, file.fsPath);
+  await c.model.refresh();
+  if (report) {
+    const open = await vscode.window.showInformationMessage(`SegLab: comparison written to ${report}`, 'Open Report');
+    if (open) await vscode.env.openExternal(vscode.Uri.file(report));
+  }
+  return report;
+}
+
+async function newExperimentConfig(c: CommandContext, folderArg?: vscode.Uri, preset?: ScaffoldPreset): Promise<vscode.Uri | undefined> {
+  const folder = folderArg instanceof vscode.Uri ? folderArg : vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (!folder) throw new Error('open a folder first');
+  if (preset) return writeConfig(c, folder, preset);
+  const source = await vscode.window.showQuickPick(
+    [
+      { label: 'Built-in synthetic shapes', description: 'no data needed', value: 'builtin' },
+      { label: 'Image and mask folders…', description: 'PNG/JPEG images, PNG masks paired by name', value: 'folders' },
+    ],
+    { title: 'SegLab: dataset' },
+  );
+  if (!source) return;
+  let images: string | undefined;
+  let masks: string | undefined;
+  if (source.value === 'folders') {
+    const pick = async (title: string) =>
+      (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, defaultUri: folder, title }))?.[0];
+    const img = await pick('Images folder');
+    const msk = img && (await pick('Masks folder'));
+    if (!img || !msk) return;
+    images = path.relative(folder.fsPath, img.fsPath) || '.';
+    masks = path.relative(folder.fsPath, msk.fsPath) || '.';
+  }
+  const head = await vscode.window.showQuickPick([...HEADS], { title: 'SegLab: head', placeHolder: 'sigmoid1' });
+  if (!head) return;
+  const first = ['bce', 'bce+dice', 'dice', 'focal', 'lovaszHinge'];
+  const loss = await vscode.window.showQuickPick(
+    [
+      ...first,
+      ...lossDefinitions()
+        .map((d) => d.name)
+        .filter((n) => !first.includes(n)),
+    ],
+    { title: 'SegLab: loss (written for the sigmoid head; mapped for softmax heads)' },
+  );
+  if (!loss) return;
+  return writeConfig(c, folder, { dataset: source.value as 'builtin' | 'folders', images, masks, head: head as Head, loss });
+}
+
+/** Writes a validated starter config next to the others (never over an existing file) and opens it. */
+async function writeConfig(c: CommandContext, folder: vscode.Uri, p: ScaffoldPreset): Promise<vscode.Uri> {
+  const config: Record<string, unknown> = starterConfig({ images: p.images, masks: p.masks, head: p.head, loss: p.loss });
+  delete config.$schema; // the schema comes from the extension's jsonValidation
+  validateConfig(config);
+  let file = vscode.Uri.joinPath(folder, 'seglab.experiment.json');
+  for (let i = 2; fs.existsSync(file.fsPath); i++) file = vscode.Uri.joinPath(folder, `seglab-${i}.experiment.json`);
+  fs.writeFileSync(file.fsPath, JSON.stringify(config, null, 2) + '\n');
+  await vscode.window.showTextDocument(file);
+  await c.model.refresh();
+  return file;
+}

@@ -1,0 +1,33 @@
+/**
+ * Every SegLab command, one module per feature (as vscode-dvc): experiments and training, runs on disk,
+ * evaluation of predictions made elsewhere, the native backend. Heavy work goes to the engine or the
+ * CLI process; the host only orchestrates.
+ */
+import * as vscode from 'vscode';
+import { Dashboard } from '../dashboard';
+import { JobManager } from '../jobs';
+import { WorkspaceRuns } from '../workspaceRuns';
+import { registerBackendCommands } from './backend';
+import { commandContext } from './context';
+import { registerEvaluationCommands } from './evaluation';
+import { registerExperimentCommands } from './experiments';
+import { registerRunCommands } from './runs';
+
+export { COMMANDS } from './context';
+export type { ScaffoldPreset } from './experiments';
+
+export function registerCommands(
+  context: vscode.ExtensionContext,
+  model: WorkspaceRuns,
+  jobs: JobManager,
+  dashboard: Dashboard,
+  output: vscode.OutputChannel,
+  /** Every error a command reported to the user (newest last), for the extension's own tests. */
+  errors: string[] = [],
+): void {
+  const c = commandContext({ context, model, jobs, dashboard, output }, errors);
+  registerExperimentCommands(c);
+  registerRunCommands(c);
+  registerEvaluationCommands(c);
+  registerBackendCommands(c);
+}

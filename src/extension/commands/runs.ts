@@ -1,0 +1,77 @@
+/** Runs on disk: Open Run, Compare Selected Runs, Delete Run, Open Dashboard, Refresh, Export Report. */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { deleteRun } from '../../core/runs/store';
+import { TreeNode } from '../experimentsTree';
+import { CommandContext } from './context';
+
+export function registerRunCommands(c: CommandContext): void {
+  c.register('seglab.openRun', async (node?: TreeNode) => {
+    if (node?.kind === 'run') c.dashboard.selectRuns([node.run.id]);
+    else c.dashboard.open('curves');
+  });
+  // From the tree (the clicked run and the multi-selection) or the palette (a multi-pick of runs).
+  c.register('seglab.compareRuns', (node?: TreeNode, selection?: TreeNode[]) => compareRuns(c, node, selection));
+  c.register('seglab.deleteRun', async (node?: TreeNode) => {
+    if (!node || node.kind !== 'run') throw new Error('choose a run in the SegLab view');
+    if (node.run.summary?.status === 'running') throw new Error('the run is still training; stop it first');
+    const ok = await vscode.window.showWarningMessage(`Delete run ${node.run.id}? Its folder is removed.`, { modal: true }, 'Delete');
+    if (ok !== 'Delete') return;
+    deleteRun(node.run.dir);
+    await c.model.refresh();
+  });
+  c.register('seglab.openDashboard', () => c.dashboard.open());
+  c.register('seglab.refreshRuns', () => c.model.refresh());
+  c.register('seglab.exportReport', () => exportReport(c));
+}
+
+async function compareRuns(c: CommandContext, node?: TreeNode, selection?: TreeNode[]): Promise<string[]> {
+  let ids = (selection ?? (node ? [node] : []))
+    .filter((n) => n.kind === 'run')
+    .map((n) => (n as Extract<TreeNode, { kind: 'run' }>).run.id);
+  if (ids.length === 0) {
+    const runs = c.model.configs.flatMap((e) =>
+      e.runs.map((r) => ({
+        label: r.summary?.name ?? r.id,
+        description: `${r.summary?.head ?? ''} · ${r.summary?.status ?? 'unknown'}`,
+        detail: r.dir,
+        id: r.id,
+      })),
+    );
+    if (runs.length === 0) throw new Error('no runs yet; run an experiment first');
+    const picked = await vscode.window.showQuickPick(runs, { canPickMany: true, title: 'SegLab: runs to compare (curves overlaid)' });
+    ids = (picked ?? []).map((p) => p.id);
+  }
+  if (ids.length > 0) c.dashboard.selectRuns(ids);
+  return ids;
+}
+
+async function exportReport(c: CommandContext): Promise<string | undefined> {
+  const reports = c.model.configs.flatMap((e) => {
+    const dir = path.join(e.runsDir, 'comparisons');
+    return fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .map((d) => path.join(dir, d, 'report.html'))
+          .filter((f) => fs.existsSync(f))
+      : [];
+  });
+  if (reports.length === 0) throw new Error('no comparison report yet; run "SegLab: Compare Sigmoid vs Softmax" first');
+  const pick = await vscode.window.showQuickPick(
+    reports
+      .sort()
+      .reverse()
+      .map((r) => ({ label: path.basename(path.dirname(r)), description: r, file: r })),
+    { title: 'SegLab: report to export' },
+  );
+  if (!pick) return;
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.file(path.join(path.dirname(pick.file), '..', `${path.basename(path.dirname(pick.file))}.html`)),
+    filters: { HTML: ['html'] },
+  });
+  if (!target) return;
+  fs.copyFileSync(pick.file, target.fsPath);
+  void vscode.window.showInformationMessage(`SegLab: report exported to ${target.fsPath}`);
+  return target.fsPath;
+}
