@@ -1,7 +1,8 @@
 /** `seglab eval`: metrics of a folder of predicted masks / probability maps against ground truth. */
 import { EMPTY_CONVENTIONS } from '../core/metrics/scores';
 import { evaluateFolders, FolderEvaluation } from '../core/metrics/evaluateFolders';
-import { toJson, writeFileAtomic } from '../core/runs/atomicWrite';
+import { encodeJson } from '../core/common/json';
+import { writeFileAtomic } from '../core/runs/atomicWrite';
 import { choiceValue, numberValue, parseCommand, requireValue } from './args';
 import { csv, formatNumber, table } from './format';
 
@@ -43,7 +44,7 @@ export async function evalCommand(argv: string[], write: (s: string) => void): P
     hdPercentile: numberValue(values['hd-percentile'] as string | undefined, 'hd-percentile'),
   });
   // Outputs are written only after every image was evaluated, each atomically.
-  if (values.json) writeFileAtomic(values.json as string, toJson(result) + '\n');
+  if (values.json) writeFileAtomic(values.json as string, encodeJson(result) + '\n');
   if (values.csv) writeFileAtomic(values.csv as string, toCsv(result));
   if (!values.quiet) write(report(result));
   if (values.json) write(`wrote ${values.json}\n`);

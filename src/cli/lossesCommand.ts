@@ -7,7 +7,7 @@ import { readArrayFile } from '../core/data/arrayFile';
 import { computeLoss } from '../core/losses/compute';
 import { compileLoss, lossDefinitions } from '../core/losses/registry';
 import { LOSS_MODES, LossMode } from '../core/losses/types';
-import { toJson } from '../core/runs/atomicWrite';
+import { encodeJson } from '../core/common/json';
 import { didYouMean } from '../core/common/suggest';
 import { choiceValue, keyValues, numberValue, parseCommand, requireValue, UsageError } from './args';
 import { formatNumber, table } from './format';
@@ -96,7 +96,7 @@ interface FileLossRows {
 function writeFileLosses({ predFile, targetFile, data, backend, rows, json }: FileLossRows, write: (s: string) => void): void {
   if (json) {
     write(
-      toJson({
+      encodeJson({
         pred: predFile,
         target: targetFile,
         shape: data.shape,
@@ -167,8 +167,15 @@ function folderLosses(
   const mean = names.map((name, k) => ({ name, value: files.reduce((a, f) => a + f.losses[k].value, 0) / files.length }));
   if (json) {
     write(
-      toJson({ pred: predDir, target: targetDir, mode: files[0].mode, fromLogits: Boolean(fileOptions.fromLogits), backend, files, mean }) +
-        '\n',
+      encodeJson({
+        pred: predDir,
+        target: targetDir,
+        mode: files[0].mode,
+        fromLogits: Boolean(fileOptions.fromLogits),
+        backend,
+        files,
+        mean,
+      }) + '\n',
     );
     return 0;
   }

@@ -2,7 +2,7 @@
 import { initBackend } from '../core/backend/backend';
 import { asBinaryMask, readArrayFile, spatialShape } from '../core/data/arrayFile';
 import { lossCurves } from '../core/losses/curves';
-import { toJson } from '../core/runs/atomicWrite';
+import { encodeJson } from '../core/common/json';
 import { UNET_WEIGHT_DEFAULTS } from '../core/weightmap/defaults';
 import { unetWeightMap } from '../core/weightmap/unetWeightMap';
 import { numberValue, parseCommand, requireValue } from './args';
@@ -18,7 +18,7 @@ export async function lossCurvesCommand(argv: string[], write: (s: string) => vo
   );
   await initBackend((values.backend as string | undefined) ?? 'cpu');
   const points = numberValue(values.points as string | undefined, 'points') ?? 99;
-  write(toJson(lossCurves(Math.max(3, Math.min(1000, Math.round(points))), values.loss as string[] | undefined), 0) + '\n');
+  write(encodeJson(lossCurves(Math.max(3, Math.min(1000, Math.round(points))), values.loss as string[] | undefined), 0) + '\n');
   return 0;
 }
 
@@ -48,6 +48,6 @@ export async function weightMapCommand(argv: string[], write: (s: string) => voi
   });
   let max = 0;
   for (const v of map) max = Math.max(max, v);
-  write(toJson({ file, width, height, max, weights: Array.from(map, (v) => Math.round(v * 1e4) / 1e4) }, 0) + '\n');
+  write(encodeJson({ file, width, height, max, weights: Array.from(map, (v) => Math.round(v * 1e4) / 1e4) }, 0) + '\n');
   return 0;
 }

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { encodeJson } from '../core/common/json';
 import { initBackend } from '../core/backend/backend';
 import { ExperimentConfig, loadConfig, resolvePaths, starterConfig, validateConfig } from '../core/config/config';
 import { IMAGE_EXTENSIONS, readImage } from '../core/data/image';
@@ -52,13 +53,13 @@ export async function trainCommand(argv: string[], write: Write): Promise<number
   const view = new ProgressView(write, !values.json && Boolean(process.stdout.isTTY));
   const job = startTraining(config, {
     threads,
-    onEvent: (e) => (values.json ? write(JSON.stringify({ job: config.head, ...e }) + '\n') : view.event(config.head, e)),
+    onEvent: (e) => (values.json ? write(encodeJson({ job: config.head, ...e }, 0) + '\n') : view.event(config.head, e)),
     onLog: (l) => process.stderr.write(`engine: ${l}\n`),
   });
   const release = onInterrupt(() => job.cancel());
   const result = await job.result;
   release();
-  if (values.json) write(JSON.stringify({ type: 'result', ...result, summary: undefined }) + '\n');
+  if (values.json) write(encodeJson({ type: 'result', ...result, summary: undefined }, 0) + '\n');
   else {
     if (result.summary?.final) {
       const f = result.summary.final;
@@ -111,14 +112,14 @@ async function compareConfig(
     parallel: budget.parallel,
     threads: budget.threads,
     configFile,
-    onEvent: (job, e) => (json ? write(JSON.stringify({ job, ...e }) + '\n') : view.event(`${job.head}/s${job.seed}`, e)),
+    onEvent: (job, e) => (json ? write(encodeJson({ job, ...e }, 0) + '\n') : view.event(`${job.head}/s${job.seed}`, e)),
     onLog: (l) => process.stderr.write(`engine: ${l}\n`),
   });
   const release = onInterrupt(() => handle.cancel());
   const result = await handle.result;
   release();
   if (json) {
-    write(JSON.stringify({ type: 'comparison', dir: result.dir, report: result.report, summary: result.summary }) + '\n');
+    write(encodeJson({ type: 'comparison', dir: result.dir, report: result.report, summary: result.summary }, 0) + '\n');
   } else {
     write('\nfinal validation (mean ± std over seeds):\n');
     for (const h of heads) {

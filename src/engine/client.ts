@@ -54,6 +54,8 @@ export function defaultEnginePath(): string {
 function forkEngine(options: StartOptions): ChildProcess {
   return fork(options.enginePath ?? defaultEnginePath(), [], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // Structured clone instead of JSON: NaN and ±Infinity in metrics arrive as themselves (JSON made them null).
+    serialization: 'advanced',
     // ELECTRON_RUN_AS_NODE: inside VS Code's Electron extension host, run the engine as plain Node.
     env: {
       ...(options.env ?? process.env),

@@ -5,10 +5,10 @@
  */
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
-import { Dashboard } from './dashboard';
-import { ExperimentsTree } from './experimentsTree';
-import { JobManager } from './jobs';
-import { WorkspaceRuns } from './workspaceRuns';
+import { Dashboard } from './host/dashboard';
+import { ExperimentsTree } from './host/experimentsTree';
+import { JobManager } from './host/jobs';
+import { WorkspaceRuns } from './host/workspaceRuns';
 
 /** What activate() returns: used by the extension's own tests in a real VS Code. */
 export interface SegLabApi {

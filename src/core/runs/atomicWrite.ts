@@ -17,16 +17,3 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
     throw new Error(`${file}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
-
-/** JSON with NaN written as null and ±Infinity as the strings "Infinity" / "-Infinity". */
-export function toJson(value: unknown, indent = 2): string {
-  return JSON.stringify(
-    value,
-    (_key, v) => {
-      if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? null : v > 0 ? 'Infinity' : '-Infinity';
-      if (v instanceof Float32Array || v instanceof Float64Array) return Array.from(v);
-      return v;
-    },
-    indent,
-  );
-}

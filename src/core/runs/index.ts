@@ -1,4 +1,5 @@
-export { toJson, writeFileAtomic } from './atomicWrite';
+export { writeFileAtomic } from './atomicWrite';
+export { decodeJson, decodeJsonAs, encodeJson } from '../common/json';
 export { deleteRun, effectiveSummary, isRunDir, listRuns, markRunEnded, readEpochs, readJsonFile, readRun, RunWriter, TERMINAL_STATUSES } from './store';
 export type { EpochRecord, RunInfo, RunStatus, RunSummary } from './store';
 export { loadCheckpoint, saveCheckpoint } from './checkpoint';

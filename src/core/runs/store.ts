@@ -10,7 +10,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { toJson, writeFileAtomic } from './atomicWrite';
+import { decodeJsonAs, encodeJson } from '../common/json';
+import { writeFileAtomic } from './atomicWrite';
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled';
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['done', 'failed', 'cancelled'];
@@ -94,7 +95,7 @@ export class RunWriter {
   }
 
   writeJson(name: string, value: unknown): void {
-    writeFileAtomic(this.file(name), toJson(value) + '\n');
+    writeFileAtomic(this.file(name), encodeJson(value) + '\n');
   }
 
   writeSummary(summary: RunSummary): void {
@@ -103,7 +104,7 @@ export class RunWriter {
 
   appendEpoch(record: EpochRecord): void {
     this.epochs.push(record);
-    writeFileAtomic(this.file('metrics.jsonl'), this.epochs.map((e) => JSON.stringify(toJsonSafe(e))).join('\n') + '\n');
+    writeFileAtomic(this.file('metrics.jsonl'), this.epochs.map((e) => encodeJson(e, 0)).join('\n') + '\n');
     const series: Record<string, Record<string, [number, number][]>> = { train: { loss: [] }, val: {} };
     for (const e of this.epochs) {
       series.train.loss.push([e.epoch, e.trainLoss]);
@@ -123,11 +124,6 @@ export class RunWriter {
   }
 }
 
-/** NaN → null, ±Infinity → strings, as everywhere in SegLab's JSON. */
-function toJsonSafe(value: unknown): unknown {
-  return JSON.parse(toJson(value, 0));
-}
-
 export function readJsonFile<T>(file: string): T {
   let text: string;
   try {
@@ -136,7 +132,7 @@ export function readJsonFile<T>(file: string): T {
     throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   try {
-    return JSON.parse(text) as T;
+    return decodeJsonAs<T>(text);
   } catch (err) {
     throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
   }
@@ -151,7 +147,7 @@ export function readEpochs(dir: string): EpochRecord[] {
     .filter((l) => l.trim())
     .map((l, i) => {
       try {
-        return JSON.parse(l) as EpochRecord;
+        return decodeJsonAs<EpochRecord>(l);
       } catch {
         throw new Error(`${file}:${i + 1}: not valid JSON`);
       }
@@ -224,6 +220,6 @@ export function markRunEnded(dir: string, status: Exclude<RunStatus, 'running'>,
   const endedAt = new Date().toISOString();
   writeFileAtomic(
     file,
-    toJson({ ...summary, status, reason, endedAt, durations: { ...summary.durations, totalSeconds: (Date.parse(endedAt) - Date.parse(summary.startedAt)) / 1000 } }) + '\n',
+    encodeJson({ ...summary, status, reason, endedAt, durations: { ...summary.durations, totalSeconds: (Date.parse(endedAt) - Date.parse(summary.startedAt)) / 1000 } }) + '\n',
   );
 }

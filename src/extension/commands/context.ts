@@ -1,8 +1,8 @@
 /** What every SegLab command gets: the extension's parts and a `register` that reports errors. */
 import * as vscode from 'vscode';
-import { Dashboard } from '../dashboard';
-import { JobManager } from '../jobs';
-import { WorkspaceRuns } from '../workspaceRuns';
+import { Dashboard } from '../host/dashboard';
+import { JobManager } from '../host/jobs';
+import { WorkspaceRuns } from '../host/workspaceRuns';
 
 export const COMMANDS = [
   'seglab.newExperimentConfig',

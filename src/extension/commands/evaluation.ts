@@ -2,9 +2,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { decodeJsonAs } from '../../core/common/json';
 import { FolderEvaluation } from '../../core/metrics/evaluateFolders';
-import { runCli, runCliJson } from '../cliProcess';
-import { readSettings } from '../settings';
+import { runCli, runCliJson } from '../host/cliProcess';
+import { readSettings } from '../host/settings';
 import { CommandContext } from './context';
 
 const GT_MEMORY = 'seglab.groundTruthFor';
@@ -64,7 +65,7 @@ async function evaluateMaskFolder(c: CommandContext, pred?: vscode.Uri, gtArg?: 
       await runCli(c.context, args, token);
       const text = fs.readFileSync(tmp, 'utf8');
       fs.rmSync(tmp, { force: true });
-      return JSON.parse(text) as FolderEvaluation;
+      return decodeJsonAs<FolderEvaluation>(text);
     },
   );
   c.dashboard.showEvaluation(result);

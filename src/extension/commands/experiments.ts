@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { ExperimentConfig, loadConfig, starterConfig, validateConfig } from '../../core/config/config';
 import { describeDefault, lossDefinitions } from '../../core/losses/registry';
 import { HEADS, Head } from '../../core/model/unet';
-import { readSettings } from '../settings';
+import { readSettings } from '../host/settings';
 import { CommandContext } from './context';
 
 /** The answers of the scaffolding quick picks (also accepted as an argument, for scripts and tests). */

@@ -4,9 +4,9 @@
  * CLI process; the host only orchestrates.
  */
 import * as vscode from 'vscode';
-import { Dashboard } from '../dashboard';
-import { JobManager } from '../jobs';
-import { WorkspaceRuns } from '../workspaceRuns';
+import { Dashboard } from '../host/dashboard';
+import { JobManager } from '../host/jobs';
+import { WorkspaceRuns } from '../host/workspaceRuns';
 import { registerBackendCommands } from './backend';
 import { commandContext } from './context';
 import { registerEvaluationCommands } from './evaluation';

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { deleteRun } from '../../core/runs/store';
-import { TreeNode } from '../experimentsTree';
+import { TreeNode } from '../host/experimentsTree';
 import { CommandContext } from './context';
 
 export function registerRunCommands(c: CommandContext): void {

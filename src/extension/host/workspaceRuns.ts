@@ -5,8 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { parseJson, resolvePaths, validateConfig } from '../core/config/config';
-import { listRuns, RunInfo } from '../core/runs/store';
+import { parseJson, resolvePaths, validateConfig } from '../../core/config/config';
+import { listRuns, RunInfo } from '../../core/runs/store';
 import { readSettings } from './settings';
 
 export const CONFIG_GLOB = '**/*.experiment.json';

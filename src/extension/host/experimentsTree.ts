@@ -1,6 +1,6 @@
 /** The sidebar tree: configs → runs (status icon) → key metrics. */
 import * as vscode from 'vscode';
-import { RunInfo } from '../core/runs/store';
+import { RunInfo } from '../../core/runs/store';
 import { ConfigEntry, WorkspaceRuns } from './workspaceRuns';
 
 export type TreeNode =

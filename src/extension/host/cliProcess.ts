@@ -5,6 +5,7 @@
 import { spawn } from 'child_process';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { decodeJsonAs } from '../../core/common/json';
 
 export function cliPath(context: vscode.ExtensionContext): string {
   return path.join(context.extensionPath, 'dist', 'cli.js');
@@ -37,7 +38,7 @@ export function runCli(context: vscode.ExtensionContext, args: string[], token?:
 export async function runCliJson<T>(context: vscode.ExtensionContext, args: string[], token?: vscode.CancellationToken): Promise<T> {
   const text = await runCli(context, args, token);
   try {
-    return JSON.parse(text) as T;
+    return decodeJsonAs<T>(text);
   } catch {
     throw new Error(`seglab ${args[0]} printed no JSON: ${text.slice(0, 200)}`);
   }

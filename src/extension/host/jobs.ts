@@ -4,11 +4,11 @@
  * are forwarded to whoever listens (the dashboard).
  */
 import * as vscode from 'vscode';
-import type { ExperimentConfig } from '../core/config/config';
-import { Head } from '../core/model/unet';
-import type { TrainEvent } from '../core/train/trainer';
-import { startTraining, TrainingJob } from '../engine/client';
-import { runComparison } from '../engine/compare';
+import type { ExperimentConfig } from '../../core/config/config';
+import { Head } from '../../core/model/unet';
+import type { TrainEvent } from '../../core/train/trainer';
+import { startTraining, TrainingJob } from '../../engine/client';
+import { runComparison } from '../../engine/compare';
 import { defaultEnginePathFor } from './enginePath';
 import { engineEnv } from './settings';
 

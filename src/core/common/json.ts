@@ -1,0 +1,35 @@
+/**
+ * SegLab's JSON: standard JSON in which the non-finite numbers travel as the strings "NaN",
+ * "Infinity" and "-Infinity" (as Protocol Buffers' JSON mapping writes float and double), so every
+ * JSON reader parses the files and SegLab's reader gives the numbers back. Float32Array and
+ * Float64Array are written as arrays.
+ *
+ * Reading turns exactly those three strings back into numbers wherever they appear; a string field
+ * cannot hold one of them verbatim (no SegLab name or path is "NaN" or "Infinity").
+ */
+const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+export function encodeJson(value: unknown, indent: number = 2): string {
+  return JSON.stringify(
+    value,
+    (_key, v) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+      if (v instanceof Float32Array || v instanceof Float64Array) return Array.from(v);
+      return v;
+    },
+    indent,
+  );
+}
+
+/**
+ * Parses SegLab's JSON, non-finite numbers included. The result is `unknown` until a caller checks
+ * it; `decodeJsonAs` is for values SegLab itself wrote (its own files and CLI output).
+ */
+export function decodeJson(text: string): unknown {
+  return JSON.parse(text, (_key, v) => (typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v] : v));
+}
+
+/** decodeJson for JSON that SegLab wrote with encodeJson from a value of type T. */
+export function decodeJsonAs<T>(text: string): T {
+  return decodeJson(text) as T;
+}
