@@ -9,6 +9,7 @@ import './dashboard.css';
 import type { EvaluationView, HostMessage, LossCurveView, OverlayView, RunView, ViewMessage, ViewName, WeightMapView } from './contract';
 import { VIEW_NAMES } from './contract';
 import { UNET_WEIGHT_DEFAULTS } from '../core/weightmap/defaults';
+import { lowerIsBetter, metricLabel } from '../core/common/metrics';
 
 declare function acquireVsCodeApi(): { postMessage(m: ViewMessage): void; getState(): unknown; setState(s: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -146,11 +147,7 @@ function chart(
 // ---------------------------------------------------------------- curves
 const CURVE_METRICS: Record<string, string> = {
   trainLoss: 'train loss',
-  'val.loss': 'validation loss',
-  'val.dice': 'validation Dice',
-  'val.iou': 'validation IoU',
-  'val.pixelError': 'validation pixel error',
-  'val.hd95': 'validation HD95',
+  ...Object.fromEntries((['loss', 'dice', 'iou', 'pixelError', 'hd95'] as const).map((k) => [`val.${k}`, `validation ${metricLabel(k)}`])),
 };
 
 function renderCurves(): void {
@@ -451,7 +448,7 @@ function renderEvaluation(): void {
       `${k}${sorted ? (state.evalSort.ascending ? ' ▲' : ' ▼') : ''}`,
     );
     b.addEventListener('click', () => {
-      state.evalSort = { key: k, ascending: sorted ? !state.evalSort.ascending : k !== 'hd95' };
+      state.evalSort = { key: k, ascending: sorted ? !state.evalSort.ascending : !lowerIsBetter(k) }; // worst first
       render();
     });
     head.append(el('th', { scope: 'col' }, b));

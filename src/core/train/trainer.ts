@@ -11,6 +11,7 @@ import { BatchSampler, computeNormalization, Normalization, splitSamples } from 
 import { Dataset, loadFolderDataset } from '../data/dataset';
 import { encodePng8 } from '../data/png';
 import { generateShapes } from '../data/shapes';
+import { lowerIsBetter } from '../common/metrics';
 import { CompiledLoss, compileLoss } from '../losses/registry';
 import { LossMode } from '../losses/types';
 import { buildUnet, Head, headChannels, sizeMultiple } from '../model/unet';
@@ -97,8 +98,7 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
 function improves(monitor: string, value: number, best: number | null, minDelta: number): boolean {
   if (!Number.isFinite(value)) return false;
   if (best === null) return true;
-  const lowerIsBetter = monitor === 'loss' || monitor === 'pixelError' || monitor === 'hd95';
-  return lowerIsBetter ? value < best - minDelta : value > best + minDelta;
+  return lowerIsBetter(monitor) ? value < best - minDelta : value > best + minDelta;
 }
 
 function saveVisuals(run: RunWriter, samples: Dataset['samples'], channels: number, result: ValidationResult): void {

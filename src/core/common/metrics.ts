@@ -1,0 +1,34 @@
+/**
+ * Every metric SegLab reports, in one place: its key (as in metrics.jsonl, summary.json and
+ * comparison.json), how people write it, and which way is better. Trainer (best checkpoint, early
+ * stopping), reports, the CLI, the tree and the dashboard read it from here. (No imports, so the
+ * webview bundle can include it.)
+ */
+export const METRICS = {
+  loss: { label: 'loss', lowerIsBetter: true, digits: 4 },
+  dice: { label: 'Dice', lowerIsBetter: false, digits: 3 },
+  iou: { label: 'IoU', lowerIsBetter: false, digits: 3 },
+  precision: { label: 'precision', lowerIsBetter: false, digits: 3 },
+  recall: { label: 'recall', lowerIsBetter: false, digits: 3 },
+  specificity: { label: 'specificity', lowerIsBetter: false, digits: 3 },
+  accuracy: { label: 'accuracy', lowerIsBetter: false, digits: 3 },
+  pixelError: { label: 'pixel error', lowerIsBetter: true, digits: 4 },
+  hd: { label: 'HD', lowerIsBetter: true, digits: 2 },
+  hd95: { label: 'HD95', lowerIsBetter: true, digits: 2 },
+} as const;
+
+export type MetricKey = keyof typeof METRICS;
+
+export function isMetricKey(name: string): name is MetricKey {
+  return Object.prototype.hasOwnProperty.call(METRICS, name);
+}
+
+/** True when a smaller value is better (loss, pixel error, Hausdorff distances). Unknown names: false. */
+export function lowerIsBetter(name: string): boolean {
+  return isMetricKey(name) && METRICS[name].lowerIsBetter;
+}
+
+/** How people write a metric ('HD95', 'pixel error'); the key itself for unknown names. */
+export function metricLabel(name: string): string {
+  return isMetricKey(name) ? METRICS[name].label : name;
+}
