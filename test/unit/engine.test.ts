@@ -44,10 +44,17 @@ describe('engine process', () => {
 
   it('a crashed engine (killed mid-run) ends the run as failed, and its summary says so', async () => {
     let started = false;
-    const job = startTraining(tiny({ epochs: 200 }), {
+    let killed = false;
+    // Killed from outside after its first batch, as the out-of-memory killer would.
+    const job: ReturnType<typeof startTraining> = startTraining(tiny({ epochs: 200 }), {
       enginePath: ENGINE,
-      env: { ...process.env, SEGLAB_TEST_CRASH_AFTER_MS: '4000' },
-      onEvent: (e) => (started ||= e.type === 'start'),
+      onEvent: (e) => {
+        started ||= e.type === 'start';
+        if (e.type === 'batch' && !killed) {
+          killed = true;
+          process.kill(job.pid!, 'SIGKILL');
+        }
+      },
     });
     const result = await job.result;
     assert.ok(started, 'the run had started');
