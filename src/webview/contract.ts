@@ -3,6 +3,7 @@
  * sends (`parseViewMessage`): requests name things by id or index into lists the extension itself
  * sent, never by path.
  */
+import { decodeJson, encodeJson } from '../core/common/json';
 
 export interface EpochPoint {
   epoch: number;
@@ -99,6 +100,22 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length < 300 && !/[\\/]|\.\./.test(v);
 
 /** A validated message, or a string saying what is wrong with it. */
+/** Host messages that carry metric values, which may be NaN or ±Infinity. */
+const WITH_METRICS: readonly HostMessage['type'][] = ['runs', 'evaluation'];
+
+/**
+ * A host message as it crosses webview.postMessage, which is JSON (NaN and ±Infinity would arrive as
+ * null): metric messages go with non-finite numbers as "NaN" / "Infinity" / "-Infinity" strings.
+ */
+export function toWire(m: HostMessage): HostMessage {
+  return WITH_METRICS.includes(m.type) ? (JSON.parse(encodeJson(m, 0)) as HostMessage) : m;
+}
+
+/** The webview's side of toWire: the numbers back. */
+export function fromWire(m: HostMessage): HostMessage {
+  return WITH_METRICS.includes(m.type) ? (decodeJson(JSON.stringify(m)) as HostMessage) : m;
+}
+
 export function parseViewMessage(v: unknown): ViewMessage | string {
   if (!isObject(v) || typeof v.type !== 'string') return 'message must be an object with a string type';
   switch (v.type) {

@@ -7,7 +7,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
 import type { EvaluationView, HostMessage, LossCurveView, OverlayView, RunView, ViewMessage, ViewName, WeightMapView } from './contract';
-import { VIEW_NAMES } from './contract';
+import { fromWire, VIEW_NAMES } from './contract';
 import { UNET_WEIGHT_DEFAULTS } from '../core/weightmap/defaults';
 import { lowerIsBetter, metricLabel } from '../core/common/metrics';
 
@@ -603,7 +603,7 @@ function renderWeightMap(): void {
 
 // ---------------------------------------------------------------- messages
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
-  const m = event.data;
+  const m = fromWire(event.data);
   errorBar.hidden = true;
   switch (m.type) {
     case 'runs':

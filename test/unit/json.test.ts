@@ -8,6 +8,7 @@ import { startTraining } from '../../src/engine/client';
 import { TrainEvent } from '../../src/core/train/trainer';
 import { readEpochs, RunWriter } from '../../src/core/runs/store';
 import { tinyExperiment } from './helpers';
+import { fromWire, HostMessage, RunView, toWire } from '../../src/webview/contract';
 
 describe('JSON codec (NaN and ±Infinity as "NaN", "Infinity", "-Infinity")', () => {
   it('writes standard JSON any reader parses, and reads the numbers back', () => {
@@ -66,5 +67,23 @@ describe('JSON codec (NaN and ±Infinity as "NaN", "Infinity", "-Infinity")', ()
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('the dashboard boundary: a run with hd95 = Infinity and a NaN loss survives postMessage (JSON) both ways', () => {
+    const run = {
+      id: 'r',
+      label: 'r',
+      status: 'done',
+      epochs: [{ epoch: 1, trainLoss: NaN, seconds: 1, val: { hd95: Infinity } }],
+      predictions: [],
+    };
+    const sent: HostMessage = { type: 'runs', runs: [run as unknown as RunView], threshold: 0.5 };
+    const overJson = JSON.parse(JSON.stringify(toWire(sent))) as HostMessage; // what VS Code's postMessage does
+    const got = fromWire(overJson) as Extract<HostMessage, { type: 'runs' }>;
+    assert.strictEqual(got.runs[0].epochs[0].val!.hd95, Infinity);
+    assert.ok(Number.isNaN(got.runs[0].epochs[0].trainLoss));
+    // Without the codec the same trip gives null:
+    const plain = JSON.parse(JSON.stringify(sent)) as Extract<HostMessage, { type: 'runs' }>;
+    assert.strictEqual(plain.runs[0].epochs[0].val!.hd95, null);
   });
 });

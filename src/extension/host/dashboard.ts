@@ -13,7 +13,7 @@ import { asBinaryMask, asPredictionValues, readArrayFile, spatialShape } from '.
 import { FolderEvaluation } from '../../core/metrics/evaluateFolders';
 import { predictionNames } from '../../core/runs/report';
 import { readEpochs, RunInfo } from '../../core/runs/store';
-import { EvaluationView, HostMessage, OverlayView, parseViewMessage, RunView, ViewMessage, ViewName } from '../../webview/contract';
+import { EvaluationView, HostMessage, OverlayView, parseViewMessage, RunView, toWire, ViewMessage, ViewName } from '../../webview/contract';
 import { runCliJson } from './cliProcess';
 import { readSettings } from './settings';
 import { WorkspaceRuns } from './workspaceRuns';
@@ -107,7 +107,7 @@ export class Dashboard implements vscode.Disposable {
       this.queue.push(message);
       return;
     }
-    void this.panel.webview.postMessage(message);
+    void this.panel.webview.postMessage(toWire(message));
   }
 
   postRuns(): void {
@@ -117,7 +117,7 @@ export class Dashboard implements vscode.Disposable {
       .slice(0, 60)
       .map(runView);
     this.lastRuns = runs;
-    void this.panel.webview.postMessage({ type: 'runs', runs, threshold: readSettings().defaultThreshold } satisfies HostMessage);
+    void this.panel.webview.postMessage(toWire({ type: 'runs', runs, threshold: readSettings().defaultThreshold }));
   }
 
   /** The runs (with their epochs) last sent to the webview: what its curves show. */
@@ -175,7 +175,7 @@ export class Dashboard implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         this.postRuns();
-        for (const q of this.queue.splice(0)) void this.panel?.webview.postMessage(q);
+        for (const q of this.queue.splice(0)) void this.panel?.webview.postMessage(toWire(q));
         return;
       case 'requestRunOverlay':
         this.post({ type: 'overlay', overlay: this.runOverlay(m.runIds, m.image) });
