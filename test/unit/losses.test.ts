@@ -149,10 +149,23 @@ describe('sigmoid-1 and softmax-2 heads are equivalent', () => {
       ),
     );
     assertClose(ce, bce, 1e-6);
-    for (let i = 0; i < n; i++) {
-      const softmaxFg = Math.exp(z1[i]) / (Math.exp(z0[i]) + Math.exp(z1[i]));
-      if (Number.isFinite(softmaxFg)) assertClose(softmaxFg, sigmoid(z1[i] - z0[i]), 1e-12);
-    }
+    // The softmax pair's foreground probability is σ(z1 − z0): Dice on it through the tensor path
+    // (tf.softmax over two channels) equals the fused binary Dice on z1 − z0 (the kernel's sigmoid).
+    const softmaxDice = computeLossWithTensors(compileLoss('dice', { includeBackground: false }), {
+      pred: pairs,
+      target: y,
+      shape: [1, 1, n, 2],
+      fromLogits: true,
+    });
+    const sigmoidDice = computeLoss(
+      'dice',
+      bin(
+        z1.map((b, i) => b - z0[i]),
+        y,
+        true,
+      ),
+    );
+    assertClose(softmaxDice, sigmoidDice, 1e-6);
   });
 
   it('thresholding logits at 0 equals thresholding the sigmoid at 0.5, ties included', () => {
