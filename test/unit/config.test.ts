@@ -102,8 +102,13 @@ describe('experiment config', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
-  it('the starter config validates, with folders or the builtin dataset', () => {
-    validateConfig(starterConfig());
-    validateConfig(starterConfig({ images: 'a', masks: 'b', head: 'softmax2', loss: 'focal' }));
+  it('the starter config validates, with folders or the builtin dataset, and keeps what was chosen', () => {
+    const builtin = validateConfig(starterConfig());
+    assert.strictEqual(builtin.dataset.builtin, 'shapes');
+    assert.strictEqual(builtin.head, 'sigmoid1');
+    assert.strictEqual(builtin.crop, null); // whole 64² synthetic images
+    const folders = validateConfig(starterConfig({ images: 'a', masks: 'b', head: 'softmax2', loss: 'focal' }));
+    assert.deepStrictEqual([folders.dataset.images, folders.dataset.masks, folders.head, folders.loss], ['a', 'b', 'softmax2', 'focal']);
+    assert.strictEqual(folders.crop, 128); // real images are trained on crops
   });
 });
