@@ -21,7 +21,7 @@ describe('experiment config', () => {
     assert.strictEqual(c.head, 'sigmoid1');
     assert.strictEqual(c.epochs, 10);
     assert.deepStrictEqual(c.model, { depth: 3, baseFilters: 16, batchNorm: false });
-    assert.deepStrictEqual(c.optimizer, { name: 'adam', learningRate: 0.001, schedule: 'constant', minLearningRate: 0 });
+    assert.deepStrictEqual(c.optimizer, { name: 'adam', learningRate: 0.001, momentum: 0.9, schedule: 'constant', minLearningRate: 0 });
     assert.strictEqual(c.dataset.size, 64);
     assert.strictEqual(c.crop, null);
   });

@@ -5,7 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { listRuns, readRun } from '../../src/core/runs/store';
-import { learningRateAt, setLearningRate, TrainEvent, trainRun } from '../../src/core/train/trainer';
+import { learningRateAt, makeOptimizer, setLearningRate, TrainEvent, trainRun } from '../../src/core/train/trainer';
+import { validateConfig } from '../../src/core/config/config';
 import { defaultThreadCount, setKernelThreads } from '../../src/core/kernels/pool';
 import { tinyExperiment } from './helpers';
 
@@ -170,6 +171,23 @@ describe('learning-rate schedule', () => {
       opt.dispose();
       w.dispose();
     }
+  });
+
+  it('optimizer.momentum is what SGD uses (two steps on w², by hand; 0 is plain SGD)', () => {
+    // w0 = 3, lr 0.1, g = 2w. Step 1: v = 6, w = 2.4. Step 2: g = 4.8, v = m·6 + 4.8, w = 2.4 − 0.1·v:
+    // m = 0.9 → 1.38 (torch.optim.SGD(momentum=0.9) gives the same); m = 0 → 1.92.
+    for (const [momentum, expected] of [
+      [0.9, 1.38],
+      [0, 1.92],
+    ]) {
+      const w = tf.variable(tf.scalar(3));
+      const opt = makeOptimizer({ optimizer: { name: 'sgd', learningRate: 0.1, momentum, schedule: 'constant', minLearningRate: 0 } });
+      for (let i = 0; i < 2; i++) opt.minimize(() => tf.square(w) as tf.Scalar);
+      assert.ok(Math.abs(w.dataSync()[0] - expected) < 1e-6, `momentum ${momentum}: w = ${w.dataSync()[0]}, expected ${expected}`);
+      opt.dispose();
+      w.dispose();
+    }
+    assert.strictEqual(validateConfig({ dataset: { builtin: 'shapes' } }).optimizer.momentum, 0.9); // the schema's default
   });
 
   it('a cosine run records the decaying rate per epoch (metrics.jsonl and the DVCLive TSV)', async () => {

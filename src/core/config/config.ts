@@ -43,7 +43,13 @@ export interface ExperimentConfig {
   model: { depth: number; baseFilters: number; batchNorm: boolean };
   head: Head;
   loss: string | LossConfig;
-  optimizer: { name: 'adam' | 'sgd' | 'rmsprop'; learningRate: number; schedule: 'constant' | 'cosine'; minLearningRate: number };
+  optimizer: {
+    name: 'adam' | 'sgd' | 'rmsprop';
+    learningRate: number;
+    momentum: number;
+    schedule: 'constant' | 'cosine';
+    minLearningRate: number;
+  };
   epochs: number;
   batchSize: number;
   stepsPerEpoch: number | null;

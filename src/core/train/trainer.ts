@@ -66,9 +66,9 @@ export function loadDataset(config: ExperimentConfig): Dataset {
   return loadFolderDataset(d.images!, d.masks!, { foreground: d.foreground, classes: d.classes });
 }
 
-function makeOptimizer(config: ExperimentConfig): tf.Optimizer {
+export function makeOptimizer(config: Pick<ExperimentConfig, 'optimizer'>): tf.Optimizer {
   const lr = config.optimizer.learningRate;
-  if (config.optimizer.name === 'sgd') return tf.train.momentum(lr, 0.9);
+  if (config.optimizer.name === 'sgd') return tf.train.momentum(lr, config.optimizer.momentum);
   if (config.optimizer.name === 'rmsprop') return tf.train.rmsprop(lr);
   return tf.train.adam(lr);
 }
@@ -77,7 +77,11 @@ function makeOptimizer(config: ExperimentConfig): tf.Optimizer {
  * The learning rate at a step (0-based) of `total` steps. Cosine follows PyTorch's
  * CosineAnnealingLR (T_max = total, no restarts): η_t = η_min + (η₀ − η_min)·(1 + cos(π t / T)) / 2.
  */
-export function learningRateAt(optimizer: ExperimentConfig['optimizer'], step: number, total: number): number {
+export function learningRateAt(
+  optimizer: Pick<ExperimentConfig['optimizer'], 'learningRate' | 'schedule' | 'minLearningRate'>,
+  step: number,
+  total: number,
+): number {
   if (optimizer.schedule !== 'cosine' || total <= 1) return optimizer.learningRate;
   const min = optimizer.minLearningRate ?? 0;
   return min + ((optimizer.learningRate - min) * (1 + Math.cos((Math.PI * Math.min(step, total)) / total))) / 2;
