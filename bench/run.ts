@@ -33,7 +33,7 @@ import { decodePng } from '../src/core/data/png';
 import { compileLoss, lossDefinitions } from '../src/core/losses/registry';
 import { LossInput } from '../src/core/losses/types';
 import { computeMetrics } from '../src/core/metrics/evaluate';
-import { squaredDistanceTransform } from '../src/core/weightmap/edt';
+import { squaredDistanceTransform } from '../src/core/common/edt';
 import { unetWeightMap } from '../src/core/weightmap/unetWeightMap';
 import { buildUnet } from '../src/core/model/unet';
 

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import { initBackend } from '../core/backend/backend';
 import { pairFolders } from '../core/data/pairs';
-import { loadLossData, LossFileOptions } from '../core/data/lossFiles';
+import { loadLossData, LossFileOptions } from '../core/losses/lossFiles';
 import { readArrayFile } from '../core/data/arrayFile';
 import { computeLoss } from '../core/losses/compute';
 import { compileLoss, lossDefinitions } from '../core/losses/registry';

@@ -3,7 +3,7 @@ import * as assert from 'assert';
 import { aggregateMetrics, computeClassMetrics, computeMetrics } from '../../src/core/metrics/evaluate';
 import { maskBoundary, percentile } from '../../src/core/metrics/hausdorff';
 import { nanMean, nanStd } from '../../src/core/metrics/scores';
-import { distanceTransform } from '../../src/core/weightmap/edt';
+import { distanceTransform } from '../../src/core/common/edt';
 import { assertAllClose, assertClose } from './helpers';
 
 /** A [h, w] mask with the listed [row, col] pixels set. */

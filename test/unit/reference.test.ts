@@ -11,7 +11,7 @@ import { FUSED_LOSSES, fusedLossValue } from '../../src/core/losses/fused';
 import { compileLoss } from '../../src/core/losses/registry';
 import { LossMode } from '../../src/core/losses/types';
 import { computeMetrics } from '../../src/core/metrics/evaluate';
-import { distanceTransform } from '../../src/core/weightmap/edt';
+import { distanceTransform } from '../../src/core/common/edt';
 import { unetWeightMap } from '../../src/core/weightmap/unetWeightMap';
 import { assertAllClose, assertClose, ROOT } from './helpers';
 

@@ -5,8 +5,6 @@ export type { NpyArray } from './npy';
 export { decodePng, encodePng8 } from './png';
 export type { DecodedImage } from './png';
 export { naturalCompare, pairFolders } from './pairs';
-export { loadLossData } from './lossFiles';
-export type { LossFileOptions } from './lossFiles';
 export type { FilePair } from './pairs';
 export { DatasetError, loadFolderDataset } from './dataset';
 export type { Dataset, FolderDatasetOptions, Sample } from './dataset';

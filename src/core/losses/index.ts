@@ -6,3 +6,5 @@ export type { LossData } from './compute';
 export { stableSoftplus, probabilities } from './soft';
 export { lossCurves } from './curves';
 export type { LossCurve } from './curves';
+export { loadLossData } from './lossFiles';
+export type { LossFileOptions } from './lossFiles';

@@ -1,11 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
 
-/** The three segmentation modes, as in segmentation_models_pytorch (`smp.losses.constants`). */
-export const BINARY_MODE = 'binary';
-export const MULTICLASS_MODE = 'multiclass';
-export const MULTILABEL_MODE = 'multilabel';
-export const LOSS_MODES = [BINARY_MODE, MULTICLASS_MODE, MULTILABEL_MODE] as const;
-export type LossMode = (typeof LOSS_MODES)[number];
+import { LossMode } from '../common/modes';
+
+// The modes live in core/common (the model and the data loaders use them too); re-exported here.
+export { BINARY_MODE, LOSS_MODES, MULTICLASS_MODE, MULTILABEL_MODE } from '../common/modes';
+export type { LossMode } from '../common/modes';
 
 /**
  * What every loss receives. Layout is NHWC.

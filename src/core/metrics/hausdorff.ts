@@ -9,7 +9,7 @@
  * distance. Distances use an exact linear-time EDT, in units of `spacing`.
  * Empty masks: one empty → Infinity; both empty → NaN ('nan', MONAI) or 0 ('zero', scikit-image).
  */
-import { squaredDistanceTransform } from '../weightmap/edt';
+import { squaredDistanceTransform } from '../common/edt';
 
 export type HausdorffMode = 'directed' | 'pooled';
 

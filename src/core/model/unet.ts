@@ -8,7 +8,7 @@
  * models with the same seed and body hyper-parameters have identical body weights whatever the head.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LossMode } from '../losses/types';
+import { LossMode } from '../common/modes';
 import { SameConv2D } from './sameConv';
 import { UpConv2x2 } from './upConv';
 

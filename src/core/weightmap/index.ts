@@ -1,4 +1,4 @@
-export { distanceTransform, squaredDistanceTransform } from './edt';
+export { distanceTransform, squaredDistanceTransform } from '../common/edt';
 export { labelComponents } from './label';
 export type { Connectivity, Labelling } from './label';
 export { classBalanceWeights, instanceLabels, unetBorderTerm, unetWeightMap } from './unetWeightMap';

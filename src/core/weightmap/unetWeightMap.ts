@@ -10,7 +10,7 @@
  * bounding box grown by R = σ·√(2·ln(w0·10¹²)): a pixel farther than R from an object cannot have it as
  * nearest or second-nearest with a border term above 10⁻¹², so the map is exact to 1e-12.
  */
-import { squaredDistanceTransform } from './edt';
+import { squaredDistanceTransform } from '../common/edt';
 import { Connectivity, labelComponents } from './label';
 import { UNET_WEIGHT_DEFAULTS } from './defaults';
 

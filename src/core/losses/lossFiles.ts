@@ -6,9 +6,9 @@
  * Targets: binary/multilabel as a mask per channel (PNG 0/255 or 0/1, or a `foreground` value);
  * multiclass as class indices (a label PNG or an integer .npy) or one-hot with C channels.
  */
-import { asBinaryMask, asPredictionValues, ArrayFile, readArrayFile } from './arrayFile';
-import { LossData } from '../losses/compute';
-import { BINARY_MODE, LossMode, MULTICLASS_MODE } from '../losses/types';
+import { asBinaryMask, asPredictionValues, ArrayFile, readArrayFile } from '../data/arrayFile';
+import { LossData } from './compute';
+import { BINARY_MODE, LossMode, MULTICLASS_MODE } from './types';
 
 export interface LossFileOptions {
   mode?: LossMode;
