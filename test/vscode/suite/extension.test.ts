@@ -190,14 +190,17 @@ describe('SegLab in VS Code', () => {
 
   it('a bad mask folder gives a clear error, and the host keeps working', async () => {
     const pred = path.join(workspace, 'pred-bad');
+    const gt = path.join(workspace, 'gt-bad');
     fs.mkdirSync(pred, { recursive: true });
+    fs.mkdirSync(gt, { recursive: true });
+    // A valid ground truth of the same name, so the corrupt prediction itself is what gets reported.
+    fs.writeFileSync(path.join(gt, 'a.png'), encodePng8([255, 0, 0, 255], 2, 2));
     fs.writeFileSync(path.join(pred, 'a.png'), Buffer.from('not a png'));
-    const result = await vscode.commands.executeCommand(
-      'seglab.evaluateMaskFolder',
-      vscode.Uri.file(pred),
-      vscode.Uri.file(path.join(workspace, 'gt')),
-    );
+    const before = api.commandErrors.length;
+    const result = await vscode.commands.executeCommand('seglab.evaluateMaskFolder', vscode.Uri.file(pred), vscode.Uri.file(gt));
     assert.strictEqual(result, undefined, 'the command reports the error instead of returning a result');
+    assert.strictEqual(api.commandErrors.length, before + 1, 'one error shown');
+    assert.match(api.commandErrors[before], /^seglab\.evaluateMaskFolder: .*pred-bad[\\/]a\.png: not a PNG file/);
     assert.ok((await vscode.commands.getCommands(true)).includes('seglab.openDashboard'));
   });
 
