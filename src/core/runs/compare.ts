@@ -3,10 +3,12 @@
  * the final validation metrics, and paired differences (same seed ⇒ same data, batches and body
  * initialisation) between each head and the first.
  */
+import { MetricKey } from '../common/metrics';
 import { nanMean, nanStd } from '../metrics/scores';
 import { EpochRecord, RunSummary } from './store';
 
-export const COMPARED_METRICS = ['dice', 'iou', 'hd95', 'pixelError', 'precision', 'recall', 'loss'] as const;
+/** The metrics a comparison summarises (keys of the metric registry, so a typo does not compile). */
+export const COMPARED_METRICS = ['dice', 'iou', 'hd95', 'pixelError', 'precision', 'recall', 'loss'] as const satisfies readonly MetricKey[];
 
 export interface ComparedRun {
   head: string;

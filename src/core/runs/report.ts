@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { decodePng, encodePng8 } from '../data/png';
+import { lowerIsBetter, metricLabel } from '../common/metrics';
 import { COMPARED_METRICS, ComparedRun, ComparisonSummary, formatStat } from './compare';
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
@@ -150,8 +151,8 @@ img{image-rendering:pixelated;width:220px;height:auto}.failed{color:#c00}.cancel
 <h1>${esc(r.title)}</h1>
 <p>${esc(r.createdAt)}${r.configFile ? ` · config <code>${esc(r.configFile)}</code>` : ''}</p>
 ${r.notes.map((n) => `<p>${esc(n)}</p>`).join('\n')}
-<h2>Final validation metrics (mean ± std over seeds)</h2>
-<table><tr><th>head</th>${COMPARED_METRICS.map((m) => `<th>${m}</th>`).join('')}<th>seeds</th></tr>${headRows}</table>
+<h2>Final validation metrics (mean ± std over seeds; ↑ higher is better, ↓ lower is better)</h2>
+<table><tr><th>head</th>${COMPARED_METRICS.map((m) => `<th>${esc(metricLabel(m))}${lowerIsBetter(m) ? ' ↓' : ' ↑'}</th>`).join('')}<th>seeds</th></tr>${headRows}</table>
 <h2>Paired differences (same seed: same data, batches and body initialisation)</h2>
 <table><tr><th>pair</th><th>metric</th><th>mean ± std</th><th>per seed</th></tr>${pairedRows || '<tr><td colspan="4">needs two heads with finished runs</td></tr>'}</table>
 <h2>Curves</h2>
