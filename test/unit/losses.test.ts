@@ -210,6 +210,46 @@ describe('numerical stability at |logit| = 100', () => {
   });
 });
 
+describe('every loss and mode: the gradient agrees with central finite differences of the value', () => {
+  // The |logit| = 100 tests above check finiteness only; here a wrong gradient (sign, scale, a dropped
+  // term) fails. Moderate, well-separated logits keep the non-smooth losses (hinge, Lovász) inside one
+  // linear piece for ±ε.
+  const eps = 1e-3;
+  const logits = (count: number) => Array.from({ length: count }, (_, i) => 2 * Math.sin(1.7 * i + 0.3)); // no two alike
+  for (const def of lossDefinitions()) {
+    for (const mode of def.modes) {
+      it(`${def.name} (${mode})`, () => {
+        const c = mode === 'binary' ? 1 : 3;
+        const pixels = 6;
+        const pred = logits(pixels * c);
+        const cls = [0, 1, 2, 1, 0, 2];
+        const target =
+          mode === 'binary'
+            ? [1, 0, 1, 1, 0, 0]
+            : mode === 'multiclass'
+              ? cls.flatMap((k) => [0, 1, 2].map((j) => (j === k ? 1 : 0)))
+              : cls.flatMap((k) => [k === 0 ? 1 : 0, k !== 1 ? 1 : 0, k === 2 ? 1 : 0]);
+        const data = { pred, target, shape: [1, 2, 3, c], fromLogits: true, mode };
+        const options = def.requires?.includes('weights') ? { weights: Array.from({ length: pixels * c }, (_, i) => 1 + (i % 3)) } : {};
+        const g = lossGradient(def.name, data, options);
+        for (let i = 0; i < pred.length; i++) {
+          const plus = pred.slice();
+          const minus = pred.slice();
+          plus[i] += eps;
+          minus[i] -= eps;
+          const fd =
+            (computeLoss(def.name, { ...data, pred: plus }, options) - computeLoss(def.name, { ...data, pred: minus }, options)) /
+            (2 * eps);
+          assert.ok(
+            Math.abs(g[i] - fd) <= 2e-4 + 1e-2 * Math.abs(fd),
+            `${def.name} (${mode}) ∂/∂pred[${i}]: gradient ${g[i]}, finite differences ${fd}`,
+          );
+        }
+      });
+    }
+  }
+});
+
 describe('gradients', () => {
   it('bceWithLogits: d/dx = (σ(x) − y)/n', () => {
     const x = [-2, 0.3, 1.5, 4];
