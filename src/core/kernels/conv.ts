@@ -40,12 +40,6 @@ function padInto(pool: KernelPool, x: Float32Array, n: number, h: number, w: num
   return offset;
 }
 
-function copyIn(pool: KernelPool, x: Float32Array): number {
-  const offset = pool.alloc(x.length);
-  pool.f32(offset, x.length).set(x);
-  return offset;
-}
-
 /**
  * The 'same' convolution of `src` [n,h,w,srcChannels] with the filter already in the pool at
  * `filterOffset` ([k,k,srcChannels,outChannels]) plus the bias at `biasOffset` (0: none), into `out`
@@ -86,8 +80,8 @@ export function convForward(
   check(s);
   if (bias && bias.length !== s.cout) throw new Error(`conv: bias has ${bias.length} values for ${s.cout} output channels`);
   pool.resetScratch();
-  const filterOffset = copyIn(pool, filter);
-  return convolve(pool, x, s.cin, filterOffset, bias ? copyIn(pool, bias) : 0, s.cout, s, out);
+  const filterOffset = pool.copyIn(filter);
+  return convolve(pool, x, s.cin, filterOffset, bias ? pool.copyIn(bias) : 0, s.cout, s, out);
 }
 
 /** dx = ∂L/∂x from dy [n,h,w,cout] and filter [k,k,cin,cout] → [n,h,w,cin]: the convolution of dy with the
@@ -102,7 +96,7 @@ export function convInputGradient(
   check(s);
   pool.resetScratch();
   const flipped = pool.alloc(filter.length);
-  pool.call('flip_filter', copyIn(pool, filter), flipped, s.k, s.cin, s.cout);
+  pool.call('flip_filter', pool.copyIn(filter), flipped, s.k, s.cin, s.cout);
   return convolve(pool, dy, s.cout, flipped, 0, s.cin, s, out);
 }
 
@@ -112,7 +106,7 @@ export function convFilterGradient(x: Float32Array, dy: Float32Array, s: ConvSha
   const { n, h, w, cin, cout, k } = s;
   pool.resetScratch();
   const xp = padInto(pool, x, n, h, w, cin, (k - 1) / 2);
-  const d = copyIn(pool, dy);
+  const d = pool.copyIn(dy);
   const size = k * k * cin * cout;
   const dw = pool.alloc(size);
   pool.f32(dw, size).fill(0);

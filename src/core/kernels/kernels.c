@@ -289,6 +289,14 @@ void bias_add(const float *x, const float *b, float *y, int channels, int first,
   }
 }
 
+/* o[0..3] += the four lanes of a (float64 accumulation of a float32 run). */
+INLINE void add_lanes(double *o, v128_t a) {
+  o[0] += wasm_f32x4_extract_lane(a, 0);
+  o[1] += wasm_f32x4_extract_lane(a, 1);
+  o[2] += wasm_f32x4_extract_lane(a, 2);
+  o[3] += wasm_f32x4_extract_lane(a, 3);
+}
+
 #define SUM_CHUNK 1024
 EXPORT(sum_chunk)
 int sum_chunk(void) { return SUM_CHUNK; }
@@ -316,21 +324,15 @@ void channel_sum_chunks(const float *x, double *out, int pixels, int channels, i
           a2 = wasm_f32x4_add(a2, wasm_v128_load(xs + 8));
           a3 = wasm_f32x4_add(a3, wasm_v128_load(xs + 12));
         }
-        const v128_t acc[4] = {a0, a1, a2, a3};
-        for (int v = 0; v < 4; v++) {
-          o[c + 4 * v] += wasm_f32x4_extract_lane(acc[v], 0);
-          o[c + 4 * v + 1] += wasm_f32x4_extract_lane(acc[v], 1);
-          o[c + 4 * v + 2] += wasm_f32x4_extract_lane(acc[v], 2);
-          o[c + 4 * v + 3] += wasm_f32x4_extract_lane(acc[v], 3);
-        }
+        add_lanes(o + c, a0);
+        add_lanes(o + c + 4, a1);
+        add_lanes(o + c + 8, a2);
+        add_lanes(o + c + 12, a3);
       }
       for (; c + 4 <= channels; c += 4) {
         v128_t a = wasm_f32x4_splat(0.0f);
         for (int p = p0; p < p1; p++) a = wasm_f32x4_add(a, wasm_v128_load(x + (size_t)p * channels + c));
-        o[c] += wasm_f32x4_extract_lane(a, 0);
-        o[c + 1] += wasm_f32x4_extract_lane(a, 1);
-        o[c + 2] += wasm_f32x4_extract_lane(a, 2);
-        o[c + 3] += wasm_f32x4_extract_lane(a, 3);
+        add_lanes(o + c, a);
       }
       for (; c < channels; c++) {
         float a = 0.0f;

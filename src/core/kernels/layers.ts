@@ -10,12 +10,6 @@
  */
 import { KernelPool, kernelPool } from './pool';
 
-function copyIn(pool: KernelPool, x: Float32Array): number {
-  const offset = pool.alloc(x.length);
-  pool.f32(offset, x.length).set(x);
-  return offset;
-}
-
 function copyOut(pool: KernelPool, offset: number, out: Float32Array): Float32Array {
   out.set(pool.f32(offset, out.length));
   return out;
@@ -37,8 +31,8 @@ export function biasAdd(
 ): Float32Array {
   const pixels = checkChannels('biasAdd', x.length, bias.length);
   pool.resetScratch();
-  const xs = copyIn(pool, x);
-  const b = copyIn(pool, bias);
+  const xs = pool.copyIn(x);
+  const b = pool.copyIn(bias);
   const y = pool.alloc(x.length);
   pool.call('bias_add', xs, b, y, bias.length, 0, pixels);
   return copyOut(pool, y, out);
@@ -48,7 +42,7 @@ export function biasAdd(
 export function channelSums(x: Float32Array, channels: number, pool = kernelPool()): Float64Array {
   const pixels = checkChannels('channelSums', x.length, channels);
   pool.resetScratch();
-  const xs = copyIn(pool, x);
+  const xs = pool.copyIn(x);
   const chunk = pool.call('sum_chunk');
   const chunks = Math.ceil(pixels / chunk);
   const out = pool.alloc(2 * chunks * channels); // float64
@@ -68,7 +62,7 @@ export function concatChannels(parts: Float32Array[], widths: number[], out?: Fl
   });
   const channels = widths.reduce((a, b) => a + b, 0);
   pool.resetScratch();
-  const offsets = parts.map((p) => copyIn(pool, p));
+  const offsets = parts.map((p) => pool.copyIn(p));
   const y = pool.alloc(pixels * channels);
   let at = 0;
   offsets.forEach((src, i) => {
@@ -85,7 +79,7 @@ export function splitChannels(x: Float32Array, sizes: number[], outs: Float32Arr
   if (outs.length !== sizes.length || outs.some((o, i) => o.length !== pixels * sizes[i]))
     throw new Error('splitChannels: one output of the right size per part');
   pool.resetScratch();
-  const xs = copyIn(pool, x);
+  const xs = pool.copyIn(x);
   const parts = sizes.map((c) => pool.alloc(pixels * c));
   let at = 0;
   parts.forEach((dst, i) => {
@@ -112,8 +106,8 @@ export function maxPoolGrad2(
   if (x.length !== n * h * w * c || dy.length !== n * oh * ow * c)
     throw new Error(`maxPoolGrad2: x or dy does not match shape ${shape.join('×')}`);
   pool.resetScratch();
-  const xs = copyIn(pool, x);
-  const g = copyIn(pool, dy);
+  const xs = pool.copyIn(x);
+  const g = pool.copyIn(dy);
   const dx = pool.alloc(x.length);
   if (h % 2 === 1 || w % 2 === 1) pool.f32(dx, x.length).fill(0); // rows/columns no window covers
   pool.call('max_pool_grad2', xs, g, dx, h, w, c, 0, n * oh);

@@ -145,6 +145,13 @@ export class KernelPool {
     return offset;
   }
 
+  /** A scratch block holding a copy of `x`; returns its offset. */
+  copyIn(x: ArrayLike<number>): number {
+    const offset = this.alloc(x.length);
+    this.f32(offset, x.length).set(x);
+    return offset;
+  }
+
   /** A Float32Array view of a scratch block (valid until the memory next grows). */
   f32(offset: number, floats: number): Float32Array {
     return new Float32Array(this.memory.buffer, offset, floats);

@@ -93,6 +93,13 @@ export function supportedConv(xShape: number[], filterShape: number[], attrs: At
 
 let registered = false;
 
+/** The input `x` itself as the output (one more reference to its data, no copy). */
+function shareData(args: KernelArgs): tf.TensorInfo {
+  const { x } = args.inputs;
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 /** A kernel tfjs's wasm backend registered (before SegLab replaced it). */
 function original(name: string): KernelFunc | undefined {
   return tf.getKernel(name, 'wasm')?.kernelFunc as unknown as KernelFunc | undefined;
@@ -298,11 +305,7 @@ function registerSkipConnections(): void {
 function registerElementwise(): void {
   // Identity (also what Cast to the same dtype runs): share the data, as tfjs's cpu backend does,
   // instead of copying it (tensors are immutable; variables change by switching data).
-  replace('Identity', (args) => {
-    const { x } = args.inputs;
-    args.backend.incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  });
+  replace('Identity', (args) => shareData(args));
 
   // Cast to the dtype a tensor already has: share the data (tfjs's wasm Cast copies it).
   const tfCast = original('Cast');
@@ -312,8 +315,7 @@ function registerElementwise(): void {
       if (!tfCast) throw new Error('wasm Cast missing');
       return tfCast(args);
     }
-    args.backend.incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    return shareData(args);
   });
 
   // Add of a per-channel vector (the bias of every convolution): tfjs's wasm Add broadcasts through a
