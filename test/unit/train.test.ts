@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { listRuns, readRun } from '../../src/core/runs/store';
-import { learningRateAt, makeOptimizer, setLearningRate, TrainEvent, trainRun } from '../../src/core/train/trainer';
+import { improves, learningRateAt, makeOptimizer, setLearningRate, TrainEvent, trainRun } from '../../src/core/train/trainer';
 import { validateConfig } from '../../src/core/config/config';
 import { defaultThreadCount, setKernelThreads } from '../../src/core/kernels/pool';
 import { tinyExperiment } from './helpers';
@@ -171,6 +171,17 @@ describe('learning-rate schedule', () => {
       opt.dispose();
       w.dispose();
     }
+  });
+
+  it("the best checkpoint follows each metric's direction: higher Dice, lower HD95 and loss, by more than minDelta", () => {
+    assert.strictEqual(improves('dice', 0.61, 0.6, 0), true);
+    assert.strictEqual(improves('dice', 0.59, 0.6, 0), false);
+    assert.strictEqual(improves('hd95', 4, 5, 0), true);
+    assert.strictEqual(improves('hd95', 6, 5, 0), false);
+    assert.strictEqual(improves('loss', 0.3, 0.4, 0), true);
+    assert.strictEqual(improves('dice', 0.605, 0.6, 0.01), false); // within minDelta
+    assert.strictEqual(improves('hd95', Infinity, null, 0), false); // a prediction of nothing is never best
+    assert.strictEqual(improves('dice', 0.1, null, 0), true);
   });
 
   it('optimizer.momentum is what SGD uses (two steps on w², by hand; 0 is plain SGD)', () => {

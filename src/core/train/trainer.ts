@@ -98,8 +98,8 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   o.learningRate = lr;
 }
 
-/** Is `value` better than `best` for the monitored quantity? */
-function improves(monitor: string, value: number, best: number | null, minDelta: number): boolean {
+/** Whether a validation value beats the best so far by more than minDelta, in the metric's direction. */
+export function improves(monitor: string, value: number, best: number | null, minDelta: number): boolean {
   if (!Number.isFinite(value)) return false;
   if (best === null) return true;
   return lowerIsBetter(monitor) ? value < best - minDelta : value > best + minDelta;
@@ -277,11 +277,12 @@ async function finishRun(r: RunState, status: RunSummary['status'], reason?: str
   return r.summary;
 }
 
-/** One optimizer step on the next batch; returns its loss. */
-async function trainStep(r: RunState, epoch: number, step: number): Promise<number> {
+/** One optimizer step on the next batch at the schedule's rate; returns its loss and that rate. */
+async function trainStep(r: RunState, epoch: number, step: number): Promise<{ loss: number; learningRate: number }> {
   const { config, optimizer, model, loss, head, classes, mode, stepsPerEpoch } = r;
   const batch = r.sampler.next(config.batchSize);
-  setLearningRate(optimizer, learningRateAt(config.optimizer, (epoch - 1) * stepsPerEpoch + step - 1, config.epochs * stepsPerEpoch));
+  const learningRate = learningRateAt(config.optimizer, (epoch - 1) * stepsPerEpoch + step - 1, config.epochs * stepsPerEpoch);
+  setLearningRate(optimizer, learningRate);
   const lossTensor = tf.tidy(() => {
     const x = tf.tensor4d(batch.x, batch.shape);
     const y = targetTensor(batch.y, [batch.shape[0], batch.shape[1], batch.shape[2]], head, classes);
@@ -292,13 +293,17 @@ async function trainStep(r: RunState, epoch: number, step: number): Promise<numb
   });
   const value = (await lossTensor.data())[0];
   lossTensor.dispose();
-  return r.o.lossOverride ? r.o.lossOverride(epoch, step, value) : value;
+  return { loss: r.o.lossOverride ? r.o.lossOverride(epoch, step, value) : value, learningRate };
 }
 
 /** The training steps of one epoch: the mean loss, or how the run ended (stopped, or a non-finite loss). */
-async function trainEpoch(r: RunState, epoch: number): Promise<{ trainLoss: number } | { status: 'cancelled' | 'failed'; reason: string }> {
+async function trainEpoch(
+  r: RunState,
+  epoch: number,
+): Promise<{ trainLoss: number; learningRate: number } | { status: 'cancelled' | 'failed'; reason: string }> {
   const { config, stepsPerEpoch } = r;
   let lossSum = 0;
+  let learningRate = config.optimizer.learningRate;
   for (let step = 1; step <= stepsPerEpoch; step++) {
     if (r.o.shouldStop?.()) {
       await saveCheckpoint(r.model, r.run.file('checkpoints', 'last'));
@@ -307,7 +312,8 @@ async function trainEpoch(r: RunState, epoch: number): Promise<{ trainLoss: numb
     // A macrotask turn per batch, so that a cancel message (IPC) is delivered while training.
     await new Promise((resolve) => setImmediate(resolve));
     const t0 = Date.now();
-    const value = await trainStep(r, epoch, step);
+    const { loss: value, learningRate: rate } = await trainStep(r, epoch, step);
+    learningRate = rate;
     if (!Number.isFinite(value)) {
       const lr = config.optimizer.learningRate;
       return { status: 'failed', reason: `loss became ${value} at epoch ${epoch}, step ${step} (learning rate ${lr}; try a lower one)` };
@@ -320,7 +326,7 @@ async function trainEpoch(r: RunState, epoch: number): Promise<{ trainLoss: numb
     const imagesPerSecond = (1000 * config.batchSize) / msPerStep;
     r.emit({ type: 'batch', epoch, step, steps: stepsPerEpoch, loss: value, imagesPerSecond, etaSeconds: (remaining * msPerStep) / 1000 });
   }
-  return { trainLoss: lossSum / stepsPerEpoch };
+  return { trainLoss: lossSum / stepsPerEpoch, learningRate };
 }
 
 /** Tracks the monitored metric across validations: the best value and how many validations since. */
@@ -361,8 +367,7 @@ async function runEpochs(r: RunState): Promise<{ status: RunSummary['status']; r
     const epochStart = Date.now();
     const trained = await trainEpoch(r, epoch);
     if ('status' in trained) return trained;
-    const learningRate = learningRateAt(config.optimizer, epoch * r.stepsPerEpoch - 1, config.epochs * r.stepsPerEpoch);
-    const record: EpochRecord = { epoch, trainLoss: trained.trainLoss, seconds: 0, learningRate };
+    const record: EpochRecord = { epoch, trainLoss: trained.trainLoss, seconds: 0, learningRate: trained.learningRate };
     const validates = epoch % config.validation.every === 0 || epoch === config.epochs;
     const isBest = validates ? await validateEpoch(r, epoch, record, monitor) : false;
     record.seconds = (Date.now() - epochStart) / 1000;
