@@ -26,7 +26,7 @@ async function main() {
   // The webview runs in the browser sandbox: its own bundle (with uPlot and the CSS), no Node.
   contexts.push(
     await esbuild.context({
-      entryPoints: ['src/webview/main.ts'],
+      entryPoints: ['src/webview/ui/main.ts'],
       outfile: 'dist/webview.js',
       bundle: true,
       platform: 'browser',

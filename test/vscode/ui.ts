@@ -10,11 +10,52 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Frame, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { decodeJson } from '../../src/core/common/json';
+import { readJsonFile } from '../../src/core/runs/store';
 import { remote, ROOT, startWorkbench } from './codeServer';
 
 const OUT = path.join(ROOT, 'test-output', 'vscode');
 
-function prepareWorkspace(): string {
+interface Prepared {
+  ws: string;
+  /** Per run, by the dashboard's label (head · name): train loss per epoch and the run folder. */
+  runs: Map<string, { trainLoss: number[]; dir: string }>;
+}
+
+/** The runs of the comparison, read from their files (summary.json, metrics.jsonl). */
+function comparisonRuns(comparisonDir: string): Prepared['runs'] {
+  const comparison = readJsonFile<{ runs: { runDir?: string }[] }>(path.join(comparisonDir, 'comparison.json'));
+  const runs: Prepared['runs'] = new Map();
+  for (const { runDir } of comparison.runs) {
+    if (!runDir) continue;
+    const summary = readJsonFile<{ head: string; name: string }>(path.join(runDir, 'summary.json'));
+    const lines = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    const trainLoss = lines.map((l) => (decodeJson(l) as { trainLoss: number }).trainLoss);
+    runs.set(`${summary.head} · ${summary.name}`, { trainLoss, dir: runDir });
+  }
+  return runs;
+}
+
+/** TP, FP and FN of a run's saved probability map (≥ 0.5) against its saved ground truth, decoded with pngjs. */
+function confusionFromFiles(runDir: string, image: string): { tp: number; fp: number; fn: number } {
+  const read = (kind: string) =>
+    PNG.sync.read(fs.readFileSync(path.join(runDir, 'predictions', `${image}_${kind}.png`)), { skipRescale: true });
+  const [prob, gt] = [read('prob'), read('gt')];
+  const max = 2 ** prob.depth - 1;
+  let [tp, fp, fn] = [0, 0, 0];
+  for (let i = 0; i < prob.width * prob.height; i++) {
+    // pngjs expands gray to RGBA: the red channel holds the gray value.
+    const p = prob.data[4 * i] / max >= 0.5;
+    const t = gt.data[4 * i] > 0;
+    if (t && p) tp++;
+    else if (p) fp++;
+    else if (t) fn++;
+  }
+  return { tp, fp, fn };
+}
+
+function prepareWorkspace(): Prepared {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-ui-'));
   fs.writeFileSync(
     path.join(ws, 'tiny.experiment.json'),
@@ -38,7 +79,8 @@ function prepareWorkspace(): string {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`preparing the UI workspace failed: ${r.stderr}`);
-  return ws;
+  const result = decodeJson(r.stdout.trim().split('\n').pop()!) as { dir: string };
+  return { ws, runs: comparisonRuns(result.dir) };
 }
 
 /** The dashboard's content frame: two iframes deep (iframe.webview → #active-frame), holding #app. */
@@ -109,7 +151,7 @@ async function canvasStats(
 
 export async function runUiTest(): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
-  const ws = prepareWorkspace();
+  const { ws, runs } = prepareWorkspace();
   const wb = await startWorkbench();
   try {
     const page = wb.page;
@@ -121,6 +163,21 @@ export async function runUiTest(): Promise<void> {
     await page.waitForTimeout(800);
     const curves = await canvasStats(frame, '.chart canvas');
     assert.ok(curves.nonBlank > 500, `the loss-curve canvas is drawn (${curves.nonBlank} non-background pixels)`);
+    // The chart's data table holds what was plotted: each run's train loss per epoch, as in its metrics.jsonl.
+    const plotted = await frame.$$eval('.chart table.chart-data tr', (rows) =>
+      rows.map((r) => Array.from(r.children).map((c) => c.getAttribute('data-value') ?? c.textContent ?? '')),
+    );
+    const [header, ...rows] = plotted;
+    assert.strictEqual(header.length - 1, Math.min(4, runs.size), `one curve per run (${header.join(', ')})`);
+    for (let j = 1; j < header.length; j++) {
+      const run = runs.get(header[j]);
+      assert.ok(run, `curve "${header[j]}" is one of the runs (${[...runs.keys()].join(', ')})`);
+      assert.deepStrictEqual(
+        rows.map((row) => Number(row[j])),
+        run.trainLoss,
+        `curve "${header[j]}" plots that run's train loss per epoch`,
+      );
+    }
     await page.screenshot({ path: path.join(OUT, 'dashboard-curves.png') });
 
     await frame.click('#tab-overlays');
@@ -135,6 +192,19 @@ export async function runUiTest(): Promise<void> {
     assert.ok(
       overlay.green + overlay.red + overlay.blue > 20,
       `error colours are drawn (green ${overlay.green}, red ${overlay.red}, blue ${overlay.blue})`,
+    );
+    // The overlay's confusion counts at threshold 0.50 are those of the saved files.
+    const shownImage = await frame.$eval('select[aria-label="image"]', (e) => (e as HTMLSelectElement).value);
+    const stats = (await frame.textContent('.stats')) ?? '';
+    const counts = /TP (\d+), FP (\d+), FN (\d+)/.exec(stats);
+    assert.ok(counts, `the overlay states its counts (${stats})`);
+    const firstRunId = options[0];
+    const firstRun = [...runs.values()].find((run) => path.basename(run.dir) === firstRunId);
+    assert.ok(firstRun, `the overlay's run ${firstRunId} is one of the comparison's runs`);
+    assert.deepStrictEqual(
+      { tp: Number(counts[1]), fp: Number(counts[2]), fn: Number(counts[3]) },
+      confusionFromFiles(firstRun.dir, shownImage),
+      `overlay counts for ${shownImage}: ${stats}`,
     );
     const canvases = await frame.$$('.canvases canvas');
     assert.strictEqual(canvases.length, options.length > 1 ? 2 : 1, 'side by side');

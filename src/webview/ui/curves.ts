@@ -1,0 +1,113 @@
+/** Loss curves: one metric per epoch for the chosen runs, updated in place while runs train. */
+import type { RunView } from '../contract';
+import { lowerIsBetter, metricLabel } from '../../core/common/metrics';
+import { Chart, lineChart, Series } from './chart';
+import { Disposables, el, fmt, PALETTE } from './dom';
+import type { View, ViewHost } from './view';
+
+export const CURVE_METRICS: Record<string, string> = {
+  trainLoss: 'train loss',
+  ...Object.fromEntries((['loss', 'dice', 'iou', 'pixelError', 'hd95'] as const).map((k) => [`val.${k}`, `validation ${metricLabel(k)}`])),
+};
+
+export class CurvesView implements View {
+  private metric = 'trainLoss';
+  private logScale = false;
+  private selected = new Set<string>();
+  private chart?: Chart;
+  private list?: HTMLElement;
+
+  constructor(private readonly host: ViewHost) {}
+
+  /** Selects these runs (the extension's "show these runs" message). */
+  select(runIds: string[]): void {
+    this.selected = new Set(runIds);
+  }
+
+  render(root: HTMLElement, bag: Disposables): void {
+    this.chart = undefined;
+    this.list = undefined;
+    const runs = this.host.runs();
+    if (runs.length === 0) {
+      root.append(
+        el('p', {}, 'No runs yet. Run an experiment (SegLab: Run Experiment) or a comparison; runs made with the CLI appear here too.'),
+      );
+      return;
+    }
+    if (this.selected.size === 0) runs.slice(0, 4).forEach((r) => this.selected.add(r.id));
+    const { xs, series } = this.data(runs);
+    this.list = this.runList(runs);
+    this.chart = lineChart(this.title(), xs, series, { log: this.logScale, xLabel: 'epoch', yLabel: this.title() }, this.host.width(), bag);
+    root.append(this.controls(), this.list, this.chart.node);
+  }
+
+  /**
+   * New run data while this view is shown: redraws the chart and the run list in place when the
+   * same runs are plotted (the controls keep focus while a run trains); false when a full render is needed.
+   */
+  update(): boolean {
+    const runs = this.host.runs();
+    if (!this.chart || !this.list) return false;
+    const { xs, series } = this.data(runs);
+    if (series.map((s) => s.label).join('\n') !== this.chart.labels.join('\n')) return false;
+    this.chart.setData(xs, series);
+    const list = this.runList(runs);
+    this.list.replaceWith(list);
+    this.list = list;
+    return true;
+  }
+
+  private title(): string {
+    return CURVE_METRICS[this.metric];
+  }
+
+  private data(runs: RunView[]): { xs: number[]; series: Series[] } {
+    const chosen = runs.filter((r) => this.selected.has(r.id));
+    const maxEpoch = Math.max(1, ...chosen.flatMap((r) => r.epochs.map((e) => e.epoch)));
+    const xs = Array.from({ length: maxEpoch }, (_, i) => i + 1);
+    const pick = (e: RunView['epochs'][number]) => (this.metric === 'trainLoss' ? e.trainLoss : (e.val?.[this.metric.slice(4)] ?? null));
+    const series = chosen.map((r, i) => ({
+      label: r.label,
+      colour: PALETTE[i % PALETTE.length],
+      dash: r.head.startsWith('softmax'),
+      values: xs.map((x) => {
+        const e = r.epochs.find((p) => p.epoch === x);
+        return e ? pick(e) : null;
+      }),
+    }));
+    return { xs, series };
+  }
+
+  private controls(): HTMLElement {
+    const metric = el('select', { 'aria-label': 'metric' });
+    for (const [k, label] of Object.entries(CURVE_METRICS)) {
+      const better = k === 'trainLoss' || lowerIsBetter(k.slice(4)) ? '↓' : '↑';
+      metric.append(el('option', k === this.metric ? { value: k, selected: '' } : { value: k }, `${label} ${better}`));
+    }
+    metric.addEventListener('change', () => {
+      this.metric = metric.value;
+      this.host.rerender();
+    });
+    const log = el('input', { type: 'checkbox', id: 'log', ...(this.logScale ? { checked: '' } : {}) });
+    log.addEventListener('change', () => {
+      this.logScale = log.checked;
+      this.host.rerender();
+    });
+    return el('div', { class: 'controls' }, el('label', {}, 'Metric ', metric), el('label', {}, log, ' log scale'));
+  }
+
+  private runList(runs: RunView[]): HTMLElement {
+    const list = el('fieldset', { class: 'runs' }, el('legend', {}, 'Runs'));
+    runs.forEach((r, i) => {
+      const box = el('input', { type: 'checkbox', id: `run-${i}`, ...(this.selected.has(r.id) ? { checked: '' } : {}) });
+      box.addEventListener('change', () => {
+        if (box.checked) this.selected.add(r.id);
+        else this.selected.delete(r.id);
+        this.host.rerender();
+      });
+      const summary = `${r.status}${r.final?.dice != null ? ` · dice ${fmt(r.final.dice, 3)}` : ''}`;
+      list.append(el('label', { class: `status-${r.status}` }, box, ` ${r.label} `, el('small', {}, summary)));
+    });
+    return list;
+  }
+}

@@ -1,0 +1,246 @@
+/** Mask overlays: image, ground truth and thresholded prediction, one or two runs side by side. */
+import type { OverlayView } from '../contract';
+import { Disposables, el } from './dom';
+import { runsWithPredictions, View, ViewHost } from './view';
+
+type Mode = 'gt' | 'pred' | 'both' | 'errors';
+
+const MODES: [Mode, string][] = [
+  ['gt', 'ground truth'],
+  ['pred', 'prediction'],
+  ['both', 'both'],
+  ['errors', 'errors (TP/FP/FN)'],
+];
+
+/** The colour a pixel gets in a mode (null: the image shows through). */
+function pixelColour(mode: Mode, t: boolean, p: boolean): number[] | null {
+  if (mode === 'errors') return t && p ? [40, 200, 60] : p ? [230, 40, 40] : t ? [40, 90, 240] : null;
+  if (mode === 'gt') return t ? [255, 200, 0] : null;
+  if (mode === 'pred') return p ? [0, 200, 255] : null;
+  return t && p ? [120, 255, 120] : t ? [255, 200, 0] : p ? [0, 200, 255] : null;
+}
+
+export class OverlaysView implements View {
+  private overlay?: OverlayView;
+  private choice = { runA: '', runB: '', image: '' };
+  private mode: Mode = 'errors';
+  private opacity = 0.55;
+  private zoom = 1;
+  private pan = { x: 0, y: 0 };
+  private canvases: HTMLCanvasElement[] = [];
+  private stats?: HTMLElement;
+
+  constructor(
+    private readonly host: ViewHost,
+    private threshold: number,
+  ) {}
+
+  /** A new overlay from the extension: shown unzoomed. */
+  setOverlay(overlay: OverlayView): void {
+    this.overlay = overlay;
+    this.zoom = 1;
+    this.pan = { x: 0, y: 0 };
+  }
+
+  render(root: HTMLElement, bag: Disposables): void {
+    const box = el('div', { class: 'canvases' });
+    this.canvases = [];
+    this.stats = undefined;
+    root.append(this.picker(), this.modes(), this.sliders(), legend(), box);
+    const o = this.overlay;
+    if (!o) {
+      box.append(el('p', {}, 'Choose a run and an image, or click an image in the Evaluation view.'));
+      return;
+    }
+    for (const layer of o.layers) {
+      const c = el('canvas', {
+        width: String(o.width),
+        height: String(o.height),
+        'aria-label': `${o.title}: ${layer.label}`,
+        tabindex: '0',
+      });
+      box.append(el('figure', {}, c, el('figcaption', {}, `${o.title} — ${layer.label}`)));
+      this.attachZoom(c, bag);
+      this.canvases.push(c);
+    }
+    this.stats = el('p', { class: 'stats' });
+    root.append(this.stats);
+    this.draw();
+  }
+
+  /** Run, second run (side by side) and image choices, and the Show button that asks the host. */
+  private picker(): HTMLElement {
+    const withPred = runsWithPredictions(this.host.runs());
+    const controls = el('div', { class: 'controls' });
+    if (!withPred.length) {
+      controls.append(el('span', {}, 'No run has saved predictions yet.'));
+      return controls;
+    }
+    const runA = el('select', { 'aria-label': 'run' });
+    const runB = el('select', { 'aria-label': 'second run (side by side)' });
+    runB.append(el('option', { value: '' }, '— none —'));
+    for (const r of withPred) {
+      runA.append(el('option', { value: r.id }, r.label));
+      runB.append(el('option', { value: r.id }, r.label));
+    }
+    const image = el('select', { 'aria-label': 'image' });
+    const choice = this.choice;
+    if (withPred.some((r) => r.id === choice.runA)) runA.value = choice.runA;
+    if (withPred.some((r) => r.id === choice.runB)) runB.value = choice.runB;
+    const fillImages = () => {
+      image.replaceChildren(...(withPred.find((r) => r.id === runA.value)?.predictions ?? []).map((n) => el('option', { value: n }, n)));
+      if (Array.from(image.options).some((o) => o.value === choice.image)) image.value = choice.image;
+    };
+    runA.addEventListener('change', fillImages);
+    fillImages();
+    const load = el('button', {}, 'Show');
+    load.addEventListener('click', () => {
+      this.choice = { runA: runA.value, runB: runB.value, image: image.value };
+      const ids = [runA.value, runB.value].filter(Boolean);
+      if (ids.length && image.value) this.host.send({ type: 'requestRunOverlay', runIds: ids, image: image.value });
+    });
+    controls.append(el('label', {}, 'Run ', runA), el('label', {}, 'beside ', runB), el('label', {}, 'Image ', image), load);
+    return controls;
+  }
+
+  private modes(): HTMLElement {
+    const modes = el('div', { class: 'controls', role: 'radiogroup', 'aria-label': 'overlay mode' });
+    for (const [m, label] of MODES) {
+      const r = el('input', { type: 'radio', name: 'mode', value: m, ...(this.mode === m ? { checked: '' } : {}) });
+      r.addEventListener('change', () => {
+        this.mode = m;
+        this.draw();
+      });
+      modes.append(el('label', {}, r, ` ${label}`));
+    }
+    return modes;
+  }
+
+  /** Opacity and threshold sliders and the zoom reset. */
+  private sliders(): HTMLElement {
+    const opacity = el('input', { type: 'range', min: '0', max: '1', step: '0.05', value: String(this.opacity), 'aria-label': 'opacity' });
+    const attrs = {
+      type: 'range',
+      min: '0.01',
+      max: '0.99',
+      step: '0.01',
+      value: String(this.threshold),
+      'aria-label': 'threshold',
+      id: 'threshold',
+    };
+    const threshold = el('input', attrs);
+    const thresholdLabel = el('output', {}, this.threshold.toFixed(2));
+    opacity.addEventListener('input', () => {
+      this.opacity = Number(opacity.value);
+      this.draw();
+    });
+    threshold.addEventListener('input', () => {
+      this.threshold = Number(threshold.value);
+      thresholdLabel.textContent = this.threshold.toFixed(2);
+      this.draw();
+    });
+    const reset = el('button', {}, 'Reset zoom');
+    reset.addEventListener('click', () => {
+      this.zoom = 1;
+      this.pan = { x: 0, y: 0 };
+      this.draw();
+    });
+    const labels = [el('label', {}, 'Opacity ', opacity), el('label', {}, 'Threshold ', threshold, ' ', thresholdLabel)];
+    return el('div', { class: 'controls' }, ...labels, reset);
+  }
+
+  /** Wheel and +/− zoom, drag and arrow-key pan. The window listener lives as long as this render. */
+  private attachZoom(c: HTMLCanvasElement, bag: Disposables): void {
+    c.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      this.zoom = Math.min(16, Math.max(1, this.zoom * (e.deltaY < 0 ? 1.25 : 0.8)));
+      this.draw();
+    });
+    let drag: { x: number; y: number } | null = null;
+    c.addEventListener('pointerdown', (e) => (drag = { x: e.clientX, y: e.clientY }));
+    bag.listen(window, 'pointerup', () => (drag = null));
+    c.addEventListener('pointermove', (e) => {
+      if (!drag) return;
+      this.pan.x += (e.clientX - drag.x) / this.zoom;
+      this.pan.y += (e.clientY - drag.y) / this.zoom;
+      drag = { x: e.clientX, y: e.clientY };
+      this.draw();
+    });
+    c.addEventListener('keydown', (e) => {
+      const step = 10 / this.zoom;
+      if (e.key === '+' || e.key === '=') this.zoom = Math.min(16, this.zoom * 1.25);
+      else if (e.key === '-') this.zoom = Math.max(1, this.zoom / 1.25);
+      else if (e.key === 'ArrowLeft') this.pan.x += step;
+      else if (e.key === 'ArrowRight') this.pan.x -= step;
+      else if (e.key === 'ArrowUp') this.pan.y += step;
+      else if (e.key === 'ArrowDown') this.pan.y -= step;
+      else return;
+      e.preventDefault();
+      this.draw();
+    });
+  }
+
+  /** Composites image, ground truth and the thresholded prediction into each canvas. */
+  private draw(): void {
+    const o = this.overlay;
+    if (!o) return;
+    const stats = o.layers.map((layer, k) => {
+      const canvas = this.canvases[k];
+      const off = document.createElement('canvas');
+      off.width = o.width;
+      off.height = o.height;
+      const octx = off.getContext('2d')!;
+      const img = octx.createImageData(o.width, o.height);
+      const counts = this.composite(img.data, layer.prob);
+      octx.putImageData(img, 0, 0);
+      if (canvas) this.paint(canvas, off);
+      const { tp, fp, fn } = counts;
+      const dice = 2 * tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : 1;
+      return `${layer.label}: Dice ${dice.toFixed(4)} at threshold ${this.threshold.toFixed(2)} (TP ${tp}, FP ${fp}, FN ${fn})`;
+    });
+    if (this.stats) this.stats.textContent = stats.join(' · ');
+  }
+
+  /** Writes the overlay's RGBA pixels for one layer; returns its confusion counts at the threshold. */
+  private composite(data: Uint8ClampedArray, prob: number[]): { tp: number; fp: number; fn: number } {
+    const o = this.overlay!;
+    const a = this.opacity;
+    let [tp, fp, fn] = [0, 0, 0];
+    for (let i = 0; i < o.width * o.height; i++) {
+      const g = o.image[i];
+      const t = o.gt[i] === 1;
+      const p = prob[i] >= this.threshold;
+      if (t && p) tp++;
+      else if (p) fp++;
+      else if (t) fn++;
+      const colour = pixelColour(this.mode, t, p);
+      const j = 4 * i;
+      for (let c = 0; c < 3; c++) data[j + c] = colour ? Math.round((1 - a) * g + a * colour[c]) : g;
+      data[j + 3] = 255;
+    }
+    return { tp, fp, fn };
+  }
+
+  private paint(canvas: HTMLCanvasElement, off: HTMLCanvasElement): void {
+    const o = this.overlay!;
+    const ctx = canvas.getContext('2d')!;
+    ctx.imageSmoothingEnabled = false;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    const shift = (size: number, pan: number) => (1 - this.zoom) * (size / 2) + pan * this.zoom;
+    ctx.setTransform(this.zoom, 0, 0, this.zoom, shift(o.width, this.pan.x), shift(o.height, this.pan.y));
+    ctx.drawImage(off, 0, 0);
+  }
+}
+
+function legend(): HTMLElement {
+  const entries: [string, string][] = [
+    ['tp', 'true positive'],
+    ['fp', 'false positive'],
+    ['fn', 'false negative'],
+    ['gt', 'ground truth'],
+    ['pr', 'prediction'],
+  ];
+  return el('p', { class: 'legend' }, ...entries.flatMap(([cls, label]) => [el('span', { class: `sw ${cls}` }), `${label} `]));
+}
