@@ -1,4 +1,5 @@
 /** `seglab eval`: metrics of a folder of predicted masks / probability maps against ground truth. */
+import { MetricKey, metricLabel } from '../core/common/metrics';
 import { EMPTY_CONVENTIONS } from '../core/metrics/scores';
 import { evaluateFolders, FolderEvaluation } from '../core/metrics/evaluateFolders';
 import { encodeJson } from '../core/common/json';
@@ -13,7 +14,9 @@ export const EVAL_USAGE = `usage: seglab eval --pred DIR --gt DIR [--threshold T
   (default 0.5, foreground where p >= T); --from-logits thresholds at 0. Ground truth must be binary;
   --foreground V says which value is foreground (e.g. 0 for the ISBI membranes).`;
 
-const COLUMNS = ['dice', 'iou', 'precision', 'recall', 'specificity', 'accuracy', 'hd', 'hd95'] as const;
+/** Metric keys in CSV/JSON order (the registry's keys; the terminal table shows their labels). */
+const COLUMNS = ['dice', 'iou', 'precision', 'recall', 'specificity', 'accuracy', 'hd', 'hd95'] as const satisfies readonly MetricKey[];
+const LABELS = COLUMNS.map(metricLabel);
 
 export async function evalCommand(argv: string[], write: (s: string) => void): Promise<number> {
   const { values } = parseCommand(
@@ -66,10 +69,10 @@ function report(r: FolderEvaluation): string {
   const a = r.aggregate;
   const lines = [
     `${r.images.length} image pair(s): ${r.predDir} vs ${r.gtDir}`,
-    table(['image', ...COLUMNS], rows),
+    table(['image', ...LABELS], rows),
     '',
     table(
-      ['aggregate', ...COLUMNS],
+      ['aggregate', ...LABELS],
       [
         ['mean', ...COLUMNS.map((k) => a.mean[k])],
         ['pooled', ...COLUMNS.slice(0, 6).map((k) => a.pooled[k as keyof typeof a.pooled]), '', ''],

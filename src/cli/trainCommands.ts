@@ -4,11 +4,12 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { encodeJson } from '../core/common/json';
 import { initBackend } from '../core/backend/backend';
-import { ExperimentConfig, loadConfig, resolvePaths, starterConfig, validateConfig } from '../core/config/config';
+import { ExperimentConfig, loadConfig, resolvePaths, schemaReference, starterConfig, validateConfig } from '../core/config/config';
 import { IMAGE_EXTENSIONS, readImage } from '../core/data/image';
 import { encodePng8 } from '../core/data/png';
 import { Head, HEADS, sizeMultiple } from '../core/model/unet';
 import { loadCheckpoint } from '../core/runs/checkpoint';
+import { HEADLINE_METRICS, METRICS, metricLabel } from '../core/common/metrics';
 import { formatStat } from '../core/runs/compare';
 import { readJsonFile, readRun } from '../core/runs/store';
 import { decide, predictLogits } from '../core/train/predict';
@@ -124,9 +125,9 @@ async function compareConfig(
     write('\nfinal validation (mean ± std over seeds):\n');
     for (const h of heads) {
       const s = result.summary.perHead[h];
-      write(
-        `  ${h.padEnd(9)} dice ${formatStat(s.dice)}  iou ${formatStat(s.iou)}  hd95 ${formatStat(s.hd95, 2)}  pixel error ${formatStat(s.pixelError, 4)}\n`,
-      );
+      // Terminal style: lower-case labels (dice, iou, hd95, pixel error).
+      const stats = HEADLINE_METRICS.map((k) => `${metricLabel(k).toLowerCase()} ${formatStat(s[k], METRICS[k].digits)}`);
+      write(`  ${h.padEnd(9)} ${stats.join('  ')}\n`);
     }
     const failed = result.runs.filter((r) => r.status !== 'done');
     for (const r of failed) write(`  ${r.head} seed ${r.seed}: ${r.status}${r.reason ? ` — ${r.reason}` : ''}\n`);
@@ -167,9 +168,10 @@ export const DEMO_USAGE = `usage: seglab demo [--out DIR] [--epochs N] [--seeds 
   The main job: sigmoid1 vs softmax2 on SegLab's built-in synthetic dataset (no download), a few
   minutes on 2 cores. Writes DIR/seglab.experiment.json (default DIR: seglab-demo) and a report.`;
 
-export function demoConfig(epochs: number): Record<string, unknown> {
+/** The demo's config, written at `file`: a higher learning rate than the starter's, for a short run. */
+export function demoConfig(epochs: number, file: string): Record<string, unknown> {
   return {
-    $schema: 'https://seglab.dev/schemas/experiment.schema.json',
+    $schema: schemaReference(file),
     name: 'demo',
     dataset: { builtin: 'shapes', count: 48, size: 64, foregroundFraction: 0.25 },
     model: { depth: 3, baseFilters: 16 },
@@ -194,7 +196,7 @@ export async function demoCommand(argv: string[], write: Write): Promise<number>
   const seeds = numberValue(values.seeds as string | undefined, 'seeds') ?? 1;
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'seglab.experiment.json');
-  fs.writeFileSync(file, JSON.stringify(demoConfig(epochs), null, 2) + '\n');
+  fs.writeFileSync(file, JSON.stringify(demoConfig(epochs, file), null, 2) + '\n');
   const config = resolvePaths(validateConfig(readJsonFile(file), file), file);
   return compareConfig(
     config,
@@ -227,12 +229,15 @@ export async function initCommand(argv: string[], write: Write): Promise<number>
   if (fs.existsSync(file) && !values.force) throw new Error(`${file} exists; pass --force to overwrite it`);
   if (Boolean(values.images) !== Boolean(values.masks)) throw new UsageError('--images and --masks go together');
   const rel = (p: string | undefined) => (p ? path.relative(dir, path.resolve(p)) || '.' : undefined);
-  const config = starterConfig({
-    images: rel(values.images as string),
-    masks: rel(values.masks as string),
-    head: values.head as Head,
-    loss: values.loss as string,
-  });
+  const config = {
+    $schema: schemaReference(file),
+    ...starterConfig({
+      images: rel(values.images as string),
+      masks: rel(values.masks as string),
+      head: values.head as Head,
+      loss: values.loss as string,
+    }),
+  };
   validateConfig(config, file);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(config, null, 2) + '\n');

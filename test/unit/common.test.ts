@@ -1,7 +1,7 @@
 /** core/common: the metric registry agrees with the config schema and says which way is better. */
 import * as assert from 'assert';
 import schema from '../../schemas/experiment.schema.json';
-import { isMetricKey, lowerIsBetter, metricLabel, METRICS } from '../../src/core/common/metrics';
+import { betterArrow, formatMetric, isMetricKey, lowerIsBetter, metricLabel, METRICS } from '../../src/core/common/metrics';
 
 describe('metric registry', () => {
   it('lower is better for loss, pixel error, HD and HD95; higher for the overlap scores', () => {
@@ -19,5 +19,17 @@ describe('metric registry', () => {
       named.filter((m) => !isMetricKey(m)),
       [],
     );
+  });
+
+  it('formats values for people with the registry digits, ∞ and NaN by name', () => {
+    assert.strictEqual(formatMetric('dice', 0.79153), '0.792');
+    assert.strictEqual(formatMetric('pixelError', 0.098912), '0.0989');
+    assert.strictEqual(formatMetric('hd95', 21.0456), '21.05');
+    assert.strictEqual(formatMetric('hd95', Infinity), '∞');
+    assert.strictEqual(formatMetric('loss', -Infinity), '−∞');
+    assert.strictEqual(formatMetric('dice', NaN), 'NaN');
+    assert.strictEqual(formatMetric('dice', null), '—');
+    assert.strictEqual(formatMetric('unknown', 1 / 3), '0.3333');
+    assert.deepStrictEqual(['dice', 'hd95', 'loss', 'iou'].map(betterArrow), ['↑', '↓', '↓', '↑']);
   });
 });

@@ -32,3 +32,22 @@ export function lowerIsBetter(name: string): boolean {
 export function metricLabel(name: string): string {
   return isMetricKey(name) ? METRICS[name].label : name;
 }
+
+/** The metrics a run or comparison shows first (CLI summaries, the experiments tree, the report's paired table). */
+export const HEADLINE_METRICS = ['dice', 'iou', 'hd95', 'pixelError'] as const satisfies readonly MetricKey[];
+
+/** '↓' when lower is better, '↑' otherwise. */
+export function betterArrow(name: string): '↓' | '↑' {
+  return lowerIsBetter(name) ? '↓' : '↑';
+}
+
+/**
+ * A metric value for people: the registry's digits, ∞ / −∞ / NaN by name (never a blank or a
+ * number they are not), — when there is no value.
+ */
+export function formatMetric(name: string, v: number | null | undefined): string {
+  if (typeof v !== 'number') return '—';
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  return v.toFixed(isMetricKey(name) ? METRICS[name].digits : 4);
+}

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { decodePng, encodePng8 } from '../data/png';
-import { lowerIsBetter, metricLabel } from '../common/metrics';
+import { HEADLINE_METRICS, lowerIsBetter, metricLabel } from '../common/metrics';
 import { COMPARED_METRICS, ComparedRun, ComparisonSummary, formatStat } from './compare';
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
@@ -108,7 +108,7 @@ export function comparisonReport(r: ReportInput): string {
     .map((h) => `<tr><th style="color:${colourOf(h)}">${esc(h)}</th>${COMPARED_METRICS.map((m) => `<td>${formatStat(r.summary.perHead[h][m])}</td>`).join('')}<td>${r.summary.perHead[h].dice.n}</td></tr>`)
     .join('');
   const pairedRows = r.summary.paired
-    .filter((p) => ['dice', 'iou', 'hd95', 'pixelError'].includes(p.metric))
+    .filter((p) => (HEADLINE_METRICS as readonly string[]).includes(p.metric))
     .map((p) => `<tr><td>${esc(p.head)} − ${esc(p.baseline)}</td><td>${p.metric}</td><td>${formatStat({ mean: p.mean, std: p.std, n: p.differences.length }, 4)}</td><td>${p.differences.map((d) => d.toFixed(4)).join(', ')}</td></tr>`)
     .join('');
   const runRows = r.runs

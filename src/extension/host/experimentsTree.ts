@@ -1,5 +1,6 @@
 /** The sidebar tree: configs → runs (status icon) → key metrics. */
 import * as vscode from 'vscode';
+import { betterArrow, formatMetric, HEADLINE_METRICS, isMetricKey, metricLabel } from '../../core/common/metrics';
 import { RunInfo } from '../../core/runs/store';
 import { ConfigEntry, WorkspaceRuns } from './workspaceRuns';
 
@@ -14,10 +15,6 @@ const STATUS_ICON: Record<string, vscode.ThemeIcon> = {
   failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
   cancelled: new vscode.ThemeIcon('circle-slash'),
 };
-
-function fmt(v: unknown): string {
-  return typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : String(v ?? '—');
-}
 
 export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode> {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
@@ -35,8 +32,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode> {
       if (!s) return [{ kind: 'metric', run: node.run, key: 'problem', value: node.run.problem ?? 'no summary.json yet' }];
       const out: TreeNode[] = [];
       const m = s.final ?? {};
-      for (const key of ['dice', 'iou', 'pixelError', 'hd95', 'loss'])
-        if (key in m) out.push({ kind: 'metric', run: node.run, key, value: fmt(m[key]) });
+      for (const key of [...HEADLINE_METRICS, 'loss'] as const)
+        if (key in m) out.push({ kind: 'metric', run: node.run, key, value: formatMetric(key, m[key]) });
       out.push({ kind: 'metric', run: node.run, key: 'epochs', value: `${s.epochsCompleted}/${s.epochsPlanned}` });
       out.push({ kind: 'metric', run: node.run, key: 'backend', value: s.backend });
       if (s.reason) out.push({ kind: 'metric', run: node.run, key: 'reason', value: s.reason });
@@ -71,6 +68,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode> {
     }
     const item = new vscode.TreeItem(`${node.key}: ${node.value}`, vscode.TreeItemCollapsibleState.None);
     item.contextValue = 'seglab.metric';
+    if (isMetricKey(node.key)) item.tooltip = `final validation ${metricLabel(node.key)} (${betterArrow(node.key)} is better)`;
     return item;
   }
 }
