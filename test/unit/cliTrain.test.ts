@@ -34,7 +34,11 @@ describe('seglab init / train / predict / compare / demo', () => {
     const r = seglab(dir, 'init', 'exp');
     assert.strictEqual(r.code, 0, r.stderr);
     const file = path.join(dir, 'exp', 'seglab.experiment.json');
-    assert.ok(JSON.parse(fs.readFileSync(file, 'utf8')).dataset.builtin === 'shapes');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.ok(config.dataset.builtin === 'shapes');
+    // $schema points at SegLab's own schema file, relative to the config (editors need no network).
+    assert.ok(!path.isAbsolute(config.$schema) && !config.$schema.includes('\\'), config.$schema);
+    assert.strictEqual(path.resolve(path.dirname(file), config.$schema), path.join(ROOT, 'schemas', 'experiment.schema.json'));
     const again = seglab(dir, 'init', 'exp');
     assert.strictEqual(again.code, 1);
     assert.match(again.stderr, /seglab\.experiment\.json exists; pass --force/);

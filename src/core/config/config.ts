@@ -295,11 +295,38 @@ export function configLossNames(): string[] {
   return lossDefinitions().map((d) => d.name);
 }
 
-/** A starter config for `seglab init` and the editor's scaffolding. */
+/** SegLab's schema file on disk (the package's schemas/ folder, found upwards from this module), if present. */
+export function schemaFile(): string | undefined {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'schemas', 'experiment.schema.json');
+    if (fs.existsSync(file)) return file;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * `$schema` for a config the CLI writes at `configFile`: SegLab's own schema file as a relative path,
+ * so editors validate and complete it offline. (Configs the extension writes carry none: its
+ * jsonValidation contribution covers every *.experiment.json.)
+ */
+export function schemaReference(configFile: string): string | undefined {
+  const file = schemaFile();
+  return (
+    file &&
+    path
+      .relative(path.dirname(path.resolve(configFile)), file)
+      .split(path.sep)
+      .join('/')
+  );
+}
+
+/**
+ * A starter config for `seglab init` and the editor's scaffolding. The learning rate is the schema's
+ * default; the demo uses a higher one on purpose (a 12-epoch run on small synthetic images).
+ */
 export function starterConfig(o: { images?: string; masks?: string; head?: Head; loss?: string } = {}): Record<string, unknown> {
   const dataset = o.images && o.masks ? { images: o.images, masks: o.masks } : { builtin: 'shapes', count: 48, size: 64 };
   return {
-    $schema: './node_modules/seglab/schemas/experiment.schema.json',
     name: 'my-experiment',
     dataset,
     crop: o.images ? 128 : null,

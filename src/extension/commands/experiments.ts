@@ -36,16 +36,19 @@ export function registerExperimentCommands(c: CommandContext): void {
     const pick =
       running.length === 1 ? running[0] : (await vscode.window.showQuickPick(running.map((j) => ({ label: j.label, job: j }))))?.job;
     pick?.cancel();
+    return pick?.label;
   });
+  // Returns the text it shows (for other extensions and tests).
   c.register('seglab.showLossLibrary', () => {
+    const lines = lossDefinitions().flatMap((d) => [
+      `${d.name} (${d.modes.join(', ')}): ${d.summary}`,
+      `    reference: ${d.reference}`,
+      ...Object.entries(d.options).map(([key, spec]) => `    ${key} = ${describeDefault(spec)}: ${spec.description}`),
+    ]);
     c.output.clear();
-    for (const d of lossDefinitions()) {
-      c.output.appendLine(`${d.name} (${d.modes.join(', ')}): ${d.summary}`);
-      c.output.appendLine(`    reference: ${d.reference}`);
-      for (const [key, spec] of Object.entries(d.options))
-        c.output.appendLine(`    ${key} = ${describeDefault(spec)}: ${spec.description}`);
-    }
+    for (const line of lines) c.output.appendLine(line);
     c.output.show(true);
+    return lines.join('\n');
   });
 }
 
@@ -91,9 +94,11 @@ async function compareHeads(c: CommandContext, uri?: vscode.Uri): Promise<string
   const { file, config } = prepared;
   const report = await c.jobs.compare(config, ['sigmoid1', 'softmax2'], [config.seed], readSettings().maxParallelRuns, file.fsPath);
   await c.model.refresh();
+  // The command ends with the comparison; the notification's button works for as long as it is shown.
   if (report) {
-    const open = await vscode.window.showInformationMessage(`SegLab: comparison written to ${report}`, 'Open Report');
-    if (open) await vscode.env.openExternal(vscode.Uri.file(report));
+    void vscode.window.showInformationMessage(`SegLab: comparison written to ${report}`, 'Open Report').then((open) => {
+      if (open) void vscode.env.openExternal(vscode.Uri.file(report));
+    });
   }
   return report;
 }
@@ -139,8 +144,8 @@ async function newExperimentConfig(c: CommandContext, folderArg?: vscode.Uri, pr
 
 /** Writes a validated starter config next to the others (never over an existing file) and opens it. */
 async function writeConfig(c: CommandContext, folder: vscode.Uri, p: ScaffoldPreset): Promise<vscode.Uri> {
-  const config: Record<string, unknown> = starterConfig({ images: p.images, masks: p.masks, head: p.head, loss: p.loss });
-  delete config.$schema; // the schema comes from the extension's jsonValidation
+  // No $schema: the extension's jsonValidation gives every *.experiment.json the schema.
+  const config = starterConfig({ images: p.images, masks: p.masks, head: p.head, loss: p.loss });
   validateConfig(config);
   let file = vscode.Uri.joinPath(folder, 'seglab.experiment.json');
   for (let i = 2; fs.existsSync(file.fsPath); i++) file = vscode.Uri.joinPath(folder, `seglab-${i}.experiment.json`);

@@ -13,17 +13,21 @@ export function registerRunCommands(c: CommandContext): void {
   });
   // From the tree (the clicked run and the multi-selection) or the palette (a multi-pick of runs).
   c.register('seglab.compareRuns', (node?: TreeNode, selection?: TreeNode[]) => compareRuns(c, node, selection));
-  c.register('seglab.deleteRun', async (node?: TreeNode) => {
+  // `confirmed` (for keybindings, other extensions and tests) skips the modal question.
+  c.register('seglab.deleteRun', async (node?: TreeNode, options?: { confirmed?: boolean }) => {
     if (!node || node.kind !== 'run') throw new Error('choose a run in the SegLab view');
     if (node.run.summary?.status === 'running') throw new Error('the run is still training; stop it first');
-    const ok = await vscode.window.showWarningMessage(`Delete run ${node.run.id}? Its folder is removed.`, { modal: true }, 'Delete');
-    if (ok !== 'Delete') return;
+    if (options?.confirmed !== true) {
+      const ok = await vscode.window.showWarningMessage(`Delete run ${node.run.id}? Its folder is removed.`, { modal: true }, 'Delete');
+      if (ok !== 'Delete') return;
+    }
     deleteRun(node.run.dir);
     await c.model.refresh();
+    return node.run.dir;
   });
   c.register('seglab.openDashboard', () => c.dashboard.open());
   c.register('seglab.refreshRuns', () => c.model.refresh());
-  c.register('seglab.exportReport', () => exportReport(c));
+  c.register('seglab.exportReport', (report?: string, target?: vscode.Uri) => exportReport(c, report, target));
 }
 
 async function compareRuns(c: CommandContext, node?: TreeNode, selection?: TreeNode[]): Promise<string[]> {
@@ -47,7 +51,8 @@ async function compareRuns(c: CommandContext, node?: TreeNode, selection?: TreeN
   return ids;
 }
 
-async function exportReport(c: CommandContext): Promise<string | undefined> {
+/** Every comparison report in the workspace's runs folders, newest first. */
+function comparisonReports(c: CommandContext): string[] {
   const reports = c.model.configs.flatMap((e) => {
     const dir = path.join(e.runsDir, 'comparisons');
     return fs.existsSync(dir)
@@ -57,21 +62,25 @@ async function exportReport(c: CommandContext): Promise<string | undefined> {
           .filter((f) => fs.existsSync(f))
       : [];
   });
-  if (reports.length === 0) throw new Error('no comparison report yet; run "SegLab: Compare Sigmoid vs Softmax" first');
-  const pick = await vscode.window.showQuickPick(
-    reports
-      .sort()
-      .reverse()
-      .map((r) => ({ label: path.basename(path.dirname(r)), description: r, file: r })),
-    { title: 'SegLab: report to export' },
-  );
-  if (!pick) return;
-  const target = await vscode.window.showSaveDialog({
-    defaultUri: vscode.Uri.file(path.join(path.dirname(pick.file), '..', `${path.basename(path.dirname(pick.file))}.html`)),
+  return [...new Set(reports)].sort().reverse();
+}
+
+/** Copies a comparison report (picked, or `report`) to a file (asked for, or `target`); returns where. */
+async function exportReport(c: CommandContext, report?: string, target?: vscode.Uri): Promise<string | undefined> {
+  if (report === undefined) {
+    const reports = comparisonReports(c);
+    if (reports.length === 0) throw new Error('no comparison report yet; run "SegLab: Compare Sigmoid vs Softmax" first');
+    const items = reports.map((r) => ({ label: path.basename(path.dirname(r)), description: r, file: r }));
+    report = (await vscode.window.showQuickPick(items, { title: 'SegLab: report to export' }))?.file;
+    if (!report) return;
+  } else if (!fs.existsSync(report)) throw new Error(`${report}: no such report`);
+  const name = `${path.basename(path.dirname(report))}.html`;
+  target ??= await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.file(path.join(path.dirname(report), '..', name)),
     filters: { HTML: ['html'] },
   });
   if (!target) return;
-  fs.copyFileSync(pick.file, target.fsPath);
+  fs.copyFileSync(report, target.fsPath);
   void vscode.window.showInformationMessage(`SegLab: report exported to ${target.fsPath}`);
   return target.fsPath;
 }

@@ -9,6 +9,21 @@ import { encodePng8 } from '../../../src/core/data/png';
 import { writeMaskFolders } from './masks';
 
 const EXTENSION_ID = 'seglab.seglab';
+
+/** A small experiment on the built-in shapes (seconds on the wasm backend). */
+function tinyConfig(name: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name,
+    dataset: { builtin: 'shapes', count: 10, size: 16 },
+    model: { depth: 2, baseFilters: 4 },
+    epochs: 2,
+    batchSize: 4,
+    stepsPerEpoch: 2,
+    predictions: 1,
+    backend: 'wasm',
+    ...over,
+  };
+}
 let api: SegLabApi;
 let workspace: string;
 
@@ -146,6 +161,93 @@ describe('SegLab in VS Code', () => {
     const posted = api.dashboard.postedRuns.find((r) => r.id === live.id)!;
     assert.strictEqual(posted.status, 'done');
     assert.strictEqual(posted.epochs.length, 4);
+  });
+
+  it('Compare Sigmoid vs Softmax trains both heads and writes the report; Export Report copies it', async () => {
+    const file = path.join(workspace, 'pair.experiment.json');
+    fs.writeFileSync(file, JSON.stringify(tinyConfig('pair', { epochs: 2 })));
+    const report = (await vscode.commands.executeCommand('seglab.compareHeads', vscode.Uri.file(file))) as string;
+    assert.ok(report && fs.existsSync(report), `the command returns the report it wrote (${report})`);
+    const comparison = JSON.parse(fs.readFileSync(path.join(path.dirname(report), 'comparison.json'), 'utf8')) as {
+      runs: { head: string; status: string; final: { dice: number } }[];
+    };
+    assert.deepStrictEqual(comparison.runs.map((r) => [r.head, r.status]).sort(), [
+      ['sigmoid1', 'done'],
+      ['softmax2', 'done'],
+    ]);
+    const html = fs.readFileSync(report, 'utf8');
+    for (const run of comparison.runs) {
+      // The per-run table shows each run's final Dice to 4 digits.
+      assert.ok(html.includes(`<td>${run.final.dice.toFixed(4)}</td>`), `the report shows ${run.head}'s Dice ${run.final.dice}`);
+    }
+    const target = path.join(workspace, 'exported-report.html');
+    const exported = await vscode.commands.executeCommand('seglab.exportReport', report, vscode.Uri.file(target));
+    assert.strictEqual(exported, target);
+    assert.ok(fs.readFileSync(target).equals(fs.readFileSync(report)), 'the exported file is the report');
+    const before = api.commandErrors.length;
+    await vscode.commands.executeCommand('seglab.exportReport', path.join(workspace, 'missing', 'report.html'), vscode.Uri.file(target));
+    assert.match(api.commandErrors[before], /^seglab\.exportReport: .*missing[\\/]report\.html: no such report$/);
+  });
+
+  it('Stop Run cancels a training run (it ends cancelled); Delete Run removes it', async () => {
+    const file = path.join(workspace, 'long.experiment.json');
+    fs.writeFileSync(file, JSON.stringify(tinyConfig('long', { epochs: 50, stepsPerEpoch: 20 })));
+    const training = vscode.commands.executeCommand('seglab.runExperiment', vscode.Uri.file(file));
+    // Stop once the run has finished an epoch (its folder and metrics exist).
+    for (let i = 0; i < 600 && !api.dashboard.postedRuns.some((r) => r.label.includes('· long-') && r.epochs.length >= 1); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.strictEqual(api.jobs.running.length, 1, 'one job is running');
+    const stopped = await vscode.commands.executeCommand('seglab.stopRun');
+    assert.match(String(stopped), /^long/);
+    await training;
+    await api.model.refresh();
+    // The workspace's configs share one runs folder: this config's run is the one named long-….
+    const run = api.model.configs.flatMap((c) => c.runs).find((r) => r.summary?.name?.startsWith('long-'))!;
+    assert.strictEqual(run.summary?.status, 'cancelled');
+    assert.ok(
+      run.summary.epochsCompleted >= 1 && run.summary.epochsCompleted < 50,
+      `stopped early (${run.summary.epochsCompleted} epochs)`,
+    );
+    assert.strictEqual(api.jobs.running.length, 0);
+
+    const runNodes = () => api.tree.getChildren().flatMap((c) => api.tree.getChildren(c));
+    const runNode = runNodes().find((n) => n.kind === 'run' && n.run.id === run.id);
+    const count = runNodes().length;
+    const deleted = await vscode.commands.executeCommand('seglab.deleteRun', runNode, { confirmed: true });
+    assert.strictEqual(deleted, run.dir);
+    assert.ok(!fs.existsSync(run.dir), 'the run folder is gone');
+    assert.ok(!runNodes().some((n) => n.kind === 'run' && n.run.id === run.id), 'the tree no longer lists it');
+    assert.ok(runNodes().length < count && runNodes().length > 0, 'the other runs stay');
+  });
+
+  it('Show Loss Library lists every loss with its reference and option defaults', async () => {
+    const text = (await vscode.commands.executeCommand('seglab.showLossLibrary')) as string;
+    const names = text
+      .split('\n')
+      .filter((l) => !l.startsWith(' '))
+      .map((l) => l.split(' ')[0]);
+    assert.deepStrictEqual(names.slice().sort(), [
+      'balancedBce',
+      'bce',
+      'bceWithLogits',
+      'categoricalCrossEntropy',
+      'crossEntropy',
+      'dice',
+      'focal',
+      'hinge',
+      'jaccard',
+      'lovaszHinge',
+      'lovaszSoftmax',
+      'squaredHinge',
+      'tversky',
+      'unetWeighted',
+      'weightedBce',
+    ]);
+    assert.strictEqual(text.split('\n').filter((l) => l.startsWith('    reference: ')).length, 15);
+    // torchvision's sigmoid_focal_loss defaults, and no alpha in the multiclass focal loss.
+    assert.match(text, /\n {4}alpha = 0\.25 \(binary, multilabel\), null \(multiclass\): /);
+    assert.match(text, /\n {4}gamma = 2: /);
   });
 
   it('computes losses on a folder of probability maps against a folder of targets', async () => {
