@@ -79,6 +79,20 @@ function writeWindow(
   }
 }
 
+/**
+ * A fingerprint of a batch's contents (normalised inputs and integer masks, after augmentation):
+ * FNV-1a over the inputs' float32 bit patterns as 32-bit words, then the mask bytes, as 8 hex
+ * digits. Two runs whose batches have equal digests trained on the same data (e.g. the two heads
+ * of a comparison with one seed).
+ */
+export function batchDigest(batch: Batch): string {
+  let h = 0x811c9dc5;
+  const words = new Uint32Array(batch.x.buffer, batch.x.byteOffset, batch.x.length);
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 16777619);
+  for (let i = 0; i < batch.y.length; i++) h = Math.imul(h ^ batch.y[i], 16777619);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
 export class BatchSampler {
   private order: number[] = [];
   private cursor = 0;

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendInfo, initBackend } from '../backend/backend';
 import { ExperimentConfig, lossForHead } from '../config/config';
-import { BatchSampler, computeNormalization, Normalization, splitSamples } from '../data/batches';
+import { batchDigest, BatchSampler, computeNormalization, Normalization, splitSamples } from '../data/batches';
 import { Dataset, loadFolderDataset } from '../data/dataset';
 import { encodePng8 } from '../data/png';
 import { generateShapes } from '../data/shapes';
@@ -34,7 +34,17 @@ export type TrainEvent =
       epochs: number;
       stepsPerEpoch: number;
     }
-  | { type: 'batch'; epoch: number; step: number; steps: number; loss: number; imagesPerSecond: number; etaSeconds: number }
+  | {
+      type: 'batch';
+      epoch: number;
+      step: number;
+      steps: number;
+      loss: number;
+      imagesPerSecond: number;
+      etaSeconds: number;
+      /** batchDigest of the batch trained on: equal digests, same data. */
+      data: string;
+    }
   | { type: 'epoch'; record: EpochRecord; best: boolean; etaSeconds: number }
   | { type: 'end'; summary: RunSummary };
 
@@ -278,9 +288,10 @@ async function finishRun(r: RunState, status: RunSummary['status'], reason?: str
 }
 
 /** One optimizer step on the next batch at the schedule's rate; returns its loss and that rate. */
-async function trainStep(r: RunState, epoch: number, step: number): Promise<{ loss: number; learningRate: number }> {
+async function trainStep(r: RunState, epoch: number, step: number): Promise<{ loss: number; learningRate: number; data: string }> {
   const { config, optimizer, model, loss, head, classes, mode, stepsPerEpoch } = r;
   const batch = r.sampler.next(config.batchSize);
+  const data = batchDigest(batch);
   const learningRate = learningRateAt(config.optimizer, (epoch - 1) * stepsPerEpoch + step - 1, config.epochs * stepsPerEpoch);
   setLearningRate(optimizer, learningRate);
   const lossTensor = tf.tidy(() => {
@@ -293,7 +304,7 @@ async function trainStep(r: RunState, epoch: number, step: number): Promise<{ lo
   });
   const value = (await lossTensor.data())[0];
   lossTensor.dispose();
-  return { loss: r.o.lossOverride ? r.o.lossOverride(epoch, step, value) : value, learningRate };
+  return { loss: r.o.lossOverride ? r.o.lossOverride(epoch, step, value) : value, learningRate, data };
 }
 
 /** The training steps of one epoch: the mean loss, or how the run ended (stopped, or a non-finite loss). */
@@ -312,7 +323,7 @@ async function trainEpoch(
     // A macrotask turn per batch, so that a cancel message (IPC) is delivered while training.
     await new Promise((resolve) => setImmediate(resolve));
     const t0 = Date.now();
-    const { loss: value, learningRate: rate } = await trainStep(r, epoch, step);
+    const { loss: value, learningRate: rate, data } = await trainStep(r, epoch, step);
     learningRate = rate;
     if (!Number.isFinite(value)) {
       const lr = config.optimizer.learningRate;
@@ -324,7 +335,8 @@ async function trainEpoch(
     const msPerStep = recent.reduce((a, b) => a + b, 0) / recent.length;
     const remaining = (config.epochs - epoch) * stepsPerEpoch + (stepsPerEpoch - step);
     const imagesPerSecond = (1000 * config.batchSize) / msPerStep;
-    r.emit({ type: 'batch', epoch, step, steps: stepsPerEpoch, loss: value, imagesPerSecond, etaSeconds: (remaining * msPerStep) / 1000 });
+    const etaSeconds = (remaining * msPerStep) / 1000;
+    r.emit({ type: 'batch', epoch, step, steps: stepsPerEpoch, loss: value, imagesPerSecond, etaSeconds, data });
   }
   return { trainLoss: lossSum / stepsPerEpoch, learningRate };
 }
