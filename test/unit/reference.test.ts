@@ -18,6 +18,8 @@ import { assertAllClose, assertClose, ROOT } from './helpers';
 interface LossCase {
   name: string;
   loss: string;
+  /** The library (or, where none is installable here, the documented formula) that computed `expected`. */
+  source: string;
   options: Record<string, unknown>;
   expected: number;
   mode: LossMode;
@@ -30,12 +32,12 @@ interface LossCase {
 const reference = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reference.json'), 'utf8'));
 
 for (const backend of ['cpu', 'wasm']) {
-  describe(`losses vs PyTorch reference values (tensor definitions, ${backend} backend)`, () => {
+  describe(`losses vs reference values (tensor definitions, ${backend} backend; the library behind each in brackets)`, () => {
     before(async () => {
       await initBackend(backend);
     });
     for (const c of reference.losses as LossCase[]) {
-      it(`${c.loss}: ${c.name}`, () => {
+      it(`${c.loss}: ${c.name} [${c.source}]`, () => {
         const value = computeLossWithTensors(compileLoss(c.loss, c.options), c);
         // float32 arithmetic against float64 references.
         assertClose(value, c.expected, 2e-5, 2e-6, c.name);
