@@ -7,7 +7,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 out="$here"
 if [[ "${1:-}" == "--check" ]]; then out="$(mktemp -d)"; fi
 clang --target=wasm32 -O3 -msimd128 -matomics -mbulk-memory -mmutable-globals -nostdlib -ffreestanding \
-  -Wall -Wextra -Werror -Wno-unused-function -Wno-unused-function -Wno-unused-function -Wno-unused-function -Wno-unused-function -Wno-unused-function -Wno-unused-function -Wno-unused-function -Wno-unused-function -c "$here/kernels.c" -o "$out/kernels.o"
+  -Wall -Wextra -Werror -Wno-unused-function -c "$here/kernels.c" -o "$out/kernels.o"
 # Shared imported memory: every worker thread instantiates the module on the same memory, and gets
 # its own 64 KiB shadow stack by setting the exported __stack_pointer (pool.ts).
 wasm-ld --no-entry --import-memory --shared-memory --max-memory=4294967296 --export-dynamic \

@@ -30,7 +30,14 @@ const FN = 1;
 const ARGC = 2;
 const ERROR = 3;
 const SLOT = (t: number) => 4 + 3 * t;
-const MAX_ARGS = 16; // arguments travel as float64 (exact for int32, and floats stay floats)
+const MAX_ARGS = 16;
+/**
+ * This thread's share of a staged call, against 1 for each worker: it copies all parts (c) and then
+ * computes its own, while a worker starts as soon as its part is copied. Equal finishing times give
+ * k/(c + 2k) for two threads with compute k and copy c of the whole range; measured for the fused
+ * Dice sums, c ≈ 0.4 k, so 0.7.
+ */
+const STAGED_SHARE = 0.7; // arguments travel as float64 (exact for int32, and floats stay floats)
 
 type KernelExports = Record<string, (...args: number[]) => number> & { __heap_base: WebAssembly.Global };
 
@@ -184,7 +191,11 @@ export class KernelPool {
     this.argv.set(args);
     c[ERROR] = 0;
     Atomics.store(c, PENDING, this.workers.length);
-    const range = (t: number) => [Math.floor((total * t) / this.threads), Math.floor((total * (t + 1)) / this.threads)];
+    // With a stage, this thread copies every part before computing its own, so it takes a smaller
+    // part (weight STAGED_SHARE against 1 per worker) and all threads finish at about the same time.
+    const own = stage ? STAGED_SHARE : 1;
+    const edge = (t: number) => (t === 0 ? 0 : Math.floor((total * (own + t - 1)) / (own + this.threads - 1)));
+    const range = (t: number) => [edge(t), edge(t + 1)];
     let released = 1;
     const release = (t: number, first: number, last: number) => {
       c[SLOT(t) + 1] = first;
