@@ -1,4 +1,5 @@
 /** The run store: atomic writes, listing, deletion, crash marking; comparison statistics. */
+import type { Head } from '../../src/core/model/unet';
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -107,7 +108,7 @@ describe('run store', () => {
 
 describe('comparison statistics', () => {
   it('mean ± sample std per head, paired differences per seed', () => {
-    const run = (head: string, seed: number, dice: number) => ({
+    const run = (head: Head, seed: number, dice: number) => ({
       head,
       seed,
       status: 'done',
@@ -119,7 +120,7 @@ describe('comparison statistics', () => {
       run('sigmoid1', 2, 0.9),
       run('softmax2', 1, 0.85),
       run('softmax2', 2, 0.92),
-      { head: 'softmax2', seed: 3, status: 'failed', final: null, epochs: [] },
+      { head: 'softmax2' as const, seed: 3, status: 'failed', final: null, epochs: [] },
     ];
     const s = summarizeComparison(runs, ['sigmoid1', 'softmax2']);
     assertClose(s.perHead.sigmoid1.dice.mean, 0.85, 1e-12);

@@ -9,8 +9,7 @@
  * index form's Σw[y] so the one-hot and index forms of the same target give the same loss.
  */
 import * as tf from '@tensorflow/tfjs';
-import { channelWeights } from './bce';
-import { classTargets, labelledPixels, softmaxLogProbs, weightedMean } from './soft';
+import { channelWeights, classTargets, labelledPixels, softmaxLogProbs, weightedMean } from './soft';
 import { LossDefinition, LossInput, LossOptions, MULTICLASS_MODE, OptionSpec } from './types';
 
 /** Class-weighted, label-smoothed softmax CE per pixel, plus the per-pixel denominator Σ_c w_c·y_ic. */

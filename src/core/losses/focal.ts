@@ -7,8 +7,7 @@
  *   α is null (no class weighting, the default) or one weight per class.
  */
 import * as tf from '@tensorflow/tfjs';
-import { bceTerms, channelWeights } from './bce';
-import { classTargets, labelledPixels, probabilities, softmaxLogProbs, weightedMean } from './soft';
+import { bceTerms, channelWeights, classTargets, labelledPixels, probabilities, softmaxLogProbs, weightedMean } from './soft';
 import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTICLASS_MODE, MULTILABEL_MODE } from './types';
 
 function sigmoidFocal(input: LossInput, alpha: number | null, gamma: number): tf.Scalar {

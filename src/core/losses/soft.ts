@@ -1,6 +1,7 @@
 /**
- * Shared tensor helpers for the losses: stable log-probabilities, activations, one-hot targets and
- * soft confusion counts. Everything here is differentiable with respect to the prediction and
+ * Shared tensor helpers for the losses (as smp's `_functional`): stable log-probabilities,
+ * activations, one-hot targets, soft confusion counts, the BCE terms, per-channel weights and
+ * weighted reductions. Everything here is differentiable with respect to the prediction and
  * produces no NaN or Infinity for finite inputs (including |logit| = 100 and p ∈ {0, 1}).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -107,4 +108,52 @@ export function softCounts(p: tf.Tensor4D, y: tf.Tensor4D, perImage: boolean, sq
 export function weightedMean(values: tf.Tensor, weights: tf.Tensor): tf.Scalar {
   const total = tf.sum(weights);
   return tf.where(tf.greater(total, 0), tf.div(tf.sum(values), tf.maximum(total, 1e-30)), tf.scalar(0)) as tf.Scalar;
+}
+
+/**
+ * Elementwise −[a·y·log p + b·(1−y)·log(1−p)], a and b scalars or broadcastable tensors.
+ * From logits with sp = softplus(x): −log(1−σ(x)) = sp and −log σ(x) = sp − x, so
+ *   ℓ = a·y·(sp − x) + b·(1−y)·sp   (= max(x,0) − x·y + log(1+e^−|x|) when a = b = 1),
+ * one exp and one log1p per element.
+ */
+export function bceTerms(
+  pred: tf.Tensor,
+  y: tf.Tensor,
+  fromLogits: boolean,
+  a: number | tf.Tensor = 1,
+  b: number | tf.Tensor = 1,
+): tf.Tensor {
+  if (fromLogits) {
+    const sp = stableSoftplus(pred);
+    if (a === 1 && b === 1) return tf.sub(sp, tf.mul(pred, y));
+    return tf.add(tf.mul(tf.mul(y, tf.sub(sp, pred)), a), tf.mul(tf.mul(tf.sub(1, y), sp), b));
+  }
+  const { logP, log1mP } = sigmoidLogProbs(pred, false);
+  const pos = tf.mul(tf.mul(y, logP), a);
+  const neg = tf.mul(tf.mul(tf.sub(1, y), log1mP), b);
+  return tf.neg(tf.add(pos, neg));
+}
+
+/** A per-channel weight (number or one number per channel) as a tensor broadcasting over NHWC. */
+export function channelWeights(value: number | number[], channels: number, what: string): number | tf.Tensor {
+  if (typeof value === 'number') return value;
+  if (value.length !== channels) {
+    throw new Error(`${what}: expected ${channels} values (one per channel), got ${value.length}`);
+  }
+  return tf.tensor1d(value);
+}
+
+/** Reduces an elementwise loss as PyTorch's reduction='mean' does with per-element weights w: mean(w·ℓ),
+ * or as Σ(w·ℓ)/Σw with `normalize: 'weights'`. */
+export function reduceWeighted(loss: tf.Tensor, w: tf.Tensor, normalize: string): tf.Scalar {
+  const weighted = tf.mul(loss, w);
+  return normalize === 'weights' ? weightedMean(weighted, tf.mul(tf.onesLike(loss), w)) : tf.mean(weighted);
+}
+
+/** A user-supplied weight map as a tensor broadcasting against the prediction [N,H,W,C]. */
+export function weightMapTensor(weights: Float32Array | number[], shape: number[], what: string): tf.Tensor4D {
+  const [n, h, w, c] = shape;
+  if (weights.length === n * h * w * c) return tf.tensor4d(weights, [n, h, w, c]);
+  if (weights.length === n * h * w) return tf.tensor4d(weights, [n, h, w, 1]);
+  throw new Error(`${what}: expected ${n * h * w} (N·H·W) or ${n * h * w * c} (N·H·W·C) weights, got ${weights.length}`);
 }

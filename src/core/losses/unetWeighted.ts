@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UNET_WEIGHT_DEFAULTS } from '../weightmap/defaults';
 import { classBalanceWeights, unetBorderTerm } from '../weightmap/unetWeightMap';
 import { Connectivity, labelComponents } from '../weightmap/label';
-import { bceTerms, reduceWeighted } from './bce';
+import { bceTerms, reduceWeighted } from './soft';
 import { readTidy } from './readback';
 import { softmaxCrossEntropyTerms } from './crossEntropy';
 import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTICLASS_MODE } from './types';

@@ -4,6 +4,7 @@
  * initialisation) between each head and the first.
  */
 import { MetricKey } from '../common/metrics';
+import type { Head } from '../model/unet';
 import { nanMean, nanStd } from '../metrics/scores';
 import { EpochRecord, RunSummary } from './store';
 
@@ -11,7 +12,7 @@ import { EpochRecord, RunSummary } from './store';
 export const COMPARED_METRICS = ['dice', 'iou', 'hd95', 'pixelError', 'precision', 'recall', 'loss'] as const satisfies readonly MetricKey[];
 
 export interface ComparedRun {
-  head: string;
+  head: Head;
   seed: number;
   runId?: string;
   runDir?: string;
@@ -31,8 +32,8 @@ export interface Stat {
 export interface PairedDifference {
   metric: string;
   /** head − baseline, per seed (seeds where both finished). */
-  head: string;
-  baseline: string;
+  head: Head;
+  baseline: Head;
   differences: number[];
   mean: number;
   std: number;
@@ -43,7 +44,7 @@ export interface ComparisonSummary {
   paired: PairedDifference[];
 }
 
-export function summarizeComparison(runs: readonly ComparedRun[], heads: readonly string[]): ComparisonSummary {
+export function summarizeComparison(runs: readonly ComparedRun[], heads: readonly Head[]): ComparisonSummary {
   const perHead: ComparisonSummary['perHead'] = {};
   for (const head of heads) {
     const done = runs.filter((r) => r.head === head && r.status === 'done' && r.final);

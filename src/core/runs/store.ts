@@ -11,6 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { decodeJsonAs, encodeJson } from '../common/json';
+import type { Head } from '../model/unet';
 import { writeFileAtomic } from './atomicWrite';
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled';
@@ -31,7 +32,7 @@ export interface RunSummary {
   name: string;
   status: RunStatus;
   reason?: string;
-  head: string;
+  head: Head;
   mode: string;
   loss: string;
   backend: string;
