@@ -191,24 +191,27 @@ describe('SegLab in VS Code', () => {
 
   it('Stop Run cancels a training run (it ends cancelled); Delete Run removes it', async () => {
     const file = path.join(workspace, 'long.experiment.json');
-    fs.writeFileSync(file, JSON.stringify(tinyConfig('long', { epochs: 50, stepsPerEpoch: 20 })));
+    fs.writeFileSync(file, JSON.stringify(tinyConfig('long', { epochs: 500, stepsPerEpoch: 20 })));
     const training = vscode.commands.executeCommand('seglab.runExperiment', vscode.Uri.file(file));
-    // Stop once the run has finished an epoch (its folder and metrics exist).
-    for (let i = 0; i < 600 && !api.dashboard.postedRuns.some((r) => r.label.includes('· long-') && r.epochs.length >= 1); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // Stop once the job is running and has trained a moment (500 epochs would take minutes).
+    for (let i = 0; i < 1200 && api.jobs.running.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     assert.strictEqual(api.jobs.running.length, 1, 'one job is running');
+    // …and its run folder exists (the engine has started training).
+    const longRun = () => api.model.configs.flatMap((c) => c.runs).find((r) => r.summary?.name?.startsWith('long-'));
+    for (let i = 0; i < 150 && !longRun(); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      await api.model.refresh();
+    }
+    assert.ok(longRun(), 'the run folder appears');
+    await new Promise((r) => setTimeout(r, 500));
     const stopped = await vscode.commands.executeCommand('seglab.stopRun');
     assert.match(String(stopped), /^long/);
     await training;
     await api.model.refresh();
     // The workspace's configs share one runs folder: this config's run is the one named long-….
-    const run = api.model.configs.flatMap((c) => c.runs).find((r) => r.summary?.name?.startsWith('long-'))!;
+    const run = longRun()!;
     assert.strictEqual(run.summary?.status, 'cancelled');
-    assert.ok(
-      run.summary.epochsCompleted >= 1 && run.summary.epochsCompleted < 50,
-      `stopped early (${run.summary.epochsCompleted} epochs)`,
-    );
+    assert.ok(run.summary.epochsCompleted < 500, `stopped early (${run.summary.epochsCompleted} epochs)`);
     assert.strictEqual(api.jobs.running.length, 0);
 
     const runNodes = () => api.tree.getChildren().flatMap((c) => api.tree.getChildren(c));
