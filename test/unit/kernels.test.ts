@@ -109,6 +109,39 @@ describe('WebAssembly kernels', () => {
     setKernelThreads(defaultThreadCount());
   });
 
+  it('staged loss calls (workers compute chunks as they are copied) give bit-identical values for 1, 2 and 3 threads, call after call', () => {
+    // 4×256×256 pixels = 4 chunks: the calling thread copies the workers' chunks one by one.
+    const [n, h, w] = [4, 256, 256];
+    const px = n * h * w;
+    const logits = Float32Array.from(values(px, 11), (v) => v * 8);
+    const mask = Uint8Array.from(values(px, 12), (v) => (v > 0.5 ? 1 : 0));
+    const logits2 = Float32Array.from(values(2 * px, 13), (v) => v * 8);
+    const index = Float32Array.from(mask);
+    const cases: [string, LossData][] = [
+      ['dice', { pred: logits, target: mask, shape: [n, h, w, 1], fromLogits: true }],
+      ['bceWithLogits', { pred: logits, target: mask, shape: [n, h, w, 1], fromLogits: true }],
+      ['crossEntropy', { pred: logits2, target: index, shape: [n, h, w, 2], fromLogits: true }],
+    ];
+    for (const [name, data] of cases) {
+      const byThreads = [1, 2, 3].map((threads) => {
+        setKernelThreads(threads);
+        return computeLoss(name, data);
+      });
+      assert.deepStrictEqual(byThreads, [byThreads[0], byThreads[0], byThreads[0]], name);
+      // Many staged calls in a row, alternating with other data of the same size: a worker that ran
+      // ahead of the copy would read the previous call's values.
+      const other = { ...data, pred: Float32Array.from(data.pred, (v) => -v) };
+      setKernelThreads(1);
+      const otherValue = computeLoss(name, other);
+      assert.notStrictEqual(otherValue, byThreads[0]);
+      setKernelThreads(2);
+      for (let k = 0; k < 100; k++) {
+        assert.strictEqual(computeLoss(name, k % 2 ? other : data), k % 2 ? otherValue : byThreads[0], `${name}, call ${k}`);
+      }
+    }
+    setKernelThreads(defaultThreadCount());
+  });
+
   it('computeLoss still names the bad value when the fused kernels find one', () => {
     const shape = [1, 2, 3, 1];
     assert.throws(
