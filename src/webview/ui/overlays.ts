@@ -1,7 +1,7 @@
 /** Mask overlays: image, ground truth and thresholded prediction, one or two runs side by side. */
 import type { OverlayView } from '../contract';
 import { Disposables, el } from './dom';
-import { runsWithPredictions, View, ViewHost } from './view';
+import { runImageMenus, runsWithPredictions, View, ViewHost } from './view';
 
 type Mode = 'gt' | 'pred' | 'both' | 'errors';
 
@@ -76,23 +76,12 @@ export class OverlaysView implements View {
       controls.append(el('span', {}, 'No run has saved predictions yet.'));
       return controls;
     }
-    const runA = el('select', { 'aria-label': 'run' });
+    const choice = this.choice;
+    const { run: runA, image } = runImageMenus(withPred, { run: choice.runA, image: choice.image });
     const runB = el('select', { 'aria-label': 'second run (side by side)' });
     runB.append(el('option', { value: '' }, '— none —'));
-    for (const r of withPred) {
-      runA.append(el('option', { value: r.id }, r.label));
-      runB.append(el('option', { value: r.id }, r.label));
-    }
-    const image = el('select', { 'aria-label': 'image' });
-    const choice = this.choice;
-    if (withPred.some((r) => r.id === choice.runA)) runA.value = choice.runA;
+    for (const r of withPred) runB.append(el('option', { value: r.id }, r.label));
     if (withPred.some((r) => r.id === choice.runB)) runB.value = choice.runB;
-    const fillImages = () => {
-      image.replaceChildren(...(withPred.find((r) => r.id === runA.value)?.predictions ?? []).map((n) => el('option', { value: n }, n)));
-      if (Array.from(image.options).some((o) => o.value === choice.image)) image.value = choice.image;
-    };
-    runA.addEventListener('change', fillImages);
-    fillImages();
     const load = el('button', {}, 'Show');
     load.addEventListener('click', () => {
       this.choice = { runA: runA.value, runB: runB.value, image: image.value };

@@ -2,7 +2,7 @@
 import type { WeightMapView as WeightMap } from '../contract';
 import { UNET_WEIGHT_DEFAULTS } from '../../core/weightmap/defaults';
 import { Disposables, el } from './dom';
-import { runsWithPredictions, View, ViewHost } from './view';
+import { runImageMenus, runsWithPredictions, View, ViewHost } from './view';
 
 const VIRIDIS: [number, number, number][] = [
   [68, 1, 84],
@@ -60,13 +60,7 @@ export class WeightMapView implements View {
       controls.append(el('span', {}, 'No run has saved ground-truth masks yet.'));
       return controls;
     }
-    const run = el('select', { 'aria-label': 'run' });
-    for (const r of withPred) run.append(el('option', { value: r.id }, r.label));
-    const image = el('select', { 'aria-label': 'image' });
-    const fill = () =>
-      image.replaceChildren(...(withPred.find((r) => r.id === run.value)?.predictions ?? []).map((n) => el('option', { value: n }, n)));
-    run.addEventListener('change', fill);
-    fill();
+    const { run, image } = runImageMenus(withPred);
     const go = el('button', {}, 'Compute w(x)');
     go.addEventListener(
       'click',

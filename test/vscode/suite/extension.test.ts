@@ -82,19 +82,7 @@ describe('SegLab in VS Code', () => {
 
   it('runs a short experiment in the engine and shows the run in the tree', async () => {
     const file = path.join(workspace, 'tiny.experiment.json');
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        name: 'tiny',
-        dataset: { builtin: 'shapes', count: 10, size: 16 },
-        model: { depth: 2, baseFilters: 4 },
-        epochs: 2,
-        batchSize: 4,
-        stepsPerEpoch: 2,
-        predictions: 1,
-        backend: 'wasm',
-      }),
-    );
+    fs.writeFileSync(file, JSON.stringify(tinyConfig('tiny')));
     await vscode.commands.executeCommand('seglab.runExperiment', vscode.Uri.file(file));
     await api.model.refresh();
     const entry = api.model.configs.find((c) => c.uri.fsPath === file);
@@ -117,19 +105,14 @@ describe('SegLab in VS Code', () => {
 
   it('curves update live while a run trains, and Open Run / Compare Selected Runs select runs', async () => {
     const file = path.join(workspace, 'live.experiment.json');
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        name: 'live',
-        dataset: { builtin: 'shapes', count: 16, size: 64 },
-        model: { depth: 2, baseFilters: 8 },
-        epochs: 4,
-        batchSize: 8,
-        stepsPerEpoch: 60,
-        predictions: 1,
-        backend: 'wasm',
-      }),
-    );
+    const liveSettings = {
+      dataset: { builtin: 'shapes', count: 16, size: 64 },
+      model: { depth: 2, baseFilters: 8 },
+      epochs: 4,
+      batchSize: 8,
+      stepsPerEpoch: 60,
+    };
+    fs.writeFileSync(file, JSON.stringify(tinyConfig('live', liveSettings)));
     await vscode.commands.executeCommand('seglab.openDashboard');
     // What the dashboard's curves were given while the run was still training.
     const seenWhileRunning: number[] = [];
