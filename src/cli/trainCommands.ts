@@ -20,13 +20,20 @@ import { ProgressView } from './progress';
 
 type Write = (s: string) => void;
 
-function onInterrupt(first: () => void): () => void {
+/**
+ * Ctrl-C: the first asks the engine(s) to stop after the current batch and save a checkpoint; the
+ * second kills them at once (the command then reports the runs as cancelled without a checkpoint).
+ */
+function onInterrupt(first: () => void, second: () => void): () => void {
   let count = 0;
   const handler = () => {
     count++;
     if (count === 1) {
-      process.stderr.write('\nstopping after the current batch (a checkpoint is saved); press Ctrl-C again to abort\n');
+      process.stderr.write('\nstopping after the current batch (a checkpoint is saved); press Ctrl-C again to stop at once\n');
       first();
+    } else if (count === 2) {
+      process.stderr.write('\nstopped at once: no checkpoint was saved on stopping\n');
+      second();
     } else process.exit(130);
   };
   process.on('SIGINT', handler);
@@ -40,7 +47,8 @@ function withBackend(config: ExperimentConfig, backend: string | undefined): Exp
 
 export const TRAIN_USAGE = `usage: seglab train CONFIG [--backend auto|tensorflow|wasm|cpu] [--threads N] [--json]
   Trains one run in a separate engine process; writes runs/<time>-<name>/. Ctrl-C stops after the
-  current batch and saves a checkpoint. --threads: cores the wasm kernels use (default: all).`;
+  current batch and saves a checkpoint; a second Ctrl-C stops at once, without one.
+  --threads: cores the wasm kernels use (default: all).`;
 
 export async function trainCommand(argv: string[], write: Write): Promise<number> {
   const { values, positionals } = parseCommand(
@@ -57,7 +65,10 @@ export async function trainCommand(argv: string[], write: Write): Promise<number
     onEvent: (e) => (values.json ? write(encodeJson({ job: config.head, ...e }, 0) + '\n') : view.event(config.head, e)),
     onLog: (l) => process.stderr.write(`engine: ${l}\n`),
   });
-  const release = onInterrupt(() => job.cancel());
+  const release = onInterrupt(
+    () => job.cancel(),
+    () => job.abort(),
+  );
   const result = await job.result;
   release();
   if (values.json) write(encodeJson({ type: 'result', ...result, summary: undefined }, 0) + '\n');
@@ -116,7 +127,10 @@ async function compareConfig(
     onEvent: (job, e) => (json ? write(encodeJson({ job, ...e }, 0) + '\n') : view.event(`${job.head}/s${job.seed}`, e)),
     onLog: (l) => process.stderr.write(`engine: ${l}\n`),
   });
-  const release = onInterrupt(() => handle.cancel());
+  const release = onInterrupt(
+    () => handle.cancel(),
+    () => handle.abort(),
+  );
   const result = await handle.result;
   release();
   if (json) {

@@ -25,6 +25,8 @@ export interface TrainingJob {
   readonly result: Promise<JobResult>;
   /** Asks the engine to stop after the current batch (it saves a checkpoint); kills it if it does not end within `graceMs`. */
   cancel(graceMs?: number): void;
+  /** Kills the engine at once (a second Ctrl-C): the run ends cancelled, without a checkpoint from now. */
+  abort(): void;
 }
 
 export interface StartOptions {
@@ -95,6 +97,8 @@ function followOutput(child: ChildProcess, onLog?: (line: string) => void): { ta
   };
 }
 
+export const ABORTED_REASON = 'stopped at once: no checkpoint was saved on stopping (checkpoints/ holds what earlier epochs saved)';
+
 /** The end of an engine that exited without a summary: cancelled if asked to stop, else failed, with why. */
 function exitResult(
   code: number | null,
@@ -102,11 +106,14 @@ function exitResult(
   tail: string,
   cancelRequested: boolean,
   runDir?: string,
+  aborted = false,
 ): JobResult {
   const oom = /heap out of memory|Allocation failed|out of memory/i.test(tail);
   const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-  const status = cancelRequested ? 'cancelled' : 'failed';
-  const reason = cancelRequested
+  const status = cancelRequested || aborted ? 'cancelled' : 'failed';
+  const reason = aborted
+    ? ABORTED_REASON
+    : cancelRequested
     ? `the engine ${how} while stopping`
     : `${oom ? 'out of memory: ' : ''}the engine process ${how} before the run ended${tail ? `; its last output: ${tail.slice(-600)}` : ''}`;
   if (runDir) markRunEnded(runDir, status, reason);
@@ -119,6 +126,7 @@ export function startTraining(config: ExperimentConfig, options: StartOptions = 
   let summary: RunSummary | undefined;
   let startError: string | undefined;
   let cancelRequested = false;
+  let aborted = false;
   const output = followOutput(child, options.onLog);
 
   const send = (request: EngineRequest) => {
@@ -150,7 +158,7 @@ export function startTraining(config: ExperimentConfig, options: StartOptions = 
       else if (startError) {
         if (runDir) markRunEnded(runDir, 'failed', startError);
         resolve({ status: 'failed', reason: startError, runDir });
-      } else resolve(exitResult(code, signal, output.tail(), cancelRequested, runDir));
+      } else resolve(exitResult(code, signal, output.tail(), cancelRequested, runDir, aborted));
     });
   });
 
@@ -163,6 +171,11 @@ export function startTraining(config: ExperimentConfig, options: StartOptions = 
       send({ type: 'cancel' });
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       void result.then(() => clearTimeout(timer));
+    },
+    abort() {
+      if (aborted || child.exitCode !== null || child.signalCode !== null) return;
+      aborted = true;
+      child.kill('SIGKILL');
     },
   };
 }

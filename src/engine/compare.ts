@@ -35,7 +35,10 @@ export interface ComparisonResult {
 
 export interface ComparisonHandle {
   result: Promise<ComparisonResult>;
+  /** Stops every run after its current batch (each saves a checkpoint); runs not started are skipped. */
   cancel(): void;
+  /** Kills every running engine at once (no checkpoint); the comparison still writes what finished. */
+  abort(): void;
 }
 
 /**
@@ -153,6 +156,10 @@ export function runComparison(config: ExperimentConfig, o: CompareOptions): Comp
     cancel() {
       cancelled = true;
       for (const job of active) job.cancel();
+    },
+    abort() {
+      cancelled = true;
+      for (const job of active) job.abort();
     },
   };
 }

@@ -42,6 +42,13 @@ if (require.main === module) {
     process.stderr.write('seglab engine: start me through the CLI or the extension (I need an IPC channel)\n');
     process.exit(2);
   }
+  // Ctrl-C in a terminal sends SIGINT to the whole process group, this process included. The caller
+  // decides (first Ctrl-C: stop after the batch and save a checkpoint; second: kill), so the engine
+  // ignores it. If the caller goes away (its IPC channel closes), the run stops as if cancelled.
+  process.on('SIGINT', () => undefined);
+  process.on('disconnect', () => {
+    stopRequested = true;
+  });
   process.on('message', (raw) => {
     const request = parseEngineRequest(raw);
     if (typeof request === 'string') {

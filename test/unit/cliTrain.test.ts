@@ -1,6 +1,6 @@
 /** The experiment commands as a user runs them: init, train, predict, compare, demo. */
 import * as assert from 'assert';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -18,6 +18,39 @@ before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-cli-train-'));
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * `seglab train --json` in its own process group, as a terminal runs it; `interrupts` SIGINTs go to
+ * the whole group (what Ctrl-C does) once the first batch event arrives, `gapMs` apart.
+ */
+function trainInterrupted(cwd: string, config: string, interrupts: number, gapMs = 200): Promise<{ code: number | null; events: Record<string, unknown>[]; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'train', config, '--json'], {
+      cwd,
+      detached: true,
+      env: { ...process.env, SEGLAB_BACKEND: 'wasm' },
+    });
+    let out = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!sent && /"type":"batch"/.test(out)) {
+        sent = true;
+        for (let i = 0; i < interrupts; i++) setTimeout(() => process.kill(-child.pid!, 'SIGINT'), i * gapMs);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => {
+      const events = out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      resolve({ code, events, stderr });
+    });
+  });
+}
 
 const tiny = {
   name: 'tiny',
@@ -78,6 +111,32 @@ describe('seglab init / train / predict / compare / demo', () => {
     const bad = seglab(dir, 'train', 'tiny1.json', '--threads', '0');
     assert.strictEqual(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /--threads: '0' is not a positive integer/);
+  });
+
+  it('Ctrl-C (SIGINT to the whole process group): the engine finishes the batch, saves last, status cancelled', async () => {
+    fs.writeFileSync(path.join(dir, 'long.json'), JSON.stringify({ ...tiny, epochs: 200 }));
+    const r = await trainInterrupted(dir, 'long.json', 1);
+    assert.strictEqual(r.code, 130, r.stderr);
+    assert.match(r.stderr, /stopping after the current batch \(a checkpoint is saved\)/);
+    const result = r.events[r.events.length - 1] as { type: string; status: string; runDir: string };
+    assert.strictEqual(result.type, 'result');
+    assert.strictEqual(result.status, 'cancelled');
+    const summary = JSON.parse(fs.readFileSync(path.join(result.runDir, 'summary.json'), 'utf8'));
+    assert.strictEqual(summary.status, 'cancelled');
+    const model = JSON.parse(fs.readFileSync(path.join(result.runDir, 'checkpoints', 'last', 'model.json'), 'utf8'));
+    assert.ok(model.weightsManifest.length > 0);
+  });
+
+  it('a second Ctrl-C stops at once and says that no checkpoint was saved', async () => {
+    const r = await trainInterrupted(dir, 'long.json', 2, 30);
+    assert.strictEqual(r.code, 130, r.stderr);
+    assert.match(r.stderr, /stopped at once: no checkpoint was saved/);
+    const result = r.events[r.events.length - 1] as { type: string; status: string; reason: string; runDir: string };
+    assert.strictEqual(result.status, 'cancelled');
+    assert.match(result.reason, /no checkpoint was saved/);
+    const summary = JSON.parse(fs.readFileSync(path.join(result.runDir, 'summary.json'), 'utf8'));
+    assert.strictEqual(summary.status, 'cancelled');
+    assert.ok(!fs.existsSync(path.join(result.runDir, 'checkpoints', 'last')), 'no checkpoint after an abort in the first epoch');
   });
 
   it('train: a config with typos lists every problem and exits 1', () => {
