@@ -9,7 +9,7 @@ import { IMAGE_EXTENSIONS, readImage } from '../core/data/image';
 import { encodePng8 } from '../core/data/png';
 import { Head, HEADS, sizeMultiple } from '../core/model/unet';
 import { loadCheckpoint } from '../core/runs/checkpoint';
-import { HEADLINE_METRICS, METRICS, metricLabel } from '../core/common/metrics';
+import { formatMetric, HEADLINE_METRICS, METRICS, metricLabel } from '../core/common/metrics';
 import { formatStat } from '../core/runs/compare';
 import { readJsonFile, readRun } from '../core/runs/store';
 import { decide, predictLogits } from '../core/train/predict';
@@ -77,7 +77,7 @@ export async function trainCommand(argv: string[], write: Write): Promise<number
       const f = result.summary.final;
       write(
         `final validation: ${Object.entries(f)
-          .map(([k, v]) => `${k} ${Number(v).toFixed(4)}`)
+          .map(([k, v]) => `${k} ${formatMetric(k, v)}`)
           .join(', ')}\n`,
       );
     }

@@ -114,8 +114,8 @@ function exitResult(
   const reason = aborted
     ? ABORTED_REASON
     : cancelRequested
-    ? `the engine ${how} while stopping`
-    : `${oom ? 'out of memory: ' : ''}the engine process ${how} before the run ended${tail ? `; its last output: ${tail.slice(-600)}` : ''}`;
+      ? `the engine ${how} while stopping`
+      : `${oom ? 'out of memory: ' : ''}the engine process ${how} before the run ended${tail ? `; its last output: ${tail.slice(-600)}` : ''}`;
   if (runDir) markRunEnded(runDir, status, reason);
   return { status, reason, runDir };
 }

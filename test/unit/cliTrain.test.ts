@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { decodeJson } from '../../src/core/common/json';
 import { encodePng8 } from '../../src/core/data/png';
 import { ROOT } from './helpers';
 
@@ -23,7 +24,12 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
  * `seglab train --json` in its own process group, as a terminal runs it; `interrupts` SIGINTs go to
  * the whole group (what Ctrl-C does) once the first batch event arrives, `gapMs` apart.
  */
-function trainInterrupted(cwd: string, config: string, interrupts: number, gapMs = 200): Promise<{ code: number | null; events: Record<string, unknown>[]; stderr: string }> {
+function trainInterrupted(
+  cwd: string,
+  config: string,
+  interrupts: number,
+  gapMs = 200,
+): Promise<{ code: number | null; events: Record<string, unknown>[]; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, 'train', config, '--json'], {
       cwd,
@@ -137,6 +143,30 @@ describe('seglab init / train / predict / compare / demo', () => {
     const summary = JSON.parse(fs.readFileSync(path.join(result.runDir, 'summary.json'), 'utf8'));
     assert.strictEqual(summary.status, 'cancelled');
     assert.ok(!fs.existsSync(path.join(result.runDir, 'checkpoints', 'last')), 'no checkpoint after an abort in the first epoch');
+  });
+
+  it('a model that predicts nothing: hd95 ∞ survives train output, comparison.json and the summary ("all 2 seeds")', () => {
+    // SGD at learning rate 3 drives this tiny U-Net to an empty prediction (Dice 0, HD95 ∞).
+    const config = { ...tiny, optimizer: { name: 'sgd', learningRate: 3 } };
+    fs.writeFileSync(path.join(dir, 'empty.json'), JSON.stringify(config));
+    const t = seglab(dir, 'train', 'empty.json');
+    assert.strictEqual(t.code, 0, t.stderr);
+    assert.match(t.stdout, /final validation: .*dice 0\.000, .*hd95 ∞/);
+    const c = seglab(dir, 'compare', 'empty.json', '--heads', 'sigmoid1', '--seeds', '2');
+    assert.strictEqual(c.code, 0, c.stderr);
+    assert.match(c.stdout, /sigmoid1 +dice 0\.000 ± 0\.000 +iou 0\.000 ± 0\.000 +hd95 ∞ \(all 2 seeds\)/);
+    const report = /report: (.*report\.html)/.exec(c.stdout)![1];
+    const comparison = decodeJson(fs.readFileSync(path.join(path.dirname(report), 'comparison.json'), 'utf8')) as {
+      runs: { final: { hd95: number } }[];
+      summary: { perHead: { sigmoid1: { hd95: { n: number; of: number; posInf: number } } } };
+    };
+    assert.deepStrictEqual(
+      comparison.runs.map((r) => r.final.hd95),
+      [Infinity, Infinity],
+    );
+    const { n, of, posInf } = comparison.summary.perHead.sigmoid1.hd95;
+    assert.deepStrictEqual({ n, of, posInf }, { n: 0, of: 2, posInf: 2 });
+    assert.match(fs.readFileSync(report, 'utf8'), /∞ \(all 2 seeds\)/);
   });
 
   it('train: a config with typos lists every problem and exits 1', () => {

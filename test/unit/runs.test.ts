@@ -135,4 +135,31 @@ describe('comparison statistics', () => {
     assert.strictEqual(formatStat({ mean: 0.8123, std: 0.0041, n: 3 }), '0.812 ± 0.004');
     assert.strictEqual(formatStat({ mean: NaN, std: NaN, n: 0 }), '—');
   });
+
+  it('∞ and NaN are left out of mean ± std but counted, and shown as such ("n of m seeds")', () => {
+    const run = (head: Head, seed: number, hd95: number) => ({
+      head,
+      seed,
+      status: 'done',
+      final: { dice: 0.5, iou: 0.4, hd95, pixelError: 0.1, precision: 1, recall: 1, loss: 0.2 },
+      epochs: [],
+    });
+    const runs = [
+      run('sigmoid1', 1, 3),
+      run('sigmoid1', 2, Infinity),
+      run('sigmoid1', 3, 5),
+      run('softmax2', 1, Infinity),
+      run('softmax2', 2, Infinity),
+    ];
+    const s = summarizeComparison(runs, ['sigmoid1', 'softmax2']);
+    // mean and sample std of (3, 5): 4 ± √2
+    assert.deepStrictEqual(s.perHead.sigmoid1.hd95, { mean: 4, std: Math.SQRT2, n: 2, of: 3, posInf: 1, negInf: 0, nan: 0 });
+    assert.strictEqual(formatStat(s.perHead.sigmoid1.hd95, 2), '4.00 ± 1.41 (2 of 3 seeds; 1 ∞)');
+    assert.strictEqual(formatStat(s.perHead.softmax2.hd95, 2), '∞ (all 2 seeds)');
+    assert.strictEqual(formatStat({ mean: NaN, std: NaN, n: 0, of: 3, posInf: 1, negInf: 0, nan: 2 }), '— (3 seeds: 1 ∞, 2 NaN)');
+    assert.strictEqual(formatStat({ mean: 0.5, std: NaN, n: 1, of: 2, nan: 1 }), '0.500 (1 of 2 seeds; 1 NaN)');
+    // Paired: seed 1 has ∞ − 3 (left out), seed 2 ∞ − ∞ (left out): no difference from 2 paired seeds.
+    const d = s.paired.find((p) => p.metric === 'hd95')!;
+    assert.deepStrictEqual([d.differences, d.of], [[], 2]);
+  });
 });

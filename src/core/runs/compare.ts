@@ -23,10 +23,34 @@ export interface ComparedRun {
   seconds?: number;
 }
 
+/**
+ * Mean ± sample std over the finite values of one metric across seeds. A value that is ∞, −∞ or
+ * NaN (an HD95 of a run that predicted nothing, a diverged loss) is not averaged in but counted, so
+ * a table can say "2 of 3 seeds; 1 ∞" instead of hiding it.
+ */
 export interface Stat {
   mean: number;
   std: number;
+  /** Finite values the mean is over. */
   n: number;
+  /** Values given (finished runs); absent in comparisons written before SegLab 0.9 (then = n). */
+  of?: number;
+  posInf?: number;
+  negInf?: number;
+  nan?: number;
+}
+
+export function finiteStat(values: readonly number[]): Stat {
+  const finite = values.filter(Number.isFinite);
+  return {
+    mean: nanMean(finite),
+    std: nanStd(finite),
+    n: finite.length,
+    of: values.length,
+    posInf: values.filter((v) => v === Infinity).length,
+    negInf: values.filter((v) => v === -Infinity).length,
+    nan: values.filter(Number.isNaN).length,
+  };
 }
 
 export interface PairedDifference {
@@ -37,6 +61,8 @@ export interface PairedDifference {
   differences: number[];
   mean: number;
   std: number;
+  /** Seeds where both heads finished (a difference with ∞ or NaN on either side is left out). */
+  of?: number;
 }
 
 export interface ComparisonSummary {
@@ -50,8 +76,7 @@ export function summarizeComparison(runs: readonly ComparedRun[], heads: readonl
     const done = runs.filter((r) => r.head === head && r.status === 'done' && r.final);
     perHead[head] = {};
     for (const m of COMPARED_METRICS) {
-      const values = done.map((r) => r.final![m]).filter((v) => v !== undefined && v !== null);
-      perHead[head][m] = { mean: nanMean(values), std: nanStd(values), n: values.filter((v) => !Number.isNaN(v)).length };
+      perHead[head][m] = finiteStat(done.map((r) => r.final![m]).filter((v) => typeof v === 'number'));
     }
   }
   const paired: PairedDifference[] = [];
@@ -59,20 +84,39 @@ export function summarizeComparison(runs: readonly ComparedRun[], heads: readonl
   for (const head of heads.slice(1)) {
     for (const m of COMPARED_METRICS) {
       const differences: number[] = [];
+      let of = 0;
       for (const r of runs.filter((x) => x.head === head && x.status === 'done' && x.final)) {
         const base = runs.find((x) => x.head === baseline && x.seed === r.seed && x.status === 'done' && x.final);
-        if (base && Number.isFinite(r.final![m]) && Number.isFinite(base.final![m])) differences.push(r.final![m] - base.final![m]);
+        if (!base) continue;
+        of++;
+        if (Number.isFinite(r.final![m]) && Number.isFinite(base.final![m])) differences.push(r.final![m] - base.final![m]);
       }
-      paired.push({ metric: m, head, baseline, differences, mean: nanMean(differences), std: nanStd(differences) });
+      paired.push({ metric: m, head, baseline, differences, mean: nanMean(differences), std: nanStd(differences), of });
     }
   }
   return { perHead, paired };
 }
 
-/** "0.812 ± 0.004" (or "0.812" for one seed, "—" for none). */
+/**
+ * "0.812 ± 0.004" (or "0.812" for one seed, "—" for none); when values were left out of the mean,
+ * how many: "3.162 (2 of 3 seeds; 1 ∞)", "∞ (all 3 seeds)", "— (3 seeds: 1 ∞, 2 NaN)".
+ */
 export function formatStat(s: Stat, digits = 3): string {
-  if (s.n === 0 || Number.isNaN(s.mean)) return '—';
-  return s.n > 1 && Number.isFinite(s.std) ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits);
+  const left = (
+    [
+      [s.posInf ?? 0, '∞'],
+      [s.negInf ?? 0, '−∞'],
+      [s.nan ?? 0, 'NaN'],
+    ] as [number, string][]
+  ).filter(([k]) => k > 0);
+  const counts = left.map(([k, label]) => `${k} ${label}`).join(', ');
+  const of = s.of ?? s.n;
+  if (s.n > 0 && !Number.isNaN(s.mean)) {
+    const value = s.n > 1 && Number.isFinite(s.std) ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits);
+    return left.length === 0 ? value : `${value} (${s.n} of ${of} seeds; ${counts})`;
+  }
+  if (left.length === 0) return '—';
+  return left.length === 1 ? `${left[0][1]} (all ${of} seed${of === 1 ? '' : 's'})` : `— (${of} seeds: ${counts})`;
 }
 
 export type { RunSummary };

@@ -109,7 +109,7 @@ export function comparisonReport(r: ReportInput): string {
     .join('');
   const pairedRows = r.summary.paired
     .filter((p) => (HEADLINE_METRICS as readonly string[]).includes(p.metric))
-    .map((p) => `<tr><td>${esc(p.head)} − ${esc(p.baseline)}</td><td>${p.metric}</td><td>${formatStat({ mean: p.mean, std: p.std, n: p.differences.length }, 4)}</td><td>${p.differences.map((d) => d.toFixed(4)).join(', ')}</td></tr>`)
+    .map((p) => `<tr><td>${esc(p.head)} − ${esc(p.baseline)}</td><td>${p.metric}</td><td>${formatStat({ mean: p.mean, std: p.std, n: p.differences.length }, 4)}${(p.of ?? p.differences.length) > p.differences.length ? ` (${p.differences.length} of ${p.of} seeds; the others ∞ or NaN)` : ''}</td><td>${p.differences.map((d) => d.toFixed(4)).join(', ')}</td></tr>`)
     .join('');
   const runRows = r.runs
     .map((run) => `<tr><td>${esc(run.head)}</td><td>${run.seed}</td><td class="${run.status}">${run.status}</td><td>${run.final ? run.final.dice?.toFixed(4) : '—'}</td><td>${run.seconds !== undefined ? run.seconds.toFixed(0) + ' s' : '—'}</td><td><code>${esc(run.runId ?? '')}</code>${run.reason ? `<br><small>${esc(run.reason)}</small>` : ''}</td></tr>`)
