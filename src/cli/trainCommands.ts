@@ -259,6 +259,22 @@ export async function initCommand(argv: string[], write: Write): Promise<number>
   return 0;
 }
 
+/**
+ * The checkpoint folder `predict` uses: the one asked for, which must exist (the error names those
+ * that do), or by default best, else last (said on stderr).
+ */
+export function chooseCheckpoint(runDir: string, asked: 'best' | 'last' | undefined): string {
+  const existing = (['best', 'last'] as const).filter((c) => fs.existsSync(path.join(runDir, 'checkpoints', c, 'model.json')));
+  const has = existing.length > 0 ? `it has only checkpoints/${existing[0]}` : 'it has no checkpoint (the run saved none)';
+  if (asked !== undefined && !existing.includes(asked)) {
+    throw new Error(`${runDir}: no checkpoints/${asked}; ${has}${existing.length > 0 ? ` (pass --checkpoint ${existing[0]})` : ''}`);
+  }
+  if (existing.length === 0) throw new Error(`${runDir}: ${has}`);
+  const which = asked ?? existing[0];
+  if (asked === undefined && which === 'last') process.stderr.write(`${runDir}: no checkpoints/best; using checkpoints/last\n`);
+  return path.join(runDir, 'checkpoints', which);
+}
+
 export const PREDICT_USAGE = `usage: seglab predict RUN --images DIR --out DIR [--checkpoint best|last] [--threshold T]
   Applies a run's model to every PNG/JPEG in DIR; writes <name>_mask.png (0/255) and <name>_prob.png.`;
 
@@ -277,19 +293,14 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
   const runDir = path.resolve(requireValue(positionals[0], 'RUN (a positional argument)', PREDICT_USAGE));
   const imagesDir = requireValue(values.images as string | undefined, 'images', PREDICT_USAGE);
   const outDir = requireValue(values.out as string | undefined, 'out', PREDICT_USAGE);
-  const which = (values.checkpoint as string | undefined) ?? 'best';
-  if (which !== 'best' && which !== 'last') throw new UsageError(`--checkpoint: '${which}' is not best or last`);
+  const asked = values.checkpoint as string | undefined;
+  if (asked !== undefined && asked !== 'best' && asked !== 'last') throw new UsageError(`--checkpoint: '${asked}' is not best or last`);
   const { config } = readRun(runDir);
   const derived = (config as { derived?: { normalization: { mean: number[]; std: number[] } } }).derived;
   if (!derived) throw new Error(`${runDir}/config.json: no derived section (not written by seglab train?)`);
   const head = config.head as Head;
   const depth = (config.model as { depth: number }).depth;
-  let checkpoint = path.join(runDir, 'checkpoints', which);
-  if (!fs.existsSync(path.join(checkpoint, 'model.json'))) {
-    const other = path.join(runDir, 'checkpoints', which === 'best' ? 'last' : 'best');
-    if (!fs.existsSync(path.join(other, 'model.json'))) throw new Error(`${runDir}: no checkpoint (checkpoints/best or checkpoints/last)`);
-    checkpoint = other;
-  }
+  const checkpoint = chooseCheckpoint(runDir, asked as 'best' | 'last' | undefined);
   await initBackend(values.backend as string | undefined);
   const model = await loadCheckpoint(checkpoint);
   const channels = model.inputs[0].shape[3] as number;

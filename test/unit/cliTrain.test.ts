@@ -6,6 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { decodeJson } from '../../src/core/common/json';
 import { encodePng8 } from '../../src/core/data/png';
+import { chooseCheckpoint } from '../../src/cli/trainCommands';
 import { ROOT } from './helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -167,6 +168,22 @@ describe('seglab init / train / predict / compare / demo', () => {
     const { n, of, posInf } = comparison.summary.perHead.sigmoid1.hd95;
     assert.deepStrictEqual({ n, of, posInf }, { n: 0, of: 2, posInf: 2 });
     assert.match(fs.readFileSync(report, 'utf8'), /∞ \(all 2 seeds\)/);
+  });
+
+  it('predict --checkpoint last on a run with only best: an error naming what exists (no silent fallback)', () => {
+    fs.writeFileSync(path.join(dir, 'tiny1.json'), JSON.stringify({ ...tiny, epochs: 1 }));
+    const t = seglab(dir, 'train', 'tiny1.json');
+    const runDir = /run folder: (.*)/.exec(t.stdout)![1];
+    fs.rmSync(path.join(runDir, 'checkpoints', 'last'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'one'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'one', 'a.png'), encodePng8(new Array(256).fill(90), 16, 16));
+    const p = seglab(dir, 'predict', runDir, '--images', 'one', '--out', 'pred-last', '--checkpoint', 'last');
+    assert.strictEqual(p.code, 1);
+    assert.match(p.stderr, /no checkpoints\/last; it has only checkpoints\/best \(pass --checkpoint best\)/);
+    assert.ok(!fs.existsSync(path.join(dir, 'pred-last')), 'nothing written');
+    assert.strictEqual(chooseCheckpoint(runDir, undefined), path.join(runDir, 'checkpoints', 'best'));
+    fs.rmSync(path.join(runDir, 'checkpoints', 'best'), { recursive: true });
+    assert.throws(() => chooseCheckpoint(runDir, undefined), /it has no checkpoint \(the run saved none\)/);
   });
 
   it('train: a config with typos lists every problem and exits 1', () => {
