@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { encodePng8 } from '../../src/core/data/png';
 import { readRun } from '../../src/core/runs/store';
 import { improves, learningRateAt, makeOptimizer, setLearningRate, TrainEvent, trainRun } from '../../src/core/train/trainer';
 import { validateConfig } from '../../src/core/config/config';
@@ -109,6 +110,30 @@ describe('training (in process)', () => {
       emit: (e) => e.type === 'batch' && other.push(e.data),
     });
     assert.notDeepStrictEqual(other, digests.sigmoid1.slice(0, 3));
+  });
+
+  it('data that cannot fit the config is refused before a run folder exists (validation.count, image size < 2^depth)', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-train-refused-'));
+    try {
+      const tooMany = tinyExperiment(empty, { validation: { count: 12, fraction: 0.2 } });
+      await assert.rejects(
+        trainRun({ config: tooMany }),
+        /validation\.count is 12 but the dataset has 12 image\/mask pair\(s\); at most 11 can be held out/,
+      );
+      // 3×3 images (the issue's 1×1 case ran out of wasm memory after creating the run folder)
+      const data = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-train-small-'));
+      for (const sub of ['images', 'masks']) fs.mkdirSync(path.join(data, sub));
+      for (const name of ['a', 'b', 'c']) {
+        fs.writeFileSync(path.join(data, 'images', `${name}.png`), encodePng8([1, 2, 3, 4, 5, 6, 7, 8, 9], 3, 3));
+        fs.writeFileSync(path.join(data, 'masks', `${name}.png`), encodePng8([0, 255, 0, 0, 255, 0, 0, 0, 0], 3, 3));
+      }
+      const small = tinyExperiment(empty, { dataset: { images: path.join(data, 'images'), masks: path.join(data, 'masks') } });
+      await assert.rejects(trainRun({ config: small }), /a\.png: 3×3 pixels is smaller than 4×4, the least a U-Net of depth 2 can take/);
+      fs.rmSync(data, { recursive: true, force: true });
+      assert.deepStrictEqual(fs.readdirSync(empty), [], 'no run folder');
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('a NaN loss ends the run as failed, naming the step', async () => {

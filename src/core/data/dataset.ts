@@ -10,6 +10,8 @@ import { naturalCompare } from './pairs';
 
 export interface Sample {
   name: string;
+  /** The image file it was read from (folder datasets), for messages. */
+  file?: string;
   height: number;
   width: number;
   /** H·W·channels, scaled to [0, 1]. */
@@ -106,7 +108,7 @@ export function loadFolderDataset(imagesDir: string, masksDir: string, o: Folder
   const masks = listImages(masksDir, 'mask', problems);
   for (const [stem, file] of images) if (!masks.has(stem)) problems.push(`${file}: no mask with the same name in ${masksDir}`);
   for (const [stem, file] of masks) if (!images.has(stem)) problems.push(`${file}: no image with the same name in ${imagesDir}`);
-  const decoded: { name: string; image: ImageData; mask: Uint8Array }[] = [];
+  const decoded: { name: string; file: string; image: ImageData; mask: Uint8Array }[] = [];
   for (const stem of [...images.keys()].filter((k) => masks.has(k)).sort(naturalCompare)) {
     const imageFile = images.get(stem)!;
     const maskFile = masks.get(stem)!;
@@ -127,14 +129,14 @@ export function loadFolderDataset(imagesDir: string, masksDir: string, o: Folder
       problems.push(`size mismatch: ${imageFile} is ${image.width}×${image.height} but ${maskFile} is ${mask.width}×${mask.height}`);
       continue;
     }
-    decoded.push({ name: stem, image, mask: mask.mask });
+    decoded.push({ name: stem, file: imageFile, image, mask: mask.mask });
   }
   if (problems.length) throw new DatasetError(problems);
   const rgb = decoded.some((d) => d.image.channels === 3);
   return {
-    samples: decoded.map(({ name, image, mask }) => {
+    samples: decoded.map(({ name, file, image, mask }) => {
       const img = rgb ? toRgb(image) : image;
-      return { name, height: img.height, width: img.width, image: img.data, mask };
+      return { name, file, height: img.height, width: img.width, image: img.data, mask };
     }),
     channels: rgb ? 3 : 1,
     classes: o.classes ?? 2,

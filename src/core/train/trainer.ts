@@ -203,12 +203,39 @@ function newSummary(
   };
 }
 
+/**
+ * What the config asks of the data, checked before a run folder exists: a validation count that
+ * leaves images to train on, and images at least 2^depth pixels on each side (the U-Net halves them
+ * `depth` times; smaller ones cannot be padded meaningfully).
+ */
+export function checkDataFitsRun(
+  config: ExperimentConfig,
+  samples: readonly { name: string; file?: string; height: number; width: number }[],
+): void {
+  const count = config.validation.count;
+  if (count !== undefined && count >= samples.length) {
+    throw new Error(
+      `validation.count is ${count} but the dataset has ${samples.length} image/mask pair(s); at most ${samples.length - 1} ` +
+        'can be held out (at least one must stay for training)',
+    );
+  }
+  const min = 2 ** config.model.depth;
+  const small = samples.find((s) => s.height < min || s.width < min);
+  if (small) {
+    throw new Error(
+      `${small.file ?? small.name}: ${small.width}×${small.height} pixels is smaller than ${min}×${min}, the least a U-Net of depth ` +
+        `${config.model.depth} can take; use larger images or a smaller model.depth`,
+    );
+  }
+}
+
 /** Loads the data, builds the model, creates the run folder with config.json and summary.json, emits start. */
 async function startRun(o: TrainOptions): Promise<RunState> {
   const config = o.config;
   const emit = o.emit ?? (() => undefined);
   const backend: BackendInfo = await initBackend(config.backend === 'auto' ? undefined : config.backend);
   const dataset = o.dataset ?? loadDataset(config);
+  checkDataFitsRun(config, dataset.samples);
   const valCount = config.validation.count ?? Math.max(1, Math.round(config.validation.fraction * dataset.samples.length));
   const { train, val } = splitSamples(dataset.samples, valCount, config.seed);
   const norm: Normalization = computeNormalization(train, dataset.channels);
