@@ -49,6 +49,7 @@ export class ProgressView {
     switch (e.type) {
       case 'start':
         this.epochs.set(label, e.epochs);
+        for (const w of e.warnings ?? []) process.stderr.write(`${label}: warning: ${w}\n`);
         this.line(
           `${label}: run ${e.runDir} (backend ${e.backend}${e.threads ? ` × ${e.threads} thread${e.threads > 1 ? 's' : ''}` : ''}, loss ${e.loss}, ${e.trainImages} train / ${e.valImages} val images, ${e.stepsPerEpoch} steps/epoch)`,
         );

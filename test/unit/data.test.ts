@@ -54,7 +54,10 @@ describe('PNG reading', () => {
     assert.deepStrictEqual(Array.from(asPredictionValues(readArrayFile(path.join(dir, 'a.png')))), [0, 1, 1, 0]);
     assert.deepStrictEqual(Array.from(asBinaryMask(readArrayFile(path.join(dir, 'b.png')))), [0, 1, 1, 0]);
     assert.deepStrictEqual(Array.from(asBinaryMask(readArrayFile(path.join(dir, 'b.png')), 0)), [1, 0, 0, 1]);
-    assert.throws(() => asBinaryMask(readArrayFile(path.join(dir, 'b.png')), 7), /b\.png: foreground value 7 does not occur/);
+    assert.throws(
+      () => asBinaryMask(readArrayFile(path.join(dir, 'b.png')), 7),
+      /b\.png: ground truth has no pixel of the foreground value 7/,
+    );
     fs.rmSync(dir, { recursive: true });
   });
 

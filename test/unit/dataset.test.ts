@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as jpeg from 'jpeg-js';
 import { BatchSampler, computeNormalization, splitSamples } from '../../src/core/data/batches';
+import { asBinaryMask, readArrayFile } from '../../src/core/data/arrayFile';
 import { DatasetError, loadFolderDataset } from '../../src/core/data/dataset';
 import { encodePng8 } from '../../src/core/data/png';
 import { generateShapes } from '../../src/core/data/shapes';
@@ -20,6 +21,27 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('folder datasets', () => {
+  it('one rule for masks in training and in eval: all-255 is all foreground, all-0 all background, 0/1/2 rejected by both', () => {
+    const masks: Record<string, number[]> = { full: [255, 255, 255, 255], none: [0, 0, 0, 0], both: [0, 255, 255, 0] };
+    for (const [name, values] of Object.entries(masks)) {
+      fs.writeFileSync(file('img', `${name}.png`), encodePng8([10, 20, 30, 40], 2, 2));
+      fs.writeFileSync(file('mask', `${name}.png`), encodePng8(values, 2, 2));
+    }
+    const d = loadFolderDataset(file('img'), file('mask'));
+    const byName: Record<string, number[]> = Object.fromEntries(d.samples.map((s) => [s.name, Array.from(s.mask)]));
+    for (const name of Object.keys(masks)) {
+      assert.deepStrictEqual(
+        Array.from(asBinaryMask(readArrayFile(file('mask', `${name}.png`)))),
+        byName[name],
+        `eval reads ${name} alike`,
+      );
+    }
+    assert.deepStrictEqual(byName, { both: [0, 1, 1, 0], full: [1, 1, 1, 1], none: [0, 0, 0, 0] });
+    fs.writeFileSync(file('mask', 'both.png'), encodePng8([0, 1, 2, 0], 2, 2));
+    assert.throws(() => loadFolderDataset(file('img'), file('mask')), /both\.png: mask is not binary \(values 0, 1, 2\)/);
+    assert.throws(() => asBinaryMask(readArrayFile(file('mask', 'both.png'))), /both\.png: ground truth is not binary \(values 0, 1, 2\)/);
+  });
+
   it('reports every problem before training, each naming its file', () => {
     fs.writeFileSync(file('img', 'a.png'), encodePng8([0, 50, 100, 150], 2, 2));
     fs.writeFileSync(file('mask', 'a.png'), encodePng8([0, 255, 0, 255], 2, 2)); // fine

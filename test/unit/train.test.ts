@@ -136,6 +136,43 @@ describe('training (in process)', () => {
     }
   });
 
+  it('a dataset whose masks are all empty trains, with a warning in the start event and summary.json', async () => {
+    const data = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-train-empty-'));
+    try {
+      for (const sub of ['images', 'masks']) fs.mkdirSync(path.join(data, sub));
+      for (const name of ['a', 'b', 'c']) {
+        fs.writeFileSync(
+          path.join(data, 'images', `${name}.png`),
+          encodePng8(
+            new Array(64).fill(0).map((_, i) => i * 3),
+            8,
+            8,
+          ),
+        );
+        fs.writeFileSync(path.join(data, 'masks', `${name}.png`), encodePng8(new Array(64).fill(0), 8, 8));
+      }
+      const config = tinyExperiment(runsDir, {
+        epochs: 1,
+        dataset: { images: path.join(data, 'images'), masks: path.join(data, 'masks') },
+      });
+      const warnings: string[] = [];
+      let dir = '';
+      const summary = await trainRun({
+        config,
+        emit: (e) => {
+          if (e.type === 'start') [dir] = [e.runDir, warnings.push(...(e.warnings ?? []))];
+        },
+      });
+      assert.strictEqual(summary.status, 'done');
+      assert.deepStrictEqual(warnings, [
+        'every one of the 3 masks is empty (no foreground pixel): the model can only learn to predict background, and Dice/HD95 are undefined',
+      ]);
+      assert.deepStrictEqual(readRun(dir).summary?.warnings, warnings);
+    } finally {
+      fs.rmSync(data, { recursive: true, force: true });
+    }
+  });
+
   it('a NaN loss ends the run as failed, naming the step', async () => {
     const summary = await trainRun({ config: tinyConfig(), lossOverride: (epoch, step, loss) => (epoch === 2 && step === 3 ? NaN : loss) });
     assert.strictEqual(summary.status, 'failed');

@@ -2,6 +2,7 @@
  * Reading prediction and mask files (PNG, 8/16-bit; .npy) into plain arrays, and interpreting them as
  * probability maps, binary masks or label maps, with errors that name the file and the problem.
  */
+import { binaryMaskProblem, isForeground } from './maskRule';
 import * as path from 'path';
 import { readBytes } from './readBytes';
 import { parseNpy } from './npy';
@@ -70,18 +71,9 @@ export function asBinaryMask(a: ArrayFile, foreground?: number): Uint8Array {
   const nan = firstNaN(a.values);
   if (nan >= 0) throw new Error(`${a.file}: NaN in mask at flat index ${nan}`);
   const distinct = distinctValues(a.values, 3);
-  const binary = distinct.length <= 2 && (foreground !== undefined || distinct[0] === 0 || distinct.length === 1);
-  if (!binary) {
-    const more = distinctValues(a.values, 6);
-    throw new Error(
-      `${a.file}: ground truth is not binary (values ${more.join(', ')}${more.length === 6 ? ', …' : ''}); ` +
-        'expected 0 and one foreground value',
-    );
-  }
-  if (foreground !== undefined && !distinct.includes(foreground) && distinct.length === 2) {
-    throw new Error(`${a.file}: foreground value ${foreground} does not occur (values ${distinct.join(', ')})`);
-  }
-  return Uint8Array.from(a.values, (v) => (foreground === undefined ? (v !== 0 ? 1 : 0) : v === foreground ? 1 : 0));
+  const problem = binaryMaskProblem(distinct.length > 2 ? distinctValues(a.values, 7) : distinct, foreground);
+  if (problem) throw new Error(`${a.file}: ground truth ${problem}`);
+  return Uint8Array.from(a.values, (v) => (isForeground(v, foreground) ? 1 : 0));
 }
 
 /** [H, W] of a 2-D file (a PNG, or an .npy of shape [H, W] / [1, H, W] / [H, W, 1] / [1, H, W, 1]). */

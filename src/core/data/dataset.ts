@@ -3,6 +3,7 @@
  * Every problem is collected (unpaired files, unreadable or corrupt files, size mismatches, masks that
  * are not binary or not class indices) and reported together, each naming its file.
  */
+import { binaryMaskProblem, isForeground } from './maskRule';
 import * as fs from 'fs';
 import * as path from 'path';
 import { IMAGE_EXTENSIONS, ImageData, readImage, readRawImage, toRgb } from './image';
@@ -89,15 +90,12 @@ function readMask(file: string, o: FolderDatasetOptions, problems: string[]): { 
     }
     mask.set(raw.data);
   } else {
-    const binary = values.length <= 2 && (o.foreground !== undefined || values[0] === 0);
-    if (!binary) {
-      problems.push(
-        `${file}: mask is not binary (values ${values.slice(0, 6).join(', ')}${values.length > 6 ? ', …' : ''}); expected 0 and one foreground value`,
-      );
+    const problem = binaryMaskProblem(values, o.foreground);
+    if (problem) {
+      problems.push(`${file}: mask ${problem}`);
       return null;
     }
-    for (let i = 0; i < raw.data.length; i++)
-      mask[i] = (o.foreground === undefined ? raw.data[i] !== 0 : raw.data[i] === o.foreground) ? 1 : 0;
+    for (let i = 0; i < raw.data.length; i++) mask[i] = isForeground(raw.data[i], o.foreground) ? 1 : 0;
   }
   return { mask, width: raw.width, height: raw.height };
 }

@@ -32,6 +32,8 @@ export interface RunSummary {
   name: string;
   status: RunStatus;
   reason?: string;
+  /** Warnings about the data, as the start event gave them. */
+  warnings?: string[];
   head: Head;
   mode: string;
   loss: string;

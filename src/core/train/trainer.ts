@@ -33,6 +33,8 @@ export type TrainEvent =
       valImages: number;
       epochs: number;
       stepsPerEpoch: number;
+      /** Things about the data the user should know before trusting the run (also in summary.json). */
+      warnings?: string[];
     }
   | {
       type: 'batch';
@@ -229,6 +231,16 @@ export function checkDataFitsRun(
   }
 }
 
+/** Warnings about data that trains but is unlikely to mean what the user wants (no foreground at all). */
+export function dataWarnings(samples: readonly { mask: Uint8Array }[]): string[] {
+  const empty = samples.every((s) => !s.mask.some((v) => v !== 0));
+  return empty
+    ? [
+        `every one of the ${samples.length} masks is empty (no foreground pixel): the model can only learn to predict background, and Dice/HD95 are undefined`,
+      ]
+    : [];
+}
+
 /** Loads the data, builds the model, creates the run folder with config.json and summary.json, emits start. */
 async function startRun(o: TrainOptions): Promise<RunState> {
   const config = o.config;
@@ -277,9 +289,11 @@ async function startRun(o: TrainOptions): Promise<RunState> {
   });
   const startedAt = new Date();
   const summary = newSummary(run, name, config, { head, mode, loss: expression, backend, dataset: dataset.source, train, val }, startedAt);
+  const warnings = dataWarnings(dataset.samples);
+  if (warnings.length) summary.warnings = warnings;
   run.writeSummary(summary);
   const start = { runId: run.id, runDir: run.dir, backend: backend.name, threads: backend.threads, head, loss: expression };
-  emit({ type: 'start', ...start, trainImages: train.length, valImages: val.length, epochs: config.epochs, stepsPerEpoch });
+  emit({ type: 'start', ...start, trainImages: train.length, valImages: val.length, epochs: config.epochs, stepsPerEpoch, warnings });
   return {
     o,
     config,

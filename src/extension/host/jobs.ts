@@ -40,6 +40,10 @@ export class JobManager implements vscode.Disposable {
     if (event.type === 'start') {
       const threads = event.threads ? ` × ${event.threads} thread${event.threads > 1 ? 's' : ''}` : '';
       this.output.appendLine(`[${label}] run ${event.runDir} · backend ${event.backend}${threads} · loss ${event.loss}`);
+      for (const w of event.warnings ?? []) {
+        this.output.appendLine(`[${label}] warning: ${w}`);
+        void vscode.window.showWarningMessage(`SegLab ${label}: ${w}`);
+      }
     }
     if (event.type === 'batch') {
       const text = `${label} epoch ${event.epoch} · loss ${event.loss.toFixed(4)} · ETA ${Math.round(event.etaSeconds)}s`;
