@@ -6,7 +6,7 @@ import * as path from 'path';
 import { PNG } from 'pngjs';
 import { asBinaryMask, asPredictionValues, readArrayFile } from '../../src/core/data/arrayFile';
 import { encodeNpyFloat32, parseNpy } from '../../src/core/data/npy';
-import { pairFolders } from '../../src/core/data/pairs';
+import { FilePair, pairFolders } from '../../src/core/data/pairs';
 import { decodePng, encodePng8 } from '../../src/core/data/png';
 import { ROOT } from './helpers';
 
@@ -100,6 +100,31 @@ describe('pairing folders by name', () => {
       () => pairFolders(path.join(dir, 'nope'), path.join(dir, 'b'), ['.png'], { a: 'prediction', b: 'mask' }),
       /nope: cannot read the prediction folder \(no such folder\)/,
     );
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('follows symbolic links to files; a link to a folder, to nothing or in a loop is an error naming it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-links-'));
+    const [a, b] = [path.join(dir, 'a'), path.join(dir, 'b')];
+    fs.mkdirSync(a);
+    fs.mkdirSync(b);
+    fs.writeFileSync(path.join(dir, 'real.npy'), '');
+    fs.symlinkSync(path.join(dir, 'real.npy'), path.join(a, '1.npy'));
+    fs.writeFileSync(path.join(b, '1.png'), '');
+    const pair = (): FilePair[] => pairFolders(a, b, ['.png', '.npy'], { a: 'prediction', b: 'mask' });
+    assert.deepStrictEqual(
+      pair().map((p) => p.a),
+      [path.join(a, '1.npy')],
+    );
+    fs.writeFileSync(path.join(b, '2.png'), '');
+    fs.symlinkSync(path.join(dir, 'gone.npy'), path.join(a, '2.npy'));
+    assert.throws(pair, /a\/2\.npy: cannot follow the symbolic link \(ENOENT: its target does not exist\)/);
+    fs.rmSync(path.join(a, '2.npy'));
+    fs.symlinkSync(path.join(a, '2.npy'), path.join(a, '2.npy'));
+    assert.throws(pair, /a\/2\.npy: cannot follow the symbolic link \(ELOOP: it is a loop of links\)/);
+    fs.rmSync(path.join(a, '2.npy'));
+    fs.symlinkSync(b, path.join(a, '2.npy'));
+    assert.throws(pair, /a\/2\.npy: the symbolic link points to a folder \(EISDIR\), not a file/);
     fs.rmSync(dir, { recursive: true });
   });
 });

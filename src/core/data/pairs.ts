@@ -21,15 +21,32 @@ function listByStem(dir: string, extensions: readonly string[], what: string): M
   }
   const out = new Map<string, string>();
   for (const e of entries) {
-    if (!e.isFile()) continue;
     const ext = path.extname(e.name).toLowerCase();
-    if (!extensions.includes(ext)) continue;
+    if (!extensions.includes(ext) || !(e.isFile() || (e.isSymbolicLink() && linksToFile(path.join(dir, e.name))))) continue;
     const stem = e.name.slice(0, e.name.length - ext.length);
     const prior = out.get(stem);
     if (prior) throw new Error(`${dir}: '${path.basename(prior)}' and '${e.name}' have the same name; keep one`);
     out.set(stem, path.join(dir, e.name));
   }
   return out;
+}
+
+/**
+ * A symbolic link is followed: true when it ends at a file; a link that ends at a folder, nowhere or
+ * in a loop is an error naming it (it was meant as one of the files, so skipping it would only move
+ * the problem to "unpaired files").
+ */
+function linksToFile(file: string): boolean {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'its target does not exist' : code === 'ELOOP' ? 'it is a loop of links' : code;
+    throw new Error(`${file}: cannot follow the symbolic link (${code}: ${why})`);
+  }
+  if (stat.isDirectory()) throw new Error(`${file}: the symbolic link points to a folder (EISDIR), not a file`);
+  return stat.isFile();
 }
 
 /** Natural order: "2" before "10". */
