@@ -68,29 +68,54 @@ describe('run store', () => {
     assert.strictEqual(runs[1].summary?.status, 'done');
   });
 
-  it('deleteRun removes a run and refuses other folders', () => {
+  it('deleteRun removes only folders SegLab made as runs, and with `within` only inside those folders', () => {
     const a = RunWriter.create(dir, 'exp');
     a.writeJson('config.json', {});
+    assert.ok(fs.existsSync(a.file('.seglab-run')), 'the marker is written when the folder is made');
     deleteRun(a.dir);
     assert.ok(!fs.existsSync(a.dir));
+    // A folder that merely contains a config.json (the issue's case) is not a run.
     fs.mkdirSync(path.join(dir, 'precious'));
-    assert.throws(() => deleteRun(path.join(dir, 'precious')), /not a SegLab run .* not deleted/);
-    assert.ok(fs.existsSync(path.join(dir, 'precious')));
+    fs.writeFileSync(path.join(dir, 'precious', 'config.json'), '{}');
+    assert.throws(
+      () => deleteRun(path.join(dir, 'precious')),
+      /precious: not a run SegLab made \(no \.seglab-run marker or run summary\); not deleted/,
+    );
+    assert.ok(fs.existsSync(path.join(dir, 'precious', 'config.json')));
+    // A run from before the marker: its summary names the folder as its id.
+    const old = path.join(dir, '20250101-000000-old');
+    fs.mkdirSync(old);
+    fs.writeFileSync(path.join(old, 'summary.json'), JSON.stringify(summary('20250101-000000-old', 'done')));
+    // Untrusted window: only inside the workspace folders (a link into the workspace does not count as inside).
+    const b = RunWriter.create(dir, 'exp');
+    const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-ws-'));
+    fs.symlinkSync(b.dir, path.join(workspace, 'link'));
+    assert.throws(() => deleteRun(path.join(workspace, 'link'), { within: [workspace] }), /outside .*seglab-ws-.*; not deleted/);
+    assert.throws(() => deleteRun(b.dir, { within: [workspace] }), /not deleted/);
+    assert.ok(fs.existsSync(b.dir));
+    deleteRun(b.dir, { within: [workspace, dir] });
+    deleteRun(old);
+    assert.ok(!fs.existsSync(b.dir) && !fs.existsSync(old));
+    fs.rmSync(workspace, { recursive: true });
   });
 
-  it('a running run whose process is gone is listed as failed (without rewriting its file)', () => {
+  it('a running run whose process is gone is listed as failed and written down as failed; other hosts are left alone', () => {
     const a = RunWriter.create(dir, 'exp');
     a.writeJson('config.json', {});
-    a.writeSummary({ ...summary(a.id, 'running'), pid: 2 ** 22 + 12345 });
+    a.writeSummary({ ...summary(a.id, 'running'), pid: 2 ** 22 + 12345, host: os.hostname() });
     const b = RunWriter.create(dir, 'exp');
     b.writeJson('config.json', {});
     b.writeSummary({ ...summary(b.id, 'running'), pid: process.pid });
+    const c = RunWriter.create(dir, 'exp');
+    c.writeSummary({ ...summary(c.id, 'running'), pid: 2 ** 22 + 12345, host: 'a-cluster-node' });
     const runs = listRuns(dir);
     const gone = runs.find((r) => r.id === a.id)!.summary!;
     assert.strictEqual(gone.status, 'failed');
     assert.match(gone.reason ?? '', /training process \(pid \d+\) ended without finishing the run/);
     assert.strictEqual(runs.find((r) => r.id === b.id)!.summary!.status, 'running', 'a live process keeps its run running');
-    assert.strictEqual(JSON.parse(fs.readFileSync(a.file('summary.json'), 'utf8')).status, 'running');
+    const onDisk = JSON.parse(fs.readFileSync(a.file('summary.json'), 'utf8'));
+    assert.deepStrictEqual([onDisk.status, onDisk.reason], ['failed', gone.reason]);
+    assert.strictEqual(runs.find((r) => r.id === c.id)!.summary!.status, 'running', 'a pid on another machine cannot be checked here');
   });
 
   it('markRunEnded marks a running run and leaves finished ones alone', () => {

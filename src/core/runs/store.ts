@@ -9,6 +9,7 @@
  * Every file is written atomically (temp file + rename): a killed run never leaves half a file.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { decodeJsonAs, encodeJson } from '../common/json';
 import type { Head } from '../model/unet';
@@ -53,6 +54,8 @@ export interface RunSummary {
   endedAt?: string;
   durations: { totalSeconds: number; meanEpochSeconds: number | null };
   pid?: number;
+  /** The machine the training process ran on (os.hostname()), to tell whether `pid` can be checked here. */
+  host?: string;
 }
 
 export interface RunInfo {
@@ -85,6 +88,7 @@ export class RunWriter {
       const dir = path.join(runsDir, id);
       try {
         fs.mkdirSync(dir);
+        writeFileAtomic(path.join(dir, RUN_MARKER), encodeJson({ seglabRun: id }) + '\n');
         return new RunWriter(dir, id);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${dir}: cannot create the run folder (${(err as NodeJS.ErrnoException).code})`);
@@ -161,6 +165,29 @@ export function isRunDir(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'config.json')) || fs.existsSync(path.join(dir, 'summary.json'));
 }
 
+/** The file SegLab writes first into every run folder it creates. */
+export const RUN_MARKER = '.seglab-run';
+
+/**
+ * Whether SegLab made this folder as a run: it holds the marker, or (folders from before the marker)
+ * a summary.json that names this folder as its run id.
+ */
+export function isSegLabRun(dir: string): boolean {
+  if (fs.existsSync(path.join(dir, RUN_MARKER))) return true;
+  try {
+    const summary = readJsonFile<Partial<RunSummary>>(path.join(dir, 'summary.json'));
+    return summary.id === path.basename(dir) && typeof summary.status === 'string' && typeof summary.startedAt === 'string';
+  } catch {
+    return false;
+  }
+}
+
+function inside(root: string, dir: string): boolean {
+  const real = (p: string) => (fs.existsSync(p) ? fs.realpathSync(p) : path.resolve(p));
+  const rel = path.relative(real(root), real(dir));
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
 /** Is a process with this pid alive on this machine? */
 function processAlive(pid: number): boolean {
   try {
@@ -177,6 +204,8 @@ function processAlive(pid: number): boolean {
  */
 export function effectiveSummary(summary: RunSummary): RunSummary {
   if (summary.status !== 'running' || summary.pid === undefined || processAlive(summary.pid)) return summary;
+  // A run started on another machine (a cluster node on a shared file system) cannot be checked here.
+  if (summary.host !== undefined && summary.host !== os.hostname()) return summary;
   return { ...summary, status: 'failed', reason: `its training process (pid ${summary.pid}) ended without finishing the run` };
 }
 
@@ -189,7 +218,10 @@ export function listRuns(runsDir: string): RunInfo[] {
     const dir = path.join(runsDir, e.name);
     if (!isRunDir(dir)) continue;
     try {
-      const summary = fs.existsSync(path.join(dir, 'summary.json')) ? effectiveSummary(readJsonFile<RunSummary>(path.join(dir, 'summary.json'))) : null;
+      const stored = fs.existsSync(path.join(dir, 'summary.json')) ? readJsonFile<RunSummary>(path.join(dir, 'summary.json')) : null;
+      const summary = stored && effectiveSummary(stored);
+      // Found dead while marked running: written down as failed, so every reader agrees.
+      if (stored && summary && summary.status !== stored.status) markRunEnded(dir, 'failed', summary.reason ?? 'its training process ended');
       out.push({ id: e.name, dir, summary });
     } catch (err) {
       out.push({ id: e.name, dir, summary: null, problem: (err as Error).message });
@@ -208,9 +240,14 @@ export function readRun(dir: string): { config: Record<string, unknown>; summary
   };
 }
 
-/** Deletes a run folder; refuses anything that does not look like a run. */
-export function deleteRun(dir: string): void {
-  if (!isRunDir(dir)) throw new Error(`${dir}: not a SegLab run (no config.json or summary.json); not deleted`);
+/**
+ * Deletes a run folder. Refuses a folder SegLab did not make as a run (see isSegLabRun), and, with
+ * `within`, one that is not inside one of those folders (symbolic links resolved), e.g. the workspace
+ * folders of an untrusted window.
+ */
+export function deleteRun(dir: string, o: { within?: readonly string[] } = {}): void {
+  if (!isSegLabRun(dir)) throw new Error(`${dir}: not a run SegLab made (no ${RUN_MARKER} marker or run summary); not deleted`);
+  if (o.within !== undefined && !o.within.some((root) => inside(root, dir))) throw new Error(`${dir}: outside ${o.within.join(', ') || 'the workspace'}; not deleted`);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

@@ -4,6 +4,7 @@
  * A NaN or infinite loss ends the run as `failed` with the step that produced it; a stop request ends
  * it as `cancelled` after saving a checkpoint.
  */
+import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { BackendInfo, initBackend } from '../backend/backend';
 import { ExperimentConfig, lossForHead } from '../config/config';
@@ -202,6 +203,7 @@ function newSummary(
     startedAt: startedAt.toISOString(),
     durations: { totalSeconds: 0, meanEpochSeconds: null },
     pid: process.pid,
+    host: os.hostname(),
   };
 }
 

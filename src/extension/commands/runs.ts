@@ -21,7 +21,10 @@ export function registerRunCommands(c: CommandContext): void {
       const ok = await vscode.window.showWarningMessage(`Delete run ${node.run.id}? Its folder is removed.`, { modal: true }, 'Delete');
       if (ok !== 'Delete') return;
     }
-    deleteRun(node.run.dir);
+    // In an untrusted window only runs inside the workspace can be deleted (a settings file could point
+    // seglab.runsFolder anywhere).
+    const within = vscode.workspace.isTrusted ? undefined : (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    deleteRun(node.run.dir, { within });
     await c.model.refresh();
     return node.run.dir;
   });
