@@ -8,7 +8,7 @@ import { ExperimentConfig, loadConfig, resolvePaths, schemaReference, starterCon
 import { IMAGE_EXTENSIONS, readImage } from '../core/data/image';
 import { encodePng8 } from '../core/data/png';
 import { Head, HEADS, sizeMultiple } from '../core/model/unet';
-import { loadCheckpoint } from '../core/runs/checkpoint';
+import { loadCheckpoint, restoreCheckpoint } from '../core/runs/checkpoint';
 import { formatMetric, HEADLINE_METRICS, METRICS, metricLabel } from '../core/common/metrics';
 import { formatStat } from '../core/runs/compare';
 import { readJsonFile, readRun } from '../core/runs/store';
@@ -264,6 +264,7 @@ export async function initCommand(argv: string[], write: Write): Promise<number>
  * that do), or by default best, else last (said on stderr).
  */
 export function chooseCheckpoint(runDir: string, asked: 'best' | 'last' | undefined): string {
+  for (const c of ['best', 'last']) restoreCheckpoint(path.join(runDir, 'checkpoints', c));
   const existing = (['best', 'last'] as const).filter((c) => fs.existsSync(path.join(runDir, 'checkpoints', c, 'model.json')));
   const has = existing.length > 0 ? `it has only checkpoints/${existing[0]}` : 'it has no checkpoint (the run saved none)';
   if (asked !== undefined && !existing.includes(asked)) {

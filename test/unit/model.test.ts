@@ -194,4 +194,24 @@ describe('U-Net model', () => {
     assert.strictEqual(maxAbsDiff(m.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor), 0);
     fs.rmSync(dir, { recursive: true });
   });
+
+  it('a checkpoint is replaced as a pair, and a crash between the two renames is recovered', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-ckpt-pair-'));
+    const dir = path.join(parent, 'best');
+    const a = buildUnet({ inputChannels: 1, depth: 2, baseFilters: 4, batchNorm: false, head: 'sigmoid1', seed: 1 });
+    const b = buildUnet({ inputChannels: 1, depth: 2, baseFilters: 4, batchNorm: false, head: 'sigmoid1', seed: 2 });
+    const x = tf.randomNormal([1, 8, 8, 1], 0, 1, 'float32', 4);
+    await saveCheckpoint(a, dir);
+    await saveCheckpoint(b, dir);
+    assert.deepStrictEqual(fs.readdirSync(parent), ['best'], 'nothing left beside it');
+    assert.strictEqual(maxAbsDiff((await loadCheckpoint(dir)).predict(x) as tf.Tensor, b.predict(x) as tf.Tensor), 0);
+    // The state a crash between "old aside" and "new into place" leaves: only best.old-<pid>, and a
+    // half-written best.new-<pid>. Loading puts the old pair back and clears the rest.
+    fs.renameSync(dir, `${dir}.old-4242`);
+    fs.mkdirSync(`${dir}.new-4242`);
+    fs.writeFileSync(path.join(`${dir}.new-4242`, 'weights.bin'), 'half');
+    assert.strictEqual(maxAbsDiff((await loadCheckpoint(dir)).predict(x) as tf.Tensor, b.predict(x) as tf.Tensor), 0);
+    assert.deepStrictEqual(fs.readdirSync(parent), ['best']);
+    fs.rmSync(parent, { recursive: true });
+  });
 });

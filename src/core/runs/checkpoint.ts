@@ -8,12 +8,22 @@ import * as path from 'path';
 import '../model'; // registers SegLab's custom layers for deserialisation
 import { writeFileAtomic } from './atomicWrite';
 
+/**
+ * Saves model.json + weights.bin as a pair: both are written into a new folder beside `dir`, which then
+ * replaces `dir` (the old folder is renamed aside first and removed after). A crash leaves either the
+ * old pair or the new one, never a model.json with another save's weights; between the two renames
+ * only the aside copy exists, which `restoreCheckpoint` puts back.
+ */
 export async function saveCheckpoint(model: tf.LayersModel, dir: string): Promise<void> {
+  restoreCheckpoint(dir);
+  const fresh = `${dir}.new-${process.pid}`;
+  const aside = `${dir}.old-${process.pid}`;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weightData = artifacts.weightData as ArrayBuffer;
-      fs.mkdirSync(dir, { recursive: true });
-      writeFileAtomic(path.join(dir, 'weights.bin'), new Uint8Array(weightData));
+      fs.rmSync(fresh, { recursive: true, force: true });
+      fs.mkdirSync(fresh, { recursive: true });
+      writeFileAtomic(path.join(fresh, 'weights.bin'), new Uint8Array(weightData));
       const modelJson = {
         format: 'layers-model',
         generatedBy: 'SegLab',
@@ -21,13 +31,33 @@ export async function saveCheckpoint(model: tf.LayersModel, dir: string): Promis
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
       };
-      writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+      writeFileAtomic(path.join(fresh, 'model.json'), JSON.stringify(modelJson));
+      if (fs.existsSync(dir)) fs.renameSync(dir, aside);
+      fs.renameSync(fresh, dir);
+      fs.rmSync(aside, { recursive: true, force: true });
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weightData.byteLength } };
     }),
   );
 }
 
+/**
+ * After a crash between saveCheckpoint's two renames `dir` is missing and `<dir>.old-<pid>` holds the
+ * previous pair: moves it back. Half-written `<dir>.new-<pid>` folders are removed.
+ */
+export function restoreCheckpoint(dir: string): void {
+  const parent = path.dirname(dir);
+  if (!fs.existsSync(parent)) return;
+  const base = path.basename(dir);
+  for (const name of fs.readdirSync(parent)) {
+    if (!name.startsWith(`${base}.`)) continue;
+    const full = path.join(parent, name);
+    if (/\.old-\d+$/.test(name) && !fs.existsSync(dir) && fs.existsSync(path.join(full, 'model.json'))) fs.renameSync(full, dir);
+    else if (/\.(old|new)-\d+$/.test(name)) fs.rmSync(full, { recursive: true, force: true });
+  }
+}
+
 export async function loadCheckpoint(dir: string): Promise<tf.LayersModel> {
+  restoreCheckpoint(dir);
   const modelFile = path.join(dir, 'model.json');
   let json: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
   try {
