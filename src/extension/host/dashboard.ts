@@ -97,7 +97,7 @@ export class Dashboard implements vscode.Disposable {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="${style}">
 <title>SegLab</title></head>
-<body><div id="app" data-threshold="${readSettings().defaultThreshold}"></div>
+<body><div id="app" data-threshold="${Number(readSettings().defaultThreshold)}"></div>
 <script nonce="${nonce}" src="${script}"></script></body></html>`;
   }
 

@@ -1,25 +1,20 @@
 /** SegLab's settings (contributes.configuration in package.json). */
 import * as vscode from 'vscode';
+import { checkSettings, SegLabSettings } from './settingValues';
 
-export interface SegLabSettings {
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-  /** Overrides each config's runsDir when set (relative to the workspace folder). */
-  runsFolder: string;
-  defaultThreshold: number;
-  maxParallelRuns: number;
-  /** A folder where tfjs-node was installed (SegLab: Install TensorFlow Native Backend); '' for none. */
-  tfjsNodePath: string;
-}
+export type { SegLabSettings };
 
+const reported = new Set<string>();
+
+/** The settings, each checked (settingValues.ts); a bad value is reported once and its default used. */
 export function readSettings(): SegLabSettings {
   const c = vscode.workspace.getConfiguration('seglab');
-  return {
-    backend: c.get<SegLabSettings['backend']>('backend', 'auto'),
-    runsFolder: c.get<string>('runsFolder', ''),
-    defaultThreshold: c.get<number>('defaultThreshold', 0.5),
-    maxParallelRuns: Math.max(1, c.get<number>('maxParallelRuns', 2)),
-    tfjsNodePath: c.get<string>('tfjsNodePath', '').trim(),
-  };
+  const { settings, problems } = checkSettings((key) => c.get(key));
+  for (const p of problems.filter((x) => !reported.has(x))) {
+    reported.add(p);
+    void vscode.window.showWarningMessage(`SegLab settings: ${p}`);
+  }
+  return settings;
 }
 
 /** The environment of an engine process: SEGLAB_TFJS_NODE_PATH when tfjs-node was installed for SegLab. */
