@@ -20,6 +20,8 @@ export interface RunView {
   final: Record<string, number | null> | null;
   /** Validation images with saved predictions (names). */
   predictions: string[];
+  /** What is wrong with the run's files (an unreadable summary, skipped lines of metrics.jsonl). */
+  problem?: string;
 }
 
 export interface EvaluationRow {

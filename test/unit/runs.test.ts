@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomic } from '../../src/core/runs/atomicWrite';
 import { formatStat, summarizeComparison } from '../../src/core/runs/compare';
-import { deleteRun, listRuns, markRunEnded, RunSummary, RunWriter } from '../../src/core/runs/store';
+import { deleteRun, listRuns, markRunEnded, readEpochs, readEpochsTolerant, RunSummary, RunWriter } from '../../src/core/runs/store';
 import { assertClose } from './helpers';
 
 let dir: string;
@@ -66,6 +66,24 @@ describe('run store', () => {
     );
     assert.match(runs[0].problem ?? '', /summary\.json: not valid JSON/);
     assert.strictEqual(runs[1].summary?.status, 'done');
+  });
+
+  it('a corrupt line in metrics.jsonl: the strict reader names it, the tolerant one keeps the other epochs', () => {
+    const a = RunWriter.create(dir, 'exp');
+    fs.writeFileSync(
+      a.file('metrics.jsonl'),
+      '{"epoch":1,"trainLoss":0.5,"val":{"dice":0.7}}\n{"epoch":2,"trai\n{"epoch":3,"trainLoss":0.3,"val":{"dice":"Infinity"}}\n',
+    );
+    assert.throws(() => readEpochs(a.dir), /metrics\.jsonl:2: not valid JSON/);
+    const { epochs, problems } = readEpochsTolerant(a.dir);
+    assert.deepStrictEqual(
+      epochs.map((e) => [e.epoch, e.val?.dice]),
+      [
+        [1, 0.7],
+        [3, Infinity],
+      ],
+    );
+    assert.deepStrictEqual(problems, [`${a.file('metrics.jsonl')}:2: not valid JSON (line skipped)`]);
   });
 
   it('deleteRun removes only folders SegLab made as runs, and with `within` only inside those folders', () => {

@@ -145,6 +145,28 @@ export function readJsonFile<T>(file: string): T {
   }
 }
 
+/**
+ * The epochs of metrics.jsonl that parse, and one message per line that does not (a reader that shows
+ * many runs uses this, so one damaged file does not hide the others).
+ */
+export function readEpochsTolerant(dir: string): { epochs: EpochRecord[]; problems: string[] } {
+  const file = path.join(dir, 'metrics.jsonl');
+  const epochs: EpochRecord[] = [];
+  const problems: string[] = [];
+  if (!fs.existsSync(file)) return { epochs, problems };
+  fs.readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (!line.trim()) return;
+      try {
+        epochs.push(decodeJsonAs<EpochRecord>(line));
+      } catch {
+        problems.push(`${file}:${i + 1}: not valid JSON (line skipped)`);
+      }
+    });
+  return { epochs, problems };
+}
+
 export function readEpochs(dir: string): EpochRecord[] {
   const file = path.join(dir, 'metrics.jsonl');
   if (!fs.existsSync(file)) return [];

@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import { asBinaryMask, asPredictionValues, readArrayFile, spatialShape } from '../../core/data/arrayFile';
 import { FolderEvaluation } from '../../core/metrics/evaluateFolders';
 import { predictionNames } from '../../core/runs/report';
-import { readEpochs, RunInfo } from '../../core/runs/store';
+import { readEpochsTolerant, RunInfo } from '../../core/runs/store';
 import { EvaluationView, HostMessage, OverlayView, parseViewMessage, RunView, toWire, ViewMessage, ViewName } from '../../webview/contract';
 import { runCliJson } from './cliProcess';
 import { readSettings } from './settings';
@@ -22,14 +22,17 @@ const json = (v: number | null | undefined) => (typeof v === 'number' && Number.
 
 export function runView(run: RunInfo): RunView {
   const s = run.summary;
+  const { epochs, problems } = readEpochsTolerant(run.dir);
+  const problem = [run.problem, ...problems].filter(Boolean).join('; ');
   return {
     id: run.id,
     label: s ? `${s.head} · ${s.name}` : run.id,
     head: s?.head ?? '?',
     status: s?.status ?? 'unknown',
-    epochs: readEpochs(run.dir).map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, val: e.val })),
+    epochs: epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, val: e.val })),
     final: s?.final ?? null,
     predictions: predictionNames(run.dir),
+    ...(problem ? { problem } : {}),
   };
 }
 

@@ -106,7 +106,9 @@ export class CurvesView implements View {
         this.host.rerender();
       });
       const summary = `${r.status}${r.final?.dice != null ? ` · dice ${fmt(r.final.dice, 3)}` : ''}`;
-      list.append(el('label', { class: `status-${r.status}` }, box, ` ${r.label} `, el('small', {}, summary)));
+      const label = el('label', { class: `status-${r.status}` }, box, ` ${r.label} `, el('small', {}, summary));
+      if (r.problem) label.append(el('small', { class: 'run-problem', title: r.problem }, ` ⚠ ${r.problem}`));
+      list.append(label);
     });
     return list;
   }
