@@ -1,6 +1,12 @@
 /** Messages from the webview are validated before the extension acts on them. */
 import * as assert from 'assert';
-import { parseViewMessage } from '../../src/webview/contract';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { encodePng8 } from '../../src/core/data/png';
+import { evaluateFolders } from '../../src/core/metrics/evaluateFolders';
+import { evaluationView } from '../../src/extension/host/views';
+import { fromWire, HostMessage, parseViewMessage, toWire } from '../../src/webview/contract';
 
 describe('webview message validation', () => {
   it('accepts the known messages', () => {
@@ -39,5 +45,23 @@ describe('webview message validation', () => {
     );
     assert.strictEqual(parseViewMessage({ type: 'readFile', path: '/etc/passwd' }), "unknown message type 'readFile'");
     assert.strictEqual(parseViewMessage('ready'), 'message must be an object with a string type');
+  });
+});
+
+describe('what the dashboard is sent', () => {
+  it('an empty prediction evaluates to HD95 ∞, and ∞ reaches the webview as ∞ (not null)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-view-'));
+    for (const sub of ['pred', 'gt']) fs.mkdirSync(path.join(dir, sub));
+    fs.writeFileSync(path.join(dir, 'pred', 'a.png'), encodePng8(new Array(16).fill(0), 4, 4));
+    fs.writeFileSync(path.join(dir, 'gt', 'a.png'), encodePng8([0, 0, 0, 0, 0, 255, 255, 0, 0, 255, 255, 0, 0, 0, 0, 0], 4, 4));
+    const view = evaluationView(evaluateFolders(path.join(dir, 'pred'), path.join(dir, 'gt')));
+    // postMessage is JSON: what toWire sends must come back with fromWire as the same numbers.
+    const received = fromWire(JSON.parse(JSON.stringify(toWire({ type: 'evaluation', evaluation: view })))) as Extract<
+      HostMessage,
+      { type: 'evaluation' }
+    >;
+    assert.deepStrictEqual(received.evaluation.images[0], { name: 'a', dice: 0, iou: 0, precision: 1, recall: 0, hd95: Infinity });
+    assert.strictEqual(received.evaluation.mean.hd95, Infinity);
+    fs.rmSync(dir, { recursive: true });
   });
 });

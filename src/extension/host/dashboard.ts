@@ -11,30 +11,12 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { asBinaryMask, asPredictionValues, readArrayFile, spatialShape } from '../../core/data/arrayFile';
 import { FolderEvaluation } from '../../core/metrics/evaluateFolders';
-import { predictionNames } from '../../core/runs/report';
-import { readEpochsTolerant, RunInfo } from '../../core/runs/store';
-import { EvaluationView, HostMessage, OverlayView, parseViewMessage, RunView, toWire, ViewMessage, ViewName } from '../../webview/contract';
+import { HostMessage, OverlayView, parseViewMessage, RunView, toWire, ViewMessage, ViewName } from '../../webview/contract';
+import { evaluationView, runView } from './views';
+import type { RunInfo } from '../../core/runs/store';
 import { runCliJson } from './cliProcess';
 import { readSettings } from './settings';
 import { WorkspaceRuns } from './workspaceRuns';
-
-const json = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-export function runView(run: RunInfo): RunView {
-  const s = run.summary;
-  const { epochs, problems } = readEpochsTolerant(run.dir);
-  const problem = [run.problem, ...problems].filter(Boolean).join('; ');
-  return {
-    id: run.id,
-    label: s ? `${s.head} · ${s.name}` : run.id,
-    head: s?.head ?? '?',
-    status: s?.status ?? 'unknown',
-    epochs: epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, val: e.val })),
-    final: s?.final ?? null,
-    predictions: predictionNames(run.dir),
-    ...(problem ? { problem } : {}),
-  };
-}
 
 export class Dashboard implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -141,20 +123,7 @@ export class Dashboard implements vscode.Disposable {
 
   showEvaluation(result: FolderEvaluation): void {
     this.evaluation = result;
-    const view: EvaluationView = {
-      predDir: result.predDir,
-      gtDir: result.gtDir,
-      images: result.images.map((m) => ({
-        name: m.name,
-        dice: json(m.dice),
-        iou: json(m.iou),
-        precision: json(m.precision),
-        recall: json(m.recall),
-        hd95: json(m.hd95),
-      })),
-      mean: Object.fromEntries(Object.entries(result.aggregate.mean).map(([k, v]) => [k, json(v)])),
-      pooled: Object.fromEntries(Object.entries(result.aggregate.pooled).map(([k, v]) => [k, json(v as number)])),
-    };
+    const view = evaluationView(result);
     this.open('evaluation');
     this.post({ type: 'evaluation', evaluation: view });
   }
