@@ -62,6 +62,7 @@ export async function trainCommand(argv: string[], write: Write): Promise<number
   const view = new ProgressView(write, !values.json && Boolean(process.stdout.isTTY));
   const job = startTraining(config, {
     threads,
+    configFile: path.resolve(file),
     onEvent: (e) => (values.json ? write(encodeJson({ job: config.head, ...e }, 0) + '\n') : view.event(config.head, e)),
     onLog: (l) => process.stderr.write(`engine: ${l}\n`),
   });

@@ -31,6 +31,8 @@ export interface TrainingJob {
 
 export interface StartOptions {
   runName?: string;
+  /** The experiment config file the run comes from (recorded in its summary; the sidebar groups by it). */
+  configFile?: string;
   onEvent?: (event: TrainEvent) => void;
   /** Lines the engine wrote to stderr (warnings, crash output). */
   onLog?: (line: string) => void;
@@ -138,7 +140,7 @@ export function startTraining(config: ExperimentConfig, options: StartOptions = 
       options.onLog?.(`engine sent a malformed message: ${message}`);
       return;
     }
-    if (message.type === 'ready') send({ type: 'train', config, runName: options.runName });
+    if (message.type === 'ready') send({ type: 'train', config, runName: options.runName, configFile: options.configFile });
     else if (message.type === 'error' || message.type === 'protocol-error') startError = message.message;
     else {
       const event = message.event;

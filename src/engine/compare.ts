@@ -126,6 +126,7 @@ export function runComparison(config: ExperimentConfig, o: CompareOptions): Comp
       { ...config, head: job.head, seed: job.seed },
       {
         runName: `${config.name}-${job.head}-seed${job.seed}`,
+        configFile: o.configFile,
         onEvent: (e) => o.onEvent?.(job, e),
         onLog: o.onLog,
         env: o.env,

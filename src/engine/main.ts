@@ -14,13 +14,14 @@ function send(message: EngineMessage): void {
 let stopRequested = false;
 let busy = false;
 
-async function runTraining(rawConfig: unknown, runName?: string): Promise<void> {
+async function runTraining(rawConfig: unknown, runName?: string, configFile?: string): Promise<void> {
   busy = true;
   try {
     const config = validateConfig(rawConfig, 'config');
     await trainRun({
       config,
       runName,
+      configFile,
       emit: (event) => send({ type: 'event', event }),
       shouldStop: () => stopRequested,
       // Fault injection for the NaN-loss path (a real divergence is not reproducible across machines);
@@ -57,7 +58,7 @@ if (require.main === module) {
     }
     if (request.type === 'cancel') stopRequested = true;
     else if (busy) send({ type: 'protocol-error', message: 'a job is already running in this engine' });
-    else void runTraining(request.config, request.runName);
+    else void runTraining(request.config, request.runName, request.configFile);
   });
   send({ type: 'ready', pid: process.pid });
 }

@@ -6,7 +6,7 @@ import type { ExperimentConfig } from '../core/config/config';
 import type { TrainEvent } from '../core/train/trainer';
 
 /** Caller → engine. */
-export type EngineRequest = { type: 'train'; config: ExperimentConfig; runName?: string } | { type: 'cancel' };
+export type EngineRequest = { type: 'train'; config: ExperimentConfig; runName?: string; configFile?: string } | { type: 'cancel' };
 
 /** Engine → caller. */
 export type EngineMessage =
@@ -24,7 +24,13 @@ export function parseEngineRequest(v: unknown): EngineRequest | string {
   if (v.type === 'train') {
     if (!isObject(v.config)) return 'train: "config" must be an object';
     if (v.runName !== undefined && typeof v.runName !== 'string') return 'train: "runName" must be a string';
-    return { type: 'train', config: v.config as unknown as ExperimentConfig, runName: v.runName as string | undefined };
+    if (v.configFile !== undefined && typeof v.configFile !== 'string') return 'train: "configFile" must be a string';
+    return {
+      type: 'train',
+      config: v.config as unknown as ExperimentConfig,
+      runName: v.runName as string | undefined,
+      configFile: v.configFile as string | undefined,
+    };
   }
   return `unknown request type '${v.type}'`;
 }

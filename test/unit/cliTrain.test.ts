@@ -90,7 +90,8 @@ describe('seglab init / train / predict / compare / demo', () => {
     assert.strictEqual(r.code, 0, r.stderr);
     assert.match(r.stdout, /sigmoid1: epoch 2\/2 train loss [0-9.]+ val loss [0-9.]+ dice/);
     const runDir = /run folder: (.*)/.exec(r.stdout)![1];
-    assert.ok(fs.existsSync(path.join(runDir, 'summary.json')));
+    const summary = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
+    assert.strictEqual(summary.configFile, fs.realpathSync(path.join(dir, 'tiny.json')), 'the run records the config it came from');
 
     // predict with the trained run on a folder of images (16×16 and a size that is no multiple of 4)
     fs.mkdirSync(path.join(dir, 'new'));

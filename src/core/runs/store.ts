@@ -35,6 +35,8 @@ export interface RunSummary {
   reason?: string;
   /** Warnings about the data, as the start event gave them. */
   warnings?: string[];
+  /** The experiment config file the run was started from (absolute path), when known. */
+  configFile?: string;
   head: Head;
   mode: string;
   loss: string;

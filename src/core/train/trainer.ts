@@ -5,6 +5,7 @@
  * it as `cancelled` after saving a checkpoint.
  */
 import * as os from 'os';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { BackendInfo, initBackend } from '../backend/backend';
 import { ExperimentConfig, lossForHead } from '../config/config';
@@ -55,6 +56,8 @@ export interface TrainOptions {
   config: ExperimentConfig;
   /** Run name (default: config.name-head). */
   runName?: string;
+  /** The config file the run comes from (absolute), recorded in summary.json and config.json. */
+  configFile?: string;
   emit?: (event: TrainEvent) => void;
   /** Polled between batches; true stops the run (status `cancelled`). */
   shouldStop?: () => boolean;
@@ -293,6 +296,7 @@ async function startRun(o: TrainOptions): Promise<RunState> {
   const summary = newSummary(run, name, config, { head, mode, loss: expression, backend, dataset: dataset.source, train, val }, startedAt);
   const warnings = dataWarnings(dataset.samples);
   if (warnings.length) summary.warnings = warnings;
+  if (o.configFile) summary.configFile = path.resolve(o.configFile);
   run.writeSummary(summary);
   const start = { runId: run.id, runDir: run.dir, backend: backend.name, threads: backend.threads, head, loss: expression };
   emit({ type: 'start', ...start, trainImages: train.length, valImages: val.length, epochs: config.epochs, stepsPerEpoch, warnings });

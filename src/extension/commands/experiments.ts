@@ -22,8 +22,8 @@ export function registerExperimentCommands(c: CommandContext): void {
   c.register('seglab.runExperiment', async (uri?: vscode.Uri) => {
     const prepared = await prepareTraining(c, uri);
     if (!prepared) return;
-    const { config } = prepared;
-    await c.jobs.train(config, `${config.name} (${config.head})`);
+    const { config, file } = prepared;
+    await c.jobs.train(config, `${config.name} (${config.head})`, file.fsPath);
     await c.model.refresh();
   });
   c.register('seglab.compareHeads', (uri?: vscode.Uri) => compareHeads(c, uri));

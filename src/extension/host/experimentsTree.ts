@@ -57,7 +57,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode> {
       const s = node.run.summary;
       const status = s?.status ?? 'unknown';
       const item = new vscode.TreeItem(s ? `${s.head} · ${s.name}` : node.run.id, vscode.TreeItemCollapsibleState.Collapsed);
-      item.id = node.run.id;
+      item.id = node.run.dir; // unique: two runs folders can hold runs with the same id
       const dice = s?.final?.dice;
       item.description = `${status}${typeof dice === 'number' ? ` · dice ${dice.toFixed(3)}` : ''}`;
       item.tooltip = `${node.run.dir}\n${status}${s?.reason ? `: ${s.reason}` : ''}`;

@@ -68,11 +68,12 @@ export class JobManager implements vscode.Disposable {
   }
 
   /** One training run of a config. Resolves when it ended; never throws for a failed run. */
-  async train(config: ExperimentConfig, label: string): Promise<void> {
+  async train(config: ExperimentConfig, label: string, configFile?: string): Promise<void> {
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `SegLab: training ${label}`, cancellable: true },
       async (progress, token) => {
         const job: TrainingJob = startTraining(config, {
+          configFile,
           enginePath: defaultEnginePathFor(this.context),
           env: engineEnv(),
           onEvent: (e) => this.report(label, e, progress),

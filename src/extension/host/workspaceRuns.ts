@@ -7,6 +7,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { parseJson, resolvePaths, validateConfig } from '../../core/config/config';
 import { listRuns, RunInfo } from '../../core/runs/store';
+import { assignRuns } from './runGroups';
 import { readSettings } from './settings';
 
 export const CONFIG_GLOB = '**/*.experiment.json';
@@ -54,7 +55,7 @@ export class WorkspaceRuns implements vscode.Disposable {
   async refresh(): Promise<void> {
     const uris = await vscode.workspace.findFiles(CONFIG_GLOB, '**/{node_modules,.vscode-test}/**', 200);
     const settings = readSettings();
-    this.entries = uris
+    const parsed = uris
       .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
       .map((uri) => {
         const folder = vscode.workspace.getWorkspaceFolder(uri);
@@ -62,12 +63,17 @@ export class WorkspaceRuns implements vscode.Disposable {
         try {
           const config = resolvePaths(validateConfig(parseJson(fs.readFileSync(uri.fsPath, 'utf8'), uri.fsPath), uri.fsPath), uri.fsPath);
           const runsDir = settings.runsFolder && folder ? path.resolve(folder.uri.fsPath, settings.runsFolder) : config.runsDir;
-          return { uri, name: config.name, runsDir, runs: listRuns(runsDir) };
+          return { uri, name: config.name, runsDir };
         } catch (err) {
-          const runs = fs.existsSync(fallbackRuns) ? listRuns(fallbackRuns) : [];
-          return { uri, name: path.basename(uri.fsPath), runsDir: fallbackRuns, problem: (err as Error).message, runs };
+          return { uri, name: path.basename(uri.fsPath), runsDir: fallbackRuns, problem: (err as Error).message };
         }
       });
+    // Each run once, under the config it came from (runGroups.ts), when configs share a runs folder.
+    const runs = assignRuns(
+      parsed.map((p) => ({ file: p.uri.fsPath, name: p.name, runsDir: p.runsDir })),
+      (dir) => (fs.existsSync(dir) ? listRuns(dir) : []),
+    );
+    this.entries = parsed.map((p, i) => ({ ...p, runs: runs[i] }));
     this.changed.fire();
   }
 
