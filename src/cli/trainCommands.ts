@@ -12,7 +12,8 @@ import { loadCheckpoint, restoreCheckpoint } from '../core/runs/checkpoint';
 import { formatMetric, HEADLINE_METRICS, METRICS, metricLabel } from '../core/common/metrics';
 import { formatStat } from '../core/runs/compare';
 import { readJsonFile, readRun } from '../core/runs/store';
-import { decide, predictLogits } from '../core/train/predict';
+import { decideArray, predictLogitsArray } from '../core/train/predict';
+import { DEFAULT_MEMORY_BUDGET_MB, DEFAULT_OVERLAP, tileForBudget } from '../core/train/tiles';
 import { startTraining } from '../engine/client';
 import { runComparison } from '../engine/compare';
 import { numberValue, positiveInteger, parseCommand, requireValue, UsageError } from './args';
@@ -278,7 +279,10 @@ export function chooseCheckpoint(runDir: string, asked: 'best' | 'last' | undefi
 }
 
 export const PREDICT_USAGE = `usage: seglab predict RUN --images DIR --out DIR [--checkpoint best|last] [--threshold T]
-  Applies a run's model to every PNG/JPEG in DIR; writes <name>_mask.png (0/255) and <name>_prob.png.`;
+                      [--memory-budget MB] [--overlap F]
+  Applies a run's model to every PNG/JPEG in DIR; writes <name>_mask.png (0/255) and <name>_prob.png.
+  Images larger than the memory budget allows (default ${DEFAULT_MEMORY_BUDGET_MB} MiB for the network's activations)
+  are predicted in overlapping windows blended with Gaussian weights (--overlap, default ${DEFAULT_OVERLAP}).`;
 
 export async function predictCommand(argv: string[], write: Write): Promise<number> {
   const { values, positionals } = parseCommand(
@@ -289,6 +293,8 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
       checkpoint: { type: 'string' },
       threshold: { type: 'string' },
       backend: { type: 'string' },
+      'memory-budget': { type: 'string' },
+      overlap: { type: 'string' },
     },
     PREDICT_USAGE,
   );
@@ -302,6 +308,11 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
   if (!derived) throw new Error(`${runDir}/config.json: no derived section (not written by seglab train?)`);
   const head = config.head as Head;
   const depth = (config.model as { depth: number }).depth;
+  const budget = numberValue(values['memory-budget'] as string | undefined, 'memory-budget') ?? DEFAULT_MEMORY_BUDGET_MB;
+  const overlap = numberValue(values.overlap as string | undefined, 'overlap') ?? DEFAULT_OVERLAP;
+  if (!(budget > 0)) throw new UsageError(`--memory-budget: ${budget} is not a positive number of MiB`);
+  if (!(overlap >= 0 && overlap < 1)) throw new UsageError(`--overlap: ${overlap} is not in [0, 1)`);
+  const tiling = { tile: tileForBudget(budget, (config.model as { baseFilters: number }).baseFilters, sizeMultiple(depth)), overlap };
   const checkpoint = chooseCheckpoint(runDir, asked as 'best' | 'last' | undefined);
   await initBackend(values.backend as string | undefined);
   const model = await loadCheckpoint(checkpoint);
@@ -318,9 +329,7 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
     }
     const sample = { name: f, height: img.height, width: img.width, image: img.data, mask: new Uint8Array(0) };
     const ctx = { head, channels, classes, norm: derived.normalization, multiple: sizeMultiple(depth), threshold };
-    const logits = predictLogits(model, sample, ctx);
-    const pred = decide(logits, ctx);
-    logits.dispose();
+    const pred = ((logits) => decideArray(logits.data, logits.channels, ctx))(predictLogitsArray(model, sample, ctx, tiling));
     const stem = f.replace(/\.[^.]+$/, '');
     const scale = classes > 2 ? Math.floor(255 / (classes - 1)) : 255;
     fs.writeFileSync(

@@ -6,7 +6,15 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { encodePng8 } from '../../src/core/data/png';
 import { readRun } from '../../src/core/runs/store';
-import { improves, learningRateAt, makeOptimizer, setLearningRate, TrainEvent, trainRun } from '../../src/core/train/trainer';
+import {
+  failureReason,
+  improves,
+  learningRateAt,
+  makeOptimizer,
+  setLearningRate,
+  TrainEvent,
+  trainRun,
+} from '../../src/core/train/trainer';
 import { validateConfig } from '../../src/core/config/config';
 import { defaultThreadCount, setKernelThreads } from '../../src/core/kernels/pool';
 import { tinyExperiment } from './helpers';
@@ -171,6 +179,20 @@ describe('training (in process)', () => {
     } finally {
       fs.rmSync(data, { recursive: true, force: true });
     }
+  });
+
+  it('failures a user can act on are named first: out of memory (incl. wasm memory), disk full', () => {
+    assert.match(
+      failureReason(new RangeError('memory access out of bounds')),
+      /^out of memory: memory access out of bounds \(try smaller images/,
+    );
+    assert.match(
+      failureReason(new Error('kernel scratch memory would exceed 4 GiB (asked for 4.20 GiB)')),
+      /^out of memory: kernel scratch/,
+    );
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    assert.strictEqual(failureReason(full), 'disk full: ENOSPC: no space left on device, write');
+    assert.strictEqual(failureReason(new Error('a.png: cannot read')), 'a.png: cannot read');
   });
 
   it('a NaN loss ends the run as failed, naming the step', async () => {

@@ -10,6 +10,7 @@ import { CompiledLoss } from '../losses/registry';
 import { computeMetrics, MaskMetrics } from '../metrics/evaluate';
 import { nanMean } from '../metrics/scores';
 import { Head, headMode } from '../model/unet';
+import { slidingWindow, Tiling } from './tiles';
 
 export interface PredictContext {
   head: Head;
@@ -39,23 +40,86 @@ export function targetTensor(mask: Uint8Array, shape: [number, number, number], 
   return tf.tensor4d(Float32Array.from(mask), [b, h, w, 1]);
 }
 
-/** Logits of one whole image, cropped back from the padded input: [1, H, W, C]. */
-export function predictLogits(model: tf.LayersModel, s: Sample, ctx: PredictContext): tf.Tensor4D {
+/** Logits of one image in one pass, cropped back from the padded input: [1, H, W, C]. */
+function predictWhole(model: tf.LayersModel, s: Pick<Sample, 'height' | 'width' | 'image'>, ctx: PredictContext): tf.Tensor4D {
   return tf.tidy(() => {
-    const { x, shape } = paddedImage(s, ctx.channels, ctx.norm, ctx.multiple);
+    const { x, shape } = paddedImage(s as Sample, ctx.channels, ctx.norm, ctx.multiple);
     const logits = model.predict(tf.tensor4d(x, shape)) as tf.Tensor4D;
     return tf.slice(logits, [0, 0, 0, 0], [1, s.height, s.width, -1]);
   });
 }
 
+/** The h×w window of an image at (y0, x0). */
+function cropImage(s: Sample, channels: number, y0: number, x0: number, h: number, w: number): Pick<Sample, 'height' | 'width' | 'image'> {
+  const image = new Float32Array(h * w * channels);
+  for (let y = 0; y < h; y++)
+    image.set(s.image.subarray(((y0 + y) * s.width + x0) * channels, ((y0 + y) * s.width + x0 + w) * channels), y * w * channels);
+  return { height: h, width: w, image };
+}
+
+/**
+ * Logits of one whole image: [1, H, W, C]. An image larger than `tiling.tile` on a side is predicted
+ * in overlapping windows, blended (tiles.ts); smaller ones in one pass, as before.
+ */
+export function predictLogits(model: tf.LayersModel, s: Sample, ctx: PredictContext, tiling?: Tiling): tf.Tensor4D {
+  const padded = (n: number) => Math.ceil(n / ctx.multiple) * ctx.multiple;
+  if (!tiling || (padded(s.height) <= tiling.tile && padded(s.width) <= tiling.tile)) return predictWhole(model, s, ctx);
+  const blended = slidingWindow(s.height, s.width, tiling, (y0, x0, h, w) => {
+    const logits = predictWhole(model, cropImage(s, ctx.channels, y0, x0, h, w), ctx);
+    const data = logits.dataSync() as Float32Array;
+    const channels = logits.shape[3];
+    logits.dispose();
+    return { data, channels };
+  });
+  return tf.tensor4d(blended.data, [1, s.height, s.width, blended.channels]);
+}
+
+/** predictLogits as a flat H·W·C array (no image-sized tensor stays behind: for `predict` on large images). */
+export function predictLogitsArray(
+  model: tf.LayersModel,
+  s: Sample,
+  ctx: PredictContext,
+  tiling: Tiling,
+): { data: Float32Array; channels: number } {
+  const one = (sample: Pick<Sample, 'height' | 'width' | 'image'>) => {
+    const logits = predictWhole(model, sample, ctx);
+    const data = logits.dataSync() as Float32Array;
+    const channels = logits.shape[3];
+    logits.dispose();
+    return { data, channels };
+  };
+  const padded = (n: number) => Math.ceil(n / ctx.multiple) * ctx.multiple;
+  if (padded(s.height) <= tiling.tile && padded(s.width) <= tiling.tile) return one(s);
+  return slidingWindow(s.height, s.width, tiling, (y0, x0, h, w) => one(cropImage(s, ctx.channels, y0, x0, h, w)));
+}
+
 export function decide(logits: tf.Tensor4D, ctx: PredictContext): Prediction {
-  const c = logits.shape[3];
-  const probs = tf.tidy(() => (ctx.head === 'sigmoid1' || ctx.head === 'sigmoidN' ? tf.sigmoid(logits) : tf.softmax(logits, -1)));
-  const p = probs.dataSync() as Float32Array;
-  probs.dispose();
-  const n = p.length / c;
+  return decideArray(logits.dataSync() as Float32Array, logits.shape[3], ctx);
+}
+
+/** Pixels per band when turning logits into probabilities (bounds the tensors a large image needs). */
+const DECIDE_BAND = 1 << 20;
+
+/** `decide` on logits as a flat H·W·C array, in bands of pixels (same tfjs sigmoid/softmax numerics). */
+export function decideArray(logits: Float32Array, c: number, ctx: PredictContext, band: number = DECIDE_BAND): Prediction {
+  const n = logits.length / c;
+  const p = new Float32Array(Math.min(n, band) * c);
   const prob = new Float32Array(n);
   const labels = new Uint8Array(n);
+  for (let start = 0; start < n; start += band) {
+    const count = Math.min(band, n - start);
+    const probs = tf.tidy(() => {
+      const x = tf.tensor2d(logits.subarray(start * c, (start + count) * c), [count, c]);
+      return ctx.head === 'sigmoid1' || ctx.head === 'sigmoidN' ? tf.sigmoid(x) : tf.softmax(x, -1);
+    });
+    p.set(probs.dataSync() as Float32Array);
+    probs.dispose();
+    decidePixels(p, c, count, ctx, prob.subarray(start, start + count), labels.subarray(start, start + count));
+  }
+  return { prob, labels };
+}
+
+function decidePixels(p: Float32Array, c: number, n: number, ctx: PredictContext, prob: Float32Array, labels: Uint8Array): void {
   for (let i = 0; i < n; i++) {
     if (ctx.head === 'sigmoid1') {
       prob[i] = p[i];
@@ -79,7 +143,6 @@ export function decide(logits: tf.Tensor4D, ctx: PredictContext): Prediction {
       prob[i] = label === 0 ? 1 - Math.max(...Array.from({ length: c - 1 }, (_, k) => p[i * c + k + 1])) : p[i * c + label];
     }
   }
-  return { prob, labels };
 }
 
 export interface ValidationResult {
@@ -109,11 +172,12 @@ export function validate(
   loss: CompiledLoss,
   ctx: PredictContext,
   keep: number,
+  tiling?: Tiling,
 ): ValidationResult {
   const perImage: ValidationResult['perImage'] = [];
   const predictions: Prediction[] = [];
   for (const [index, s] of samples.entries()) {
-    const logits = predictLogits(model, s, ctx);
+    const logits = predictLogits(model, s, ctx, tiling);
     const lossValue = tf.tidy(() => {
       const target = targetTensor(s.mask, [1, s.height, s.width], ctx.head, ctx.classes);
       return loss.apply({ pred: logits, target, fromLogits: true, mode: headMode(ctx.head) }).dataSync()[0];

@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { BackendInfo, initBackend } from '../backend/backend';
+import { DEFAULT_MEMORY_BUDGET_MB, DEFAULT_OVERLAP, tileForBudget, Tiling } from './tiles';
 import { ExperimentConfig, lossForHead } from '../config/config';
 import { batchDigest, BatchSampler, computeNormalization, Normalization, splitSamples } from '../data/batches';
 import { Dataset, loadFolderDataset } from '../data/dataset';
@@ -236,6 +237,14 @@ export function checkDataFitsRun(
   }
 }
 
+/** Whole-image validation of images larger than the default memory budget allows runs in windows (tiles.ts). */
+function validationTiling(config: ExperimentConfig): Tiling {
+  return {
+    tile: tileForBudget(DEFAULT_MEMORY_BUDGET_MB, config.model.baseFilters, sizeMultiple(config.model.depth)),
+    overlap: DEFAULT_OVERLAP,
+  };
+}
+
 /** Warnings about data that trains but is unlikely to mean what the user wants (no foreground at all). */
 export function dataWarnings(samples: readonly { mask: Uint8Array }[]): string[] {
   const empty = samples.every((s) => !s.mask.some((v) => v !== 0));
@@ -399,7 +408,7 @@ interface Monitor {
 /** Validates after `epoch` into `record.val`; saves checkpoints/best when the monitored metric improves. */
 async function validateEpoch(r: RunState, epoch: number, record: EpochRecord, m: Monitor): Promise<boolean> {
   const { config, summary } = r;
-  const validation = validate(r.model, r.val, r.loss, r.ctx, config.predictions);
+  const validation = validate(r.model, r.val, r.loss, r.ctx, config.predictions, validationTiling(config));
   m.last = { epoch, result: validation };
   record.val = Object.fromEntries(
     Object.entries(validation.values).filter(([k]) => k === 'loss' || (config.metrics as string[]).includes(k)),
@@ -445,9 +454,33 @@ async function runEpochs(r: RunState): Promise<{ status: RunSummary['status']; r
   if (config.predictions > 0) {
     const shown = r.val.slice(0, config.predictions);
     const fresh = monitor.last?.epoch === summary.epochsCompleted ? monitor.last.result : null;
-    saveVisuals(r.run, shown, r.dataset.channels, fresh ?? validate(r.model, shown, r.loss, r.ctx, shown.length));
+    saveVisuals(
+      r.run,
+      shown,
+      r.dataset.channels,
+      fresh ?? validate(r.model, shown, r.loss, r.ctx, shown.length, validationTiling(r.config)),
+    );
   }
   return { status: 'done', reason: summary.reason };
+}
+
+/**
+ * A run's failure reason with the kind named first where it is one a user can act on: memory (V8's
+ * heap, a WebAssembly memory that cannot grow: tfjs-wasm reports that as "memory access out of
+ * bounds", SegLab's kernels as "would exceed 4 GiB") or a full disk (ENOSPC).
+ */
+export function failureReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const message = e?.message ?? String(err);
+  if (e?.code === 'ENOSPC' || /ENOSPC|no space left on device/i.test(message)) return `disk full: ${message}`;
+  if (
+    /out of memory|allocation failed|Array buffer allocation|memory access out of bounds|Maximum memory size|would exceed 4 GiB|WebAssembly\.Memory/i.test(
+      message,
+    )
+  ) {
+    return `out of memory: ${message} (try smaller images or crop, a smaller batchSize or model, or --memory-budget for predict)`;
+  }
+  return message;
 }
 
 export async function trainRun(o: TrainOptions): Promise<RunSummary> {
@@ -456,8 +489,7 @@ export async function trainRun(o: TrainOptions): Promise<RunSummary> {
     const end = await runEpochs(r);
     return await finishRun(r, end.status, end.reason);
   } catch (err) {
-    const e = err as Error;
-    const reason = /out of memory|allocation failed|Array buffer allocation/i.test(e.message) ? `out of memory: ${e.message}` : e.message;
+    const reason = failureReason(err);
     try {
       return await finishRun(r, 'failed', reason);
     } catch {
