@@ -99,6 +99,15 @@ function followOutput(child: ChildProcess, onLog?: (line: string) => void): { ta
   };
 }
 
+/** markRunEnded that never throws into the caller (a full disk can refuse even that write). */
+function markEnded(runDir: string, status: Exclude<RunStatus, 'running'>, reason: string): void {
+  try {
+    markRunEnded(runDir, status, reason);
+  } catch {
+    // summary.json keeps saying `running`; whoever lists the run later finds its process gone.
+  }
+}
+
 export const ABORTED_REASON = 'stopped at once: no checkpoint was saved on stopping (checkpoints/ holds what earlier epochs saved)';
 
 /** The end of an engine that exited without a summary: cancelled if asked to stop, else failed, with why. */
@@ -118,7 +127,7 @@ function exitResult(
     : cancelRequested
       ? `the engine ${how} while stopping`
       : `${oom ? 'out of memory: ' : ''}the engine process ${how} before the run ended${tail ? `; its last output: ${tail.slice(-600)}` : ''}`;
-  if (runDir) markRunEnded(runDir, status, reason);
+  if (runDir) markEnded(runDir, status, reason);
   return { status, reason, runDir };
 }
 
@@ -158,7 +167,7 @@ export function startTraining(config: ExperimentConfig, options: StartOptions = 
       output.flush();
       if (summary) resolve({ status: summary.status as JobResult['status'], reason: summary.reason, runDir, summary });
       else if (startError) {
-        if (runDir) markRunEnded(runDir, 'failed', startError);
+        if (runDir) markEnded(runDir, 'failed', startError);
         resolve({ status: 'failed', reason: startError, runDir });
       } else resolve(exitResult(code, signal, output.tail(), cancelRequested, runDir, aborted));
     });

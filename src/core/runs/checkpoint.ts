@@ -23,7 +23,8 @@ export async function saveCheckpoint(model: tf.LayersModel, dir: string): Promis
       const weightData = artifacts.weightData as ArrayBuffer;
       fs.rmSync(fresh, { recursive: true, force: true });
       fs.mkdirSync(fresh, { recursive: true });
-      writeFileAtomic(path.join(fresh, 'weights.bin'), new Uint8Array(weightData));
+      try {
+        writeFileAtomic(path.join(fresh, 'weights.bin'), new Uint8Array(weightData));
       const modelJson = {
         format: 'layers-model',
         generatedBy: 'SegLab',
@@ -31,7 +32,11 @@ export async function saveCheckpoint(model: tf.LayersModel, dir: string): Promis
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
       };
-      writeFileAtomic(path.join(fresh, 'model.json'), JSON.stringify(modelJson));
+        writeFileAtomic(path.join(fresh, 'model.json'), JSON.stringify(modelJson));
+      } catch (err) {
+        fs.rmSync(fresh, { recursive: true, force: true }); // a full disk leaves no half pair behind
+        throw err;
+      }
       if (fs.existsSync(dir)) fs.renameSync(dir, aside);
       fs.renameSync(fresh, dir);
       fs.rmSync(aside, { recursive: true, force: true });

@@ -91,6 +91,7 @@ export class RunWriter {
       try {
         fs.mkdirSync(dir);
         writeFileAtomic(path.join(dir, RUN_MARKER), encodeJson({ seglabRun: id }) + '\n');
+        fs.writeFileSync(path.join(dir, RESERVE), new Uint8Array(RESERVE_BYTES));
         return new RunWriter(dir, id);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${dir}: cannot create the run folder (${(err as NodeJS.ErrnoException).code})`);
@@ -107,8 +108,14 @@ export class RunWriter {
     writeFileAtomic(this.file(name), encodeJson(value) + '\n');
   }
 
+  /** summary.json, even on a full disk (the run's reserve is given up for it, see RESERVE). */
   writeSummary(summary: RunSummary): void {
-    this.writeJson('summary.json', summary);
+    withReserve(this.dir, () => this.writeJson('summary.json', summary));
+  }
+
+  /** The run has ended: its reserve is no longer needed. */
+  releaseReserve(): void {
+    fs.rmSync(this.file(RESERVE), { force: true });
   }
 
   appendEpoch(record: EpochRecord): void {
@@ -122,7 +129,7 @@ export class RunWriter {
     }
     for (const [split, metrics] of Object.entries(series)) {
       for (const [name, rows] of Object.entries(metrics)) {
-        const tsv = `step\t${name}\n${rows.map(([s, v]) => `${s}\t${Number.isFinite(v) ? v : 'nan'}`).join('\n')}\n`;
+        const tsv = `step\t${name}\n${rows.map(([s, v]) => `${s}\t${tsvNumber(v)}`).join('\n')}\n`;
         writeFileAtomic(this.file('plots', 'metrics', split, `${name}.tsv`), tsv);
       }
     }
@@ -131,6 +138,11 @@ export class RunWriter {
   writeFile(relative: string, content: string | Uint8Array): void {
     writeFileAtomic(this.file(relative), content);
   }
+}
+
+/** A number as DVC/pandas read it back: NaN as nan, ±∞ as inf / -inf (not nan: ∞ stays ∞). */
+export function tsvNumber(v: number): string {
+  return Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v);
 }
 
 export function readJsonFile<T>(file: string): T {
@@ -187,6 +199,25 @@ export function readEpochs(dir: string): EpochRecord[] {
 
 export function isRunDir(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'config.json')) || fs.existsSync(path.join(dir, 'summary.json'));
+}
+
+/**
+ * Space held back in every running run folder (a file of RESERVE_BYTES zeros): when the disk fills up
+ * during a run, it is deleted so that summary.json can still say `failed: disk full`.
+ */
+export const RESERVE = '.seglab-reserve';
+const RESERVE_BYTES = 256 * 1024;
+
+/** Runs `write`; when it fails for lack of space, frees the run's reserve and tries once more. */
+function withReserve(dir: string, write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    const reserve = path.join(dir, RESERVE);
+    if (!/ENOSPC/.test((err as Error).message) || !fs.existsSync(reserve)) throw err;
+    fs.rmSync(reserve, { force: true });
+    write();
+  }
 }
 
 /** The file SegLab writes first into every run folder it creates. */
@@ -275,6 +306,26 @@ export function deleteRun(dir: string, o: { within?: readonly string[] } = {}): 
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * Removes what a writer killed mid-write leaves in a run folder: atomic-write temporaries
+ * (`.name.<pid>.<time>.tmp`) and checkpoint folders being replaced (`best.new-<pid>`); a previous
+ * checkpoint set aside (`best.old-<pid>`) goes back in place when the new one never arrived.
+ */
+export function removeStaleTemporaries(dir: string): void {
+  const visit = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      const aside = /^(.+)\.old-\d+$/.exec(e.name);
+      if (e.isFile() && /^\..+\.\d+\.\d+\.tmp$/.test(e.name)) fs.rmSync(full, { force: true });
+      else if (e.isDirectory() && /\.new-\d+$/.test(e.name)) fs.rmSync(full, { recursive: true, force: true });
+      else if (e.isDirectory() && aside && !fs.existsSync(path.join(d, aside[1]))) fs.renameSync(full, path.join(d, aside[1]));
+      else if (e.isDirectory() && aside) fs.rmSync(full, { recursive: true, force: true });
+      else if (e.isDirectory()) visit(full);
+    }
+  };
+  if (fs.existsSync(dir)) visit(dir);
+}
+
 /** Marks a run that ended without writing its own terminal status (e.g. its process crashed). */
 export function markRunEnded(dir: string, status: Exclude<RunStatus, 'running'>, reason: string): void {
   const file = path.join(dir, 'summary.json');
@@ -282,8 +333,12 @@ export function markRunEnded(dir: string, status: Exclude<RunStatus, 'running'>,
   const summary = readJsonFile<RunSummary>(file);
   if (TERMINAL_STATUSES.includes(summary.status)) return;
   const endedAt = new Date().toISOString();
-  writeFileAtomic(
-    file,
-    encodeJson({ ...summary, status, reason, endedAt, durations: { ...summary.durations, totalSeconds: (Date.parse(endedAt) - Date.parse(summary.startedAt)) / 1000 } }) + '\n',
+  removeStaleTemporaries(dir);
+  withReserve(dir, () =>
+    writeFileAtomic(
+      file,
+      encodeJson({ ...summary, status, reason, endedAt, durations: { ...summary.durations, totalSeconds: (Date.parse(endedAt) - Date.parse(summary.startedAt)) / 1000 } }) + '\n',
+    ),
   );
+  fs.rmSync(path.join(dir, RESERVE), { force: true });
 }

@@ -337,6 +337,7 @@ async function finishRun(r: RunState, status: RunSummary['status'], reason?: str
   Object.assign(r.summary, { status, reason, endedAt: endedAt.toISOString() });
   r.summary.durations.totalSeconds = (endedAt.getTime() - r.startedAt.getTime()) / 1000;
   r.run.writeSummary(r.summary);
+  r.run.releaseReserve();
   r.model.dispose();
   r.optimizer.dispose();
   r.emit({ type: 'end', summary: r.summary });
