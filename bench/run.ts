@@ -17,7 +17,9 @@
  *           speed of both drifts by ±30 % over minutes, so only neighbouring measurements compare.
  *           Skipped, with the reason, when torch is not importable;
  *   isbi:     with --isbi, the wall time and final metrics of `seglab compare
- *           examples/isbi-membrane.experiment.json` (both heads; ~4–6 min).
+ *           examples/isbi-membrane.experiment.json` (both heads; ~4–6 min);
+ *   predictMemory: `seglab predict` on a --predict-size (default 4096) square image, tiled within the
+ *           default memory budget: wall time and the process's peak RSS (0 skips it).
  * Median of --repeats runs (default 5) after one warm-up. Tensor counts before/after expose leaks.
  */
 import { spawnSync } from 'child_process';
@@ -29,7 +31,8 @@ import { initBackend } from '../src/core/backend/backend';
 import { Rng } from '../src/core/data/rng';
 import { defaultThreadCount, setKernelThreads } from '../src/core/kernels/pool';
 import { computeLoss } from '../src/core/losses/compute';
-import { decodePng } from '../src/core/data/png';
+import { decodePng, encodePng8 } from '../src/core/data/png';
+import { DEFAULT_MEMORY_BUDGET_MB } from '../src/core/train/tiles';
 import { compileLoss, lossDefinitions } from '../src/core/losses/registry';
 import { LossInput } from '../src/core/losses/types';
 import { computeMetrics } from '../src/core/metrics/evaluate';
@@ -243,6 +246,49 @@ function benchIsbi() {
   return { seconds, minutes: +(seconds / 60).toFixed(2), final, report: last.report };
 }
 
+/**
+ * `seglab predict` on a size×size image (tiled: the default memory budget) with a U-Net of depth 3 and
+ * 16 base filters trained for a moment on builtin:shapes: wall time and the process's peak RSS.
+ */
+function benchPredictMemory(size: number) {
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-bench-predict-'));
+  try {
+    const config = {
+      name: 'p',
+      dataset: { builtin: 'shapes', count: 12, size: 64 },
+      model: { depth: 3, baseFilters: 16 },
+      epochs: 1,
+      stepsPerEpoch: 2,
+    };
+    fs.writeFileSync(path.join(dir, 'c.json'), JSON.stringify(config));
+    const t = spawnSync(process.execPath, [cli, 'train', 'c.json'], { cwd: dir, encoding: 'utf8' });
+    const run = /run folder: (.*)/.exec(t.stdout)?.[1];
+    if (t.status !== 0 || !run) return { skipped: `train exited ${t.status}: ${t.stderr.trim().split('\n').pop()}` };
+    fs.mkdirSync(path.join(dir, 'img'));
+    const pixels = new Uint8Array(size * size).map((_, i) => ((((i % size) >> 5) + ((i / size) >> 5)) % 2 ? 200 : 40));
+    fs.writeFileSync(path.join(dir, 'img', 'big.png'), encodePng8(pixels, size, size));
+    const rssFile = path.join(dir, 'rss');
+    const t0 = Date.now();
+    const p = spawnSync(
+      process.execPath,
+      ['--require', path.join(ROOT, 'bench', 'peakRss.js'), cli, 'predict', run, '--images', 'img', '--out', 'out'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, SEGLAB_PEAK_RSS_FILE: rssFile },
+      },
+    );
+    const seconds = (Date.now() - t0) / 1000;
+    if (p.status !== 0) return { skipped: `predict exited ${p.status}: ${p.stderr.trim().split('\n').pop()}` };
+    const peakRssMiB = +(Number(fs.readFileSync(rssFile, 'utf8')) / 1024).toFixed(1);
+    process.stderr.write(`  predict ${size}×${size}: ${seconds.toFixed(1)} s, peak RSS ${peakRssMiB} MiB\n`);
+    return { size, seconds: +seconds.toFixed(1), peakRssMiB, memoryBudgetMiB: DEFAULT_MEMORY_BUDGET_MB };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const repeats = Number(arg('repeats', '5'));
   const backends = arg('backends', 'auto').split(',');
@@ -284,6 +330,8 @@ async function main() {
     };
     process.stderr.write(`  ratios vs PyTorch (${cores} threads): ${JSON.stringify(ratios)}\n`);
   } else process.stderr.write(`  PyTorch reference skipped: ${reference.skipped}\n`);
+  const predictSize = Number(arg('predict-size', '4096'));
+  const predictMemory = predictSize > 0 ? benchPredictMemory(predictSize) : { skipped: '--predict-size 0' };
   const isbi = process.argv.includes('--isbi') ? benchIsbi() : { skipped: 'pass --isbi (runs the ISBI example comparison, ~4–6 min)' };
   const out = {
     date: started.toISOString(),
@@ -300,6 +348,7 @@ async function main() {
     reference,
     ratios,
     isbi,
+    predictMemory,
     ...benchMetrics(repeats),
     peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
   };

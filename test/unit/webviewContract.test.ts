@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { encodePng8 } from '../../src/core/data/png';
 import { evaluateFolders } from '../../src/core/metrics/evaluateFolders';
-import { evaluationView } from '../../src/extension/host/views';
+import { evaluationView, overlayForDisplay } from '../../src/extension/host/views';
 import { fromWire, HostMessage, parseViewMessage, toWire } from '../../src/webview/contract';
 
 describe('webview message validation', () => {
@@ -63,5 +63,32 @@ describe('what the dashboard is sent', () => {
     assert.deepStrictEqual(received.evaluation.images[0], { name: 'a', dice: 0, iou: 0, precision: 1, recall: 0, hd95: Infinity });
     assert.strictEqual(received.evaluation.mean.hd95, Infinity);
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('overlays of large images', () => {
+  it('are sent downsampled: mean of each block for the image, max for ground truth and probabilities (by hand)', () => {
+    // 4×4 into at most 4 pixels: factor 2, 2×2 blocks
+    const view = {
+      title: 'big',
+      width: 4,
+      height: 4,
+      image: [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150],
+      gt: [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+      layers: [{ label: 'p', prob: [0.1, 0.2, 0, 0, 0.3, 0.9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.5] }],
+    };
+    const small = overlayForDisplay(view, 4);
+    assert.deepStrictEqual(small, {
+      title: 'big (shown at 1/2 scale: 4×4 → 2×2)',
+      width: 2,
+      height: 2,
+      image: [25, 45, 105, 125],
+      gt: [0, 1, 0, 0],
+      layers: [{ label: 'p', prob: [0.9, 0, 0, 0.5] }],
+    });
+    assert.strictEqual(overlayForDisplay(view, 16), view, 'small enough: unchanged');
+    // 5×3 with at most 4 pixels: factor ⌈√(15/4)⌉ = 2 → 3×2, edge blocks partial
+    const odd = overlayForDisplay({ ...view, width: 5, height: 3, image: new Array(15).fill(0).map((_, i) => i), gt: new Array(15).fill(0), layers: [] }, 4);
+    assert.deepStrictEqual([odd.width, odd.height, odd.image], [3, 2, [3, 5, 6.5, 10.5, 12.5, 14]]);
   });
 });

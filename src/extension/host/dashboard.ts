@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import { asBinaryMask, asPredictionValues, readArrayFile, spatialShape } from '../../core/data/arrayFile';
 import { FolderEvaluation } from '../../core/metrics/evaluateFolders';
 import { HostMessage, OverlayView, parseViewMessage, RunView, toWire, ViewMessage, ViewName } from '../../webview/contract';
-import { evaluationView, runView } from './views';
+import { evaluationView, overlayForDisplay, runView } from './views';
 import type { RunInfo } from '../../core/runs/store';
 import { runCliJson } from './cliProcess';
 import { readSettings } from './settings';
@@ -187,7 +187,7 @@ export class Dashboard implements vscode.Disposable {
     const base = readArrayFile(file(runs[0], 'image'));
     const [height, width] = spatialShape(base);
     const gt = asBinaryMask(readArrayFile(file(runs[0], 'gt')));
-    return {
+    return overlayForDisplay({
       title: image,
       width,
       height,
@@ -197,7 +197,7 @@ export class Dashboard implements vscode.Disposable {
         label: run.summary ? `${run.summary.head} (${run.summary.name})` : run.id,
         prob: Array.from(asPredictionValues(readArrayFile(file(run, 'prob')))),
       })),
-    };
+    });
   }
 
   private evaluationOverlay(index: number): OverlayView {
@@ -208,14 +208,14 @@ export class Dashboard implements vscode.Disposable {
     const [height, width] = spatialShape(pred);
     const gt = asBinaryMask(readArrayFile(row.gt), e.options.foreground);
     // The evaluated folders hold masks, not photographs: the ground truth doubles as the backdrop.
-    return {
+    return overlayForDisplay({
       title: row.name,
       width,
       height,
       image: Array.from(gt, (v) => (v ? 200 : 40)),
       gt: Array.from(gt),
       layers: [{ label: 'prediction', prob: Array.from(asPredictionValues(pred)) }],
-    };
+    });
   }
 
   dispose(): void {
