@@ -323,13 +323,16 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
   const threshold = numberValue(values.threshold as string | undefined, 'threshold') ?? (config.threshold as number);
   const classes = (model.outputs[0].shape[3] as number) === 1 ? 2 : (model.outputs[0].shape[3] as number);
   for (const f of files) {
-    const img = readImage(path.join(imagesDir, f));
-    if (img.channels !== channels) {
-      throw new Error(`${path.join(imagesDir, f)}: ${img.channels}-channel image, the model was trained on ${channels}-channel images`);
-    }
-    const sample = { name: f, height: img.height, width: img.width, image: img.data, mask: new Uint8Array(0) };
     const ctx = { head, channels, classes, norm: derived.normalization, multiple: sizeMultiple(depth), threshold };
-    const pred = ((logits) => decideArray(logits.data, logits.channels, ctx))(predictLogitsArray(model, sample, ctx, tiling));
+    // The image and the logits are only referenced inside: garbage before the PNGs are encoded.
+    const { pred, img } = ((image) => {
+      if (image.channels !== channels) {
+        throw new Error(`${path.join(imagesDir, f)}: ${image.channels}-channel image, the model was trained on ${channels}-channel images`);
+      }
+      const sample = { name: f, height: image.height, width: image.width, image: image.data, mask: new Uint8Array(0) };
+      const logits = predictLogitsArray(model, sample, ctx, tiling);
+      return { pred: decideArray(logits.data, logits.channels, ctx), img: { width: image.width, height: image.height } };
+    })(readImage(path.join(imagesDir, f)));
     const stem = f.replace(/\.[^.]+$/, '');
     const scale = classes > 2 ? Math.floor(255 / (classes - 1)) : 255;
     fs.writeFileSync(

@@ -86,6 +86,28 @@ describe('run store', () => {
     assert.deepStrictEqual(problems, [`${a.file('metrics.jsonl')}:2: not valid JSON (line skipped)`]);
   });
 
+  it('run files are decoded field by field: a damaged summary or epoch line is named with the field', () => {
+    const a = RunWriter.create(dir, 'exp');
+    a.writeJson('summary.json', { ...summary(a.id, 'done'), status: 'bogus' });
+    const b = RunWriter.create(dir, 'exp');
+    b.writeJson('summary.json', { ...summary(b.id, 'done'), final: { dice: '0.8' } });
+    fs.writeFileSync(b.file('metrics.jsonl'), '{"epoch":1,"trainLoss":"low"}\n{"epoch":2,"trainLoss":0.4,"val":{"hd95":"Infinity"}}\n');
+    const runs = listRuns(dir);
+    assert.match(
+      runs.find((r) => r.id === a.id)!.problem ?? '',
+      /summary\.json: "status" must be one of running, done, failed, cancelled, got "bogus"/,
+    );
+    assert.match(
+      runs.find((r) => r.id === b.id)!.problem ?? '',
+      /summary\.json: "final" must be an object of numbers or null, got \{"dice":"0\.8"\}/,
+    );
+    const { epochs, problems } = readEpochsTolerant(b.dir);
+    assert.deepStrictEqual(epochs, [{ epoch: 2, trainLoss: 0.4, val: { hd95: Infinity } }]);
+    assert.deepStrictEqual(problems, [`${b.file('metrics.jsonl')}:1: "trainLoss" must be a number, got "low" (line skipped)`]);
+    fs.rmSync(a.dir, { recursive: true });
+    fs.rmSync(b.dir, { recursive: true });
+  });
+
   it('deleteRun removes only folders SegLab made as runs, and with `within` only inside those folders', () => {
     const a = RunWriter.create(dir, 'exp');
     a.writeJson('config.json', {});

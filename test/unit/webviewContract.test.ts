@@ -88,7 +88,10 @@ describe('overlays of large images', () => {
     });
     assert.strictEqual(overlayForDisplay(view, 16), view, 'small enough: unchanged');
     // 5×3 with at most 4 pixels: factor ⌈√(15/4)⌉ = 2 → 3×2, edge blocks partial
-    const odd = overlayForDisplay({ ...view, width: 5, height: 3, image: new Array(15).fill(0).map((_, i) => i), gt: new Array(15).fill(0), layers: [] }, 4);
+    const odd = overlayForDisplay(
+      { ...view, width: 5, height: 3, image: new Array(15).fill(0).map((_, i) => i), gt: new Array(15).fill(0), layers: [] },
+      4,
+    );
     assert.deepStrictEqual([odd.width, odd.height, odd.image], [3, 2, [3, 5, 6.5, 10.5, 12.5, 14]]);
   });
 });

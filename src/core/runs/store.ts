@@ -8,14 +8,15 @@
  *   predictions/<image>_{image,gt,prob,mask}.png       a few validation images
  * Every file is written atomically (temp file + rename): a killed run never leaves half a file.
  */
+import { checkEpochRecord, checkRunSummary, RUN_STATUSES } from './decode';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { decodeJsonAs, encodeJson } from '../common/json';
+import { decodeJson, decodeJsonAs, encodeJson } from '../common/json';
 import type { Head } from '../model/unet';
 import { writeFileAtomic } from './atomicWrite';
 
-export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled';
+export type RunStatus = (typeof RUN_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['done', 'failed', 'cancelled'];
 
 export interface EpochRecord {
@@ -145,6 +146,22 @@ export function tsvNumber(v: number): string {
   return Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v);
 }
 
+/** summary.json, every field checked (decode.ts): a damaged file is named with the field. */
+export function readSummary(file: string): RunSummary {
+  return checkRunSummary(readJsonFile<unknown>(file), file) as unknown as RunSummary;
+}
+
+/** One metrics.jsonl line, every field checked. */
+function decodeEpoch(line: string, where: string): EpochRecord {
+  let value: unknown;
+  try {
+    value = decodeJson(line);
+  } catch {
+    throw new Error(`${where}: not valid JSON`);
+  }
+  return checkEpochRecord(value, where) as unknown as EpochRecord;
+}
+
 export function readJsonFile<T>(file: string): T {
   let text: string;
   try {
@@ -173,9 +190,9 @@ export function readEpochsTolerant(dir: string): { epochs: EpochRecord[]; proble
     .forEach((line, i) => {
       if (!line.trim()) return;
       try {
-        epochs.push(decodeJsonAs<EpochRecord>(line));
-      } catch {
-        problems.push(`${file}:${i + 1}: not valid JSON (line skipped)`);
+        epochs.push(decodeEpoch(line, `${file}:${i + 1}`));
+      } catch (err) {
+        problems.push(`${(err as Error).message} (line skipped)`);
       }
     });
   return { epochs, problems };
@@ -189,11 +206,7 @@ export function readEpochs(dir: string): EpochRecord[] {
     .split('\n')
     .filter((l) => l.trim())
     .map((l, i) => {
-      try {
-        return decodeJsonAs<EpochRecord>(l);
-      } catch {
-        throw new Error(`${file}:${i + 1}: not valid JSON`);
-      }
+      return decodeEpoch(l, `${file}:${i + 1}`);
     });
 }
 
@@ -230,7 +243,7 @@ export const RUN_MARKER = '.seglab-run';
 export function isSegLabRun(dir: string): boolean {
   if (fs.existsSync(path.join(dir, RUN_MARKER))) return true;
   try {
-    const summary = readJsonFile<Partial<RunSummary>>(path.join(dir, 'summary.json'));
+    const summary = readSummary(path.join(dir, 'summary.json'));
     return summary.id === path.basename(dir) && typeof summary.status === 'string' && typeof summary.startedAt === 'string';
   } catch {
     return false;
@@ -273,7 +286,7 @@ export function listRuns(runsDir: string): RunInfo[] {
     const dir = path.join(runsDir, e.name);
     if (!isRunDir(dir)) continue;
     try {
-      const stored = fs.existsSync(path.join(dir, 'summary.json')) ? readJsonFile<RunSummary>(path.join(dir, 'summary.json')) : null;
+      const stored = fs.existsSync(path.join(dir, 'summary.json')) ? readSummary(path.join(dir, 'summary.json')) : null;
       const summary = stored && effectiveSummary(stored);
       // Found dead while marked running: written down as failed, so every reader agrees.
       if (stored && summary && summary.status !== stored.status) markRunEnded(dir, 'failed', summary.reason ?? 'its training process ended');
@@ -290,7 +303,7 @@ export function readRun(dir: string): { config: Record<string, unknown>; summary
   const summaryFile = path.join(dir, 'summary.json');
   return {
     config: readJsonFile(path.join(dir, 'config.json')),
-    summary: fs.existsSync(summaryFile) ? readJsonFile<RunSummary>(summaryFile) : null,
+    summary: fs.existsSync(summaryFile) ? readSummary(summaryFile) : null,
     epochs: readEpochs(dir),
   };
 }
@@ -330,7 +343,7 @@ export function removeStaleTemporaries(dir: string): void {
 export function markRunEnded(dir: string, status: Exclude<RunStatus, 'running'>, reason: string): void {
   const file = path.join(dir, 'summary.json');
   if (!fs.existsSync(file)) return;
-  const summary = readJsonFile<RunSummary>(file);
+  const summary = readSummary(file);
   if (TERMINAL_STATUSES.includes(summary.status)) return;
   const endedAt = new Date().toISOString();
   removeStaleTemporaries(dir);

@@ -2,8 +2,8 @@
  * Sliding-window (tiled) inference for images too large to predict at once, as MONAI's
  * sliding_window_inference: windows of `tile` pixels overlapping by a fraction, the last window of
  * each axis aligned to the image's end, each window's logits weighted by a Gaussian importance map
- * (σ = 0.125 · window size per axis, scaled to a maximum of 1, its smallest non-zero value as the
- * floor) and the weighted sums divided by the summed weights. Pointwise heads give exactly the
+ * (σ = 0.125 · window size per axis, scaled to a maximum of 1) and the weighted sums divided by the
+ * summed weights. Pointwise heads give exactly the
  * whole-image result; convolutional ones differ only near window borders, where the Gaussian weight
  * is small. Memory then depends on the window, not the image.
  */
@@ -41,29 +41,31 @@ export function windowStarts(size: number, window: number, overlap: number): num
   return starts;
 }
 
-/** The Gaussian importance map of a h×w window, row-major (see the file comment). */
+/** One axis of the Gaussian importance map: exp(−(i − centre)² / 2σ²), σ = 0.125·n, maximum 1. */
+export function importanceAxis(n: number): Float64Array {
+  const sigma = 0.125 * n;
+  const centre = (n - 1) / 2;
+  const g = Float64Array.from({ length: n }, (_, i) => Math.exp(-((i - centre) ** 2) / (2 * sigma * sigma)));
+  const max = Math.max(...g);
+  return g.map((v) => v / max);
+}
+
+/**
+ * The Gaussian importance map of a h×w window, row-major: the outer product of the two axes. Its
+ * smallest value (a corner, about e^−16 of the centre) is far above zero, so MONAI's floor at the
+ * smallest non-zero value never applies and the map stays separable.
+ */
 export function importanceMap(h: number, w: number): Float32Array {
-  const axis = (n: number) => {
-    const sigma = 0.125 * n;
-    const centre = (n - 1) / 2;
-    return Array.from({ length: n }, (_, i) => Math.exp(-((i - centre) ** 2) / (2 * sigma * sigma)));
-  };
-  const [gy, gx] = [axis(h), axis(w)];
+  const [gy, gx] = [importanceAxis(h), importanceAxis(w)];
   const map = new Float32Array(h * w);
-  let max = 0;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) max = Math.max(max, (map[y * w + x] = gy[y] * gx[x]));
-  let floor = Infinity;
-  for (let i = 0; i < map.length; i++) {
-    map[i] /= max;
-    if (map[i] > 0) floor = Math.min(floor, map[i]);
-  }
-  for (let i = 0; i < map.length; i++) if (map[i] < floor) map[i] = floor;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) map[y * w + x] = gy[y] * gx[x];
   return map;
 }
 
 /**
  * Blends window predictions into one H·W·C map. `predictWindow(y0, x0, h, w)` returns the logits of
- * that window as h·w·C values (C the same for every window).
+ * that window as h·w·C values (C the same for every window). The windows form a grid and the weights
+ * are separable, so the summed weight at (y, x) is Sy(y)·Sx(x): no image-sized weight array.
  */
 export function slidingWindow(
   height: number,
@@ -73,12 +75,18 @@ export function slidingWindow(
 ): { data: Float32Array; channels: number } {
   if (!(tiling.overlap >= 0 && tiling.overlap < 1)) throw new Error(`overlap must be in [0, 1), got ${tiling.overlap}`);
   const [h, w] = [Math.min(tiling.tile, height), Math.min(tiling.tile, width)];
-  const weights = importanceMap(h, w);
-  const weightSum = new Float32Array(height * width);
+  const [gy, gx] = [importanceAxis(h), importanceAxis(w)];
+  const [startsY, startsX] = [windowStarts(height, h, tiling.overlap), windowStarts(width, w, tiling.overlap)];
+  const sum = (size: number, starts: number[], g: Float64Array) => {
+    const s = new Float64Array(size);
+    for (const s0 of starts) for (let i = 0; i < g.length; i++) s[s0 + i] += g[i];
+    return s;
+  };
+  const [sy, sx] = [sum(height, startsY, gy), sum(width, startsX, gx)];
   let out: Float32Array | undefined;
   let channels = 0;
-  for (const y0 of windowStarts(height, h, tiling.overlap)) {
-    for (const x0 of windowStarts(width, w, tiling.overlap)) {
+  for (const y0 of startsY) {
+    for (const x0 of startsX) {
       const p = predictWindow(y0, x0, h, w);
       if (!out) {
         channels = p.channels;
@@ -86,14 +94,12 @@ export function slidingWindow(
       }
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < w; x++) {
-          const wt = weights[y * w + x];
-          const o = (y0 + y) * width + x0 + x;
-          weightSum[o] += wt;
-          for (let c = 0; c < channels; c++) out[o * channels + c] += wt * p.data[(y * w + x) * channels + c];
+          const wt = (gy[y] * gx[x]) / (sy[y0 + y] * sx[x0 + x]);
+          const o = ((y0 + y) * width + x0 + x) * channels;
+          for (let c = 0; c < channels; c++) out[o + c] += wt * p.data[(y * w + x) * channels + c];
         }
       }
     }
   }
-  for (let o = 0; o < weightSum.length; o++) for (let c = 0; c < channels; c++) out![o * channels + c] /= weightSum[o];
   return { data: out!, channels };
 }
