@@ -1,4 +1,5 @@
 /** `seglab train`, `compare`, `predict`, `init` and `demo`: the experiment commands. */
+import { mapToBytes } from '../core/common/arrays';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -338,7 +339,7 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
     fs.writeFileSync(
       path.join(outDir, `${stem}_mask.png`),
       encodePng8(
-        Uint8Array.from(pred.labels, (v) => v * scale),
+        mapToBytes(pred.labels, (v) => v * scale),
         img.width,
         img.height,
       ),
@@ -346,7 +347,7 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
     fs.writeFileSync(
       path.join(outDir, `${stem}_prob.png`),
       encodePng8(
-        Uint8Array.from(pred.prob, (v) => Math.round(255 * v)),
+        mapToBytes(pred.prob, (v) => Math.round(255 * v)),
         img.width,
         img.height,
       ),

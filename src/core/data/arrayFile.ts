@@ -2,6 +2,7 @@
  * Reading prediction and mask files (PNG, 8/16-bit; .npy) into plain arrays, and interpreting them as
  * probability maps, binary masks or label maps, with errors that name the file and the problem.
  */
+import { mapToBytes } from '../common/arrays';
 import { binaryMaskProblem, isForeground } from './maskRule';
 import * as path from 'path';
 import { readBytes } from './readBytes';
@@ -73,7 +74,7 @@ export function asBinaryMask(a: ArrayFile, foreground?: number): Uint8Array {
   const distinct = distinctValues(a.values, 3);
   const problem = binaryMaskProblem(distinct.length > 2 ? distinctValues(a.values, 7) : distinct, foreground);
   if (problem) throw new Error(`${a.file}: ground truth ${problem}`);
-  return Uint8Array.from(a.values, (v) => (isForeground(v, foreground) ? 1 : 0));
+  return mapToBytes(a.values, (v) => (isForeground(v, foreground) ? 1 : 0));
 }
 
 /** [H, W] of a 2-D file (a PNG, or an .npy of shape [H, W] / [1, H, W] / [H, W, 1] / [1, H, W, 1]). */

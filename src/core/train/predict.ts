@@ -3,6 +3,7 @@
  * Foreground decision: sigmoid1 p ≥ threshold; softmax2 p(class 1) ≥ threshold (= argmax at 0.5);
  * softmaxN argmax; sigmoidN per channel p ≥ threshold, the first channel above it (else 0).
  */
+import { mapToBytes } from '../common/arrays';
 import * as tf from '@tensorflow/tfjs';
 import { Normalization, paddedImage } from '../data/batches';
 import { Sample } from '../data/dataset';
@@ -156,8 +157,8 @@ function foregroundMetrics(labels: Uint8Array, gt: Uint8Array, s: Sample, classe
   for (let k = 1; k < Math.max(2, classes); k++) {
     out.push(
       computeMetrics(
-        Uint8Array.from(labels, (v) => (v === k ? 1 : 0)),
-        Uint8Array.from(gt, (v) => (v === k ? 1 : 0)),
+        mapToBytes(labels, (v) => (v === k ? 1 : 0)),
+        mapToBytes(gt, (v) => (v === k ? 1 : 0)),
         [s.height, s.width],
       ),
     );

@@ -4,6 +4,7 @@
  * A NaN or infinite loss ends the run as `failed` with the step that produced it; a stop request ends
  * it as `cancelled` after saving a checkpoint.
  */
+import { mapToBytes } from '../common/arrays';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -131,7 +132,7 @@ function saveVisuals(run: RunWriter, samples: Dataset['samples'], channels: numb
     run.writeFile(
       `predictions/${s.name}_gt.png`,
       encodePng8(
-        Uint8Array.from(s.mask, (v) => (v ? 255 : 0)),
+        mapToBytes(s.mask, (v) => (v ? 255 : 0)),
         s.width,
         s.height,
       ),
@@ -139,7 +140,7 @@ function saveVisuals(run: RunWriter, samples: Dataset['samples'], channels: numb
     run.writeFile(
       `predictions/${s.name}_prob.png`,
       encodePng8(
-        Uint8Array.from(p.prob, (v) => Math.round(255 * v)),
+        mapToBytes(p.prob, (v) => Math.round(255 * v)),
         s.width,
         s.height,
       ),
@@ -147,7 +148,7 @@ function saveVisuals(run: RunWriter, samples: Dataset['samples'], channels: numb
     run.writeFile(
       `predictions/${s.name}_mask.png`,
       encodePng8(
-        Uint8Array.from(p.labels, (v) => (v ? 255 : 0)),
+        mapToBytes(p.labels, (v) => (v ? 255 : 0)),
         s.width,
         s.height,
       ),
