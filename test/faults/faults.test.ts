@@ -75,6 +75,15 @@ function checkRunFolder(dir: string): string[] {
   return seen;
 }
 
+/** Sends a signal unless the process has already ended (a run can finish before its random moment). */
+function signal(pid: number | undefined, sig: NodeJS.Signals): void {
+  try {
+    if (pid) process.kill(pid, sig);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
 function status(dir: string): { status: string; reason?: string } {
   return decodeJson(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { status: string; reason?: string };
 }
@@ -98,7 +107,7 @@ describe('fault injection', () => {
         onEvent: (e) => {
           if (e.type === 'start') {
             runDir = e.runDir;
-            setTimeout(() => job.pid && process.kill(job.pid, 'SIGKILL'), delay);
+            setTimeout(() => signal(job.pid, 'SIGKILL'), delay);
           }
         },
       });
@@ -125,7 +134,7 @@ describe('fault injection', () => {
           out += d.toString();
           if (!sent && out.includes('"type":"start"')) {
             sent = true;
-            setTimeout(() => process.kill(-child.pid!, 'SIGINT'), delay);
+            setTimeout(() => signal(-child.pid!, 'SIGINT'), delay);
           }
         });
         child.on('exit', (c) =>
