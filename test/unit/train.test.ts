@@ -14,6 +14,7 @@ import {
   setLearningRate,
   TrainEvent,
   trainRun,
+  validationTiling,
 } from '../../src/core/train/trainer';
 import { validateConfig } from '../../src/core/config/config';
 import { defaultThreadCount, setKernelThreads } from '../../src/core/kernels/pool';
@@ -193,6 +194,16 @@ describe('training (in process)', () => {
     const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     assert.strictEqual(failureReason(full), 'disk full: ENOSPC: no space left on device, write');
     assert.strictEqual(failureReason(new Error('a.png: cannot read')), 'a.png: cannot read');
+  });
+
+  it('validation.memoryBudgetMB: images larger than the window are validated in tiles', async () => {
+    const config = tinyConfig({ epochs: 1, validation: { fraction: 0.2, memoryBudgetMB: 0.01 } });
+    // √(0.01 MiB / (64 B · 4 filters)) = 6.4 px → 4 (a multiple of 2^depth): 16×16 images, 4×4 windows
+    assert.deepStrictEqual(validationTiling(config), { tile: 4, overlap: 0.25 });
+    assert.strictEqual(validationTiling(tinyConfig()).tile, 1448, 'the default 512 MiB: √(512 MiB / 256 B) = 1448, one pass for 16×16');
+    const summary = await trainRun({ config });
+    assert.strictEqual(summary.status, 'done', summary.reason);
+    assert.ok(Number.isFinite(summary.final?.loss) && Number.isFinite(summary.final?.dice), JSON.stringify(summary.final));
   });
 
   it('a NaN loss ends the run as failed, naming the step', async () => {

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { encodePng8 } from '../../src/core/data/png';
 import { evaluateFolders } from '../../src/core/metrics/evaluateFolders';
-import { evaluationView, overlayForDisplay } from '../../src/extension/host/views';
+import { evaluationView, overlayForDisplay, runView } from '../../src/extension/host/views';
 import { fromWire, HostMessage, parseViewMessage, toWire } from '../../src/webview/contract';
 
 describe('webview message validation', () => {
@@ -93,5 +93,17 @@ describe('overlays of large images', () => {
       4,
     );
     assert.deepStrictEqual([odd.width, odd.height, odd.image], [3, 2, [3, 5, 6.5, 10.5, 12.5, 14]]);
+  });
+});
+
+describe('the run list the dashboard is sent', () => {
+  it('a run with a corrupt metrics.jsonl line is listed with the problem and its other epochs', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-runview-'));
+    fs.writeFileSync(path.join(dir, 'metrics.jsonl'), '{"epoch":1,"trainLoss":0.5,"val":{"dice":0.7}}\n{"epoch":2,"tr\n');
+    const view = runView({ id: 'r1', dir, summary: null });
+    assert.deepStrictEqual(view.epochs, [{ epoch: 1, trainLoss: 0.5, val: { dice: 0.7 } }]);
+    assert.strictEqual(view.problem, `${path.join(dir, 'metrics.jsonl')}:2: not valid JSON (line skipped)`);
+    assert.strictEqual(runView({ id: 'r2', dir: path.join(dir, 'none'), summary: null }).problem, undefined);
+    fs.rmSync(dir, { recursive: true });
   });
 });

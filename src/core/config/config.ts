@@ -38,7 +38,7 @@ export interface ExperimentConfig {
   name: string;
   dataset: DatasetConfig;
   crop: number | null;
-  validation: { fraction: number; count?: number; every: number };
+  validation: { fraction: number; count?: number; every: number; memoryBudgetMB: number };
   augment: { flips: boolean; rotate90: boolean; randomCrop: boolean };
   model: { depth: number; baseFilters: number; batchNorm: boolean };
   head: Head;

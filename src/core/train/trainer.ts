@@ -238,12 +238,10 @@ export function checkDataFitsRun(
   }
 }
 
-/** Whole-image validation of images larger than the default memory budget allows runs in windows (tiles.ts). */
-function validationTiling(config: ExperimentConfig): Tiling {
-  return {
-    tile: tileForBudget(DEFAULT_MEMORY_BUDGET_MB, config.model.baseFilters, sizeMultiple(config.model.depth)),
-    overlap: DEFAULT_OVERLAP,
-  };
+/** Whole-image validation of images larger than validation.memoryBudgetMB allows runs in windows (tiles.ts). */
+export function validationTiling(config: ExperimentConfig): Tiling {
+  const budget = config.validation.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
+  return { tile: tileForBudget(budget, config.model.baseFilters, sizeMultiple(config.model.depth)), overlap: DEFAULT_OVERLAP };
 }
 
 /** Warnings about data that trains but is unlikely to mean what the user wants (no foreground at all). */
