@@ -10,7 +10,8 @@ import { csv, formatNumber, table } from './format';
 export const EVAL_USAGE = `usage: seglab eval --pred DIR --gt DIR [--threshold T] [--from-logits] [--foreground V]
                    [--empty one|zero|nan] [--hd-mode directed|pooled] [--hd-percentile Q]
                    [--json OUT.json] [--csv OUT.csv] [--quiet]
-  Pairs files by name without extension (PNG 8/16-bit or .npy). Predictions are thresholded at T
+  Pairs files by name without extension (PNG 8/16-bit or .npy); seglab predict's <name>_prob.png
+  (else <name>_mask.png) pairs with <name>. Predictions are thresholded at T
   (default 0.5, foreground where p >= T); --from-logits thresholds at 0. Ground truth must be binary;
   --foreground V says which value is foreground (e.g. 0 for the ISBI membranes).`;
 

@@ -171,6 +171,39 @@ describe('seglab init / train / predict / compare / demo', () => {
     assert.match(fs.readFileSync(report, 'utf8'), /∞ \(all 2 seeds\)/);
   });
 
+  it('predict output evaluates with eval directly (SegLab names pair), end to end', () => {
+    for (const sub of ['chain/img', 'chain/gt']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+    for (const n of ['p', 'q']) {
+      const mask = new Array(256).fill(0).map((_, i) => (i % 16 >= 4 && i % 16 < 12 && i >= 64 && i < 192 ? 255 : 0));
+      fs.writeFileSync(
+        path.join(dir, 'chain', 'img', `${n}.png`),
+        encodePng8(
+          mask.map((v) => (v ? 200 : 50)),
+          16,
+          16,
+        ),
+      );
+      fs.writeFileSync(path.join(dir, 'chain', 'gt', `${n}.png`), encodePng8(mask, 16, 16));
+    }
+    fs.writeFileSync(path.join(dir, 'tiny1.json'), JSON.stringify({ ...tiny, epochs: 1 }));
+    const t = seglab(dir, 'train', 'tiny1.json');
+    const runDir = /run folder: (.*)/.exec(t.stdout)![1];
+    const p = seglab(dir, 'predict', runDir, '--images', 'chain/img', '--out', 'chain/pred');
+    assert.strictEqual(p.code, 0, p.stderr);
+    const e = seglab(dir, 'eval', '--pred', 'chain/pred', '--gt', 'chain/gt', '--json', 'chain/eval.json');
+    assert.strictEqual(e.code, 0, e.stderr);
+    const result = decodeJson(fs.readFileSync(path.join(dir, 'chain', 'eval.json'), 'utf8')) as {
+      images: { name: string; pred: string }[];
+    };
+    assert.deepStrictEqual(
+      result.images.map((r: { name: string; pred: string }) => [r.name, path.basename(r.pred)]),
+      [
+        ['p', 'p_prob.png'],
+        ['q', 'q_prob.png'],
+      ],
+    );
+  });
+
   it('predict --checkpoint last on a run with only best: an error naming what exists (no silent fallback)', () => {
     fs.writeFileSync(path.join(dir, 'tiny1.json'), JSON.stringify({ ...tiny, epochs: 1 }));
     const t = seglab(dir, 'train', 'tiny1.json');

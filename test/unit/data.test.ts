@@ -103,6 +103,31 @@ describe('pairing folders by name', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it("SegLab's own predict outputs pair by name: <name>_prob before <name>_mask; names that pair as they are stay", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-suffix-'));
+    const [a, b] = [path.join(dir, 'pred'), path.join(dir, 'gt')];
+    fs.mkdirSync(a);
+    fs.mkdirSync(b);
+    for (const f of ['1_prob.png', '1_mask.png', '2_mask.png', '3.png', '3_prob.png', 'x_mask.png']) fs.writeFileSync(path.join(a, f), '');
+    for (const f of ['1.png', '2.png', '3.png', 'x_mask.png']) fs.writeFileSync(path.join(b, f), '');
+    const pairs = pairFolders(a, b, ['.png'], { a: 'prediction', b: 'ground-truth' });
+    assert.deepStrictEqual(
+      pairs.map((p) => [p.name, path.basename(p.a), path.basename(p.b)]),
+      [
+        ['1', '1_prob.png', '1.png'],
+        ['2', '2_mask.png', '2.png'],
+        ['3', '3.png', '3.png'],
+        ['x_mask', 'x_mask.png', 'x_mask.png'],
+      ],
+    );
+    fs.writeFileSync(path.join(a, '4_prob.png'), '');
+    assert.throws(
+      () => pairFolders(a, b, ['.png'], { a: 'prediction', b: 'ground-truth' }),
+      /unpaired files: prediction files without a ground-truth file in .*: 4_prob\.png/,
+    );
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it('follows symbolic links to files; a link to a folder, to nothing or in a loop is an error naming it', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-links-'));
     const [a, b] = [path.join(dir, 'a'), path.join(dir, 'b')];

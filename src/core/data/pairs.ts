@@ -1,6 +1,7 @@
 /**
  * Pairs files of two folders by file name without extension ("12.png" with "12.npy"), reporting
- * unpaired and ambiguous names.
+ * unpaired and ambiguous names. The first folder holds predictions: SegLab's own `_prob` / `_mask`
+ * output names pair with the plain names of the second.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -54,9 +55,31 @@ export function naturalCompare(x: string, y: string): number {
   return x.localeCompare(y, undefined, { numeric: true });
 }
 
+/** Suffixes `seglab predict` gives its outputs, in order of preference when both are there. */
+export const PREDICT_SUFFIXES = ['_prob', '_mask'] as const;
+
+/**
+ * `seglab predict` writes `<name>_prob.png` and `<name>_mask.png`: a prediction whose own name has no
+ * partner but whose name without one of those suffixes does is paired under that name, the
+ * probability map before the mask (eval thresholds it). Names that pair as they are stay as they are.
+ */
+function stripPredictSuffixes(a: Map<string, string>, b: Map<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [stem, file] of a) if (b.has(stem) || !PREDICT_SUFFIXES.some((x) => stem.endsWith(x))) out.set(stem, file);
+  for (const suffix of PREDICT_SUFFIXES) {
+    for (const [stem, file] of a) {
+      if (!stem.endsWith(suffix) || b.has(stem)) continue;
+      const base = stem.slice(0, -suffix.length);
+      if (b.has(base) && !out.has(base)) out.set(base, file);
+      else if (!b.has(base)) out.set(stem, file); // unpaired either way: reported under its own name
+    }
+  }
+  return out;
+}
+
 export function pairFolders(dirA: string, dirB: string, extensions: readonly string[], names: { a: string; b: string }): FilePair[] {
-  const a = listByStem(dirA, extensions, names.a);
   const b = listByStem(dirB, extensions, names.b);
+  const a = stripPredictSuffixes(listByStem(dirA, extensions, names.a), b);
   const onlyA = [...a.keys()].filter((k) => !b.has(k)).sort(naturalCompare);
   const onlyB = [...b.keys()].filter((k) => !a.has(k)).sort(naturalCompare);
   if (onlyA.length || onlyB.length) {
