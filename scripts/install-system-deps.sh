@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The Debian packages the tests need, installed when missing (first step of `npm test` and of
+# .ci/run): chromium drives the real VS Code (code-server) in the extension tests; ripgrep and
+# libkrb5-dev are what code-server's offline install needs (scripts/install-code-server.sh); clang and
+# lld rebuild src/core/kernels/kernels.wasm, which a unit test compares byte for byte with the
+# committed one. As root (or with passwordless sudo) it runs apt-get; otherwise it prints the command.
+set -euo pipefail
+packages=(chromium ripgrep libkrb5-dev fonts-dejavu-core clang lld)
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v rg >/dev/null || missing+=(ripgrep)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
+command -v clang >/dev/null || missing+=(clang)
+command -v wasm-ld >/dev/null || missing+=(lld)
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+if ! command -v apt-get >/dev/null; then
+  echo "install-system-deps: missing ${missing[*]}, and this is not a Debian/Ubuntu machine: install the equivalents of: ${packages[*]}" >&2
+  exit 1
+fi
+if [[ $(id -u) -eq 0 ]]; then sudo=()
+elif sudo -n true 2>/dev/null; then sudo=(sudo -n)
+else
+  echo "install-system-deps: missing ${missing[*]}; run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "install-system-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
