@@ -7,6 +7,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import * as ts from 'typescript';
+import { compileLoss, lossDefinitions } from '../../src/core/losses/registry';
 import schema from '../../schemas/experiment.schema.json';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -66,5 +67,45 @@ describe('config: ExperimentConfig and schemas/experiment.schema.json agree', ()
     const problems: string[] = [];
     compare(checker, checker.getTypeAtLocation(decl), schema as unknown as SchemaNode, '', problems);
     assert.deepStrictEqual(problems, []);
+  });
+});
+
+describe('config schema in the editor: hover docs and loss completion', () => {
+  const doc = schema as unknown as Record<string, unknown> & { properties: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  it('every field at every level has a description (hover docs)', () => {
+    const missing: string[] = [];
+    const walk = (node: Record<string, unknown>, at: string) => {
+      for (const branch of [...((node.oneOf as object[]) ?? []), ...((node.anyOf as object[]) ?? [])])
+        walk(branch as Record<string, unknown>, at);
+      for (const [key, child] of Object.entries((node.properties as Record<string, Record<string, unknown>>) ?? {})) {
+        if (typeof child.description !== 'string' || child.description.length < 10) missing.push(at + key);
+        walk(child, `${at}${key}.`);
+      }
+    };
+    walk(doc, '');
+    assert.deepStrictEqual(missing, []);
+  });
+
+  it('loss names complete from the registry (every loss, and compound examples that compile)', () => {
+    const names = lossDefinitions().map((d) => d.name);
+    const lists = [
+      doc.properties.loss.oneOf[0].examples,
+      doc.properties.loss.oneOf[1].properties.name.examples,
+      ...Object.values(doc.properties.loss.oneOf[1].properties.byHead.properties).map((p) => (p as { examples: string[] }).examples),
+    ] as string[][];
+    for (const examples of lists) {
+      assert.deepStrictEqual(
+        examples.filter((e) => !e.includes('+')),
+        names,
+        'the plain names are the registry, in its order',
+      );
+      const needsWeights = new Set(
+        lossDefinitions()
+          .filter((d) => d.requires?.includes('weights'))
+          .map((d) => d.name),
+      );
+      for (const e of examples) assert.doesNotThrow(() => compileLoss(e, needsWeights.has(e) ? { weights: new Float32Array(1) } : {}), e);
+    }
   });
 });
