@@ -101,11 +101,27 @@ describe('run store', () => {
       runs.find((r) => r.id === b.id)!.problem ?? '',
       /summary\.json: "final" must be an object of numbers or null, got \{"dice":"0\.8"\}/,
     );
+    const c = RunWriter.create(dir, 'exp');
+    const { epochsCompleted: _dropped, ...incomplete } = summary(c.id, 'done'); // eslint-disable-line @typescript-eslint/no-unused-vars
+    c.writeJson('summary.json', incomplete);
+    assert.match(listRuns(dir).find((r) => r.id === c.id)!.problem ?? '', /summary\.json: "epochsCompleted" is missing/);
+    fs.rmSync(c.dir, { recursive: true });
     const { epochs, problems } = readEpochsTolerant(b.dir);
     assert.deepStrictEqual(epochs, [{ epoch: 2, trainLoss: 0.4, val: { hd95: Infinity } }]);
     assert.deepStrictEqual(problems, [`${b.file('metrics.jsonl')}:1: "trainLoss" must be a number, got "low" (line skipped)`]);
     fs.rmSync(a.dir, { recursive: true });
     fs.rmSync(b.dir, { recursive: true });
+  });
+
+  it('DVCLive TSVs keep ∞ as inf and -inf, NaN as nan (pandas reads them back as such)', () => {
+    const a = RunWriter.create(dir, 'exp');
+    a.appendEpoch({ epoch: 1, trainLoss: 0.5, seconds: 1, val: { hd95: Infinity, dice: NaN, loss: -Infinity } });
+    const tsv = (name: string) => fs.readFileSync(a.file('plots', 'metrics', 'val', `${name}.tsv`), 'utf8');
+    assert.deepStrictEqual(
+      [tsv('hd95'), tsv('dice'), tsv('loss')],
+      ['step\thd95\n1\tinf\n', 'step\tdice\n1\tnan\n', 'step\tloss\n1\t-inf\n'],
+    );
+    fs.rmSync(a.dir, { recursive: true });
   });
 
   it('deleteRun removes only folders SegLab made as runs, and with `within` only inside those folders', () => {
