@@ -102,7 +102,7 @@ describe('run store', () => {
       /summary\.json: "final" must be an object of numbers or null, got \{"dice":"0\.8"\}/,
     );
     const c = RunWriter.create(dir, 'exp');
-    const { epochsCompleted: _dropped, ...incomplete } = summary(c.id, 'done'); // eslint-disable-line @typescript-eslint/no-unused-vars
+    const { epochsCompleted: _dropped, ...incomplete } = summary(c.id, 'done');
     c.writeJson('summary.json', incomplete);
     assert.match(listRuns(dir).find((r) => r.id === c.id)!.problem ?? '', /summary\.json: "epochsCompleted" is missing/);
     fs.rmSync(c.dir, { recursive: true });
