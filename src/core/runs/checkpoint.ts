@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import '../model'; // registers SegLab's custom layers for deserialisation
 import { writeFileAtomic } from './atomicWrite';
+import { settleReplacedFolders } from './store';
 
 /**
  * Saves model.json + weights.bin as a pair: both are written into a new folder beside `dir`, which then
@@ -47,18 +48,10 @@ export async function saveCheckpoint(model: tf.LayersModel, dir: string): Promis
 
 /**
  * After a crash between saveCheckpoint's two renames `dir` is missing and `<dir>.old-<pid>` holds the
- * previous pair: moves it back. Half-written `<dir>.new-<pid>` folders are removed.
+ * previous pair: moves it back; half-written `<dir>.new-<pid>` folders are removed.
  */
 export function restoreCheckpoint(dir: string): void {
-  const parent = path.dirname(dir);
-  if (!fs.existsSync(parent)) return;
-  const base = path.basename(dir);
-  for (const name of fs.readdirSync(parent)) {
-    if (!name.startsWith(`${base}.`)) continue;
-    const full = path.join(parent, name);
-    if (/\.old-\d+$/.test(name) && !fs.existsSync(dir) && fs.existsSync(path.join(full, 'model.json'))) fs.renameSync(full, dir);
-    else if (/\.(old|new)-\d+$/.test(name)) fs.rmSync(full, { recursive: true, force: true });
-  }
+  settleReplacedFolders(path.dirname(dir));
 }
 
 export async function loadCheckpoint(dir: string): Promise<tf.LayersModel> {

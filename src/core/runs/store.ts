@@ -320,19 +320,32 @@ export function deleteRun(dir: string, o: { within?: readonly string[] } = {}): 
 }
 
 /**
+ * Checkpoint folders in `parent` left by a replacement that never finished (runs/checkpoint.ts):
+ * a half-written `best.new-<pid>` is removed; a previous checkpoint set aside as `best.old-<pid>` goes
+ * back in place when `best` is missing, and is removed otherwise.
+ */
+export function settleReplacedFolders(parent: string): void {
+  if (!fs.existsSync(parent)) return;
+  for (const e of fs.readdirSync(parent, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const full = path.join(parent, e.name);
+    const aside = /^(.+)\.old-\d+$/.exec(e.name);
+    if (/\.new-\d+$/.test(e.name)) fs.rmSync(full, { recursive: true, force: true });
+    else if (aside && !fs.existsSync(path.join(parent, aside[1])) && fs.existsSync(path.join(full, 'model.json'))) fs.renameSync(full, path.join(parent, aside[1]));
+    else if (aside) fs.rmSync(full, { recursive: true, force: true });
+  }
+}
+
+/**
  * Removes what a writer killed mid-write leaves in a run folder: atomic-write temporaries
- * (`.name.<pid>.<time>.tmp`) and checkpoint folders being replaced (`best.new-<pid>`); a previous
- * checkpoint set aside (`best.old-<pid>`) goes back in place when the new one never arrived.
+ * (`.name.<pid>.<time>.tmp`) and unfinished checkpoint replacements (settleReplacedFolders).
  */
 export function removeStaleTemporaries(dir: string): void {
   const visit = (d: string) => {
+    settleReplacedFolders(d);
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const full = path.join(d, e.name);
-      const aside = /^(.+)\.old-\d+$/.exec(e.name);
       if (e.isFile() && /^\..+\.\d+\.\d+\.tmp$/.test(e.name)) fs.rmSync(full, { force: true });
-      else if (e.isDirectory() && /\.new-\d+$/.test(e.name)) fs.rmSync(full, { recursive: true, force: true });
-      else if (e.isDirectory() && aside && !fs.existsSync(path.join(d, aside[1]))) fs.renameSync(full, path.join(d, aside[1]));
-      else if (e.isDirectory() && aside) fs.rmSync(full, { recursive: true, force: true });
       else if (e.isDirectory()) visit(full);
     }
   };

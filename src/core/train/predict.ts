@@ -63,16 +63,14 @@ function cropImage(s: Sample, channels: number, y0: number, x0: number, h: numbe
  * in overlapping windows, blended (tiles.ts); smaller ones in one pass, as before.
  */
 export function predictLogits(model: tf.LayersModel, s: Sample, ctx: PredictContext, tiling?: Tiling): tf.Tensor4D {
-  const padded = (n: number) => Math.ceil(n / ctx.multiple) * ctx.multiple;
-  if (!tiling || (padded(s.height) <= tiling.tile && padded(s.width) <= tiling.tile)) return predictWhole(model, s, ctx);
-  const blended = slidingWindow(s.height, s.width, tiling, (y0, x0, h, w) => {
-    const logits = predictWhole(model, cropImage(s, ctx.channels, y0, x0, h, w), ctx);
-    const data = logits.dataSync() as Float32Array;
-    const channels = logits.shape[3];
-    logits.dispose();
-    return { data, channels };
-  });
+  if (!tiling || fitsOneWindow(s, ctx, tiling)) return predictWhole(model, s, ctx);
+  const blended = predictLogitsArray(model, s, ctx, tiling);
   return tf.tensor4d(blended.data, [1, s.height, s.width, blended.channels]);
+}
+
+function fitsOneWindow(s: Pick<Sample, 'height' | 'width'>, ctx: PredictContext, tiling: Tiling): boolean {
+  const padded = (n: number) => Math.ceil(n / ctx.multiple) * ctx.multiple;
+  return padded(s.height) <= tiling.tile && padded(s.width) <= tiling.tile;
 }
 
 /** predictLogits as a flat H·W·C array (no image-sized tensor stays behind: for `predict` on large images). */
@@ -89,8 +87,7 @@ export function predictLogitsArray(
     logits.dispose();
     return { data, channels };
   };
-  const padded = (n: number) => Math.ceil(n / ctx.multiple) * ctx.multiple;
-  if (padded(s.height) <= tiling.tile && padded(s.width) <= tiling.tile) return one(s);
+  if (fitsOneWindow(s, ctx, tiling)) return one(s);
   return slidingWindow(s.height, s.width, tiling, (y0, x0, h, w) => one(cropImage(s, ctx.channels, y0, x0, h, w)));
 }
 
