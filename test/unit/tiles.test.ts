@@ -50,6 +50,23 @@ describe('tiled inference', () => {
     tf.dispose([whole, tiled]);
   });
 
+  it('an image larger than the window goes through the model once per window, a smaller one once', () => {
+    const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [null, null, 1], filters: 1, kernelSize: 1 })] });
+    const shapes: number[][] = [];
+    const predict = model.predict.bind(model);
+    model.predict = (x, args) => {
+      shapes.push((x as tf.Tensor).shape);
+      return predict(x, args);
+    };
+    // 50×70 with 16-px windows, overlap 0.25 (stride 12): rows 0, 12, 24, 34; columns 0, 12, 24, 36, 48, 54
+    predictLogits(model, sample(50, 70), ctx, { tile: 16, overlap: 0.25 }).dispose();
+    assert.strictEqual(shapes.length, 4 * 6);
+    assert.ok(shapes.every((s) => s[1] === 16 && s[2] === 16));
+    shapes.length = 0;
+    predictLogits(model, sample(12, 14), ctx, { tile: 16, overlap: 0.25 }).dispose();
+    assert.deepStrictEqual(shapes, [[1, 12, 16, 1]], 'one pass, padded to a multiple of 4');
+  });
+
   it('a U-Net: tiles agree with the whole image away from window borders; blending is a weighted mean', () => {
     const model = buildUnet({ inputChannels: 1, depth: 2, baseFilters: 4, batchNorm: false, head: 'sigmoid1', seed: 5 });
     const s = sample(40, 40);
