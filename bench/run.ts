@@ -29,7 +29,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend/backend';
 import { Rng } from '../src/core/data/rng';
-import { defaultThreadCount, setKernelThreads } from '../src/core/kernels/pool';
+import { defaultThreadCount, kernelPool, setKernelThreads } from '../src/core/kernels/pool';
 import { computeLoss } from '../src/core/losses/compute';
 import { decodePng, encodePng8 } from '../src/core/data/png';
 import { DEFAULT_MEMORY_BUDGET_MB } from '../src/core/train/tiles';
@@ -118,7 +118,7 @@ async function benchLosses(backend: string, repeats: number) {
     process.stderr.write(`  ${info.name} ${def.name}: ${forward.medianMs} ms, with gradient ${gradient.medianMs} ms\n`);
   }
   tf.dispose([target1, logits1, logits2]);
-  return { backend: info.name, simd: info.simd, skipped: info.skipped, results };
+  return { backend: info.name, simd: info.simd, kernels: info.kernels, skipped: info.skipped, results };
 }
 
 function benchMetrics(repeats: number) {
@@ -162,6 +162,7 @@ async function benchTraining(backend: string, steps: number, threads: number | u
     out.push({
       backend: info.name,
       threads: used,
+      kernels: info.name === 'wasm' ? kernelPool().variant : undefined,
       size,
       batch: 8,
       secondsPerStep: +(timing.medianMs / 1000).toFixed(3),

@@ -2,10 +2,10 @@
 # The Debian packages the tests need, installed when missing (first step of `npm test` and of
 # .ci/run): chromium drives the real VS Code (code-server) in the extension tests; ripgrep and
 # libkrb5-dev are what code-server's offline install needs (scripts/install-code-server.sh); clang and
-# lld rebuild src/core/kernels/kernels.wasm, which a unit test compares byte for byte with the
-# committed one. As root (or with passwordless sudo) it runs apt-get; otherwise it prints the command.
+# lld (14) and clang-16 and lld-16 rebuild src/core/kernels/kernels.wasm and kernels-relaxed.wasm,
+# which a unit test compares byte for byte with the committed ones. As root (or with passwordless sudo) it runs apt-get; otherwise it prints the command.
 set -euo pipefail
-packages=(chromium ripgrep libkrb5-dev fonts-dejavu-core clang lld)
+packages=(chromium ripgrep libkrb5-dev fonts-dejavu-core clang lld clang-16 lld-16)
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v rg >/dev/null || missing+=(ripgrep)
@@ -13,6 +13,8 @@ dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
 dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
 command -v clang >/dev/null || missing+=(clang)
 command -v wasm-ld >/dev/null || missing+=(lld)
+command -v clang-16 >/dev/null || missing+=(clang-16)
+command -v wasm-ld-16 >/dev/null || missing+=(lld-16)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 if ! command -v apt-get >/dev/null; then
   echo "install-system-deps: missing ${missing[*]}, and this is not a Debian/Ubuntu machine: install the equivalents of: ${packages[*]}" >&2

@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/backend/backend';
 import { convFilterGradient, convForward, convInputGradient } from '../../src/core/kernels/conv';
-import { defaultThreadCount, setKernelThreads } from '../../src/core/kernels/pool';
+import { defaultKernelVariant, defaultThreadCount, KernelVariant, setKernelThreads } from '../../src/core/kernels/pool';
 import { compileLoss } from '../../src/core/losses/registry';
 import { buildUnet } from '../../src/core/model/unet';
 import { UpConv2x2 } from '../../src/core/model/upConv';
@@ -34,19 +34,20 @@ function assertNear(actual: ArrayLike<number>, expected: number[], what: string,
   assert.ok(e < tol, `${what}: relative error ${e.toExponential(2)} ≥ ${tol}`);
 }
 
-const PATHS: { name: string; backend: string; threads?: number }[] = [
+const PATHS: { name: string; backend: string; threads?: number; kernels?: KernelVariant }[] = [
   { name: 'tfjs cpu backend', backend: 'cpu' },
   { name: 'wasm, 1 thread (XNNPACK convolutions, SegLab filter gradient)', backend: 'wasm', threads: 1 },
-  { name: 'wasm, 2 threads (SegLab convolution kernels)', backend: 'wasm', threads: 2 },
+  { name: 'wasm, 2 threads (SegLab convolution kernels, relaxed-SIMD build)', backend: 'wasm', threads: 2, kernels: 'relaxed' },
+  { name: 'wasm, 2 threads (SegLab convolution kernels, baseline SIMD build)', backend: 'wasm', threads: 2, kernels: 'baseline' },
 ];
 
 for (const p of PATHS) {
   describe(`gradients vs PyTorch autograd: ${p.name}`, () => {
     before(async () => {
       await initBackend(p.backend);
-      if (p.threads) setKernelThreads(p.threads);
+      if (p.threads) setKernelThreads(p.threads, p.kernels);
     });
-    after(() => setKernelThreads(defaultThreadCount()));
+    after(() => setKernelThreads(defaultThreadCount(), defaultKernelVariant()));
 
     for (const c of fixtures.conv) {
       const [n, h, w, cin, cout, k] = c.shape;

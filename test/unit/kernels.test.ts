@@ -6,7 +6,7 @@ import { initBackend } from '../../src/core/backend/backend';
 import * as tf from '@tensorflow/tfjs';
 import { convFilterGradient, convForward, convInputGradient } from '../../src/core/kernels/conv';
 import { biasAdd, channelSums, concatChannels, maxPoolGrad2, splitChannels } from '../../src/core/kernels/layers';
-import { defaultThreadCount, KernelPool, setKernelThreads } from '../../src/core/kernels/pool';
+import { defaultKernelVariant, defaultThreadCount, KernelPool, setKernelThreads } from '../../src/core/kernels/pool';
 import { checkLossShape, computeLoss, computeLossWithTensors, ignoreIndexOf, LossData } from '../../src/core/losses/compute';
 import { fusedLossValue } from '../../src/core/losses/fused';
 import { compileLoss } from '../../src/core/losses/registry';
@@ -33,28 +33,56 @@ describe('WebAssembly kernels', () => {
     await Promise.all(pools.map((p) => p.dispose()));
   });
 
-  it('kernels.wasm is what build.sh makes from kernels.c, byte for byte', function () {
-    if (!hasTool('clang') || !hasTool('wasm-ld')) {
-      this.skip(); // CI installs clang and lld (.ci/run); say so rather than pass silently
+  it('kernels.wasm and kernels-relaxed.wasm are what build.sh makes from kernels.c, byte for byte', function () {
+    if (!['clang', 'wasm-ld', 'clang-16', 'wasm-ld-16'].every(hasTool)) {
+      this.skip(); // CI installs clang, lld, clang-16 and lld-16 (scripts/install-system-deps.sh)
     }
     const out = execFileSync('bash', [path.join(ROOT, 'src/core/kernels/build.sh'), '--check'], { encoding: 'utf8' });
     assert.match(out, /match kernels\.c/);
   });
 
-  it('convolutions give bit-identical results with 1, 2 and 3 threads', () => {
-    for (const t of [1, 2, 3]) pools.push(new KernelPool(t));
-    const s = { n: 2, h: 11, w: 13, cin: 5, cout: 20, k: 3 };
-    const x = values(s.n * s.h * s.w * s.cin, 1);
-    const f = values(9 * s.cin * s.cout, 2);
-    const dy = values(s.n * s.h * s.w * s.cout, 3);
-    const results = pools.map((p) => [
-      convForward(x, f, s, undefined, p),
-      convInputGradient(dy, f, s, undefined, p),
-      convFilterGradient(x, dy, s, undefined, p),
-    ]);
-    for (let t = 1; t < pools.length; t++) {
-      for (let k = 0; k < 3; k++) assert.deepStrictEqual(results[t][k], results[0][k], `${pools[t].threads} threads, output ${k}`);
-    }
+  for (const variant of ['relaxed', 'baseline'] as const) {
+    it(`convolutions give bit-identical results with 1, 2 and 3 threads (${variant} kernels)`, () => {
+      const mine = [1, 2, 3].map((t) => new KernelPool(t, variant));
+      pools.push(...mine);
+      const s = { n: 2, h: 11, w: 13, cin: 5, cout: 20, k: 3 };
+      const x = values(s.n * s.h * s.w * s.cin, 1);
+      const f = values(9 * s.cin * s.cout, 2);
+      const dy = values(s.n * s.h * s.w * s.cout, 3);
+      const results = mine.map((p) => [
+        convForward(x, f, s, undefined, p),
+        convInputGradient(dy, f, s, undefined, p),
+        convFilterGradient(x, dy, s, undefined, p),
+      ]);
+      for (let t = 1; t < mine.length; t++) {
+        for (let k = 0; k < 3; k++) assert.deepStrictEqual(results[t][k], results[0][k], `${mine[t].threads} threads, output ${k}`);
+      }
+    });
+  }
+
+  it('the relaxed build fuses multiply-adds (one rounding) where the baseline rounds twice; both are within float32 rounding of float64', () => {
+    // A 1×1 convolution y = Σ_j x_j·w_j with x·w + c chosen so that rounding the product first loses
+    // what the fused result keeps: x = w = 1 + 2^-12, so x·w = 1 + 2^-11 + 2^-24; c = −1 (second tap).
+    // Fused: (1 + 2^-11 + 2^-24) − 1 = 2^-11 + 2^-24 exactly. Unfused: x·w rounds to 1 + 2^-11 (ties
+    // to even), minus 1 = 2^-11.
+    const s = { n: 1, h: 1, w: 1, cin: 2, cout: 4, k: 1 };
+    const a = 1 + 2 ** -12;
+    const x = Float32Array.from([1, a]); // tap 0 adds −1 first, then tap 1 adds x·w
+    const w = Float32Array.from([-1, -1, -1, -1, a, a, a, a]);
+    const relaxed = new KernelPool(1, 'relaxed');
+    const baseline = new KernelPool(1, 'baseline');
+    pools.push(relaxed, baseline);
+    assert.deepStrictEqual(Array.from(convForward(x, w, s, undefined, baseline)), new Array(4).fill(2 ** -11));
+    // x64 with FMA3 (this project's machines) fuses; a machine without FMA would give the baseline's value.
+    assert.deepStrictEqual(Array.from(convForward(x, w, s, undefined, relaxed)), new Array(4).fill(2 ** -11 + 2 ** -24));
+    // On realistic data the two agree to float32 rounding.
+    const c = { n: 2, h: 9, w: 7, cin: 6, cout: 12, k: 3 };
+    const xs = values(c.n * c.h * c.w * c.cin, 21);
+    const ws = values(9 * c.cin * c.cout, 22);
+    const r = convForward(xs, ws, c, undefined, relaxed);
+    const b = convForward(xs, ws, c, undefined, baseline);
+    assertAllClose(r, b, 1e-5, 1e-6, 'relaxed vs baseline forward');
+    assert.ok(r.some((v, i) => v !== b[i]), 'the relaxed build should differ somewhere in the last bits');
   });
 
   it('a 3×3 convolution by hand: a single 1 in the middle of a 3×3 image spreads the flipped filter', () => {
@@ -99,14 +127,14 @@ describe('WebAssembly kernels', () => {
     for (const [name, data, options] of cases) {
       const loss = compileLoss(name, options);
       const expected = computeLossWithTensors(loss, data);
-      for (const threads of [1, 3]) {
-        setKernelThreads(threads);
+      for (const [threads, variant] of [[1, 'relaxed'], [3, 'relaxed'], [2, 'baseline']] as const) {
+        setKernelThreads(threads, variant);
         const fused = fusedLossValue(loss, checkLossShape(data, ignoreIndexOf(loss)));
         assert.ok(fused !== null, `${name} ${JSON.stringify(options)} was not fused`);
-        assertClose(fused, expected, 2e-6, 1e-7, `${name} ${JSON.stringify(options)} ${threads} threads`);
+        assertClose(fused, expected, 2e-6, 1e-7, `${name} ${JSON.stringify(options)} ${threads} threads, ${variant}`);
       }
     }
-    setKernelThreads(defaultThreadCount());
+    setKernelThreads(defaultThreadCount(), defaultKernelVariant());
   });
 
   it('staged loss calls (workers compute chunks as they are copied) give bit-identical values for 1, 2 and 3 threads, call after call', () => {
@@ -226,6 +254,18 @@ describe('WebAssembly kernels', () => {
     } finally {
       if (saved === undefined) delete process.env.SEGLAB_THREADS;
       else process.env.SEGLAB_THREADS = saved;
+    }
+    const savedKernels = process.env.SEGLAB_KERNELS;
+    try {
+      process.env.SEGLAB_KERNELS = 'fma';
+      assert.throws(() => defaultKernelVariant(), /SEGLAB_KERNELS must be 'relaxed' or 'baseline', got 'fma'/);
+      process.env.SEGLAB_KERNELS = 'baseline';
+      assert.strictEqual(defaultKernelVariant(), 'baseline');
+      delete process.env.SEGLAB_KERNELS;
+      assert.strictEqual(defaultKernelVariant(), 'relaxed'); // Node 20 (V8 11.3) after the flag; newer V8 without
+    } finally {
+      if (savedKernels === undefined) delete process.env.SEGLAB_KERNELS;
+      else process.env.SEGLAB_KERNELS = savedKernels;
     }
   });
 

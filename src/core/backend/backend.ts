@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from '../kernels/tfjsWasm';
-import { kernelPool } from '../kernels/pool';
+import { kernelPool, KernelVariant } from '../kernels/pool';
 import { loadTfjsNodeFrom } from './tfjsNode';
 
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -29,6 +29,8 @@ export interface BackendInfo {
   simd?: boolean;
   /** wasm only: threads SegLab's convolution kernels use (SEGLAB_THREADS, default every core). */
   threads?: number;
+  /** wasm only: the build of SegLab's kernels in use (`relaxed`: fused multiply-adds; SEGLAB_KERNELS). */
+  kernels?: KernelVariant;
 }
 
 let active: BackendInfo | null = null;
@@ -98,7 +100,11 @@ export async function initBackend(choice?: string): Promise<BackendInfo> {
     throw new Error(`${from}: '${requested}' is not a backend; use one of auto, ${BACKEND_NAMES.join(', ')}`);
   }
   if (active && (active.requested === requested || active.name === requested)) {
-    if (active.name === 'wasm') active.threads = kernelPool().threads; // the pool may have been resized
+    if (active.name === 'wasm') {
+      // the pool may have been resized or rebuilt
+      active.threads = kernelPool().threads;
+      active.kernels = kernelPool().variant;
+    }
     return active;
   }
 
@@ -113,6 +119,7 @@ export async function initBackend(choice?: string): Promise<BackendInfo> {
         // wasm has no Conv2DBackpropFilter kernel, and its convolutions use one core: SegLab's own.
         registerWasmKernels();
         active.threads = kernelPool().threads;
+        active.kernels = kernelPool().variant;
       }
       return active;
     }

@@ -19,6 +19,16 @@ typedef __SIZE_TYPE__ size_t;
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 #define INLINE static inline __attribute__((always_inline))
+/*
+ * a·b + c. The relaxed-SIMD build (build.sh compiles this file twice) uses f32x4.relaxed_madd: one
+ * fused multiply-add with a single rounding where the hardware has FMA (x64 with FMA3, arm64), a
+ * multiply then an add elsewhere; the baseline build always multiplies then adds.
+ */
+#ifdef __wasm_relaxed_simd__
+#define MADD(a, b, c) ((v128_t)__builtin_wasm_relaxed_madd_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(c)))
+#else
+#define MADD(a, b, c) wasm_f32x4_add(wasm_f32x4_mul(a, b), c)
+#endif
 
 /* ---------------------------------------------------------------- convolution forward ------- */
 
@@ -40,7 +50,7 @@ typedef __SIZE_TYPE__ size_t;
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                          \
           v128_t av = wasm_v128_load32_splat(a + r * cin + j);                                    \
           _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                         \
-            acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(av, bv[v]));                     \
+            acc[r][v] = MADD(av, bv[v], acc[r][v]);                                                  \
         }                                                                                         \
       }                                                                                           \
     }                                                                                             \
@@ -177,7 +187,7 @@ void conv_forward(const float *xp, const float *w, const float *bias, float *y, 
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                          \
           v128_t av = wasm_v128_load32_splat(a + x * cin + r);                                    \
           _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                         \
-            acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(av, dv[v]));                     \
+            acc[r][v] = MADD(av, dv[v], acc[r][v]);                                                  \
         }                                                                                         \
       }                                                                                           \
     }                                                                                             \
@@ -438,12 +448,12 @@ INLINE v128_t exp4(v128_t x) {
   v128_t shifted = wasm_f32x4_add(t, magic);
   v128_t r = wasm_f32x4_sub(t, wasm_f32x4_sub(shifted, magic));
   v128_t p = wasm_f32x4_splat(1.537070784e-4f);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.339984825e-3f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(9.618373588e-3f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.550329015e-2f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(2.402264774e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(6.931471825e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  p = MADD(p, r, wasm_f32x4_splat(1.339984825e-3f));
+  p = MADD(p, r, wasm_f32x4_splat(9.618373588e-3f));
+  p = MADD(p, r, wasm_f32x4_splat(5.550329015e-2f));
+  p = MADD(p, r, wasm_f32x4_splat(2.402264774e-1f));
+  p = MADD(p, r, wasm_f32x4_splat(6.931471825e-1f));
+  p = MADD(p, r, wasm_f32x4_splat(1.0f));
   v128_t bits = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_sub(shifted, magic), wasm_i32x4_splat(127)), 23);
   return wasm_f32x4_mul(p, bits);
 }
@@ -461,14 +471,14 @@ INLINE v128_t log4(v128_t x) {
   m = wasm_f32x4_sub(wasm_f32x4_add(m, wasm_v128_and(small, m)), wasm_f32x4_splat(1.0f));
   v128_t z = wasm_f32x4_mul(m, m);
   v128_t p = wasm_f32x4_splat(7.0376836292e-2f);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(-1.1514610310e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.1676998740e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(-1.2420140846e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.4249322787e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(-1.6668057665e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(2.0000714765e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(-2.4999993993e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(3.3333331174e-1f));
+  p = MADD(p, m, wasm_f32x4_splat(-1.1514610310e-1f));
+  p = MADD(p, m, wasm_f32x4_splat(1.1676998740e-1f));
+  p = MADD(p, m, wasm_f32x4_splat(-1.2420140846e-1f));
+  p = MADD(p, m, wasm_f32x4_splat(1.4249322787e-1f));
+  p = MADD(p, m, wasm_f32x4_splat(-1.6668057665e-1f));
+  p = MADD(p, m, wasm_f32x4_splat(2.0000714765e-1f));
+  p = MADD(p, m, wasm_f32x4_splat(-2.4999993993e-1f));
+  p = MADD(p, m, wasm_f32x4_splat(3.3333331174e-1f));
   v128_t y = wasm_f32x4_mul(wasm_f32x4_mul(p, m), z);
   y = wasm_f32x4_add(y, wasm_f32x4_mul(ef, wasm_f32x4_splat(-2.12194440e-4f)));
   y = wasm_f32x4_sub(y, wasm_f32x4_mul(z, wasm_f32x4_splat(0.5f)));
@@ -505,13 +515,13 @@ INLINE v128_t log1p01(v128_t t) {
   v128_t u = wasm_f32x4_div(t, wasm_f32x4_add(t, wasm_f32x4_splat(2.0f)));
   v128_t z = wasm_f32x4_mul(u, u);
   v128_t p = wasm_f32x4_splat(2.0f / 15);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.0f / 13));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.0f / 11));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.0f / 9));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.0f / 7));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.0f / 5));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.0f / 3));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.0f));
+  p = MADD(p, z, wasm_f32x4_splat(2.0f / 13));
+  p = MADD(p, z, wasm_f32x4_splat(2.0f / 11));
+  p = MADD(p, z, wasm_f32x4_splat(2.0f / 9));
+  p = MADD(p, z, wasm_f32x4_splat(2.0f / 7));
+  p = MADD(p, z, wasm_f32x4_splat(2.0f / 5));
+  p = MADD(p, z, wasm_f32x4_splat(2.0f / 3));
+  p = MADD(p, z, wasm_f32x4_splat(2.0f));
   return wasm_f32x4_mul(p, u);
 }
 
