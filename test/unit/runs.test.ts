@@ -113,14 +113,27 @@ describe('run store', () => {
     fs.rmSync(b.dir, { recursive: true });
   });
 
-  it('DVCLive TSVs keep ∞ as inf and -inf, NaN as nan (pandas reads them back as such)', () => {
+  it('DVCLive TSVs keep ∞ as inf and -inf, NaN as nan (pandas reads them back as such), and metrics.json as DVCLive\'s strings', () => {
     const a = RunWriter.create(dir, 'exp');
+    const before = Date.now();
     a.appendEpoch({ epoch: 1, trainLoss: 0.5, seconds: 1, val: { hd95: Infinity, dice: NaN, loss: -Infinity } });
-    const tsv = (name: string) => fs.readFileSync(a.file('plots', 'metrics', 'val', `${name}.tsv`), 'utf8');
+    const tsv = (name: string) => fs.readFileSync(a.file('plots', 'metrics', 'val', `${name}.tsv`), 'utf8').split('\n');
+    const rows = [tsv('hd95'), tsv('dice'), tsv('loss')];
     assert.deepStrictEqual(
-      [tsv('hd95'), tsv('dice'), tsv('loss')],
-      ['step\thd95\n1\tinf\n', 'step\tdice\n1\tnan\n', 'step\tloss\n1\t-inf\n'],
+      rows.map((r) => [r[0], r[1].split('\t').slice(1).join('\t'), r[2]]),
+      [
+        ['timestamp\tstep\thd95', '0\tinf', ''],
+        ['timestamp\tstep\tdice', '0\tnan', ''],
+        ['timestamp\tstep\tloss', '0\t-inf', ''],
+      ],
     );
+    const stamp = Number(rows[0][1].split('\t')[0]);
+    assert.ok(Number.isInteger(stamp) && stamp >= before && stamp <= Date.now(), `timestamp ${stamp} is milliseconds since 1970`);
+    assert.deepStrictEqual(JSON.parse(fs.readFileSync(a.file('metrics.json'), 'utf8')), {
+      train: { loss: 0.5 },
+      val: { hd95: 'inf', dice: 'nan', loss: '-inf' },
+      step: 0,
+    });
     fs.rmSync(a.dir, { recursive: true });
   });
 

@@ -87,8 +87,13 @@ describe('training (in process)', () => {
       .readFileSync(path.join(dir, 'plots', 'metrics', 'train', 'loss.tsv'), 'utf8')
       .trim()
       .split('\n');
-    assert.strictEqual(tsv[0], 'step\tloss');
+    assert.strictEqual(tsv[0], 'timestamp\tstep\tloss');
     assert.strictEqual(tsv.length, 6);
+    assert.deepStrictEqual(
+      tsv.slice(1).map((row) => row.split('\t')[1]),
+      ['0', '1', '2', '3', '4'],
+      'DVCLive steps count from 0',
+    );
     assert.ok(fs.existsSync(path.join(dir, 'plots', 'metrics', 'val', 'dice.tsv')));
     for (const f of ['checkpoints/last/model.json', 'checkpoints/best/weights.bin', 'config.json'])
       assert.ok(fs.existsSync(path.join(dir, f)), f);

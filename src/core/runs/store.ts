@@ -2,7 +2,10 @@
  * The on-disk run format. `runs/<id>/` holds:
  *   config.json            the resolved config (plus derived facts: loss per head, normalisation)
  *   metrics.jsonl          one JSON line per epoch
- *   plots/metrics/{train,val}/<name>.tsv   the same values in DVCLive's layout ("step\t<name>")
+ *   dvc.yaml, params.yaml, metrics.json, plots/metrics/{train,val}/<name>.tsv, plots/images/
+ *                          the same values as DVCLive writes them (dvclive.ts), for DVC's tools
+ *   events.out.tfevents.*  the same scalars and the validation probability maps for TensorBoard
+ *                          (tensorboard.ts)
  *   summary.json           status, reason, backend, best epoch, final/best metrics, durations
  *   checkpoints/{last,best}/model.json + weights.bin   TensorFlow.js layers format
  *   predictions/<image>_{image,gt,prob,mask}.png       a few validation images
@@ -15,6 +18,8 @@ import * as path from 'path';
 import { decodeJson, decodeJsonAs, encodeJson } from '../common/json';
 import type { Head } from '../model/unet';
 import { writeFileAtomic } from './atomicWrite';
+import { dvcStep, dvcYaml, metricsSummary, metricTsv, toYaml } from './dvclive';
+import { eventFileName, fileVersionEvent, SummaryValue, summaryEvent, tfRecord } from './tensorboard';
 
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['done', 'failed', 'cancelled'];
@@ -74,13 +79,32 @@ function timestamp(d = new Date()): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
+/** A validation image of one epoch (8-bit gray PNG), for DVC's image slider and TensorBoard. */
+export interface EpochImage {
+  /** File-name-safe name, e.g. "3_prob". */
+  name: string;
+  png: Uint8Array;
+  width: number;
+  height: number;
+}
+
 export class RunWriter {
   private readonly epochs: EpochRecord[] = [];
+  /** When each epoch was appended (ms since 1970): the DVCLive TSVs' timestamp column. */
+  private readonly times: number[] = [];
+  /** The TensorBoard event file's records so far (rewritten whole, atomically, after each epoch). */
+  private readonly events: Buffer[] = [];
+  private readonly eventFile: string;
+  private hasImages = false;
 
   constructor(
     readonly dir: string,
     readonly id: string,
-  ) {}
+  ) {
+    const now = Date.now() / 1000;
+    this.eventFile = eventFileName(now, os.hostname());
+    this.events.push(tfRecord(fileVersionEvent(now)));
+  }
 
   /** Creates `runsDir/<timestamp>-<name>` (a suffix keeps parallel runs apart). */
   static create(runsDir: string, name: string): RunWriter {
@@ -119,21 +143,48 @@ export class RunWriter {
     fs.rmSync(this.file(RESERVE), { force: true });
   }
 
-  appendEpoch(record: EpochRecord): void {
+  /** params.yaml (the resolved config) and dvc.yaml: what DVC needs to list the run. */
+  writeParams(config: unknown): void {
+    writeFileAtomic(this.file('params.yaml'), toYaml(config));
+    writeFileAtomic(this.file('dvc.yaml'), dvcYaml(this.hasImages));
+  }
+
+  /**
+   * One finished epoch: metrics.jsonl, the DVCLive files (TSVs, metrics.json, images) and the
+   * TensorBoard event file, all at DVCLive step epoch − 1.
+   */
+  appendEpoch(record: EpochRecord, images: EpochImage[] = []): void {
+    const now = Date.now();
     this.epochs.push(record);
+    this.times.push(now);
     writeFileAtomic(this.file('metrics.jsonl'), this.epochs.map((e) => encodeJson(e, 0)).join('\n') + '\n');
-    const series: Record<string, Record<string, [number, number][]>> = { train: { loss: [] }, val: {} };
-    for (const e of this.epochs) {
-      series.train.loss.push([e.epoch, e.trainLoss]);
-      if (e.learningRate !== undefined) (series.train.learning_rate ??= []).push([e.epoch, e.learningRate]);
-      for (const [k, v] of Object.entries(e.val ?? {})) (series.val[k] ??= []).push([e.epoch, v]);
-    }
+    const series: Record<string, Record<string, { timestamp: number; step: number; value: number }[]>> = { train: { loss: [] }, val: {} };
+    this.epochs.forEach((e, i) => {
+      const at = { timestamp: this.times[i], step: dvcStep(e.epoch) };
+      series.train.loss.push({ ...at, value: e.trainLoss });
+      if (e.learningRate !== undefined) (series.train.learning_rate ??= []).push({ ...at, value: e.learningRate });
+      for (const [k, v] of Object.entries(e.val ?? {})) (series.val[k] ??= []).push({ ...at, value: v });
+    });
+    const latest: Record<string, Record<string, number>> = {};
     for (const [split, metrics] of Object.entries(series)) {
       for (const [name, rows] of Object.entries(metrics)) {
-        const tsv = `step\t${name}\n${rows.map(([s, v]) => `${s}\t${tsvNumber(v)}`).join('\n')}\n`;
-        writeFileAtomic(this.file('plots', 'metrics', split, `${name}.tsv`), tsv);
+        writeFileAtomic(this.file('plots', 'metrics', split, `${name}.tsv`), metricTsv(name, rows));
+        (latest[split] ??= {})[name] = rows[rows.length - 1].value;
       }
     }
+    const step = dvcStep(record.epoch);
+    writeFileAtomic(this.file('metrics.json'), metricsSummary(latest, step));
+    for (const image of images) this.writeFile(path.join('plots', 'images', image.name, `${step}.png`), image.png);
+    if (images.length > 0 && !this.hasImages) {
+      this.hasImages = true;
+      writeFileAtomic(this.file('dvc.yaml'), dvcYaml(true));
+    }
+    const values: SummaryValue[] = [{ tag: 'train/loss', scalar: record.trainLoss }];
+    if (record.learningRate !== undefined) values.push({ tag: 'train/learning_rate', scalar: record.learningRate });
+    for (const [k, v] of Object.entries(record.val ?? {})) values.push({ tag: `val/${k}`, scalar: v });
+    for (const im of images) values.push({ tag: `val/${im.name}`, image: { png: im.png, width: im.width, height: im.height, colorspace: 1 } });
+    this.events.push(tfRecord(summaryEvent(now / 1000, step, values)));
+    writeFileAtomic(this.file(this.eventFile), Buffer.concat(this.events));
   }
 
   writeFile(relative: string, content: string | Uint8Array): void {
@@ -141,10 +192,6 @@ export class RunWriter {
   }
 }
 
-/** A number as DVC/pandas read it back: NaN as nan, ±∞ as inf / -inf (not nan: ∞ stays ∞). */
-export function tsvNumber(v: number): string {
-  return Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v);
-}
 
 /** summary.json, every field checked (decode.ts): a damaged file is named with the field. */
 export function readSummary(file: string): RunSummary {

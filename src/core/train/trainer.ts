@@ -20,7 +20,7 @@ import { CompiledLoss, compileLoss } from '../losses/registry';
 import { LossMode } from '../losses/types';
 import { buildUnet, Head, headChannels, sizeMultiple } from '../model/unet';
 import { saveCheckpoint } from '../runs/checkpoint';
-import { EpochRecord, RunSummary, RunWriter } from '../runs/store';
+import { EpochImage, EpochRecord, RunSummary, RunWriter } from '../runs/store';
 import { PredictContext, targetTensor, validate, ValidationResult } from './predict';
 
 export type TrainEvent =
@@ -153,6 +153,24 @@ function saveVisuals(run: RunWriter, samples: Dataset['samples'], channels: numb
         s.height,
       ),
     );
+  });
+}
+
+/** Longest side of the per-epoch probability snapshots (DVC's image slider, TensorBoard). */
+const SNAPSHOT_MAX_SIDE = 512;
+
+/**
+ * The probability maps of a validation, as 8-bit gray PNGs (nearest-neighbour subsampled to at most
+ * SNAPSHOT_MAX_SIDE on the long side, so a run of large images keeps its per-epoch history small).
+ */
+export function epochSnapshots(samples: Dataset['samples'], result: ValidationResult): EpochImage[] {
+  return result.predictions.map((p, i) => {
+    const s = samples[i];
+    const f = Math.max(1, Math.ceil(Math.max(s.width, s.height) / SNAPSHOT_MAX_SIDE));
+    const [w, h] = [Math.ceil(s.width / f), Math.ceil(s.height / f)];
+    const gray = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) gray[y * w + x] = Math.round(255 * p.prob[y * f * s.width + x * f]);
+    return { name: `${s.name}_prob`, png: encodePng8(gray, w, h), width: w, height: h };
   });
 }
 
@@ -300,6 +318,8 @@ async function startRun(o: TrainOptions): Promise<RunState> {
       parameters: model.countParams(),
     },
   });
+  // DVC: params.yaml holds the config as the user resolved it (derived facts stay in config.json).
+  run.writeParams(config);
   const startedAt = new Date();
   const summary = newSummary(run, name, config, { head, mode, loss: expression, backend, dataset: dataset.source, train, val }, startedAt);
   const warnings = dataWarnings(dataset.samples);
@@ -439,7 +459,8 @@ async function runEpochs(r: RunState): Promise<{ status: RunSummary['status']; r
     const validates = epoch % config.validation.every === 0 || epoch === config.epochs;
     const isBest = validates ? await validateEpoch(r, epoch, record, monitor) : false;
     record.seconds = (Date.now() - epochStart) / 1000;
-    r.run.appendEpoch(record);
+    const images = validates && monitor.last?.epoch === epoch ? epochSnapshots(r.val, monitor.last.result) : [];
+    r.run.appendEpoch(record, images);
     summary.epochsCompleted = epoch;
     summary.durations.meanEpochSeconds = (Date.now() - startedAt.getTime()) / 1000 / epoch;
     summary.durations.totalSeconds = (Date.now() - startedAt.getTime()) / 1000;
