@@ -4,9 +4,10 @@
 # libkrb5-dev are what code-server's offline install needs (scripts/install-code-server.sh); clang and
 # lld (14) and clang-16 and lld-16 rebuild src/core/kernels/kernels.wasm and kernels-relaxed.wasm,
 # which a unit test compares byte for byte with the committed ones; python3-yaml (PyYAML) reads the
-# run folder's dvc.yaml and params.yaml back in a unit test, as an independent YAML parser. As root (or with passwordless sudo) it runs apt-get; otherwise it prints the command.
+# run folder's dvc.yaml and params.yaml back in a unit test, as an independent YAML parser;
+# python3-pil and python3-numpy write the TIFF files the TIFF tests read (an independent writer). As root (or with passwordless sudo) it runs apt-get; otherwise it prints the command.
 set -euo pipefail
-packages=(chromium ripgrep libkrb5-dev fonts-dejavu-core clang lld clang-16 lld-16 python3-yaml)
+packages=(chromium ripgrep libkrb5-dev fonts-dejavu-core clang lld clang-16 lld-16 python3-yaml python3-pil python3-numpy)
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v rg >/dev/null || missing+=(ripgrep)
@@ -17,6 +18,8 @@ command -v wasm-ld >/dev/null || missing+=(lld)
 command -v clang-16 >/dev/null || missing+=(clang-16)
 command -v wasm-ld-16 >/dev/null || missing+=(lld-16)
 /usr/bin/python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
+/usr/bin/python3 -c 'import PIL' 2>/dev/null || missing+=(python3-pil)
+/usr/bin/python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 if ! command -v apt-get >/dev/null; then
   echo "install-system-deps: missing ${missing[*]}, and this is not a Debian/Ubuntu machine: install the equivalents of: ${packages[*]}" >&2

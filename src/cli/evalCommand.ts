@@ -1,4 +1,4 @@
-/** `seglab eval`: metrics of a folder of predicted masks / probability maps against ground truth. */
+/** `seglab eval`: metrics of a folder (or TIFF stack) of predicted masks / probability maps against ground truth. */
 import { MetricKey, metricLabel } from '../core/common/metrics';
 import { EMPTY_CONVENTIONS } from '../core/metrics/scores';
 import { evaluateFolders, FolderEvaluation } from '../core/metrics/evaluateFolders';
@@ -7,11 +7,11 @@ import { writeFileAtomic } from '../core/runs/atomicWrite';
 import { choiceValue, numberValue, parseCommand, requireValue } from './args';
 import { csv, formatNumber, table } from './format';
 
-export const EVAL_USAGE = `usage: seglab eval --pred DIR --gt DIR [--threshold T] [--from-logits] [--foreground V]
-                   [--empty one|zero|nan] [--hd-mode directed|pooled] [--hd-percentile Q]
+export const EVAL_USAGE = `usage: seglab eval --pred DIR|STACK.tif --gt DIR|STACK.tif [--threshold T] [--from-logits]
+                   [--foreground V] [--empty one|zero|nan] [--hd-mode directed|pooled] [--hd-percentile Q]
                    [--json OUT.json] [--csv OUT.csv] [--quiet]
-  Pairs files by name without extension (PNG 8/16-bit or .npy); seglab predict's <name>_prob.png
-  (else <name>_mask.png) pairs with <name>. Predictions are thresholded at T
+  Pairs files by name without extension (PNG 8/16-bit, TIFF or .npy); seglab predict's <name>_prob.png
+  (else <name>_mask.png) pairs with <name>. Two multi-page TIFF stacks pair page by page. Predictions are thresholded at T
   (default 0.5, foreground where p >= T); --from-logits thresholds at 0. Ground truth must be binary;
   --foreground V says which value is foreground (e.g. 0 for the ISBI membranes).`;
 

@@ -319,7 +319,7 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
   const model = await loadCheckpoint(checkpoint);
   const channels = model.inputs[0].shape[3] as number;
   const files = fs.readdirSync(imagesDir).filter((f) => (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(f).toLowerCase()));
-  if (files.length === 0) throw new Error(`${imagesDir}: no PNG or JPEG images`);
+  if (files.length === 0) throw new Error(`${imagesDir}: no PNG, JPEG or TIFF images`);
   fs.mkdirSync(outDir, { recursive: true });
   const threshold = numberValue(values.threshold as string | undefined, 'threshold') ?? (config.threshold as number);
   const classes = (model.outputs[0].shape[3] as number) === 1 ? 2 : (model.outputs[0].shape[3] as number);

@@ -82,7 +82,10 @@ describe('WebAssembly kernels', () => {
     const r = convForward(xs, ws, c, undefined, relaxed);
     const b = convForward(xs, ws, c, undefined, baseline);
     assertAllClose(r, b, 1e-5, 1e-6, 'relaxed vs baseline forward');
-    assert.ok(r.some((v, i) => v !== b[i]), 'the relaxed build should differ somewhere in the last bits');
+    assert.ok(
+      r.some((v, i) => v !== b[i]),
+      'the relaxed build should differ somewhere in the last bits',
+    );
   });
 
   it('a 3×3 convolution by hand: a single 1 in the middle of a 3×3 image spreads the flipped filter', () => {
@@ -127,7 +130,11 @@ describe('WebAssembly kernels', () => {
     for (const [name, data, options] of cases) {
       const loss = compileLoss(name, options);
       const expected = computeLossWithTensors(loss, data);
-      for (const [threads, variant] of [[1, 'relaxed'], [3, 'relaxed'], [2, 'baseline']] as const) {
+      for (const [threads, variant] of [
+        [1, 'relaxed'],
+        [3, 'relaxed'],
+        [2, 'baseline'],
+      ] as const) {
         setKernelThreads(threads, variant);
         const fused = fusedLossValue(loss, checkLossShape(data, ignoreIndexOf(loss)));
         assert.ok(fused !== null, `${name} ${JSON.stringify(options)} was not fused`);

@@ -212,9 +212,13 @@ describe('run outputs other tools read (DVC, TensorBoard)', () => {
       run.epochs.map((e) => [String(e.epoch - 1), e.trainLoss]),
     );
     const stamps = loss.slice(1).map((r) => Number(r[0]));
-    assert.ok(stamps.every((t, i) => Number.isInteger(t) && t >= Date.parse(run.summary!.startedAt) - 1000 && (i === 0 || t >= stamps[i - 1])));
+    assert.ok(
+      stamps.every((t, i) => Number.isInteger(t) && t >= Date.parse(run.summary!.startedAt) - 1000 && (i === 0 || t >= stamps[i - 1])),
+    );
     assert.deepStrictEqual(
-      rows('val', 'dice').slice(1).map((r) => [r[1], Number(r[2])]),
+      rows('val', 'dice')
+        .slice(1)
+        .map((r) => [r[1], Number(r[2])]),
       validated.map((e) => [String(e.epoch - 1), e.val!.dice]),
     );
 
@@ -238,7 +242,10 @@ describe('run outputs other tools read (DVC, TensorBoard)', () => {
       const ev = events[i + 1];
       assert.strictEqual(ev.step, e.epoch - 1);
       assert.ok(Math.abs(ev.wallTime * 1000 - stamps[i]) < 2, 'the event time is the TSV timestamp');
-      const expected: Record<string, number> = { 'train/loss': Math.fround(e.trainLoss), 'train/learning_rate': Math.fround(e.learningRate!) };
+      const expected: Record<string, number> = {
+        'train/loss': Math.fround(e.trainLoss),
+        'train/learning_rate': Math.fround(e.learningRate!),
+      };
       for (const [k, v] of Object.entries(e.val ?? {})) expected[`val/${k}`] = Math.fround(v);
       assert.deepStrictEqual(ev.scalars, expected);
       const images = Object.keys(ev.images).sort();

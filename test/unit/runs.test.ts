@@ -113,7 +113,7 @@ describe('run store', () => {
     fs.rmSync(b.dir, { recursive: true });
   });
 
-  it('DVCLive TSVs keep ∞ as inf and -inf, NaN as nan (pandas reads them back as such), and metrics.json as DVCLive\'s strings', () => {
+  it("DVCLive TSVs keep ∞ as inf and -inf, NaN as nan (pandas reads them back as such), and metrics.json as DVCLive's strings", () => {
     const a = RunWriter.create(dir, 'exp');
     const before = Date.now();
     a.appendEpoch({ epoch: 1, trainLoss: 0.5, seconds: 1, val: { hd95: Infinity, dice: NaN, loss: -Infinity } });

@@ -1,5 +1,5 @@
 /**
- * Reading prediction and mask files (PNG, 8/16-bit; .npy) into plain arrays, and interpreting them as
+ * Reading prediction and mask files (PNG, 8/16-bit; single-page TIFF; .npy) into plain arrays, and interpreting them as
  * probability maps, binary masks or label maps, with errors that name the file and the problem.
  */
 import { mapToBytes } from '../common/arrays';
@@ -8,17 +8,29 @@ import * as path from 'path';
 import { readBytes } from './readBytes';
 import { parseNpy } from './npy';
 import { decodePng } from './png';
+import { isTiff, readTiffImage, readTiffPages, TiffPage } from './tiff';
 
-export const ARRAY_EXTENSIONS = ['.png', '.npy'] as const;
+export const ARRAY_EXTENSIONS = ['.png', '.npy', '.tif', '.tiff'] as const;
 
 export interface ArrayFile {
   file: string;
-  format: 'png' | 'npy';
-  /** PNG: [H, W] (gray) or [H, W, 3]; npy: the stored shape. */
+  format: 'png' | 'npy' | 'tiff';
+  /** PNG and TIFF: [H, W] (gray) or [H, W, 3]; npy: the stored shape. */
   shape: number[];
   values: Float64Array;
-  /** PNG only: the largest representable value (255 or 65535, 2^depth − 1). */
+  /** PNG and integer TIFF: the largest representable value (255 or 65535, 2^depth − 1). */
   maxValue?: number;
+}
+
+function fromTiffPage(file: string, page: TiffPage): ArrayFile {
+  const shape = page.channels === 1 ? [page.height, page.width] : [page.height, page.width, 3];
+  return { file, format: 'tiff', shape, values: Float64Array.from(page.data), maxValue: page.maxValue };
+}
+
+/** Every page of a TIFF stack as an ArrayFile named "<file> (page i of n)". */
+export function readArrayStack(file: string): ArrayFile[] {
+  const pages = readTiffPages(file);
+  return pages.map((p, i) => fromTiffPage(pages.length > 1 ? `${file} (page ${i + 1} of ${pages.length})` : file, p));
 }
 
 export function readArrayFile(file: string): ArrayFile {
@@ -33,7 +45,8 @@ export function readArrayFile(file: string): ArrayFile {
     const shape = img.channels === 1 ? [img.height, img.width] : [img.height, img.width, 3];
     return { file, format: 'png', shape, values: Float64Array.from(img.data), maxValue: 2 ** img.bitDepth - 1 };
   }
-  throw new Error(`${file}: unsupported file type '${ext}' (use ${ARRAY_EXTENSIONS.join(' or ')})`);
+  if (isTiff(file)) return fromTiffPage(file, readTiffImage(file));
+  throw new Error(`${file}: unsupported file type '${ext}' (use ${ARRAY_EXTENSIONS.join(', ')})`);
 }
 
 /** Up to `limit` distinct values, sorted. */
@@ -50,9 +63,9 @@ export function firstNaN(values: ArrayLike<number>): number {
 }
 
 /**
- * Predictions as probabilities in [0, 1]: a PNG stored as 0/1 is taken as is, other PNGs are scaled
- * by 2^depth − 1 (8-bit 255 → 1, 16-bit 65535 → 1); .npy values are used as stored (probabilities,
- * or logits when the caller says so). NaN is an error.
+ * Predictions as probabilities in [0, 1]: a PNG or integer TIFF stored as 0/1 is taken as is, others
+ * are scaled by 2^depth − 1 (8-bit 255 → 1, 16-bit 65535 → 1); .npy and float TIFF values are used
+ * as stored (probabilities, or logits when the caller says so). NaN is an error.
  */
 export function asPredictionValues(a: ArrayFile): Float64Array {
   const nan = firstNaN(a.values);

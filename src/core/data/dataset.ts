@@ -1,12 +1,14 @@
 /**
- * Training data in memory: image/mask pairs from two folders, checked in full before training starts.
+ * Training data in memory: image/mask pairs from two folders (paired by file name) or two multi-page
+ * TIFF stacks (paired by page), checked in full before training starts.
  * Every problem is collected (unpaired files, unreadable or corrupt files, size mismatches, masks that
  * are not binary or not class indices) and reported together, each naming its file.
  */
 import { binaryMaskProblem, isForeground } from './maskRule';
 import * as fs from 'fs';
 import * as path from 'path';
-import { IMAGE_EXTENSIONS, ImageData, readImage, readRawImage, toRgb } from './image';
+import { IMAGE_EXTENSIONS, ImageData, RawImage, rawFromTiff, readImage, readRawImage, scaleRaw, toRgb } from './image';
+import { isTiff, readTiffPages } from './tiff';
 import { naturalCompare } from './pairs';
 
 export interface Sample {
@@ -63,18 +65,27 @@ function listImages(dir: string, what: string, problems: string[]): Map<string, 
     if (prior) problems.push(`${dir}: '${path.basename(prior)}' and '${name}' have the same name; keep one`);
     else out.set(stem, path.join(dir, name));
   }
-  if (out.size === 0 && problems.length === 0) problems.push(`${dir}: no PNG or JPEG files in the ${what} folder`);
+  if (out.size === 0 && problems.length === 0) problems.push(`${dir}: no PNG, JPEG or TIFF files in the ${what} folder`);
   return out;
 }
 
 function readMask(file: string, o: FolderDatasetOptions, problems: string[]): { mask: Uint8Array; width: number; height: number } | null {
-  if (path.extname(file).toLowerCase() !== '.png') {
-    problems.push(`${file}: masks must be PNG (JPEG compression changes label values)`);
+  if (!['.png', '.tif', '.tiff'].includes(path.extname(file).toLowerCase())) {
+    problems.push(`${file}: masks must be PNG or TIFF (JPEG compression changes label values)`);
     return null;
   }
-  const raw = readRawImage(file);
+  return maskFromRaw(readRawImage(file), file, o, problems);
+}
+
+/** Class indices (or 0/1 for binary masks) from a decoded mask; problems name `where`. */
+function maskFromRaw(
+  raw: RawImage,
+  where: string,
+  o: FolderDatasetOptions,
+  problems: string[],
+): { mask: Uint8Array; width: number; height: number } | null {
   if (raw.channels !== 1) {
-    problems.push(`${file}: mask is a colour image; masks must be gray-scale (one value per pixel)`);
+    problems.push(`${where}: mask is a colour image; masks must be gray-scale (one value per pixel)`);
     return null;
   }
   const classes = o.classes ?? 2;
@@ -83,16 +94,16 @@ function readMask(file: string, o: FolderDatasetOptions, problems: string[]): { 
   for (let i = 0; i < raw.data.length; i++) seen.add(raw.data[i]);
   const values = [...seen].sort((a, b) => a - b);
   if (classes > 2) {
-    const bad = values.filter((v) => v >= classes);
+    const bad = values.filter((v) => !(Number.isInteger(v) && v >= 0 && v < classes));
     if (bad.length) {
-      problems.push(`${file}: values ${bad.slice(0, 5).join(', ')} are not class indices 0…${classes - 1}`);
+      problems.push(`${where}: values ${bad.slice(0, 5).join(', ')} are not class indices 0…${classes - 1}`);
       return null;
     }
     mask.set(raw.data);
   } else {
     const problem = binaryMaskProblem(values, o.foreground);
     if (problem) {
-      problems.push(`${file}: mask ${problem}`);
+      problems.push(`${where}: mask ${problem}`);
       return null;
     }
     for (let i = 0; i < raw.data.length; i++) mask[i] = isForeground(raw.data[i], o.foreground) ? 1 : 0;
@@ -100,7 +111,97 @@ function readMask(file: string, o: FolderDatasetOptions, problems: string[]): { 
   return { mask, width: raw.width, height: raw.height };
 }
 
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A dataset from the whole decoded list: one channel count for all, names in the given order. */
+function finish(
+  decoded: { name: string; file: string; image: ImageData; mask: Uint8Array }[],
+  o: FolderDatasetOptions,
+  source: string,
+): Dataset {
+  const rgb = decoded.some((d) => d.image.channels === 3);
+  return {
+    samples: decoded.map(({ name, file, image, mask }) => {
+      const img = rgb ? toRgb(image) : image;
+      return { name, file, height: img.height, width: img.width, image: img.data, mask };
+    }),
+    channels: rgb ? 3 : 1,
+    classes: o.classes ?? 2,
+    source,
+  };
+}
+
+/**
+ * Two multi-page TIFF stacks: page i of the images with page i of the masks, named
+ * `<image stack name>_p<i>` (1-based, zero-padded: train-volume_p01 …).
+ */
+export function loadStackDataset(imagesFile: string, masksFile: string, o: FolderDatasetOptions = {}): Dataset {
+  const problems: string[] = [];
+  for (const [file, what] of [
+    [imagesFile, 'images'],
+    [masksFile, 'masks'],
+  ]) {
+    if (!isTiff(file)) problems.push(`${file}: a file given as dataset ${what} must be a (multi-page) TIFF stack; otherwise give a folder`);
+  }
+  if (problems.length) throw new DatasetError(problems);
+  let images: ReturnType<typeof readTiffPages> = [];
+  let masks: ReturnType<typeof readTiffPages> = [];
+  try {
+    images = readTiffPages(imagesFile);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  try {
+    masks = readTiffPages(masksFile);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (problems.length) throw new DatasetError(problems);
+  if (images.length !== masks.length) {
+    throw new DatasetError([
+      `${imagesFile} has ${images.length} pages but ${masksFile} has ${masks.length}; page i of the images pairs with page i of the masks`,
+    ]);
+  }
+  const stem = path.basename(imagesFile).replace(/\.tiff?$/i, '');
+  const digits = String(images.length).length;
+  const decoded: { name: string; file: string; image: ImageData; mask: Uint8Array }[] = [];
+  images.forEach((page, i) => {
+    const where = (f: string) => `${f} (page ${i + 1} of ${images.length})`;
+    const mask = maskFromRaw(rawFromTiff(masks[i]), where(masksFile), o, problems);
+    if (!mask) return;
+    if (page.width !== mask.width || page.height !== mask.height) {
+      problems.push(
+        `size mismatch: ${where(imagesFile)} is ${page.width}×${page.height} but ${where(masksFile)} is ${mask.width}×${mask.height}`,
+      );
+      return;
+    }
+    decoded.push({
+      name: `${stem}_p${String(i + 1).padStart(digits, '0')}`,
+      file: where(imagesFile),
+      image: scaleRaw(rawFromTiff(page)),
+      mask: mask.mask,
+    });
+  });
+  if (problems.length) throw new DatasetError(problems);
+  return finish(decoded, o, `${imagesFile} + ${masksFile}`);
+}
+
+/** Images and masks from two folders (paired by file name), or from two TIFF stacks (by page). */
 export function loadFolderDataset(imagesDir: string, masksDir: string, o: FolderDatasetOptions = {}): Dataset {
+  const [fileA, fileB] = [isFile(imagesDir), isFile(masksDir)];
+  if (fileA && fileB) return loadStackDataset(imagesDir, masksDir, o);
+  if (fileA !== fileB) {
+    const [file, dir] = fileA ? [imagesDir, masksDir] : [masksDir, imagesDir];
+    throw new DatasetError([
+      `${file} is a file but ${dir} is not: give two folders (paired by file name) or two TIFF stacks (paired by page)`,
+    ]);
+  }
   const problems: string[] = [];
   const images = listImages(imagesDir, 'image', problems);
   const masks = listImages(masksDir, 'mask', problems);
@@ -130,14 +231,5 @@ export function loadFolderDataset(imagesDir: string, masksDir: string, o: Folder
     decoded.push({ name: stem, file: imageFile, image, mask: mask.mask });
   }
   if (problems.length) throw new DatasetError(problems);
-  const rgb = decoded.some((d) => d.image.channels === 3);
-  return {
-    samples: decoded.map(({ name, file, image, mask }) => {
-      const img = rgb ? toRgb(image) : image;
-      return { name, file, height: img.height, width: img.width, image: img.data, mask };
-    }),
-    channels: rgb ? 3 : 1,
-    classes: o.classes ?? 2,
-    source: `${imagesDir} + ${masksDir}`,
-  };
+  return finish(decoded, o, `${imagesDir} + ${masksDir}`);
 }

@@ -1,13 +1,15 @@
 /**
- * Image decoding for training data: PNG (pngjs) and JPEG (jpeg-js), 8/16-bit, gray or RGB.
- * Values come back scaled to [0, 1].
+ * Image decoding for training data: PNG (pngjs), JPEG (jpeg-js) and single-page TIFF (tiff.ts),
+ * 8/16-bit, gray or RGB; float TIFF samples are kept as stored. Integer values come back scaled to
+ * [0, 1].
  */
 import * as path from 'path';
 import { readBytes } from './readBytes';
 import * as jpeg from 'jpeg-js';
 import { decodePng } from './png';
+import { isTiff, readTiffImage, TiffPage } from './tiff';
 
-export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff'] as const;
 
 export interface ImageData {
   width: number;
@@ -22,8 +24,14 @@ export interface RawImage {
   width: number;
   height: number;
   channels: 1 | 3;
-  data: Uint16Array | Uint8Array;
+  data: Uint16Array | Uint8Array | Float32Array | Float64Array;
+  /** 2^depth − 1 for integer samples; 1 for float TIFF samples (used as stored). */
   maxValue: number;
+}
+
+/** A decoded TIFF page as a RawImage. */
+export function rawFromTiff(page: TiffPage): RawImage {
+  return { width: page.width, height: page.height, channels: page.channels, data: page.data, maxValue: page.maxValue ?? 1 };
 }
 
 export function readRawImage(file: string): RawImage {
@@ -49,11 +57,16 @@ export function readRawImage(file: string): RawImage {
     for (let i = 0; i < n; i++) for (let c = 0; c < channels; c++) data[i * channels + c] = decoded.data[4 * i + c];
     return { width: decoded.width, height: decoded.height, channels, data, maxValue: 255 };
   }
-  throw new Error(`${file}: unsupported image type '${ext}' (use PNG or JPEG)`);
+  if (isTiff(file)) return rawFromTiff(readTiffImage(file));
+  throw new Error(`${file}: unsupported image type '${ext}' (use PNG, JPEG or TIFF)`);
 }
 
 export function readImage(file: string): ImageData {
-  const raw = readRawImage(file);
+  return scaleRaw(readRawImage(file));
+}
+
+/** Integer samples divided by their largest value; float samples as stored. */
+export function scaleRaw(raw: RawImage): ImageData {
   const data = new Float32Array(raw.data.length);
   for (let i = 0; i < data.length; i++) data[i] = raw.data[i] / raw.maxValue;
   return { width: raw.width, height: raw.height, channels: raw.channels, data };

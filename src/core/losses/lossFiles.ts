@@ -21,8 +21,8 @@ export interface LossFileOptions {
 /** NHWC shape and values of an array file (see the layout rules above). */
 function toNhwc(a: ArrayFile, values: Float64Array, channelsFirst: boolean): { shape: number[]; values: Float64Array } {
   const s = a.shape;
-  if (a.format === 'png') {
-    if (s.length === 3) throw new Error(`${a.file}: a colour PNG; predictions and masks must be gray-scale`);
+  if (a.format === 'png' || a.format === 'tiff') {
+    if (s.length === 3) throw new Error(`${a.file}: a colour ${a.format.toUpperCase()}; predictions and masks must be gray-scale`);
     return { shape: [1, s[0], s[1], 1], values };
   }
   if (s.length === 2) return { shape: [1, s[0], s[1], 1], values };

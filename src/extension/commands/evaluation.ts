@@ -20,15 +20,19 @@ export function registerEvaluationCommands(c: CommandContext): void {
   c.register('seglab.computeLosses', (pred?: vscode.Uri, target?: vscode.Uri) => computeLosses(c, pred, target));
 }
 
-/** The ground-truth folder for a predictions folder: the remembered one, or a new choice (remembered). */
+/**
+ * The ground truth for a predictions folder (a folder) or a predictions TIFF stack (a TIFF stack): the
+ * remembered one, or a new choice (remembered).
+ */
 async function askGroundTruth(c: CommandContext, pred: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const stack = fs.statSync(pred.fsPath).isFile();
   const memory = c.context.workspaceState.get<Record<string, string>>(GT_MEMORY, {});
   const remembered = memory[pred.fsPath];
   if (remembered && fs.existsSync(remembered)) {
     const choice = await vscode.window.showQuickPick(
       [
         { label: `Use ${vscode.workspace.asRelativePath(remembered)}`, value: 'same' },
-        { label: 'Choose another ground-truth folder…', value: 'other' },
+        { label: stack ? 'Choose another ground-truth TIFF stack…' : 'Choose another ground-truth folder…', value: 'other' },
       ],
       { title: 'SegLab: ground truth' },
     );
@@ -37,9 +41,10 @@ async function askGroundTruth(c: CommandContext, pred: vscode.Uri): Promise<vsco
   }
   const gt = (
     await vscode.window.showOpenDialog({
-      canSelectFolders: true,
-      canSelectFiles: false,
-      title: 'Ground-truth masks folder',
+      canSelectFolders: !stack,
+      canSelectFiles: stack,
+      filters: stack ? { 'TIFF stack': ['tif', 'tiff'] } : undefined,
+      title: stack ? 'Ground-truth masks: a TIFF stack (page i pairs with page i)' : 'Ground-truth masks folder',
       openLabel: 'Use as ground truth',
     })
   )?.[0];
@@ -51,7 +56,14 @@ async function evaluateMaskFolder(c: CommandContext, pred?: vscode.Uri, gtArg?: 
   const predDir =
     pred instanceof vscode.Uri
       ? pred
-      : (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Predictions folder' }))?.[0];
+      : (
+          await vscode.window.showOpenDialog({
+            canSelectFolders: true,
+            canSelectFiles: true,
+            filters: { 'TIFF stack': ['tif', 'tiff'] },
+            title: 'Predictions: a folder, or a multi-page TIFF stack',
+          })
+        )?.[0];
   if (!predDir) return;
   const gtDir = gtArg instanceof vscode.Uri ? gtArg : await askGroundTruth(c, predDir);
   if (!gtDir) return;
@@ -77,7 +89,7 @@ async function pickPredictions(): Promise<vscode.Uri | undefined> {
     canSelectMany: false,
     canSelectFolders: true,
     canSelectFiles: true,
-    filters: { Predictions: ['png', 'npy'] },
+    filters: { Predictions: ['png', 'npy', 'tif', 'tiff'] },
     title: 'Predictions: a probability map or a folder of them',
   });
   return picked?.[0];
@@ -87,7 +99,7 @@ async function pickTarget(c: CommandContext, predUri: vscode.Uri): Promise<vscod
   if (fs.statSync(predUri.fsPath).isDirectory()) return askGroundTruth(c, predUri);
   const picked = await vscode.window.showOpenDialog({
     canSelectMany: false,
-    filters: { Masks: ['png', 'npy'] },
+    filters: { Masks: ['png', 'npy', 'tif', 'tiff'] },
     title: 'Target mask',
     defaultUri: vscode.Uri.file(path.dirname(predUri.fsPath)),
   });

@@ -1,0 +1,163 @@
+/**
+ * TIFF input, on files written by an independent writer: Pillow (Debian's python3-pil through
+ * /usr/bin/python3), single and multi-page, 8/16-bit and float, gray and RGB, uncompressed, LZW and
+ * Deflate. The acceptance case: the ISBI slices from ../shared, written into multi-page stacks, give
+ * the same training samples and the same evaluation as the PNG folders.
+ */
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { readArrayFile } from '../../src/core/data/arrayFile';
+import { loadFolderDataset } from '../../src/core/data/dataset';
+import { readRawImage } from '../../src/core/data/image';
+import { readTiffPages } from '../../src/core/data/tiff';
+import { evaluateFolders } from '../../src/core/metrics/evaluateFolders';
+
+const PYTHON = process.env.SEGLAB_PYTHON ?? '/usr/bin/python3';
+const ISBI = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'data', 'isbi2012-membrane');
+
+/** Runs a Pillow script with `out` bound to the output folder. */
+function pillow(out: string, script: string): void {
+  const r = spawnSync(PYTHON, ['-c', `import sys, numpy as np\nfrom PIL import Image\nout = sys.argv[1]\n${script}`, out], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0)
+    throw new Error(`${PYTHON} with Pillow and numpy failed (apt-get install python3-pil python3-numpy): ${r.stderr || r.error}`);
+}
+
+describe('TIFF input (files written by Pillow)', () => {
+  let dir: string;
+  before(function () {
+    this.timeout(60000);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-tiff-'));
+    pillow(
+      dir,
+      `
+import os
+g = (np.arange(12 * 10).reshape(10, 12) * 2).astype(np.uint8)          # 10 rows × 12 columns
+Image.fromarray(g).save(os.path.join(out, 'gray8.tif'))
+Image.fromarray(g).save(os.path.join(out, 'gray8_lzw.tif'), compression='tiff_lzw')
+Image.fromarray(g).save(os.path.join(out, 'gray8_deflate.tiff'), compression='tiff_adobe_deflate')
+Image.fromarray(g).save(os.path.join(out, 'gray8_packbits.tif'), compression='packbits')
+g16 = (np.arange(120).reshape(10, 12) * 500).astype(np.uint16)
+Image.fromarray(g16).save(os.path.join(out, 'gray16.tif'))
+f = (np.arange(120).reshape(10, 12) / 7.0 - 3).astype(np.float32)
+Image.fromarray(f, mode='F').save(os.path.join(out, 'float32.tif'))
+rgb = np.stack([g, 255 - g, g // 2], axis=2)
+Image.fromarray(rgb).save(os.path.join(out, 'rgb8.tif'), compression='tiff_lzw')
+pages = [Image.fromarray(((np.arange(120).reshape(10, 12) + k) % 7 == 0).astype(np.uint8) * 255) for k in range(3)]
+pages[0].save(os.path.join(out, 'stack.tif'), save_all=True, append_images=pages[1:], compression='tiff_deflate')
+`,
+    );
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads 8-bit gray uncompressed, LZW and Deflate to the same values Pillow wrote', () => {
+    const expected = Array.from({ length: 120 }, (_, i) => (i * 2) % 256);
+    for (const f of ['gray8.tif', 'gray8_lzw.tif', 'gray8_deflate.tiff']) {
+      const raw = readRawImage(path.join(dir, f));
+      assert.deepStrictEqual([raw.width, raw.height, raw.channels, raw.maxValue], [12, 10, 1, 255], f);
+      assert.deepStrictEqual(Array.from(raw.data), expected, f);
+    }
+  });
+
+  it('16-bit keeps its range (65535), float32 its values, RGB its channels', () => {
+    const g16 = readRawImage(path.join(dir, 'gray16.tif'));
+    assert.strictEqual(g16.maxValue, 65535);
+    assert.deepStrictEqual(Array.from(g16.data.slice(0, 4)), [0, 500, 1000, 1500]);
+    const f = readArrayFile(path.join(dir, 'float32.tif'));
+    assert.deepStrictEqual(f.shape, [10, 12]);
+    assert.strictEqual(f.maxValue, undefined);
+    assert.deepStrictEqual(
+      Array.from(f.values.slice(0, 3)),
+      [0, 1, 2].map((i) => Math.fround(i / 7 - 3)),
+    );
+    const rgb = readRawImage(path.join(dir, 'rgb8.tif'));
+    assert.strictEqual(rgb.channels, 3);
+    assert.deepStrictEqual(Array.from(rgb.data.slice(3, 6)), [2, 253, 1]); // pixel 1: g = 2
+  });
+
+  it('refuses what it cannot read with the file named: PackBits; a stack where one image is expected', () => {
+    assert.throws(
+      () => readRawImage(path.join(dir, 'gray8_packbits.tif')),
+      (e: Error) => e.message.startsWith(path.join(dir, 'gray8_packbits.tif')) && /unsupported/i.test(e.message),
+    );
+    assert.throws(() => readRawImage(path.join(dir, 'stack.tif')), /stack\.tif: a 3-page TIFF stack; give the stack file itself/);
+  });
+
+  it('a multi-page stack reads page by page', () => {
+    const pages = readTiffPages(path.join(dir, 'stack.tif'));
+    assert.strictEqual(pages.length, 3);
+    pages.forEach((p, k) => {
+      const expected = Array.from({ length: 120 }, (_, i) => ((i + k) % 7 === 0 ? 255 : 0));
+      assert.deepStrictEqual(Array.from(p.data), expected, `page ${k + 1}`);
+    });
+  });
+
+  describe('ISBI 2012 as multi-page TIFF stacks (the challenge ships train-volume.tif / train-labels.tif)', () => {
+    let stacks: string;
+    before(function () {
+      if (!fs.existsSync(ISBI)) this.skip(); // ../shared is beside the repository in CI
+      this.timeout(120000);
+      stacks = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-isbi-tiff-'));
+      // Pages in the PNG folders' natural order (0, 1, …, 23); the "predictions" are each slice's
+      // neighbour's label (a plausible, imperfect segmentation), as PNGs and as a stack.
+      pillow(
+        stacks,
+        `
+import os
+src = ${JSON.stringify(ISBI)}
+names = sorted((f[:-4] for f in os.listdir(os.path.join(src, 'image'))), key=int)
+imgs = [Image.open(os.path.join(src, 'image', n + '.png')) for n in names]
+labs = [Image.open(os.path.join(src, 'label', n + '.png')) for n in names]
+imgs[0].save(os.path.join(out, 'train-volume.tif'), save_all=True, append_images=imgs[1:])
+labs[0].save(os.path.join(out, 'train-labels.tif'), save_all=True, append_images=labs[1:], compression='tiff_lzw')
+preds = labs[1:] + labs[:1]
+preds[0].save(os.path.join(out, 'pred.tif'), save_all=True, append_images=preds[1:], compression='tiff_adobe_deflate')
+os.mkdir(os.path.join(out, 'pred'))
+for n, p in zip(names, preds): p.save(os.path.join(out, 'pred', n + '.png'))
+`,
+      );
+    });
+    after(() => stacks && fs.rmSync(stacks, { recursive: true, force: true }));
+
+    it('the stacks give the same training samples as the PNG folders, page i with slice i', function () {
+      this.timeout(60000);
+      const png = loadFolderDataset(path.join(ISBI, 'image'), path.join(ISBI, 'label'), { foreground: 0 });
+      const tif = loadFolderDataset(path.join(stacks, 'train-volume.tif'), path.join(stacks, 'train-labels.tif'), { foreground: 0 });
+      assert.strictEqual(tif.samples.length, 24);
+      assert.strictEqual(tif.samples[0].name, 'train-volume_p01');
+      tif.samples.forEach((s, i) => {
+        assert.deepStrictEqual(s.image, png.samples[i].image, `image ${i}`);
+        assert.deepStrictEqual(s.mask, png.samples[i].mask, `mask ${i}`);
+      });
+    });
+
+    it("eval of a prediction stack against the label stack gives the PNG folders' metrics", function () {
+      this.timeout(60000);
+      const fromPng = evaluateFolders(path.join(stacks, 'pred'), path.join(ISBI, 'label'), { foreground: 0 });
+      const fromTif = evaluateFolders(path.join(stacks, 'pred.tif'), path.join(stacks, 'train-labels.tif'), { foreground: 0 });
+      assert.strictEqual(fromTif.images.length, 24);
+      assert.deepStrictEqual(fromTif.aggregate, fromPng.aggregate);
+      fromTif.images.forEach((r, i) => {
+        const p = fromPng.images[i];
+        for (const k of ['dice', 'iou', 'hd', 'hd95', 'tp', 'fp', 'fn', 'tn'] as const) assert.strictEqual(r[k], p[k], `${r.name} ${k}`);
+      });
+      const dice = fromTif.aggregate.mean.dice;
+      assert.ok(dice > 0.2 && dice < 0.9, `neighbouring slices agree only partly (Dice ${dice})`);
+    });
+
+    it('a stack against a folder, or stacks of different lengths, are refused with both named', () => {
+      assert.throws(
+        () => evaluateFolders(path.join(stacks, 'pred.tif'), path.join(ISBI, 'label')),
+        /pred\.tif is a file but .*label is not: give two folders \(paired by file name\) or two TIFF stacks/,
+      );
+      assert.throws(
+        () => loadFolderDataset(path.join(dir, 'stack.tif'), path.join(stacks, 'train-labels.tif')),
+        /stack\.tif has 3 pages but .*train-labels\.tif has 24/,
+      );
+    });
+  });
+});
