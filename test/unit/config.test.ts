@@ -83,6 +83,23 @@ describe('experiment config', () => {
     );
   });
 
+  it('an smp/MONAI name in a config maps per head like the SegLab terms it stands for', () => {
+    const c = validateConfig({ dataset: { builtin: 'shapes' }, loss: 'DiceCELoss' });
+    assert.deepStrictEqual(lossForHead(c, 'sigmoid1'), {
+      expression: 'dice+bceWithLogits',
+      options: { 'dice.perImage': true, 'dice.smooth': 1e-5 },
+      mode: 'binary',
+    });
+    assert.deepStrictEqual(lossForHead(c, 'softmax2'), {
+      expression: 'dice+crossEntropy',
+      options: { 'dice.perImage': true, 'dice.smooth': 1e-5, 'dice.includeBackground': false },
+      mode: 'multiclass',
+    });
+    const tuned = validateConfig({ dataset: { builtin: 'shapes' }, loss: { name: 'DiceLoss', options: { perImage: false } } });
+    assert.deepStrictEqual(lossForHead(tuned, 'sigmoid1').options, { 'dice.smooth': 1e-5, perImage: false });
+    assert.throws(() => validateConfig({ dataset: { builtin: 'shapes' }, loss: 'DiceCeLoss' }), /Did you mean 'DiceCELoss'\?/);
+  });
+
   it('a JSON syntax error names the line and column', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-config-'));
     const file = path.join(dir, 'bad.json');

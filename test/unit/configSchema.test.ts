@@ -8,6 +8,7 @@ import * as assert from 'assert';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { compileLoss, lossDefinitions } from '../../src/core/losses/registry';
+import { aliasNames } from '../../src/core/losses/aliases';
 import schema from '../../schemas/experiment.schema.json';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -87,8 +88,8 @@ describe('config schema in the editor: hover docs and loss completion', () => {
     assert.deepStrictEqual(missing, []);
   });
 
-  it('loss names complete from the registry (every loss, and compound examples that compile)', () => {
-    const names = lossDefinitions().map((d) => d.name);
+  it('loss names complete from the registry (every loss, the smp/MONAI aliases, and compound examples that compile)', () => {
+    const names = [...lossDefinitions().map((d) => d.name), ...aliasNames()];
     const lists = [
       doc.properties.loss.oneOf[0].examples,
       doc.properties.loss.oneOf[1].properties.name.examples,
@@ -98,7 +99,7 @@ describe('config schema in the editor: hover docs and loss completion', () => {
       assert.deepStrictEqual(
         examples.filter((e) => !e.includes('+')),
         names,
-        'the plain names are the registry, in its order',
+        'the plain names are the registry then the aliases, in their order',
       );
       const needsWeights = new Set(
         lossDefinitions()

@@ -5,6 +5,7 @@
 import * as assert from 'assert';
 import { initBackend } from '../../src/core/backend/backend';
 import { computeLoss, computeLossWithTensors, lossGradient } from '../../src/core/losses/compute';
+import { LOSS_ALIASES } from '../../src/core/losses/aliases';
 import { compileLoss, describeDefault, getLoss, lossDefinitions, lossNames } from '../../src/core/losses/registry';
 import { LossMode } from '../../src/core/losses/types';
 import { binarize } from '../../src/core/metrics/confusion';
@@ -87,6 +88,30 @@ describe('losses: worked examples and hand-derived values', () => {
     assertClose(computeLoss('dice', bin([1, 1, 1], [1, 1, 1]), { smooth: 0 }), 0, 0, 1e-7);
   });
 
+  it('generalizedDice (Sudre 2017, MONAI weights 1/(Σy)²) by hand: equal class sizes 0.2, unequal 10/30.4, an absent class 0.45', () => {
+    // One 2×2 image, two classes, probabilities of class 1 per pixel p1 = (0.9, 0.2, 0.6, 0.1), p0 = 1 − p1.
+    const p1 = [0.9, 0.2, 0.6, 0.1];
+    const pred = p1.flatMap((p) => [1 - p, p]);
+    const shape = [1, 2, 2, 2];
+    // y1 = (1,0,1,0): I1 = 1.5, Σp1 = 1.8, Σy1 = 2; I0 = 1.7, Σp0 = 2.2, Σy0 = 2; w = ¼ each:
+    // 1 − 2(0.25·1.5 + 0.25·1.7)/(0.25·3.8 + 0.25·4.2) = 1 − 1.6/2 = 0.2.
+    assertClose(computeLoss('generalizedDice', { pred, target: [1, 0, 1, 0], shape }, { smooth: 0 }), 0.2, 1e-6);
+    // y1 = (1,0,0,0): w1 = 1, w0 = 1/9; I1 = 0.9, Σp1 = 1.8; I0 = 2.1, Σp0 = 2.2, Σy0 = 3:
+    // 1 − 2(0.9 + 2.1/9)/(2.8 + 5.2/9) = 1 − 20.4/30.4 = 10/30.4.
+    assertClose(computeLoss('generalizedDice', { pred, target: [1, 0, 0, 0], shape }, { smooth: 0 }), 10 / 30.4, 1e-6);
+    // uniform weights are the pooled (not class-averaged) Dice: 1 − 2(0.9 + 2.1)/(2.8 + 5.2) = 0.25.
+    assertClose(computeLoss('generalizedDice', { pred, target: [1, 0, 0, 0], shape }, { smooth: 0, weighting: 'uniform' }), 0.25, 1e-6);
+    // Class 1 absent: its weight ∞ becomes the largest finite one (w0 = 1/16):
+    // 1 − 2(2.2/16)/((2.2 + 4)/16 + 1.8/16) = 1 − 4.4/8 = 0.45.
+    assertClose(computeLoss('generalizedDice', { pred, target: [0, 0, 0, 0], shape }, { smooth: 0 }), 0.45, 1e-6);
+    // perImage (default, MONAI batch=False) averages per image; batch-wide pools the counts.
+    const two = { pred: [...pred, ...pred], target: [1, 0, 1, 0, 1, 0, 0, 0], shape: [2, 2, 2, 2] };
+    assertClose(computeLoss('generalizedDice', two, { smooth: 0 }), (0.2 + 10 / 30.4) / 2, 1e-6);
+    // Pooled: I1 = 2.4, Σp1 = 3.6, Σy1 = 3 (w 1/9); I0 = 3.8, Σp0 = 4.4, Σy0 = 5 (w 1/25).
+    const pooled = 1 - (2 * (2.4 / 9 + 3.8 / 25)) / (6.6 / 9 + 9.4 / 25);
+    assertClose(computeLoss('generalizedDice', two, { smooth: 0, perImage: false }), pooled, 1e-6);
+  });
+
   it('jaccard with s = 0: p = (1,1,0,0), y = (1,0,0,0) gives 1 − 1/2', () => {
     assertClose(computeLoss('jaccard', bin([1, 1, 0, 0], [1, 0, 0, 0]), { smooth: 0 }), 0.5, 1e-6);
   });
@@ -128,6 +153,78 @@ describe('losses: worked examples and hand-derived values', () => {
     const d = computeLoss('dice', data, { smooth: 1 });
     assertClose(computeLoss('bce+dice', data, { 'dice.smooth': 1 }), b + d, 1e-6);
     assertClose(computeLoss('0.5*bce + 2*dice', data, { smooth: 1 }), 0.5 * b + 2 * d, 1e-6);
+  });
+});
+
+describe("smp/MONAI class names as aliases, with their classes' defaults", () => {
+  before(async () => {
+    await initBackend('cpu');
+  });
+
+  it('MONAI DiceLoss averages per image (batch=False); SegLab dice pools the batch (smp): 1/6 vs 1/3 by hand', () => {
+    // Image A: p = (1,1,0,0), y = (1,0,0,0) → 1 − 2/3; image B: nothing predicted, nothing there → 0.
+    const data = { pred: [1, 1, 0, 0, 0, 0, 0, 0], target: [1, 0, 0, 0, 0, 0, 0, 0], shape: [2, 2, 2, 1] };
+    assertClose(computeLoss('DiceLoss', data), (1 - 2 / 3 + 0) / 2, 1e-5);
+    assertClose(computeLoss('dice', data), 1 - 2 / 3, 1e-5); // I = 1, Σp = 2, Σy = 1 over the batch
+    const t = compileLoss('DiceLoss').terms;
+    assert.deepStrictEqual(
+      t.map((x) => [x.definition.name, x.options.perImage, x.options.smooth]),
+      [['dice', true, 1e-5]],
+    );
+  });
+
+  it('DiceCELoss is dice (as DiceLoss) + cross-entropy; with one channel BCE with logits, as MONAI', () => {
+    const logits = [2, -1, 0.5, -3];
+    const binary = { pred: logits, target: [1, 0, 0, 0], shape: [1, 2, 2, 1], fromLogits: true };
+    const diceMonai = computeLoss('dice', binary, { perImage: true, smooth: 1e-5 });
+    assertClose(computeLoss('DiceCELoss', binary), diceMonai + computeLoss('bceWithLogits', binary), 1e-6);
+    const two = { pred: logits.flatMap((z) => [0, z]), target: [1, 0, 0, 0], shape: [1, 2, 2, 2], fromLogits: true };
+    const expected = computeLoss('dice', two, { perImage: true, smooth: 1e-5 }) + computeLoss('crossEntropy', two);
+    assertClose(computeLoss('DiceCELoss', two), expected, 1e-6);
+    assert.deepStrictEqual(
+      compileLoss('0.5*DiceCELoss', {}, 'multiclass').terms.map((x) => [x.weight, x.definition.name]),
+      [
+        [0.5, 'dice'],
+        [0.5, 'crossEntropy'],
+      ],
+    );
+  });
+
+  it('FocalLoss has no α (smp and MONAI default alpha=None): at logit 0, y = 1 it is (1 − ½)²·ln 2', () => {
+    const value = computeLoss('FocalLoss', { pred: [0], target: [1], shape: [1, 1, 1, 1], fromLogits: true });
+    assertClose(value, 0.25 * Math.LN2, 1e-6);
+    assertClose(computeLoss('focal', { pred: [0], target: [1], shape: [1, 1, 1, 1], fromLogits: true }), 0.25 * 0.25 * Math.LN2, 1e-6);
+  });
+
+  it('every alias compiles to its documented terms and defaults', () => {
+    const summary = (name: string, mode?: LossMode) =>
+      compileLoss(name, {}, mode).terms.map((x) => {
+        const defaults = LOSS_ALIASES[name].defaults[x.definition.name] ?? {};
+        return [x.definition.name, Object.keys(defaults).every((k) => JSON.stringify(x.options[k]) === JSON.stringify(defaults[k]))];
+      });
+    assert.deepStrictEqual(summary('TverskyLoss'), [['tversky', true]]);
+    assert.deepStrictEqual(compileLoss('TverskyLoss').terms[0].options.smooth, 0);
+    assert.deepStrictEqual(summary('LovaszLoss'), [['lovaszHinge', true]]);
+    assert.deepStrictEqual(summary('LovaszLoss', 'multiclass'), [['lovaszSoftmax', true]]);
+    assert.deepStrictEqual(summary('JaccardLoss'), [['jaccard', true]]);
+    assert.deepStrictEqual(summary('SoftBCEWithLogitsLoss'), [['bceWithLogits', true]]);
+    assert.deepStrictEqual(summary('GeneralizedDiceLoss'), [['generalizedDice', true]]);
+    assert.deepStrictEqual(summary('DiceFocalLoss'), [
+      ['dice', true],
+      ['focal', true],
+    ]);
+    assert.strictEqual(compileLoss('DiceFocalLoss').terms[1].options.alpha, null);
+  });
+
+  it('options the user gives win over the alias defaults; an option addressed to a compound alias names the terms', () => {
+    assert.strictEqual(compileLoss('DiceLoss', { perImage: false }).terms[0].options.perImage, false);
+    assert.strictEqual(compileLoss('DiceLoss', { 'DiceLoss.smooth': 1 }).terms[0].options.smooth, 1);
+    assert.strictEqual(compileLoss('DiceCELoss', { 'dice.smooth': 0.5 }).terms[0].options.smooth, 0.5);
+    assert.throws(
+      () => compileLoss('DiceCELoss', { 'DiceCELoss.smooth': 1 }),
+      /DiceCELoss is dice \+ bceWithLogits; address one term:.*dice\.smooth or bceWithLogits\.smooth/,
+    );
+    assert.throws(() => compileLoss('DiceLos'), /'DiceLos' is not a loss\. Did you mean 'DiceLoss'\?/);
   });
 });
 

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import schema from '../../../schemas/experiment.schema.json';
 import { compileLoss, lossDefinitions, parseLossTerm } from '../losses/registry';
+import { expandAliases } from '../losses/aliases';
 import { LossMode } from '../losses/types';
 import { Head, headMode, sizeMultiple } from '../model/unet';
 import { didYouMean } from '../common/suggest';
@@ -137,10 +138,15 @@ export function lossForHead(
 ): { expression: string; options: Record<string, unknown>; mode: LossMode } {
   const mode = headMode(head);
   const loss: LossConfig = typeof config.loss === 'string' ? { name: config.loss } : config.loss;
-  const options = { ...(loss.options ?? {}) };
   const explicit = loss.byHead?.[head];
-  if (explicit) return { expression: explicit, options, mode };
-  const terms = loss.name.split('+').map((t) => t.trim());
+  if (explicit) {
+    const expanded = expandAliases(explicit, { ...(loss.options ?? {}) }, mode);
+    return { expression: expanded.expression, options: expanded.options, mode };
+  }
+  // smp/MONAI names become SegLab terms (written for the sigmoid head), then map like any other.
+  const expanded = expandAliases(loss.name, { ...(loss.options ?? {}) });
+  const options = expanded.options;
+  const terms = expanded.expression.split('+').map((t) => t.trim());
   const mapped = terms.map((term) => {
     const parsed = parseLossTerm(term);
     return parsed ? parsed.prefix + counterpart(parsed.name, mode) : term; // compileLoss names a bad term

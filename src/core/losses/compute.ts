@@ -79,6 +79,12 @@ export function lossInputFromArrays(data: LossData, ignoreIndex?: number): LossI
   };
 }
 
+/** The mode `data` asks for (aliases expand for it), or undefined when its shape is malformed. */
+function modeOf(data: LossData): LossMode | undefined {
+  const c = data.shape[3];
+  return data.mode ?? (c === 1 ? BINARY_MODE : typeof c === 'number' && c > 1 ? MULTICLASS_MODE : undefined);
+}
+
 /** The ignore index of the first term that has one (crossEntropy), resolved with its default. */
 export function ignoreIndexOf(loss: CompiledLoss): number | undefined {
   const term = loss.terms.find((t) => 'ignoreIndex' in t.definition.options);
@@ -91,7 +97,7 @@ export function ignoreIndexOf(loss: CompiledLoss): number | undefined {
  * arrays; every other loss, and any input value out of range, goes through the tensor definitions.
  */
 export function computeLoss(name: string, data: LossData, options: Record<string, unknown> = {}): number {
-  const loss = compileLoss(name, options);
+  const loss = compileLoss(name, options, modeOf(data));
   const fused = fusedLossValue(loss, checkLossShape(data, ignoreIndexOf(loss)));
   return fused ?? computeLossWithTensors(loss, data);
 }
@@ -105,7 +111,7 @@ export function computeLossWithTensors(loss: CompiledLoss, data: LossData): numb
 /** d loss / d pred, flat NHWC like `data.pred`. */
 export function lossGradient(name: string, data: LossData, options: Record<string, unknown> = {}): Float32Array {
   ensureSomeBackend();
-  const loss = compileLoss(name, options);
+  const loss = compileLoss(name, options, modeOf(data));
   return readTidy(() => {
     const input = lossInputFromArrays(data, ignoreIndexOf(loss));
     return tf.grad((p: tf.Tensor) => loss.apply({ ...input, pred: p as tf.Tensor4D }))(input.pred);

@@ -14,6 +14,10 @@
  * `includeBackground: false` drops channel 0 (MONAI include_background).
  * Empty targets: `emptyTarget: 'formula'` keeps the formula (1 − s/(Σp + s), MONAI); 'zero' zeroes the
  * loss of a class absent from the target (smp).
+ *   generalizedDice = 1 − (2 Σ_c w_c I_c + s)/(Σ_c w_c (Σp_c + Σy_c) + s), w_c = 1/(Σy_c)² (Sudre et
+ *                   al. 2017; MONAI GeneralizedDiceLoss: w_type 'square' (or 'simple' 1/Σy, 'uniform'
+ *                   1), a class absent from the target gets the largest finite weight of its image,
+ *                   smooth_nr = smooth_dr = s, per image by default (MONAI batch=False), then the mean)
  */
 import * as tf from '@tensorflow/tfjs';
 import { classTargets, probabilities, SoftCounts, softCounts } from './soft';
@@ -91,6 +95,47 @@ export const dice: LossDefinition = {
     squaredDenominator: { type: 'boolean', default: false, description: 'use Σp² + Σy² (MONAI squared_pred)' },
   },
   fn: (input, o) => overlapLoss(input, o, diceScore, o.squaredDenominator as boolean),
+};
+
+export const generalizedDice: LossDefinition = {
+  name: 'generalizedDice',
+  summary: 'Generalized Dice loss 1 − (2Σ_c w_c·I_c + s)/(Σ_c w_c·(Σp_c + Σy_c) + s), w_c = 1/(Σy_c)².',
+  reference: 'Sudre et al. 2017; MONAI GeneralizedDiceLoss (w_type, smooth_nr = smooth_dr = s, batch=False by default).',
+  modes: ALL_MODES,
+  options: {
+    smooth: commonOptions.smooth,
+    perImage: {
+      type: 'boolean',
+      default: true,
+      description: 'one score per image, then the mean (MONAI batch=False); false: batch-wide sums',
+    },
+    includeBackground: commonOptions.includeBackground,
+    weighting: {
+      type: 'string',
+      default: 'square',
+      choices: ['square', 'simple', 'uniform'],
+      description: "class weights: 1/(Σy)² ('square', Sudre), 1/Σy ('simple') or 1 ('uniform')",
+    },
+  },
+  fn: (input, o) =>
+    tf.tidy(() => {
+      const include = o.includeBackground as boolean;
+      const p = selectChannels(probabilities(input), input, include);
+      const y = selectChannels(classTargets(input), input, include);
+      const c = softCounts(p, y, o.perImage as boolean); // [N, C] per image, [C] batch-wide
+      const weighting = o.weighting as string;
+      let w: tf.Tensor =
+        weighting === 'uniform' ? tf.onesLike(c.sumTarget) : tf.reciprocal(weighting === 'square' ? tf.square(c.sumTarget) : c.sumTarget);
+      // A class absent from the target (weight ∞) gets the largest finite weight of its image (MONAI).
+      const infinite = tf.isInf(w);
+      const finite = tf.where(infinite, tf.zerosLike(w), w);
+      const largest = tf.max(finite, -1, true);
+      w = tf.where(infinite, tf.broadcastTo(largest, w.shape), finite);
+      const s = o.smooth as number;
+      const numerator = tf.add(tf.mul(tf.sum(tf.mul(w, c.tp), -1), 2), s);
+      const denominator = tf.add(tf.sum(tf.mul(w, tf.add(c.sumPred, c.sumTarget)), -1), s);
+      return tf.mean(tf.sub(1, tf.div(numerator, safeDenominator(denominator)))) as tf.Scalar;
+    }),
 };
 
 export const jaccard: LossDefinition = {

@@ -4,12 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { didYouMean } from '../common/suggest';
+import { aliasNames, expandAliases } from './aliases';
 import { balancedBce, bce, bceWithLogits, weightedBce } from './bce';
 import { categoricalCrossEntropy, crossEntropy } from './crossEntropy';
 import { focal } from './focal';
 import { hinge, squaredHinge } from './hinge';
 import { lovaszHinge, lovaszSoftmax } from './lovasz';
-import { dice, jaccard, tversky } from './overlap';
+import { dice, generalizedDice, jaccard, tversky } from './overlap';
 import { LossDefinition, LossInput, LossMode, LossOptions, OptionSpec } from './types';
 import { unetWeighted } from './unetWeighted';
 
@@ -24,6 +25,7 @@ const DEFINITIONS: readonly LossDefinition[] = [
   hinge,
   squaredHinge,
   dice,
+  generalizedDice,
   jaccard,
   tversky,
   lovaszHinge,
@@ -43,7 +45,12 @@ export function lossDefinitions(): readonly LossDefinition[] {
 
 export function getLoss(name: string): LossDefinition {
   const def = BY_NAME.get(name);
-  if (!def) throw new Error(`'${name}' is not a loss.${didYouMean(name, BY_NAME.keys())} Known: ${lossNames().join(', ')}`);
+  if (!def) {
+    const known = [...BY_NAME.keys(), ...aliasNames()];
+    throw new Error(
+      `'${name}' is not a loss.${didYouMean(name, known)} Known: ${lossNames().join(', ')}; smp/MONAI names: ${aliasNames().join(', ')}`,
+    );
+  }
   return def;
 }
 
@@ -151,9 +158,11 @@ export function parseLossTerm(part: string): LossTerm | null {
 
 /**
  * Parses "bce", "bce+dice" or "0.5*bce + 2*dice". Options are plain keys for a single loss; for a
- * compound, "dice.smooth" targets one term and a plain key goes to every term that has it.
+ * compound, "dice.smooth" targets one term and a plain key goes to every term that has it. smp and
+ * MONAI class names ("DiceCELoss") expand first (aliases.ts), for `mode` when given.
  */
-export function compileLoss(expression: string, options: Record<string, unknown> = {}): CompiledLoss {
+export function compileLoss(given: string, givenOptions: Record<string, unknown> = {}, mode?: LossMode): CompiledLoss {
+  const { expression, options } = expandAliases(given, givenOptions, mode);
   const parts = expression.split('+');
   const parsed = parts.map((part) => {
     const term = parseLossTerm(part);
@@ -188,12 +197,12 @@ export function compileLoss(expression: string, options: Record<string, unknown>
     ['binary', 'multiclass', 'multilabel'],
   );
   return {
-    name: expression,
+    name: given,
     terms,
     modes,
     apply(input: LossInput): tf.Scalar {
       if (!modes.includes(input.mode)) {
-        throw new Error(`loss '${expression}' does not support ${input.mode} mode (supports: ${modes.join(', ') || 'none'})`);
+        throw new Error(`loss '${given}' does not support ${input.mode} mode (supports: ${modes.join(', ') || 'none'})`);
       }
       const values = terms.map((t) => tf.mul(t.definition.fn(input, t.options), t.weight) as tf.Scalar);
       return (values.length === 1 ? values[0] : tf.addN(values)) as tf.Scalar;

@@ -1,0 +1,141 @@
+/**
+ * Loss class names users of segmentation_models_pytorch (smp) and MONAI know, as aliases of SegLab
+ * losses with the options those classes default to. An alias is written like a loss name, alone or in
+ * a compound ("DiceCELoss", "0.5*FocalLoss+dice"); it expands to SegLab terms before anything else,
+ * and options the user gives win over the alias's defaults. The defaults were read from each class's
+ * signature (MONAI 1.3 monai/losses, smp 0.3 segmentation_models_pytorch/losses):
+ *
+ *   DiceLoss (MONAI)             dice, perImage (batch=False), smooth 1e-5 (smooth_nr = smooth_dr),
+ *                                includeBackground. smp's DiceLoss differs (batch-wide, smooth 0, a class
+ *                                absent from the target zeroed): write dice with perImage false, smooth 0,
+ *                                emptyTarget 'zero'.
+ *   GeneralizedDiceLoss (MONAI)  generalizedDice (w_type 'square', per image, smooth 1e-5)
+ *   DiceCELoss (MONAI)           dice (as DiceLoss) + cross-entropy, λ_dice = λ_ce = 1; one output channel
+ *                                uses BCE with logits, as MONAI does
+ *   DiceFocalLoss (MONAI)        dice (as DiceLoss) + focal with γ 2 and no α (MONAI FocalLoss's defaults)
+ *   FocalLoss (smp and MONAI)    focal, γ 2, no α weighting (both classes default alpha=None)
+ *   TverskyLoss (smp)            tversky, α 0.5, β 0.5, γ 1, smooth 0, batch-wide, absent classes zeroed
+ *   LovaszLoss (smp)             lovaszHinge (binary) / lovaszSoftmax (multiclass), per_image False
+ *   SoftBCEWithLogitsLoss (smp)  bceWithLogits, no label smoothing (smooth_factor None), no pos_weight
+ *   JaccardLoss (smp)            jaccard, smooth 0, batch-wide, absent classes zeroed
+ */
+import { didYouMean } from '../common/suggest';
+import { LossMode } from './types';
+
+export interface LossAlias {
+  library: string;
+  /** SegLab terms, written for one output channel (multiclass names where they differ). */
+  binary: string;
+  multiclass: string;
+  /** Options per SegLab term name. */
+  defaults: Record<string, Record<string, unknown>>;
+}
+
+const MONAI_DICE = { perImage: true, smooth: 1e-5 };
+
+export const LOSS_ALIASES: Readonly<Record<string, LossAlias>> = {
+  DiceLoss: { library: 'MONAI', binary: 'dice', multiclass: 'dice', defaults: { dice: MONAI_DICE } },
+  GeneralizedDiceLoss: {
+    library: 'MONAI',
+    binary: 'generalizedDice',
+    multiclass: 'generalizedDice',
+    defaults: { generalizedDice: { perImage: true, smooth: 1e-5, weighting: 'square' } },
+  },
+  DiceCELoss: { library: 'MONAI', binary: 'dice+bceWithLogits', multiclass: 'dice+crossEntropy', defaults: { dice: MONAI_DICE } },
+  DiceFocalLoss: {
+    library: 'MONAI',
+    binary: 'dice+focal',
+    multiclass: 'dice+focal',
+    defaults: { dice: MONAI_DICE, focal: { gamma: 2, alpha: null } },
+  },
+  FocalLoss: { library: 'smp, MONAI', binary: 'focal', multiclass: 'focal', defaults: { focal: { gamma: 2, alpha: null } } },
+  TverskyLoss: {
+    library: 'smp',
+    binary: 'tversky',
+    multiclass: 'tversky',
+    defaults: { tversky: { alpha: 0.5, beta: 0.5, gamma: 1, smooth: 0, perImage: false, emptyTarget: 'zero' } },
+  },
+  LovaszLoss: {
+    library: 'smp',
+    binary: 'lovaszHinge',
+    multiclass: 'lovaszSoftmax',
+    defaults: { lovaszHinge: { perImage: false }, lovaszSoftmax: { perImage: false } },
+  },
+  SoftBCEWithLogitsLoss: {
+    library: 'smp',
+    binary: 'bceWithLogits',
+    multiclass: 'bceWithLogits',
+    defaults: { bceWithLogits: { labelSmoothing: 0, posWeight: 1 } },
+  },
+  JaccardLoss: {
+    library: 'smp',
+    binary: 'jaccard',
+    multiclass: 'jaccard',
+    defaults: { jaccard: { smooth: 0, perImage: false, emptyTarget: 'zero' } },
+  },
+};
+
+export function aliasNames(): string[] {
+  return Object.keys(LOSS_ALIASES);
+}
+
+export function isLossAlias(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(LOSS_ALIASES, name);
+}
+
+const TERM = /^\s*(([0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*\*\s*)?([A-Za-z][A-Za-z0-9]*)\s*$/;
+
+/**
+ * Replaces alias terms by their SegLab terms (weights multiplied), for `mode` when given (else the
+ * one-channel form), and returns the options with the aliases' defaults under "term.key", except where
+ * the user's options set that option of that term. Options addressed to an alias ("DiceLoss.smooth")
+ * go to the term it expands to. Expressions without aliases come back unchanged.
+ */
+export function expandAliases(
+  expression: string,
+  options: Record<string, unknown> = {},
+  mode?: LossMode,
+): { expression: string; options: Record<string, unknown> } {
+  const parts = expression.split('+');
+  const parsed = parts.map((p) => TERM.exec(p));
+  if (!parsed.some((m) => m && isLossAlias(m[3]))) return { expression, options };
+  const terms: string[] = [];
+  const defaults: [string, string, unknown][] = [];
+  const targets = new Map<string, string[]>();
+  parsed.forEach((m, i) => {
+    if (!m || !isLossAlias(m[3])) {
+      terms.push(parts[i].trim());
+      return;
+    }
+    const alias = LOSS_ALIASES[m[3]];
+    const weight = m[2] === undefined ? 1 : Number(m[2]);
+    const inner = (mode === 'multiclass' ? alias.multiclass : alias.binary).split('+');
+    targets.set(m[3], inner);
+    for (const name of inner) {
+      terms.push(weight === 1 ? name : `${weight}*${name}`);
+      for (const [k, v] of Object.entries(alias.defaults[name] ?? {})) defaults.push([name, k, v]);
+    }
+  });
+  const names = terms.map((t) => TERM.exec(t)?.[3] ?? t);
+  const user: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    const dot = key.indexOf('.');
+    const target = dot > 0 ? key.slice(0, dot) : '';
+    const inner = targets.get(target);
+    if (!inner) {
+      user[key] = value;
+      continue;
+    }
+    if (inner.length > 1) {
+      const choices = inner.map((n) => `${n}${key.slice(dot)}`);
+      throw new Error(
+        `option '${key}': ${target} is ${inner.join(' + ')}; address one term:${didYouMean(choices[0], choices)} (${choices.join(' or ')})`,
+      );
+    }
+    user[`${inner[0]}${key.slice(dot)}`] = value;
+  }
+  const covered = (term: string, k: string) => `${term}.${k}` in user || k in user;
+  const merged: Record<string, unknown> = {};
+  for (const [term, k, v] of defaults) if (!covered(term, k) && names.filter((n) => n === term).length === 1) merged[`${term}.${k}`] = v;
+  return { expression: terms.join('+'), options: { ...merged, ...user } };
+}
