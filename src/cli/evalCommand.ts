@@ -4,14 +4,17 @@ import { EMPTY_CONVENTIONS } from '../core/metrics/scores';
 import { evaluateFolders, FolderEvaluation } from '../core/metrics/evaluateFolders';
 import { encodeJson } from '../core/common/json';
 import { writeFileAtomic } from '../core/runs/atomicWrite';
-import { choiceValue, numberValue, parseCommand, requireValue } from './args';
+import { choiceValue, numberValue, parseCommand, requireValue, UsageError } from './args';
 import { csv, formatNumber, table } from './format';
 
 export const EVAL_USAGE = `usage: seglab eval --pred DIR|STACK.tif --gt DIR|STACK.tif [--threshold T] [--from-logits]
-                   [--foreground V] [--empty one|zero|nan] [--hd-mode directed|pooled] [--hd-percentile Q]
-                   [--json OUT.json] [--csv OUT.csv] [--quiet]
+                   [--foreground V] [--channels-first | --channels-last] [--empty one|zero|nan]
+                   [--hd-mode directed|pooled] [--hd-percentile Q] [--json OUT.json] [--csv OUT.csv] [--quiet]
   Pairs files by name without extension (PNG 8/16-bit, TIFF or .npy); seglab predict's <name>_prob.png
-  (else <name>_mask.png) pairs with <name>. Two multi-page TIFF stacks pair page by page. Predictions are thresholded at T
+  (else <name>_mask.png) pairs with <name>. Two multi-page TIFF stacks pair page by page.
+  .npy/.npz predictions (float16/32/64, integers, bool) may be [H,W], [1,H,W], [C,H,W] or [1,C,H,W]
+  (PyTorch) or channels last; 2 channels are a softmax head's (background, foreground). Where the
+  shape does not say, --channels-first or --channels-last does. Predictions are thresholded at T
   (default 0.5, foreground where p >= T); --from-logits thresholds at 0. Ground truth must be binary;
   --foreground V says which value is foreground (e.g. 0 for the ISBI membranes).`;
 
@@ -27,6 +30,8 @@ export async function evalCommand(argv: string[], write: (s: string) => void): P
       gt: { type: 'string' },
       threshold: { type: 'string' },
       'from-logits': { type: 'boolean' },
+      'channels-first': { type: 'boolean' },
+      'channels-last': { type: 'boolean' },
       foreground: { type: 'string' },
       empty: { type: 'string' },
       'hd-mode': { type: 'string' },
@@ -39,10 +44,13 @@ export async function evalCommand(argv: string[], write: (s: string) => void): P
   );
   const predDir = requireValue(values.pred as string | undefined, 'pred', EVAL_USAGE);
   const gtDir = requireValue(values.gt as string | undefined, 'gt', EVAL_USAGE);
+  if (values['channels-first'] && values['channels-last']) throw new UsageError('give --channels-first or --channels-last, not both');
+  const layout = values['channels-first'] ? 'first' : values['channels-last'] ? 'last' : undefined;
   const result = evaluateFolders(predDir, gtDir, {
     threshold: numberValue(values.threshold as string | undefined, 'threshold'),
     fromLogits: Boolean(values['from-logits']),
     foreground: numberValue(values.foreground as string | undefined, 'foreground'),
+    layout,
     empty: choiceValue(values.empty as string | undefined, 'empty', EMPTY_CONVENTIONS),
     hdMode: choiceValue(values['hd-mode'] as string | undefined, 'hd-mode', ['directed', 'pooled'] as const),
     hdPercentile: numberValue(values['hd-percentile'] as string | undefined, 'hd-percentile'),

@@ -6,11 +6,11 @@ import { mapToBytes } from '../common/arrays';
 import { binaryMaskProblem, isForeground } from './maskRule';
 import * as path from 'path';
 import { readBytes } from './readBytes';
-import { parseNpy } from './npy';
+import { parseNpy, parseNpz, pickNpzArray } from './npy';
 import { decodePng } from './png';
 import { isTiff, readTiffImage, readTiffPages, TiffPage } from './tiff';
 
-export const ARRAY_EXTENSIONS = ['.png', '.npy', '.tif', '.tiff'] as const;
+export const ARRAY_EXTENSIONS = ['.png', '.npy', '.npz', '.tif', '.tiff'] as const;
 
 export interface ArrayFile {
   file: string;
@@ -39,6 +39,10 @@ export function readArrayFile(file: string): ArrayFile {
   if (ext === '.npy') {
     const npy = parseNpy(bytes, file);
     return { file, format: 'npy', shape: npy.shape, values: npy.data };
+  }
+  if (ext === '.npz') {
+    const { key, array } = pickNpzArray(parseNpz(bytes, file), file);
+    return { file: `${file}:${key}`, format: 'npy', shape: array.shape, values: array.data };
   }
   if (ext === '.png') {
     const img = decodePng(bytes, file);
@@ -97,4 +101,67 @@ export function spatialShape(a: ArrayFile): [number, number] {
     throw new Error(`${a.file}: expected a single 2-D mask or map, got shape [${a.shape.join(', ')}]`);
   }
   return [dims[0], dims[1]];
+}
+
+/** How a 3-D or 4-D prediction array holds its channels (PyTorch saves [N, C, H, W]). */
+export type ChannelLayout = 'first' | 'last';
+
+/** Arrays with more channels than this on an axis are not taken for channels when guessing. */
+const MAX_GUESSED_CHANNELS = 16;
+
+/**
+ * One image's prediction as H·W·C values (channels last): [H, W], [1, H, W], [H, W, 1], [C, H, W],
+ * [H, W, C], [1, C, H, W] or [1, H, W, C]. Where the shape does not say which axis holds channels
+ * (both ends small, or both large), `layout` must: the error names the shape and the two options.
+ */
+export function predictionChannels(a: ArrayFile, layout?: ChannelLayout): { h: number; w: number; c: number; values: Float64Array } {
+  let s = a.shape;
+  if (a.format !== 'npy') {
+    if (s.length === 3)
+      throw new Error(`${a.file}: a colour ${a.format.toUpperCase()}; predictions must be gray-scale (one value per pixel)`);
+    return { h: s[0], w: s[1], c: 1, values: a.values };
+  }
+  if (s.length === 4) {
+    if (s[0] !== 1) throw new Error(`${a.file}: shape [${s.join(', ')}] holds ${s[0]} images; save one image per file`);
+    s = s.slice(1);
+  }
+  if (s.length === 2) return { h: s[0], w: s[1], c: 1, values: a.values };
+  if (s.length !== 3) throw new Error(`${a.file}: expected a 2-D map or one image with channels, got shape [${a.shape.join(', ')}]`);
+  let first: boolean;
+  if (layout) first = layout === 'first';
+  else if (s[0] === 1 || s[2] === 1) first = s[0] === 1;
+  else if (s[0] <= MAX_GUESSED_CHANNELS && s[2] > MAX_GUESSED_CHANNELS) first = true;
+  else if (s[2] <= MAX_GUESSED_CHANNELS && s[0] > MAX_GUESSED_CHANNELS) first = false;
+  else {
+    throw new Error(
+      `${a.file}: shape [${a.shape.join(', ')}] could hold channels first or last; say which with --channels-first ([C, H, W], PyTorch) or --channels-last ([H, W, C])`,
+    );
+  }
+  if (!first) return { h: s[0], w: s[1], c: s[2], values: a.values };
+  const [c, h, w] = s;
+  const values = new Float64Array(a.values.length);
+  for (let k = 0; k < c; k++) for (let p = 0; p < h * w; p++) values[p * c + k] = a.values[k * h * w + p];
+  return { h, w, c, values };
+}
+
+/**
+ * The foreground map of a binary prediction: a single channel as stored (probabilities, a mask, or
+ * logits), or of two channels (a softmax head: background, foreground) the foreground probability,
+ * or from logits z1 − z0 (softmax(z)[1] = σ(z1 − z0), so thresholding it at 0 is thresholding the
+ * softmax at ½).
+ */
+export function binaryPrediction(
+  a: ArrayFile,
+  layout: ChannelLayout | undefined,
+  fromLogits: boolean,
+): { h: number; w: number; values: Float64Array } {
+  const p = predictionChannels(a, layout);
+  if (p.c === 1) return { h: p.h, w: p.w, values: asPredictionValues({ ...a, values: p.values }) };
+  if (p.c !== 2) {
+    throw new Error(`${a.file}: ${p.c} channels; a binary ground truth needs 1 channel or 2 (background, foreground)`);
+  }
+  const n = p.h * p.w;
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = fromLogits ? p.values[2 * i + 1] - p.values[2 * i] : p.values[2 * i + 1];
+  return { h: p.h, w: p.w, values: asPredictionValues({ ...a, shape: [p.h, p.w], values }) };
 }

@@ -1,8 +1,10 @@
 /**
- * Reader for NumPy's .npy format (version 1–3): little- and big-endian float32/float64, integer and
+ * Reader for NumPy's .npy format (version 1–3): little- and big-endian float16/32/64, integer and
  * bool arrays, C or Fortran order. Small enough to write by hand: the format is a magic string, a
- * header length, a Python-literal header dict and the raw data.
+ * header length, a Python-literal header dict and the raw data. .npz archives (zip) are opened with
+ * fflate.
  */
+import { unzipSync } from 'fflate';
 
 export interface NpyArray {
   shape: number[];
@@ -18,7 +20,18 @@ interface DtypeReader {
   read: (view: DataView, offset: number, little: boolean) => number;
 }
 
+/** IEEE 754 half precision (numpy float16) from its 16 bits. */
+export function halfToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24; // zero and subnormals
+  if (exponent === 31) return fraction ? NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
 const READERS: Record<string, DtypeReader> = {
+  f2: { size: 2, read: (v, o, le) => halfToNumber(v.getUint16(o, le)) },
   f4: { size: 4, read: (v, o, le) => v.getFloat32(o, le) },
   f8: { size: 8, read: (v, o, le) => v.getFloat64(o, le) },
   u1: { size: 1, read: (v, o) => v.getUint8(o) },
@@ -47,7 +60,7 @@ export function parseNpy(bytes: Buffer, file: string): NpyArray {
   const [, order, kind, bytesPer] = descr;
   const dtype = `${kind}${bytesPer}`;
   const reader = READERS[dtype];
-  if (!reader) throw new Error(`${file}: dtype '${order}${dtype}' is not supported (use float32, float64, integers or bool)`);
+  if (!reader) throw new Error(`${file}: dtype '${order}${dtype}' is not supported (use float16, float32, float64, integers or bool)`);
   const shape = shapeMatch[1]
     .split(',')
     .map((s) => s.trim())
@@ -98,4 +111,43 @@ export function encodeNpyFloat32(data: ArrayLike<number>, shape: number[]): Buff
   const body = Buffer.alloc(data.length * 4);
   for (let i = 0; i < data.length; i++) body.writeFloatLE(data[i], i * 4);
   return Buffer.concat([head, Buffer.from(header, 'latin1'), body]);
+}
+
+/**
+ * The arrays of a .npz archive (numpy.savez / savez_compressed: a zip of .npy files, stored or
+ * deflated; unzipped with fflate), by name without ".npy".
+ */
+export function parseNpz(bytes: Buffer, file: string): Map<string, NpyArray> {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes);
+  } catch (err) {
+    throw new Error(`${file}: not a readable .npz (zip) archive (${(err as Error).message})`);
+  }
+  const out = new Map<string, NpyArray>();
+  for (const [name, data] of Object.entries(entries)) {
+    if (!name.endsWith('.npy')) continue;
+    const key = name.slice(0, -4);
+    out.set(key, parseNpy(Buffer.from(data.buffer, data.byteOffset, data.byteLength), `${file}:${key}`));
+  }
+  if (out.size === 0) throw new Error(`${file}: the .npz archive holds no .npy arrays`);
+  return out;
+}
+
+/** Names a prediction or mask is commonly saved under, in order of preference. */
+const NPZ_PREFERRED = ['pred', 'prob', 'probs', 'probabilities', 'logits', 'mask', 'label', 'labels', 'seg', 'arr_0'];
+
+/** The one array of a .npz a file-level reader should use: the only one, or a conventionally named one. */
+export function pickNpzArray(arrays: Map<string, NpyArray>, file: string): { key: string; array: NpyArray } {
+  if (arrays.size === 1) {
+    const [[key, array]] = [...arrays];
+    return { key, array };
+  }
+  for (const key of NPZ_PREFERRED) {
+    const array = arrays.get(key);
+    if (array) return { key, array };
+  }
+  throw new Error(
+    `${file}: ${arrays.size} arrays (${[...arrays.keys()].join(', ')}); save one, or name it one of ${NPZ_PREFERRED.join(', ')}`,
+  );
 }

@@ -10,7 +10,8 @@ import {
   ArrayFile,
   ARRAY_EXTENSIONS,
   asBinaryMask,
-  asPredictionValues,
+  binaryPrediction,
+  ChannelLayout,
   readArrayFile,
   readArrayStack,
   spatialShape,
@@ -22,6 +23,8 @@ import { aggregateMetrics, AggregateMetrics, computeMetrics, MaskMetrics, Metric
 export interface FolderEvaluationOptions extends MetricOptions {
   /** Ground-truth value that is foreground (default: any non-zero value). */
   foreground?: number;
+  /** Where .npy/.npz predictions hold channels when their shape does not say (see predictionChannels). */
+  layout?: ChannelLayout;
 }
 
 export interface ImageResult extends MaskMetrics {
@@ -49,12 +52,13 @@ function isFile(p: string): boolean {
 }
 
 function evaluatePair(name: string, predArray: ArrayFile, gtArray: ArrayFile, options: FolderEvaluationOptions): ImageResult {
-  const [h, w] = spatialShape(predArray);
+  const pred = binaryPrediction(predArray, options.layout, options.fromLogits ?? false);
+  const [h, w] = [pred.h, pred.w];
   const [gh, gw] = spatialShape(gtArray);
   if (h !== gh || w !== gw)
     throw new Error(`size mismatch: ${predArray.file} is ${w}×${h} but ${gtArray.file} is ${gw}×${gh} (width×height)`);
   const gt = asBinaryMask(gtArray, options.foreground);
-  const metrics = computeMetrics(asPredictionValues(predArray), gt, [h, w], options);
+  const metrics = computeMetrics(pred.values, gt, [h, w], options);
   return { name, pred: predArray.file, gt: gtArray.file, height: h, width: w, ...metrics };
 }
 
