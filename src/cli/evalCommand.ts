@@ -8,13 +8,15 @@ import { choiceValue, numberValue, parseCommand, requireValue, UsageError } from
 import { csv, formatNumber, table } from './format';
 
 export const EVAL_USAGE = `usage: seglab eval --pred DIR|STACK.tif --gt DIR|STACK.tif [--threshold T] [--from-logits]
-                   [--foreground V] [--channels-first | --channels-last] [--empty one|zero|nan]
+                   [--foreground V] [--classes K|NAME,NAME,…] [--channels-first | --channels-last] [--empty one|zero|nan]
                    [--hd-mode directed|pooled] [--hd-percentile Q] [--json OUT.json] [--csv OUT.csv] [--quiet]
   Pairs files by name without extension (PNG 8/16-bit, TIFF or .npy); seglab predict's <name>_prob.png
   (else <name>_mask.png) pairs with <name>. Two multi-page TIFF stacks pair page by page.
   .npy/.npz predictions (float16/32/64, integers, bool) may be [H,W], [1,H,W], [C,H,W] or [1,C,H,W]
   (PyTorch) or channels last; 2 channels are a softmax head's (background, foreground). Where the
-  shape does not say, --channels-first or --channels-last does. Predictions are thresholded at T
+  shape does not say, --channels-first or --channels-last does.
+  --classes: multi-class evaluation; ground truth holds class indices 0…K−1 (0 = background) and a
+  prediction is a label map or K channels (argmax). Per class and the mean over the foreground classes. Predictions are thresholded at T
   (default 0.5, foreground where p >= T); --from-logits thresholds at 0. Ground truth must be binary;
   --foreground V says which value is foreground (e.g. 0 for the ISBI membranes).`;
 
@@ -32,6 +34,7 @@ export async function evalCommand(argv: string[], write: (s: string) => void): P
       'from-logits': { type: 'boolean' },
       'channels-first': { type: 'boolean' },
       'channels-last': { type: 'boolean' },
+      classes: { type: 'string' },
       foreground: { type: 'string' },
       empty: { type: 'string' },
       'hd-mode': { type: 'string' },
@@ -51,6 +54,7 @@ export async function evalCommand(argv: string[], write: (s: string) => void): P
     fromLogits: Boolean(values['from-logits']),
     foreground: numberValue(values.foreground as string | undefined, 'foreground'),
     layout,
+    classes: classNames(values.classes as string | undefined),
     empty: choiceValue(values.empty as string | undefined, 'empty', EMPTY_CONVENTIONS),
     hdMode: choiceValue(values['hd-mode'] as string | undefined, 'hd-mode', ['directed', 'pooled'] as const),
     hdPercentile: numberValue(values['hd-percentile'] as string | undefined, 'hd-percentile'),
@@ -64,12 +68,27 @@ export async function evalCommand(argv: string[], write: (s: string) => void): P
   return 0;
 }
 
+/** `--classes 3` → class0…class2 (class0 = background); `--classes bg,membrane,cell` → those names. */
+export function classNames(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  if (/^\d+$/.test(text.trim())) {
+    const k = Number(text);
+    if (k < 2 || k > 255) throw new UsageError(`--classes: ${k} is not a class count in 2…255`);
+    return Array.from({ length: k }, (_, c) => (c === 0 ? 'background' : `class${c}`));
+  }
+  const names = text.split(',').map((n) => n.trim());
+  if (names.length < 2 || names.some((n) => n === '')) throw new UsageError(`--classes: '${text}' is not a count or a list of 2+ names`);
+  if (new Set(names).size !== names.length) throw new UsageError(`--classes: '${text}' names a class twice`);
+  return names;
+}
+
 function toCsv(r: FolderEvaluation): string {
   const header = ['image', ...COLUMNS, 'tp', 'fp', 'fn', 'tn'];
   const rows = r.images.map((m) => [m.name, ...COLUMNS.map((k) => m[k]), m.tp, m.fp, m.fn, m.tn]);
   rows.push(['mean', ...COLUMNS.map((k) => r.aggregate.mean[k]), '', '', '', '']);
   const p = r.aggregate.pooled;
   rows.push(['pooled', p.dice, p.iou, p.precision, p.recall, p.specificity, p.accuracy, '', '', p.tp, p.fp, p.fn, p.tn]);
+  for (const c of r.perClass ?? []) rows.push([`class ${c.name} (mean)`, ...COLUMNS.map((k) => c.mean[k]), '', '', '', '']);
   return csv(header, rows);
 }
 
@@ -88,6 +107,19 @@ function report(r: FolderEvaluation): string {
       ],
     ),
   ];
+  if (r.perClass) {
+    lines.push(
+      '',
+      table(
+        ['class (mean over images)', ...LABELS],
+        r.perClass.map((c) => [c.name, ...COLUMNS.map((k) => c.mean[k])]),
+      ),
+      `image rows and "mean" average the foreground classes (${r.perClass
+        .slice(1)
+        .map((c) => c.name)
+        .join(', ')})`,
+    );
+  }
   const skipped = Object.entries(a.skipped).map(([k, n]) => `${k}: ${n}`);
   if (skipped.length) lines.push(`NaN values skipped in the means (${skipped.join(', ')})`);
   const worst = [...r.images].sort((x, y) => x.dice - y.dice)[0];

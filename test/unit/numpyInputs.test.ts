@@ -12,6 +12,7 @@ import * as path from 'path';
 import { binaryPrediction, readArrayFile } from '../../src/core/data/arrayFile';
 import { halfToNumber } from '../../src/core/data/npy';
 import { evaluateFolders } from '../../src/core/metrics/evaluateFolders';
+import { classNames } from '../../src/cli/evalCommand';
 
 const PYTHON = process.env.SEGLAB_PYTHON ?? '/usr/bin/python3';
 
@@ -51,6 +52,16 @@ case('chw1_bool', (p > 0.5)[None])
 case('hw_int64_labels', (p > 0.5).astype(np.int64))
 case('npz_single', {'arr_0': p.astype(np.float32)})
 case('npz_compressed_named', {'logits': z[None, None].astype(np.float32), 'image': np.zeros((20, 30), np.float32)})
+# Multi-class: ground truth class 1 on columns 0–9, class 2 on 10–19, background 20–29; the
+# prediction moves the 1|2 border to column 12 (as a label map, and as 3-channel logits).
+mc = os.path.join(out, 'multiclass'); os.makedirs(os.path.join(mc, 'gt')); os.makedirs(os.path.join(mc, 'labels')); os.makedirs(os.path.join(mc, 'logits'))
+g3 = np.zeros((20, 30), np.uint8); g3[:, :10] = 1; g3[:, 10:20] = 2
+p3 = np.zeros((20, 30), np.int32); p3[:, :12] = 1; p3[:, 12:20] = 2
+from PIL import Image
+Image.fromarray(g3).save(os.path.join(mc, 'gt', 'a.png'))
+np.save(os.path.join(mc, 'labels', 'a.npy'), p3)
+onehot = np.stack([(p3 == c) for c in range(3)]).astype(np.float32) * 4 - 2 + np.random.default_rng(0).normal(0, 0.1, (3, 20, 30)).astype(np.float32)
+np.save(os.path.join(mc, 'logits', 'a.npy'), onehot[None])
 np.save(os.path.join(out, 'ambiguous.npy'), np.zeros((8, 8, 8), np.float32))
 np.save(os.path.join(out, 'half.npy'), np.array([0, 1, -2, 0.5, 65504, 2 ** -14, 2 ** -24, 2 ** -14 - 2 ** -24, np.inf, -np.inf], np.float16))
 np.save(os.path.join(out, 'three.npy'), np.zeros((1, 3, 20, 30), np.float32))
@@ -82,6 +93,39 @@ np.save(os.path.join(out, 'three.npy'), np.zeros((1, 3, 20, 30), np.float32))
     }
     // The .npz holds two arrays; the one named "logits" is the prediction, and the file says so.
     assert.match(evaluate('npz_compressed_named', { fromLogits: true }).images[0].pred, /a\.npz:logits$/);
+  });
+
+  it('multi-class (--classes): per class one-vs-rest, the image scores the mean of the foreground classes', () => {
+    // class 1: predicted 240 px, true 200, TP 200 → Dice 400/440; class 2: predicted 160, true 200,
+    // TP 160 → Dice 320/360; background: 200 of 200 → 1.
+    for (const pred of ['labels', 'logits']) {
+      const r = evaluateFolders(path.join(dir, 'multiclass', pred), path.join(dir, 'multiclass', 'gt'), {
+        classes: ['background', 'cell', 'membrane'],
+      });
+      const image = r.images[0];
+      assert.deepStrictEqual(
+        image.classes!.map((c) => [c.name, c.tp, c.fp, c.fn]),
+        [
+          ['background', 200, 0, 0],
+          ['cell', 200, 40, 0],
+          ['membrane', 160, 0, 40],
+        ],
+        pred,
+      );
+      assert.ok(Math.abs(image.dice - (400 / 440 + 320 / 360) / 2) < 1e-12);
+      assert.deepStrictEqual(
+        r.perClass!.map((c) => c.name),
+        ['background', 'cell', 'membrane'],
+      );
+      assert.ok(Math.abs(r.perClass![2].mean.dice - 320 / 360) < 1e-12);
+    }
+    assert.throws(
+      () => evaluateFolders(path.join(dir, 'multiclass', 'labels'), path.join(dir, 'multiclass', 'gt'), { classes: ['bg', 'cell'] }),
+      /labels\/a\.npy: prediction \(a one-channel label map\) value 2 at flat index 12 is not a class index 0…1/,
+    );
+    assert.deepStrictEqual(classNames('3'), ['background', 'class1', 'class2']);
+    assert.deepStrictEqual(classNames('bg, cell ,membrane'), ['bg', 'cell', 'membrane']);
+    assert.throws(() => classNames('bg,bg'), /names a class twice/);
   });
 
   it('an ambiguous shape asks for --channels-first/--channels-last; three channels against binary truth are refused', () => {

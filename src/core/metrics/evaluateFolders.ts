@@ -12,11 +12,13 @@ import {
   asBinaryMask,
   binaryPrediction,
   ChannelLayout,
+  predictionChannels,
   readArrayFile,
   readArrayStack,
   spatialShape,
 } from '../data/arrayFile';
 import { isTiff } from '../data/tiff';
+import { mapToBytes } from '../common/arrays';
 import { pairFolders } from '../data/pairs';
 import { aggregateMetrics, AggregateMetrics, computeMetrics, MaskMetrics, MetricOptions } from './evaluate';
 
@@ -25,6 +27,16 @@ export interface FolderEvaluationOptions extends MetricOptions {
   foreground?: number;
   /** Where .npy/.npz predictions hold channels when their shape does not say (see predictionChannels). */
   layout?: ChannelLayout;
+  /**
+   * Multi-class evaluation: the class names, index 0 first (background). Ground truth is a label map
+   * of indices 0 … K−1; a prediction is a label map or K channels (probabilities or logits, argmax).
+   */
+  classes?: string[];
+}
+
+/** One class of a multi-class image, as a one-vs-rest binary evaluation. */
+export interface ClassResult extends MaskMetrics {
+  name: string;
 }
 
 export interface ImageResult extends MaskMetrics {
@@ -33,6 +45,8 @@ export interface ImageResult extends MaskMetrics {
   gt: string;
   height: number;
   width: number;
+  /** Multi-class: every class (background first); the image's own scores are their foreground mean. */
+  classes?: ClassResult[];
 }
 
 export interface FolderEvaluation {
@@ -41,6 +55,8 @@ export interface FolderEvaluation {
   options: FolderEvaluationOptions;
   images: ImageResult[];
   aggregate: AggregateMetrics;
+  /** Multi-class: per class over all images (same order as options.classes). */
+  perClass?: (AggregateMetrics & { name: string })[];
 }
 
 function isFile(p: string): boolean {
@@ -52,6 +68,7 @@ function isFile(p: string): boolean {
 }
 
 function evaluatePair(name: string, predArray: ArrayFile, gtArray: ArrayFile, options: FolderEvaluationOptions): ImageResult {
+  if (options.classes) return evaluateMulticlass(name, predArray, gtArray, options);
   const pred = binaryPrediction(predArray, options.layout, options.fromLogits ?? false);
   const [h, w] = [pred.h, pred.w];
   const [gh, gw] = spatialShape(gtArray);
@@ -60,6 +77,68 @@ function evaluatePair(name: string, predArray: ArrayFile, gtArray: ArrayFile, op
   const gt = asBinaryMask(gtArray, options.foreground);
   const metrics = computeMetrics(pred.values, gt, [h, w], options);
   return { name, pred: predArray.file, gt: gtArray.file, height: h, width: w, ...metrics };
+}
+
+/** An integer label map of K classes from a ground-truth file; other values name the file. */
+function labelMap(a: ArrayFile, k: number, what: string): Uint8Array {
+  const out = new Uint8Array(a.values.length);
+  for (let i = 0; i < a.values.length; i++) {
+    const v = a.values[i];
+    if (!(Number.isInteger(v) && v >= 0 && v < k)) {
+      throw new Error(`${a.file}: ${what} value ${v} at flat index ${i} is not a class index 0…${k - 1}`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+/** The predicted class per pixel: a label map as stored, or the argmax of K channels. */
+function predictedClasses(a: ArrayFile, k: number, layout: ChannelLayout | undefined): { h: number; w: number; labels: Uint8Array } {
+  const p = predictionChannels(a, layout);
+  if (p.c === 1) return { h: p.h, w: p.w, labels: labelMap({ ...a, values: p.values }, k, 'prediction (a one-channel label map)') };
+  if (p.c !== k) throw new Error(`${a.file}: ${p.c} channels for ${k} classes; give a label map or one channel per class`);
+  const labels = new Uint8Array(p.h * p.w);
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (p.values[i * k + c] > p.values[i * k + best]) best = c; // ties: the lower class
+    if (Number.isNaN(p.values[i * k + best])) throw new Error(`${a.file}: NaN in predictions at pixel ${i}`);
+    labels[i] = best;
+  }
+  return { h: p.h, w: p.w, labels };
+}
+
+/** NaN-skipping mean (NaN when every value is NaN). */
+function meanOf(values: number[]): number {
+  const finite = values.filter((v) => !Number.isNaN(v));
+  return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
+}
+
+function evaluateMulticlass(name: string, predArray: ArrayFile, gtArray: ArrayFile, options: FolderEvaluationOptions): ImageResult {
+  const names = options.classes!;
+  const k = names.length;
+  const pred = predictedClasses(predArray, k, options.layout);
+  const [gh, gw] = spatialShape(gtArray);
+  if (pred.h !== gh || pred.w !== gw) {
+    throw new Error(`size mismatch: ${predArray.file} is ${pred.w}×${pred.h} but ${gtArray.file} is ${gw}×${gh} (width×height)`);
+  }
+  const gt = labelMap(gtArray, k, 'ground-truth');
+  const binary = { ...options, threshold: 0.5, fromLogits: false };
+  const classes: ClassResult[] = names.map((className, c) => ({
+    name: className,
+    ...computeMetrics(
+      mapToBytes(pred.labels, (v) => (v === c ? 1 : 0)),
+      mapToBytes(gt, (v) => (v === c ? 1 : 0)),
+      [gh, gw],
+      binary,
+    ),
+  }));
+  const fg = classes.slice(1);
+  const headline = {} as MaskMetrics;
+  for (const key of ['dice', 'iou', 'precision', 'recall', 'specificity', 'accuracy', 'hd', 'hd95'] as const) {
+    headline[key] = meanOf(fg.map((r) => r[key]));
+  }
+  for (const key of ['tp', 'fp', 'fn', 'tn'] as const) headline[key] = fg.reduce((a, r) => a + r[key], 0);
+  return { name, pred: predArray.file, gt: gtArray.file, height: gh, width: gw, ...headline, classes };
 }
 
 /** Page i of the prediction stack against page i of the ground-truth stack ("<stack>_p<i>"). */
@@ -80,6 +159,9 @@ function evaluateStacks(predFile: string, gtFile: string, options: FolderEvaluat
 }
 
 export function evaluateFolders(predDir: string, gtDir: string, options: FolderEvaluationOptions = {}): FolderEvaluation {
+  if (options.classes && (options.classes.length < 2 || options.classes.length > 255)) {
+    throw new Error(`classes: ${options.classes.length} given; name 2 to 255 classes, background first`);
+  }
   const [fileA, fileB] = [isFile(predDir), isFile(gtDir)];
   if (fileA !== fileB) {
     const [file, dir] = fileA ? [predDir, gtDir] : [gtDir, predDir];
@@ -90,5 +172,15 @@ export function evaluateFolders(predDir: string, gtDir: string, options: FolderE
     : pairFolders(predDir, gtDir, ARRAY_EXTENSIONS, { a: 'prediction', b: 'ground-truth' }).map(({ name, a, b }) =>
         evaluatePair(name, readArrayFile(a), readArrayFile(b), options),
       );
-  return { predDir, gtDir, options, images, aggregate: aggregateMetrics(images, options.empty) };
+  const result: FolderEvaluation = { predDir, gtDir, options, images, aggregate: aggregateMetrics(images, options.empty) };
+  if (options.classes) {
+    result.perClass = options.classes.map((name, c) => ({
+      name,
+      ...aggregateMetrics(
+        images.map((im) => im.classes![c]),
+        options.empty,
+      ),
+    }));
+  }
+  return result;
 }
