@@ -1,5 +1,6 @@
 /** SegLab inside a real VS Code extension host: activation, commands, scaffolding, a run, evaluation. */
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -274,6 +275,36 @@ describe('SegLab in VS Code', () => {
       ],
     );
     assert.ok(api.dashboard.isOpen, 'the dashboard shows the evaluation');
+  });
+
+  it('evaluates a TIFF stack against a TIFF stack, page by page (Explorer: Evaluate Predictions Against… on a .tif)', async function () {
+    // Two-page stacks written by Pillow (Debian's python3-pil): page 1 Dice 2/3, page 2 Dice 1, as the PNG folders.
+    const dir = path.join(workspace, 'stacks');
+    fs.mkdirSync(dir, { recursive: true });
+    const script = [
+      'import sys, numpy as np',
+      'from PIL import Image',
+      'd = sys.argv[1]',
+      'img = lambda v: Image.fromarray(np.array(v, np.uint8).reshape(2, 2))',
+      'gt = [img([255, 0, 0, 0]), img([255, 255, 0, 0])]',
+      'pr = [img([255, 255, 0, 0]), img([255, 255, 0, 0])]',
+      "gt[0].save(d + '/gt.tif', save_all=True, append_images=gt[1:], compression='tiff_lzw')",
+      "pr[0].save(d + '/pred.tif', save_all=True, append_images=pr[1:])",
+    ].join('\n');
+    const r = spawnSync('/usr/bin/python3', ['-c', script, dir], { encoding: 'utf8' });
+    assert.strictEqual(r.status, 0, r.stderr);
+    const result = (await vscode.commands.executeCommand(
+      'seglab.evaluateMaskFolder',
+      vscode.Uri.file(path.join(dir, 'pred.tif')),
+      vscode.Uri.file(path.join(dir, 'gt.tif')),
+    )) as { images: { name: string; dice: number }[] };
+    assert.deepStrictEqual(
+      result.images.map((m) => [m.name, m.dice]),
+      [
+        ['gt_p1', 2 / 3],
+        ['gt_p2', 1],
+      ],
+    );
   });
 
   it('a bad mask folder gives a clear error, and the host keeps working', async () => {
