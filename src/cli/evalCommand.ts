@@ -3,12 +3,14 @@ import { MetricKey, metricLabel } from '../core/common/metrics';
 import { EMPTY_CONVENTIONS } from '../core/metrics/scores';
 import { evaluateFolders, FolderEvaluation } from '../core/metrics/evaluateFolders';
 import { encodeJson } from '../core/common/json';
+import { loadConfig } from '../core/config/config';
 import { writeFileAtomic } from '../core/runs/atomicWrite';
 import { choiceValue, numberValue, parseCommand, requireValue, UsageError } from './args';
 import { csv, formatNumber, table } from './format';
 
 export const EVAL_USAGE = `usage: seglab eval --pred DIR|STACK.tif --gt DIR|STACK.tif [--threshold T] [--from-logits]
-                   [--foreground V] [--classes K|NAME,NAME,…] [--channels-first | --channels-last] [--empty one|zero|nan]
+                   [--foreground V] [--classes K|NAME,NAME,…] [--config EXPERIMENT.json]
+                   [--channels-first | --channels-last] [--empty one|zero|nan]
                    [--hd-mode directed|pooled] [--hd-percentile Q] [--json OUT.json] [--csv OUT.csv] [--quiet]
   Pairs files by name without extension (PNG 8/16-bit, TIFF or .npy); seglab predict's <name>_prob.png
   (else <name>_mask.png) pairs with <name>. Two multi-page TIFF stacks pair page by page.
@@ -16,7 +18,9 @@ export const EVAL_USAGE = `usage: seglab eval --pred DIR|STACK.tif --gt DIR|STAC
   (PyTorch) or channels last; 2 channels are a softmax head's (background, foreground). Where the
   shape does not say, --channels-first or --channels-last does.
   --classes: multi-class evaluation; ground truth holds class indices 0…K−1 (0 = background) and a
-  prediction is a label map or K channels (argmax). Per class and the mean over the foreground classes. Predictions are thresholded at T
+  prediction is a label map or K channels (argmax). Per class and the mean over the foreground classes.
+  --config: take the classes (dataset.classes, dataset.classNames) and the binary foreground value
+  (dataset.foreground) from an experiment config; --classes and --foreground override it. Predictions are thresholded at T
   (default 0.5, foreground where p >= T); --from-logits thresholds at 0. Ground truth must be binary;
   --foreground V says which value is foreground (e.g. 0 for the ISBI membranes).`;
 
@@ -35,6 +39,7 @@ export async function evalCommand(argv: string[], write: (s: string) => void): P
       'channels-first': { type: 'boolean' },
       'channels-last': { type: 'boolean' },
       classes: { type: 'string' },
+      config: { type: 'string' },
       foreground: { type: 'string' },
       empty: { type: 'string' },
       'hd-mode': { type: 'string' },
@@ -49,12 +54,13 @@ export async function evalCommand(argv: string[], write: (s: string) => void): P
   const gtDir = requireValue(values.gt as string | undefined, 'gt', EVAL_USAGE);
   if (values['channels-first'] && values['channels-last']) throw new UsageError('give --channels-first or --channels-last, not both');
   const layout = values['channels-first'] ? 'first' : values['channels-last'] ? 'last' : undefined;
+  const fromConfig = values.config ? datasetFacts(values.config as string) : {};
   const result = evaluateFolders(predDir, gtDir, {
     threshold: numberValue(values.threshold as string | undefined, 'threshold'),
     fromLogits: Boolean(values['from-logits']),
-    foreground: numberValue(values.foreground as string | undefined, 'foreground'),
+    foreground: numberValue(values.foreground as string | undefined, 'foreground') ?? fromConfig.foreground,
     layout,
-    classes: classNames(values.classes as string | undefined),
+    classes: classNames(values.classes as string | undefined) ?? fromConfig.classes,
     empty: choiceValue(values.empty as string | undefined, 'empty', EMPTY_CONVENTIONS),
     hdMode: choiceValue(values['hd-mode'] as string | undefined, 'hd-mode', ['directed', 'pooled'] as const),
     hdPercentile: numberValue(values['hd-percentile'] as string | undefined, 'hd-percentile'),
@@ -66,6 +72,13 @@ export async function evalCommand(argv: string[], write: (s: string) => void): P
   if (values.json) write(`wrote ${values.json}\n`);
   if (values.csv) write(`wrote ${values.csv}\n`);
   return 0;
+}
+
+/** The class names (multi-class) or the foreground value (binary) an experiment config gives its data. */
+export function datasetFacts(file: string): { classes?: string[]; foreground?: number } {
+  const d = loadConfig(file).dataset;
+  if (d.classes > 2) return { classes: d.classNames ?? classNames(String(d.classes)) };
+  return { foreground: d.foreground };
 }
 
 /** `--classes 3` → class0…class2 (class0 = background); `--classes bg,membrane,cell` → those names. */

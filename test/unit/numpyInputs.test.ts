@@ -12,7 +12,7 @@ import * as path from 'path';
 import { binaryPrediction, readArrayFile } from '../../src/core/data/arrayFile';
 import { halfToNumber } from '../../src/core/data/npy';
 import { evaluateFolders } from '../../src/core/metrics/evaluateFolders';
-import { classNames } from '../../src/cli/evalCommand';
+import { classNames, datasetFacts } from '../../src/cli/evalCommand';
 
 const PYTHON = process.env.SEGLAB_PYTHON ?? '/usr/bin/python3';
 
@@ -123,6 +123,15 @@ np.save(os.path.join(out, 'three.npy'), np.zeros((1, 3, 20, 30), np.float32))
       () => evaluateFolders(path.join(dir, 'multiclass', 'labels'), path.join(dir, 'multiclass', 'gt'), { classes: ['bg', 'cell'] }),
       /labels\/a\.npy: prediction \(a one-channel label map\) value 2 at flat index 12 is not a class index 0…1/,
     );
+    // Named in an experiment config (dataset.classes + dataset.classNames), as `seglab eval --config` reads them.
+    const config = path.join(dir, 'mc.experiment.json');
+    const dataset = { images: 'img', masks: 'gt', classes: 3, classNames: ['background', 'cell', 'membrane'] };
+    fs.writeFileSync(config, JSON.stringify({ dataset, head: 'softmaxN' }));
+    assert.deepStrictEqual(datasetFacts(config), { classes: ['background', 'cell', 'membrane'] });
+    fs.writeFileSync(config, JSON.stringify({ dataset: { ...dataset, classNames: ['bg', 'cell'] }, head: 'softmaxN' }));
+    assert.throws(() => datasetFacts(config), /dataset\.classNames: names 2 classes but dataset\.classes is 3/);
+    fs.writeFileSync(config, JSON.stringify({ dataset: { images: 'img', masks: 'gt', foreground: 0 } }));
+    assert.deepStrictEqual(datasetFacts(config), { foreground: 0 });
     assert.deepStrictEqual(classNames('3'), ['background', 'class1', 'class2']);
     assert.deepStrictEqual(classNames('bg, cell ,membrane'), ['bg', 'cell', 'membrane']);
     assert.throws(() => classNames('bg,bg'), /names a class twice/);

@@ -27,6 +27,8 @@ export interface DatasetConfig {
   masks?: string;
   foreground?: number;
   classes: number;
+  /** Class names, background first (as many as `classes`). */
+  classNames?: string[];
 }
 
 export interface LossConfig {
@@ -207,6 +209,12 @@ export function validateConfig(raw: unknown, file = 'config'): ExperimentConfig 
     if (folders && !d.builtin) {
       if (!d.images) problems.push({ path: 'dataset.images', message: 'is required with dataset.masks' });
       if (!d.masks) problems.push({ path: 'dataset.masks', message: 'is required with dataset.images' });
+    }
+    if (Array.isArray(d.classNames) && d.classNames.length !== (d.classes ?? 2)) {
+      problems.push({
+        path: 'dataset.classNames',
+        message: `names ${d.classNames.length} classes but dataset.classes is ${d.classes ?? 2}`,
+      });
     }
   }
   const depth = c.model?.depth;
