@@ -239,8 +239,19 @@ export async function runUiTest(): Promise<void> {
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(OUT, 'install-tfjs-node-result.png') });
     assert.match(message, /not installed: .*SegLab keeps using the wasm backend|installed/, message);
+    // The walkthrough a new user is offered: Welcome: Open Walkthrough… → Get started with SegLab.
+    await runFromPalette(page, 'Welcome: Open Walkthrough');
+    const pick = await page.waitForSelector('.quick-input-widget input', { timeout: 20000 });
+    await pick.type('Get started with SegLab');
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Enter');
+    for (const step of ['Create an experiment config', 'Compare sigmoid vs softmax', 'Watch the curves', 'Evaluate your own predictions']) {
+      await page.waitForSelector(`.gettingStartedContainer >> text=${step}`, { timeout: 30000 });
+    }
+    await page.waitForTimeout(1500); // the step's markdown renders in its own frame
+    await page.screenshot({ path: path.join(OUT, 'walkthrough.png') });
     process.stdout.write(
-      `UI test passed: curves ${curves.nonBlank} px, overlay green/red/blue ${overlay.green}/${overlay.red}/${overlay.blue}, loss explorer ${explorer.nonBlank} px, weight map ${weights.nonBlank} px (${weights.green} high); install tfjs-node: "${message.slice(0, 120)}…"; screenshots in ${OUT}\n`,
+      `UI test passed: curves ${curves.nonBlank} px, overlay green/red/blue ${overlay.green}/${overlay.red}/${overlay.blue}, loss explorer ${explorer.nonBlank} px, weight map ${weights.nonBlank} px (${weights.green} high); install tfjs-node: "${message.slice(0, 120)}…"; walkthrough shown; screenshots in ${OUT}\n`,
     );
   } catch (err) {
     await wb.page.screenshot({ path: path.join(OUT, 'failure.png') }).catch(() => undefined);

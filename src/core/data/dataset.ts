@@ -8,7 +8,8 @@ import { binaryMaskProblem, isForeground } from './maskRule';
 import * as fs from 'fs';
 import * as path from 'path';
 import { IMAGE_EXTENSIONS, ImageData, RawImage, rawFromTiff, readImage, readRawImage, scaleRaw, toRgb } from './image';
-import { isTiff, readTiffPages } from './tiff';
+import { isFile } from './readBytes';
+import { isTiff, readTiffPages, stackPageName } from './tiff';
 import { naturalCompare } from './pairs';
 
 export interface Sample {
@@ -111,14 +112,6 @@ function maskFromRaw(
   return { mask, width: raw.width, height: raw.height };
 }
 
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** A dataset from the whole decoded list: one channel count for all, names in the given order. */
 function finish(
   decoded: { name: string; file: string; image: ImageData; mask: Uint8Array }[],
@@ -168,8 +161,6 @@ export function loadStackDataset(imagesFile: string, masksFile: string, o: Folde
       `${imagesFile} has ${images.length} pages but ${masksFile} has ${masks.length}; page i of the images pairs with page i of the masks`,
     ]);
   }
-  const stem = path.basename(imagesFile).replace(/\.tiff?$/i, '');
-  const digits = String(images.length).length;
   const decoded: { name: string; file: string; image: ImageData; mask: Uint8Array }[] = [];
   images.forEach((page, i) => {
     const where = (f: string) => `${f} (page ${i + 1} of ${images.length})`;
@@ -182,7 +173,7 @@ export function loadStackDataset(imagesFile: string, masksFile: string, o: Folde
       return;
     }
     decoded.push({
-      name: `${stem}_p${String(i + 1).padStart(digits, '0')}`,
+      name: stackPageName(imagesFile, i, images.length),
       file: where(imagesFile),
       image: scaleRaw(rawFromTiff(page)),
       mask: mask.mask,

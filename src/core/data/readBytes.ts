@@ -8,3 +8,12 @@ export function readBytes(file: string): Buffer {
     throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
+
+/** Whether `p` is an existing file (following links); false for folders and missing paths. */
+export function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

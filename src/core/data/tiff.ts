@@ -9,6 +9,7 @@
  * A multi-page TIFF is a stack: microscopy volumes and the ISBI 2012 challenge's train-volume.tif /
  * train-labels.tif ship that way; page i of an image stack pairs with page i of a mask stack.
  */
+import * as path from 'path';
 import { decode, pageCount } from 'tiff';
 import { readBytes } from './readBytes';
 
@@ -81,4 +82,10 @@ export function readTiffImage(file: string): TiffPage {
   if (n > 1)
     throw new Error(`${file}: a ${n}-page TIFF stack; give the stack file itself as the images/masks (or --pred/--gt) to use its pages`);
   return readTiffPages(file)[0];
+}
+
+/** The name of page i (0-based) of an n-page stack: `<stack file stem>_p<i+1>`, zero-padded (train-volume_p01). */
+export function stackPageName(file: string, i: number, n: number): string {
+  const stem = path.basename(file).replace(/\.tiff?$/i, '');
+  return `${stem}_p${String(i + 1).padStart(String(n).length, '0')}`;
 }

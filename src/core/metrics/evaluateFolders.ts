@@ -4,8 +4,6 @@
  * Every file is read and checked before any result is returned, so a bad file stops the whole
  * evaluation with an error naming it.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import {
   ArrayFile,
   ARRAY_EXTENSIONS,
@@ -17,7 +15,8 @@ import {
   readArrayStack,
   spatialShape,
 } from '../data/arrayFile';
-import { isTiff } from '../data/tiff';
+import { isFile } from '../data/readBytes';
+import { isTiff, stackPageName } from '../data/tiff';
 import { mapToBytes } from '../common/arrays';
 import { pairFolders } from '../data/pairs';
 import { aggregateMetrics, AggregateMetrics, computeMetrics, MaskMetrics, MetricOptions } from './evaluate';
@@ -57,14 +56,6 @@ export interface FolderEvaluation {
   aggregate: AggregateMetrics;
   /** Multi-class: per class over all images (same order as options.classes). */
   perClass?: (AggregateMetrics & { name: string })[];
-}
-
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function evaluatePair(name: string, predArray: ArrayFile, gtArray: ArrayFile, options: FolderEvaluationOptions): ImageResult {
@@ -153,9 +144,7 @@ function evaluateStacks(predFile: string, gtFile: string, options: FolderEvaluat
       `${predFile} has ${preds.length} pages but ${gtFile} has ${gts.length}; page i of the predictions pairs with page i of the ground truth`,
     );
   }
-  const stem = path.basename(gtFile).replace(/\.tiff?$/i, '');
-  const digits = String(gts.length).length;
-  return preds.map((p, i) => evaluatePair(`${stem}_p${String(i + 1).padStart(digits, '0')}`, p, gts[i], options));
+  return preds.map((p, i) => evaluatePair(stackPageName(gtFile, i, gts.length), p, gts[i], options));
 }
 
 export function evaluateFolders(predDir: string, gtDir: string, options: FolderEvaluationOptions = {}): FolderEvaluation {
