@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { LOSS_ALIASES } from '../../core/losses/aliases';
 import { ExperimentConfig, loadConfig, starterConfig, validateConfig } from '../../core/config/config';
 import { describeDefault, lossDefinitions } from '../../core/losses/registry';
 import { HEADS, Head } from '../../core/model/unet';
@@ -45,6 +46,15 @@ export function registerExperimentCommands(c: CommandContext): void {
       `    reference: ${d.reference}`,
       ...Object.entries(d.options).map(([key, spec]) => `    ${key} = ${describeDefault(spec)}: ${spec.description}`),
     ]);
+    // smp/MONAI class names, indented so they read as notes under the library (not as losses).
+    lines.push('', "smp/MONAI names (with their classes' defaults):");
+    for (const [name, a] of Object.entries(LOSS_ALIASES)) {
+      const terms = a.binary === a.multiclass ? a.binary : `${a.binary} (one channel) / ${a.multiclass}`;
+      const defaults = Object.entries(a.defaults)
+        .flatMap(([term, o]) => Object.entries(o).map(([k, v]) => `${term}.${k} = ${JSON.stringify(v)}`))
+        .join(', ');
+      lines.push(`  ${name} (${a.library}) = ${terms}${defaults ? `; ${defaults}` : ''}`);
+    }
     c.output.clear();
     for (const line of lines) c.output.appendLine(line);
     c.output.show(true);

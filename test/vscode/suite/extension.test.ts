@@ -211,6 +211,7 @@ describe('SegLab in VS Code', () => {
   it('Show Loss Library lists every loss with its reference and option defaults', async () => {
     const text = (await vscode.commands.executeCommand('seglab.showLossLibrary')) as string;
     const names = text
+      .split('\n\nsmp/MONAI names')[0]
       .split('\n')
       .filter((l) => !l.startsWith(' '))
       .map((l) => l.split(' ')[0]);
@@ -222,6 +223,7 @@ describe('SegLab in VS Code', () => {
       'crossEntropy',
       'dice',
       'focal',
+      'generalizedDice',
       'hinge',
       'jaccard',
       'lovaszHinge',
@@ -231,7 +233,12 @@ describe('SegLab in VS Code', () => {
       'unetWeighted',
       'weightedBce',
     ]);
-    assert.strictEqual(text.split('\n').filter((l) => l.startsWith('    reference: ')).length, 15);
+    assert.strictEqual(text.split('\n').filter((l) => l.startsWith('    reference: ')).length, 16);
+    // The smp/MONAI names follow, each with its terms and its class's defaults.
+    assert.match(
+      text,
+      /\n {2}DiceCELoss \(MONAI\) = dice\+bceWithLogits \(one channel\) \/ dice\+crossEntropy; dice\.perImage = true, dice\.smooth = 0\.00001\n/,
+    );
     // torchvision's sigmoid_focal_loss defaults, and no alpha in the multiclass focal loss.
     assert.match(text, /\n {4}alpha = 0\.25 \(binary, multilabel\), null \(multiclass\): /);
     assert.match(text, /\n {4}gamma = 2: /);
