@@ -139,12 +139,22 @@ async function compareConfig(
   if (json) {
     write(encodeJson({ type: 'comparison', dir: result.dir, report: result.report, summary: result.summary }, 0) + '\n');
   } else {
-    write('\nfinal validation (mean ± std over seeds):\n');
+    const seedCount = new Set(result.runs.map((r) => r.seed)).size;
+    write(
+      seedCount > 1
+        ? `\nfinal validation (mean ± std over ${seedCount} seeds):\n`
+        : '\nfinal validation (one seed: no spread, no conclusion about the heads):\n',
+    );
     for (const h of heads) {
       const s = result.summary.perHead[h];
       // Terminal style: lower-case labels (dice, iou, hd95, pixel error).
       const stats = HEADLINE_METRICS.map((k) => `${metricLabel(k).toLowerCase()} ${formatStat(s[k], METRICS[k].digits)}`);
       write(`  ${h.padEnd(9)} ${stats.join('  ')}\n`);
+    }
+    const verdicts = result.summary.paired.filter((p) => (HEADLINE_METRICS as readonly string[]).includes(p.metric) && p.verdict);
+    if (verdicts.length) {
+      write('\npaired over seeds (same data, batches and initial weights per seed; t-test):\n');
+      for (const p of verdicts) write(`  ${p.verdict}\n`);
     }
     const failed = result.runs.filter((r) => r.status !== 'done');
     for (const r of failed) write(`  ${r.head} seed ${r.seed}: ${r.status}${r.reason ? ` — ${r.reason}` : ''}\n`);

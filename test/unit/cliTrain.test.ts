@@ -242,6 +242,12 @@ describe('seglab init / train / predict / compare / demo', () => {
     const last = lines[lines.length - 1];
     assert.strictEqual(last.type, 'comparison');
     assert.ok(fs.existsSync(last.report));
+    // One seed: the summary, the report and the verdicts say that no conclusion is possible.
+    const dice = last.summary.paired.find((p: { metric: string }) => p.metric === 'dice');
+    assert.match(dice.verdict, /^softmax2 − sigmoid1: [+−]\d\.\d{3} Dice from 1 seed — no conclusion is possible/);
+    const html = fs.readFileSync(last.report, 'utf8');
+    assert.match(html, /one seed: single values, no spread, and no conclusion about the heads is possible/);
+    assert.ok(html.includes('no conclusion is possible (run more seeds)'), 'the verdict is in the report');
   });
 
   it('demo: sigmoid1 vs softmax2 on the built-in dataset, printing where the report is', () => {
@@ -249,6 +255,8 @@ describe('seglab init / train / predict / compare / demo', () => {
     assert.strictEqual(r.code, 0, r.stderr);
     assert.match(r.stdout, /comparing sigmoid1 vs softmax2 on builtin:shapes/);
     assert.match(r.stdout, /sigmoid1 +dice [0-9.]+/);
+    assert.match(r.stdout, /final validation \(one seed: no spread, no conclusion about the heads\)/);
+    assert.match(r.stdout, /paired over seeds .*\n {2}softmax2 − sigmoid1: .* Dice from 1 seed — no conclusion is possible/);
     const report = /report: (.*report\.html)/.exec(r.stdout)![1];
     assert.ok(fs.existsSync(report));
   });

@@ -226,6 +226,19 @@ describe('comparison statistics', () => {
       [0.05, 0.02],
     );
     assertClose(d.mean, 0.035, 1e-12);
+    // Two seeds: differences 0.05, 0.02 → mean 0.035, sd 0.0212, se 0.015, t = 2.333 on 1 df:
+    // p = 0.258 (scipy.stats.ttest_rel), 95 % CI 0.035 ± 12.706·0.015 = [−0.156, +0.226].
+    assertClose(d.p!, 0.2578, 1e-3);
+    assertClose(d.ci95![0], 0.035 - 12.7062047 * 0.015, 1e-6);
+    assert.strictEqual(
+      d.verdict,
+      'softmax2 − sigmoid1: +0.035 Dice, 95 % CI [−0.156, +0.226], p = 0.258: not distinguishable with 2 seeds',
+    );
+    const one = summarizeComparison(
+      runs.filter((r) => r.seed === 1),
+      ['sigmoid1', 'softmax2'],
+    );
+    assert.match(one.paired.find((p) => p.metric === 'dice')!.verdict!, /from 1 seed — no conclusion is possible/);
     assert.strictEqual(formatStat({ mean: 0.8123, std: 0.0041, n: 3 }), '0.812 ± 0.004');
     assert.strictEqual(formatStat({ mean: NaN, std: NaN, n: 0 }), '—');
   });

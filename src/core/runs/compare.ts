@@ -1,9 +1,10 @@
 /**
  * Comparisons of runs that differ only in head (and seed): per-head mean ± sample std over seeds of
  * the final validation metrics, and paired differences (same seed ⇒ same data, batches and body
- * initialisation) between each head and the first.
+ * initialisation) between each head and the first, with a paired t-test and a verdict (stats.ts).
  */
-import { MetricKey } from '../common/metrics';
+import { lowerIsBetter, metricLabel, MetricKey, METRICS } from '../common/metrics';
+import { pairedTTest, pairedVerdict } from './stats';
 import type { Head } from '../model/unet';
 import { nanMean, nanStd } from '../metrics/scores';
 import { EpochRecord, RunSummary } from './store';
@@ -63,6 +64,11 @@ export interface PairedDifference {
   std: number;
   /** Seeds where both heads finished (a difference with ∞ or NaN on either side is left out). */
   of?: number;
+  /** Paired t-test on the differences (2+ seeds): 95 % t interval, two-sided p (scipy's ttest_rel). */
+  ci95?: [number, number];
+  p?: number;
+  /** In plain words, e.g. "softmax2 − sigmoid1: +0.004 Dice, 95 % CI [−0.010, +0.018], p = 0.41: not distinguishable with 3 seeds". */
+  verdict?: string;
 }
 
 export interface ComparisonSummary {
@@ -91,7 +97,9 @@ export function summarizeComparison(runs: readonly ComparedRun[], heads: readonl
         of++;
         if (Number.isFinite(r.final![m]) && Number.isFinite(base.final![m])) differences.push(r.final![m] - base.final![m]);
       }
-      paired.push({ metric: m, head, baseline, differences, mean: nanMean(differences), std: nanStd(differences), of });
+      const test = pairedTTest(differences);
+      const verdict = pairedVerdict(test, { head, baseline, label: metricLabel(m), lowerIsBetter: lowerIsBetter(m), digits: METRICS[m].digits });
+      paired.push({ metric: m, head, baseline, differences, mean: nanMean(differences), std: nanStd(differences), of, ci95: test.ci95, p: test.p, verdict });
     }
   }
   return { perHead, paired };

@@ -104,12 +104,13 @@ export function comparisonReport(r: ReportInput): string {
     lineChart('Validation pixel error', seriesFor((e) => e.val?.pixelError), 'pixel error'),
   ].join('\n');
 
+  const oneSeed = new Set(r.runs.map((x) => x.seed)).size <= 1;
   const headRows = r.heads
     .map((h) => `<tr><th style="color:${colourOf(h)}">${esc(h)}</th>${COMPARED_METRICS.map((m) => `<td>${formatStat(r.summary.perHead[h][m])}</td>`).join('')}<td>${r.summary.perHead[h].dice.n}</td></tr>`)
     .join('');
   const pairedRows = r.summary.paired
     .filter((p) => (HEADLINE_METRICS as readonly string[]).includes(p.metric))
-    .map((p) => `<tr><td>${esc(p.head)} − ${esc(p.baseline)}</td><td>${p.metric}</td><td>${formatStat({ mean: p.mean, std: p.std, n: p.differences.length }, 4)}${(p.of ?? p.differences.length) > p.differences.length ? ` (${p.differences.length} of ${p.of} seeds; the others ∞ or NaN)` : ''}</td><td>${p.differences.map((d) => d.toFixed(4)).join(', ')}</td></tr>`)
+    .map((p) => `<tr><td>${esc(p.head)} − ${esc(p.baseline)}</td><td>${p.metric}</td><td>${formatStat({ mean: p.mean, std: p.std, n: p.differences.length }, 4)}${(p.of ?? p.differences.length) > p.differences.length ? ` (${p.differences.length} of ${p.of} seeds; the others ∞ or NaN)` : ''}</td><td>${p.differences.map((d) => d.toFixed(4)).join(', ')}</td><td>${esc(p.verdict ?? '')}</td></tr>`)
     .join('');
   const runRows = r.runs
     .map((run) => `<tr><td>${esc(run.head)}</td><td>${run.seed}</td><td class="${run.status}">${run.status}</td><td>${run.final ? run.final.dice?.toFixed(4) : '—'}</td><td>${run.seconds !== undefined ? run.seconds.toFixed(0) + ' s' : '—'}</td><td><code>${esc(run.runId ?? '')}</code>${run.reason ? `<br><small>${esc(run.reason)}</small>` : ''}</td></tr>`)
@@ -151,10 +152,10 @@ img{image-rendering:pixelated;width:220px;height:auto}.failed{color:#c00}.cancel
 <h1>${esc(r.title)}</h1>
 <p>${esc(r.createdAt)}${r.configFile ? ` · config <code>${esc(r.configFile)}</code>` : ''}</p>
 ${r.notes.map((n) => `<p>${esc(n)}</p>`).join('\n')}
-<h2>Final validation metrics (mean ± std over seeds; ↑ higher is better, ↓ lower is better)</h2>
+<h2>Final validation metrics (${oneSeed ? 'one seed: single values, no spread, and no conclusion about the heads is possible' : 'mean ± std over seeds'}; ↑ higher is better, ↓ lower is better)</h2>
 <table><tr><th>head</th>${COMPARED_METRICS.map((m) => `<th>${esc(metricLabel(m))}${lowerIsBetter(m) ? ' ↓' : ' ↑'}</th>`).join('')}<th>seeds</th></tr>${headRows}</table>
 <h2>Paired differences (same seed: same data, batches and body initialisation)</h2>
-<table><tr><th>pair</th><th>metric</th><th>mean ± std</th><th>per seed</th></tr>${pairedRows || '<tr><td colspan="4">needs two heads with finished runs</td></tr>'}</table>
+<table><tr><th>pair</th><th>metric</th><th>mean ± std</th><th>per seed</th><th>verdict (paired t-test, 95 % CI)</th></tr>${pairedRows || '<tr><td colspan="5">needs two heads with finished runs</td></tr>'}</table>
 <h2>Curves</h2>
 ${charts}
 <h2>Overlays (seed ${firstSeed})</h2>
