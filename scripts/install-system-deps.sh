@@ -5,9 +5,10 @@
 # lld (14) and clang-16 and lld-16 rebuild src/core/kernels/kernels.wasm and kernels-relaxed.wasm,
 # which a unit test compares byte for byte with the committed ones; python3-yaml (PyYAML) reads the
 # run folder's dvc.yaml and params.yaml back in a unit test, as an independent YAML parser;
-# python3-pil and python3-numpy write the TIFF files the TIFF tests read (an independent writer). As root (or with passwordless sudo) it runs apt-get; otherwise it prints the command.
+# python3-pil and python3-numpy write the TIFF and .npy/.npz files the input tests read (independent
+# writers); python3-scipy gives the t distribution the comparison statistics are checked against. As root (or with passwordless sudo) it runs apt-get; otherwise it prints the command.
 set -euo pipefail
-packages=(chromium ripgrep libkrb5-dev fonts-dejavu-core clang lld clang-16 lld-16 python3-yaml python3-pil python3-numpy)
+packages=(chromium ripgrep libkrb5-dev fonts-dejavu-core clang lld clang-16 lld-16 python3-yaml python3-pil python3-numpy python3-scipy)
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v rg >/dev/null || missing+=(ripgrep)
@@ -20,6 +21,7 @@ command -v wasm-ld-16 >/dev/null || missing+=(lld-16)
 /usr/bin/python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 /usr/bin/python3 -c 'import PIL' 2>/dev/null || missing+=(python3-pil)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
+/usr/bin/python3 -c 'import scipy.stats' 2>/dev/null || missing+=(python3-scipy)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 if ! command -v apt-get >/dev/null; then
   echo "install-system-deps: missing ${missing[*]}, and this is not a Debian/Ubuntu machine: install the equivalents of: ${packages[*]}" >&2
