@@ -6,6 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomic } from '../../src/core/runs/atomicWrite';
 import { formatStat, summarizeComparison } from '../../src/core/runs/compare';
+import { lineChart } from '../../src/core/runs/report';
 import { deleteRun, listRuns, markRunEnded, readEpochs, readEpochsTolerant, RunSummary, RunWriter } from '../../src/core/runs/store';
 import { assertClose } from './helpers';
 
@@ -241,6 +242,32 @@ describe('comparison statistics', () => {
     assert.match(one.paired.find((p) => p.metric === 'dice')!.verdict!, /from 1 seed — no conclusion is possible/);
     assert.strictEqual(formatStat({ mean: 0.8123, std: 0.0041, n: 3 }), '0.812 ± 0.004');
     assert.strictEqual(formatStat({ mean: NaN, std: NaN, n: 0 }), '—');
+  });
+
+  it('report charts: a one-epoch run shows its point (a marker, centred, one x label); longer runs get a marker per epoch', () => {
+    const one = lineChart('Validation Dice', [{ label: 'sigmoid1', colour: '#d62728', dashed: false, points: [[1, 0.7]] }], 'Dice');
+    const circles = [...one.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    // Plot area x from 56 to 508: the single epoch sits in the middle (282); y in the middle of 28…224 (126).
+    assert.deepStrictEqual(circles, [[282, 126]]);
+    const labels = [...one.matchAll(/text-anchor="middle">(\d+)<\/text>/g)].map((m) => m[1]);
+    assert.deepStrictEqual(labels, ['1'], 'one x label, not a made-up range');
+    const three = lineChart(
+      'loss',
+      [
+        {
+          label: 'a',
+          colour: '#000',
+          dashed: true,
+          points: [
+            [1, 0.5],
+            [2, 0.4],
+            [3, NaN],
+          ],
+        },
+      ],
+      'loss',
+    );
+    assert.strictEqual([...three.matchAll(/<circle /g)].length, 2, 'finite points only');
   });
 
   it('∞ and NaN are left out of mean ± std but counted, and shown as such ("n of m seeds")', () => {

@@ -27,7 +27,9 @@ export function lineChart(title: string, series: Series[], yLabel: string): stri
   if (pts.length === 0) return `<figure><figcaption>${esc(title)}: no data</figcaption></figure>`;
   const xs = pts.map((p) => p[0]);
   const ys = pts.map((p) => p[1]);
-  const [x0, x1] = [Math.min(...xs), Math.max(Math.max(...xs), Math.min(...xs) + 1)];
+  const [xMin, xMax] = [Math.min(...xs), Math.max(...xs)];
+  // One epoch: centre its point (± ½ epoch) rather than draw it at the left edge of a made-up range.
+  const [x0, x1] = xMax > xMin ? [xMin, xMax] : [xMin - 0.5, xMax + 0.5];
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   if (y1 - y0 < 1e-9) [y0, y1] = [y0 - 0.5, y1 + 0.5];
   const pad = (y1 - y0) * 0.05;
@@ -39,13 +41,17 @@ export function lineChart(title: string, series: Series[], yLabel: string): stri
   const grid = ticks(y0, y1, 4)
     .map((y) => `<line x1="${m.l}" x2="${W - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#ddd"/><text x="${m.l - 6}" y="${sy(y) + 4}" text-anchor="end">${y.toPrecision(3)}</text>`)
     .join('');
-  const xt = [...new Set(ticks(x0, x1, Math.min(5, x1 - x0)).map(Math.round))]
+  const xt = [...new Set(ticks(x0, x1, Math.max(1, Math.min(5, Math.round(x1 - x0)))).map(Math.round))]
+    .filter((x) => x >= xMin && x <= xMax)
     .map((x) => `<text x="${sx(x)}" y="${H - m.b + 16}" text-anchor="middle">${x}</text>`)
     .join('');
   const lines = series
     .map((s) => {
-      const d = s.points.filter(([, y]) => Number.isFinite(y)).map(([x, y], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
-      return `<path d="${d}" fill="none" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}><title>${esc(s.label)}</title></path>`;
+      const finite = s.points.filter(([, y]) => Number.isFinite(y));
+      const d = finite.map(([x, y], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
+      // A marker per point: a one-epoch run (a path of one point draws nothing) still shows its value.
+      const dots = finite.map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${s.colour}"/>`).join('');
+      return `<g><title>${esc(s.label)}</title><path d="${d}" fill="none" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>${dots}</g>`;
     })
     .join('');
   const legend = series
