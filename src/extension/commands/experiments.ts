@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { LOSS_ALIASES } from '../../core/losses/aliases';
+import { decodeJsonAs } from '../../core/common/json';
 import { ExperimentConfig, loadConfig, starterConfig, validateConfig } from '../../core/config/config';
 import { describeDefault, lossDefinitions } from '../../core/losses/registry';
 import { HEADS, Head } from '../../core/model/unet';
@@ -62,6 +63,16 @@ export function registerExperimentCommands(c: CommandContext): void {
   });
 }
 
+/** The run ids a comparison.json lists (none when it cannot be read: the comparison itself succeeded). */
+function comparedRunIds(file: string): string[] {
+  try {
+    const c = decodeJsonAs<{ runs?: { runId?: unknown }[] }>(fs.readFileSync(file, 'utf8'));
+    return (c.runs ?? []).map((r) => r.runId).filter((id): id is string => typeof id === 'string');
+  } catch {
+    return [];
+  }
+}
+
 function requireTrust(): void {
   if (!vscode.workspace.isTrusted) {
     throw new Error(
@@ -104,6 +115,11 @@ async function compareHeads(c: CommandContext, uri?: vscode.Uri): Promise<string
   const { file, config } = prepared;
   const report = await c.jobs.compare(config, ['sigmoid1', 'softmax2'], [config.seed], readSettings().maxParallelRuns, file.fsPath);
   await c.model.refresh();
+  // Show the comparison: both heads' runs ticked in the curves (not only the last one that started).
+  if (report) {
+    const ids = comparedRunIds(path.join(path.dirname(report), 'comparison.json'));
+    if (ids.length > 0) c.dashboard.selectRuns(ids);
+  }
   // The command ends with the comparison; the notification's button works for as long as it is shown.
   if (report) {
     void vscode.window.showInformationMessage(`SegLab: comparison written to ${report}`, 'Open Report').then((open) => {

@@ -159,6 +159,11 @@ describe('SegLab in VS Code', () => {
       ['sigmoid1', 'done'],
       ['softmax2', 'done'],
     ]);
+    // The dashboard opens on the comparison: both heads' runs are the selected curves.
+    assert.deepStrictEqual(
+      [...api.dashboard.selectedRuns].sort(),
+      comparison.runs.map((r) => (r as unknown as { runId: string }).runId).sort(),
+    );
     const html = fs.readFileSync(report, 'utf8');
     for (const run of comparison.runs) {
       // The per-run table shows each run's final Dice to 4 digits.
