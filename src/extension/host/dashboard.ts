@@ -121,6 +121,9 @@ export class Dashboard implements vscode.Disposable {
     return this.selectedRunIds;
   }
 
+  /** The runs and image of the last overlay the webview asked for (tests: what Overlays shows). */
+  lastOverlayRequest: { runIds: string[]; image: string } | null = null;
+
   showEvaluation(result: FolderEvaluation): void {
     this.evaluation = result;
     const view = evaluationView(result);
@@ -150,6 +153,7 @@ export class Dashboard implements vscode.Disposable {
         for (const q of this.queue.splice(0)) void this.panel?.webview.postMessage(toWire(q));
         return;
       case 'requestRunOverlay':
+        this.lastOverlayRequest = { runIds: [...m.runIds], image: m.image };
         this.post({ type: 'overlay', overlay: this.runOverlay(m.runIds, m.image) });
         return;
       case 'requestEvaluationOverlay':

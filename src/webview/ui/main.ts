@@ -90,6 +90,11 @@ class Dashboard implements ViewHost {
         return this.show('evaluation');
       case 'overlay':
         this.overlays.setOverlay(m.overlay);
+        if (this.overlays.takeQuiet()) {
+          // Asked for by a selection of several runs: ready in its tab, the curves stay in front.
+          if (this.current === 'overlays') this.rerender();
+          return;
+        }
         return this.show('overlays');
       case 'lossCurves':
         this.explorer.setCurves(m.curves);
@@ -102,6 +107,7 @@ class Dashboard implements ViewHost {
         return this.show(m.view);
       case 'selectRuns':
         this.curves.select(m.runIds);
+        if (m.runIds.length > 1) this.overlays.preselect(m.runIds); // side by side in Overlays
         return this.show('curves');
       case 'error':
         this.errorBar.textContent = m.message;

@@ -1,5 +1,5 @@
 /** Mask overlays: image, ground truth and thresholded prediction, one or two runs side by side. */
-import type { OverlayView } from '../contract';
+import type { OverlayView, RunView } from '../contract';
 import { Disposables, el } from './dom';
 import { runImageMenus, runsWithPredictions, View, ViewHost } from './view';
 
@@ -34,6 +34,30 @@ export class OverlaysView implements View {
     private readonly host: ViewHost,
     private threshold: number,
   ) {}
+
+  /** A request that should fill this view without switching to it (see preselect). */
+  private quiet = false;
+
+  /**
+   * Runs selected together (a comparison): the first two with saved predictions side by side on the
+   * first run's first image, asked for at once so the view is ready when opened. Returns whether it asked.
+   */
+  preselect(runIds: readonly string[]): boolean {
+    const withPred = runsWithPredictions(this.host.runs());
+    const chosen = runIds.map((id) => withPred.find((r) => r.id === id)).filter((r): r is RunView => r !== undefined);
+    if (chosen.length < 2) return false;
+    this.choice = { runA: chosen[0].id, runB: chosen[1].id, image: chosen[0].predictions[0] };
+    this.quiet = true;
+    this.host.send({ type: 'requestRunOverlay', runIds: [chosen[0].id, chosen[1].id], image: this.choice.image });
+    return true;
+  }
+
+  /** Whether the overlay that just arrived answers a preselect (then the current view stays). */
+  takeQuiet(): boolean {
+    const q = this.quiet;
+    this.quiet = false;
+    return q;
+  }
 
   /** A new overlay from the extension: shown unzoomed. */
   setOverlay(overlay: OverlayView): void {

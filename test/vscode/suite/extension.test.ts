@@ -150,6 +150,7 @@ describe('SegLab in VS Code', () => {
   it('Compare Sigmoid vs Softmax trains both heads and writes the report; Export Report copies it', async () => {
     const file = path.join(workspace, 'pair.experiment.json');
     fs.writeFileSync(file, JSON.stringify(tinyConfig('pair', { epochs: 2 })));
+    api.dashboard.lastOverlayRequest = null;
     const report = (await vscode.commands.executeCommand('seglab.compareHeads', vscode.Uri.file(file))) as string;
     assert.ok(report && fs.existsSync(report), `the command returns the report it wrote (${report})`);
     const comparison = JSON.parse(fs.readFileSync(path.join(path.dirname(report), 'comparison.json'), 'utf8')) as {
@@ -159,11 +160,13 @@ describe('SegLab in VS Code', () => {
       ['sigmoid1', 'done'],
       ['softmax2', 'done'],
     ]);
-    // The dashboard opens on the comparison: both heads' runs are the selected curves.
-    assert.deepStrictEqual(
-      [...api.dashboard.selectedRuns].sort(),
-      comparison.runs.map((r) => (r as unknown as { runId: string }).runId).sort(),
-    );
+    // The dashboard opens on the comparison: both heads' runs are the selected curves, and the
+    // webview asks at once for their overlays side by side (ready in the Overlays tab).
+    const ids = comparison.runs.map((r) => (r as unknown as { runId: string }).runId).sort();
+    assert.deepStrictEqual([...api.dashboard.selectedRuns].sort(), ids);
+    const lastRequest = (): { runIds: string[] } | null => api.dashboard.lastOverlayRequest;
+    for (let i = 0; i < 100 && !lastRequest(); i++) await new Promise((r) => setTimeout(r, 200));
+    assert.deepStrictEqual([...(lastRequest()?.runIds ?? [])].sort(), ids, 'both runs side by side in Overlays');
     const html = fs.readFileSync(report, 'utf8');
     for (const run of comparison.runs) {
       // The per-run table shows each run's final Dice to 4 digits.
