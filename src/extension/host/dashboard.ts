@@ -114,6 +114,7 @@ export class Dashboard implements vscode.Disposable {
   selectRuns(runIds: string[]): void {
     this.selectedRunIds = [...runIds];
     this.open('curves');
+    this.postRuns(); // the webview knows these runs (and their saved predictions) before it selects them
     this.post({ type: 'selectRuns', runIds });
   }
 

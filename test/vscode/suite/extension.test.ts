@@ -150,7 +150,6 @@ describe('SegLab in VS Code', () => {
   it('Compare Sigmoid vs Softmax trains both heads and writes the report; Export Report copies it', async () => {
     const file = path.join(workspace, 'pair.experiment.json');
     fs.writeFileSync(file, JSON.stringify(tinyConfig('pair', { epochs: 2 })));
-    api.dashboard.lastOverlayRequest = null;
     const report = (await vscode.commands.executeCommand('seglab.compareHeads', vscode.Uri.file(file))) as string;
     assert.ok(report && fs.existsSync(report), `the command returns the report it wrote (${report})`);
     const comparison = JSON.parse(fs.readFileSync(path.join(path.dirname(report), 'comparison.json'), 'utf8')) as {
@@ -164,9 +163,10 @@ describe('SegLab in VS Code', () => {
     // webview asks at once for their overlays side by side (ready in the Overlays tab).
     const ids = comparison.runs.map((r) => (r as unknown as { runId: string }).runId).sort();
     assert.deepStrictEqual([...api.dashboard.selectedRuns].sort(), ids);
-    const lastRequest = (): { runIds: string[] } | null => api.dashboard.lastOverlayRequest;
-    for (let i = 0; i < 100 && !lastRequest(); i++) await new Promise((r) => setTimeout(r, 200));
-    assert.deepStrictEqual([...(lastRequest()?.runIds ?? [])].sort(), ids, 'both runs side by side in Overlays');
+    // (An earlier test's selection may still be answered first: wait for this one's request.)
+    const requested = (): string[] => [...((api.dashboard.lastOverlayRequest as { runIds: string[] } | null)?.runIds ?? [])].sort();
+    for (let i = 0; i < 150 && JSON.stringify(requested()) !== JSON.stringify(ids); i++) await new Promise((r) => setTimeout(r, 200));
+    assert.deepStrictEqual(requested(), ids, 'both runs side by side in Overlays');
     const html = fs.readFileSync(report, 'utf8');
     for (const run of comparison.runs) {
       // The per-run table shows each run's final Dice to 4 digits.
