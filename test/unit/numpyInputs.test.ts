@@ -46,7 +46,7 @@ def case(name, arr, gtname=None):
 case('hw_float16', p.astype(np.float16))
 case('nchw1_float32', p[None, None].astype(np.float32))
 case('nchw2_probs', np.stack([1 - p, p])[None].astype(np.float32))
-case('nchw2_logits', np.stack([np.zeros_like(z), z])[None].astype(np.float64))
+case('nchw2_logits', np.stack([np.full_like(z, 3), z + 3])[None].astype(np.float64))   # softmax is shift-invariant: only z1 − z0 counts
 case('hwc2_probs', np.stack([1 - p, p], axis=2).astype(np.float32))
 case('chw1_bool', (p > 0.5)[None])
 case('hw_int64_labels', (p > 0.5).astype(np.int64))
