@@ -47,6 +47,7 @@ f = (np.arange(120).reshape(10, 12) / 7.0 - 3).astype(np.float32)
 Image.fromarray(f, mode='F').save(os.path.join(out, 'float32.tif'))
 rgb = np.stack([g, 255 - g, g // 2], axis=2)
 Image.fromarray(rgb).save(os.path.join(out, 'rgb8.tif'), compression='tiff_lzw')
+Image.fromarray(np.dstack([rgb, np.full((10, 12), 7, np.uint8)]), mode='RGBA').save(os.path.join(out, 'rgba8.tif'))
 pages = [Image.fromarray(((np.arange(120).reshape(10, 12) + k) % 7 == 0).astype(np.uint8) * 255) for k in range(3)]
 pages[0].save(os.path.join(out, 'stack.tif'), save_all=True, append_images=pages[1:], compression='tiff_deflate')
 `,
@@ -63,7 +64,7 @@ pages[0].save(os.path.join(out, 'stack.tif'), save_all=True, append_images=pages
     }
   });
 
-  it('16-bit keeps its range (65535), float32 its values, RGB its channels', () => {
+  it('16-bit keeps its range (65535), float32 its values, RGB its channels; alpha is dropped', () => {
     const g16 = readRawImage(path.join(dir, 'gray16.tif'));
     assert.strictEqual(g16.maxValue, 65535);
     assert.deepStrictEqual(Array.from(g16.data.slice(0, 4)), [0, 500, 1000, 1500]);
@@ -77,6 +78,10 @@ pages[0].save(os.path.join(out, 'stack.tif'), save_all=True, append_images=pages
     const rgb = readRawImage(path.join(dir, 'rgb8.tif'));
     assert.strictEqual(rgb.channels, 3);
     assert.deepStrictEqual(Array.from(rgb.data.slice(3, 6)), [2, 253, 1]); // pixel 1: g = 2
+    // An alpha channel is dropped: the RGBA file reads as the same RGB values.
+    const rgba = readRawImage(path.join(dir, 'rgba8.tif'));
+    assert.strictEqual(rgba.channels, 3);
+    assert.deepStrictEqual(Array.from(rgba.data), Array.from(rgb.data));
   });
 
   it('refuses what it cannot read with the file named: PackBits; a stack where one image is expected', () => {
