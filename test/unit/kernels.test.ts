@@ -144,6 +144,28 @@ describe('WebAssembly kernels', () => {
     setKernelThreads(defaultThreadCount(), defaultKernelVariant());
   });
 
+  it("the kernels' e^x is float32-exact: fused bceWithLogits of one logit (y = 0) is ln(1 + e^x) to float32 rounding, both builds", () => {
+    // One logit repeated 8 times (the 4-wide loop), and alone (the one-lane tail). Averaging many
+    // logits would let the exponential's errors cancel (r in [−½, ½] changes sign); one value cannot.
+    const xs = [-20, -7.3, -2.2, -0.7, -0.3, 0.05, 0.4, 1.1, 3.3, 9.7];
+    for (const variant of ['relaxed', 'baseline'] as const) {
+      setKernelThreads(1, variant);
+      for (const x of xs) {
+        const exact = x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+        for (const n of [8, 1]) {
+          const value = computeLoss('bceWithLogits', {
+            pred: new Array(n).fill(x),
+            target: new Array(n).fill(0),
+            shape: [1, 1, n, 1],
+            fromLogits: true,
+          });
+          assertClose(value, exact, 2e-6, 0, `${variant}: x = ${x}, ${n} value(s)`);
+        }
+      }
+    }
+    setKernelThreads(defaultThreadCount(), defaultKernelVariant());
+  });
+
   it('staged loss calls (workers compute chunks as they are copied) give bit-identical values for 1, 2 and 3 threads, call after call', () => {
     // 4×256×256 pixels = 4 chunks: the calling thread copies the workers' chunks one by one.
     const [n, h, w] = [4, 256, 256];
