@@ -13,6 +13,7 @@ import { decodeJson } from '../../src/core/common/json';
 import { validateConfig } from '../../src/core/config/config';
 import { decodePng, encodePng8 } from '../../src/core/data/png';
 import { Rng } from '../../src/core/data/rng';
+import { maskedCrc32c } from '../../src/core/runs/tensorboard';
 import { startTraining } from '../../src/engine/client';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -68,6 +69,22 @@ function checkRunFolder(dir: string): string[] {
         }[];
         const bytes = manifest.reduce((a, w) => a + 4 * w.shape.reduce((x, y) => x * y, 1), 0);
         assert.strictEqual(fs.statSync(file).size, bytes, `${rel}: weights.bin does not match its model.json`);
+      } else if (e.name.startsWith('events.out.tfevents.')) {
+        // TFRecords end to end: every length and payload CRC checks, and the file ends on a record boundary.
+        const b = fs.readFileSync(file);
+        let at = 0;
+        while (at < b.length) {
+          assert.ok(at + 12 <= b.length, `${rel}: a record header cut at byte ${at}`);
+          const len = Number(b.readBigUInt64LE(at));
+          assert.strictEqual(b.readUInt32LE(at + 8), maskedCrc32c(b.subarray(at, at + 8)), `${rel}: length CRC at byte ${at}`);
+          assert.ok(at + 16 + len <= b.length, `${rel}: a record cut at byte ${at}`);
+          assert.strictEqual(
+            b.readUInt32LE(at + 12 + len),
+            maskedCrc32c(b.subarray(at + 12, at + 12 + len)),
+            `${rel}: data CRC at byte ${at}`,
+          );
+          at += 16 + len;
+        }
       }
     }
   };

@@ -9,7 +9,8 @@
  *   summary.json           status, reason, backend, best epoch, final/best metrics, durations
  *   checkpoints/{last,best}/model.json + weights.bin   TensorFlow.js layers format
  *   predictions/<image>_{image,gt,prob,mask}.png       a few validation images
- * Every file is written atomically (temp file + rename): a killed run never leaves half a file.
+ * Every file is written atomically (temp file + rename), the event file appended by whole records: a
+ * killed run never leaves half a file.
  */
 import { checkEpochRecord, checkRunSummary, RUN_STATUSES } from './decode';
 import * as fs from 'fs';
@@ -17,7 +18,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { decodeJson, decodeJsonAs, encodeJson } from '../common/json';
 import type { Head } from '../model/unet';
-import { writeFileAtomic } from './atomicWrite';
+import { appendWhole, writeFileAtomic } from './atomicWrite';
 import { dvcStep, dvcYaml, metricsSummary, metricTsv, toYaml } from './dvclive';
 import { eventFileName, fileVersionEvent, SummaryValue, summaryEvent, tfRecord } from './tensorboard';
 
@@ -92,9 +93,10 @@ export class RunWriter {
   private readonly epochs: EpochRecord[] = [];
   /** When each epoch was appended (ms since 1970): the DVCLive TSVs' timestamp column. */
   private readonly times: number[] = [];
-  /** The TensorBoard event file's records so far (rewritten whole, atomically, after each epoch). */
-  private readonly events: Buffer[] = [];
+  /** The TensorBoard event file (appended to, one whole epoch of records at a time). */
   private readonly eventFile: string;
+  /** Its opening record (file_version), written with the first epoch. */
+  private eventHeader: Buffer | null;
   private hasImages = false;
 
   constructor(
@@ -103,7 +105,7 @@ export class RunWriter {
   ) {
     const now = Date.now() / 1000;
     this.eventFile = eventFileName(now, os.hostname());
-    this.events.push(tfRecord(fileVersionEvent(now)));
+    this.eventHeader = tfRecord(fileVersionEvent(now));
   }
 
   /** Creates `runsDir/<timestamp>-<name>` (a suffix keeps parallel runs apart). */
@@ -183,8 +185,9 @@ export class RunWriter {
     if (record.learningRate !== undefined) values.push({ tag: 'train/learning_rate', scalar: record.learningRate });
     for (const [k, v] of Object.entries(record.val ?? {})) values.push({ tag: `val/${k}`, scalar: v });
     for (const im of images) values.push({ tag: `val/${im.name}`, image: { png: im.png, width: im.width, height: im.height, colorspace: 1 } });
-    this.events.push(tfRecord(summaryEvent(now / 1000, step, values)));
-    writeFileAtomic(this.file(this.eventFile), Buffer.concat(this.events));
+    const event = tfRecord(summaryEvent(now / 1000, step, values));
+    appendWhole(this.file(this.eventFile), this.eventHeader ? Buffer.concat([this.eventHeader, event]) : event);
+    this.eventHeader = null;
   }
 
   writeFile(relative: string, content: string | Uint8Array): void {
