@@ -20,6 +20,7 @@
  *   JaccardLoss (smp)            jaccard, smooth 0, batch-wide, absent classes zeroed
  */
 import { didYouMean } from '../common/suggest';
+import { parseLossTerm } from './expression';
 import { LossMode } from './types';
 
 export interface LossAlias {
@@ -83,8 +84,6 @@ export function isLossAlias(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(LOSS_ALIASES, name);
 }
 
-const TERM = /^\s*(([0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*\*\s*)?([A-Za-z][A-Za-z0-9]*)\s*$/;
-
 /**
  * Replaces alias terms by their SegLab terms (weights multiplied), for `mode` when given (else the
  * one-channel form), and returns the options with the aliases' defaults under "term.key", except where
@@ -97,26 +96,26 @@ export function expandAliases(
   mode?: LossMode,
 ): { expression: string; options: Record<string, unknown> } {
   const parts = expression.split('+');
-  const parsed = parts.map((p) => TERM.exec(p));
-  if (!parsed.some((m) => m && isLossAlias(m[3]))) return { expression, options };
+  const parsed = parts.map(parseLossTerm);
+  if (!parsed.some((t) => t && isLossAlias(t.name))) return { expression, options };
   const terms: string[] = [];
   const defaults: [string, string, unknown][] = [];
   const targets = new Map<string, string[]>();
-  parsed.forEach((m, i) => {
-    if (!m || !isLossAlias(m[3])) {
+  parsed.forEach((t, i) => {
+    if (!t || !isLossAlias(t.name)) {
       terms.push(parts[i].trim());
       return;
     }
-    const alias = LOSS_ALIASES[m[3]];
-    const weight = m[2] === undefined ? 1 : Number(m[2]);
+    const alias = LOSS_ALIASES[t.name];
+    const weight = t.weight;
     const inner = (mode === 'multiclass' ? alias.multiclass : alias.binary).split('+');
-    targets.set(m[3], inner);
+    targets.set(t.name, inner);
     for (const name of inner) {
       terms.push(weight === 1 ? name : `${weight}*${name}`);
       for (const [k, v] of Object.entries(alias.defaults[name] ?? {})) defaults.push([name, k, v]);
     }
   });
-  const names = terms.map((t) => TERM.exec(t)?.[3] ?? t);
+  const names = terms.map((t) => parseLossTerm(t)?.name ?? t);
   const user: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     const dot = key.indexOf('.');

@@ -5,6 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { didYouMean } from '../common/suggest';
 import { aliasNames, expandAliases } from './aliases';
+import { parseLossTerm } from './expression';
+
+export { parseLossTerm } from './expression';
+export type { LossTerm } from './expression';
 import { balancedBce, bce, bceWithLogits, weightedBce } from './bce';
 import { categoricalCrossEntropy, crossEntropy } from './crossEntropy';
 import { focal } from './focal';
@@ -139,21 +143,6 @@ export interface CompiledLoss {
   /** Modes every term supports. */
   modes: LossMode[];
   apply(input: LossInput): tf.Scalar;
-}
-
-const TERM = /^\s*(([0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*\*\s*)?([A-Za-z][A-Za-z0-9]*)\s*$/;
-
-/** One term of a loss expression ("0.5 * bce"): the weight prefix as written, the weight, the name. */
-export interface LossTerm {
-  prefix: string;
-  weight: number;
-  name: string;
-}
-
-/** Reads one '+'-separated term of a loss expression; null when it is not "[number *] name". */
-export function parseLossTerm(part: string): LossTerm | null {
-  const m = TERM.exec(part);
-  return m ? { prefix: m[1] ?? '', weight: m[2] === undefined ? 1 : Number(m[2]), name: m[3] } : null;
 }
 
 /**

@@ -114,7 +114,8 @@ export interface AggregateMetrics {
   skipped: Partial<Record<keyof OverlapScores | 'hd' | 'hd95', number>>;
 }
 
-const MEAN_KEYS = ['dice', 'iou', 'precision', 'recall', 'specificity', 'accuracy', 'hd', 'hd95'] as const;
+/** The per-image values that average over images (and, multi-class, over classes). */
+export const MEAN_KEYS = ['dice', 'iou', 'precision', 'recall', 'specificity', 'accuracy', 'hd', 'hd95'] as const;
 
 export function aggregateMetrics(perImage: readonly MaskMetrics[], empty: EmptyConvention = 'one'): AggregateMetrics {
   const mean = {} as AggregateMetrics['mean'];

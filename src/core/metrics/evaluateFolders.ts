@@ -17,9 +17,9 @@ import {
 } from '../data/arrayFile';
 import { isFile } from '../data/readBytes';
 import { isTiff, stackPageName } from '../data/tiff';
-import { mapToBytes } from '../common/arrays';
 import { pairFolders } from '../data/pairs';
-import { aggregateMetrics, AggregateMetrics, computeMetrics, MaskMetrics, MetricOptions } from './evaluate';
+import { aggregateMetrics, AggregateMetrics, computeClassMetrics, computeMetrics, MaskMetrics, MEAN_KEYS, MetricOptions } from './evaluate';
+import { nanMean } from './scores';
 
 export interface FolderEvaluationOptions extends MetricOptions {
   /** Ground-truth value that is foreground (default: any non-zero value). */
@@ -98,12 +98,6 @@ function predictedClasses(a: ArrayFile, k: number, layout: ChannelLayout | undef
   return { h: p.h, w: p.w, labels };
 }
 
-/** NaN-skipping mean (NaN when every value is NaN). */
-function meanOf(values: number[]): number {
-  const finite = values.filter((v) => !Number.isNaN(v));
-  return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
-}
-
 function evaluateMulticlass(name: string, predArray: ArrayFile, gtArray: ArrayFile, options: FolderEvaluationOptions): ImageResult {
   const names = options.classes!;
   const k = names.length;
@@ -113,21 +107,10 @@ function evaluateMulticlass(name: string, predArray: ArrayFile, gtArray: ArrayFi
     throw new Error(`size mismatch: ${predArray.file} is ${pred.w}×${pred.h} but ${gtArray.file} is ${gw}×${gh} (width×height)`);
   }
   const gt = labelMap(gtArray, k, 'ground-truth');
-  const binary = { ...options, threshold: 0.5, fromLogits: false };
-  const classes: ClassResult[] = names.map((className, c) => ({
-    name: className,
-    ...computeMetrics(
-      mapToBytes(pred.labels, (v) => (v === c ? 1 : 0)),
-      mapToBytes(gt, (v) => (v === c ? 1 : 0)),
-      [gh, gw],
-      binary,
-    ),
-  }));
+  const classes: ClassResult[] = computeClassMetrics(pred.labels, gt, [gh, gw], k, options).map((m, c) => ({ name: names[c], ...m }));
   const fg = classes.slice(1);
   const headline = {} as MaskMetrics;
-  for (const key of ['dice', 'iou', 'precision', 'recall', 'specificity', 'accuracy', 'hd', 'hd95'] as const) {
-    headline[key] = meanOf(fg.map((r) => r[key]));
-  }
+  for (const key of MEAN_KEYS) headline[key] = nanMean(fg.map((r) => r[key]));
   for (const key of ['tp', 'fp', 'fn', 'tn'] as const) headline[key] = fg.reduce((a, r) => a + r[key], 0);
   return { name, pred: predArray.file, gt: gtArray.file, height: gh, width: gw, ...headline, classes };
 }
