@@ -122,8 +122,12 @@ export class Dashboard implements vscode.Disposable {
     return this.selectedRunIds;
   }
 
+  private overlayRequest: { runIds: string[]; image: string } | null = null;
+
   /** The runs and image of the last overlay the webview asked for (tests: what Overlays shows). */
-  lastOverlayRequest: { runIds: string[]; image: string } | null = null;
+  get lastOverlayRequest(): { readonly runIds: readonly string[]; readonly image: string } | null {
+    return this.overlayRequest;
+  }
 
   showEvaluation(result: FolderEvaluation): void {
     this.evaluation = result;
@@ -154,7 +158,7 @@ export class Dashboard implements vscode.Disposable {
         for (const q of this.queue.splice(0)) void this.panel?.webview.postMessage(toWire(q));
         return;
       case 'requestRunOverlay':
-        this.lastOverlayRequest = { runIds: [...m.runIds], image: m.image };
+        this.overlayRequest = { runIds: [...m.runIds], image: m.image };
         this.post({ type: 'overlay', overlay: this.runOverlay(m.runIds, m.image) });
         return;
       case 'requestEvaluationOverlay':

@@ -164,7 +164,7 @@ describe('SegLab in VS Code', () => {
     const ids = comparison.runs.map((r) => (r as unknown as { runId: string }).runId).sort();
     assert.deepStrictEqual([...api.dashboard.selectedRuns].sort(), ids);
     // (An earlier test's selection may still be answered first: wait for this one's request.)
-    const requested = (): string[] => [...((api.dashboard.lastOverlayRequest as { runIds: string[] } | null)?.runIds ?? [])].sort();
+    const requested = (): string[] => [...(api.dashboard.lastOverlayRequest?.runIds ?? [])].sort();
     for (let i = 0; i < 150 && JSON.stringify(requested()) !== JSON.stringify(ids); i++) await new Promise((r) => setTimeout(r, 200));
     assert.deepStrictEqual(requested(), ids, 'both runs side by side in Overlays');
     const html = fs.readFileSync(report, 'utf8');
