@@ -18,6 +18,7 @@ import {
   TRAIN_USAGE,
   trainCommand,
 } from './trainCommands';
+import { sweepCommand, SWEEP_USAGE } from './sweepCommand';
 import { LOSS_CURVES_USAGE, lossCurvesCommand, WEIGHT_MAP_USAGE, weightMapCommand } from './toolCommands';
 import { didYouMean } from '../core/common/suggest';
 
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => voi
   demo: { run: demoCommand, usage: DEMO_USAGE, summary: 'the main job: sigmoid vs softmax on the built-in dataset, with a report' },
   train: { run: trainCommand, usage: TRAIN_USAGE, summary: 'train one experiment config' },
   compare: { run: compareCommand, usage: COMPARE_USAGE, summary: 'train several heads (and seeds) and write a comparison report' },
+  sweep: { run: sweepCommand, usage: SWEEP_USAGE, summary: 'a grid of config variants × seeds, resumable, with statistics' },
   predict: { run: predictCommand, usage: PREDICT_USAGE, summary: "apply a run's model to a folder of images" },
   init: { run: initCommand, usage: INIT_USAGE, summary: 'write a starter experiment config' },
   losses: { run: lossesCommand, usage: LOSSES_USAGE, summary: 'losses of a saved prediction against its target' },

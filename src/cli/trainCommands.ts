@@ -26,7 +26,7 @@ type Write = (s: string) => void;
  * Ctrl-C: the first asks the engine(s) to stop after the current batch and save a checkpoint; the
  * second kills them at once (the command then reports the runs as cancelled without a checkpoint).
  */
-function onInterrupt(first: () => void, second: () => void): () => void {
+export function onInterrupt(first: () => void, second: () => void): () => void {
   let count = 0;
   const handler = () => {
     count++;

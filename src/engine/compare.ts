@@ -11,7 +11,8 @@ import { ComparedRun, ComparisonSummary, summarizeComparison } from '../core/run
 import { comparisonReport } from '../core/runs/report';
 import { readEpochs, RunWriter } from '../core/runs/store';
 import type { TrainEvent } from '../core/train/trainer';
-import { JobResult, startTraining, TrainingJob } from './client';
+import { JobResult, startTraining } from './client';
+import { runQueue } from './jobQueue';
 
 export interface CompareOptions {
   heads: Head[];
@@ -112,55 +113,34 @@ function writeComparison(
 export function runComparison(config: ExperimentConfig, o: CompareOptions): ComparisonHandle {
   const jobs = o.seeds.flatMap((seed) => o.heads.map((head) => ({ head, seed })));
   const { parallel, threadsPerRun } = shareThreads(o.threads ?? defaultThreadCount(), o.parallel, jobs.length);
-  const active = new Set<TrainingJob>();
-  let cancelled = false;
   const results = new Map<string, JobResult>();
   const key = (j: { head: Head; seed: number }) => `${j.head}/${j.seed}`;
-
-  const runOne = async (job: { head: Head; seed: number }) => {
-    if (cancelled) {
-      results.set(key(job), { status: 'cancelled', reason: 'comparison cancelled before this run started' });
-      return;
-    }
-    const handle = startTraining(
-      { ...config, head: job.head, seed: job.seed },
-      {
-        runName: `${config.name}-${job.head}-seed${job.seed}`,
-        configFile: o.configFile,
-        onEvent: (e) => o.onEvent?.(job, e),
-        onLog: o.onLog,
-        env: o.env,
-        threads: threadsPerRun,
-      },
-    );
-    active.add(handle);
-    const result = await handle.result;
-    active.delete(handle);
-    results.set(key(job), result);
-    o.onJobEnd?.(job, result);
-  };
-
+  const queue = runQueue(
+    jobs,
+    parallel,
+    (job) =>
+      startTraining(
+        { ...config, head: job.head, seed: job.seed },
+        {
+          runName: `${config.name}-${job.head}-seed${job.seed}`,
+          configFile: o.configFile,
+          onEvent: (e) => o.onEvent?.(job, e),
+          onLog: o.onLog,
+          env: o.env,
+          threads: threadsPerRun,
+        },
+      ),
+    (job, result) => {
+      results.set(key(job), result);
+      if (result.runDir !== undefined || result.status !== 'cancelled') o.onJobEnd?.(job, result);
+    },
+    'comparison cancelled before this run started',
+  );
   const result = (async (): Promise<ComparisonResult> => {
-    const queue = jobs.slice();
-    await Promise.all(
-      Array.from({ length: parallel }, async () => {
-        for (let job = queue.shift(); job; job = queue.shift()) await runOne(job);
-      }),
-    );
+    await queue.done;
     const runs = jobs.map((job) => comparedRun(job, results.get(key(job))!));
     const { dir, report, summary } = writeComparison(config, o, runs);
     return { dir, report, runs, summary };
   })();
-
-  return {
-    result,
-    cancel() {
-      cancelled = true;
-      for (const job of active) job.cancel();
-    },
-    abort() {
-      cancelled = true;
-      for (const job of active) job.abort();
-    },
-  };
+  return { result, cancel: () => queue.cancel(), abort: () => queue.abort() };
 }

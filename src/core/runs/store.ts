@@ -307,7 +307,7 @@ function inside(root: string, dir: string): boolean {
 }
 
 /** Is a process with this pid alive on this machine? */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,0 +1,185 @@
+/** `seglab sweep`: a grid of config variants × seeds, resumable, with a table and paired verdicts. */
+import * as path from 'path';
+import { encodeJson } from '../core/common/json';
+import { loadConfig } from '../core/config/config';
+import { metricLabel, METRICS, MetricKey, HEADLINE_METRICS } from '../core/common/metrics';
+import { formatStat } from '../core/runs/compare';
+import { parseAxes, SweepFile } from '../core/runs/sweep';
+import { effectiveSweep, readSweepFile } from '../core/runs/sweepStore';
+import { formatCellStat } from '../core/runs/sweepReport';
+import { runSweep } from '../engine/sweep';
+import { numberValue, parseCommand, positiveInteger, requireValue, UsageError } from './args';
+import { formatDuration, ProgressView } from './progress';
+import { onInterrupt } from './trainCommands';
+
+type Write = (s: string) => void;
+
+export const SWEEP_USAGE = `usage: seglab sweep CONFIG --set KEY=V1,V2,… [--set …] [--seeds N | --seed-list 1,2,3]
+                    [--parallel P] [--threads N] [--backend B] [--new] [--json]
+       seglab sweep status DIR [--json]
+  Trains every combination of the --set values (any config key by its dotted path: loss, head,
+  optimizer.learningRate, model.baseFilters, loss.options.gamma, …) with each seed, P runs at a time,
+  and writes <runsDir>/sweeps/<time>-<name>/sweep.json and report.html: per cell the mean, std and
+  95 % t interval of each metric over seeds, and paired t-tests between cells that share seeds.
+  Running the same command again resumes the sweep: finished runs are kept, failed, cancelled or
+  missing ones run (--new starts a fresh sweep instead). Ctrl-C stops after the current batches.
+  Values are read as JSON when they parse (0.001, true, "a,b"), else as text (bce+dice).`;
+
+/** The results table: one row per cell, best first by the primary metric. */
+export function sweepTable(sweep: SweepFile, metrics: readonly MetricKey[] = HEADLINE_METRICS): string[] {
+  const primary = sweep.primaryMetric;
+  const key = (c: SweepFile['cells'][number]) => {
+    const s = c.metrics[primary];
+    if (!s || s.n === 0 || !Number.isFinite(s.mean)) return -Infinity;
+    return METRICS[primary].lowerIsBetter ? -s.mean : s.mean;
+  };
+  const cells = [...sweep.cells].sort((a, b) => key(b) - key(a));
+  const head = ['cell', 'seeds', ...metrics.map((m) => `${metricLabel(m).toLowerCase()} ${METRICS[m].lowerIsBetter ? '↓' : '↑'}`)];
+  const rows = cells.map((c) => [
+    `${c.id === sweep.best ? '* ' : '  '}${c.label}`,
+    `${c.n}/${sweep.seeds.length}`,
+    // The interval for the metric cells are ranked by; mean ± std for the others (the report has every interval).
+    ...metrics.map((m) => (m === primary ? formatCellStat(c.metrics[m], METRICS[m].digits) : formatStat(c.metrics[m] ?? { mean: NaN, std: NaN, n: 0 }, METRICS[m].digits))),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length + (i === 0 ? 2 : 0), ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  return [line([`  ${head[0]}`, ...head.slice(1)]), ...rows.map(line)];
+}
+
+function writeSummary(sweep: SweepFile, write: Write): void {
+  const oneSeed = sweep.seeds.length < 2;
+  write(
+    oneSeed
+      ? '\nfinal validation (one seed per cell: no spread, no conclusion about differences):\n'
+      : `\nfinal validation (mean ± std over seeds; [95 % t interval] of ${metricLabel(sweep.primaryMetric)}; * best by it):\n`,
+  );
+  for (const l of sweepTable(sweep)) write(`${l}\n`);
+  const verdicts = sweep.comparisons.filter((c) => c.metric === sweep.primaryMetric);
+  if (verdicts.length > 0) {
+    write('\npaired over seeds (same split, batches and initial weights per seed; t-test, not corrected for the number of comparisons):\n');
+    for (const axis of [...new Set(verdicts.map((v) => v.axis))]) {
+      write(axis === 'best' ? '  best cell against the others:\n' : `  along ${axis}:\n`);
+      for (const v of verdicts.filter((x) => x.axis === axis)) write(`    ${v.verdict}\n`);
+    }
+  }
+  const bad = sweep.runs.filter((r) => r.status === 'failed' || r.status === 'cancelled');
+  for (const r of bad) write(`  ${r.cell} seed ${r.seed}: ${r.status}${r.reason ? ` — ${r.reason}` : ''}\n`);
+}
+
+async function statusCommand(argv: string[], write: Write): Promise<number> {
+  const { values, positionals } = parseCommand(argv, { json: { type: 'boolean' } }, SWEEP_USAGE);
+  const dir = path.resolve(requireValue(positionals[0], 'DIR (a sweep folder, a positional argument)', SWEEP_USAGE));
+  const sweep = effectiveSweep(readSweepFile(dir));
+  if (values.json) {
+    write(encodeJson(sweep) + '\n');
+    return 0;
+  }
+  const p = sweep.progress;
+  write(
+    `${sweep.name}: ${sweep.status}${sweep.reason ? ` (${sweep.reason})` : ''} · ${p.done}/${p.total} runs done` +
+      `${p.running ? `, ${p.running} running` : ''}${p.failed ? `, ${p.failed} failed` : ''}${p.cancelled ? `, ${p.cancelled} cancelled` : ''}` +
+      `${sweep.status === 'running' && p.etaSeconds !== undefined ? ` · ETA ${formatDuration(p.etaSeconds)}` : ''}\n`,
+  );
+  writeSummary(sweep, write);
+  return 0;
+}
+
+export async function sweepCommand(argv: string[], write: Write): Promise<number> {
+  if (argv[0] === 'status') return statusCommand(argv.slice(1), write);
+  const { values, positionals } = parseCommand(
+    argv,
+    {
+      set: { type: 'string', multiple: true },
+      seeds: { type: 'string' },
+      'seed-list': { type: 'string' },
+      parallel: { type: 'string' },
+      threads: { type: 'string' },
+      backend: { type: 'string' },
+      new: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    SWEEP_USAGE,
+  );
+  const file = path.resolve(requireValue(positionals[0], 'CONFIG (a positional argument)', SWEEP_USAGE));
+  const sets = (values.set as string[] | undefined) ?? [];
+  if (sets.length === 0) throw new UsageError(`--set KEY=V1,V2 is required (e.g. --set loss=bce,dice --set head=sigmoid1,softmax2)\n${SWEEP_USAGE}`);
+  let axes;
+  try {
+    axes = parseAxes(sets);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const count = positiveInteger(values.seeds as string | undefined, 'seeds');
+  if (count !== undefined && values['seed-list']) throw new UsageError('--seeds and --seed-list: give one of them');
+  const json = Boolean(values.json);
+  const seedList = values['seed-list']
+    ? (values['seed-list'] as string).split(',').map((s) => {
+        const n = numberValue(s, 'seed-list')!;
+        if (!Number.isInteger(n)) throw new UsageError(`--seed-list: '${s}' is not an integer`);
+        return n;
+      })
+    : undefined;
+  // The config's seed is the first, as in compare; read it through the plan (which validates the config).
+  const seedsFrom = (first: number) => seedList ?? Array.from({ length: count ?? 1 }, (_, i) => first + i);
+  const seeds = seedsFrom(loadConfig(file).seed);
+  if (new Set(seeds).size !== seeds.length) throw new UsageError('--seed-list: a seed is listed twice');
+
+  const view = new ProgressView(write, !json && Boolean(process.stdout.isTTY));
+  const seen = new Map<string, string>();
+  let reportedStart = false;
+  const handle = runSweep({
+    configFile: file,
+    axes,
+    seeds,
+    parallel: positiveInteger(values.parallel as string | undefined, 'parallel'),
+    threads: positiveInteger(values.threads as string | undefined, 'threads'),
+    backend: values.backend as string | undefined,
+    fresh: Boolean(values.new),
+    onLog: (l) => process.stderr.write(`engine: ${l}\n`),
+    onEvent: (job, e) => {
+      if (json) write(encodeJson({ job: { cell: job.cell, seed: job.seed }, ...e }, 0) + '\n');
+      else if (e.type === 'batch') view.event(`${job.cell} s${job.seed}`, e);
+    },
+    onUpdate: (sweep) => {
+      if (!reportedStart) {
+        reportedStart = true;
+        for (const r of sweep.runs) seen.set(`${r.cell}/${r.seed}`, r.status);
+        return;
+      }
+      for (const r of sweep.runs) {
+        const k = `${r.cell}/${r.seed}`;
+        if (seen.get(k) === r.status) continue;
+        seen.set(k, r.status);
+        if (r.status === 'pending' || r.status === 'running') continue;
+        const p = sweep.progress;
+        if (json) write(encodeJson({ type: 'run', ...r, progress: p }, 0) + '\n');
+        else {
+          const dice = r.final && typeof r.final.dice === 'number' ? `, Dice ${r.final.dice.toFixed(3)}` : '';
+          const time = r.seconds !== undefined ? ` (${formatDuration(r.seconds)})` : '';
+          const eta = p.etaSeconds !== undefined && p.pending + p.running > 0 ? ` · ETA ${formatDuration(p.etaSeconds)}` : '';
+          view.line(`[${p.done + p.failed + p.cancelled}/${p.total}] ${r.cell} seed ${r.seed}: ${r.status}${dice}${time}${r.reason && r.status !== 'done' ? ` — ${r.reason}` : ''}${eta}`);
+        }
+      }
+    },
+  });
+  const first = handle.initial;
+  if (!json) {
+    const reused = first.progress.done;
+    write(
+      `sweep ${first.cells.length} cell(s) × ${seeds.length} seed(s) = ${first.progress.total} runs, ${first.parallel} at a time` +
+        `${reused ? ` (resuming ${handle.dir}: ${reused} finished run(s) kept)` : ''}\n`,
+    );
+  }
+  const release = onInterrupt(
+    () => handle.cancel(),
+    () => handle.abort(),
+  );
+  const result = await handle.result;
+  release();
+  if (json) write(encodeJson({ type: 'sweep', dir: result.dir, report: result.report, started: result.started, reused: result.reused, sweep: result.sweep }, 0) + '\n');
+  else {
+    writeSummary(result.sweep, write);
+    write(`\nsweep: ${result.dir} (${result.sweep.status}${result.sweep.reason ? `: ${result.sweep.reason}` : ''})\nreport: ${result.report}\n`);
+  }
+  return result.sweep.status === 'done' ? 0 : result.sweep.status === 'cancelled' ? 130 : 1;
+}

@@ -1,0 +1,367 @@
+/**
+ * Sweeps: a grid of config variants (every combination of `--set KEY=V1,V2` values) × seeds, each an
+ * ordinary run, summarised per cell (mean, std, 95 % t interval and the per-seed values of every
+ * compared metric) with paired comparisons between cells that share seeds. This file is the sweep's
+ * model and its sweep.json; launching the runs is the engine's (engine/sweep.ts).
+ */
+import { createHash } from 'crypto';
+import { HEADLINE_METRICS, lowerIsBetter, metricLabel, METRICS, MetricKey } from '../common/metrics';
+import { COMPARED_METRICS, finiteStat, Stat } from './compare';
+import { pairedTTest, pairedVerdict } from './stats';
+
+/** One swept config key (a dotted path such as `loss.options.gamma`) and its values, in the order given. */
+export interface SweepAxis {
+  key: string;
+  values: unknown[];
+}
+
+export type CellParams = Record<string, unknown>;
+
+/** The state a sweep is in; `failed` and `cancelled` name what happened in `reason`. */
+export type SweepStatus = 'running' | 'done' | 'failed' | 'cancelled';
+export type SweepRunStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** One (cell, seed) of the grid: the run that computes it, once started. */
+export interface SweepRunRecord {
+  cell: string;
+  seed: number;
+  status: SweepRunStatus;
+  runId?: string;
+  runDir?: string;
+  reason?: string;
+  /** Wall time of the run (finished runs). */
+  seconds?: number;
+  /** Its final validation metrics (finished runs). */
+  final?: Record<string, number> | null;
+}
+
+/** A cell's metric over its finished seeds: finiteStat's mean ± std (∞/NaN counted, not averaged) plus the t interval and the values. */
+export interface CellStat extends Stat {
+  /** 95 % t interval of the mean over the finite values (2+ of them). */
+  ci95?: [number, number];
+  /** Per finished seed, in `seeds` order; ∞ and NaN kept as they are. */
+  values: number[];
+  seeds: number[];
+}
+
+export interface SweepCell {
+  /** Stable key of the cell, e.g. `loss=dice,head=softmax2`. */
+  id: string;
+  /** For people: `dice · softmax2`. */
+  label: string;
+  params: CellParams;
+  /** Seeds that finished (status done). */
+  n: number;
+  /** Run ids of the cell (every seed that has started, in seed order). */
+  runs: string[];
+  metrics: Partial<Record<MetricKey, CellStat>>;
+}
+
+/** A paired comparison of two cells over the seeds both finished (same seed ⇒ same split, batches, body weights). */
+export interface CellComparison {
+  metric: MetricKey;
+  /** What the pair is: the swept key they differ in, or `best` (the best cell against another). */
+  axis: string;
+  cell: string;
+  baseline: string;
+  seeds: number[];
+  differences: number[];
+  mean: number;
+  ci95?: [number, number];
+  p?: number;
+  verdict: string;
+}
+
+export interface SweepProgress {
+  total: number;
+  done: number;
+  failed: number;
+  cancelled: number;
+  running: number;
+  pending: number;
+  /** Seconds until every pending run has finished, from the finished runs' mean time and the parallelism (absent until one has finished). */
+  etaSeconds?: number;
+}
+
+export interface SweepFile {
+  format: 'seglab-sweep';
+  version: 1;
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  status: SweepStatus;
+  reason?: string;
+  configFile?: string;
+  /** Identifies the grid (config + axes + seeds): re-running the same command finds this sweep by it. */
+  fingerprint: string;
+  /** Where the runs ran: this machine (`local`), or a cluster (issue: Slurm). */
+  launcher: 'local';
+  /** The process running the sweep while status is `running`. */
+  pid?: number;
+  host?: string;
+  parallel: number;
+  axes: SweepAxis[];
+  seeds: number[];
+  /** The metric the sweep ranks cells by (Dice). */
+  primaryMetric: MetricKey;
+  progress: SweepProgress;
+  cells: SweepCell[];
+  comparisons: CellComparison[];
+  /** The best cell by mean primary metric (cells with a finished run only). */
+  best?: string;
+  runs: SweepRunRecord[];
+  /** The base config the variants were made from (as in the config file, before --set). */
+  baseConfig: Record<string, unknown>;
+}
+
+/** Config keys a sweep may not set: the seed comes from --seeds, names and folders belong to the sweep. */
+const RESERVED_KEYS = new Set(['seed', 'name', 'runsDir', '$schema']);
+
+/**
+ * Splits `V1,V2,…` at the commas outside brackets and quotes and reads each value as JSON when it
+ * parses (numbers, true/false, null, [lists], {objects}, "strings"), else as a plain string (`bce+dice`).
+ */
+export function parseSweepValues(text: string, key = 'KEY'): unknown[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '\\') i++;
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if ('([{'.includes(ch)) depth++;
+    else if (')]}'.includes(ch)) depth = Math.max(0, depth - 1);
+    else if (ch === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  const values = parts.map((p) => p.trim());
+  if (values.some((v) => v === '')) throw new Error(`--set ${key}=${text}: an empty value (write --set ${key}=V1,V2,…)`);
+  const parsed = values.map((v) => {
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  });
+  const seen = new Set<string>();
+  for (const v of parsed) {
+    const k = JSON.stringify(v);
+    if (seen.has(k)) throw new Error(`--set ${key}: the value ${k} is listed twice`);
+    seen.add(k);
+  }
+  return parsed;
+}
+
+/** `--set KEY=V1,V2` → an axis; the key is checked for shape here and against the schema when the variants validate. */
+export function parseSetOption(option: string): SweepAxis {
+  const eq = option.indexOf('=');
+  if (eq <= 0) throw new Error(`--set '${option}': write KEY=V1,V2,… with KEY a config key such as loss, head or optimizer.learningRate`);
+  const key = option.slice(0, eq).trim();
+  if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(key)) throw new Error(`--set '${option}': '${key}' is not a dotted config key`);
+  if (RESERVED_KEYS.has(key.split('.')[0])) {
+    throw new Error(`--set ${key}: ${key === 'seed' ? 'seeds come from --seeds N' : `the sweep sets ${key} itself`}`);
+  }
+  return { key, values: parseSweepValues(option.slice(eq + 1), key) };
+}
+
+/** Axes from several --set options; a key given twice is an error (its values would be ambiguous). */
+export function parseAxes(options: readonly string[]): SweepAxis[] {
+  const axes = options.map(parseSetOption);
+  const keys = axes.map((a) => a.key);
+  for (const k of keys) {
+    if (keys.filter((x) => x === k).length > 1) throw new Error(`--set ${k} is given twice; list every value in one --set ${k}=V1,V2,…`);
+    const parent = keys.find((x) => x !== k && k.startsWith(`${x}.`));
+    if (parent) throw new Error(`--set ${k} and --set ${parent}: one sets part of the other; sweep one of them`);
+  }
+  return axes;
+}
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/**
+ * A copy of `raw` with `key` (dotted) set to `value`. Objects on the way are created; a loss given as
+ * a name (`"loss": "focal"`) becomes `{ "name": "focal" }` when a key inside it is set
+ * (`loss.options.gamma`). Any other non-object on the way is an error naming the key.
+ */
+export function setConfigPath(raw: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  const out = clone(raw);
+  const parts = key.split('.');
+  let node: Record<string, unknown> = out;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const p = parts[i];
+    let next = node[p];
+    if (next === undefined) next = node[p] = {};
+    else if (typeof next === 'string' && p === 'loss' && node === out) next = node[p] = { name: next };
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+      throw new Error(`--set ${key}: ${parts.slice(0, i + 1).join('.')} is ${JSON.stringify(next)}, not an object`);
+    }
+    node = next as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]] = clone(value);
+  return out;
+}
+
+/** Every combination of the axes' values, the first axis varying slowest. No axes: one cell. */
+export function gridCells(axes: readonly SweepAxis[]): CellParams[] {
+  let cells: CellParams[] = [{}];
+  for (const axis of axes) cells = cells.flatMap((c) => axis.values.map((v) => ({ ...c, [axis.key]: v })));
+  return cells;
+}
+
+const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+export function cellId(params: CellParams): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${show(v)}`)
+    .join(',');
+}
+
+export function cellLabel(params: CellParams): string {
+  const entries = Object.entries(params);
+  if (entries.length === 0) return 'base config';
+  // A value alone says enough for loss/head names; numbers need their key (lr 0.001, not 0.001).
+  return entries.map(([k, v]) => (typeof v === 'string' ? v : `${k.split('.').pop()} ${show(v)}`)).join(' · ');
+}
+
+/** A file-name part for the cell's runs (a valid config name): `dice-softmax2`, `bce_dice-sigmoid1`, `learningRate0.001`. */
+export function cellSlug(params: CellParams): string {
+  const s = Object.entries(params)
+    .map(([k, v]) => (typeof v === 'string' ? v : `${k.split('.').pop()}${show(v)}`))
+    .join('-')
+    .replace(/[^A-Za-z0-9._-]/g, '_');
+  return (s || 'base').slice(0, 80);
+}
+
+/** The base config with a cell's params and a seed applied (raw JSON, to be validated by the caller). */
+export function variantConfig(base: Record<string, unknown>, axes: readonly SweepAxis[], params: CellParams, seed: number): Record<string, unknown> {
+  let out = base;
+  for (const axis of axes) out = setConfigPath(out, axis.key, params[axis.key]);
+  return { ...out, seed };
+}
+
+export function sweepFingerprint(base: Record<string, unknown>, axes: readonly SweepAxis[], seeds: readonly number[]): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v as object)
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical({ base, axes, seeds })))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** Progress and ETA: pending runs × mean time of the finished ones ÷ runs at a time. */
+export function sweepProgress(runs: readonly SweepRunRecord[], parallel: number): SweepProgress {
+  const count = (s: SweepRunStatus) => runs.filter((r) => r.status === s).length;
+  const p: SweepProgress = {
+    total: runs.length,
+    done: count('done'),
+    failed: count('failed'),
+    cancelled: count('cancelled'),
+    running: count('running'),
+    pending: count('pending'),
+  };
+  const times = runs.filter((r) => r.status === 'done' && typeof r.seconds === 'number').map((r) => r.seconds!);
+  if (times.length > 0) {
+    const mean = times.reduce((a, b) => a + b, 0) / times.length;
+    const left = p.pending + p.running * 0.5;
+    p.etaSeconds = left === 0 ? 0 : (mean * left) / Math.max(1, Math.min(parallel, p.pending + p.running));
+  }
+  return p;
+}
+
+function cellStat(pairs: { seed: number; value: number }[]): CellStat {
+  const values = pairs.map((x) => x.value);
+  const stat = finiteStat(values);
+  const t = pairedTTest(values.filter(Number.isFinite));
+  return { ...stat, ...(t.ci95 ? { ci95: t.ci95 } : {}), values, seeds: pairs.map((x) => x.seed) };
+}
+
+/** The cells of a grid with their runs and statistics. */
+export function summarizeCells(params: readonly CellParams[], seeds: readonly number[], runs: readonly SweepRunRecord[]): SweepCell[] {
+  return params.map((p) => {
+    const id = cellId(p);
+    const mine = seeds.map((seed) => runs.find((r) => r.cell === id && r.seed === seed)).filter((r): r is SweepRunRecord => !!r);
+    const done = mine.filter((r) => r.status === 'done' && r.final);
+    const metrics: SweepCell['metrics'] = {};
+    for (const m of COMPARED_METRICS) {
+      const pairs = done.filter((r) => typeof r.final![m] === 'number').map((r) => ({ seed: r.seed, value: r.final![m] }));
+      metrics[m] = cellStat(pairs);
+    }
+    return { id, label: cellLabel(p), params: { ...p }, n: done.length, runs: mine.map((r) => r.runId).filter((x): x is string => !!x), metrics };
+  });
+}
+
+function compareCells(metric: MetricKey, axis: string, a: SweepCell, b: SweepCell): CellComparison {
+  const seeds: number[] = [];
+  const differences: number[] = [];
+  const av = a.metrics[metric];
+  const bv = b.metrics[metric];
+  for (const [i, seed] of (av?.seeds ?? []).entries()) {
+    const j = bv?.seeds.indexOf(seed) ?? -1;
+    if (j < 0) continue;
+    const d = av!.values[i] - bv!.values[j];
+    if (!Number.isFinite(d)) continue;
+    seeds.push(seed);
+    differences.push(d);
+  }
+  const test = pairedTTest(differences);
+  const verdict = pairedVerdict(test, {
+    head: a.label,
+    baseline: b.label,
+    label: metricLabel(metric),
+    lowerIsBetter: lowerIsBetter(metric),
+    digits: METRICS[metric].digits,
+  });
+  return { metric, axis, cell: a.id, baseline: b.id, seeds, differences, mean: test.mean, ci95: test.ci95, p: test.p, verdict };
+}
+
+/** Mean of a cell's primary metric, oriented so that larger is better (−∞ when it has none). */
+function score(cell: SweepCell, metric: MetricKey): number {
+  const s = cell.metrics[metric];
+  if (!s || s.n === 0 || !Number.isFinite(s.mean)) return -Infinity;
+  return lowerIsBetter(metric) ? -s.mean : s.mean;
+}
+
+export function bestCell(cells: readonly SweepCell[], metric: MetricKey): SweepCell | undefined {
+  const ranked = cells.filter((c) => score(c, metric) > -Infinity).sort((x, y) => score(y, metric) - score(x, metric));
+  return ranked[0];
+}
+
+/**
+ * Paired comparisons: along each swept key, every cell against the cell that differs only in having
+ * that key's first value (softmax2 − sigmoid1 for each loss; dice − bce for each head), on the
+ * headline metrics; and the best cell by the primary metric against every other cell, on that metric.
+ * p-values are per comparison, not corrected for their number.
+ */
+export function compareSweepCells(cells: readonly SweepCell[], axes: readonly SweepAxis[], primary: MetricKey): CellComparison[] {
+  const out: CellComparison[] = [];
+  const same = (x: CellParams, y: CellParams, except: string) =>
+    Object.keys(x).every((k) => k === except || JSON.stringify(x[k]) === JSON.stringify(y[k]));
+  for (const axis of axes) {
+    if (axis.values.length < 2) continue;
+    const first = JSON.stringify(axis.values[0]);
+    for (const cell of cells) {
+      if (JSON.stringify(cell.params[axis.key]) === first) continue;
+      const base = cells.find((b) => JSON.stringify(b.params[axis.key]) === first && same(b.params, cell.params, axis.key));
+      if (!base) continue;
+      for (const m of HEADLINE_METRICS) out.push(compareCells(m, axis.key, cell, base));
+    }
+  }
+  const best = bestCell(cells, primary);
+  if (best) for (const other of cells) if (other !== best) out.push(compareCells(primary, 'best', best, other));
+  return out;
+}

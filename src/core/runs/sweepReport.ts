@@ -1,0 +1,181 @@
+/**
+ * The sweep report: one self-contained HTML file (inline SVG, no scripts, no remote resources) with
+ * the results table, the paired verdicts, a chart of each swept key against the primary metric and
+ * the mean validation curves of every cell.
+ */
+import * as path from 'path';
+import { HEADLINE_METRICS, lowerIsBetter, metricLabel, METRICS, MetricKey } from '../common/metrics';
+import { formatStat } from './compare';
+import { lineChart } from './report';
+import { readEpochs } from './store';
+import type { CellStat, SweepCell, SweepFile } from './sweep';
+
+const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/** "0.812 ± 0.004 [0.802, 0.822]": the interval when there is one. */
+export function formatCellStat(s: CellStat | undefined, digits: number): string {
+  if (!s) return '—';
+  const text = formatStat(s, digits);
+  return s.ci95 && s.n > 1 ? `${text} [${s.ci95[0].toFixed(digits)}, ${s.ci95[1].toFixed(digits)}]` : text;
+}
+
+export interface CategorySeries {
+  label: string;
+  colour: string;
+  /** Per category: mean and its interval (absent: no value). */
+  points: ({ mean: number; low?: number; high?: number } | undefined)[];
+}
+
+/** Points with error bars over categories (one swept key's values), a series per combination of the other keys. */
+export function categoryChart(title: string, categories: string[], series: CategorySeries[], yLabel: string): string {
+  const W = 520;
+  const H = 260;
+  const m = { l: 56, r: 12, t: 28, b: 44 };
+  const ys = series.flatMap((s) => s.points.flatMap((p) => (p ? [p.mean, p.low ?? p.mean, p.high ?? p.mean] : []))).filter(Number.isFinite);
+  if (ys.length === 0) return `<figure><figcaption>${esc(title)}: no data</figcaption></figure>`;
+  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  if (y1 - y0 < 1e-9) [y0, y1] = [y0 - 0.5, y1 + 0.5];
+  const pad = (y1 - y0) * 0.08;
+  y0 -= pad;
+  y1 += pad;
+  const band = (W - m.l - m.r) / categories.length;
+  const sx = (i: number, k: number) => m.l + band * (i + 0.5) + (series.length > 1 ? (k - (series.length - 1) / 2) * Math.min(14, band / (series.length + 1)) : 0);
+  const sy = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
+  const grid = Array.from({ length: 5 }, (_, i) => y0 + ((y1 - y0) * i) / 4)
+    .map((y) => `<line x1="${m.l}" x2="${W - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#ddd"/><text x="${m.l - 6}" y="${sy(y) + 4}" text-anchor="end">${y.toPrecision(3)}</text>`)
+    .join('');
+  const xt = categories.map((c, i) => `<text x="${sx(i, (series.length - 1) / 2)}" y="${H - m.b + 16}" text-anchor="middle">${esc(c)}</text>`).join('');
+  const marks = series
+    .map((s, k) =>
+      s.points
+        .map((p, i) => {
+          if (!p || !Number.isFinite(p.mean)) return '';
+          const x = sx(i, k).toFixed(1);
+          const bar =
+            p.low !== undefined && p.high !== undefined && Number.isFinite(p.low) && Number.isFinite(p.high)
+              ? `<line x1="${x}" x2="${x}" y1="${sy(p.low).toFixed(1)}" y2="${sy(p.high).toFixed(1)}" stroke="${s.colour}"/>`
+              : '';
+          return `${bar}<circle cx="${x}" cy="${sy(p.mean).toFixed(1)}" r="3.5" fill="${s.colour}"><title>${esc(`${s.label}, ${categories[i]}: ${p.mean.toFixed(4)}`)}</title></circle>`;
+        })
+        .join(''),
+    )
+    .join('');
+  const legend = series
+    .map((s, i) => `<g transform="translate(${m.l + 8 + (i % 3) * 150},${m.t + 4 + Math.floor(i / 3) * 14})"><circle cx="6" cy="-4" r="3.5" fill="${s.colour}"/><text x="14">${esc(s.label)}</text></g>`)
+    .join('');
+  return `<figure><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}"><text x="${W / 2}" y="16" text-anchor="middle" class="t">${esc(title)}</text>${grid}${xt}<text transform="translate(12,${H / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>${marks}${legend}</svg></figure>`;
+}
+
+/** One chart per swept key: its values on x, the primary metric's mean and 95 % interval on y, a series per setting of the other keys. */
+export function paramCharts(sweep: Pick<SweepFile, 'axes' | 'cells' | 'primaryMetric'>): string[] {
+  const metric = sweep.primaryMetric;
+  return sweep.axes.map((axis) => {
+    const others = sweep.axes.filter((a) => a.key !== axis.key);
+    const groups = new Map<string, SweepCell[]>();
+    for (const c of sweep.cells) {
+      const key = others.map((a) => show(c.params[a.key])).join(' · ') || 'all';
+      groups.set(key, [...(groups.get(key) ?? []), c]);
+    }
+    const series = [...groups.entries()].map(([label, cells], k) => ({
+      label,
+      colour: COLOURS[k % COLOURS.length],
+      points: axis.values.map((v) => {
+        const s = cells.find((c) => JSON.stringify(c.params[axis.key]) === JSON.stringify(v))?.metrics[metric];
+        return s && s.n > 0 ? { mean: s.mean, low: s.ci95?.[0], high: s.ci95?.[1] } : undefined;
+      }),
+    }));
+    return categoryChart(`${metricLabel(metric)} by ${axis.key} (mean, 95 % t interval)`, axis.values.map(show), series, metricLabel(metric));
+  });
+}
+
+/** Mean validation curve of each cell over its finished seeds (epochs all of them reached). */
+function meanCurves(sweep: SweepFile, pick: (v: Record<string, number>) => number | undefined): { label: string; colour: string; dashed: boolean; points: [number, number][] }[] {
+  return sweep.cells.map((cell, k) => {
+    const runs = sweep.runs.filter((r) => r.cell === cell.id && r.status === 'done' && r.runDir);
+    const curves = runs.map((r) => {
+      try {
+        return readEpochs(r.runDir!);
+      } catch {
+        return [];
+      }
+    });
+    const byEpoch = new Map<number, number[]>();
+    for (const epochs of curves) {
+      for (const e of epochs) {
+        const v = e.val ? pick(e.val as Record<string, number>) : undefined;
+        if (typeof v === 'number' && Number.isFinite(v)) byEpoch.set(e.epoch, [...(byEpoch.get(e.epoch) ?? []), v]);
+      }
+    }
+    const points = [...byEpoch.entries()]
+      .filter(([, vs]) => vs.length === curves.length)
+      .sort((a, b) => a[0] - b[0])
+      .map(([e, vs]) => [e, vs.reduce((a, b) => a + b, 0) / vs.length] as [number, number]);
+    return { label: cell.label, colour: COLOURS[k % COLOURS.length], dashed: k >= COLOURS.length, points };
+  });
+}
+
+export function sweepReport(sweep: SweepFile): string {
+  const metric = sweep.primaryMetric;
+  const shown: MetricKey[] = [...HEADLINE_METRICS, 'loss'];
+  const score = (c: SweepCell) => {
+    const s = c.metrics[metric];
+    return s && s.n > 0 && Number.isFinite(s.mean) ? (lowerIsBetter(metric) ? -s.mean : s.mean) : -Infinity;
+  };
+  const ranked = [...sweep.cells].sort((a, b) => score(b) - score(a));
+  const rows = ranked
+    .map(
+      (c) =>
+        `<tr${c.id === sweep.best ? ' class="best"' : ''}>${sweep.axes.map((a) => `<th>${esc(show(c.params[a.key]))}</th>`).join('')}<td>${c.n} of ${sweep.seeds.length}</td>${shown
+          .map((m) => `<td>${esc(formatCellStat(c.metrics[m], METRICS[m].digits))}</td>`)
+          .join('')}</tr>`,
+    )
+    .join('');
+  const oneSeed = sweep.seeds.length < 2;
+  const verdicts = (filter: (axis: string) => boolean) =>
+    sweep.comparisons
+      .filter((c) => filter(c.axis) && (c.axis === 'best' || c.metric === metric))
+      .map((c) => `<li>${esc(c.verdict)}${c.seeds.length ? ` <small>(seeds ${c.seeds.join(', ')})</small>` : ''}</li>`)
+      .join('');
+  const axisVerdicts = sweep.axes
+    .filter((a) => a.values.length > 1)
+    .map((a) => `<h3>Along ${esc(a.key)} (each against ${esc(show(a.values[0]))}, other keys equal)</h3><ul>${verdicts((x) => x === a.key) || '<li>no pair with finished runs</li>'}</ul>`)
+    .join('');
+  const runRows = sweep.runs
+    .map((r) => {
+      const cell = sweep.cells.find((c) => c.id === r.cell);
+      return `<tr><td>${esc(cell?.label ?? r.cell)}</td><td>${r.seed}</td><td class="${r.status}">${r.status}</td><td>${r.final && typeof r.final[metric] === 'number' ? r.final[metric].toFixed(4) : '—'}</td><td>${r.seconds !== undefined ? r.seconds.toFixed(0) + ' s' : '—'}</td><td><code>${esc(r.runId ?? '')}</code>${r.reason ? `<br><small>${esc(r.reason)}</small>` : ''}</td></tr>`;
+    })
+    .join('');
+  const p = sweep.progress;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>SegLab sweep: ${esc(sweep.name)}</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
+h1{font-size:20px}h2{font-size:16px;margin-top:28px}h3{font-size:14px}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}th{text-align:left}
+tr.best{background:#eef8ee}figure{display:inline-block;margin:6px}svg text{font-size:11px;fill:#333}svg .t{font-size:13px;font-weight:600}
+.failed{color:#c00}.cancelled{color:#a60}.done{color:#070}li{margin:2px 0}
+</style></head><body>
+<h1>SegLab sweep: ${esc(sweep.name)}</h1>
+<p>${esc(sweep.createdAt)} · status <b class="${sweep.status}">${esc(sweep.status)}</b>${sweep.reason ? ` (${esc(sweep.reason)})` : ''} · ${p.done} of ${p.total} runs done${p.failed ? `, ${p.failed} failed` : ''}${p.cancelled ? `, ${p.cancelled} cancelled` : ''}${sweep.configFile ? ` · config <code>${esc(path.basename(sweep.configFile))}</code>` : ''}</p>
+<p>Grid: ${sweep.axes.map((a) => `<code>${esc(a.key)}</code> ∈ {${a.values.map((v) => esc(show(v))).join(', ')}}`).join(' × ') || 'the base config'} × seeds ${sweep.seeds.join(', ')}. Runs with the same seed share the data split, the batches and the initial body weights, so cells are compared seed by seed.</p>
+<h2>Results (final validation; mean ± std over seeds [95 % t interval of the mean]; ↑ higher, ↓ lower is better; sorted by ${esc(metricLabel(metric))})</h2>
+${oneSeed ? '<p><b>One seed:</b> single values, no spread; no conclusion about any difference is possible.</p>' : ''}
+<table><tr>${sweep.axes.map((a) => `<th>${esc(a.key)}</th>`).join('')}<th>seeds</th>${shown.map((m) => `<th>${esc(metricLabel(m))} ${lowerIsBetter(m) ? '↓' : '↑'}</th>`).join('')}</tr>${rows}</table>
+<h2>Paired comparisons (${esc(metricLabel(metric))}; paired t-test over shared seeds, 95 % t interval; p-values not corrected for the number of comparisons)</h2>
+${axisVerdicts}
+<h3>Best cell against each other cell</h3><ul>${verdicts((x) => x === 'best') || '<li>no finished cells</li>'}</ul>
+<h2>${esc(metricLabel(metric))} by swept key</h2>
+${paramCharts(sweep).join('\n')}
+<h2>Mean validation curves per cell</h2>
+${lineChart(`Validation ${metricLabel(metric)}`, meanCurves(sweep, (v) => v[metric]), metricLabel(metric))}
+${lineChart('Validation loss', meanCurves(sweep, (v) => v.loss), 'loss')}
+<h2>Runs</h2>
+<table><tr><th>cell</th><th>seed</th><th>status</th><th>final ${esc(metricLabel(metric))}</th><th>time</th><th>run</th></tr>${runRows}</table>
+</body></html>
+`;
+}

@@ -1,0 +1,267 @@
+/**
+ * Running a sweep on this machine: every (cell, seed) of the grid an ordinary run in its own engine
+ * process, at most `parallel` at a time sharing the thread budget (compare's scheduler), sweep.json
+ * rewritten after every run, report.html at the end. Running the same sweep again (same config file
+ * contents, --set values and seeds) resumes it: runs that finished are kept, the others run again.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ConfigError, ExperimentConfig, parseJson, resolvePaths, validateConfig } from '../core/config/config';
+import { defaultThreadCount } from '../core/kernels/pool';
+import { writeFileAtomic } from '../core/runs/atomicWrite';
+import { readSummary, RunWriter } from '../core/runs/store';
+import {
+  cellId,
+  cellSlug,
+  compareSweepCells,
+  gridCells,
+  bestCell,
+  summarizeCells,
+  SweepAxis,
+  SweepFile,
+  sweepFingerprint,
+  sweepProgress,
+  SweepRunRecord,
+  variantConfig,
+  CellParams,
+} from '../core/runs/sweep';
+import { listSweeps, sweepsDir, writeSweep } from '../core/runs/sweepStore';
+import { sweepReport } from '../core/runs/sweepReport';
+import type { TrainEvent } from '../core/train/trainer';
+import { JobResult, startTraining } from './client';
+import { shareThreads } from './compare';
+import { runQueue } from './jobQueue';
+
+export interface SweepOptions {
+  /** The experiment config file (its contents are the sweep's base). */
+  configFile: string;
+  axes: SweepAxis[];
+  seeds: number[];
+  parallel?: number;
+  threads?: number;
+  /** Overrides the config's backend (the CLI's --backend, the extension's setting). */
+  backend?: string;
+  /** Overrides the runs folder (the extension's seglab.runsFolder setting). */
+  runsDir?: string;
+  /** Start a new sweep even when one with the same grid exists. */
+  fresh?: boolean;
+  env?: NodeJS.ProcessEnv;
+  onEvent?: (job: SweepJob, event: TrainEvent) => void;
+  onLog?: (line: string) => void;
+  /** After sweep.json was written (start, every run's start and end, the end). */
+  onUpdate?: (sweep: SweepFile, dir: string) => void;
+}
+
+export interface SweepJob {
+  cell: string;
+  params: CellParams;
+  seed: number;
+  config: ExperimentConfig;
+}
+
+export interface SweepPlan {
+  base: Record<string, unknown>;
+  baseConfig: ExperimentConfig;
+  cells: CellParams[];
+  jobs: SweepJob[];
+  fingerprint: string;
+}
+
+/** Reads the config and validates every variant before anything runs: a bad --set fails here, naming the cell. */
+export function planSweep(o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' | 'backend' | 'runsDir'>): SweepPlan {
+  if (o.seeds.length === 0) throw new Error('a sweep needs at least one seed');
+  let text: string;
+  try {
+    text = fs.readFileSync(o.configFile, 'utf8');
+  } catch (err) {
+    throw new Error(`${o.configFile}: cannot read the config (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const raw = parseJson(text, o.configFile);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${o.configFile}: the config is not a JSON object`);
+  const base = raw as Record<string, unknown>;
+  const finish = (c: ExperimentConfig): ExperimentConfig => {
+    const resolved = resolvePaths(c, o.configFile);
+    return { ...resolved, ...(o.backend ? { backend: o.backend as ExperimentConfig['backend'] } : {}), ...(o.runsDir ? { runsDir: o.runsDir } : {}) };
+  };
+  const baseConfig = finish(validateConfig(base, o.configFile));
+  const cells = gridCells(o.axes);
+  const jobs: SweepJob[] = [];
+  // Seed-major: after the first |cells| runs every cell has one seed.
+  for (const seed of o.seeds) {
+    for (const params of cells) {
+      const id = cellId(params);
+      let config: ExperimentConfig;
+      try {
+        const name = `${baseConfig.name}-${cellSlug(params)}-s${seed}`;
+        config = finish(validateConfig({ ...variantConfig(base, o.axes, params, seed), name }, `${o.configFile} with ${id}`));
+      } catch (err) {
+        if (err instanceof ConfigError) throw new Error(`--set ${id}: ${err.message}`);
+        throw err;
+      }
+      jobs.push({ cell: id, params, seed, config });
+    }
+  }
+  return { base, baseConfig, cells, jobs, fingerprint: sweepFingerprint(base, o.axes, o.seeds) };
+}
+
+/** The newest sweep of this grid in the runs folder (same fingerprint), if any. */
+export function findSweep(runsDir: string, fingerprint: string): { dir: string; sweep: SweepFile } | undefined {
+  for (const s of listSweeps(runsDir)) if (s.sweep?.fingerprint === fingerprint) return { dir: s.dir, sweep: s.sweep };
+  return undefined;
+}
+
+/** A record of a previous attempt, as it stands now: done runs (by their summary.json) are kept, the rest are to run. */
+function carryOver(record: SweepRunRecord | undefined, job: SweepJob): SweepRunRecord {
+  const pending: SweepRunRecord = { cell: job.cell, seed: job.seed, status: 'pending' };
+  if (!record?.runDir || !fs.existsSync(path.join(record.runDir, 'summary.json'))) return pending;
+  try {
+    const s = readSummary(path.join(record.runDir, 'summary.json'));
+    if (s.status !== 'done') return pending;
+    return { ...pending, status: 'done', runId: s.id, runDir: record.runDir, seconds: s.durations?.totalSeconds, final: s.final ?? null };
+  } catch {
+    return pending;
+  }
+}
+
+export interface SweepResult {
+  dir: string;
+  report: string;
+  sweep: SweepFile;
+  /** Runs this invocation started (the others were reused from an earlier one). */
+  started: number;
+  reused: number;
+}
+
+export interface SweepHandle {
+  /** The sweep folder (known at once). */
+  dir: string;
+  /** The sweep.json as first written (every cell, the runs that will be reused). */
+  initial: SweepFile;
+  result: Promise<SweepResult>;
+  cancel(): void;
+  abort(): void;
+}
+
+export function runSweep(o: SweepOptions): SweepHandle {
+  const plan = planSweep(o);
+  const runsDir = plan.baseConfig.runsDir;
+  const jobsTotal = plan.jobs.length;
+  const { parallel, threadsPerRun } = shareThreads(o.threads ?? defaultThreadCount(), o.parallel, jobsTotal);
+  const previous = o.fresh ? undefined : findSweep(runsDir, plan.fingerprint);
+  if (previous?.sweep.status === 'running') {
+    throw new Error(`${previous.dir}: this sweep is already running (pid ${previous.sweep.pid}${previous.sweep.host ? ` on ${previous.sweep.host}` : ''}); stop it first or pass --new`);
+  }
+  let dir: string;
+  let id: string;
+  if (previous) {
+    dir = previous.dir;
+    id = path.basename(dir);
+  } else {
+    const w = RunWriter.create(sweepsDir(runsDir), plan.baseConfig.name);
+    w.releaseReserve();
+    dir = w.dir;
+    id = w.id;
+  }
+  const records: SweepRunRecord[] = plan.jobs.map((job) =>
+    carryOver(
+      previous?.sweep.runs.find((r) => r.cell === job.cell && r.seed === job.seed),
+      job,
+    ),
+  );
+  const primary = 'dice' as const;
+  const createdAt = previous?.sweep.createdAt ?? new Date().toISOString();
+  let status: SweepFile['status'] = 'running';
+  let reason: string | undefined;
+  const snapshot = (): SweepFile => {
+    const cells = summarizeCells(plan.cells, o.seeds, records);
+    return {
+      format: 'seglab-sweep',
+      version: 1,
+      id,
+      name: plan.baseConfig.name,
+      createdAt,
+      updatedAt: new Date().toISOString(),
+      status,
+      ...(reason ? { reason } : {}),
+      configFile: path.resolve(o.configFile),
+      fingerprint: plan.fingerprint,
+      launcher: 'local',
+      ...(status === 'running' ? { pid: process.pid, host: os.hostname() } : {}),
+      parallel,
+      axes: o.axes,
+      seeds: o.seeds,
+      primaryMetric: primary,
+      progress: sweepProgress(records, parallel),
+      cells,
+      comparisons: compareSweepCells(cells, o.axes, primary),
+      best: bestCell(cells, primary)?.id,
+      runs: records,
+      baseConfig: plan.base,
+    };
+  };
+  const save = (): SweepFile => {
+    const s = snapshot();
+    writeSweep(dir, s);
+    o.onUpdate?.(s, dir);
+    return s;
+  };
+  const initial = save();
+  const todo = plan.jobs.map((job, i) => ({ job, i })).filter(({ i }) => records[i].status !== 'done');
+  const reused = jobsTotal - todo.length;
+
+  const queue = runQueue(
+    todo,
+    parallel,
+    ({ job, i }) => {
+      records[i] = { cell: job.cell, seed: job.seed, status: 'running' };
+      save();
+      return startTraining(job.config, {
+        runName: job.config.name,
+        configFile: path.resolve(o.configFile),
+        onEvent: (e) => {
+          if (e.type === 'start') {
+            records[i] = { ...records[i], runDir: e.runDir, runId: path.basename(e.runDir) };
+            save();
+          }
+          o.onEvent?.(job, e);
+        },
+        onLog: o.onLog,
+        env: o.env,
+        threads: threadsPerRun,
+      });
+    },
+    ({ job, i }, r: JobResult) => {
+      records[i] = {
+        cell: job.cell,
+        seed: job.seed,
+        status: r.status,
+        ...(r.runDir ? { runDir: r.runDir, runId: r.summary?.id ?? path.basename(r.runDir) } : {}),
+        ...(r.reason ? { reason: r.reason } : {}),
+        ...(r.summary ? { seconds: r.summary.durations?.totalSeconds, final: r.summary.final ?? null } : {}),
+      };
+      save();
+    },
+    'sweep cancelled before this run started',
+  );
+
+  const result = (async (): Promise<SweepResult> => {
+    await queue.done;
+    const failed = records.filter((r) => r.status === 'failed').length;
+    const cancelled = records.filter((r) => r.status === 'cancelled').length;
+    if (cancelled > 0) {
+      status = 'cancelled';
+      reason = `${cancelled} of ${jobsTotal} runs cancelled; run the same command again to finish the sweep`;
+    } else if (failed > 0) {
+      status = 'failed';
+      reason = `${failed} of ${jobsTotal} runs failed (see runs[].reason); run the same command again to retry them`;
+    } else status = 'done';
+    const sweep = snapshot();
+    const report = path.join(dir, 'report.html');
+    writeFileAtomic(report, sweepReport(sweep));
+    writeSweep(dir, sweep);
+    o.onUpdate?.(sweep, dir);
+    return { dir, report, sweep, started: todo.length, reused };
+  })();
+  return { dir, initial, result, cancel: () => queue.cancel(), abort: () => queue.abort() };
+}

@@ -1,0 +1,292 @@
+/**
+ * Sweeps: the grid, config paths, per-cell statistics and paired comparisons (reference values from
+ * SciPy 1.10.1: stats.t.interval, stats.ttest_rel; the ETA and grids derived by hand), and the CLI
+ * as a user runs it: a sweep on the built-in data, killed midway and resumed.
+ */
+import * as assert from 'assert';
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { decodeJson } from '../../src/core/common/json';
+import {
+  cellId,
+  cellLabel,
+  cellSlug,
+  compareSweepCells,
+  gridCells,
+  parseAxes,
+  parseSweepValues,
+  setConfigPath,
+  summarizeCells,
+  sweepFingerprint,
+  sweepProgress,
+  SweepFile,
+  SweepRunRecord,
+} from '../../src/core/runs/sweep';
+import { effectiveSweep, readSweepFile, writeSweep } from '../../src/core/runs/sweepStore';
+import { categoryChart, sweepReport } from '../../src/core/runs/sweepReport';
+import { planSweep } from '../../src/engine/sweep';
+import { ROOT } from './helpers';
+
+describe('sweep grid and config paths', () => {
+  it('splits values at top-level commas and reads JSON where it parses', () => {
+    assert.deepStrictEqual(parseSweepValues('bce,dice,bce+0.5*dice'), ['bce', 'dice', 'bce+0.5*dice']);
+    assert.deepStrictEqual(parseSweepValues('0.001, 3e-4,true'), [0.001, 0.0003, true]);
+    assert.deepStrictEqual(parseSweepValues('[1,2],[3],"a,b",{"name":"focal","options":{"gamma":2}}'), [
+      [1, 2],
+      [3],
+      'a,b',
+      { name: 'focal', options: { gamma: 2 } },
+    ]);
+    assert.throws(() => parseSweepValues('0.001,1e-3', 'optimizer.learningRate'), /optimizer.learningRate: the value 0.001 is listed twice/);
+    assert.throws(() => parseSweepValues('bce,,dice', 'loss'), /--set loss=bce,,dice: an empty value/);
+  });
+
+  it('parses --set options and refuses keys the sweep owns or that overlap', () => {
+    assert.deepStrictEqual(parseAxes(['loss=bce,dice', 'head=sigmoid1,softmax2']), [
+      { key: 'loss', values: ['bce', 'dice'] },
+      { key: 'head', values: ['sigmoid1', 'softmax2'] },
+    ]);
+    assert.throws(() => parseAxes(['seed=1,2']), /seeds come from --seeds N/);
+    assert.throws(() => parseAxes(['loss']), /write KEY=V1,V2/);
+    assert.throws(() => parseAxes(['loss=bce', 'loss=dice']), /--set loss is given twice/);
+    assert.throws(() => parseAxes(['loss=bce', 'loss.options.gamma=1,2']), /one sets part of the other/);
+    assert.throws(() => parseAxes(['1x=2']), /'1x' is not a dotted config key/);
+  });
+
+  it('sets dotted keys, turning a loss name into an object when an option is set', () => {
+    const base = { loss: 'focal', optimizer: { name: 'adam', learningRate: 0.002 } };
+    assert.deepStrictEqual(setConfigPath(base, 'loss.options.gamma', 3), { loss: { name: 'focal', options: { gamma: 3 } }, optimizer: base.optimizer });
+    assert.deepStrictEqual(setConfigPath(base, 'optimizer.learningRate', 0.01).optimizer, { name: 'adam', learningRate: 0.01 });
+    assert.deepStrictEqual(setConfigPath(base, 'model.baseFilters', 8).model, { baseFilters: 8 });
+    assert.strictEqual(base.loss, 'focal', 'the base is not changed');
+    assert.throws(() => setConfigPath(base, 'optimizer.name.x', 1), /--set optimizer.name.x: optimizer.name is "adam", not an object/);
+  });
+
+  it('makes every combination, the first key varying slowest, with stable ids and names', () => {
+    const cells = gridCells([
+      { key: 'loss', values: ['bce', 'bce+dice'] },
+      { key: 'optimizer.learningRate', values: [0.001, 0.01, 0.1] },
+    ]);
+    assert.strictEqual(cells.length, 6);
+    assert.deepStrictEqual(cells[1], { loss: 'bce', 'optimizer.learningRate': 0.01 });
+    assert.deepStrictEqual(cells[3], { loss: 'bce+dice', 'optimizer.learningRate': 0.001 });
+    assert.strictEqual(cellId(cells[3]), 'loss=bce+dice,optimizer.learningRate=0.001');
+    assert.strictEqual(cellLabel(cells[3]), 'bce+dice · learningRate 0.001');
+    assert.strictEqual(cellSlug(cells[3]), 'bce_dice-learningRate0.001');
+    assert.deepStrictEqual(gridCells([]), [{}]);
+    const f = sweepFingerprint({ a: 1, b: { c: 2, d: 3 } }, [{ key: 'loss', values: ['bce'] }], [1, 2]);
+    assert.strictEqual(sweepFingerprint({ b: { d: 3, c: 2 }, a: 1 }, [{ key: 'loss', values: ['bce'] }], [1, 2]), f, 'key order does not matter');
+    assert.notStrictEqual(sweepFingerprint({ a: 1, b: { c: 2, d: 3 } }, [{ key: 'loss', values: ['bce'] }], [1, 2, 3]), f);
+  });
+});
+
+describe('sweep statistics', () => {
+  const done = (cell: string, seed: number, dice: number, extra: Record<string, number> = {}): SweepRunRecord => ({
+    cell,
+    seed,
+    status: 'done',
+    runId: `${cell}-${seed}`,
+    seconds: 10,
+    final: { dice, iou: dice / 2, hd95: 5, pixelError: 0.1, precision: 0.5, recall: 0.5, loss: 0.3, ...extra },
+  });
+  const params = gridCells([{ key: 'head', values: ['sigmoid1', 'softmax2'] }]);
+  const A = 'head=sigmoid1';
+  const B = 'head=softmax2';
+
+  it('gives each cell mean, std, the 95 % t interval and the per-seed values (SciPy t.interval)', () => {
+    const cells = summarizeCells(params, [1, 2, 3], [done(A, 1, 0.8), done(A, 2, 0.82), done(A, 3, 0.84), done(B, 1, 0.7)]);
+    const d = cells[0].metrics.dice!;
+    assert.strictEqual(cells[0].n, 3);
+    assert.deepStrictEqual(cells[0].runs, [`${A}-1`, `${A}-2`, `${A}-3`]);
+    assert.ok(Math.abs(d.mean - 0.82) < 1e-12 && Math.abs(d.std - 0.02) < 1e-12);
+    // scipy.stats.t.interval(0.95, 2, loc=0.82, scale=sem([0.80, 0.82, 0.84]))
+    assert.ok(Math.abs(d.ci95![0] - 0.770317245763125) < 1e-9 && Math.abs(d.ci95![1] - 0.8696827542368749) < 1e-9, String(d.ci95));
+    assert.deepStrictEqual(d.values, [0.8, 0.82, 0.84]);
+    assert.deepStrictEqual(d.seeds, [1, 2, 3]);
+    assert.strictEqual(cells[1].n, 1);
+    assert.strictEqual(cells[1].metrics.dice!.ci95, undefined, 'one seed: no interval');
+  });
+
+  it('keeps ∞ and NaN in the values and leaves them out of the mean', () => {
+    const cells = summarizeCells(params, [1, 2, 3], [done(A, 1, 0.8, { hd95: Infinity }), done(A, 2, 0.8, { hd95: 4 }), done(A, 3, 0.8, { hd95: 6 })]);
+    const h = cells[0].metrics.hd95!;
+    assert.deepStrictEqual(h.values, [Infinity, 4, 6]);
+    assert.strictEqual(h.mean, 5);
+    assert.strictEqual(h.n, 2);
+    assert.strictEqual(h.posInf, 1);
+    // Through sweep.json and back: ∞ stays ∞.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-sweepfile-'));
+    writeSweep(tmp, { format: 'seglab-sweep', cells, runs: [], axes: [], seeds: [1, 2, 3] } as unknown as SweepFile);
+    assert.deepStrictEqual(readSweepFile(tmp).cells[0].metrics.hd95!.values, [Infinity, 4, 6]);
+    fs.rmSync(tmp, { recursive: true });
+  });
+
+  it('pairs cells by seed, not by position (SciPy ttest_rel), along each key and from the best cell', () => {
+    // softmax2 seed 1 failed: the pair is over seeds 2 and 3 only.
+    const runs = [done(A, 1, 0.71), done(A, 2, 0.74), done(A, 3, 0.69), { cell: B, seed: 1, status: 'failed' as const, reason: 'x' }, done(B, 2, 0.7), done(B, 3, 0.66)];
+    const cells = summarizeCells(params, [1, 2, 3], runs);
+    const comps = compareSweepCells(cells, [{ key: 'head', values: ['sigmoid1', 'softmax2'] }], 'dice');
+    const along = comps.find((c) => c.axis === 'head' && c.metric === 'dice')!;
+    assert.strictEqual(along.cell, B);
+    assert.strictEqual(along.baseline, A);
+    assert.deepStrictEqual(along.seeds, [2, 3]);
+    // scipy.stats.ttest_rel([0.70, 0.66], [0.74, 0.69]): |t| = 7.0, p = 0.0903344706017342
+    assert.ok(Math.abs(along.p! - 0.0903344706017342) < 1e-9, String(along.p));
+    assert.ok(Math.abs(along.mean + 0.035) < 1e-12);
+    // t.interval(0.95, 1, loc=-0.035, scale=sem([-0.04, -0.03]))
+    assert.ok(Math.abs(along.ci95![0] + 0.09853102368216049) < 1e-9 && Math.abs(along.ci95![1] - 0.028531023682160483) < 1e-9);
+    assert.match(along.verdict, /^softmax2 − sigmoid1: −0\.035 Dice, 95 % CI \[−0\.099, \+0\.029\], p = 0\.090: not distinguishable with 2 seeds$/);
+    const best = comps.filter((c) => c.axis === 'best');
+    assert.strictEqual(best.length, 1);
+    assert.strictEqual(best[0].cell, A, 'sigmoid1 has the larger mean Dice');
+    // Headline metrics along the key; only the primary one from the best cell.
+    assert.deepStrictEqual(comps.filter((c) => c.axis === 'head').map((c) => c.metric), ['dice', 'iou', 'hd95', 'pixelError']);
+  });
+
+  it('estimates the time left from the finished runs and the runs at a time', () => {
+    const r = (status: SweepRunRecord['status'], seconds?: number): SweepRunRecord => ({ cell: 'c', seed: 1, status, seconds });
+    const p = sweepProgress([r('done', 10), r('done', 20), r('running'), r('pending'), r('pending'), r('pending'), r('failed')], 2);
+    assert.deepStrictEqual({ ...p, etaSeconds: undefined }, { total: 7, done: 2, failed: 1, cancelled: 0, running: 1, pending: 3, etaSeconds: undefined });
+    // 3 pending + ½ of the running one, 15 s each on average, 2 at a time.
+    assert.strictEqual(p.etaSeconds, (15 * 3.5) / 2);
+    assert.strictEqual(sweepProgress([r('pending')], 2).etaSeconds, undefined);
+  });
+
+  it('draws one point per cell with its interval, and the report lists every cell', () => {
+    const svg = categoryChart('t', ['a', 'b'], [{ label: 's', colour: '#000', points: [{ mean: 1, low: 0, high: 2 }, undefined] }], 'y');
+    assert.strictEqual((svg.match(/<circle /g) ?? []).length, 2, 'the point and its legend mark');
+    assert.match(svg, /<line x1="([\d.]+)" x2="\1" y1="([\d.]+)" y2="([\d.]+)" stroke="#000"\/>/);
+    const cells = summarizeCells(params, [1], [done(A, 1, 0.8), done(B, 1, 0.7)]);
+    const html = sweepReport({
+      format: 'seglab-sweep', version: 1, id: 'x', name: 'n', createdAt: '', updatedAt: '', status: 'done', fingerprint: 'f', launcher: 'local',
+      parallel: 1, axes: [{ key: 'head', values: ['sigmoid1', 'softmax2'] }], seeds: [1], primaryMetric: 'dice',
+      progress: sweepProgress([], 1), cells, comparisons: compareSweepCells(cells, [{ key: 'head', values: ['sigmoid1', 'softmax2'] }], 'dice'),
+      best: A, runs: [], baseConfig: {},
+    } as SweepFile);
+    assert.match(html, /<tr class="best"><th>sigmoid1<\/th><td>1 of 1<\/td><td>0\.800<\/td>/);
+    assert.match(html, /<tr><th>softmax2<\/th><td>1 of 1<\/td><td>0\.700<\/td>/);
+    assert.match(html, /One seed:<\/b> single values, no spread; no conclusion/);
+    assert.match(html, /softmax2 − sigmoid1: −0\.100 Dice from 1 seed — no conclusion is possible/);
+    assert.doesNotMatch(html, /<script|https?:/);
+  });
+});
+
+describe('seglab sweep (built-in data)', function () {
+  this.timeout(600000);
+  const CLI = path.join(ROOT, 'dist', 'cli.js');
+  let dir: string;
+  let config: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-sweep-'));
+    config = path.join(dir, 'tiny.experiment.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'tiny',
+        dataset: { builtin: 'shapes', count: 12, size: 32 },
+        model: { depth: 2, baseFilters: 4 },
+        loss: 'bce',
+        epochs: 2,
+        batchSize: 4,
+        seed: 5,
+        predictions: 1,
+      }),
+    );
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const seglab = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, SEGLAB_BACKEND: 'wasm' } });
+  const args = ['sweep', 'tiny.experiment.json', '--set', 'loss=bce,dice', '--set', 'head=sigmoid1,softmax2', '--seeds', '2', '--parallel', '1', '--threads', '1'];
+
+  it('refuses a bad key before any run starts, naming the cell and the key', () => {
+    const r = seglab('sweep', 'tiny.experiment.json', '--set', 'model.depht=2,3');
+    assert.strictEqual(r.status, 1, r.stderr);
+    assert.match(r.stderr, /--set model.depht=2: .*tiny.experiment.json with model.depht=2.*depht/s);
+    assert.ok(!fs.existsSync(path.join(dir, 'runs')), 'nothing was written');
+    const s = seglab('sweep', 'tiny.experiment.json', '--set', 'seed=1,2');
+    assert.strictEqual(s.status, 2);
+    assert.match(s.stderr, /seeds come from --seeds N/);
+    const plan = planSweep({ configFile: config, axes: parseAxes(['loss=bce,dice']), seeds: [5, 6] });
+    assert.deepStrictEqual(plan.jobs.map((j) => [j.cell, j.seed, j.config.seed, j.config.loss, j.config.name]), [
+      ['loss=bce', 5, 5, 'bce', 'tiny-bce-s5'],
+      ['loss=dice', 5, 5, 'dice', 'tiny-dice-s5'],
+      ['loss=bce', 6, 6, 'bce', 'tiny-bce-s6'],
+      ['loss=dice', 6, 6, 'dice', 'tiny-dice-s6'],
+    ]);
+  });
+
+  it('killed midway, the same command finishes only what is missing', async () => {
+    // Kill the sweep (SIGKILL: no chance to clean up) once two runs have finished.
+    const sweepsRoot = path.join(dir, 'runs', 'sweeps');
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { ...process.env, SEGLAB_BACKEND: 'wasm' }, stdio: 'ignore' });
+    const killedAt = await new Promise<SweepFile>((resolve, reject) => {
+      const timer = setInterval(() => {
+        try {
+          const sub = fs.existsSync(sweepsRoot) ? fs.readdirSync(sweepsRoot) : [];
+          if (sub.length !== 1) return;
+          const s = readSweepFile(path.join(sweepsRoot, sub[0]));
+          if (s.progress.done >= 2) {
+            clearInterval(timer);
+            child.kill('SIGKILL');
+            resolve(s);
+          }
+        } catch (err) {
+          // a sweep.json is replaced atomically: it always parses
+          clearInterval(timer);
+          reject(err);
+        }
+      }, 100);
+      child.on('exit', () => {
+        clearInterval(timer);
+        reject(new Error('the sweep ended before it could be killed'));
+      });
+    });
+    await new Promise((r) => child.on('exit', r));
+    const sweepDir = path.join(sweepsRoot, fs.readdirSync(sweepsRoot)[0]);
+    // Its engines notice their parent is gone and stop; give them a moment.
+    await new Promise((r) => setTimeout(r, 3000));
+    const dead = effectiveSweep(readSweepFile(sweepDir));
+    assert.strictEqual(dead.status, 'failed');
+    assert.match(dead.reason!, /the sweep process \(pid \d+\) ended before the sweep did; run the same command again/);
+    const kept = killedAt.runs.filter((r) => r.status === 'done').map((r) => r.runId);
+    assert.ok(kept.length >= 2 && kept.length < 8);
+
+    const again = seglab(...args);
+    assert.strictEqual(again.status, 0, again.stderr + again.stdout);
+    assert.match(again.stdout, new RegExp(`resuming ${sweepDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${kept.length} finished run\\(s\\) kept`));
+    const s = readSweepFile(sweepDir);
+    assert.strictEqual(s.status, 'done');
+    assert.strictEqual(s.progress.done, 8);
+    assert.strictEqual(s.cells.length, 4);
+    for (const c of s.cells) {
+      assert.strictEqual(c.n, 2, c.id);
+      assert.strictEqual(c.runs.length, 2);
+      assert.deepStrictEqual(c.metrics.dice!.seeds, [5, 6]);
+      assert.strictEqual(c.metrics.dice!.values.length, 2);
+      assert.ok(c.metrics.dice!.ci95, 'two seeds: an interval');
+    }
+    // The runs done before the kill are the same runs (not trained again).
+    const ids = s.runs.map((r) => r.runId);
+    for (const id of kept) assert.ok(ids.includes(id), `${id} reused`);
+    const started = (again.stdout.match(/^\[\d+\/8\] /gm) ?? []).length;
+    assert.strictEqual(started, 8 - kept.length, again.stdout);
+    // Every run is an ordinary run folder with the cell's config.
+    for (const r of s.runs) {
+      const cfg = decodeJson(fs.readFileSync(path.join(r.runDir!, 'config.json'), 'utf8')) as { loss: unknown; head: string; seed: number };
+      const cell = s.cells.find((c) => c.id === r.cell)!;
+      assert.deepStrictEqual([cfg.loss, cfg.head, cfg.seed], [cell.params.loss, cell.params.head, r.seed]);
+    }
+    const html = fs.readFileSync(path.join(sweepDir, 'report.html'), 'utf8');
+    for (const c of s.cells) assert.ok(html.includes(`<th>${(c.params.loss as string)}</th><th>${c.params.head as string}</th>`), c.id);
+    // A third time: nothing left to run.
+    const third = seglab(...args, '--json');
+    assert.strictEqual(third.status, 0);
+    const last = JSON.parse(third.stdout.trim().split('\n').pop()!) as { started: number; reused: number; dir: string };
+    assert.deepStrictEqual([last.started, last.reused, last.dir], [0, 8, sweepDir]);
+    const status = seglab('sweep', 'status', sweepDir);
+    assert.strictEqual(status.status, 0);
+    assert.match(status.stdout, /^tiny: done · 8\/8 runs done/);
+    assert.match(status.stdout, /along head:\n {4}(bce|dice) · softmax2 − \1 · sigmoid1: [+−]\d\.\d{3} Dice, 95 % CI/);
+  });
+});
