@@ -23,11 +23,4 @@ export function table(header: string[], rows: (string | number)[][]): string {
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 
-/** CSV with RFC 4180 quoting; NaN and infinities as nan / inf. */
-export function csv(header: string[], rows: (string | number)[][]): string {
-  const quote = (c: string | number) => {
-    const s = typeof c === 'number' ? (Number.isFinite(c) ? String(c) : formatNumber(c)) : c;
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [header, ...rows].map((r) => r.map(quote).join(',')).join('\n') + '\n';
-}
+export { csv } from '../core/common/csv';

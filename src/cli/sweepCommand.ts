@@ -39,10 +39,18 @@ export function sweepTable(sweep: SweepFile, metrics: readonly MetricKey[] = HEA
     `${c.id === sweep.best ? '* ' : '  '}${c.label}`,
     `${c.n}/${sweep.seeds.length}`,
     // The interval for the metric cells are ranked by; mean ± std for the others (the report has every interval).
-    ...metrics.map((m) => (m === primary ? formatCellStat(c.metrics[m], METRICS[m].digits) : formatStat(c.metrics[m] ?? { mean: NaN, std: NaN, n: 0 }, METRICS[m].digits))),
+    ...metrics.map((m) =>
+      m === primary
+        ? formatCellStat(c.metrics[m], METRICS[m].digits)
+        : formatStat(c.metrics[m] ?? { mean: NaN, std: NaN, n: 0 }, METRICS[m].digits),
+    ),
   ]);
   const widths = head.map((h, i) => Math.max(h.length + (i === 0 ? 2 : 0), ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line([`  ${head[0]}`, ...head.slice(1)]), ...rows.map(line)];
 }
 
@@ -84,8 +92,8 @@ async function statusCommand(argv: string[], write: Write): Promise<number> {
   return 0;
 }
 
-export async function sweepCommand(argv: string[], write: Write): Promise<number> {
-  if (argv[0] === 'status') return statusCommand(argv.slice(1), write);
+/** The command line of a sweep, checked: the config file, the axes, the seeds and the budget. */
+function sweepArguments(argv: string[]) {
   const { values, positionals } = parseCommand(
     argv,
     {
@@ -102,7 +110,8 @@ export async function sweepCommand(argv: string[], write: Write): Promise<number
   );
   const file = path.resolve(requireValue(positionals[0], 'CONFIG (a positional argument)', SWEEP_USAGE));
   const sets = (values.set as string[] | undefined) ?? [];
-  if (sets.length === 0) throw new UsageError(`--set KEY=V1,V2 is required (e.g. --set loss=bce,dice --set head=sigmoid1,softmax2)\n${SWEEP_USAGE}`);
+  if (sets.length === 0)
+    throw new UsageError(`--set KEY=V1,V2 is required (e.g. --set loss=bce,dice --set head=sigmoid1,softmax2)\n${SWEEP_USAGE}`);
   let axes;
   try {
     axes = parseAxes(sets);
@@ -111,63 +120,78 @@ export async function sweepCommand(argv: string[], write: Write): Promise<number
   }
   const count = positiveInteger(values.seeds as string | undefined, 'seeds');
   if (count !== undefined && values['seed-list']) throw new UsageError('--seeds and --seed-list: give one of them');
-  const json = Boolean(values.json);
-  const seedList = values['seed-list']
+  const seeds = values['seed-list']
     ? (values['seed-list'] as string).split(',').map((s) => {
         const n = numberValue(s, 'seed-list')!;
         if (!Number.isInteger(n)) throw new UsageError(`--seed-list: '${s}' is not an integer`);
         return n;
       })
-    : undefined;
-  // The config's seed is the first, as in compare; read it through the plan (which validates the config).
-  const seedsFrom = (first: number) => seedList ?? Array.from({ length: count ?? 1 }, (_, i) => first + i);
-  const seeds = seedsFrom(loadConfig(file).seed);
+    : // The config's seed first, as in compare (loadConfig also validates the config).
+      Array.from({ length: count ?? 1 }, (_, i) => loadConfig(file).seed + i);
   if (new Set(seeds).size !== seeds.length) throw new UsageError('--seed-list: a seed is listed twice');
-
-  const view = new ProgressView(write, !json && Boolean(process.stdout.isTTY));
-  const seen = new Map<string, string>();
-  let reportedStart = false;
-  const handle = runSweep({
-    configFile: file,
+  return {
+    file,
     axes,
     seeds,
     parallel: positiveInteger(values.parallel as string | undefined, 'parallel'),
     threads: positiveInteger(values.threads as string | undefined, 'threads'),
     backend: values.backend as string | undefined,
     fresh: Boolean(values.new),
+    json: Boolean(values.json),
+  };
+}
+
+/** One line (or JSON object) per run that ended, with the sweep's progress and ETA. */
+function runReporter(json: boolean, view: ProgressView, write: Write): (sweep: SweepFile) => void {
+  const seen = new Map<string, string>();
+  let first = true;
+  return (sweep) => {
+    for (const r of sweep.runs) {
+      const k = `${r.cell}/${r.seed}`;
+      const changed = seen.get(k) !== r.status;
+      seen.set(k, r.status);
+      // The first snapshot is where the sweep starts (runs kept from before are not news).
+      if (first || !changed || r.status === 'pending' || r.status === 'running') continue;
+      const p = sweep.progress;
+      if (json) {
+        write(encodeJson({ type: 'run', ...r, progress: p }, 0) + '\n');
+        continue;
+      }
+      const dice = r.final && typeof r.final.dice === 'number' ? `, Dice ${r.final.dice.toFixed(3)}` : '';
+      const time = r.seconds !== undefined ? ` (${formatDuration(r.seconds)})` : '';
+      const eta = p.etaSeconds !== undefined && p.pending + p.running > 0 ? ` · ETA ${formatDuration(p.etaSeconds)}` : '';
+      const why = r.reason && r.status !== 'done' ? ` — ${r.reason}` : '';
+      view.line(`[${p.done + p.failed + p.cancelled}/${p.total}] ${r.cell} seed ${r.seed}: ${r.status}${dice}${time}${why}${eta}`);
+    }
+    first = false;
+  };
+}
+
+export async function sweepCommand(argv: string[], write: Write): Promise<number> {
+  if (argv[0] === 'status') return statusCommand(argv.slice(1), write);
+  const a = sweepArguments(argv);
+  const view = new ProgressView(write, !a.json && Boolean(process.stdout.isTTY));
+  const handle = runSweep({
+    configFile: a.file,
+    axes: a.axes,
+    seeds: a.seeds,
+    parallel: a.parallel,
+    threads: a.threads,
+    backend: a.backend,
+    fresh: a.fresh,
     onLog: (l) => process.stderr.write(`engine: ${l}\n`),
     onEvent: (job, e) => {
-      if (json) write(encodeJson({ job: { cell: job.cell, seed: job.seed }, ...e }, 0) + '\n');
+      if (a.json) write(encodeJson({ job: { cell: job.cell, seed: job.seed }, ...e }, 0) + '\n');
       else if (e.type === 'batch') view.event(`${job.cell} s${job.seed}`, e);
     },
-    onUpdate: (sweep) => {
-      if (!reportedStart) {
-        reportedStart = true;
-        for (const r of sweep.runs) seen.set(`${r.cell}/${r.seed}`, r.status);
-        return;
-      }
-      for (const r of sweep.runs) {
-        const k = `${r.cell}/${r.seed}`;
-        if (seen.get(k) === r.status) continue;
-        seen.set(k, r.status);
-        if (r.status === 'pending' || r.status === 'running') continue;
-        const p = sweep.progress;
-        if (json) write(encodeJson({ type: 'run', ...r, progress: p }, 0) + '\n');
-        else {
-          const dice = r.final && typeof r.final.dice === 'number' ? `, Dice ${r.final.dice.toFixed(3)}` : '';
-          const time = r.seconds !== undefined ? ` (${formatDuration(r.seconds)})` : '';
-          const eta = p.etaSeconds !== undefined && p.pending + p.running > 0 ? ` · ETA ${formatDuration(p.etaSeconds)}` : '';
-          view.line(`[${p.done + p.failed + p.cancelled}/${p.total}] ${r.cell} seed ${r.seed}: ${r.status}${dice}${time}${r.reason && r.status !== 'done' ? ` — ${r.reason}` : ''}${eta}`);
-        }
-      }
-    },
+    onUpdate: runReporter(a.json, view, write),
   });
   const first = handle.initial;
-  if (!json) {
+  if (!a.json) {
     const reused = first.progress.done;
+    const resuming = reused ? ` (resuming ${handle.dir}: ${reused} finished run(s) kept)` : '';
     write(
-      `sweep ${first.cells.length} cell(s) × ${seeds.length} seed(s) = ${first.progress.total} runs, ${first.parallel} at a time` +
-        `${reused ? ` (resuming ${handle.dir}: ${reused} finished run(s) kept)` : ''}\n`,
+      `sweep ${first.cells.length} cell(s) × ${a.seeds.length} seed(s) = ${first.progress.total} runs, ${first.parallel} at a time${resuming}\n`,
     );
   }
   const release = onInterrupt(
@@ -176,10 +200,15 @@ export async function sweepCommand(argv: string[], write: Write): Promise<number
   );
   const result = await handle.result;
   release();
-  if (json) write(encodeJson({ type: 'sweep', dir: result.dir, report: result.report, started: result.started, reused: result.reused, sweep: result.sweep }, 0) + '\n');
+  const s = result.sweep;
+  if (a.json)
+    write(
+      encodeJson({ type: 'sweep', dir: result.dir, report: result.report, started: result.started, reused: result.reused, sweep: s }, 0) +
+        '\n',
+    );
   else {
-    writeSummary(result.sweep, write);
-    write(`\nsweep: ${result.dir} (${result.sweep.status}${result.sweep.reason ? `: ${result.sweep.reason}` : ''})\nreport: ${result.report}\n`);
+    writeSummary(s, write);
+    write(`\nsweep: ${result.dir} (${s.status}${s.reason ? `: ${s.reason}` : ''})\nreport: ${result.report}\n`);
   }
-  return result.sweep.status === 'done' ? 0 : result.sweep.status === 'cancelled' ? 130 : 1;
+  return s.status === 'done' ? 0 : s.status === 'cancelled' ? 130 : 1;
 }

@@ -82,7 +82,11 @@ export function planSweep(o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' 
   const base = raw as Record<string, unknown>;
   const finish = (c: ExperimentConfig): ExperimentConfig => {
     const resolved = resolvePaths(c, o.configFile);
-    return { ...resolved, ...(o.backend ? { backend: o.backend as ExperimentConfig['backend'] } : {}), ...(o.runsDir ? { runsDir: o.runsDir } : {}) };
+    return {
+      ...resolved,
+      ...(o.backend ? { backend: o.backend as ExperimentConfig['backend'] } : {}),
+      ...(o.runsDir ? { runsDir: o.runsDir } : {}),
+    };
   };
   const baseConfig = finish(validateConfig(base, o.configFile));
   const cells = gridCells(o.axes);
@@ -143,63 +147,84 @@ export interface SweepHandle {
   abort(): void;
 }
 
+/** The folder of this grid's previous sweep (to resume), or a new one; refuses a sweep that is still running. */
+function openSweepFolder(runsDir: string, plan: SweepPlan, fresh: boolean): { dir: string; id: string; previous?: SweepFile } {
+  const previous = fresh ? undefined : findSweep(runsDir, plan.fingerprint);
+  if (previous?.sweep.status === 'running') {
+    const where = previous.sweep.host ? ` on ${previous.sweep.host}` : '';
+    throw new Error(`${previous.dir}: this sweep is already running (pid ${previous.sweep.pid}${where}); stop it first or pass --new`);
+  }
+  if (previous) return { dir: previous.dir, id: path.basename(previous.dir), previous: previous.sweep };
+  const w = RunWriter.create(sweepsDir(runsDir), plan.baseConfig.name);
+  w.releaseReserve();
+  return { dir: w.dir, id: w.id };
+}
+
+/** sweep.json's contents for the records as they stand. */
+function sweepSnapshot(
+  o: SweepOptions,
+  plan: SweepPlan,
+  fixed: { id: string; createdAt: string; parallel: number },
+  records: SweepRunRecord[],
+  status: SweepFile['status'],
+  reason: string | undefined,
+): SweepFile {
+  const primary = 'dice' as const;
+  const cells = summarizeCells(plan.cells, o.seeds, records);
+  return {
+    format: 'seglab-sweep',
+    version: 1,
+    id: fixed.id,
+    name: plan.baseConfig.name,
+    createdAt: fixed.createdAt,
+    updatedAt: new Date().toISOString(),
+    status,
+    ...(reason ? { reason } : {}),
+    configFile: path.resolve(o.configFile),
+    fingerprint: plan.fingerprint,
+    launcher: 'local',
+    ...(status === 'running' ? { pid: process.pid, host: os.hostname() } : {}),
+    parallel: fixed.parallel,
+    axes: o.axes,
+    seeds: o.seeds,
+    primaryMetric: primary,
+    progress: sweepProgress(records, fixed.parallel),
+    cells,
+    comparisons: compareSweepCells(cells, o.axes, primary),
+    best: bestCell(cells, primary)?.id,
+    runs: records,
+    baseConfig: plan.base,
+  };
+}
+
+/** How a sweep ended: cancelled if any run was, failed if any failed (each says how to go on), else done. */
+export function endState(records: readonly SweepRunRecord[]): { status: SweepFile['status']; reason?: string } {
+  const total = records.length;
+  const failed = records.filter((r) => r.status === 'failed').length;
+  const cancelled = records.filter((r) => r.status === 'cancelled').length;
+  if (cancelled > 0)
+    return { status: 'cancelled', reason: `${cancelled} of ${total} runs cancelled; run the same command again to finish the sweep` };
+  if (failed > 0)
+    return { status: 'failed', reason: `${failed} of ${total} runs failed (see runs[].reason); run the same command again to retry them` };
+  return { status: 'done' };
+}
+
 export function runSweep(o: SweepOptions): SweepHandle {
   const plan = planSweep(o);
   const runsDir = plan.baseConfig.runsDir;
   const jobsTotal = plan.jobs.length;
   const { parallel, threadsPerRun } = shareThreads(o.threads ?? defaultThreadCount(), o.parallel, jobsTotal);
-  const previous = o.fresh ? undefined : findSweep(runsDir, plan.fingerprint);
-  if (previous?.sweep.status === 'running') {
-    throw new Error(`${previous.dir}: this sweep is already running (pid ${previous.sweep.pid}${previous.sweep.host ? ` on ${previous.sweep.host}` : ''}); stop it first or pass --new`);
-  }
-  let dir: string;
-  let id: string;
-  if (previous) {
-    dir = previous.dir;
-    id = path.basename(dir);
-  } else {
-    const w = RunWriter.create(sweepsDir(runsDir), plan.baseConfig.name);
-    w.releaseReserve();
-    dir = w.dir;
-    id = w.id;
-  }
+  const { dir, id, previous } = openSweepFolder(runsDir, plan, Boolean(o.fresh));
   const records: SweepRunRecord[] = plan.jobs.map((job) =>
     carryOver(
-      previous?.sweep.runs.find((r) => r.cell === job.cell && r.seed === job.seed),
+      previous?.runs.find((r) => r.cell === job.cell && r.seed === job.seed),
       job,
     ),
   );
-  const primary = 'dice' as const;
-  const createdAt = previous?.sweep.createdAt ?? new Date().toISOString();
+  const fixed = { id, createdAt: previous?.createdAt ?? new Date().toISOString(), parallel };
   let status: SweepFile['status'] = 'running';
   let reason: string | undefined;
-  const snapshot = (): SweepFile => {
-    const cells = summarizeCells(plan.cells, o.seeds, records);
-    return {
-      format: 'seglab-sweep',
-      version: 1,
-      id,
-      name: plan.baseConfig.name,
-      createdAt,
-      updatedAt: new Date().toISOString(),
-      status,
-      ...(reason ? { reason } : {}),
-      configFile: path.resolve(o.configFile),
-      fingerprint: plan.fingerprint,
-      launcher: 'local',
-      ...(status === 'running' ? { pid: process.pid, host: os.hostname() } : {}),
-      parallel,
-      axes: o.axes,
-      seeds: o.seeds,
-      primaryMetric: primary,
-      progress: sweepProgress(records, parallel),
-      cells,
-      comparisons: compareSweepCells(cells, o.axes, primary),
-      best: bestCell(cells, primary)?.id,
-      runs: records,
-      baseConfig: plan.base,
-    };
-  };
+  const snapshot = () => sweepSnapshot(o, plan, fixed, records, status, reason);
   const save = (): SweepFile => {
     const s = snapshot();
     writeSweep(dir, s);
@@ -247,15 +272,7 @@ export function runSweep(o: SweepOptions): SweepHandle {
 
   const result = (async (): Promise<SweepResult> => {
     await queue.done;
-    const failed = records.filter((r) => r.status === 'failed').length;
-    const cancelled = records.filter((r) => r.status === 'cancelled').length;
-    if (cancelled > 0) {
-      status = 'cancelled';
-      reason = `${cancelled} of ${jobsTotal} runs cancelled; run the same command again to finish the sweep`;
-    } else if (failed > 0) {
-      status = 'failed';
-      reason = `${failed} of ${jobsTotal} runs failed (see runs[].reason); run the same command again to retry them`;
-    } else status = 'done';
+    ({ status, reason } = endState(records));
     const sweep = snapshot();
     const report = path.join(dir, 'report.html');
     writeFileAtomic(report, sweepReport(sweep));

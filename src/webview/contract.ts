@@ -20,6 +20,10 @@ export interface RunView {
   final: Record<string, number | null> | null;
   /** Validation images with saved predictions (names). */
   predictions: string[];
+  /** Validation epochs with a saved prediction (plots/images), for the overlays' epoch slider. */
+  snapshots: number[];
+  /** What the run was trained with (head, loss, seed, lr, batch, epochs), shown beside its curves. */
+  params: Record<string, string>;
   /** What is wrong with the run's files (an unreadable summary, skipped lines of metrics.jsonl). */
   problem?: string;
 }
@@ -74,8 +78,52 @@ export interface WeightMapView {
   weights: number[];
 }
 
-export type ViewName = 'curves' | 'overlays' | 'evaluation' | 'explorer' | 'weightmap';
-export const VIEW_NAMES: readonly ViewName[] = ['curves', 'overlays', 'evaluation', 'explorer', 'weightmap'];
+/** A cell's metric over seeds: mean ± std (finite values), its 95 % t interval, the per-seed values (∞/NaN kept). */
+export interface SweepStatView {
+  mean: number;
+  std: number;
+  n: number;
+  of: number;
+  low?: number;
+  high?: number;
+  values: number[];
+}
+
+export interface SweepCellView {
+  id: string;
+  label: string;
+  /** The swept keys' values, as text. */
+  params: Record<string, string>;
+  n: number;
+  runIds: string[];
+  metrics: Record<string, SweepStatView>;
+}
+
+export interface SweepView {
+  id: string;
+  name: string;
+  status: string;
+  reason?: string;
+  updatedAt: string;
+  progress: { total: number; done: number; failed: number; cancelled: number; running: number; pending: number; etaSeconds?: number };
+  axes: { key: string; values: string[] }[];
+  seeds: number[];
+  primaryMetric: string;
+  metrics: string[];
+  cells: SweepCellView[];
+  best?: string;
+  /** Paired comparisons on the primary metric, in plain words, grouped by what they compare (a swept key, or `best`). */
+  verdicts: { axis: string; text: string }[];
+}
+
+export type ViewName = 'curves' | 'overlays' | 'evaluation' | 'sweep' | 'explorer' | 'weightmap';
+export const VIEW_NAMES: readonly ViewName[] = ['curves', 'overlays', 'evaluation', 'sweep', 'explorer', 'weightmap'];
+
+/** What the dashboard can export (the extension asks where to save it). */
+export type ExportFormat = 'csv' | 'svg' | 'png';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'svg', 'png'];
+/** Largest export the extension accepts from the webview (characters; a PNG comes as a data URL). */
+export const EXPORT_MAX_CHARS = 20 * 1024 * 1024;
 
 /** Extension → webview. */
 export type HostMessage =
@@ -84,6 +132,8 @@ export type HostMessage =
   | { type: 'overlay'; overlay: OverlayView }
   | { type: 'lossCurves'; curves: LossCurveView[] }
   | { type: 'weightMap'; map: WeightMapView }
+  /** A sweep's results (Open Sweep, Run Sweep…), sent again while it runs. */
+  | { type: 'sweep'; sweep: SweepView }
   | { type: 'show'; view: ViewName }
   /** Show these runs' curves (Open Run, Compare Selected Runs). */
   | { type: 'selectRuns'; runIds: string[] }
@@ -92,18 +142,24 @@ export type HostMessage =
 /** Webview → extension. */
 export type ViewMessage =
   | { type: 'ready' }
-  | { type: 'requestRunOverlay'; runIds: string[]; image: string }
+  /** `epoch`: the prediction saved at that validation epoch (plots/images) instead of the final one. */
+  | { type: 'requestRunOverlay'; runIds: string[]; image: string; epoch?: number }
   | { type: 'requestEvaluationOverlay'; index: number }
   | { type: 'requestLossCurves' }
   | { type: 'requestWeightMap'; runId: string; image: string }
-  | { type: 'revealRun'; runId: string };
+  | { type: 'revealRun'; runId: string }
+  /** Show the runs of the sweep's cell `index` (in the cells the extension sent) in curves and overlays. */
+  | { type: 'openSweepCell'; index: number }
+  | { type: 'openSweepReport' }
+  /** Save a chart or table; `name` is a suggested file name (no folders), `data` text or a PNG data URL. */
+  | { type: 'exportFile'; name: string; format: ExportFormat; data: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length < 300 && !/[\\/]|\.\./.test(v);
 
 /** A validated message, or a string saying what is wrong with it. */
 /** Host messages that carry metric values, which may be NaN or ±Infinity. */
-const WITH_METRICS: readonly HostMessage['type'][] = ['runs', 'evaluation'];
+const WITH_METRICS: readonly HostMessage['type'][] = ['runs', 'evaluation', 'sweep'];
 
 /**
  * A host message as it crosses webview.postMessage, which is JSON (NaN and ±Infinity would arrive as
@@ -123,12 +179,20 @@ export function parseViewMessage(v: unknown): ViewMessage | string {
   switch (v.type) {
     case 'ready':
     case 'requestLossCurves':
+    case 'openSweepReport':
       return { type: v.type };
     case 'requestRunOverlay':
       if (!Array.isArray(v.runIds) || v.runIds.length < 1 || v.runIds.length > 2 || !v.runIds.every(isName))
         return 'requestRunOverlay: runIds must be 1 or 2 run ids';
       if (!isName(v.image)) return 'requestRunOverlay: image must be an image name';
-      return { type: 'requestRunOverlay', runIds: v.runIds as string[], image: v.image };
+      if (v.epoch !== undefined && (!Number.isInteger(v.epoch) || (v.epoch as number) < 1 || (v.epoch as number) > 100000))
+        return 'requestRunOverlay: epoch must be a positive integer';
+      return {
+        type: 'requestRunOverlay',
+        runIds: v.runIds as string[],
+        image: v.image,
+        ...(v.epoch !== undefined ? { epoch: v.epoch as number } : {}),
+      };
     case 'requestEvaluationOverlay':
       if (!Number.isInteger(v.index) || (v.index as number) < 0) return 'requestEvaluationOverlay: index must be a non-negative integer';
       return { type: 'requestEvaluationOverlay', index: v.index as number };
@@ -138,6 +202,18 @@ export function parseViewMessage(v: unknown): ViewMessage | string {
     case 'revealRun':
       if (!isName(v.runId)) return 'revealRun: runId must be a run id';
       return { type: 'revealRun', runId: v.runId };
+    case 'openSweepCell':
+      if (!Number.isInteger(v.index) || (v.index as number) < 0) return 'openSweepCell: index must be a non-negative integer';
+      return { type: 'openSweepCell', index: v.index as number };
+    case 'exportFile':
+      if (!(EXPORT_FORMATS as readonly unknown[]).includes(v.format))
+        return `exportFile: format must be one of ${EXPORT_FORMATS.join(', ')}`;
+      if (!isName(v.name) || !/^[\w .()+=-]+$/.test(v.name)) return 'exportFile: name must be a plain file name';
+      if (typeof v.data !== 'string' || v.data.length === 0 || v.data.length > EXPORT_MAX_CHARS)
+        return 'exportFile: data must be a non-empty string of at most 20 MiB';
+      if (v.format === 'png' && !v.data.startsWith('data:image/png;base64,'))
+        return 'exportFile: a PNG comes as a data:image/png;base64 URL';
+      return { type: 'exportFile', name: v.name, format: v.format as ExportFormat, data: v.data };
     default:
       return `unknown message type '${v.type}'`;
   }

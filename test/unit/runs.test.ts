@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomic } from '../../src/core/runs/atomicWrite';
 import { formatStat, summarizeComparison } from '../../src/core/runs/compare';
-import { lineChart } from '../../src/core/runs/report';
+import { lineChart } from '../../src/core/runs/svgCharts';
 import { deleteRun, listRuns, markRunEnded, readEpochs, readEpochsTolerant, RunSummary, RunWriter } from '../../src/core/runs/store';
 import { assertClose } from './helpers';
 

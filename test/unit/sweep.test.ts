@@ -25,7 +25,8 @@ import {
   SweepRunRecord,
 } from '../../src/core/runs/sweep';
 import { effectiveSweep, readSweepFile, writeSweep } from '../../src/core/runs/sweepStore';
-import { categoryChart, sweepReport } from '../../src/core/runs/sweepReport';
+import { sweepReport } from '../../src/core/runs/sweepReport';
+import { categoryChart } from '../../src/core/runs/svgCharts';
 import { planSweep } from '../../src/engine/sweep';
 import { ROOT } from './helpers';
 
@@ -39,7 +40,10 @@ describe('sweep grid and config paths', () => {
       'a,b',
       { name: 'focal', options: { gamma: 2 } },
     ]);
-    assert.throws(() => parseSweepValues('0.001,1e-3', 'optimizer.learningRate'), /optimizer.learningRate: the value 0.001 is listed twice/);
+    assert.throws(
+      () => parseSweepValues('0.001,1e-3', 'optimizer.learningRate'),
+      /optimizer.learningRate: the value 0.001 is listed twice/,
+    );
     assert.throws(() => parseSweepValues('bce,,dice', 'loss'), /--set loss=bce,,dice: an empty value/);
   });
 
@@ -57,7 +61,10 @@ describe('sweep grid and config paths', () => {
 
   it('sets dotted keys, turning a loss name into an object when an option is set', () => {
     const base = { loss: 'focal', optimizer: { name: 'adam', learningRate: 0.002 } };
-    assert.deepStrictEqual(setConfigPath(base, 'loss.options.gamma', 3), { loss: { name: 'focal', options: { gamma: 3 } }, optimizer: base.optimizer });
+    assert.deepStrictEqual(setConfigPath(base, 'loss.options.gamma', 3), {
+      loss: { name: 'focal', options: { gamma: 3 } },
+      optimizer: base.optimizer,
+    });
     assert.deepStrictEqual(setConfigPath(base, 'optimizer.learningRate', 0.01).optimizer, { name: 'adam', learningRate: 0.01 });
     assert.deepStrictEqual(setConfigPath(base, 'model.baseFilters', 8).model, { baseFilters: 8 });
     assert.strictEqual(base.loss, 'focal', 'the base is not changed');
@@ -77,7 +84,11 @@ describe('sweep grid and config paths', () => {
     assert.strictEqual(cellSlug(cells[3]), 'bce_dice-learningRate0.001');
     assert.deepStrictEqual(gridCells([]), [{}]);
     const f = sweepFingerprint({ a: 1, b: { c: 2, d: 3 } }, [{ key: 'loss', values: ['bce'] }], [1, 2]);
-    assert.strictEqual(sweepFingerprint({ b: { d: 3, c: 2 }, a: 1 }, [{ key: 'loss', values: ['bce'] }], [1, 2]), f, 'key order does not matter');
+    assert.strictEqual(
+      sweepFingerprint({ b: { d: 3, c: 2 }, a: 1 }, [{ key: 'loss', values: ['bce'] }], [1, 2]),
+      f,
+      'key order does not matter',
+    );
     assert.notStrictEqual(sweepFingerprint({ a: 1, b: { c: 2, d: 3 } }, [{ key: 'loss', values: ['bce'] }], [1, 2, 3]), f);
   });
 });
@@ -110,7 +121,11 @@ describe('sweep statistics', () => {
   });
 
   it('keeps ∞ and NaN in the values and leaves them out of the mean', () => {
-    const cells = summarizeCells(params, [1, 2, 3], [done(A, 1, 0.8, { hd95: Infinity }), done(A, 2, 0.8, { hd95: 4 }), done(A, 3, 0.8, { hd95: 6 })]);
+    const cells = summarizeCells(
+      params,
+      [1, 2, 3],
+      [done(A, 1, 0.8, { hd95: Infinity }), done(A, 2, 0.8, { hd95: 4 }), done(A, 3, 0.8, { hd95: 6 })],
+    );
     const h = cells[0].metrics.hd95!;
     assert.deepStrictEqual(h.values, [Infinity, 4, 6]);
     assert.strictEqual(h.mean, 5);
@@ -125,7 +140,14 @@ describe('sweep statistics', () => {
 
   it('pairs cells by seed, not by position (SciPy ttest_rel), along each key and from the best cell', () => {
     // softmax2 seed 1 failed: the pair is over seeds 2 and 3 only.
-    const runs = [done(A, 1, 0.71), done(A, 2, 0.74), done(A, 3, 0.69), { cell: B, seed: 1, status: 'failed' as const, reason: 'x' }, done(B, 2, 0.7), done(B, 3, 0.66)];
+    const runs = [
+      done(A, 1, 0.71),
+      done(A, 2, 0.74),
+      done(A, 3, 0.69),
+      { cell: B, seed: 1, status: 'failed' as const, reason: 'x' },
+      done(B, 2, 0.7),
+      done(B, 3, 0.66),
+    ];
     const cells = summarizeCells(params, [1, 2, 3], runs);
     const comps = compareSweepCells(cells, [{ key: 'head', values: ['sigmoid1', 'softmax2'] }], 'dice');
     const along = comps.find((c) => c.axis === 'head' && c.metric === 'dice')!;
@@ -137,18 +159,27 @@ describe('sweep statistics', () => {
     assert.ok(Math.abs(along.mean + 0.035) < 1e-12);
     // t.interval(0.95, 1, loc=-0.035, scale=sem([-0.04, -0.03]))
     assert.ok(Math.abs(along.ci95![0] + 0.09853102368216049) < 1e-9 && Math.abs(along.ci95![1] - 0.028531023682160483) < 1e-9);
-    assert.match(along.verdict, /^softmax2 − sigmoid1: −0\.035 Dice, 95 % CI \[−0\.099, \+0\.029\], p = 0\.090: not distinguishable with 2 seeds$/);
+    assert.match(
+      along.verdict,
+      /^softmax2 − sigmoid1: −0\.035 Dice, 95 % CI \[−0\.099, \+0\.029\], p = 0\.090: not distinguishable with 2 seeds$/,
+    );
     const best = comps.filter((c) => c.axis === 'best');
     assert.strictEqual(best.length, 1);
     assert.strictEqual(best[0].cell, A, 'sigmoid1 has the larger mean Dice');
     // Headline metrics along the key; only the primary one from the best cell.
-    assert.deepStrictEqual(comps.filter((c) => c.axis === 'head').map((c) => c.metric), ['dice', 'iou', 'hd95', 'pixelError']);
+    assert.deepStrictEqual(
+      comps.filter((c) => c.axis === 'head').map((c) => c.metric),
+      ['dice', 'iou', 'hd95', 'pixelError'],
+    );
   });
 
   it('estimates the time left from the finished runs and the runs at a time', () => {
     const r = (status: SweepRunRecord['status'], seconds?: number): SweepRunRecord => ({ cell: 'c', seed: 1, status, seconds });
     const p = sweepProgress([r('done', 10), r('done', 20), r('running'), r('pending'), r('pending'), r('pending'), r('failed')], 2);
-    assert.deepStrictEqual({ ...p, etaSeconds: undefined }, { total: 7, done: 2, failed: 1, cancelled: 0, running: 1, pending: 3, etaSeconds: undefined });
+    assert.deepStrictEqual(
+      { ...p, etaSeconds: undefined },
+      { total: 7, done: 2, failed: 1, cancelled: 0, running: 1, pending: 3, etaSeconds: undefined },
+    );
     // 3 pending + ½ of the running one, 15 s each on average, 2 at a time.
     assert.strictEqual(p.etaSeconds, (15 * 3.5) / 2);
     assert.strictEqual(sweepProgress([r('pending')], 2).etaSeconds, undefined);
@@ -160,10 +191,25 @@ describe('sweep statistics', () => {
     assert.match(svg, /<line x1="([\d.]+)" x2="\1" y1="([\d.]+)" y2="([\d.]+)" stroke="#000"\/>/);
     const cells = summarizeCells(params, [1], [done(A, 1, 0.8), done(B, 1, 0.7)]);
     const html = sweepReport({
-      format: 'seglab-sweep', version: 1, id: 'x', name: 'n', createdAt: '', updatedAt: '', status: 'done', fingerprint: 'f', launcher: 'local',
-      parallel: 1, axes: [{ key: 'head', values: ['sigmoid1', 'softmax2'] }], seeds: [1], primaryMetric: 'dice',
-      progress: sweepProgress([], 1), cells, comparisons: compareSweepCells(cells, [{ key: 'head', values: ['sigmoid1', 'softmax2'] }], 'dice'),
-      best: A, runs: [], baseConfig: {},
+      format: 'seglab-sweep',
+      version: 1,
+      id: 'x',
+      name: 'n',
+      createdAt: '',
+      updatedAt: '',
+      status: 'done',
+      fingerprint: 'f',
+      launcher: 'local',
+      parallel: 1,
+      axes: [{ key: 'head', values: ['sigmoid1', 'softmax2'] }],
+      seeds: [1],
+      primaryMetric: 'dice',
+      progress: sweepProgress([], 1),
+      cells,
+      comparisons: compareSweepCells(cells, [{ key: 'head', values: ['sigmoid1', 'softmax2'] }], 'dice'),
+      best: A,
+      runs: [],
+      baseConfig: {},
     } as SweepFile);
     assert.match(html, /<tr class="best"><th>sigmoid1<\/th><td>1 of 1<\/td><td>0\.800<\/td>/);
     assert.match(html, /<tr><th>softmax2<\/th><td>1 of 1<\/td><td>0\.700<\/td>/);
@@ -196,8 +242,22 @@ describe('seglab sweep (built-in data)', function () {
     );
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const seglab = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, SEGLAB_BACKEND: 'wasm' } });
-  const args = ['sweep', 'tiny.experiment.json', '--set', 'loss=bce,dice', '--set', 'head=sigmoid1,softmax2', '--seeds', '2', '--parallel', '1', '--threads', '1'];
+  const seglab = (...args: string[]) =>
+    spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, SEGLAB_BACKEND: 'wasm' } });
+  const args = [
+    'sweep',
+    'tiny.experiment.json',
+    '--set',
+    'loss=bce,dice',
+    '--set',
+    'head=sigmoid1,softmax2',
+    '--seeds',
+    '2',
+    '--parallel',
+    '1',
+    '--threads',
+    '1',
+  ];
 
   it('refuses a bad key before any run starts, naming the cell and the key', () => {
     const r = seglab('sweep', 'tiny.experiment.json', '--set', 'model.depht=2,3');
@@ -208,12 +268,15 @@ describe('seglab sweep (built-in data)', function () {
     assert.strictEqual(s.status, 2);
     assert.match(s.stderr, /seeds come from --seeds N/);
     const plan = planSweep({ configFile: config, axes: parseAxes(['loss=bce,dice']), seeds: [5, 6] });
-    assert.deepStrictEqual(plan.jobs.map((j) => [j.cell, j.seed, j.config.seed, j.config.loss, j.config.name]), [
-      ['loss=bce', 5, 5, 'bce', 'tiny-bce-s5'],
-      ['loss=dice', 5, 5, 'dice', 'tiny-dice-s5'],
-      ['loss=bce', 6, 6, 'bce', 'tiny-bce-s6'],
-      ['loss=dice', 6, 6, 'dice', 'tiny-dice-s6'],
-    ]);
+    assert.deepStrictEqual(
+      plan.jobs.map((j) => [j.cell, j.seed, j.config.seed, j.config.loss, j.config.name]),
+      [
+        ['loss=bce', 5, 5, 'bce', 'tiny-bce-s5'],
+        ['loss=dice', 5, 5, 'dice', 'tiny-dice-s5'],
+        ['loss=bce', 6, 6, 'bce', 'tiny-bce-s6'],
+        ['loss=dice', 6, 6, 'dice', 'tiny-dice-s6'],
+      ],
+    );
   });
 
   it('killed midway, the same command finishes only what is missing', async () => {
@@ -254,7 +317,10 @@ describe('seglab sweep (built-in data)', function () {
 
     const again = seglab(...args);
     assert.strictEqual(again.status, 0, again.stderr + again.stdout);
-    assert.match(again.stdout, new RegExp(`resuming ${sweepDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${kept.length} finished run\\(s\\) kept`));
+    assert.match(
+      again.stdout,
+      new RegExp(`resuming ${sweepDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${kept.length} finished run\\(s\\) kept`),
+    );
     const s = readSweepFile(sweepDir);
     assert.strictEqual(s.status, 'done');
     assert.strictEqual(s.progress.done, 8);
@@ -278,7 +344,7 @@ describe('seglab sweep (built-in data)', function () {
       assert.deepStrictEqual([cfg.loss, cfg.head, cfg.seed], [cell.params.loss, cell.params.head, r.seed]);
     }
     const html = fs.readFileSync(path.join(sweepDir, 'report.html'), 'utf8');
-    for (const c of s.cells) assert.ok(html.includes(`<th>${(c.params.loss as string)}</th><th>${c.params.head as string}</th>`), c.id);
+    for (const c of s.cells) assert.ok(html.includes(`<th>${c.params.loss as string}</th><th>${c.params.head as string}</th>`), c.id);
     // A third time: nothing left to run.
     const third = seglab(...args, '--json');
     assert.strictEqual(third.status, 0);

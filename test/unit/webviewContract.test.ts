@@ -5,7 +5,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { encodePng8 } from '../../src/core/data/png';
 import { evaluateFolders } from '../../src/core/metrics/evaluateFolders';
-import { evaluationView, overlayForDisplay, runView } from '../../src/extension/host/views';
+import { csv } from '../../src/core/common/csv';
+import type { SweepFile } from '../../src/core/runs/sweep';
+import { evaluationView, overlayForDisplay, runView, snapshotFile, sweepView } from '../../src/extension/host/views';
+import { emaSmooth } from '../../src/webview/ui/smoothing';
 import { fromWire, HostMessage, parseViewMessage, toWire } from '../../src/webview/contract';
 
 describe('webview message validation', () => {
@@ -105,5 +108,137 @@ describe('the run list the dashboard is sent', () => {
     assert.strictEqual(view.problem, `${path.join(dir, 'metrics.jsonl')}:2: not valid JSON (line skipped)`);
     assert.strictEqual(runView({ id: 'r2', dir: path.join(dir, 'none'), summary: null }).problem, undefined);
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('dashboard messages for sweeps, exports and epoch snapshots', () => {
+  it('validates openSweepCell, exportFile and an overlay epoch', () => {
+    assert.deepStrictEqual(parseViewMessage({ type: 'openSweepCell', index: 2 }), { type: 'openSweepCell', index: 2 });
+    assert.strictEqual(parseViewMessage({ type: 'openSweepCell', index: 1.5 }), 'openSweepCell: index must be a non-negative integer');
+    assert.deepStrictEqual(parseViewMessage({ type: 'requestRunOverlay', runIds: ['a'], image: 'x', epoch: 3 }), {
+      type: 'requestRunOverlay',
+      runIds: ['a'],
+      image: 'x',
+      epoch: 3,
+    });
+    assert.strictEqual(
+      parseViewMessage({ type: 'requestRunOverlay', runIds: ['a'], image: 'x', epoch: 0 }),
+      'requestRunOverlay: epoch must be a positive integer',
+    );
+    assert.deepStrictEqual(parseViewMessage({ type: 'exportFile', name: 'validation Dice.csv', format: 'csv', data: 'epoch\n1\n' }), {
+      type: 'exportFile',
+      name: 'validation Dice.csv',
+      format: 'csv',
+      data: 'epoch\n1\n',
+    });
+    assert.strictEqual(
+      parseViewMessage({ type: 'exportFile', name: '../x.csv', format: 'csv', data: 'a' }),
+      'exportFile: name must be a plain file name',
+    );
+    assert.strictEqual(
+      parseViewMessage({ type: 'exportFile', name: 'x.exe', format: 'exe', data: 'a' }),
+      'exportFile: format must be one of csv, svg, png',
+    );
+    assert.strictEqual(
+      parseViewMessage({ type: 'exportFile', name: 'x.png', format: 'png', data: '<svg/>' }),
+      'exportFile: a PNG comes as a data:image/png;base64 URL',
+    );
+    assert.strictEqual(
+      parseViewMessage({ type: 'exportFile', name: 'x.csv', format: 'csv', data: '' }),
+      'exportFile: data must be a non-empty string of at most 20 MiB',
+    );
+  });
+
+  it('smooths curves as TensorBoard does (debiased EMA; by hand), passing gaps and ∞ through', () => {
+    // w = 0.5: m1 = 0.5·0 + 0.5·2 = 1, s1 = 1 / (1 − 0.5) = 2; m2 = 0.5·1 + 0.5·4 = 2.5, s2 = 2.5 / (1 − 0.25); null and ∞ untouched.
+    const out = emaSmooth([2, null, 4, Infinity, 0], 0.5);
+    assert.strictEqual(out[0], 2);
+    assert.strictEqual(out[1], null);
+    assert.ok(Math.abs((out[2] as number) - 2.5 / 0.75) < 1e-12);
+    assert.strictEqual(out[3], Infinity);
+    // third finite value: m3 = 0.5·2.5 + 0.5·0 = 1.25, s3 = 1.25 / (1 − 0.125)
+    assert.ok(Math.abs((out[4] as number) - 1.25 / 0.875) < 1e-12);
+    assert.deepStrictEqual(emaSmooth([1, 5, 3], 0), [1, 5, 3]);
+    assert.throws(() => emaSmooth([1], 1), /smoothing weight must be in \[0, 1\)/);
+  });
+
+  it('writes CSV that numpy reads back: nan / inf, missing as empty, quoted text', () => {
+    assert.strictEqual(
+      csv(
+        ['a', 'b,c'],
+        [
+          [NaN, -Infinity],
+          ['x"y', null],
+          [0.1 + 0.2, Infinity],
+        ],
+      ),
+      'a,"b,c"\nnan,-inf\n"x""y",\n0.30000000000000004,inf\n',
+    );
+  });
+
+  it("lists a run's parameters and the epochs it saved predictions at", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-runparams-'));
+    fs.mkdirSync(path.join(dir, 'predictions'));
+    fs.writeFileSync(path.join(dir, 'predictions', 'shape-001_image.png'), '');
+    for (const step of [1, 3, 11]) {
+      fs.mkdirSync(path.join(dir, 'plots', 'images', 'shape-001_prob'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'plots', 'images', 'shape-001_prob', `${step}.png`), '');
+    }
+    fs.writeFileSync(
+      path.join(dir, 'config.json'),
+      JSON.stringify({ seed: 3, batchSize: 8, epochs: 12, optimizer: { learningRate: 0.002, schedule: 'cosine' } }),
+    );
+    const view = runView({ id: 'r', dir, summary: null });
+    assert.deepStrictEqual(view.snapshots, [2, 4, 12], 'DVCLive step + 1, in numeric order');
+    assert.deepStrictEqual(view.params, { seed: '3', lr: '0.002 (cosine)', batch: '8', epochs: '12' });
+    assert.strictEqual(snapshotFile(dir, 'shape-001', 4), path.join(dir, 'plots', 'images', 'shape-001_prob', '3.png'));
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('sends a sweep with every cell, its interval and the verdicts on the primary metric, ∞ intact', () => {
+    const stat = {
+      mean: 5,
+      std: 1,
+      n: 2,
+      of: 3,
+      posInf: 1,
+      values: [Infinity, 4, 6],
+      seeds: [1, 2, 3],
+      ci95: [-7.7, 17.7] as [number, number],
+    };
+    const sweep = {
+      id: 's',
+      name: 'n',
+      status: 'done',
+      updatedAt: 't',
+      progress: { total: 3, done: 3, failed: 0, cancelled: 0, running: 0, pending: 0 },
+      axes: [{ key: 'optimizer.learningRate', values: [0.001] }],
+      seeds: [1, 2, 3],
+      primaryMetric: 'dice',
+      cells: [
+        {
+          id: 'optimizer.learningRate=0.001',
+          label: 'learningRate 0.001',
+          params: { 'optimizer.learningRate': 0.001 },
+          n: 3,
+          runs: ['a', 'b', 'c'],
+          metrics: { hd95: stat },
+        },
+      ],
+      comparisons: [
+        { metric: 'dice', axis: 'best', verdict: 'v1' },
+        { metric: 'hd95', axis: 'best', verdict: 'v2' },
+      ],
+      best: 'optimizer.learningRate=0.001',
+      runs: [],
+    } as unknown as SweepFile;
+    const view = sweepView(sweep);
+    assert.deepStrictEqual(view.axes, [{ key: 'optimizer.learningRate', values: ['0.001'] }]);
+    assert.deepStrictEqual(view.cells[0].params, { 'optimizer.learningRate': '0.001' });
+    assert.deepStrictEqual(view.cells[0].runIds, ['a', 'b', 'c']);
+    assert.deepStrictEqual(view.cells[0].metrics.hd95, { mean: 5, std: 1, n: 2, of: 3, values: [Infinity, 4, 6], low: -7.7, high: 17.7 });
+    assert.deepStrictEqual(view.verdicts, [{ axis: 'best', text: 'v1' }]);
+    const wire = fromWire(JSON.parse(JSON.stringify(toWire({ type: 'sweep', sweep: view }))) as HostMessage);
+    assert.deepStrictEqual((wire as { sweep: typeof view }).sweep.cells[0].metrics.hd95.values, [Infinity, 4, 6]);
   });
 });

@@ -5,5 +5,6 @@ export type { EpochRecord, RunInfo, RunStatus, RunSummary } from './store';
 export { loadCheckpoint, saveCheckpoint } from './checkpoint';
 export { COMPARED_METRICS, formatStat, summarizeComparison } from './compare';
 export type { ComparedRun, ComparisonSummary, PairedDifference, Stat } from './compare';
-export { comparisonReport, errorOverlay, lineChart, predictionNames } from './report';
+export { comparisonReport, errorOverlay, predictionNames } from './report';
+export { categoryChart, lineChart } from './svgCharts';
 export type { ReportInput } from './report';

@@ -6,12 +6,11 @@
 import * as path from 'path';
 import { HEADLINE_METRICS, lowerIsBetter, metricLabel, METRICS, MetricKey } from '../common/metrics';
 import { formatStat } from './compare';
-import { lineChart } from './report';
+import { categoryChart, esc, lineChart } from './svgCharts';
 import { readEpochs } from './store';
 import type { CellStat, SweepCell, SweepFile } from './sweep';
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /** "0.812 ± 0.004 [0.802, 0.822]": the interval when there is one. */
@@ -19,53 +18,6 @@ export function formatCellStat(s: CellStat | undefined, digits: number): string 
   if (!s) return '—';
   const text = formatStat(s, digits);
   return s.ci95 && s.n > 1 ? `${text} [${s.ci95[0].toFixed(digits)}, ${s.ci95[1].toFixed(digits)}]` : text;
-}
-
-export interface CategorySeries {
-  label: string;
-  colour: string;
-  /** Per category: mean and its interval (absent: no value). */
-  points: ({ mean: number; low?: number; high?: number } | undefined)[];
-}
-
-/** Points with error bars over categories (one swept key's values), a series per combination of the other keys. */
-export function categoryChart(title: string, categories: string[], series: CategorySeries[], yLabel: string): string {
-  const W = 520;
-  const H = 260;
-  const m = { l: 56, r: 12, t: 28, b: 44 };
-  const ys = series.flatMap((s) => s.points.flatMap((p) => (p ? [p.mean, p.low ?? p.mean, p.high ?? p.mean] : []))).filter(Number.isFinite);
-  if (ys.length === 0) return `<figure><figcaption>${esc(title)}: no data</figcaption></figure>`;
-  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  if (y1 - y0 < 1e-9) [y0, y1] = [y0 - 0.5, y1 + 0.5];
-  const pad = (y1 - y0) * 0.08;
-  y0 -= pad;
-  y1 += pad;
-  const band = (W - m.l - m.r) / categories.length;
-  const sx = (i: number, k: number) => m.l + band * (i + 0.5) + (series.length > 1 ? (k - (series.length - 1) / 2) * Math.min(14, band / (series.length + 1)) : 0);
-  const sy = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
-  const grid = Array.from({ length: 5 }, (_, i) => y0 + ((y1 - y0) * i) / 4)
-    .map((y) => `<line x1="${m.l}" x2="${W - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#ddd"/><text x="${m.l - 6}" y="${sy(y) + 4}" text-anchor="end">${y.toPrecision(3)}</text>`)
-    .join('');
-  const xt = categories.map((c, i) => `<text x="${sx(i, (series.length - 1) / 2)}" y="${H - m.b + 16}" text-anchor="middle">${esc(c)}</text>`).join('');
-  const marks = series
-    .map((s, k) =>
-      s.points
-        .map((p, i) => {
-          if (!p || !Number.isFinite(p.mean)) return '';
-          const x = sx(i, k).toFixed(1);
-          const bar =
-            p.low !== undefined && p.high !== undefined && Number.isFinite(p.low) && Number.isFinite(p.high)
-              ? `<line x1="${x}" x2="${x}" y1="${sy(p.low).toFixed(1)}" y2="${sy(p.high).toFixed(1)}" stroke="${s.colour}"/>`
-              : '';
-          return `${bar}<circle cx="${x}" cy="${sy(p.mean).toFixed(1)}" r="3.5" fill="${s.colour}"><title>${esc(`${s.label}, ${categories[i]}: ${p.mean.toFixed(4)}`)}</title></circle>`;
-        })
-        .join(''),
-    )
-    .join('');
-  const legend = series
-    .map((s, i) => `<g transform="translate(${m.l + 8 + (i % 3) * 150},${m.t + 4 + Math.floor(i / 3) * 14})"><circle cx="6" cy="-4" r="3.5" fill="${s.colour}"/><text x="14">${esc(s.label)}</text></g>`)
-    .join('');
-  return `<figure><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}"><text x="${W / 2}" y="16" text-anchor="middle" class="t">${esc(title)}</text>${grid}${xt}<text transform="translate(12,${H / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>${marks}${legend}</svg></figure>`;
 }
 
 /** One chart per swept key: its values on x, the primary metric's mean and 95 % interval on y, a series per setting of the other keys. */

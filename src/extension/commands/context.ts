@@ -8,6 +8,8 @@ export const COMMANDS = [
   'seglab.newExperimentConfig',
   'seglab.runExperiment',
   'seglab.compareHeads',
+  'seglab.runSweep',
+  'seglab.openSweep',
   'seglab.stopRun',
   'seglab.openRun',
   'seglab.compareRuns',

@@ -73,7 +73,7 @@ function comparedRunIds(file: string): string[] {
   }
 }
 
-function requireTrust(): void {
+export function requireTrust(): void {
   if (!vscode.workspace.isTrusted) {
     throw new Error(
       'training is disabled in an untrusted workspace (it runs code on your data); trust the workspace to run experiments. Viewing runs works.',
@@ -81,7 +81,7 @@ function requireTrust(): void {
   }
 }
 
-async function pickConfig(c: CommandContext, uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
+export async function pickConfig(c: CommandContext, uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
   if (uri instanceof vscode.Uri) return uri;
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active && active.fsPath.endsWith('.experiment.json')) return active;

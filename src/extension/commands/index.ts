@@ -12,9 +12,11 @@ import { commandContext } from './context';
 import { registerEvaluationCommands } from './evaluation';
 import { registerExperimentCommands } from './experiments';
 import { registerRunCommands } from './runs';
+import { registerSweepCommands } from './sweeps';
 
 export { COMMANDS } from './context';
 export type { ScaffoldPreset } from './experiments';
+export type { SweepPreset } from './sweeps';
 
 export function registerCommands(
   context: vscode.ExtensionContext,
@@ -28,6 +30,7 @@ export function registerCommands(
   const c = commandContext({ context, model, jobs, dashboard, output }, errors);
   registerExperimentCommands(c);
   registerRunCommands(c);
+  registerSweepCommands(c);
   registerEvaluationCommands(c);
   registerBackendCommands(c);
 }

@@ -12,7 +12,8 @@ import * as vscode from 'vscode';
 import { asBinaryMask, asPredictionValues, readArrayFile, spatialShape } from '../../core/data/arrayFile';
 import { FolderEvaluation } from '../../core/metrics/evaluateFolders';
 import { HostMessage, OverlayView, parseViewMessage, RunView, toWire, ViewMessage, ViewName } from '../../webview/contract';
-import { evaluationView, overlayForDisplay, runView } from './views';
+import { effectiveSweep, readSweepFile } from '../../core/runs/sweepStore';
+import { evaluationView, overlayForDisplay, runView, snapshotFile, sweepView } from './views';
 import type { RunInfo } from '../../core/runs/store';
 import { runCliJson } from './cliProcess';
 import { readSettings } from './settings';
@@ -34,8 +35,54 @@ export class Dashboard implements vscode.Disposable {
     private readonly model: WorkspaceRuns,
     private readonly output: vscode.OutputChannel,
   ) {
-    this.disposables.push(model.onDidChange(() => this.panel && this.postRuns()));
+    this.disposables.push(
+      model.onDidChange(() => {
+        if (!this.panel) return;
+        this.postRuns();
+        if (this.sweepDir) this.postSweep(false);
+      }),
+    );
   }
+
+  /** The sweep the Sweep view shows (its folder), and the cells' run ids as last sent. */
+  private sweepDir: string | undefined;
+  private sweepCells: string[][] = [];
+
+  get shownSweep(): string | undefined {
+    return this.sweepDir;
+  }
+
+  /** Opens the Sweep view on a sweep folder (kept up to date while it runs). */
+  showSweep(dir: string): void {
+    this.sweepDir = dir;
+    this.open('sweep');
+    this.postSweep(true);
+  }
+
+  private postSweep(reportErrors: boolean): void {
+    if (!this.sweepDir) return;
+    try {
+      const view = sweepView(effectiveSweep(readSweepFile(this.sweepDir)));
+      this.sweepCells = view.cells.map((c) => c.runIds);
+      this.post({ type: 'sweep', sweep: view });
+    } catch (err) {
+      if (reportErrors) this.post({ type: 'error', message: (err as Error).message });
+    }
+  }
+
+  /**
+   * Where an export goes: a save dialog by default (tests set their own). Resolves to undefined when
+   * the user cancels.
+   */
+  exportTarget: (name: string, format: string) => Thenable<vscode.Uri | undefined> = (name, format) =>
+    vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd()), name),
+      filters: { [format.toUpperCase()]: [format] },
+      title: `SegLab: save ${name}`,
+    });
+
+  /** Files the dashboard exported (newest last), for the extension's own tests. */
+  readonly exported: string[] = [];
 
   get isOpen(): boolean {
     return this.panel !== undefined;
@@ -97,10 +144,9 @@ export class Dashboard implements vscode.Disposable {
 
   postRuns(): void {
     if (!this.panel) return;
-    const runs = this.model.configs
-      .flatMap((c) => c.runs)
-      .slice(0, 60)
-      .map(runView);
+    const all = this.model.configs.flatMap((c) => c.runs);
+    // The newest 60, and any selected run beyond them (a sweep cell's runs can be older).
+    const runs = all.filter((r, i) => i < 60 || this.selectedRunIds.includes(r.id)).map(runView);
     this.lastRuns = runs;
     void this.panel.webview.postMessage(toWire({ type: 'runs', runs, threshold: readSettings().defaultThreshold }));
   }
@@ -122,10 +168,10 @@ export class Dashboard implements vscode.Disposable {
     return this.selectedRunIds;
   }
 
-  private overlayRequest: { runIds: string[]; image: string } | null = null;
+  private overlayRequest: { runIds: string[]; image: string; epoch?: number } | null = null;
 
-  /** The runs and image of the last overlay the webview asked for (tests: what Overlays shows). */
-  get lastOverlayRequest(): { readonly runIds: readonly string[]; readonly image: string } | null {
+  /** The runs and image (and epoch) of the last overlay the webview asked for (tests: what Overlays shows). */
+  get lastOverlayRequest(): { readonly runIds: readonly string[]; readonly image: string; readonly epoch?: number } | null {
     return this.overlayRequest;
   }
 
@@ -158,9 +204,33 @@ export class Dashboard implements vscode.Disposable {
         for (const q of this.queue.splice(0)) void this.panel?.webview.postMessage(toWire(q));
         return;
       case 'requestRunOverlay':
-        this.overlayRequest = { runIds: [...m.runIds], image: m.image };
-        this.post({ type: 'overlay', overlay: this.runOverlay(m.runIds, m.image) });
+        this.overlayRequest = { runIds: [...m.runIds], image: m.image, ...(m.epoch !== undefined ? { epoch: m.epoch } : {}) };
+        this.post({ type: 'overlay', overlay: this.runOverlay(m.runIds, m.image, m.epoch) });
         return;
+      case 'openSweepCell': {
+        const ids = this.sweepCells[m.index];
+        if (!ids) throw new Error('no such sweep cell');
+        if (ids.length === 0) throw new Error('this cell has no runs yet');
+        this.selectRuns(ids);
+        return;
+      }
+      case 'openSweepReport': {
+        if (!this.sweepDir) throw new Error('no sweep is open');
+        const report = path.join(this.sweepDir, 'report.html');
+        if (!fs.existsSync(report)) throw new Error('the report is written when the sweep ends; it has not ended yet');
+        await vscode.env.openExternal(vscode.Uri.file(report));
+        return;
+      }
+      case 'exportFile': {
+        const target = await this.exportTarget(m.name, m.format);
+        if (!target) return;
+        const content =
+          m.format === 'png' ? Buffer.from(m.data.slice('data:image/png;base64,'.length), 'base64') : Buffer.from(m.data, 'utf8');
+        await vscode.workspace.fs.writeFile(target, content);
+        this.exported.push(target.fsPath);
+        void vscode.window.showInformationMessage(`SegLab: saved ${target.fsPath}`);
+        return;
+      }
       case 'requestEvaluationOverlay':
         this.post({ type: 'overlay', overlay: this.evaluationOverlay(m.index) });
         return;
@@ -186,7 +256,7 @@ export class Dashboard implements vscode.Disposable {
     }
   }
 
-  private runOverlay(runIds: string[], image: string): OverlayView {
+  private runOverlay(runIds: string[], image: string, epoch?: number): OverlayView {
     const runs = runIds.map((id) => {
       const found = this.model.findRun(id);
       if (!found) throw new Error(`no run ${id}`);
@@ -197,15 +267,28 @@ export class Dashboard implements vscode.Disposable {
     const [height, width] = spatialShape(base);
     const gt = asBinaryMask(readArrayFile(file(runs[0], 'gt')));
     return overlayForDisplay({
-      title: image,
+      title: epoch === undefined ? image : `${image} at epoch ${epoch}`,
       width,
       height,
       image: Array.from(base.values),
       gt: Array.from(gt),
-      layers: runs.map((run) => ({
-        label: run.summary ? `${run.summary.head} (${run.summary.name})` : run.id,
-        prob: Array.from(asPredictionValues(readArrayFile(file(run, 'prob')))),
-      })),
+      layers: runs.map((run) => {
+        const label = run.summary ? `${run.summary.head} (${run.summary.name})` : run.id;
+        if (epoch === undefined) return { label, prob: Array.from(asPredictionValues(readArrayFile(file(run, 'prob')))) };
+        const snap = snapshotFile(run.dir, image, epoch);
+        if (!fs.existsSync(snap)) throw new Error(`run ${run.id} saved no prediction of ${image} at epoch ${epoch}`);
+        const prob = readArrayFile(snap);
+        const [h, w] = spatialShape(prob);
+        const values = asPredictionValues(prob);
+        // Snapshots of large images are subsampled by an integer factor f (trainer.ts): each pixel back to f×f.
+        const f = Math.ceil(Math.max(width / w, height / h));
+        if (Math.ceil(width / f) !== w || Math.ceil(height / f) !== h)
+          throw new Error(`${snap}: ${w}×${h} does not fit the ${width}×${height} image`);
+        const full = new Array<number>(width * height);
+        for (let y = 0; y < height; y++)
+          for (let x = 0; x < width; x++) full[y * width + x] = values[Math.floor(y / f) * w + Math.floor(x / f)];
+        return { label: `${label}, epoch ${epoch}`, prob: full };
+      }),
     });
   }
 

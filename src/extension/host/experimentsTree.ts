@@ -2,10 +2,14 @@
 import * as vscode from 'vscode';
 import { betterArrow, formatMetric, HEADLINE_METRICS, isMetricKey, metricLabel } from '../../core/common/metrics';
 import { RunInfo } from '../../core/runs/store';
+import type { SweepCell } from '../../core/runs/sweep';
+import type { SweepInfo } from '../../core/runs/sweepStore';
 import { ConfigEntry, WorkspaceRuns } from './workspaceRuns';
 
 export type TreeNode =
   | { kind: 'config'; entry: ConfigEntry }
+  | { kind: 'sweep'; entry: ConfigEntry; sweep: SweepInfo }
+  | { kind: 'cell'; entry: ConfigEntry; sweep: SweepInfo; cell: SweepCell }
   | { kind: 'run'; entry: ConfigEntry; run: RunInfo }
   | { kind: 'metric'; run: RunInfo; key: string; value: string };
 
@@ -26,7 +30,20 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode> {
 
   getChildren(node?: TreeNode): TreeNode[] {
     if (!node) return this.model.configs.map((entry) => ({ kind: 'config', entry }));
-    if (node.kind === 'config') return node.entry.runs.map((run) => ({ kind: 'run', entry: node.entry, run }));
+    if (node.kind === 'config') {
+      // A sweep's runs are listed under its cells, not again beside them.
+      const inSweeps = new Set(node.entry.sweeps.flatMap((s) => (s.sweep?.runs ?? []).map((r) => r.runDir)));
+      return [
+        ...node.entry.sweeps.map((sweep): TreeNode => ({ kind: 'sweep', entry: node.entry, sweep })),
+        ...node.entry.runs.filter((run) => !inSweeps.has(run.dir)).map((run): TreeNode => ({ kind: 'run', entry: node.entry, run })),
+      ];
+    }
+    if (node.kind === 'sweep')
+      return (node.sweep.sweep?.cells ?? []).map((cell) => ({ kind: 'cell', entry: node.entry, sweep: node.sweep, cell }));
+    if (node.kind === 'cell') {
+      const dirs = (node.sweep.sweep?.runs ?? []).filter((r) => r.cell === node.cell.id && r.runDir).map((r) => r.runDir);
+      return node.entry.runs.filter((run) => dirs.includes(run.dir)).map((run) => ({ kind: 'run', entry: node.entry, run }));
+    }
     if (node.kind === 'run') {
       const s = node.run.summary;
       if (!s) return [{ kind: 'metric', run: node.run, key: 'problem', value: node.run.problem ?? 'no summary.json yet' }];
@@ -53,6 +70,19 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode> {
       item.command = { command: 'vscode.open', title: 'Open config', arguments: [node.entry.uri] };
       return item;
     }
+    if (node.kind === 'sweep') return sweepItem(node.sweep);
+    if (node.kind === 'cell') {
+      const dice = node.cell.metrics.dice;
+      const item = new vscode.TreeItem(node.cell.label, vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `${node.sweep.dir}#${node.cell.id}`;
+      const value =
+        dice && dice.n > 0 ? `dice ${formatMetric('dice', dice.mean)}${dice.n > 1 ? ` ± ${dice.std.toFixed(3)}` : ''}` : 'no result yet';
+      item.description = `${value} · ${node.cell.n}/${node.sweep.sweep?.seeds.length ?? '?'} seeds`;
+      item.iconPath = new vscode.ThemeIcon(node.sweep.sweep?.best === node.cell.id ? 'star-full' : 'symbol-field');
+      item.tooltip = `${node.cell.id}${node.sweep.sweep?.best === node.cell.id ? '\nbest cell by Dice' : ''}`;
+      item.contextValue = 'seglab.sweepCell';
+      return item;
+    }
     if (node.kind === 'run') {
       const s = node.run.summary;
       const status = s?.status ?? 'unknown';
@@ -71,4 +101,33 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode> {
     if (isMetricKey(node.key)) item.tooltip = `final validation ${metricLabel(node.key)} (${betterArrow(node.key)} is better)`;
     return item;
   }
+}
+
+function minutes(seconds: number): string {
+  return seconds < 90 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`;
+}
+
+/** A sweep in the sidebar: progress (runs done/total, ETA) while it runs, the best cell when done. */
+export function sweepItem(info: SweepInfo): vscode.TreeItem {
+  const s = info.sweep;
+  const item = new vscode.TreeItem(
+    s ? `sweep · ${s.axes.map((a) => a.key).join(' × ') || 'base'}` : info.id,
+    vscode.TreeItemCollapsibleState.Collapsed,
+  );
+  item.id = info.dir;
+  if (!s) {
+    item.description = 'unreadable';
+    item.tooltip = info.problem;
+    item.iconPath = new vscode.ThemeIcon('warning');
+    return item;
+  }
+  const p = s.progress;
+  const best = s.cells.find((c) => c.id === s.best);
+  const eta = s.status === 'running' && p.etaSeconds !== undefined ? ` · ETA ${minutes(p.etaSeconds)}` : '';
+  item.description = `${s.status} · ${p.done}/${p.total} runs${eta}${best && s.status !== 'running' ? ` · best ${best.label}` : ''}`;
+  item.tooltip = `${info.dir}\n${s.status}${s.reason ? `: ${s.reason}` : ''}\n${s.cells.length} cells × ${s.seeds.length} seeds`;
+  item.iconPath = STATUS_ICON[s.status] ?? new vscode.ThemeIcon('question');
+  item.contextValue = `seglab.sweep.${s.status}`;
+  item.command = { command: 'seglab.openSweep', title: 'Open Sweep', arguments: [info.dir] };
+  return item;
 }

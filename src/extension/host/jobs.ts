@@ -3,12 +3,16 @@
  * host). Progress goes to a cancellable notification, the status bar and the output channel; events
  * are forwarded to whoever listens (the dashboard).
  */
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExperimentConfig } from '../../core/config/config';
 import { Head } from '../../core/model/unet';
 import type { TrainEvent } from '../../core/train/trainer';
 import { startTraining, TrainingJob } from '../../engine/client';
 import { runComparison } from '../../engine/compare';
+import { runSweep } from '../../engine/sweep';
+import { loadConfig } from '../../core/config/config';
+import type { SweepAxis } from '../../core/runs/sweep';
 import { defaultEnginePathFor } from './enginePath';
 import { engineEnv } from './settings';
 
@@ -125,6 +129,68 @@ export class JobManager implements vscode.Disposable {
         } catch (err) {
           void vscode.window.showErrorMessage(`SegLab: comparison failed: ${(err as Error).message}`);
           return undefined;
+        } finally {
+          this.finished(entry);
+        }
+      },
+    );
+  }
+
+  /**
+   * A sweep (engine/sweep.ts) with a cancellable notification: runs done/total and the ETA. `opened`
+   * gets the sweep folder as soon as it exists (the dashboard follows it live). Resolves to the
+   * folder when the sweep has ended (done, failed or cancelled), undefined if it could not start.
+   */
+  async sweep(
+    o: { configFile: string; axes: SweepAxis[]; seedCount: number; parallel: number; backend?: string; runsDir?: string },
+    opened?: (dir: string) => void,
+  ): Promise<string | undefined> {
+    const first = loadConfig(o.configFile).seed;
+    const seeds = Array.from({ length: o.seedCount }, (_, i) => first + i);
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'SegLab: sweep', cancellable: true },
+      async (progress, token) => {
+        let last = 0;
+        const handle = runSweep({
+          configFile: o.configFile,
+          axes: o.axes,
+          seeds,
+          parallel: o.parallel,
+          backend: o.backend,
+          runsDir: o.runsDir,
+          env: engineEnv(),
+          onLog: (l) => this.output.appendLine(l),
+          onEvent: (job, e) => {
+            this.eventEmitter.fire({ label: `${job.cell} s${job.seed}`, event: e });
+            if (e.type === 'end')
+              this.output.appendLine(
+                `[sweep ${job.cell} seed ${job.seed}] ${e.summary.status}${e.summary.reason ? `: ${e.summary.reason}` : ''}`,
+              );
+          },
+          onUpdate: (s) => {
+            const p = s.progress;
+            const finished = p.done + p.failed + p.cancelled;
+            const eta =
+              p.etaSeconds !== undefined && s.status === 'running' ? ` · ETA ${Math.max(1, Math.round(p.etaSeconds / 60))} min` : '';
+            const text = `${finished}/${p.total} runs${p.failed ? ` (${p.failed} failed)` : ''}${eta}`;
+            progress.report({ message: text, increment: p.total ? (100 * (finished - last)) / p.total : undefined });
+            last = finished;
+            this.status.text = `$(sync~spin) SegLab sweep: ${text}`;
+            this.status.tooltip = 'SegLab sweep — click to stop';
+            this.status.show();
+          },
+        });
+        opened?.(handle.dir);
+        const entry = { label: `sweep ${path.basename(handle.dir)}`, cancel: () => handle.cancel() };
+        this.active.add(entry);
+        token.onCancellationRequested(() => handle.cancel());
+        try {
+          const result = await handle.result;
+          const s = result.sweep;
+          if (s.status === 'done')
+            void vscode.window.showInformationMessage(`SegLab: sweep done — ${s.progress.done} runs in ${result.dir}`);
+          else void vscode.window.showWarningMessage(`SegLab: sweep ${s.status}: ${s.reason ?? ''}`);
+          return result.dir;
         } finally {
           this.finished(entry);
         }

@@ -3,10 +3,15 @@
  * so unit tests check it. Metric values go as they are (∞, NaN included): `toWire` carries them
  * across postMessage's JSON; null means only "not computed".
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { FolderEvaluation } from '../../core/metrics/evaluateFolders';
+import { decodeJson } from '../../core/common/json';
 import { predictionNames } from '../../core/runs/report';
 import { readEpochsTolerant, RunInfo } from '../../core/runs/store';
-import { EvaluationView, OverlayView, RunView } from '../../webview/contract';
+import { HEADLINE_METRICS } from '../../core/common/metrics';
+import type { SweepFile } from '../../core/runs/sweep';
+import { EvaluationView, OverlayView, RunView, SweepView } from '../../webview/contract';
 
 const metric = (v: number | null | undefined): number | null => (typeof v === 'number' ? v : null);
 
@@ -14,6 +19,7 @@ export function runView(run: RunInfo): RunView {
   const s = run.summary;
   const { epochs, problems } = readEpochsTolerant(run.dir);
   const problem = [run.problem, ...problems].filter(Boolean).join('; ');
+  const predictions = predictionNames(run.dir);
   return {
     id: run.id,
     label: s ? `${s.head} · ${s.name}` : run.id,
@@ -21,9 +27,47 @@ export function runView(run: RunInfo): RunView {
     status: s?.status ?? 'unknown',
     epochs: epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, val: e.val })),
     final: s?.final ?? null,
-    predictions: predictionNames(run.dir),
+    predictions,
+    snapshots: predictions.length ? snapshotEpochs(run.dir, predictions[0]) : [],
+    params: runParams(run),
     ...(problem ? { problem } : {}),
   };
+}
+
+/** The prediction of `image` a run saved at validation epoch `epoch` (DVCLive's step = epoch − 1). */
+export function snapshotFile(runDir: string, image: string, epoch: number): string {
+  return path.join(runDir, 'plots', 'images', `${image}_prob`, `${epoch - 1}.png`);
+}
+
+/** Validation epochs with a saved prediction of `image`, ascending. */
+export function snapshotEpochs(runDir: string, image: string): number[] {
+  const dir = path.join(runDir, 'plots', 'images', `${image}_prob`);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .map((f) => /^(\d+)\.png$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]) + 1)
+    .sort((a, b) => a - b);
+}
+
+/** What a run was trained with, for beside its curves: head, loss, seed, learning rate, batch, epochs. */
+export function runParams(run: RunInfo): Record<string, string> {
+  const out: Record<string, string> = {};
+  const s = run.summary;
+  if (s) Object.assign(out, { head: s.head, loss: s.loss });
+  try {
+    const c = decodeJson(fs.readFileSync(path.join(run.dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const o = (c.optimizer ?? {}) as Record<string, unknown>;
+    if (typeof c.seed === 'number') out.seed = String(c.seed);
+    if (typeof o.learningRate === 'number')
+      out.lr = `${o.learningRate}${typeof o.schedule === 'string' && o.schedule !== 'constant' ? ` (${o.schedule})` : ''}`;
+    if (typeof c.batchSize === 'number') out.batch = String(c.batchSize);
+    if (typeof c.epochs === 'number') out.epochs = String(c.epochs);
+  } catch {
+    // a run without a readable config.json shows what its summary says
+  }
+  return out;
 }
 
 export function evaluationView(result: FolderEvaluation): EvaluationView {
@@ -78,5 +122,52 @@ export function overlayForDisplay(view: OverlayView, maxPixels = OVERLAY_MAX_PIX
     image: reduce(view.image, 'mean'),
     gt: reduce(view.gt, 'max'),
     layers: view.layers.map((l) => ({ ...l, prob: reduce(l.prob, 'max') })),
+  };
+}
+
+const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/** What the sweep view is sent: cells with their statistics as they are (∞/NaN kept), verdicts on the primary metric. */
+export function sweepView(sweep: SweepFile): SweepView {
+  const metrics = [...HEADLINE_METRICS, 'loss'];
+  return {
+    id: sweep.id,
+    name: sweep.name,
+    status: sweep.status,
+    ...(sweep.reason ? { reason: sweep.reason } : {}),
+    updatedAt: sweep.updatedAt,
+    progress: sweep.progress,
+    axes: sweep.axes.map((a) => ({ key: a.key, values: a.values.map(text) })),
+    seeds: sweep.seeds,
+    primaryMetric: sweep.primaryMetric,
+    metrics,
+    cells: sweep.cells.map((c) => ({
+      id: c.id,
+      label: c.label,
+      params: Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, text(v)])),
+      n: c.n,
+      runIds: c.runs,
+      metrics: Object.fromEntries(
+        metrics.flatMap((m) => {
+          const st = c.metrics[m as keyof typeof c.metrics];
+          if (!st) return [];
+          return [
+            [
+              m,
+              {
+                mean: st.mean,
+                std: st.std,
+                n: st.n,
+                of: st.of ?? st.n,
+                values: st.values,
+                ...(st.ci95 ? { low: st.ci95[0], high: st.ci95[1] } : {}),
+              },
+            ],
+          ];
+        }),
+      ),
+    })),
+    ...(sweep.best ? { best: sweep.best } : {}),
+    verdicts: sweep.comparisons.filter((c) => c.metric === sweep.primaryMetric).map((c) => ({ axis: c.axis, text: c.verdict })),
   };
 }

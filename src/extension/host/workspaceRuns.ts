@@ -7,6 +7,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { parseJson, resolvePaths, validateConfig } from '../../core/config/config';
 import { listRuns, RunInfo } from '../../core/runs/store';
+import { listSweeps, SweepInfo } from '../../core/runs/sweepStore';
 import { assignRuns } from './runGroups';
 import { readSettings } from './settings';
 
@@ -19,6 +20,8 @@ export interface ConfigEntry {
   /** The config's validation problem, when it does not validate. */
   problem?: string;
   runs: RunInfo[];
+  /** Sweeps made from this config (in its runs folder's sweeps/), newest first. */
+  sweeps: SweepInfo[];
 }
 
 export class WorkspaceRuns implements vscode.Disposable {
@@ -31,7 +34,8 @@ export class WorkspaceRuns implements vscode.Disposable {
   constructor() {
     const configs = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
     const summaries = vscode.workspace.createFileSystemWatcher('**/summary.json');
-    for (const w of [configs, summaries]) {
+    const sweeps = vscode.workspace.createFileSystemWatcher('**/sweeps/*/sweep.json');
+    for (const w of [configs, summaries, sweeps]) {
       this.disposables.push(
         w,
         w.onDidCreate(() => this.scheduleRefresh()),
@@ -73,7 +77,18 @@ export class WorkspaceRuns implements vscode.Disposable {
       parsed.map((p) => ({ file: p.uri.fsPath, name: p.name, runsDir: p.runsDir })),
       (dir) => (fs.existsSync(dir) ? listRuns(dir) : []),
     );
-    this.entries = parsed.map((p, i) => ({ ...p, runs: runs[i] }));
+    // A sweep belongs to the config file it records, else to the first config using that runs folder.
+    const sweeps = parsed.map((): SweepInfo[] => []);
+    for (const dir of new Set(parsed.map((p) => path.resolve(p.runsDir)))) {
+      const members = parsed.map((p, i) => (path.resolve(p.runsDir) === dir ? i : -1)).filter((i) => i >= 0);
+      for (const sweep of listSweeps(dir)) {
+        const recorded = sweep.sweep?.configFile;
+        const owner =
+          members.find((i) => recorded !== undefined && path.resolve(parsed[i].uri.fsPath) === path.resolve(recorded)) ?? members[0];
+        sweeps[owner].push(sweep);
+      }
+    }
+    this.entries = parsed.map((p, i) => ({ ...p, runs: runs[i], sweeps: sweeps[i] }));
     this.changed.fire();
   }
 
@@ -81,6 +96,14 @@ export class WorkspaceRuns implements vscode.Disposable {
     for (const entry of this.entries) {
       const run = entry.runs.find((r) => r.id === id);
       if (run) return { entry, run };
+    }
+    return undefined;
+  }
+
+  findSweep(id: string): { entry: ConfigEntry; sweep: SweepInfo } | undefined {
+    for (const entry of this.entries) {
+      const sweep = entry.sweeps.find((s) => s.id === id);
+      if (sweep) return { entry, sweep };
     }
     return undefined;
   }

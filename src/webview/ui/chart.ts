@@ -10,6 +10,8 @@ export interface Series {
   values: (number | null)[];
   colour: string;
   dash?: boolean;
+  /** Drawn thin behind the others (raw values under a smoothed curve). */
+  faint?: boolean;
 }
 
 export interface ChartOptions {
@@ -70,7 +72,13 @@ export function lineChart(title: string, xs: number[], series: Series[], opts: C
       axes: [axis(opts.xLabel, opts.xLabel === 'epoch'), axis(opts.yLabel, false)],
       series: [
         { label: opts.xLabel },
-        ...series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, dash: s.dash ? [6, 4] : undefined, spanGaps: true })),
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.colour,
+          width: s.faint ? 1 : 2,
+          dash: s.dash ? [6, 4] : undefined,
+          spanGaps: true,
+        })),
       ],
     },
     plotted(xs, series, opts.log),

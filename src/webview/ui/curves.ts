@@ -1,8 +1,12 @@
 /** Loss curves: one metric per epoch for the chosen runs, updated in place while runs train. */
 import type { RunView } from '../contract';
 import { lowerIsBetter, metricLabel } from '../../core/common/metrics';
+import { csv } from '../../core/common/csv';
+import { lineChart as svgLineChart } from '../../core/runs/svgCharts';
 import { Chart, lineChart, Series } from './chart';
 import { Disposables, el, fmt, PALETTE } from './dom';
+import { exportButtons, standaloneSvg, svgToPng } from './exporting';
+import { emaSmooth } from './smoothing';
 import type { View, ViewHost } from './view';
 
 export const CURVE_METRICS: Record<string, string> = {
@@ -13,6 +17,8 @@ export const CURVE_METRICS: Record<string, string> = {
 export class CurvesView implements View {
   private metric = 'trainLoss';
   private logScale = false;
+  /** EMA weight (0: raw curves only). */
+  private smoothing = 0;
   private selected = new Set<string>();
   private chart?: Chart;
   private list?: HTMLElement;
@@ -38,7 +44,44 @@ export class CurvesView implements View {
     const { xs, series } = this.data(runs);
     this.list = this.runList(runs);
     this.chart = lineChart(this.title(), xs, series, { log: this.logScale, xLabel: 'epoch', yLabel: this.title() }, this.host.width(), bag);
-    root.append(this.controls(), this.list, this.chart.node);
+    root.append(this.controls(), this.list, this.chart.node, this.exports(runs));
+  }
+
+  /** The selected runs' raw values of the shown metric (what exports write; smoothing is a view). */
+  private rawSeries(runs: RunView[]): { xs: number[]; series: Series[] } {
+    const saved = this.smoothing;
+    this.smoothing = 0;
+    const raw = this.data(runs);
+    this.smoothing = saved;
+    return raw;
+  }
+
+  private exports(runs: RunView[]): HTMLElement {
+    const svg = () => {
+      const { xs, series } = this.data(runs);
+      const drawn = series.filter((s) => !s.faint);
+      return svgLineChart(
+        this.title(),
+        drawn.map((s) => ({
+          label: s.label,
+          colour: s.colour,
+          dashed: Boolean(s.dash),
+          points: xs.map((x, i) => [x, s.values[i]] as [number, number]).filter(([, v]) => v !== null),
+        })),
+        this.title(),
+      ).replace(/^<figure>|<\/figure>$/g, '');
+    };
+    return exportButtons(this.host, this.title(), {
+      png: () => svgToPng(svg()),
+      svg: () => standaloneSvg(svg()),
+      csv: () => {
+        const { xs, series } = this.rawSeries(runs);
+        return csv(
+          ['epoch', ...series.map((s) => s.label)],
+          xs.map((x, i) => [x, ...series.map((s) => s.values[i])]),
+        );
+      },
+    });
   }
 
   /**
@@ -66,15 +109,20 @@ export class CurvesView implements View {
     const maxEpoch = Math.max(1, ...chosen.flatMap((r) => r.epochs.map((e) => e.epoch)));
     const xs = Array.from({ length: maxEpoch }, (_, i) => i + 1);
     const pick = (e: RunView['epochs'][number]) => (this.metric === 'trainLoss' ? e.trainLoss : (e.val?.[this.metric.slice(4)] ?? null));
-    const series = chosen.map((r, i) => ({
-      label: r.label,
-      colour: PALETTE[i % PALETTE.length],
-      dash: r.head.startsWith('softmax'),
-      values: xs.map((x) => {
+    const series = chosen.flatMap((r, i): Series[] => {
+      const colour = PALETTE[i % PALETTE.length];
+      const values = xs.map((x) => {
         const e = r.epochs.find((p) => p.epoch === x);
         return e ? pick(e) : null;
-      }),
-    }));
+      });
+      const dash = r.head.startsWith('softmax');
+      if (this.smoothing === 0) return [{ label: r.label, colour, dash, values }];
+      // Smoothed in the run's colour, the raw values faint behind it (as TensorBoard shows them).
+      return [
+        { label: `${r.label} (raw)`, colour: `${colour}55`, dash, values, faint: true },
+        { label: r.label, colour, dash, values: emaSmooth(values, this.smoothing) },
+      ];
+    });
     return { xs, series };
   }
 
@@ -93,7 +141,28 @@ export class CurvesView implements View {
       this.logScale = log.checked;
       this.host.rerender();
     });
-    return el('div', { class: 'controls' }, el('label', {}, 'Metric ', metric), el('label', {}, log, ' log scale'));
+    const smooth = el('input', {
+      type: 'range',
+      min: '0',
+      max: '0.95',
+      step: '0.05',
+      value: String(this.smoothing),
+      id: 'smoothing',
+      'aria-label': 'smoothing',
+    });
+    const smoothLabel = el('output', { for: 'smoothing' }, this.smoothing.toFixed(2));
+    smooth.addEventListener('input', () => (smoothLabel.textContent = Number(smooth.value).toFixed(2)));
+    smooth.addEventListener('change', () => {
+      this.smoothing = Number(smooth.value);
+      this.host.rerender();
+    });
+    return el(
+      'div',
+      { class: 'controls' },
+      el('label', {}, 'Metric ', metric),
+      el('label', {}, log, ' log scale'),
+      el('label', { title: 'exponential moving average (raw values shown faint)' }, 'Smoothing ', smooth, ' ', smoothLabel),
+    );
   }
 
   private runList(runs: RunView[]): HTMLElement {
@@ -107,6 +176,8 @@ export class CurvesView implements View {
       });
       const summary = `${r.status}${r.final?.dice != null ? ` · dice ${fmt(r.final.dice, 3)}` : ''}`;
       const label = el('label', { class: `status-${r.status}` }, box, ` ${r.label} `, el('small', {}, summary));
+      const params = Object.entries(r.params ?? {}).map(([k, v]) => `${k} ${v}`);
+      if (params.length) label.append(el('br'), el('small', { class: 'run-params' }, params.join(' · ')));
       if (r.problem) label.append(el('small', { class: 'run-problem', title: r.problem }, ` ⚠ ${r.problem}`));
       list.append(label);
     });

@@ -13,6 +13,7 @@ import { CurvesView } from './curves';
 import { EvaluationView } from './evaluation';
 import { ExplorerView } from './explorer';
 import { OverlaysView } from './overlays';
+import { SweepPanel } from './sweep';
 import { runsWithPredictions, View, ViewHost } from './view';
 import { WeightMapView } from './weightMap';
 
@@ -23,6 +24,7 @@ const TAB_LABELS: Record<ViewName, string> = {
   curves: 'Loss curves',
   overlays: 'Overlays',
   evaluation: 'Evaluation',
+  sweep: 'Sweep',
   explorer: 'Loss explorer',
   weightmap: 'Weight map',
 };
@@ -37,14 +39,15 @@ class Dashboard implements ViewHost {
   private readonly curves = new CurvesView(this);
   private readonly overlays: OverlaysView;
   private readonly evaluation = new EvaluationView(this);
+  private readonly sweep = new SweepPanel(this);
   private readonly explorer = new ExplorerView(this);
   private readonly weightMap = new WeightMapView(this);
   private readonly views: Record<ViewName, View>;
 
   constructor(app: HTMLElement) {
     this.overlays = new OverlaysView(this, Number(app.dataset.threshold ?? 0.5));
-    const { curves, overlays, evaluation, explorer, weightMap } = this;
-    this.views = { curves, overlays, evaluation, explorer, weightmap: weightMap };
+    const { curves, overlays, evaluation, sweep, explorer, weightMap } = this;
+    this.views = { curves, overlays, evaluation, sweep, explorer, weightmap: weightMap };
     for (const name of VIEW_NAMES) this.tabs.append(this.tab(name));
     app.append(this.tabs, this.errorBar, this.root);
   }
@@ -103,6 +106,11 @@ class Dashboard implements ViewHost {
       case 'weightMap':
         this.weightMap.setMap(m.map);
         return this.show('weightmap');
+      case 'sweep':
+        // Sent again while the sweep runs: redrawn in place when shown, never pulled to the front.
+        this.sweep.setSweep(m.sweep);
+        if (this.current === 'sweep') this.rerender();
+        return;
       case 'show':
         return this.show(m.view);
       case 'selectRuns':

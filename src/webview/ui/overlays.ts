@@ -22,7 +22,7 @@ function pixelColour(mode: Mode, t: boolean, p: boolean): number[] | null {
 
 export class OverlaysView implements View {
   private overlay?: OverlayView;
-  private choice = { runA: '', runB: '', image: '' };
+  private choice: { runA: string; runB: string; image: string; epoch?: number } = { runA: '', runB: '', image: '' };
   private mode: Mode = 'errors';
   private opacity = 0.55;
   private zoom = 1;
@@ -70,7 +70,7 @@ export class OverlaysView implements View {
     const box = el('div', { class: 'canvases' });
     this.canvases = [];
     this.stats = undefined;
-    root.append(this.picker(), this.modes(), this.sliders(), legend(), box);
+    root.append(this.picker(), this.epochSlider(), this.modes(), this.sliders(), legend(), box);
     const o = this.overlay;
     if (!o) {
       box.append(el('p', {}, 'Choose a run and an image, or click an image in the Evaluation view.'));
@@ -114,6 +114,46 @@ export class OverlaysView implements View {
     });
     controls.append(el('label', {}, 'Run ', runA), el('label', {}, 'beside ', runB), el('label', {}, 'Image ', image), load);
     return controls;
+  }
+
+  /**
+   * The validation epochs both shown runs saved a prediction at (plots/images), then "final" (the
+   * run's last saved prediction); moving the slider asks the host for that epoch's prediction.
+   */
+  private epochSlider(): HTMLElement {
+    const runs = [this.choice.runA, this.choice.runB].filter(Boolean).map((id) => this.host.runs().find((r) => r.id === id));
+    const box = el('div', { class: 'controls' });
+    if (!this.overlay || runs.length === 0 || runs.some((r) => !r || r.snapshots.length === 0)) return box;
+    const epochs = runs[0]!.snapshots.filter((e) => runs.every((r) => r!.snapshots.includes(e)));
+    if (epochs.length === 0) return box;
+    const at = this.choice.epoch === undefined ? epochs.length : Math.max(0, epochs.indexOf(this.choice.epoch));
+    const slider = el('input', {
+      type: 'range',
+      min: '0',
+      max: String(epochs.length),
+      step: '1',
+      value: String(at),
+      id: 'epoch',
+      'aria-label': 'epoch',
+    });
+    const label = el('output', { for: 'epoch' }, at === epochs.length ? 'final' : `epoch ${epochs[at]}`);
+    slider.addEventListener('input', () => {
+      const i = Number(slider.value);
+      label.textContent = i === epochs.length ? 'final' : `epoch ${epochs[i]}`;
+    });
+    slider.addEventListener('change', () => {
+      const i = Number(slider.value);
+      this.choice = { ...this.choice, epoch: i === epochs.length ? undefined : epochs[i] };
+      const ids = [this.choice.runA, this.choice.runB].filter(Boolean);
+      this.host.send({
+        type: 'requestRunOverlay',
+        runIds: ids,
+        image: this.choice.image,
+        ...(this.choice.epoch !== undefined ? { epoch: this.choice.epoch } : {}),
+      });
+    });
+    box.append(el('label', { title: 'predictions saved at each validation epoch' }, 'Prediction at ', slider, ' ', label));
+    return box;
   }
 
   private modes(): HTMLElement {

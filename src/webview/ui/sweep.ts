@@ -1,0 +1,264 @@
+/**
+ * A sweep's results: the cells × metrics table (sortable; mean ± std and the 95 % t interval), a
+ * chart of one swept key against a metric, the paired verdicts; a cell's row shows its runs in the
+ * curves and overlays.
+ */
+import type { SweepCellView, SweepView } from '../contract';
+import { csv, csvNumber } from '../../core/common/csv';
+import { lowerIsBetter, metricLabel } from '../../core/common/metrics';
+import { categoryChart } from '../../core/runs/svgCharts';
+import { Disposables, el, fmt, PALETTE } from './dom';
+import { exportButtons, standaloneSvg } from './exporting';
+import type { View, ViewHost } from './view';
+
+const DIGITS: Record<string, number> = { loss: 4, pixelError: 4, hd95: 2, hd: 2 };
+const digits = (m: string) => DIGITS[m] ?? 3;
+
+function duration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  return s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
+}
+
+/** "0.812 ± 0.004" (one seed: the value; none: —), ∞/NaN by name. */
+export function meanStd(s: SweepCellView['metrics'][string] | undefined, d: number): string {
+  if (!s || s.n === 0) {
+    const odd = s?.values.filter((v) => !Number.isFinite(v)) ?? [];
+    return odd.length ? odd.map((v) => fmt(v)).join(', ') : '—';
+  }
+  const core = s.n > 1 ? `${fmt(s.mean, d)} ± ${fmt(s.std, d)}` : fmt(s.mean, d);
+  return s.n < s.of ? `${core} (${s.n} of ${s.of})` : core;
+}
+
+export class SweepPanel implements View {
+  private sweep?: SweepView;
+  private sort: { key: string; desc: boolean } = { key: '', desc: true };
+  private axis = 0;
+  private metric = '';
+
+  constructor(private readonly host: ViewHost) {}
+
+  setSweep(sweep: SweepView): void {
+    const other = this.sweep?.id !== sweep.id;
+    this.sweep = sweep;
+    if (other) {
+      this.sort = { key: sweep.primaryMetric, desc: !lowerIsBetter(sweep.primaryMetric) };
+      this.axis = 0;
+      this.metric = sweep.primaryMetric;
+    }
+  }
+
+  get shown(): SweepView | undefined {
+    return this.sweep;
+  }
+
+  render(root: HTMLElement, bag: Disposables): void {
+    void bag;
+    const s = this.sweep;
+    if (!s) {
+      root.append(el('p', {}, 'No sweep open. Run one (SegLab: Run Sweep…) or click a sweep in the SegLab sidebar.'));
+      return;
+    }
+    root.append(this.header(s), this.table(s), this.chart(s), this.verdicts(s));
+  }
+
+  private header(s: SweepView): HTMLElement {
+    const p = s.progress;
+    const parts = [`${p.done} of ${p.total} runs done`];
+    if (p.running) parts.push(`${p.running} running`);
+    if (p.failed) parts.push(`${p.failed} failed`);
+    if (p.cancelled) parts.push(`${p.cancelled} cancelled`);
+    if (s.status === 'running' && p.etaSeconds !== undefined) parts.push(`ETA ${duration(p.etaSeconds)}`);
+    const report = el('button', { type: 'button', id: 'sweep-report' }, 'Open report');
+    report.addEventListener('click', () => this.host.send({ type: 'openSweepReport' }));
+    const bar = el('progress', { max: String(p.total), value: String(p.done), 'aria-label': 'runs done' });
+    const grid = s.axes.map((a) => `${a.key} ∈ {${a.values.join(', ')}}`).join(' × ');
+    return el(
+      'div',
+      { class: 'sweep-head' },
+      el('h2', {}, `Sweep ${s.name} `, el('small', { class: `status-${s.status}` }, s.status)),
+      el('p', {}, `${grid} × seeds ${s.seeds.join(', ')}`),
+      el('p', { id: 'sweep-progress' }, bar, ` ${parts.join(' · ')}`, s.reason ? ` — ${s.reason}` : ''),
+      report,
+    );
+  }
+
+  private sortedCells(s: SweepView): { cell: SweepCellView; index: number }[] {
+    const rows = s.cells.map((cell, index) => ({ cell, index }));
+    const { key, desc } = this.sort;
+    const value = (c: SweepCellView): number | string => {
+      if (key === 'n') return c.n;
+      if (key in c.params) return c.params[key];
+      const m = c.metrics[key];
+      return m && m.n > 0 && Number.isFinite(m.mean) ? m.mean : NaN;
+    };
+    return rows.sort((a, b) => {
+      const [x, y] = [value(a.cell), value(b.cell)];
+      if (typeof x === 'string' || typeof y === 'string') return (desc ? -1 : 1) * String(x).localeCompare(String(y));
+      // Cells without a value go last whichever the direction.
+      if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : 1) : -1;
+      return desc ? y - x : x - y;
+    });
+  }
+
+  private table(s: SweepView): HTMLElement {
+    const columns: { key: string; label: string }[] = [
+      ...s.axes.map((a) => ({ key: a.key, label: a.key })),
+      { key: 'n', label: 'seeds' },
+      ...s.metrics.map((m) => ({ key: m, label: `${metricLabel(m)} ${lowerIsBetter(m) ? '↓' : '↑'}` })),
+    ];
+    const head = el('tr');
+    for (const c of columns) {
+      const b = el('button', { type: 'button', class: 'sort', 'data-sort': c.key }, c.label);
+      b.addEventListener('click', () => {
+        this.sort =
+          this.sort.key === c.key
+            ? { key: c.key, desc: !this.sort.desc }
+            : { key: c.key, desc: !(c.key in s.cells[0]?.params) && !lowerIsBetter(c.key) };
+        this.host.rerender();
+      });
+      const sorted: Record<string, string> = this.sort.key === c.key ? { 'aria-sort': this.sort.desc ? 'descending' : 'ascending' } : {};
+      head.append(el('th', { scope: 'col', ...sorted }, b));
+    }
+    head.append(el('th', { scope: 'col' }, ''));
+    const table = el('table', { class: 'sweep-table' }, head);
+    for (const { cell, index } of this.sortedCells(s)) {
+      const row = el('tr', { 'data-cell': cell.id, ...(cell.id === s.best ? { class: 'best' } : {}) });
+      for (const a of s.axes) row.append(el('th', { scope: 'row' }, cell.params[a.key]));
+      row.append(el('td', {}, `${cell.n}/${s.seeds.length}`));
+      for (const m of s.metrics) {
+        const st = cell.metrics[m];
+        const td = el('td', st && st.n > 0 ? { 'data-value': String(st.mean) } : {}, meanStd(st, digits(m)));
+        if (st && st.low !== undefined && st.high !== undefined)
+          td.append(
+            el('br'),
+            el('small', { title: '95 % t interval of the mean' }, `[${fmt(st.low, digits(m))}, ${fmt(st.high, digits(m))}]`),
+          );
+        td.title = st ? `per seed: ${st.values.map((v) => fmt(v, digits(m))).join(', ') || '—'}` : '';
+        row.append(td);
+      }
+      const open = el(
+        'button',
+        { type: 'button', class: 'open-cell', title: "Show this cell's runs in the curves and overlays" },
+        'Show runs',
+      );
+      open.addEventListener('click', () => this.host.send({ type: 'openSweepCell', index }));
+      if (cell.runIds.length === 0) open.setAttribute('disabled', '');
+      row.append(el('td', {}, open));
+      table.append(row);
+    }
+    return el(
+      'section',
+      { class: 'sweep-results' },
+      el(
+        'h3',
+        {},
+        'Results ',
+        el(
+          'small',
+          {},
+          s.seeds.length > 1
+            ? 'mean ± std over seeds, [95 % t interval]; click a header to sort'
+            : 'one seed: single values, no spread — no conclusion about differences',
+        ),
+      ),
+      exportButtons(this.host, `sweep-${s.name}`, { csv: () => this.tableCsv(s) }),
+      table,
+    );
+  }
+
+  /** The results as CSV: per metric mean, std, interval and the per-seed values (;-separated). */
+  private tableCsv(s: SweepView): string {
+    const header = [
+      ...s.axes.map((a) => a.key),
+      'seeds',
+      ...s.metrics.flatMap((m) => [`${m}_mean`, `${m}_std`, `${m}_ci95_low`, `${m}_ci95_high`, `${m}_values`]),
+    ];
+    const rows = s.cells.map((c) => [
+      ...s.axes.map((a) => c.params[a.key]),
+      c.n,
+      ...s.metrics.flatMap((m) => {
+        const st = c.metrics[m];
+        return [
+          st && st.n > 0 ? st.mean : null,
+          st && st.n > 1 ? st.std : null,
+          st?.low ?? null,
+          st?.high ?? null,
+          st ? st.values.map(csvNumber).join(';') : '',
+        ];
+      }),
+    ]);
+    return csv(header, rows);
+  }
+
+  private chart(s: SweepView): HTMLElement {
+    if (s.axes.length === 0) return el('div');
+    const axisMenu = el('select', { 'aria-label': 'swept key' });
+    s.axes.forEach((a, i) =>
+      axisMenu.append(el('option', i === this.axis ? { value: String(i), selected: '' } : { value: String(i) }, a.key)),
+    );
+    axisMenu.addEventListener('change', () => {
+      this.axis = Number(axisMenu.value);
+      this.host.rerender();
+    });
+    const metricMenu = el('select', { 'aria-label': 'chart metric' });
+    for (const m of s.metrics)
+      metricMenu.append(el('option', m === this.metric ? { value: m, selected: '' } : { value: m }, metricLabel(m)));
+    metricMenu.addEventListener('change', () => {
+      this.metric = metricMenu.value;
+      this.host.rerender();
+    });
+    const axis = s.axes[Math.min(this.axis, s.axes.length - 1)];
+    const others = s.axes.filter((a) => a.key !== axis.key);
+    const groups = new Map<string, SweepCellView[]>();
+    for (const c of s.cells) {
+      const k = others.map((a) => c.params[a.key]).join(' · ') || 'all';
+      groups.set(k, [...(groups.get(k) ?? []), c]);
+    }
+    const series = [...groups.entries()].map(([label, cells], i) => ({
+      label,
+      colour: PALETTE[i % PALETTE.length],
+      points: axis.values.map((v) => {
+        const st = cells.find((c) => c.params[axis.key] === v)?.metrics[this.metric];
+        return st && st.n > 0 ? { mean: st.mean, low: st.low, high: st.high } : undefined;
+      }),
+    }));
+    const title = `${metricLabel(this.metric)} by ${axis.key} (mean, 95 % t interval)`;
+    const svg = categoryChart(title, axis.values, series, metricLabel(this.metric));
+    const doc = new DOMParser().parseFromString(svg.replace(/^<figure>|<\/figure>$/g, ''), 'image/svg+xml');
+    const node = document.importNode(doc.documentElement, true);
+    return el(
+      'section',
+      { class: 'sweep-chart' },
+      el(
+        'div',
+        { class: 'controls' },
+        el('label', {}, 'x ', axisMenu),
+        el('label', {}, 'metric ', metricMenu),
+        exportButtons(this.host, `sweep-${s.name}-${this.metric}-by-${axis.key}`, {
+          svg: () => standaloneSvg(svg.replace(/^<figure>|<\/figure>$/g, '')),
+        }),
+      ),
+      el('figure', { class: 'svg-chart' }, node),
+    );
+  }
+
+  private verdicts(s: SweepView): HTMLElement {
+    const box = el(
+      'section',
+      { class: 'sweep-verdicts' },
+      el(
+        'h3',
+        {},
+        `Paired comparisons on ${metricLabel(s.primaryMetric)} `,
+        el('small', {}, 'paired t-test over shared seeds; p not corrected for the number of comparisons'),
+      ),
+    );
+    for (const axis of [...new Set(s.verdicts.map((v) => v.axis))]) {
+      box.append(el('h4', {}, axis === 'best' ? 'Best cell against the others' : `Along ${axis}`));
+      const list = el('ul');
+      for (const v of s.verdicts.filter((x) => x.axis === axis)) list.append(el('li', {}, v.text));
+      box.append(list);
+    }
+    return box;
+  }
+}
