@@ -149,6 +149,97 @@ async function canvasStats(
   });
 }
 
+/**
+ * Run Sweep… through its quick picks (the defaults: bce, dice, bce+dice × sigmoid1, softmax2 × 3
+ * seeds), the Sweep view as it fills, a cell's runs in the curves (smoothed, exported as CSV through
+ * the save dialog) and the per-epoch slider on their overlays.
+ */
+async function sweepSteps(page: Page, frame: Frame, ws: string): Promise<string> {
+  await runFromPalette(page, 'SegLab: Run Sweep');
+  for (let i = 0; i < 3; i++) {
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 20000 });
+    await page.waitForTimeout(600);
+    await page.keyboard.press('Enter');
+  }
+  await frame.waitForSelector('#sweep-progress', { timeout: 60000 });
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: path.join(OUT, 'dashboard-sweep-running.png') });
+  await frame.waitForSelector('#sweep-progress >> text=/18 of 18 runs done/', { timeout: 10 * 60000 });
+  await page.waitForTimeout(800);
+  const rows = await frame.$$eval('.sweep-table tr[data-cell]', (trs) => trs.map((t) => t.getAttribute('data-cell')));
+  assert.strictEqual(rows.length, 6, `one row per cell (${rows.join('; ')})`);
+  // Drawn as SVG (an element in the SVG namespace with a size), not as its text.
+  const drawn = await frame.$eval('.svg-chart svg', (e) => e instanceof SVGSVGElement && e.getBoundingClientRect().width > 200);
+  assert.ok(drawn, 'the params-vs-metric chart is drawn as SVG');
+  const dots = await frame.$$eval('.svg-chart circle', (cs) => cs.length);
+  assert.ok(dots >= 6 + 2, `the chart has a point per loss and head, and a legend (${dots} circles)`);
+  const sweepJson = fs
+    .readdirSync(path.join(ws, 'runs', 'sweeps'))
+    .map((d) => path.join(ws, 'runs', 'sweeps', d, 'sweep.json'))
+    .find((f) => fs.existsSync(f))!;
+  const sweep = readJsonFile<{ best: string; cells: { id: string; runs: string[] }[] }>(sweepJson);
+  assert.strictEqual(rows[0], sweep.best, 'sorted by Dice, best first');
+  await page.screenshot({ path: path.join(OUT, 'dashboard-sweep.png') });
+  // Sorting by a header reverses the order of the Dice column.
+  await frame.click('button[data-sort="dice"]');
+  const resorted = await frame.$$eval('.sweep-table tr[data-cell]', (trs) => trs.map((t) => t.getAttribute('data-cell')));
+  assert.deepStrictEqual(resorted, [...rows].reverse());
+  // "Show runs" of a cell: its three runs become the curves.
+  const cell = resorted[0]!;
+  await frame.click(`tr[data-cell="${cell}"] button.open-cell`);
+  await frame.waitForSelector('.chart canvas', { timeout: 30000 });
+  await page.waitForTimeout(800);
+  const header = await frame.$$eval('.chart table.chart-data tr:first-child th', (ths) => ths.map((t) => t.textContent ?? ''));
+  const cellRuns = sweep.cells.find((c) => c.id === cell)!.runs;
+  assert.strictEqual(header.length - 1, cellRuns.length, `the cell's ${cellRuns.length} runs are plotted (${header.join(', ')})`);
+  const params = await frame.$$eval('.run-params', (ps) => ps.map((p) => p.textContent ?? ''));
+  assert.ok(
+    params.some((p) => /seed \d+ · lr /.test(p)),
+    `run parameters beside the curves (${params[0]})`,
+  );
+  // Smoothing: each run gets its raw curve (faint) and the smoothed one.
+  await frame.$eval('#smoothing', (e) => {
+    (e as HTMLInputElement).value = '0.6';
+    e.dispatchEvent(new Event('change'));
+  });
+  await page.waitForTimeout(800);
+  const smoothed = await frame.$$eval('.chart table.chart-data tr:first-child th', (ths) => ths.map((t) => t.textContent ?? ''));
+  assert.strictEqual(smoothed.length - 1, 2 * cellRuns.length, `raw and smoothed per run (${smoothed.join(', ')})`);
+  await page.screenshot({ path: path.join(OUT, 'dashboard-sweep-cell-curves.png') });
+  // Export CSV: the save dialog (code-server's simple dialog) proposes the workspace; Enter saves there.
+  await frame.click('button[data-export="csv"]');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 20000 });
+  await page.waitForTimeout(600);
+  await page.keyboard.press('Enter');
+  const csvFile = path.join(ws, 'train-loss.csv');
+  for (let i = 0; i < 40 && !fs.existsSync(csvFile); i++) await page.waitForTimeout(250);
+  const csvText = fs.readFileSync(csvFile, 'utf8');
+  assert.match(csvText, /^epoch,/, csvText.slice(0, 200));
+  assert.strictEqual(csvText.trim().split('\n').length, 1 + 4, 'a line per epoch (raw values)');
+  // The cell's runs in Overlays (its seeds validate on different images: the first run is shown);
+  // the epoch slider asks for the prediction saved at the first validated epoch.
+  await frame.click('#tab-overlays');
+  const slug = String(cell)
+    .replace(/^loss=([^,]+),head=(.+)$/, '$1-$2')
+    .replace('+', '_');
+  await frame.waitForSelector(`figcaption >> text=/tiny-${slug}-s/`, { timeout: 30000 });
+  const captions = await frame.$$eval('figcaption', (fs) => fs.map((f) => f.textContent ?? ''));
+  assert.ok(
+    captions.every((c) => c.includes(`tiny-${slug}-s`)),
+    `the overlays show the cell's runs (${captions.join('; ')})`,
+  );
+  await frame.$eval('#epoch', (e) => {
+    (e as HTMLInputElement).value = '0';
+    e.dispatchEvent(new Event('input'));
+    e.dispatchEvent(new Event('change'));
+  });
+  const first = ((await frame.textContent('output[for="epoch"]')) ?? '').replace('epoch ', '');
+  await frame.waitForSelector(`figcaption >> text=/at epoch ${first}/`, { timeout: 30000 });
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: path.join(OUT, 'dashboard-sweep-cell-overlay-epoch.png') });
+  return `sweep view ${rows.length} cells, ${dots} chart marks, CSV ${csvText.length} bytes`;
+}
+
 export async function runUiTest(): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
   const { ws, runs } = prepareWorkspace();
@@ -227,6 +318,7 @@ export async function runUiTest(): Promise<void> {
     assert.ok(weights.nonBlank > 50, `the weight map is drawn (${weights.nonBlank} px)`);
     assert.ok(weights.green > 0, `high weights are drawn (${weights.green} green/yellow px)`);
     await page.screenshot({ path: path.join(OUT, 'dashboard-weight-map.png') });
+    const sweepInfo = await sweepSteps(page, frame, ws);
     // Install TensorFlow Native Backend from the palette: a progress notification while npm runs, then
     // either the success message or an error that says why (here: libtensorflow cannot be downloaded).
     await runFromPalette(page, 'SegLab: Install TensorFlow Native Backend');
@@ -251,7 +343,7 @@ export async function runUiTest(): Promise<void> {
     await page.waitForTimeout(1500); // the step's markdown renders in its own frame
     await page.screenshot({ path: path.join(OUT, 'walkthrough.png') });
     process.stdout.write(
-      `UI test passed: curves ${curves.nonBlank} px, overlay green/red/blue ${overlay.green}/${overlay.red}/${overlay.blue}, loss explorer ${explorer.nonBlank} px, weight map ${weights.nonBlank} px (${weights.green} high); install tfjs-node: "${message.slice(0, 120)}…"; walkthrough shown; screenshots in ${OUT}\n`,
+      `UI test passed: curves ${curves.nonBlank} px, overlay green/red/blue ${overlay.green}/${overlay.red}/${overlay.blue}, loss explorer ${explorer.nonBlank} px, weight map ${weights.nonBlank} px (${weights.green} high); install tfjs-node: "${message.slice(0, 120)}…"; walkthrough shown; ${sweepInfo}; screenshots in ${OUT}\n`,
     );
   } catch (err) {
     await wb.page.screenshot({ path: path.join(OUT, 'failure.png') }).catch(() => undefined);

@@ -39,16 +39,27 @@ export class OverlaysView implements View {
   private quiet = false;
 
   /**
-   * Runs selected together (a comparison): the first two with saved predictions side by side on the
-   * first run's first image, asked for at once so the view is ready when opened. Returns whether it asked.
+   * Runs selected together (a comparison, a sweep cell): the first two that saved a prediction of the
+   * same image side by side on it (runs with the same seed share their validation images), else the
+   * first run alone; asked for at once so the view is ready when opened. Returns whether it asked.
    */
   preselect(runIds: readonly string[]): boolean {
     const withPred = runsWithPredictions(this.host.runs());
     const chosen = runIds.map((id) => withPred.find((r) => r.id === id)).filter((r): r is RunView => r !== undefined);
-    if (chosen.length < 2) return false;
-    this.choice = { runA: chosen[0].id, runB: chosen[1].id, image: chosen[0].predictions[0] };
+    if (chosen.length === 0) return false;
+    let pick: { ids: string[]; image: string } = { ids: [chosen[0].id], image: chosen[0].predictions[0] };
+    search: for (let i = 0; i < chosen.length; i++) {
+      for (let j = i + 1; j < chosen.length; j++) {
+        const image = chosen[i].predictions.find((p) => chosen[j].predictions.includes(p));
+        if (image) {
+          pick = { ids: [chosen[i].id, chosen[j].id], image };
+          break search;
+        }
+      }
+    }
+    this.choice = { runA: pick.ids[0], runB: pick.ids[1] ?? '', image: pick.image };
     this.quiet = true;
-    this.host.send({ type: 'requestRunOverlay', runIds: [chosen[0].id, chosen[1].id], image: this.choice.image });
+    this.host.send({ type: 'requestRunOverlay', runIds: pick.ids, image: pick.image });
     return true;
   }
 

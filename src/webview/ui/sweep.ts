@@ -5,14 +5,13 @@
  */
 import type { SweepCellView, SweepView } from '../contract';
 import { csv, csvNumber } from '../../core/common/csv';
-import { lowerIsBetter, metricLabel } from '../../core/common/metrics';
+import { isMetricKey, lowerIsBetter, metricLabel, METRICS } from '../../core/common/metrics';
 import { categoryChart } from '../../core/runs/svgCharts';
 import { Disposables, el, fmt, PALETTE } from './dom';
 import { exportButtons, standaloneSvg } from './exporting';
 import type { View, ViewHost } from './view';
 
-const DIGITS: Record<string, number> = { loss: 4, pixelError: 4, hd95: 2, hd: 2 };
-const digits = (m: string) => DIGITS[m] ?? 3;
+const digits = (m: string) => (isMetricKey(m) ? METRICS[m].digits : 3);
 
 function duration(s: number): string {
   if (!Number.isFinite(s)) return '?';

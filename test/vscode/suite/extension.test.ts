@@ -181,6 +181,54 @@ describe('SegLab in VS Code', () => {
     assert.match(api.commandErrors[before], /^seglab\.exportReport: .*missing[\\/]report\.html: no such report$/);
   });
 
+  it('Run Sweep… trains 3 losses × 2 heads × 3 seeds, lists the sweep in the sidebar and opens the Sweep view', async function () {
+    this.timeout(15 * 60000);
+    const file = path.join(workspace, 'grid.experiment.json');
+    fs.writeFileSync(file, JSON.stringify(tinyConfig('grid', { epochs: 1, seed: 4 })));
+    const preset = { losses: ['bce', 'dice', 'bce+dice'], heads: ['sigmoid1', 'softmax2'], seeds: 3 };
+    const dir = (await vscode.commands.executeCommand('seglab.runSweep', vscode.Uri.file(file), preset)) as string;
+    assert.ok(
+      dir && fs.existsSync(path.join(dir, 'sweep.json')),
+      `the command returns the sweep folder (${dir}); errors: ${api.commandErrors.slice(-1)}`,
+    );
+    const sweep = JSON.parse(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8')) as {
+      status: string;
+      seeds: number[];
+      cells: { id: string; n: number; runs: string[]; params: Record<string, string> }[];
+    };
+    assert.strictEqual(sweep.status, 'done');
+    assert.deepStrictEqual(sweep.seeds, [4, 5, 6], "three seeds from the config's");
+    assert.deepStrictEqual(
+      sweep.cells.map((c) => [c.params.loss, c.params.head, c.n]),
+      ['bce', 'dice', 'bce+dice'].flatMap((l) => [
+        [l, 'sigmoid1', 3],
+        [l, 'softmax2', 3],
+      ]),
+    );
+    assert.ok(fs.readFileSync(path.join(dir, 'report.html'), 'utf8').includes('Paired comparisons'));
+    // The Sweep view follows it; the sidebar shows the sweep under its config, cells under the sweep, runs under each cell.
+    assert.strictEqual(api.dashboard.shownSweep, dir);
+    await api.model.refresh();
+    const configNode = api.tree.getChildren().find((n) => n.kind === 'config' && n.entry.uri.fsPath === file)!;
+    const children = api.tree.getChildren(configNode);
+    const sweepNode = children.find((n) => n.kind === 'sweep')!;
+    assert.ok(sweepNode, 'a sweep node under the config');
+    assert.strictEqual(children.filter((n) => n.kind === 'run').length, 0, "the sweep's 18 runs are not listed again beside it");
+    assert.match(String(api.tree.getTreeItem(sweepNode).description), /^done · 18\/18 runs · best /);
+    const cells = api.tree.getChildren(sweepNode);
+    assert.strictEqual(cells.length, 6);
+    assert.match(String(api.tree.getTreeItem(cells[0]).description), /^dice \d\.\d{3} ± \d\.\d{3} · 3\/3 seeds$/);
+    assert.strictEqual(api.tree.getChildren(cells[0]).length, 3, "a cell's three runs");
+    // Running the same sweep again reuses every run (nothing left to train).
+    const again = (await vscode.commands.executeCommand('seglab.runSweep', vscode.Uri.file(file), preset)) as string;
+    assert.strictEqual(again, dir);
+    const reread = JSON.parse(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8')) as { cells: { runs: string[] }[] };
+    assert.deepStrictEqual(
+      reread.cells.map((c) => c.runs),
+      sweep.cells.map((c) => c.runs),
+    );
+  });
+
   it('Stop Run cancels a training run (it ends cancelled); Delete Run removes it', async () => {
     const file = path.join(workspace, 'long.experiment.json');
     fs.writeFileSync(file, JSON.stringify(tinyConfig('long', { epochs: 500, stepsPerEpoch: 20 })));
