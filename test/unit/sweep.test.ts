@@ -215,7 +215,11 @@ describe('sweep statistics', () => {
     assert.match(html, /<tr><th>softmax2<\/th><td>1 of 1<\/td><td>0\.700<\/td>/);
     assert.match(html, /One seed:<\/b> single values, no spread; no conclusion/);
     assert.match(html, /softmax2 − sigmoid1: −0\.100 Dice from 1 seed — no conclusion is possible/);
-    assert.doesNotMatch(html, /<script|https?:/);
+    assert.doesNotMatch(
+      html,
+      /<script|(src|href)="https?:|url\(/,
+      'no script, no remote resource (the SVG namespace URI is a name, not a fetch)',
+    );
   });
 });
 
