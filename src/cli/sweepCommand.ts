@@ -8,7 +8,9 @@ import { parseAxes, SweepFile } from '../core/runs/sweep';
 import { effectiveSweep, readSweepFile } from '../core/runs/sweepStore';
 import { formatCellStat } from '../core/runs/sweepReport';
 import { runSweep } from '../engine/sweep';
-import { numberValue, parseCommand, positiveInteger, requireValue, UsageError } from './args';
+import { cancelSweep, refreshSweep, submitSweep } from '../engine/slurmSweep';
+import * as os from 'os';
+import { choiceValue, numberValue, parseCommand, positiveInteger, requireValue, UsageError } from './args';
 import { formatDuration, ProgressView } from './progress';
 import { onInterrupt } from './trainCommands';
 
@@ -16,14 +18,22 @@ type Write = (s: string) => void;
 
 export const SWEEP_USAGE = `usage: seglab sweep CONFIG --set KEY=V1,V2,… [--set …] [--seeds N | --seed-list 1,2,3]
                     [--parallel P] [--threads N] [--backend B] [--new] [--json]
+                    [--launcher local|slurm [--partition P] [--time HH:MM:SS] [--cpus-per-task N]
+                     [--mem M] [--sbatch-arg ARG]… [--dry-run] [--wait]]
        seglab sweep status DIR [--json]
+       seglab sweep cancel DIR
   Trains every combination of the --set values (any config key by its dotted path: loss, head,
   optimizer.learningRate, model.baseFilters, loss.options.gamma, …) with each seed, P runs at a time,
   and writes <runsDir>/sweeps/<time>-<name>/sweep.json and report.html: per cell the mean, std and
   95 % t interval of each metric over seeds, and paired t-tests between cells that share seeds.
   Running the same command again resumes the sweep: finished runs are kept, failed, cancelled or
   missing ones run (--new starts a fresh sweep instead). Ctrl-C stops after the current batches.
-  Values are read as JSON when they parse (0.001, true, "a,b"), else as text (bce+dice).`;
+  Values are read as JSON when they parse (0.001, true, "a,b"), else as text (bce+dice).
+  --launcher slurm: writes an sbatch array script (one task per cell × seed, each \`seglab train\`
+  of that variant) into the sweep folder and submits it; --dry-run only writes it (submit it with
+  sbatch yourself); --wait follows the job until every task has ended. The sweep folder and runs must
+  be on a file system the compute nodes share. status reads the runs and squeue; cancel runs scancel
+  (a local sweep is sent Ctrl-C). Re-running the command submits only missing, failed or cancelled runs.`;
 
 /** The results table: one row per cell, best first by the primary metric. */
 export function sweepTable(sweep: SweepFile, metrics: readonly MetricKey[] = HEADLINE_METRICS): string[] {
@@ -77,7 +87,7 @@ function writeSummary(sweep: SweepFile, write: Write): void {
 async function statusCommand(argv: string[], write: Write): Promise<number> {
   const { values, positionals } = parseCommand(argv, { json: { type: 'boolean' } }, SWEEP_USAGE);
   const dir = path.resolve(requireValue(positionals[0], 'DIR (a sweep folder, a positional argument)', SWEEP_USAGE));
-  const sweep = effectiveSweep(readSweepFile(dir));
+  const sweep = effectiveSweep(readSweepFile(dir).launcher === 'slurm' ? refreshSweep(dir) : readSweepFile(dir));
   if (values.json) {
     write(encodeJson(sweep) + '\n');
     return 0;
@@ -85,6 +95,7 @@ async function statusCommand(argv: string[], write: Write): Promise<number> {
   const p = sweep.progress;
   write(
     `${sweep.name}: ${sweep.status}${sweep.reason ? ` (${sweep.reason})` : ''} · ${p.done}/${p.total} runs done` +
+      `${sweep.launcher === 'slurm' ? ` · Slurm job ${(sweep.slurm?.submissions ?? []).map((x) => x.jobId ?? 'not submitted').join(', ')}` : ''}` +
       `${p.running ? `, ${p.running} running` : ''}${p.failed ? `, ${p.failed} failed` : ''}${p.cancelled ? `, ${p.cancelled} cancelled` : ''}` +
       `${sweep.status === 'running' && p.etaSeconds !== undefined ? ` · ETA ${formatDuration(p.etaSeconds)}` : ''}\n`,
   );
@@ -105,10 +116,21 @@ function sweepArguments(argv: string[]) {
       backend: { type: 'string' },
       new: { type: 'boolean' },
       json: { type: 'boolean' },
+      launcher: { type: 'string' },
+      partition: { type: 'string' },
+      time: { type: 'string' },
+      'cpus-per-task': { type: 'string' },
+      mem: { type: 'string' },
+      'sbatch-arg': { type: 'string', multiple: true },
+      'dry-run': { type: 'boolean' },
+      wait: { type: 'boolean' },
     },
     SWEEP_USAGE,
   );
   const file = path.resolve(requireValue(positionals[0], 'CONFIG (a positional argument)', SWEEP_USAGE));
+  const launcher = choiceValue(values.launcher as string | undefined, 'launcher', ['local', 'slurm'] as const) ?? 'local';
+  const slurmOnly = ['partition', 'time', 'cpus-per-task', 'mem', 'sbatch-arg', 'dry-run', 'wait'].filter((k) => values[k] !== undefined);
+  if (launcher === 'local' && slurmOnly.length) throw new UsageError(`--${slurmOnly[0]} goes with --launcher slurm`);
   const sets = (values.set as string[] | undefined) ?? [];
   if (sets.length === 0)
     throw new UsageError(`--set KEY=V1,V2 is required (e.g. --set loss=bce,dice --set head=sigmoid1,softmax2)\n${SWEEP_USAGE}`);
@@ -138,6 +160,16 @@ function sweepArguments(argv: string[]) {
     backend: values.backend as string | undefined,
     fresh: Boolean(values.new),
     json: Boolean(values.json),
+    launcher,
+    slurm: {
+      partition: values.partition as string | undefined,
+      time: values.time as string | undefined,
+      cpusPerTask: positiveInteger(values['cpus-per-task'] as string | undefined, 'cpus-per-task'),
+      mem: values.mem as string | undefined,
+      extra: values['sbatch-arg'] as string[] | undefined,
+    },
+    dryRun: Boolean(values['dry-run']),
+    wait: Boolean(values.wait),
   };
 }
 
@@ -167,9 +199,81 @@ function runReporter(json: boolean, view: ProgressView, write: Write): (sweep: S
   };
 }
 
+type SweepArguments = ReturnType<typeof sweepArguments>;
+
+/** --launcher slurm: submit (or only write, --dry-run), then with --wait follow the job to its end. */
+async function slurmSweep(a: SweepArguments, write: Write): Promise<number> {
+  const sub = submitSweep({
+    configFile: a.file,
+    axes: a.axes,
+    seeds: a.seeds,
+    parallel: a.parallel,
+    backend: a.backend,
+    fresh: a.fresh,
+    slurm: a.slurm,
+    dryRun: a.dryRun,
+  });
+  if (a.json)
+    write(
+      encodeJson({ type: 'submitted', dir: sub.dir, script: sub.script, jobId: sub.jobId, tasks: sub.tasks, kept: sub.kept }, 0) + '\n',
+    );
+  else if (sub.tasks.length === 0) write(`${sub.dir}: nothing to submit (${sub.kept} run(s) finished or still on the cluster)\n`);
+  else if (a.dryRun)
+    write(
+      `wrote ${sub.script} (${sub.tasks.length} array task(s)); submit it with: sbatch ${sub.script}\nfollow it with: seglab sweep status ${sub.dir}\n`,
+    );
+  else
+    write(
+      `submitted job ${sub.jobId}: ${sub.tasks.length} array task(s)${sub.kept ? `, ${sub.kept} run(s) kept` : ''} (${sub.script})\nfollow it with: seglab sweep status ${sub.dir}\n`,
+    );
+  if (!a.wait || a.dryRun) return 0;
+  const report = runReporter(a.json, new ProgressView(write, false), write);
+  report(sub.sweep);
+  let stop = false;
+  const onInt = () => {
+    stop = true;
+    process.stderr.write(`\nstopped waiting; the job goes on (seglab sweep status ${sub.dir}, seglab sweep cancel ${sub.dir})\n`);
+  };
+  process.once('SIGINT', onInt);
+  let sweep = sub.sweep;
+  while (sweep.status === 'running' && !stop) {
+    await new Promise((r) => setTimeout(r, 3000));
+    sweep = refreshSweep(sub.dir);
+    report(sweep);
+  }
+  process.off('SIGINT', onInt);
+  if (stop) return 130;
+  if (a.json) write(encodeJson({ type: 'sweep', dir: sub.dir, report: path.join(sub.dir, 'report.html'), sweep }, 0) + '\n');
+  else {
+    writeSummary(sweep, write);
+    write(
+      `\nsweep: ${sub.dir} (${sweep.status}${sweep.reason ? `: ${sweep.reason}` : ''})\nreport: ${path.join(sub.dir, 'report.html')}\n`,
+    );
+  }
+  return sweep.status === 'done' ? 0 : sweep.status === 'cancelled' ? 130 : 1;
+}
+
+async function cancelCommand(argv: string[], write: Write): Promise<number> {
+  const { positionals } = parseCommand(argv, {}, SWEEP_USAGE);
+  const dir = path.resolve(requireValue(positionals[0], 'DIR (a sweep folder, a positional argument)', SWEEP_USAGE));
+  const sweep = effectiveSweep(readSweepFile(dir));
+  if (sweep.launcher === 'slurm') {
+    const after = cancelSweep(dir);
+    write(`scancel sent; ${after.progress.cancelled} of ${after.progress.total} run(s) cancelled so far (seglab sweep status ${dir})\n`);
+    return 0;
+  }
+  if (sweep.status !== 'running' || sweep.pid === undefined) throw new Error(`${dir}: the sweep is not running (${sweep.status})`);
+  if (sweep.host !== undefined && sweep.host !== os.hostname()) throw new Error(`${dir}: the sweep runs on ${sweep.host}; cancel it there`);
+  process.kill(sweep.pid, 'SIGINT');
+  write(`sent Ctrl-C to the sweep (pid ${sweep.pid}): its runs stop after the current batch\n`);
+  return 0;
+}
+
 export async function sweepCommand(argv: string[], write: Write): Promise<number> {
   if (argv[0] === 'status') return statusCommand(argv.slice(1), write);
+  if (argv[0] === 'cancel') return cancelCommand(argv.slice(1), write);
   const a = sweepArguments(argv);
+  if (a.launcher === 'slurm') return slurmSweep(a, write);
   const view = new ProgressView(write, !a.json && Boolean(process.stdout.isTTY));
   const handle = runSweep({
     configFile: a.file,

@@ -47,24 +47,37 @@ function withBackend(config: ExperimentConfig, backend: string | undefined): Exp
   return validateConfig({ ...config, backend }, '--backend');
 }
 
-export const TRAIN_USAGE = `usage: seglab train CONFIG [--backend auto|tensorflow|wasm|cpu] [--threads N] [--json]
+export const TRAIN_USAGE = `usage: seglab train CONFIG [--backend auto|tensorflow|wasm|cpu] [--threads N] [--run-name NAME] [--origin FILE] [--json]
   Trains one run in a separate engine process; writes runs/<time>-<name>/. Ctrl-C stops after the
-  current batch and saves a checkpoint; a second Ctrl-C stops at once, without one.
-  --threads: cores the wasm kernels use (default: all).`;
+  current batch and saves a checkpoint; a second Ctrl-C stops at once, without one. SIGTERM (Slurm's
+  time limit, scancel) stops after the current batch too.
+  --threads: cores the wasm kernels use (default: all).
+  --run-name: the run's name (its folder is <time>-<name>; default <config name>-<head>).
+  --origin: the experiment config this one was made from (a sweep's variant), recorded in the run.`;
 
 export async function trainCommand(argv: string[], write: Write): Promise<number> {
   const { values, positionals } = parseCommand(
     argv,
-    { backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
+    {
+      backend: { type: 'string' },
+      threads: { type: 'string' },
+      origin: { type: 'string' },
+      'run-name': { type: 'string' },
+      json: { type: 'boolean' },
+    },
     TRAIN_USAGE,
   );
   const file = requireValue(positionals[0], 'CONFIG (a positional argument)', TRAIN_USAGE);
   const config = withBackend(loadConfig(file), values.backend as string | undefined);
   const threads = positiveInteger(values.threads as string | undefined, 'threads');
+  const runName = values['run-name'] as string | undefined;
+  if (runName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runName))
+    throw new UsageError(`--run-name '${runName}': letters, digits, . _ - only`);
   const view = new ProgressView(write, !values.json && Boolean(process.stdout.isTTY));
   const job = startTraining(config, {
     threads,
-    configFile: path.resolve(file),
+    runName,
+    configFile: path.resolve((values.origin as string | undefined) ?? file),
     onEvent: (e) => (values.json ? write(encodeJson({ job: config.head, ...e }, 0) + '\n') : view.event(config.head, e)),
     onLog: (l) => process.stderr.write(`engine: ${l}\n`),
   });
@@ -72,8 +85,15 @@ export async function trainCommand(argv: string[], write: Write): Promise<number
     () => job.cancel(),
     () => job.abort(),
   );
+  // A batch scheduler's stop (time limit, scancel): as a first Ctrl-C, before its SIGKILL follows.
+  const onTerm = () => {
+    process.stderr.write('\nSIGTERM: stopping after the current batch (a checkpoint is saved)\n');
+    job.cancel();
+  };
+  process.on('SIGTERM', onTerm);
   const result = await job.result;
   release();
+  process.off('SIGTERM', onTerm);
   if (values.json) write(encodeJson({ type: 'result', ...result, summary: undefined }, 0) + '\n');
   else {
     if (result.summary?.final) {

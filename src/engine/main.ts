@@ -47,6 +47,11 @@ if (require.main === module) {
   // decides (first Ctrl-C: stop after the batch and save a checkpoint; second: kill), so the engine
   // ignores it. If the caller goes away (its IPC channel closes), the run stops as if cancelled.
   process.on('SIGINT', () => undefined);
+  // SIGTERM (a batch scheduler ending the job, which signals every process of it): stop after the
+  // current batch and save a checkpoint, as a cancel does, before the SIGKILL that follows.
+  process.on('SIGTERM', () => {
+    stopRequested = true;
+  });
   process.on('disconnect', () => {
     stopRequested = true;
   });

@@ -116,7 +116,7 @@ export function findSweep(runsDir: string, fingerprint: string): { dir: string; 
 }
 
 /** A record of a previous attempt, as it stands now: done runs (by their summary.json) are kept, the rest are to run. */
-function carryOver(record: SweepRunRecord | undefined, job: SweepJob): SweepRunRecord {
+export function carryOver(record: SweepRunRecord | undefined, job: SweepJob): SweepRunRecord {
   const pending: SweepRunRecord = { cell: job.cell, seed: job.seed, status: 'pending' };
   if (!record?.runDir || !fs.existsSync(path.join(record.runDir, 'summary.json'))) return pending;
   try {
@@ -148,9 +148,25 @@ export interface SweepHandle {
 }
 
 /** The folder of this grid's previous sweep (to resume), or a new one; refuses a sweep that is still running. */
-function openSweepFolder(runsDir: string, plan: SweepPlan, fresh: boolean): { dir: string; id: string; previous?: SweepFile } {
-  const previous = fresh ? undefined : findSweep(runsDir, plan.fingerprint);
-  if (previous?.sweep.status === 'running') {
+export function openSweepFolder(
+  runsDir: string,
+  plan: SweepPlan,
+  fresh: boolean,
+  refresh?: (dir: string) => SweepFile,
+): { dir: string; id: string; previous?: SweepFile } {
+  const found = fresh ? undefined : findSweep(runsDir, plan.fingerprint);
+  // A Slurm sweep's sweep.json is brought up to date (runs, squeue) before deciding.
+  const previous = found && found.sweep.launcher === 'slurm' && refresh ? { dir: found.dir, sweep: refresh(found.dir) } : found;
+  if (previous?.sweep.status === 'running' && !(refresh && previous.sweep.launcher === 'slurm')) {
+    if (previous.sweep.launcher === 'slurm') {
+      const jobs = previous.sweep.slurm?.submissions
+        .map((x) => x.jobId)
+        .filter(Boolean)
+        .join(', ');
+      throw new Error(
+        `${previous.dir}: this sweep is running on Slurm (job ${jobs || 'not submitted yet'}); re-run it with --launcher slurm, or cancel it first (seglab sweep cancel)`,
+      );
+    }
     const where = previous.sweep.host ? ` on ${previous.sweep.host}` : '';
     throw new Error(`${previous.dir}: this sweep is already running (pid ${previous.sweep.pid}${where}); stop it first or pass --new`);
   }
@@ -161,10 +177,10 @@ function openSweepFolder(runsDir: string, plan: SweepPlan, fresh: boolean): { di
 }
 
 /** sweep.json's contents for the records as they stand. */
-function sweepSnapshot(
-  o: SweepOptions,
+export function sweepSnapshot(
+  o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds'>,
   plan: SweepPlan,
-  fixed: { id: string; createdAt: string; parallel: number },
+  fixed: { id: string; createdAt: string; parallel: number; slurm?: SweepFile['slurm'] },
   records: SweepRunRecord[],
   status: SweepFile['status'],
   reason: string | undefined,
@@ -182,8 +198,9 @@ function sweepSnapshot(
     ...(reason ? { reason } : {}),
     configFile: path.resolve(o.configFile),
     fingerprint: plan.fingerprint,
-    launcher: 'local',
-    ...(status === 'running' ? { pid: process.pid, host: os.hostname() } : {}),
+    launcher: fixed.slurm ? 'slurm' : 'local',
+    ...(fixed.slurm ? { slurm: fixed.slurm } : {}),
+    ...(status === 'running' && !fixed.slurm ? { pid: process.pid, host: os.hostname() } : {}),
     parallel: fixed.parallel,
     axes: o.axes,
     seeds: o.seeds,

@@ -33,6 +33,17 @@ export interface SweepRunRecord {
   seconds?: number;
   /** Its final validation metrics (finished runs). */
   final?: Record<string, number> | null;
+  /** On Slurm: the array job and task that runs it, the run's name and when it was submitted. */
+  slurm?: { jobId: string | null; task: number; runName: string; submittedAt: string };
+}
+
+/** A Slurm sweep's submissions (engine/slurm.ts). */
+export interface SweepSlurm {
+  options: { partition?: string; time?: string; cpusPerTask?: number; mem?: string; extra?: string[] };
+  /** Each sbatch of this sweep: its job id (null: written with --dry-run, not submitted), script and array tasks. */
+  submissions: { jobId: string | null; script: string; tasks: number[]; submittedAt: string }[];
+  /** When `seglab sweep cancel` ran scancel. */
+  cancelledAt?: string;
 }
 
 /** A cell's metric over its finished seeds: finiteStat's mean ± std (∞/NaN counted, not averaged) plus the t interval and the values. */
@@ -95,8 +106,9 @@ export interface SweepFile {
   configFile?: string;
   /** Identifies the grid (config + axes + seeds): re-running the same command finds this sweep by it. */
   fingerprint: string;
-  /** Where the runs ran: this machine (`local`), or a cluster (issue: Slurm). */
-  launcher: 'local';
+  /** Where the runs ran: processes on this machine (`local`), or array tasks on a Slurm cluster. */
+  launcher: 'local' | 'slurm';
+  slurm?: SweepSlurm;
   /** The process running the sweep while status is `running`. */
   pid?: number;
   host?: string;

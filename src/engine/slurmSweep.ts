@@ -1,0 +1,214 @@
+/**
+ * Sweeps on a Slurm cluster: the same grid, runs and sweep.json as a local sweep, but each (cell,
+ * seed) is an array task of an sbatch job running `seglab train` on the variant's config (written to
+ * configs/<task>.json in the sweep folder, on the file system the cluster shares). Nothing watches
+ * the job: `refreshSweep` reads the run folders, squeue and the tasks' logs whenever asked (status,
+ * --wait, the VS Code sweep view) and rewrites sweep.json; the report is written once all have ended.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { encodeJson } from '../core/common/json';
+import { writeFileAtomic } from '../core/runs/atomicWrite';
+import { effectiveSummary, listRuns, markRunEnded, RunSummary } from '../core/runs/store';
+import { bestCell, compareSweepCells, gridCells, summarizeCells, SweepFile, sweepProgress, SweepRunRecord } from '../core/runs/sweep';
+import { sweepReport } from '../core/runs/sweepReport';
+import { readSweepFile, writeSweep } from '../core/runs/sweepStore';
+import { defaultEnginePath } from './client';
+import { cancelJobs, checkSlurmOptions, queueStates, sbatchScript, SlurmOptions, slurmEnding, SlurmTool, slurmTool, submit } from './slurm';
+import { carryOver, endState, openSweepFolder, planSweep, SweepOptions, sweepSnapshot } from './sweep';
+
+export interface SlurmSweepOptions extends Pick<
+  SweepOptions,
+  'configFile' | 'axes' | 'seeds' | 'backend' | 'runsDir' | 'fresh' | 'parallel'
+> {
+  slurm: SlurmOptions;
+  /** Write the script and configs, do not submit (the user runs `sbatch` on the script). */
+  dryRun?: boolean;
+  tool?: SlurmTool;
+}
+
+export interface SlurmSubmission {
+  dir: string;
+  script: string;
+  /** null with --dry-run. */
+  jobId: string | null;
+  /** Array tasks submitted now (indices into the sweep's runs). */
+  tasks: number[];
+  /** Runs kept from before (finished, or still queued or running on the cluster). */
+  kept: number;
+  sweep: SweepFile;
+}
+
+const ACTIVE = ['pending', 'running'];
+
+/** dist/cli.js of this installation: what each array task runs. */
+function cliPath(): string {
+  return path.join(path.dirname(defaultEnginePath()), 'cli.js');
+}
+
+export function submitSweep(o: SlurmSweepOptions): SlurmSubmission {
+  checkSlurmOptions(o.slurm);
+  const tool = o.tool ?? slurmTool;
+  const plan = planSweep(o);
+  const { dir, id, previous } = openSweepFolder(plan.baseConfig.runsDir, plan, Boolean(o.fresh), (d) => refreshSweep(d, tool));
+  const records: SweepRunRecord[] = plan.jobs.map((job) => {
+    const before = previous?.runs.find((r) => r.cell === job.cell && r.seed === job.seed);
+    // Queued or running on the cluster: left alone (not submitted twice).
+    if (before?.slurm && ACTIVE.includes(before.status)) return before;
+    return carryOver(before, job);
+  });
+  const onCluster = (r: SweepRunRecord) => r.slurm !== undefined && r.slurm.jobId !== null && ACTIVE.includes(r.status);
+  const tasks = records.map((r, i) => (r.status === 'done' || onCluster(r) ? -1 : i)).filter((i) => i >= 0);
+  const submissions = [...(previous?.slurm?.submissions ?? [])];
+  const submittedAt = new Date().toISOString();
+  let jobId: string | null = null;
+  let script = '';
+  if (tasks.length > 0) {
+    fs.mkdirSync(path.join(dir, 'configs'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'slurm'), { recursive: true });
+    for (const t of tasks) writeFileAtomic(path.join(dir, 'configs', `${t}.json`), encodeJson(plan.jobs[t].config) + '\n');
+    script = path.join(dir, `submit-${submissions.length + 1}.sbatch`);
+    const describe = (t: number) => `${plan.jobs[t].cell} seed ${plan.jobs[t].seed}`;
+    writeFileAtomic(
+      script,
+      sbatchScript({
+        name: plan.baseConfig.name,
+        sweepDir: dir,
+        tasks,
+        describe,
+        runName: (t) => plan.jobs[t].config.name,
+        node: process.execPath,
+        cli: cliPath(),
+        origin: path.resolve(o.configFile),
+        parallel: o.parallel,
+        options: o.slurm,
+      }),
+    );
+    fs.chmodSync(script, 0o755);
+    if (!o.dryRun) jobId = submit(script, tool);
+    submissions.push({ jobId, script, tasks, submittedAt });
+    for (const t of tasks) {
+      const job = plan.jobs[t];
+      records[t] = { cell: job.cell, seed: job.seed, status: 'pending', slurm: { jobId, task: t, runName: job.config.name, submittedAt } };
+    }
+  }
+  const slurm = { options: o.slurm, submissions };
+  const fixed = { id, createdAt: previous?.createdAt ?? submittedAt, parallel: o.parallel ?? 0, slurm };
+  const active = records.some((r) => ACTIVE.includes(r.status));
+  const { status, reason } = active ? { status: 'running' as const, reason: undefined } : endState(records);
+  const sweep = sweepSnapshot(
+    o,
+    plan,
+    fixed,
+    records,
+    status,
+    o.dryRun && tasks.length ? `written, not submitted (--dry-run): sbatch ${script}` : reason,
+  );
+  writeSweep(dir, sweep);
+  if (!active) writeFileAtomic(path.join(dir, 'report.html'), sweepReport(sweep));
+  return { dir, script, jobId, tasks, kept: records.length - tasks.length, sweep };
+}
+
+/** The newest run of this name started at or after `since` (a resubmitted task makes a new run). */
+function findRun(
+  runs: ReturnType<typeof listRuns>,
+  name: string,
+  since: string,
+): { dir: string; id: string; summary: RunSummary } | undefined {
+  // A minute of slack for clocks that differ between the login node and the compute nodes.
+  const from = Date.parse(since) - 60000;
+  const hit = runs.find((r) => r.summary?.name === name && Date.parse(r.summary.startedAt) >= from);
+  return hit?.summary ? { dir: hit.dir, id: hit.id, summary: hit.summary } : undefined;
+}
+
+/** One task's record from its run folder, the queue and its log (see the file comment). */
+function reconcile(
+  r: SweepRunRecord,
+  sweepDir: string,
+  runs: ReturnType<typeof listRuns>,
+  queue: Map<string, { state: string; reason: string }>,
+  cancelledAt: string | undefined,
+): SweepRunRecord {
+  const s = r.slurm!;
+  const run = findRun(runs, s.runName, s.submittedAt);
+  const at = run ? { runDir: run.dir, runId: run.id } : {};
+  const base = { cell: r.cell, seed: r.seed, slurm: s, ...at };
+  const log = s.jobId ? path.join(sweepDir, 'slurm', `${s.jobId}_${s.task}.out`) : '';
+  const ending = log && fs.existsSync(log) ? slurmEnding(fs.readFileSync(log, 'utf8')) : undefined;
+  const summary = run ? effectiveSummary(run.summary) : undefined;
+  if (summary?.status === 'done')
+    return { ...base, status: 'done', seconds: summary.durations?.totalSeconds, final: summary.final ?? null };
+  if (ending) {
+    // The run folder says so too: a task Slurm killed is a failed run with Slurm's reason.
+    if (run && (summary?.status !== ending.status || summary?.reason !== ending.reason)) {
+      try {
+        markRunEnded(run.dir, ending.status, ending.reason);
+      } catch {
+        // read-only or vanished: sweep.json still says it
+      }
+    }
+    return { ...base, status: ending.status, reason: ending.reason };
+  }
+  if (summary && summary.status !== 'running')
+    return { ...base, status: summary.status, ...(summary.reason ? { reason: summary.reason } : {}) };
+  const queued = s.jobId ? queue.get(`${s.jobId}_${s.task}`) : undefined;
+  if (queued)
+    return {
+      ...base,
+      status: queued.state === 'PENDING' ? 'pending' : 'running',
+      ...(queued.state === 'PENDING' && queued.reason !== 'None' ? { reason: `queued: ${queued.reason}` } : {}),
+    };
+  if (!s.jobId) return { ...base, status: run ? 'running' : 'pending' };
+  if (cancelledAt) return { ...base, status: 'cancelled', reason: 'cancelled with scancel before it started' };
+  const where = fs.existsSync(log) ? `; see ${log}` : '';
+  return run
+    ? { ...base, status: 'failed', reason: `the Slurm task ended while its run was still running${where}` }
+    : { ...base, status: 'failed', reason: `the Slurm task ended without starting a run${where}` };
+}
+
+/** Brings a sweep.json up to date (Slurm sweeps; a local sweep is returned as it is) and writes it, with the report once every task has ended. */
+export function refreshSweep(dir: string, tool: SlurmTool = slurmTool): SweepFile {
+  const sweep = readSweepFile(dir);
+  if (sweep.launcher !== 'slurm' || !sweep.slurm) return sweep;
+  const active = sweep.runs.filter((r) => r.slurm && (ACTIVE.includes(r.status) || r.status === 'cancelled' || r.status === 'failed'));
+  if (active.length === 0 && sweep.status !== 'running') return sweep;
+  const jobIds = [...new Set(sweep.slurm.submissions.map((x) => x.jobId).filter((x): x is string => x !== null))];
+  let queue = new Map<string, { state: string; reason: string }>();
+  try {
+    queue = queueStates(jobIds, tool);
+  } catch (err) {
+    // Without squeue (not a login node, controller down) the run folders still tell most of it.
+    if (sweep.runs.some((r) => r.slurm && ACTIVE.includes(r.status) && !r.runDir)) throw err;
+  }
+  // The runs folder holds sweeps/<id>: the runs are two levels up.
+  const runs = listRuns(path.dirname(path.dirname(dir)));
+  const records = sweep.runs.map((r) => (r.slurm && r.status !== 'done' ? reconcile(r, dir, runs, queue, sweep.slurm!.cancelledAt) : r));
+  const running = records.some((r) => ACTIVE.includes(r.status));
+  const { status, reason } = running ? { status: 'running' as const, reason: undefined } : endState(records);
+  const cells = summarizeCells(gridCells(sweep.axes), sweep.seeds, records);
+  const next: SweepFile = {
+    ...sweep,
+    updatedAt: new Date().toISOString(),
+    status,
+    reason,
+    progress: sweepProgress(records, sweep.parallel || records.length),
+    cells,
+    comparisons: compareSweepCells(cells, sweep.axes, sweep.primaryMetric),
+    best: bestCell(cells, sweep.primaryMetric)?.id,
+    runs: records,
+  };
+  if (!reason) delete next.reason;
+  writeSweep(dir, next);
+  if (!running) writeFileAtomic(path.join(dir, 'report.html'), sweepReport(next));
+  return next;
+}
+
+/** scancel of every job of the sweep; its tasks end as cancelled (their runs save a checkpoint). */
+export function cancelSweep(dir: string, tool: SlurmTool = slurmTool): SweepFile {
+  const sweep = readSweepFile(dir);
+  if (sweep.launcher !== 'slurm' || !sweep.slurm) throw new Error(`${dir}: not a Slurm sweep`);
+  const jobIds = [...new Set(sweep.slurm.submissions.map((x) => x.jobId).filter((x): x is string => x !== null))];
+  cancelJobs(jobIds, tool);
+  writeSweep(dir, { ...sweep, slurm: { ...sweep.slurm, cancelledAt: new Date().toISOString() } });
+  return refreshSweep(dir, tool);
+}
