@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { encodeJson } from '../core/common/json';
 import { writeFileAtomic } from '../core/runs/atomicWrite';
-import { effectiveSummary, listRuns, markRunEnded, RunSummary } from '../core/runs/store';
+import { effectiveSummary, listRuns, restateRunEnding, RunSummary } from '../core/runs/store';
 import { bestCell, compareSweepCells, gridCells, summarizeCells, SweepFile, sweepProgress, SweepRunRecord } from '../core/runs/sweep';
 import { sweepReport } from '../core/runs/sweepReport';
 import { readSweepFile, writeSweep } from '../core/runs/sweepStore';
@@ -138,11 +138,13 @@ function reconcile(
   const summary = run ? effectiveSummary(run.summary) : undefined;
   if (summary?.status === 'done')
     return { ...base, status: 'done', seconds: summary.durations?.totalSeconds, final: summary.final ?? null };
-  if (ending) {
-    // The run folder says so too: a task Slurm killed is a failed run with Slurm's reason.
-    if (run && (summary?.status !== ending.status || summary?.reason !== ending.reason)) {
+  const queued = s.jobId ? queue.get(`${s.jobId}_${s.task}`) : undefined;
+  // Slurm has said how it ends the task; once the task has left the queue (its run has written its
+  // last summary), the run folder is told too: a task Slurm killed is a failed run with Slurm's reason.
+  if (ending && !(queued && summary?.status === 'running')) {
+    if (run) {
       try {
-        markRunEnded(run.dir, ending.status, ending.reason);
+        restateRunEnding(run.dir, ending.status, ending.reason);
       } catch {
         // read-only or vanished: sweep.json still says it
       }
@@ -151,7 +153,6 @@ function reconcile(
   }
   if (summary && summary.status !== 'running')
     return { ...base, status: summary.status, ...(summary.reason ? { reason: summary.reason } : {}) };
-  const queued = s.jobId ? queue.get(`${s.jobId}_${s.task}`) : undefined;
   if (queued)
     return {
       ...base,

@@ -403,6 +403,20 @@ export function removeStaleTemporaries(dir: string): void {
 }
 
 /** Marks a run that ended without writing its own terminal status (e.g. its process crashed). */
+/**
+ * A run that stopped because its scheduler ended it (a batch system's time limit, scancel): the
+ * scheduler's reason replaces the engine's "stopped" (a `cancelled` or still-`running` summary
+ * becomes `status` with `reason`). A run that finished (`done`) or failed on its own is left alone.
+ */
+export function restateRunEnding(dir: string, status: 'failed' | 'cancelled', reason: string): void {
+  const file = path.join(dir, 'summary.json');
+  if (!fs.existsSync(file)) return;
+  const summary = readSummary(file);
+  if (summary.status === 'running') return markRunEnded(dir, status, reason);
+  if (summary.status !== 'cancelled' || (summary.status === status && summary.reason === reason)) return;
+  writeFileAtomic(file, encodeJson({ ...summary, status, reason }) + '\n');
+}
+
 export function markRunEnded(dir: string, status: Exclude<RunStatus, 'running'>, reason: string): void {
   const file = path.join(dir, 'summary.json');
   if (!fs.existsSync(file)) return;

@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import { asBinaryMask, asPredictionValues, readArrayFile, spatialShape } from '../../core/data/arrayFile';
 import { FolderEvaluation } from '../../core/metrics/evaluateFolders';
 import { HostMessage, OverlayView, parseViewMessage, RunView, toWire, ViewMessage, ViewName } from '../../webview/contract';
+import type { SweepFile } from '../../core/runs/sweep';
 import { effectiveSweep, readSweepFile } from '../../core/runs/sweepStore';
 import { evaluationView, overlayForDisplay, runView, snapshotFile, sweepView } from './views';
 import type { RunInfo } from '../../core/runs/store';
@@ -62,12 +63,44 @@ export class Dashboard implements vscode.Disposable {
   private postSweep(reportErrors: boolean): void {
     if (!this.sweepDir) return;
     try {
-      const view = sweepView(effectiveSweep(readSweepFile(this.sweepDir)));
-      this.sweepCells = view.cells.map((c) => c.runIds);
-      this.post({ type: 'sweep', sweep: view });
+      const sweep = effectiveSweep(readSweepFile(this.sweepDir));
+      this.sendSweep(sweep);
+      if (sweep.launcher === 'slurm' && sweep.status === 'running') this.followSlurm(this.sweepDir);
     } catch (err) {
       if (reportErrors) this.post({ type: 'error', message: (err as Error).message });
     }
+  }
+
+  private sendSweep(sweep: SweepFile): void {
+    const view = sweepView(sweep);
+    this.sweepCells = view.cells.map((c) => c.runIds);
+    this.post({ type: 'sweep', sweep: view });
+  }
+
+  private slurmTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * A Slurm sweep on screen: nothing on this machine writes its sweep.json, so `seglab sweep status`
+   * (a CLI process: squeue never blocks the host) brings it up to date every 10 s while it runs.
+   */
+  private followSlurm(dir: string): void {
+    if (this.slurmTimer) return;
+    const tick = () => {
+      this.slurmTimer = undefined;
+      if (!this.panel || this.sweepDir !== dir) return;
+      runCliJson<SweepFile>(this.context, ['sweep', 'status', dir, '--json']).then(
+        (sweep) => {
+          if (this.sweepDir !== dir) return;
+          this.sendSweep(sweep);
+          if (sweep.status === 'running') this.slurmTimer = setTimeout(tick, 10000);
+        },
+        (err: Error) => {
+          this.output.appendLine(`sweep status ${dir}: ${err.message}`);
+          this.slurmTimer = setTimeout(tick, 30000);
+        },
+      );
+    };
+    this.slurmTimer = setTimeout(tick, 0);
   }
 
   /**
@@ -311,6 +344,7 @@ export class Dashboard implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.slurmTimer) clearTimeout(this.slurmTimer);
     this.panel?.dispose();
     this.disposables.forEach((d) => d.dispose());
   }
