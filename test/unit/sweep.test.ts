@@ -173,6 +173,32 @@ describe('sweep statistics', () => {
     );
   });
 
+  it('pairs along a key only cells that agree on every other key', () => {
+    const axes = [
+      { key: 'loss', values: ['bce', 'dice'] },
+      { key: 'head', values: ['sigmoid1', 'softmax2'] },
+    ];
+    const grid = gridCells(axes);
+    const runs = grid.flatMap((p, k) => [1, 2].map((seed) => done(cellId(p), seed, 0.5 + 0.1 * k + 0.01 * seed)));
+    const comps = compareSweepCells(summarizeCells(grid, [1, 2], runs), axes, 'dice').filter(
+      (c) => c.metric === 'dice' && c.axis !== 'best',
+    );
+    assert.deepStrictEqual(
+      comps.map((c) => [c.axis, c.cell, c.baseline]),
+      [
+        ['loss', 'loss=dice,head=sigmoid1', 'loss=bce,head=sigmoid1'],
+        ['loss', 'loss=dice,head=softmax2', 'loss=bce,head=softmax2'],
+        ['head', 'loss=bce,head=softmax2', 'loss=bce,head=sigmoid1'],
+        ['head', 'loss=dice,head=softmax2', 'loss=dice,head=sigmoid1'],
+      ],
+    );
+    // Cell k has Dice 0.5 + 0.1·k (+ the seed's 0.01·seed on both sides): loss pairs differ by 0.2, head pairs by 0.1.
+    assert.deepStrictEqual(
+      comps.map((c) => Math.round(c.mean * 1000) / 1000),
+      [0.2, 0.2, 0.1, 0.1],
+    );
+  });
+
   it('estimates the time left from the finished runs and the runs at a time', () => {
     const r = (status: SweepRunRecord['status'], seconds?: number): SweepRunRecord => ({ cell: 'c', seed: 1, status, seconds });
     const p = sweepProgress([r('done', 10), r('done', 20), r('running'), r('pending'), r('pending'), r('pending'), r('failed')], 2);
