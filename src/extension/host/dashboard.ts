@@ -320,7 +320,7 @@ export class Dashboard implements vscode.Disposable {
         const full = new Array<number>(width * height);
         for (let y = 0; y < height; y++)
           for (let x = 0; x < width; x++) full[y * width + x] = values[Math.floor(y / f) * w + Math.floor(x / f)];
-        return { label: `${label}, epoch ${epoch}`, prob: full };
+        return { label, prob: full };
       }),
     });
   }
