@@ -309,6 +309,45 @@ describe('seglab sweep (built-in data)', function () {
     );
   });
 
+  it('seglab sweep cancel stops a local sweep as Ctrl-C does: runs and sweep end cancelled', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-sweep-cancel-'));
+    const cfg = JSON.parse(fs.readFileSync(config, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(path.join(folder, 'long.experiment.json'), JSON.stringify({ ...cfg, name: 'long', epochs: 500 }));
+    const child = spawn(
+      process.execPath,
+      [CLI, 'sweep', 'long.experiment.json', '--set', 'loss=bce,dice', '--parallel', '2', '--threads', '2'],
+      {
+        cwd: folder,
+        env: { ...process.env, SEGLAB_BACKEND: 'wasm' },
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const root = path.join(folder, 'runs', 'sweeps');
+    let sweepDir = '';
+    for (let i = 0; i < 300; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (!fs.existsSync(root) || fs.readdirSync(root).length === 0) continue;
+      sweepDir = path.join(root, fs.readdirSync(root)[0]);
+      if (!fs.existsSync(path.join(sweepDir, 'sweep.json'))) continue;
+      if (readSweepFile(sweepDir).runs.filter((r) => r.runDir).length === 2) break;
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    const c = spawnSync(process.execPath, [CLI, 'sweep', 'cancel', sweepDir], { encoding: 'utf8' });
+    assert.strictEqual(c.status, 0, c.stderr);
+    assert.match(c.stdout, /^sent Ctrl-C to the sweep \(pid \d+\)/);
+    assert.strictEqual(await exited, 130);
+    const s = readSweepFile(sweepDir);
+    assert.strictEqual(s.status, 'cancelled');
+    assert.strictEqual(s.reason, '2 of 2 runs cancelled; run the same command again to finish the sweep');
+    for (const r of s.runs)
+      assert.ok(fs.existsSync(path.join(r.runDir!, 'checkpoints', 'last', 'model.json')), 'each run saved a checkpoint');
+    const again = spawnSync(process.execPath, [CLI, 'sweep', 'cancel', sweepDir], { encoding: 'utf8' });
+    assert.strictEqual(again.status, 1);
+    assert.match(again.stderr, /the sweep is not running \(cancelled\)/);
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
   it('killed midway, the same command finishes only what is missing', async () => {
     // Kill the sweep (SIGKILL: no chance to clean up) once two runs have finished.
     const sweepsRoot = path.join(dir, 'runs', 'sweeps');
@@ -317,7 +356,8 @@ describe('seglab sweep (built-in data)', function () {
       const timer = setInterval(() => {
         try {
           const sub = fs.existsSync(sweepsRoot) ? fs.readdirSync(sweepsRoot) : [];
-          if (sub.length !== 1) return;
+          // The folder is made a moment before its first sweep.json.
+          if (sub.length !== 1 || !fs.existsSync(path.join(sweepsRoot, sub[0], 'sweep.json'))) return;
           const s = readSweepFile(path.join(sweepsRoot, sub[0]));
           if (s.progress.done >= 2) {
             clearInterval(timer);

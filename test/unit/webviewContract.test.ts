@@ -9,6 +9,7 @@ import { csv } from '../../src/core/common/csv';
 import type { SweepFile } from '../../src/core/runs/sweep';
 import { evaluationView, overlayForDisplay, runView, snapshotFile, sweepView } from '../../src/extension/host/views';
 import { emaSmooth } from '../../src/webview/ui/smoothing';
+import { evaluationCsv } from '../../src/webview/ui/evaluation';
 import { fromWire, HostMessage, parseViewMessage, toWire } from '../../src/webview/contract';
 
 describe('webview message validation', () => {
@@ -173,6 +174,27 @@ describe('dashboard messages for sweeps, exports and epoch snapshots', () => {
         ],
       ),
       'a,"b,c"\nnan,-inf\n"x""y",\n0.30000000000000004,inf\n',
+    );
+  });
+
+  it('exports the evaluation table as CSV: images, mean, pooled; ∞ as inf, no HD95 when pooled', () => {
+    const text = evaluationCsv({
+      predDir: 'p',
+      gtDir: 'g',
+      images: [
+        { name: 'a.png', dice: 0.5, iou: 1 / 3, precision: 1, recall: 1 / 3, hd95: Infinity },
+        { name: 'b,c.png', dice: null, iou: null, precision: null, recall: null, hd95: null },
+      ],
+      mean: { dice: 0.5, iou: 1 / 3, precision: 1, recall: 1 / 3, hd95: Infinity },
+      pooled: { dice: 0.5, iou: 1 / 3, precision: 1, recall: 1 / 3 },
+    });
+    assert.strictEqual(
+      text,
+      'image,dice,iou,precision,recall,hd95\n' +
+        'a.png,0.5,0.3333333333333333,1,0.3333333333333333,inf\n' +
+        '"b,c.png",,,,,\n' +
+        'mean,0.5,0.3333333333333333,1,0.3333333333333333,inf\n' +
+        'pooled,0.5,0.3333333333333333,1,0.3333333333333333,\n',
     );
   });
 

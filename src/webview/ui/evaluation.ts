@@ -1,7 +1,9 @@
 /** Evaluation of a folder of predicted masks: aggregate and per-image metrics, sortable. */
 import type { EvaluationRow, EvaluationView as Evaluation } from '../contract';
 import { lowerIsBetter, metricLabel } from '../../core/common/metrics';
+import { csv } from '../../core/common/csv';
 import { Disposables, el, fmt } from './dom';
+import { exportButtons } from './exporting';
 import type { View, ViewHost } from './view';
 
 const KEYS = ['dice', 'iou', 'precision', 'recall', 'hd95'] as const;
@@ -32,7 +34,7 @@ export class EvaluationView implements View {
     agg.append(el('tr', {}, el('th', {}, 'mean'), ...KEYS.map((k) => el('td', {}, fmt(e.mean[k])))));
     agg.append(el('tr', {}, el('th', {}, 'pooled'), ...KEYS.map((k) => el('td', {}, k === 'hd95' ? '—' : fmt(e.pooled[k])))));
     const hint = 'Per image (click a column to sort; worst Dice first; click an image for its overlay):';
-    root.append(agg, el('p', {}, hint), this.perImage(e.images));
+    root.append(agg, exportButtons(this.host, 'evaluation', { csv: () => evaluationCsv(e) }), el('p', {}, hint), this.perImage(e.images));
   }
 
   private perImage(images: EvaluationRow[]): HTMLElement {
@@ -74,4 +76,12 @@ export class EvaluationView implements View {
     }
     return table;
   }
+}
+
+/** Per image, then the mean and pooled rows, as the CLI's `eval --csv` orders them (∞ as inf, missing empty). */
+export function evaluationCsv(e: Evaluation): string {
+  const rows: (string | number | null)[][] = e.images.map((r) => [r.name, ...KEYS.map((k) => r[k])]);
+  rows.push(['mean', ...KEYS.map((k) => e.mean[k] ?? null)]);
+  rows.push(['pooled', ...KEYS.map((k) => (k === 'hd95' ? null : (e.pooled[k] ?? null)))]);
+  return csv(['image', ...KEYS], rows);
 }
