@@ -1,14 +1,9 @@
 /** Terminal progress for training jobs: a live status line on a TTY, one line per epoch otherwise. */
 import type { TrainEvent } from '../core/train/trainer';
+import { formatDuration } from '../core/common/duration';
 import { formatNumber } from './format';
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
+export { formatDuration };
 
 function bar(fraction: number, width = 16): string {
   const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);

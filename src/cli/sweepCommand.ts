@@ -4,7 +4,7 @@ import { encodeJson } from '../core/common/json';
 import { loadConfig } from '../core/config/config';
 import { metricLabel, METRICS, MetricKey, HEADLINE_METRICS } from '../core/common/metrics';
 import { formatStat } from '../core/runs/compare';
-import { parseAxes, SweepFile } from '../core/runs/sweep';
+import { parseAxes, rankCells, SweepFile } from '../core/runs/sweep';
 import { effectiveSweep, readSweepFile } from '../core/runs/sweepStore';
 import { formatCellStat } from '../core/runs/sweepReport';
 import { runSweep } from '../engine/sweep';
@@ -38,12 +38,7 @@ export const SWEEP_USAGE = `usage: seglab sweep CONFIG --set KEY=V1,V2,… [--se
 /** The results table: one row per cell, best first by the primary metric. */
 export function sweepTable(sweep: SweepFile, metrics: readonly MetricKey[] = HEADLINE_METRICS): string[] {
   const primary = sweep.primaryMetric;
-  const key = (c: SweepFile['cells'][number]) => {
-    const s = c.metrics[primary];
-    if (!s || s.n === 0 || !Number.isFinite(s.mean)) return -Infinity;
-    return METRICS[primary].lowerIsBetter ? -s.mean : s.mean;
-  };
-  const cells = [...sweep.cells].sort((a, b) => key(b) - key(a));
+  const cells = rankCells(sweep.cells, primary);
   const head = ['cell', 'seeds', ...metrics.map((m) => `${metricLabel(m).toLowerCase()} ${METRICS[m].lowerIsBetter ? '↓' : '↑'}`)];
   const rows = cells.map((c) => [
     `${c.id === sweep.best ? '* ' : '  '}${c.label}`,
@@ -87,7 +82,7 @@ function writeSummary(sweep: SweepFile, write: Write): void {
 async function statusCommand(argv: string[], write: Write): Promise<number> {
   const { values, positionals } = parseCommand(argv, { json: { type: 'boolean' } }, SWEEP_USAGE);
   const dir = path.resolve(requireValue(positionals[0], 'DIR (a sweep folder, a positional argument)', SWEEP_USAGE));
-  const sweep = effectiveSweep(readSweepFile(dir).launcher === 'slurm' ? refreshSweep(dir) : readSweepFile(dir));
+  const sweep = effectiveSweep(refreshSweep(dir)); // a local sweep comes back as it is on disk
   if (values.json) {
     write(encodeJson(sweep) + '\n');
     return 0;

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { encodeJson } from '../core/common/json';
 import { writeFileAtomic } from '../core/runs/atomicWrite';
 import { effectiveSummary, listRuns, restateRunEnding, RunSummary } from '../core/runs/store';
-import { bestCell, compareSweepCells, gridCells, summarizeCells, SweepFile, sweepProgress, SweepRunRecord } from '../core/runs/sweep';
+import { SweepFile, sweepResults, SweepRunRecord } from '../core/runs/sweep';
 import { sweepReport } from '../core/runs/sweepReport';
 import { readSweepFile, writeSweep } from '../core/runs/sweepStore';
 import { defaultEnginePath } from './client';
@@ -171,8 +171,9 @@ function reconcile(
 export function refreshSweep(dir: string, tool: SlurmTool = slurmTool): SweepFile {
   const sweep = readSweepFile(dir);
   if (sweep.launcher !== 'slurm' || !sweep.slurm) return sweep;
-  const active = sweep.runs.filter((r) => r.slurm && (ACTIVE.includes(r.status) || r.status === 'cancelled' || r.status === 'failed'));
-  if (active.length === 0 && sweep.status !== 'running') return sweep;
+  // Runs that can still change: queued or running, or ended without Slurm's word yet in the run folder.
+  const unsettled = sweep.runs.filter((r) => r.slurm && r.status !== 'done');
+  if (unsettled.length === 0 && sweep.status !== 'running') return sweep;
   const jobIds = [...new Set(sweep.slurm.submissions.map((x) => x.jobId).filter((x): x is string => x !== null))];
   let queue = new Map<string, { state: string; reason: string }>();
   try {
@@ -186,16 +187,12 @@ export function refreshSweep(dir: string, tool: SlurmTool = slurmTool): SweepFil
   const records = sweep.runs.map((r) => (r.slurm && r.status !== 'done' ? reconcile(r, dir, runs, queue, sweep.slurm!.cancelledAt) : r));
   const running = records.some((r) => ACTIVE.includes(r.status));
   const { status, reason } = running ? { status: 'running' as const, reason: undefined } : endState(records);
-  const cells = summarizeCells(gridCells(sweep.axes), sweep.seeds, records);
   const next: SweepFile = {
     ...sweep,
     updatedAt: new Date().toISOString(),
     status,
     reason,
-    progress: sweepProgress(records, sweep.parallel || records.length),
-    cells,
-    comparisons: compareSweepCells(cells, sweep.axes, sweep.primaryMetric),
-    best: bestCell(cells, sweep.primaryMetric)?.id,
+    ...sweepResults(sweep.axes, sweep.seeds, records, sweep.primaryMetric, sweep.parallel),
     runs: records,
   };
   if (!reason) delete next.reason;

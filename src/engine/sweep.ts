@@ -12,19 +12,16 @@ import { defaultThreadCount } from '../core/kernels/pool';
 import { writeFileAtomic } from '../core/runs/atomicWrite';
 import { readSummary, RunWriter } from '../core/runs/store';
 import {
+  CellParams,
   cellId,
   cellSlug,
-  compareSweepCells,
   gridCells,
-  bestCell,
-  summarizeCells,
   SweepAxis,
   SweepFile,
   sweepFingerprint,
-  sweepProgress,
+  sweepResults,
   SweepRunRecord,
   variantConfig,
-  CellParams,
 } from '../core/runs/sweep';
 import { listSweeps, sweepsDir, writeSweep } from '../core/runs/sweepStore';
 import { sweepReport } from '../core/runs/sweepReport';
@@ -186,7 +183,6 @@ export function sweepSnapshot(
   reason: string | undefined,
 ): SweepFile {
   const primary = 'dice' as const;
-  const cells = summarizeCells(plan.cells, o.seeds, records);
   return {
     format: 'seglab-sweep',
     version: 1,
@@ -205,10 +201,7 @@ export function sweepSnapshot(
     axes: o.axes,
     seeds: o.seeds,
     primaryMetric: primary,
-    progress: sweepProgress(records, fixed.parallel),
-    cells,
-    comparisons: compareSweepCells(cells, o.axes, primary),
-    best: bestCell(cells, primary)?.id,
+    ...sweepResults(o.axes, o.seeds, records, primary, fixed.parallel),
     runs: records,
     baseConfig: plan.base,
   };

@@ -101,3 +101,33 @@ export function categoryChart(title: string, categories: string[], series: Categ
   return `<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}"><text x="${W / 2}" y="16" text-anchor="middle" class="t">${esc(title)}</text>${grid}${xt}<text transform="translate(12,${H / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>${marks}${legend}</svg></figure>`;
 }
 
+
+/**
+ * The series of a "swept key against a metric" chart: cells grouped by their values of the other
+ * keys (one series each, labelled by those values), one point per value of `key`. `text` gives a
+ * cell's value of a key as shown, `point` its mean and interval (undefined: no result).
+ */
+export function seriesAlongKey<C>(
+  cells: readonly C[],
+  keys: readonly string[],
+  key: string,
+  values: readonly string[],
+  text: (cell: C, key: string) => string,
+  point: (cell: C) => CategorySeries['points'][number],
+  colours: readonly string[],
+): CategorySeries[] {
+  const others = keys.filter((k) => k !== key);
+  const groups = new Map<string, C[]>();
+  for (const c of cells) {
+    const label = others.map((k) => text(c, k)).join(' · ') || 'all';
+    groups.set(label, [...(groups.get(label) ?? []), c]);
+  }
+  return [...groups.entries()].map(([label, members], i) => ({
+    label,
+    colour: colours[i % colours.length],
+    points: values.map((v) => {
+      const cell = members.find((c) => text(c, key) === v);
+      return cell === undefined ? undefined : point(cell);
+    }),
+  }));
+}

@@ -348,9 +348,35 @@ function score(cell: SweepCell, metric: MetricKey): number {
   return lowerIsBetter(metric) ? -s.mean : s.mean;
 }
 
+/** The cells best first by `metric` (cells without a finished value last, in grid order). */
+export function rankCells<C extends SweepCell>(cells: readonly C[], metric: MetricKey): C[] {
+  return [...cells].sort((x, y) => {
+    const [a, b] = [score(x, metric), score(y, metric)];
+    return a === b ? 0 : b - a;
+  });
+}
+
 export function bestCell(cells: readonly SweepCell[], metric: MetricKey): SweepCell | undefined {
-  const ranked = cells.filter((c) => score(c, metric) > -Infinity).sort((x, y) => score(y, metric) - score(x, metric));
-  return ranked[0];
+  const first = rankCells(cells, metric)[0];
+  return first && score(first, metric) > -Infinity ? first : undefined;
+}
+
+/** What a sweep.json says about its records: progress, cells with statistics, comparisons, the best cell (`parallel` 0: no limit). */
+export function sweepResults(
+  axes: readonly SweepAxis[],
+  seeds: readonly number[],
+  records: readonly SweepRunRecord[],
+  primary: MetricKey,
+  parallel: number,
+): Pick<SweepFile, 'progress' | 'cells' | 'comparisons' | 'best'> {
+  const cells = summarizeCells(gridCells(axes), seeds, records);
+  return {
+    // 0: no limit of this sweep's own (a Slurm array without a throttle).
+    progress: sweepProgress(records, parallel || records.length),
+    cells,
+    comparisons: compareSweepCells(cells, axes, primary),
+    best: bestCell(cells, primary)?.id,
+  };
 }
 
 /**

@@ -6,9 +6,10 @@
 import * as path from 'path';
 import { HEADLINE_METRICS, lowerIsBetter, metricLabel, METRICS, MetricKey } from '../common/metrics';
 import { formatStat } from './compare';
-import { categoryChart, esc, lineChart } from './svgCharts';
+import { categoryChart, esc, lineChart, seriesAlongKey } from './svgCharts';
 import { readEpochs } from './store';
-import type { CellStat, SweepCell, SweepFile } from './sweep';
+import { rankCells } from './sweep';
+import type { CellStat, SweepFile } from './sweep';
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -23,21 +24,20 @@ export function formatCellStat(s: CellStat | undefined, digits: number): string 
 /** One chart per swept key: its values on x, the primary metric's mean and 95 % interval on y, a series per setting of the other keys. */
 export function paramCharts(sweep: Pick<SweepFile, 'axes' | 'cells' | 'primaryMetric'>): string[] {
   const metric = sweep.primaryMetric;
+  const keys = sweep.axes.map((a) => a.key);
   return sweep.axes.map((axis) => {
-    const others = sweep.axes.filter((a) => a.key !== axis.key);
-    const groups = new Map<string, SweepCell[]>();
-    for (const c of sweep.cells) {
-      const key = others.map((a) => show(c.params[a.key])).join(' · ') || 'all';
-      groups.set(key, [...(groups.get(key) ?? []), c]);
-    }
-    const series = [...groups.entries()].map(([label, cells], k) => ({
-      label,
-      colour: COLOURS[k % COLOURS.length],
-      points: axis.values.map((v) => {
-        const s = cells.find((c) => JSON.stringify(c.params[axis.key]) === JSON.stringify(v))?.metrics[metric];
+    const series = seriesAlongKey(
+      sweep.cells,
+      keys,
+      axis.key,
+      axis.values.map(show),
+      (c, k) => show(c.params[k]),
+      (c) => {
+        const s = c.metrics[metric];
         return s && s.n > 0 ? { mean: s.mean, low: s.ci95?.[0], high: s.ci95?.[1] } : undefined;
-      }),
-    }));
+      },
+      COLOURS,
+    );
     return categoryChart(`${metricLabel(metric)} by ${axis.key} (mean, 95 % t interval)`, axis.values.map(show), series, metricLabel(metric));
   });
 }
@@ -71,11 +71,7 @@ function meanCurves(sweep: SweepFile, pick: (v: Record<string, number>) => numbe
 export function sweepReport(sweep: SweepFile): string {
   const metric = sweep.primaryMetric;
   const shown: MetricKey[] = [...HEADLINE_METRICS, 'loss'];
-  const score = (c: SweepCell) => {
-    const s = c.metrics[metric];
-    return s && s.n > 0 && Number.isFinite(s.mean) ? (lowerIsBetter(metric) ? -s.mean : s.mean) : -Infinity;
-  };
-  const ranked = [...sweep.cells].sort((a, b) => score(b) - score(a));
+  const ranked = rankCells(sweep.cells, metric);
   const rows = ranked
     .map(
       (c) =>

@@ -1,6 +1,7 @@
 /** The sidebar tree: configs → runs (status icon) → key metrics. */
 import * as vscode from 'vscode';
 import { betterArrow, formatMetric, HEADLINE_METRICS, isMetricKey, metricLabel } from '../../core/common/metrics';
+import { formatDuration } from '../../core/common/duration';
 import { RunInfo } from '../../core/runs/store';
 import type { SweepCell } from '../../core/runs/sweep';
 import type { SweepInfo } from '../../core/runs/sweepStore';
@@ -103,10 +104,6 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode> {
   }
 }
 
-function minutes(seconds: number): string {
-  return seconds < 90 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`;
-}
-
 /** A sweep in the sidebar: progress (runs done/total, ETA) while it runs, the best cell when done. */
 export function sweepItem(info: SweepInfo): vscode.TreeItem {
   const s = info.sweep;
@@ -123,7 +120,7 @@ export function sweepItem(info: SweepInfo): vscode.TreeItem {
   }
   const p = s.progress;
   const best = s.cells.find((c) => c.id === s.best);
-  const eta = s.status === 'running' && p.etaSeconds !== undefined ? ` · ETA ${minutes(p.etaSeconds)}` : '';
+  const eta = s.status === 'running' && p.etaSeconds !== undefined ? ` · ETA ${formatDuration(p.etaSeconds)}` : '';
   item.description = `${s.status} · ${p.done}/${p.total} runs${eta}${best && s.status !== 'running' ? ` · best ${best.label}` : ''}`;
   item.tooltip = `${info.dir}\n${s.status}${s.reason ? `: ${s.reason}` : ''}\n${s.cells.length} cells × ${s.seeds.length} seeds`;
   item.iconPath = STATUS_ICON[s.status] ?? new vscode.ThemeIcon('question');

@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { formatDuration } from '../../core/common/duration';
 import type { ExperimentConfig } from '../../core/config/config';
 import { Head } from '../../core/model/unet';
 import type { TrainEvent } from '../../core/train/trainer';
@@ -170,8 +171,7 @@ export class JobManager implements vscode.Disposable {
           onUpdate: (s) => {
             const p = s.progress;
             const finished = p.done + p.failed + p.cancelled;
-            const eta =
-              p.etaSeconds !== undefined && s.status === 'running' ? ` · ETA ${Math.max(1, Math.round(p.etaSeconds / 60))} min` : '';
+            const eta = p.etaSeconds !== undefined && s.status === 'running' ? ` · ETA ${formatDuration(p.etaSeconds)}` : '';
             const text = `${finished}/${p.total} runs${p.failed ? ` (${p.failed} failed)` : ''}${eta}`;
             progress.report({ message: text, increment: p.total ? (100 * (finished - last)) / p.total : undefined });
             last = finished;

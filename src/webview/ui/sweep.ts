@@ -5,18 +5,14 @@
  */
 import type { SweepCellView, SweepView } from '../contract';
 import { csv, csvNumber } from '../../core/common/csv';
+import { formatDuration } from '../../core/common/duration';
 import { isMetricKey, lowerIsBetter, metricLabel, METRICS } from '../../core/common/metrics';
-import { categoryChart } from '../../core/runs/svgCharts';
+import { categoryChart, seriesAlongKey } from '../../core/runs/svgCharts';
 import { Disposables, el, fmt, PALETTE } from './dom';
 import { exportButtons, standaloneSvg } from './exporting';
 import type { View, ViewHost } from './view';
 
 const digits = (m: string) => (isMetricKey(m) ? METRICS[m].digits : 3);
-
-function duration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  return s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
-}
 
 /** "0.812 ± 0.004" (one seed: the value; none: —), ∞/NaN by name. */
 export function meanStd(s: SweepCellView['metrics'][string] | undefined, d: number): string {
@@ -66,7 +62,7 @@ export class SweepPanel implements View {
     if (p.running) parts.push(`${p.running} running`);
     if (p.failed) parts.push(`${p.failed} failed`);
     if (p.cancelled) parts.push(`${p.cancelled} cancelled`);
-    if (s.status === 'running' && p.etaSeconds !== undefined) parts.push(`ETA ${duration(p.etaSeconds)}`);
+    if (s.status === 'running' && p.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(p.etaSeconds)}`);
     const report = el('button', { type: 'button', id: 'sweep-report' }, 'Open report');
     report.addEventListener('click', () => this.host.send({ type: 'openSweepReport' }));
     const bar = el('progress', { max: String(p.total), value: String(p.done), 'aria-label': 'runs done' });
@@ -207,20 +203,18 @@ export class SweepPanel implements View {
       this.host.rerender();
     });
     const axis = s.axes[Math.min(this.axis, s.axes.length - 1)];
-    const others = s.axes.filter((a) => a.key !== axis.key);
-    const groups = new Map<string, SweepCellView[]>();
-    for (const c of s.cells) {
-      const k = others.map((a) => c.params[a.key]).join(' · ') || 'all';
-      groups.set(k, [...(groups.get(k) ?? []), c]);
-    }
-    const series = [...groups.entries()].map(([label, cells], i) => ({
-      label,
-      colour: PALETTE[i % PALETTE.length],
-      points: axis.values.map((v) => {
-        const st = cells.find((c) => c.params[axis.key] === v)?.metrics[this.metric];
+    const series = seriesAlongKey(
+      s.cells,
+      s.axes.map((a) => a.key),
+      axis.key,
+      axis.values,
+      (c, k) => c.params[k],
+      (c) => {
+        const st = c.metrics[this.metric];
         return st && st.n > 0 ? { mean: st.mean, low: st.low, high: st.high } : undefined;
-      }),
-    }));
+      },
+      PALETTE,
+    );
     const title = `${metricLabel(this.metric)} by ${axis.key} (mean, 95 % t interval)`;
     const svg = categoryChart(title, axis.values, series, metricLabel(this.metric));
     const doc = new DOMParser().parseFromString(svg.replace(/^<figure>|<\/figure>$/g, ''), 'image/svg+xml');
