@@ -25,7 +25,17 @@ command -v wasm-ld-16 >/dev/null || missing+=(lld-16)
 /usr/bin/python3 -c 'import scipy.stats' 2>/dev/null || missing+=(python3-scipy)
 command -v slurmctld >/dev/null || [[ -x /usr/sbin/slurmctld ]] || missing+=(slurm-wlm)
 command -v munged >/dev/null || [[ -x /usr/sbin/munged ]] || missing+=(munge)
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+# Mesa 25's Vulkan driver (lavapipe) from bookworm-backports: the software adapter the WebGPU tests run on
+# (Debian 12's own Mesa 22 gives Dawn no adapter). Needs the backports suite in apt's sources.
+mesa_version=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
+backports=0
+if grep -qs 'VERSION_CODENAME=bookworm' /etc/os-release && [[ ${mesa_version%%.*} != 2[5-9] ]]; then backports=1; fi
+[[ ${#missing[@]} -eq 0 && $backports -eq 0 ]] && exit 0
+webgpu_note="install-system-deps: without Mesa >= 25's Vulkan driver the WebGPU tests skip (no adapter)"
+if [[ ${#missing[@]} -eq 0 && $(id -u) -ne 0 ]] && ! sudo -n true 2>/dev/null; then
+  echo "$webgpu_note; as root: scripts/install-system-deps.sh" >&2
+  exit 0
+fi
 if ! command -v apt-get >/dev/null; then
   echo "install-system-deps: missing ${missing[*]}, and this is not a Debian/Ubuntu machine: install the equivalents of: ${packages[*]}" >&2
   exit 1
@@ -36,7 +46,21 @@ else
   echo "install-system-deps: missing ${missing[*]}; run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
   exit 1
 fi
-echo "install-system-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+if [[ $backports -eq 1 ]] && ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  # the mirror apt already uses for Debian itself (a 'URIs:' or 'deb' line, not a comment)
+  mirror=$(grep -rhsE '^(URIs:|deb) ' /etc/apt/sources.list /etc/apt/sources.list.d/ | grep -oE 'https?://[^ ]+/debian/?( |$)' \
+    | head -n 1 | tr -d ' ' || true)
+  echo "install-system-deps: adding bookworm-backports (${mirror:-http://deb.debian.org/debian}) for Mesa 25's Vulkan driver"
+  echo "deb ${mirror:-http://deb.debian.org/debian} bookworm-backports main" \
+    | "${sudo[@]}" tee /etc/apt/sources.list.d/seglab-backports.list >/dev/null
+fi
 "${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "install-system-deps: installing ${missing[*]}"
+  "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [[ $backports -eq 1 ]]; then
+  echo "install-system-deps: installing mesa-vulkan-drivers from bookworm-backports (WebGPU tests on lavapipe)"
+  "${sudo[@]}" apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers >/dev/null
+fi

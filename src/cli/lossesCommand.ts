@@ -14,7 +14,7 @@ import { formatNumber, table } from './format';
 
 export const LOSSES_USAGE = `usage: seglab losses --pred P --target T [--from-logits] [--mode binary|multiclass|multilabel]
                      [--loss NAME ...] [--set KEY=VALUE ...] [--weights W] [--foreground V]
-                     [--channels-first] [--backend auto|tensorflow|wasm|cpu] [--json]
+                     [--channels-first] [--backend auto|webgpu|tensorflow|wasm|cpu] [--json]
   P, T: .npy (float32/float64/integer) or PNG (8/16-bit). .npy layout: [H,W], [H,W,C] or [N,H,W,C]
   (--channels-first: [C,H,W] / [N,C,H,W]). --loss takes a name or a compound such as "bce+dice".
   --set applies an option to every chosen loss that has it, or to one with NAME.KEY.

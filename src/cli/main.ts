@@ -47,7 +47,7 @@ function help(): string {
     '',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Environment: SEGLAB_BACKEND=auto|tensorflow|wasm|cpu chooses the TensorFlow.js backend;',
+    'Environment: SEGLAB_BACKEND=auto|webgpu|tensorflow|wasm|cpu chooses the TensorFlow.js backend;',
     '  SEGLAB_THREADS=N the cores the wasm kernels use (default: all); SEGLAB_TFJS_NODE_PATH=DIR loads',
     '  tfjs-node from a folder where install-tfjs-node put it.',
   ].join('\n');

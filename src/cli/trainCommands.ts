@@ -47,7 +47,7 @@ function withBackend(config: ExperimentConfig, backend: string | undefined): Exp
   return validateConfig({ ...config, backend }, '--backend');
 }
 
-export const TRAIN_USAGE = `usage: seglab train CONFIG [--backend auto|tensorflow|wasm|cpu] [--threads N] [--run-name NAME] [--origin FILE] [--json]
+export const TRAIN_USAGE = `usage: seglab train CONFIG [--backend auto|webgpu|tensorflow|wasm|cpu] [--threads N] [--run-name NAME] [--origin FILE] [--json]
   Trains one run in a separate engine process; writes runs/<time>-<name>/. Ctrl-C stops after the
   current batch and saves a checkpoint; a second Ctrl-C stops at once, without one. SIGTERM (Slurm's
   time limit, scancel) stops after the current batch too.
@@ -356,13 +356,13 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
   for (const f of files) {
     const ctx = { head, channels, classes, norm: derived.normalization, multiple: sizeMultiple(depth), threshold };
     // The image and the logits are only referenced inside: garbage before the PNGs are encoded.
-    const { pred, img } = ((image) => {
+    const { pred, img } = await (async (image) => {
       if (image.channels !== channels) {
         throw new Error(`${path.join(imagesDir, f)}: ${image.channels}-channel image, the model was trained on ${channels}-channel images`);
       }
       const sample = { name: f, height: image.height, width: image.width, image: image.data, mask: new Uint8Array(0) };
-      const logits = predictLogitsArray(model, sample, ctx, tiling);
-      return { pred: decideArray(logits.data, logits.channels, ctx), img: { width: image.width, height: image.height } };
+      const logits = await predictLogitsArray(model, sample, ctx, tiling);
+      return { pred: await decideArray(logits.data, logits.channels, ctx), img: { width: image.width, height: image.height } };
     })(readImage(path.join(imagesDir, f)));
     const stem = f.replace(/\.[^.]+$/, '');
     const scale = classes > 2 ? Math.floor(255 / (classes - 1)) : 255;

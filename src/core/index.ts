@@ -12,8 +12,8 @@ export * from './data';
 export * from './runs';
 
 import { initBackend } from './backend/backend';
-/** Selects the fastest available backend (tfjs-node, else wasm, else cpu); `computeLoss` works before
- * it too, on the cpu backend. */
+/** Selects the fastest available backend (a hardware GPU through WebGPU, else tfjs-node, else wasm, else
+ * cpu); `computeLoss` works before it too, on the cpu backend. On webgpu use `computeLossAsync`. */
 export const ready = initBackend;
 export * from './config';
 export * from './model';

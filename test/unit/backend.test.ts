@@ -45,7 +45,7 @@ describe('backend selection', () => {
 
   it('an unknown name is an error naming the source', async () => {
     process.env.SEGLAB_BACKEND = 'gpu';
-    await assert.rejects(initBackend(), /SEGLAB_BACKEND: 'gpu' is not a backend; use one of auto, tensorflow, wasm, cpu/);
+    await assert.rejects(initBackend(), /SEGLAB_BACKEND: 'gpu' is not a backend; use one of auto, webgpu, tensorflow, wasm, cpu/);
     assert.strictEqual(isBackendChoice('wasm'), true);
   });
 });

@@ -29,7 +29,7 @@ describe('settings', () => {
     const { settings, problems } = checkSettings((k) => raw[k]);
     assert.deepStrictEqual(settings, DEFAULT_SETTINGS);
     assert.deepStrictEqual(problems, [
-      'seglab.backend: "gpu" is not one of auto, tensorflow, wasm, cpu; using "auto"',
+      'seglab.backend: "gpu" is not one of auto, webgpu, tensorflow, wasm, cpu; using "auto"',
       'seglab.runsFolder: 7 is not a string; using ""',
       'seglab.defaultThreshold: "\\"><script>alert(1)</script>" is not a number in [0, 1]; using 0.5',
       'seglab.maxParallelRuns: 0 is not an integer in [1, 32]; using 2',

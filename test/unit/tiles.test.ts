@@ -34,23 +34,26 @@ describe('tiled inference', () => {
     assert.ok(Math.abs(m[4] - Math.exp(-16 / (2 * 1.125 ** 2))) < 1e-7, String(m[4]));
   });
 
-  it('a pointwise model gives exactly the whole-image logits (every pixel covered, weights normalised)', () => {
+  it('a pointwise model gives exactly the whole-image logits (every pixel covered, weights normalised)', async () => {
     const model = tf.sequential({
       layers: [tf.layers.conv2d({ inputShape: [null, null, 1], filters: 2, kernelSize: 1, kernelInitializer: 'glorotUniform' })],
     });
     const s = sample(50, 70);
-    const whole = predictLogits(model, s, ctx);
-    const tiled = predictLogits(model, s, ctx, { tile: 16, overlap: 0.25 });
+    const whole = await predictLogits(model, s, ctx);
+    const tiled = await predictLogits(model, s, ctx, { tile: 16, overlap: 0.25 });
     assertAllClose(tiled.dataSync(), whole.dataSync(), 1e-5, 1e-6);
-    const arr = predictLogitsArray(model, s, ctx, { tile: 16, overlap: 0.5 });
+    const arr = await predictLogitsArray(model, s, ctx, { tile: 16, overlap: 0.5 });
     assertAllClose(arr.data, whole.dataSync(), 1e-5, 1e-6);
     // decide in bands (4 of up to 1000 pixels) = decide on the tensor
     const channel0 = (whole.dataSync() as Float32Array).filter((_, i) => i % 2 === 0);
-    assert.deepStrictEqual(decideArray(channel0, 1, ctx, 1000), decide(tf.slice(whole, [0, 0, 0, 0], [1, 50, 70, 1]) as tf.Tensor4D, ctx));
+    assert.deepStrictEqual(
+      await decideArray(channel0, 1, ctx, 1000),
+      await decide(tf.slice(whole, [0, 0, 0, 0], [1, 50, 70, 1]) as tf.Tensor4D, ctx),
+    );
     tf.dispose([whole, tiled]);
   });
 
-  it('an image larger than the window goes through the model once per window, a smaller one once', () => {
+  it('an image larger than the window goes through the model once per window, a smaller one once', async () => {
     const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [null, null, 1], filters: 1, kernelSize: 1 })] });
     const shapes: number[][] = [];
     const predict = model.predict.bind(model);
@@ -59,26 +62,26 @@ describe('tiled inference', () => {
       return predict(x, args);
     };
     // 50×70 with 16-px windows, overlap 0.25 (stride 12): rows 0, 12, 24, 34; columns 0, 12, 24, 36, 48, 54
-    predictLogits(model, sample(50, 70), ctx, { tile: 16, overlap: 0.25 }).dispose();
+    (await predictLogits(model, sample(50, 70), ctx, { tile: 16, overlap: 0.25 })).dispose();
     assert.strictEqual(shapes.length, 4 * 6);
     assert.ok(shapes.every((s) => s[1] === 16 && s[2] === 16));
     shapes.length = 0;
-    predictLogits(model, sample(12, 14), ctx, { tile: 16, overlap: 0.25 }).dispose();
+    (await predictLogits(model, sample(12, 14), ctx, { tile: 16, overlap: 0.25 })).dispose();
     assert.deepStrictEqual(shapes, [[1, 12, 16, 1]], 'one pass, padded to a multiple of 4');
   });
 
-  it('a U-Net: tiles agree with the whole image away from window borders; blending is a weighted mean', () => {
+  it('a U-Net: tiles agree with the whole image away from window borders; blending is a weighted mean', async () => {
     const model = buildUnet({ inputChannels: 1, depth: 2, baseFilters: 4, batchNorm: false, head: 'sigmoid1', seed: 5 });
     const s = sample(40, 40);
-    const whole = predictLogits(model, s, ctx).dataSync();
-    const tiled = predictLogits(model, s, ctx, { tile: 32, overlap: 0.5 }).dataSync();
+    const whole = (await predictLogits(model, s, ctx)).dataSync();
+    const tiled = (await predictLogits(model, s, ctx, { tile: 32, overlap: 0.5 })).dataSync();
     // the centre of the first window (rows/cols 8..23) is far from every border that window has inside the image
     let worst = 0;
     for (let y = 12; y < 20; y++) for (let x = 12; x < 20; x++) worst = Math.max(worst, Math.abs(tiled[y * 40 + x] - whole[y * 40 + x]));
     const spread = Math.max(...whole) - Math.min(...whole);
     assert.ok(worst < 0.05 * spread, `centre differs by ${worst} (spread ${spread})`);
     // two windows of constant 1 and 3 blend to values between them, weighted towards the nearer centre
-    const b = slidingWindow(1, 12, { tile: 8, overlap: 0.5 }, (_y, x0) => ({
+    const b = await slidingWindow(1, 12, { tile: 8, overlap: 0.5 }, (_y, x0) => ({
       data: new Float32Array(8).fill(x0 === 0 ? 1 : 3),
       channels: 1,
     }));

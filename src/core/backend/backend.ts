@@ -1,8 +1,9 @@
 /**
  * Chooses the TensorFlow.js backend at run time.
  *
- * Order for `auto`: `tensorflow` (the optional `@tensorflow/tfjs-node` package, fastest on CPU), then
- * `wasm` (`@tensorflow/tfjs-backend-wasm` with SIMD, plus SegLab's own multi-threaded convolution
+ * Order for `auto`: `webgpu` when Dawn (the optional `webgpu` package) finds a hardware GPU (a software
+ * adapter such as llvmpipe is passed over: slower than the CPU backends; force it to test with it), then
+ * `tensorflow` (the optional `@tensorflow/tfjs-node` package, fastest on CPU), then `wasm` (`@tensorflow/tfjs-backend-wasm` with SIMD, plus SegLab's own multi-threaded convolution
  * kernels from `kernels/`), then `cpu` (pure JS, slow but always present). A forced choice that cannot load is an error, never a silent fallback.
  *
  * The choice comes from, in order: the argument, the `SEGLAB_BACKEND` environment variable, `auto`.
@@ -12,8 +13,9 @@ import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from '../kernels/tfjsWasm';
 import { kernelPool, KernelVariant } from '../kernels/pool';
 import { loadTfjsNodeFrom } from './tfjsNode';
+import { adapterLine, findAdapter, GpuAdapter, registerWebgpuBackend } from './webgpu';
 
-export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type BackendChoice = 'auto' | BackendName;
 
@@ -31,6 +33,8 @@ export interface BackendInfo {
   threads?: number;
   /** wasm only: the build of SegLab's kernels in use (`relaxed`: fused multiply-adds; SEGLAB_KERNELS). */
   kernels?: KernelVariant;
+  /** webgpu only: the adapter (GPU) in use. */
+  adapter?: GpuAdapter;
 }
 
 let active: BackendInfo | null = null;
@@ -58,8 +62,14 @@ function loadWasm(): void {
   require('@tensorflow/tfjs-backend-wasm');
 }
 
-async function tryBackend(name: BackendName): Promise<string | null> {
+async function tryBackend(name: BackendName, auto: boolean): Promise<string | null> {
   try {
+    if (name === 'webgpu') {
+      // auto takes a GPU only: a software adapter is correct but slower than the CPU backends
+      const { info } = await findAdapter();
+      if (auto && info.software) return `only a software adapter (${adapterLine(info)}); force it with backend 'webgpu'`;
+      await registerWebgpuBackend();
+    }
     if (name === 'tensorflow') loadTensorflow();
     if (name === 'wasm') loadWasm();
     const ok = await tf.setBackend(name);
@@ -111,9 +121,10 @@ export async function initBackend(choice?: string): Promise<BackendInfo> {
   const order: BackendName[] = requested === 'auto' ? [...BACKEND_NAMES] : [requested];
   const skipped: string[] = [];
   for (const name of order) {
-    const failure = await tryBackend(name);
+    const failure = await tryBackend(name, requested === 'auto');
     if (failure === null) {
       active = { name, requested, requestedBy, skipped };
+      if (name === 'webgpu') active.adapter = (await findAdapter()).info;
       if (name === 'wasm') {
         active.simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
         // wasm has no Conv2DBackpropFilter kernel, and its convolutions use one core: SegLab's own.

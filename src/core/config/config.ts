@@ -62,7 +62,7 @@ export interface ExperimentConfig {
   monitor: MonitorName;
   earlyStopping: { patience: number; minDelta: number } | null;
   predictions: number;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
   runsDir: string;
 }
 

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ensureSomeBackend } from '../backend/backend';
-import { readTidy } from './readback';
+import { readTidy, readTidyAsync } from './readback';
 import { CheckedLossData, fusedLossValue } from './fused';
 import { CompiledLoss, compileLoss } from './registry';
 import { BINARY_MODE, LOSS_MODES, LossInput, LossMode, MULTICLASS_MODE } from './types';
@@ -71,9 +71,11 @@ export function lossInputFromArrays(data: LossData, ignoreIndex?: number): LossI
     const bad = firstBad(data.target, (v) => v >= 0 && v <= 1);
     if (bad >= 0) throw new Error(`target[${bad}] = ${data.target[bad]} is not in [0, 1]`);
   }
+  const targetValues = Float32Array.from(data.target);
   return {
     pred: tf.tensor4d(Float32Array.from(data.pred), [n, h, w, c]),
-    target: tf.tensor4d(Float32Array.from(data.target), targetShape),
+    target: tf.tensor4d(targetValues, targetShape),
+    targetValues,
     fromLogits,
     mode,
   };
@@ -95,6 +97,7 @@ export function ignoreIndexOf(loss: CompiledLoss): number | undefined {
  * The value of loss `name` (a registered loss or a compound such as "bce+dice"). Binary and softmax
  * cross-entropy and soft Dice are evaluated by fused kernels (losses/fused.ts) in one pass over the
  * arrays; every other loss, and any input value out of range, goes through the tensor definitions.
+ * Synchronous: on the webgpu backend use `computeLossAsync`.
  */
 export function computeLoss(name: string, data: LossData, options: Record<string, unknown> = {}): number {
   const loss = compileLoss(name, options, modeOf(data));
@@ -102,18 +105,46 @@ export function computeLoss(name: string, data: LossData, options: Record<string
   return fused ?? computeLossWithTensors(loss, data);
 }
 
+/** `computeLoss` on any backend, WebGPU included (the tensor path's result is read asynchronously). */
+export async function computeLossAsync(name: string, data: LossData, options: Record<string, unknown> = {}): Promise<number> {
+  const loss = compileLoss(name, options, modeOf(data));
+  const fused = fusedLossValue(loss, checkLossShape(data, ignoreIndexOf(loss)));
+  if (fused !== null) return fused;
+  ensureSomeBackend();
+  return (await readTidyAsync(() => lossTensor(loss, data)))[0];
+}
+
+function lossTensor(loss: CompiledLoss, data: LossData): tf.Scalar {
+  return loss.apply(lossInputFromArrays(data, ignoreIndexOf(loss)));
+}
+
+function gradientTensor(loss: CompiledLoss, data: LossData): tf.Tensor {
+  const input = lossInputFromArrays(data, ignoreIndexOf(loss));
+  return tf.grad((p: tf.Tensor) => loss.apply({ ...input, pred: p as tf.Tensor4D }))(input.pred);
+}
+
 /** The tensor path of computeLoss (tests compare it with the fused one). */
 export function computeLossWithTensors(loss: CompiledLoss, data: LossData): number {
   ensureSomeBackend();
-  return readTidy(() => loss.apply(lossInputFromArrays(data, ignoreIndexOf(loss))))[0];
+  return readTidy(() => lossTensor(loss, data))[0];
+}
+
+/** The tensor path on any backend (the WebGPU tests compare it with the references). */
+export async function computeLossWithTensorsAsync(loss: CompiledLoss, data: LossData): Promise<number> {
+  ensureSomeBackend();
+  return (await readTidyAsync(() => lossTensor(loss, data)))[0];
 }
 
 /** d loss / d pred, flat NHWC like `data.pred`. */
 export function lossGradient(name: string, data: LossData, options: Record<string, unknown> = {}): Float32Array {
   ensureSomeBackend();
   const loss = compileLoss(name, options, modeOf(data));
-  return readTidy(() => {
-    const input = lossInputFromArrays(data, ignoreIndexOf(loss));
-    return tf.grad((p: tf.Tensor) => loss.apply({ ...input, pred: p as tf.Tensor4D }))(input.pred);
-  });
+  return readTidy(() => gradientTensor(loss, data));
+}
+
+/** `lossGradient` on any backend, WebGPU included. */
+export async function lossGradientAsync(name: string, data: LossData, options: Record<string, unknown> = {}): Promise<Float32Array> {
+  ensureSomeBackend();
+  const loss = compileLoss(name, options, modeOf(data));
+  return readTidyAsync(() => gradientTensor(loss, data));
 }

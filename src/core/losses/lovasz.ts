@@ -12,35 +12,58 @@
  * linear in the errors, so ties do not change its value).
  */
 import * as tf from '@tensorflow/tfjs';
-import { readTidy } from './readback';
 import { classTargets, marginScores, probabilities } from './soft';
 import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTICLASS_MODE, MULTILABEL_MODE } from './types';
 
 /**
- * Σ_k f(e_k)·∇_k for one group of pixels; `errors` and `truth` are 1-D. The sort order and ∇ depend
- * only on the current values, so they are computed as constants and ∇ is scattered back to each
- * pixel's position: the loss is Σ_i f(e_i)·w_i, differentiable with elementwise ops only (the wasm
- * backend has no kernel for the gradient of a gather).
+ * ∇ of one group, in the order of the errors sorted descending (g sorted the same way), on the device.
+ * With u_k = Σg − cumsum(g)_k and v_k = Σg + (k+1) − cumsum(g)_k (so J_k = 1 − u_k/v_k):
+ *   ∇_0 = J_0 = 1/v_0,  ∇_k = (u_{k−1}(1 − g_k) + g_k·v_{k−1}) / (v_{k−1}·v_k)
+ * which is J_k − J_{k−1} without the cancellation of subtracting two float32 numbers close to each
+ * other (every term is ≥ 0; v_k ≥ k + 1).
  */
-function lovaszOnGroup(errors: tf.Tensor1D, truth: tf.Tensor1D, hingeActivation: boolean): tf.Scalar {
-  const n = errors.shape[0];
-  const order = readTidy<'int32'>(() => tf.topk(errors, n).indices);
-  const g = truth.dataSync();
-  let total = 0;
-  for (let i = 0; i < n; i++) total += g[i];
-  const weights = new Float32Array(n);
-  let cumTruth = 0;
-  let previous = 0;
-  for (let k = 0; k < n; k++) {
-    const gk = g[order[k]];
-    cumTruth += gk;
-    const jaccard = 1 - (total - cumTruth) / (total + (k + 1 - cumTruth));
-    weights[order[k]] = jaccard - previous;
-    previous = jaccard;
-  }
-  const f = hingeActivation ? tf.relu(errors) : errors;
-  return tf.sum(tf.mul(f, tf.tensor1d(weights))) as tf.Scalar;
+function lovaszGradSorted(sortedTruth: tf.Tensor1D): tf.Tensor1D {
+  const n = sortedTruth.shape[0];
+  const cum = tf.cumsum(sortedTruth);
+  const total = tf.sum(sortedTruth);
+  const rank = tf.range(1, n + 1);
+  const u = tf.sub(total, cum);
+  const v = tf.add(u, rank);
+  const uPrev = tf.add(u, sortedTruth);
+  const vPrev = tf.sub(tf.add(v, sortedTruth), 1);
+  const numerator = tf.add(tf.mul(uPrev, tf.sub(1, sortedTruth)), tf.mul(sortedTruth, vPrev));
+  const rest = tf.div(numerator, tf.mul(vPrev, v));
+  return tf.where(tf.equal(rank, 1), tf.div(1, v), rest) as tf.Tensor1D;
 }
+
+/**
+ * Σ_k f(e_k)·∇_k for one group of pixels; `errors` and `truth` are 1-D. The sort order and ∇ depend
+ * only on the current values and are constants for the gradient (as in the reference implementation),
+ * so the gradient is f'(e_i)·∇ scattered back to each pixel's position. Everything stays on the
+ * backend's device (a GPU backend is never read back inside a training step).
+ */
+const lovaszOnGroup = (hingeActivation: boolean) =>
+  tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [errors, truth, save] = args as [tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const n = errors.shape[0];
+    const order = tf.topk(errors, n).indices;
+    const sortedErrors = tf.gather(errors, order);
+    const grad = lovaszGradSorted(tf.gather(truth, order) as tf.Tensor1D);
+    const f = hingeActivation ? tf.relu(sortedErrors) : sortedErrors;
+    save([order, sortedErrors, grad]);
+    return {
+      value: tf.sum(tf.mul(f, grad)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedOrder, savedErrors, savedGrad] = saved;
+        // f'(e): ReLU's is the step e > 0 (as tf.relu's gradient), identity's is 1.
+        const slope = hingeActivation ? tf.mul(savedGrad, tf.cast(tf.greater(savedErrors, 0), 'float32')) : savedGrad;
+        const perPixel = tf.scatterND(tf.reshape(savedOrder, [n, 1]), slope, [n]);
+        return [tf.mul(dy, perPixel), tf.zerosLike(truth)];
+      },
+    };
+  });
+const hingeGroup = lovaszOnGroup(true);
+const softmaxGroup = lovaszOnGroup(false);
 
 /** Splits [N,H,W,C] channel `c` into 1-D groups: one per image, or one for the whole batch. */
 function groups(t: tf.Tensor4D, c: number, perImage: boolean): tf.Tensor1D[] {
@@ -70,7 +93,7 @@ export const lovaszHinge: LossDefinition = {
     for (let c = 0; c < input.pred.shape[3]; c++) {
       const e = groups(errors, c, o.perImage as boolean);
       const g = groups(input.target, c, o.perImage as boolean);
-      perChannel.push(mean(e.map((ei, i) => lovaszOnGroup(ei, g[i], true))));
+      perChannel.push(mean(e.map((ei, i) => hingeGroup(ei, g[i]) as tf.Scalar)));
     }
     return mean(perChannel);
   },
@@ -88,19 +111,24 @@ export const lovaszSoftmax: LossDefinition = {
   fn: (input: LossInput, o: LossOptions) => {
     const p = probabilities(input);
     const y = classTargets(input);
-    const perGroup: tf.Scalar[] = [];
     const perImage = o.perImage as boolean;
-    const imageLosses: tf.Scalar[][] = perImage ? Array.from({ length: p.shape[0] }, () => []) : [[]];
+    const groupCount = perImage ? p.shape[0] : 1;
+    const losses: tf.Scalar[][] = Array.from({ length: groupCount }, () => []);
+    const counted: tf.Scalar[][] = Array.from({ length: groupCount }, () => []);
     for (let c = 0; c < p.shape[3]; c++) {
       const pc = groups(p, c, perImage);
-      const yc = groups(y, c, perImage);
-      yc.forEach((truth, i) => {
-        // Labelled pixels only (ignored pixels one-hot to all-zero rows).
-        if (o.classes === 'present' && tf.sum(truth).dataSync()[0] === 0) return;
-        imageLosses[i].push(lovaszOnGroup(tf.abs(tf.sub(truth, pc[i])) as tf.Tensor1D, truth, false));
+      groups(y, c, perImage).forEach((truth, i) => {
+        losses[i].push(softmaxGroup(tf.abs(tf.sub(truth, pc[i])), truth) as tf.Scalar);
+        // 'present': a class absent from the group's labelled pixels (ignored pixels one-hot to
+        // all-zero rows) does not count; computed on the device, not read back.
+        counted[i].push(o.classes === 'present' ? (tf.cast(tf.greater(tf.sum(truth), 0), 'float32') as tf.Scalar) : tf.scalar(1));
       });
     }
-    for (const losses of imageLosses) perGroup.push(mean(losses));
+    // The mean over the counted classes of each group (0 when none is), then over the groups.
+    const perGroup = losses.map((l, i) => {
+      const weight = tf.stack(counted[i]);
+      return tf.div(tf.sum(tf.mul(tf.stack(l), weight)), tf.maximum(tf.sum(weight), 1)) as tf.Scalar;
+    });
     return mean(perGroup);
   },
 };

@@ -19,6 +19,12 @@ export interface LossInput {
   target: tf.Tensor4D;
   fromLogits: boolean;
   mode: LossMode;
+  /**
+   * The values of `target` on the host, when the caller has them (training batches, files). A loss
+   * that computes something from the target on the CPU (the U-Net weight map) reads these instead of
+   * the tensor: a GPU backend can only be read asynchronously, and a loss is a synchronous function.
+   */
+  targetValues?: ArrayLike<number>;
 }
 
 export type OptionValue = number | boolean | string | number[] | null;

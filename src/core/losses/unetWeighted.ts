@@ -31,12 +31,24 @@ function classInstances(classes: Int32Array, shape: [number, number], connectivi
   return out;
 }
 
-/** Class index per pixel of every image: thresholded binary target, index target, or argmax of one-hot. */
+/**
+ * Class index per pixel of every image: thresholded binary target, index target, or argmax of one-hot.
+ * Read from the host copy of the target when the caller gave one (a GPU tensor cannot be read
+ * synchronously), else from the tensor.
+ */
 function classMaps(input: LossInput): Int32Array {
   const { target, mode } = input;
-  if (mode === BINARY_MODE) return Int32Array.from(target.dataSync(), (v) => (v >= 0.5 ? 1 : 0));
-  if (target.shape[3] === 1) return Int32Array.from(target.dataSync());
-  return readTidy<'int32'>(() => tf.argMax(target, -1));
+  const values = input.targetValues ?? readTidy(() => tf.clone(target));
+  const c = target.shape[3];
+  if (mode === BINARY_MODE) return Int32Array.from(values, (v) => (v >= 0.5 ? 1 : 0));
+  if (c === 1) return Int32Array.from(values);
+  const out = new Int32Array(values.length / c);
+  for (let i = 0; i < out.length; i++) {
+    let best = 0; // the first of equal maxima, as tf.argMax
+    for (let k = 1; k < c; k++) if (values[i * c + k] > values[i * c + best]) best = k;
+    out[i] = best;
+  }
+  return out;
 }
 
 /** The weight map of a whole batch, [N,H,W,1]. */

@@ -1,4 +1,4 @@
 export { learningRateAt, loadDataset, setLearningRate, trainRun } from './trainer';
 export type { TrainEvent, TrainOptions } from './trainer';
-export { decide, predictLogits, targetTensor, validate } from './predict';
+export { decide, lossTarget, predictLogits, validate } from './predict';
 export type { PredictContext, Prediction, ValidationResult } from './predict';

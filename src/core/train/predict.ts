@@ -11,7 +11,7 @@ import { CompiledLoss } from '../losses/registry';
 import { computeMetrics, MaskMetrics } from '../metrics/evaluate';
 import { nanMean } from '../metrics/scores';
 import { Head, headMode } from '../model/unet';
-import { slidingWindow, Tiling } from './tiles';
+import { slidingWindow, Tiling, WindowLogits } from './tiles';
 
 export interface PredictContext {
   head: Head;
@@ -30,15 +30,26 @@ export interface Prediction {
   labels: Uint8Array;
 }
 
-/** The loss target tensor for a head from class-index masks [B, h, w]. */
-export function targetTensor(mask: Uint8Array, shape: [number, number, number], head: Head, classes: number): tf.Tensor4D {
+/**
+ * The loss target for a head from class-index masks [B, h, w]: the tensor, and its values on the host
+ * where the target is the mask itself (losses that read the target, such as the U-Net weight map, use
+ * them instead of reading the tensor back from a GPU).
+ */
+export function lossTarget(
+  mask: Uint8Array,
+  shape: [number, number, number],
+  head: Head,
+  classes: number,
+): { target: tf.Tensor4D; targetValues?: Float32Array } {
   const [b, h, w] = shape;
   if (head === 'sigmoidN') {
-    return tf.tidy(
+    const target = tf.tidy(
       () => tf.reshape(tf.oneHot(tf.tensor1d(Int32Array.from(mask), 'int32'), classes), [b, h, w, classes]).toFloat() as tf.Tensor4D,
     );
+    return { target };
   }
-  return tf.tensor4d(Float32Array.from(mask), [b, h, w, 1]);
+  const targetValues = Float32Array.from(mask);
+  return { target: tf.tensor4d(targetValues, [b, h, w, 1]), targetValues };
 }
 
 /** Logits of one image in one pass, cropped back from the padded input: [1, H, W, C]. */
@@ -62,9 +73,9 @@ function cropImage(s: Sample, channels: number, y0: number, x0: number, h: numbe
  * Logits of one whole image: [1, H, W, C]. An image larger than `tiling.tile` on a side is predicted
  * in overlapping windows, blended (tiles.ts); smaller ones in one pass, as before.
  */
-export function predictLogits(model: tf.LayersModel, s: Sample, ctx: PredictContext, tiling?: Tiling): tf.Tensor4D {
+export async function predictLogits(model: tf.LayersModel, s: Sample, ctx: PredictContext, tiling?: Tiling): Promise<tf.Tensor4D> {
   if (!tiling || fitsOneWindow(s, ctx, tiling)) return predictWhole(model, s, ctx);
-  const blended = predictLogitsArray(model, s, ctx, tiling);
+  const blended = await predictLogitsArray(model, s, ctx, tiling);
   return tf.tensor4d(blended.data, [1, s.height, s.width, blended.channels]);
 }
 
@@ -73,33 +84,32 @@ function fitsOneWindow(s: Pick<Sample, 'height' | 'width'>, ctx: PredictContext,
   return padded(s.height) <= tiling.tile && padded(s.width) <= tiling.tile;
 }
 
-/** predictLogits as a flat H·W·C array (no image-sized tensor stays behind: for `predict` on large images). */
-export function predictLogitsArray(
-  model: tf.LayersModel,
-  s: Sample,
-  ctx: PredictContext,
-  tiling: Tiling,
-): { data: Float32Array; channels: number } {
-  const one = (sample: Pick<Sample, 'height' | 'width' | 'image'>) => {
+/**
+ * predictLogits as a flat H·W·C array (no image-sized tensor stays behind: for `predict` on large images).
+ * Reads every window back asynchronously (the only read WebGPU offers in Node).
+ */
+export async function predictLogitsArray(model: tf.LayersModel, s: Sample, ctx: PredictContext, tiling: Tiling): Promise<WindowLogits> {
+  const one = async (sample: Pick<Sample, 'height' | 'width' | 'image'>) => {
     const logits = predictWhole(model, sample, ctx);
-    const data = logits.dataSync() as Float32Array;
-    const channels = logits.shape[3];
-    logits.dispose();
-    return { data, channels };
+    try {
+      return { data: (await logits.data()) as Float32Array, channels: logits.shape[3] };
+    } finally {
+      logits.dispose();
+    }
   };
   if (fitsOneWindow(s, ctx, tiling)) return one(s);
   return slidingWindow(s.height, s.width, tiling, (y0, x0, h, w) => one(cropImage(s, ctx.channels, y0, x0, h, w)));
 }
 
-export function decide(logits: tf.Tensor4D, ctx: PredictContext): Prediction {
-  return decideArray(logits.dataSync() as Float32Array, logits.shape[3], ctx);
+export async function decide(logits: tf.Tensor4D, ctx: PredictContext): Promise<Prediction> {
+  return decideArray((await logits.data()) as Float32Array, logits.shape[3], ctx);
 }
 
 /** Pixels per band when turning logits into probabilities (bounds the tensors a large image needs). */
 const DECIDE_BAND = 1 << 20;
 
 /** `decide` on logits as a flat H·W·C array, in bands of pixels (same tfjs sigmoid/softmax numerics). */
-export function decideArray(logits: Float32Array, c: number, ctx: PredictContext, band: number = DECIDE_BAND): Prediction {
+export async function decideArray(logits: Float32Array, c: number, ctx: PredictContext, band: number = DECIDE_BAND): Promise<Prediction> {
   const n = logits.length / c;
   const p = new Float32Array(Math.min(n, band) * c);
   const prob = new Float32Array(n);
@@ -110,8 +120,11 @@ export function decideArray(logits: Float32Array, c: number, ctx: PredictContext
       const x = tf.tensor2d(logits.subarray(start * c, (start + count) * c), [count, c]);
       return ctx.head === 'sigmoid1' || ctx.head === 'sigmoidN' ? tf.sigmoid(x) : tf.softmax(x, -1);
     });
-    p.set(probs.dataSync() as Float32Array);
-    probs.dispose();
+    try {
+      p.set((await probs.data()) as Float32Array);
+    } finally {
+      probs.dispose();
+    }
     decidePixels(p, c, count, ctx, prob.subarray(start, start + count), labels.subarray(start, start + count));
   }
   return { prob, labels };
@@ -164,24 +177,35 @@ function foregroundMetrics(labels: Uint8Array, gt: Uint8Array, s: Sample, classe
 }
 
 /** Validation loss and metrics over whole images (means over images; metrics over foreground classes). */
-export function validate(
+export async function validate(
   model: tf.LayersModel,
   samples: readonly Sample[],
   loss: CompiledLoss,
   ctx: PredictContext,
   keep: number,
   tiling?: Tiling,
-): ValidationResult {
+): Promise<ValidationResult> {
   const perImage: ValidationResult['perImage'] = [];
   const predictions: Prediction[] = [];
   for (const [index, s] of samples.entries()) {
-    const logits = predictLogits(model, s, ctx, tiling);
-    const lossValue = tf.tidy(() => {
-      const target = targetTensor(s.mask, [1, s.height, s.width], ctx.head, ctx.classes);
-      return loss.apply({ pred: logits, target, fromLogits: true, mode: headMode(ctx.head) }).dataSync()[0];
-    });
-    const pred = decide(logits, ctx);
-    logits.dispose();
+    const logits = await predictLogits(model, s, ctx, tiling);
+    const lossTensor = tf.tidy(() =>
+      loss.apply({
+        pred: logits,
+        fromLogits: true,
+        mode: headMode(ctx.head),
+        ...lossTarget(s.mask, [1, s.height, s.width], ctx.head, ctx.classes),
+      }),
+    );
+    let lossValue: number;
+    let pred: Prediction;
+    try {
+      lossValue = (await lossTensor.data())[0];
+      pred = await decide(logits, ctx);
+    } finally {
+      lossTensor.dispose();
+      logits.dispose();
+    }
     const perClass = foregroundMetrics(pred.labels, s.mask, s, ctx.classes);
     let wrong = 0;
     for (let i = 0; i < s.mask.length; i++) if (pred.labels[i] !== s.mask[i]) wrong++;

@@ -15,6 +15,12 @@ export interface Tiling {
   overlap: number;
 }
 
+/** A window's (or a whole image's) logits read back from the backend: flat h·w·C. */
+export interface WindowLogits {
+  data: Float32Array;
+  channels: number;
+}
+
 /** Default overlap (MONAI sliding_window_inference's default). */
 export const DEFAULT_OVERLAP = 0.25;
 /** Default memory budget for one window's activations, in MiB. */
@@ -67,12 +73,12 @@ export function importanceMap(h: number, w: number): Float32Array {
  * that window as h·w·C values (C the same for every window). The windows form a grid and the weights
  * are separable, so the summed weight at (y, x) is Sy(y)·Sx(x): no image-sized weight array.
  */
-export function slidingWindow(
+export async function slidingWindow(
   height: number,
   width: number,
   tiling: Tiling,
-  predictWindow: (y0: number, x0: number, h: number, w: number) => { data: Float32Array; channels: number },
-): { data: Float32Array; channels: number } {
+  predictWindow: (y0: number, x0: number, h: number, w: number) => Promise<WindowLogits> | WindowLogits,
+): Promise<WindowLogits> {
   if (!(tiling.overlap >= 0 && tiling.overlap < 1)) throw new Error(`overlap must be in [0, 1), got ${tiling.overlap}`);
   const [h, w] = [Math.min(tiling.tile, height), Math.min(tiling.tile, width)];
   const [gy, gx] = [importanceAxis(h), importanceAxis(w)];
@@ -87,7 +93,7 @@ export function slidingWindow(
   let channels = 0;
   for (const y0 of startsY) {
     for (const x0 of startsX) {
-      const p = predictWindow(y0, x0, h, w);
+      const p = await predictWindow(y0, x0, h, w);
       if (!out) {
         channels = p.channels;
         out = new Float32Array(height * width * channels);

@@ -21,7 +21,7 @@ import { LossMode } from '../losses/types';
 import { buildUnet, Head, headChannels, sizeMultiple } from '../model/unet';
 import { saveCheckpoint } from '../runs/checkpoint';
 import { EpochImage, EpochRecord, RunSummary, RunWriter } from '../runs/store';
-import { PredictContext, targetTensor, validate, ValidationResult } from './predict';
+import { lossTarget, PredictContext, validate, ValidationResult } from './predict';
 
 export type TrainEvent =
   | {
@@ -372,9 +372,9 @@ async function trainStep(r: RunState, epoch: number, step: number): Promise<{ lo
   setLearningRate(optimizer, learningRate);
   const lossTensor = tf.tidy(() => {
     const x = tf.tensor4d(batch.x, batch.shape);
-    const y = targetTensor(batch.y, [batch.shape[0], batch.shape[1], batch.shape[2]], head, classes);
+    const y = lossTarget(batch.y, [batch.shape[0], batch.shape[1], batch.shape[2]], head, classes);
     return optimizer.minimize(
-      () => loss.apply({ pred: model.apply(x, { training: true }) as tf.Tensor4D, target: y, fromLogits: true, mode }),
+      () => loss.apply({ pred: model.apply(x, { training: true }) as tf.Tensor4D, ...y, fromLogits: true, mode }),
       true,
     ) as tf.Scalar;
   });
@@ -428,7 +428,7 @@ interface Monitor {
 /** Validates after `epoch` into `record.val`; saves checkpoints/best when the monitored metric improves. */
 async function validateEpoch(r: RunState, epoch: number, record: EpochRecord, m: Monitor): Promise<boolean> {
   const { config, summary } = r;
-  const validation = validate(r.model, r.val, r.loss, r.ctx, config.predictions, validationTiling(config));
+  const validation = await validate(r.model, r.val, r.loss, r.ctx, config.predictions, validationTiling(config));
   m.last = { epoch, result: validation };
   record.val = Object.fromEntries(
     Object.entries(validation.values).filter(([k]) => k === 'loss' || (config.metrics as string[]).includes(k)),
@@ -479,7 +479,7 @@ async function runEpochs(r: RunState): Promise<{ status: RunSummary['status']; r
       r.run,
       shown,
       r.dataset.channels,
-      fresh ?? validate(r.model, shown, r.loss, r.ctx, shown.length, validationTiling(r.config)),
+      fresh ?? (await validate(r.model, shown, r.loss, r.ctx, shown.length, validationTiling(r.config))),
     );
   }
   return { status: 'done', reason: summary.reason };

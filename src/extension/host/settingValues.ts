@@ -5,7 +5,7 @@
  * tests check it directly.
  */
 export interface SegLabSettings {
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
   /** Overrides each config's runsDir when set (relative to the workspace folder). */
   runsFolder: string;
   defaultThreshold: number;
@@ -22,7 +22,7 @@ export const DEFAULT_SETTINGS: SegLabSettings = {
   tfjsNodePath: '',
 };
 
-const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+const BACKENDS = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 
 /** Typed settings from raw values (undefined = not set), and a message per value that was not usable. */
 export function checkSettings(get: (key: keyof SegLabSettings) => unknown): { settings: SegLabSettings; problems: string[] } {
