@@ -2,7 +2,7 @@
  * The `seglab` command line: the same core the extension uses, for CI, remote machines and scripts.
  * Exit codes: 0 success, 1 bad input or a failed job, 2 a wrong command line.
  */
-import { INSTALL_TFJS_NODE_USAGE, installTfjsNodeCommand } from './backendCommand';
+import { BACKEND_USAGE, backendCommand, INSTALL_TFJS_NODE_USAGE, installTfjsNodeCommand } from './backendCommand';
 import { evalCommand, EVAL_USAGE } from './evalCommand';
 import { lossesCommand, LOSSES_USAGE } from './lossesCommand';
 import { UsageError } from './args';
@@ -33,6 +33,7 @@ const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => voi
   eval: { run: evalCommand, usage: EVAL_USAGE, summary: 'metrics of a folder of predictions against ground truth' },
   'loss-curves': { run: lossCurvesCommand, usage: LOSS_CURVES_USAGE, summary: 'each binary loss and its gradient against p (JSON)' },
   'weight-map': { run: weightMapCommand, usage: WEIGHT_MAP_USAGE, summary: 'the U-Net weight map of a mask (JSON)' },
+  backend: { run: backendCommand, usage: BACKEND_USAGE, summary: 'the backend auto chooses here, the GPU adapter; --install webgpu' },
   'install-tfjs-node': {
     run: installTfjsNodeCommand,
     usage: INSTALL_TFJS_NODE_USAGE,
@@ -49,7 +50,8 @@ function help(): string {
     '',
     'Environment: SEGLAB_BACKEND=auto|webgpu|tensorflow|wasm|cpu chooses the TensorFlow.js backend;',
     '  SEGLAB_THREADS=N the cores the wasm kernels use (default: all); SEGLAB_TFJS_NODE_PATH=DIR loads',
-    '  tfjs-node from a folder where install-tfjs-node put it.',
+    '  tfjs-node from a folder where install-tfjs-node put it; SEGLAB_WEBGPU_PATH=DIR loads GPU support',
+    '  from a folder where backend --install webgpu put it.',
   ].join('\n');
 }
 

@@ -46,7 +46,7 @@ export class ProgressView {
         this.epochs.set(label, e.epochs);
         for (const w of e.warnings ?? []) process.stderr.write(`${label}: warning: ${w}\n`);
         this.line(
-          `${label}: run ${e.runDir} (backend ${e.backend}${e.threads ? ` × ${e.threads} thread${e.threads > 1 ? 's' : ''}` : ''}, loss ${e.loss}, ${e.trainImages} train / ${e.valImages} val images, ${e.stepsPerEpoch} steps/epoch)`,
+          `${label}: run ${e.runDir} (backend ${e.backend}${e.threads ? ` × ${e.threads} thread${e.threads > 1 ? 's' : ''}` : ''}${e.gpu ? ` on ${e.gpu}` : ''}, loss ${e.loss}, ${e.trainImages} train / ${e.valImages} val images, ${e.stepsPerEpoch} steps/epoch)`,
         );
         break;
       case 'batch': {

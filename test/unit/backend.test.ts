@@ -18,15 +18,21 @@ describe('backend selection', () => {
     else process.env.SEGLAB_BACKEND = saved;
   });
 
-  it('auto picks tensorflow when tfjs-node loads, else wasm with SIMD, and says why it skipped', async () => {
+  it('auto picks a hardware GPU, else tensorflow when tfjs-node loads, else wasm with SIMD, and says why it skipped', async () => {
     delete process.env.SEGLAB_BACKEND;
     const info = await initBackend();
     assert.strictEqual(info.requested, 'auto');
+    if (info.name === 'webgpu') {
+      assert.strictEqual(info.adapter?.software, false, 'auto never takes a software adapter');
+      return;
+    }
+    // webgpu passed over first: no package, no adapter, or only a software one (lavapipe here)
+    assert.match(info.skipped[0], /^webgpu: (the optional package 'webgpu'|Dawn found no WebGPU adapter|only a software adapter)/);
     if (tfjsNodeInstalled()) assert.strictEqual(info.name, 'tensorflow');
     else {
       assert.strictEqual(info.name, 'wasm');
       assert.strictEqual(info.simd, true);
-      assert.match(info.skipped[0], /^tensorflow: /);
+      assert.match(info.skipped[1], /^tensorflow: /);
     }
   });
 

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadTfjsNodeFrom, TFJS_VERSION } from '../../src/core/backend/tfjsNode';
-import { installTfjsNode } from '../../src/engine/installTfjsNode';
+import { installTfjsNode } from '../../src/engine/installBackend';
 import { ROOT } from './helpers';
 
 /** A stand-in for tfjs-node: registers a 'tensorflow' backend (the cpu backend's class) with the tfjs-core it requires. */

@@ -15,6 +15,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { registerWebgpuKernels } from './webgpuKernels';
 
 /** The Dawn bindings version SegLab is tested with (the extension installs this one). */
 export const WEBGPU_VERSION = '0.6.2';
@@ -113,9 +114,10 @@ export function describeAdapter(adapter: AdapterLike): GpuAdapter {
 export function adapterLine(a: GpuAdapter): string {
   const name = a.description || a.device || a.vendor || 'unknown adapter';
   const detail = [a.vendor, a.architecture].filter((s) => s && !name.toLowerCase().includes(s.toLowerCase()));
+  if (a.software && !detail.includes('software')) detail.push('software');
   const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
   return (
-    `${name}${detail.length ? ` (${detail.join(', ')})` : ''}${a.software ? ', software' : ''}; ` +
+    `${name}${detail.length ? ` (${detail.join(', ')})` : ''}; ` +
     `max buffer ${mib(a.maxBufferSize)}, max storage binding ${mib(a.maxStorageBufferBindingSize)}`
   );
 }
@@ -129,8 +131,8 @@ let setup: Promise<Setup> | null = null;
 let device: DeviceLike | null = null;
 /** Why the device was lost, once it was (the training loop ends the run with it). */
 let lostReason: string | null = null;
-/** The last allocation failure Dawn reported for this device (a GPU out-of-memory). */
-let memoryError: string | null = null;
+/** The first error Dawn reported for this device that nothing handled (out of memory, validation). */
+let deviceError: string | null = null;
 
 function exposeGlobals(dawn: DawnModule, gpu: GpuLike): void {
   const g = globalThis as Record<string, unknown>;
@@ -179,11 +181,15 @@ async function createDevice(adapter: AdapterLike): Promise<DeviceLike> {
     // 'destroyed' is SegLab's own dispose at exit, not a failure.
     if (info?.reason !== 'destroyed') lostReason = info?.message || info?.reason || 'unknown reason';
   });
+  // An error no scope caught: tfjs-backend-webgpu pushes none, so every one lands here, and the work it
+  // belonged to produced nothing meaningful. The first one is kept for the run's failure reason.
   d.onuncapturederror = (event) => {
     const error = event?.error;
-    if (error?.constructor?.name === 'GPUOutOfMemoryError' || /out of memory|allocation/i.test(error?.message ?? '')) {
-      memoryError = error?.message || 'allocation failed';
-    }
+    const message = (error?.message ?? 'unknown error').split('\n')[0];
+    if (deviceError !== null) return;
+    const memory =
+      error?.constructor?.name === 'GPUOutOfMemoryError' || /out of memory|exceeds the max(imum)? buffer size|allocat/i.test(message);
+    deviceError = memory ? `GPU out of memory: ${message}` : `GPU error: ${message}`;
   };
   return d;
 }
@@ -197,7 +203,9 @@ export async function registerWebgpuBackend(): Promise<GpuAdapter> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when chosen: it registers its kernels on import
   const webgpu = require('@tensorflow/tfjs-backend-webgpu') as {
     WebGPUBackend: new (device: DeviceLike, info?: unknown) => tf.KernelBackend;
+    webgpu_util: Parameters<typeof registerWebgpuKernels>[0];
   };
+  registerWebgpuKernels(webgpu.webgpu_util);
   if (!device) device = await createDevice(adapter);
   const d = device;
   tf.removeBackend('webgpu');
@@ -205,9 +213,8 @@ export async function registerWebgpuBackend(): Promise<GpuAdapter> {
   return info;
 }
 
-/** A GPU failure that ends a run, or null: the device was lost, or an allocation failed. */
+/** A GPU failure that ends a run, or null: the device was lost, an allocation failed, a kernel was refused. */
 export function gpuFailure(): string | null {
   if (lostReason !== null) return `GPU device lost: ${lostReason}`;
-  if (memoryError !== null) return `GPU out of memory: ${memoryError}`;
-  return null;
+  return deviceError;
 }

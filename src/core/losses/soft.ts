@@ -17,6 +17,9 @@ export function stableSoftplus(x: tf.Tensor): tf.Tensor {
   return tf.add(tf.relu(x), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
 }
 
+/** The smallest normal float32, 2^−126. */
+const SMALLEST_NORMAL = 2 ** -126;
+
 /** Below this probability the floored log's gradient is taken as 0 (log p < −69 there). */
 const GRADIENT_MIN_P = 1e-30;
 
@@ -28,8 +31,14 @@ const GRADIENT_MIN_P = 1e-30;
 export const flooredLog = tf.customGrad(((p: tf.Tensor, save: tf.GradSaveFunc) => {
   save([p]);
   const positive = tf.greater(p, 0);
-  const safe = tf.where(positive, p, tf.onesLike(p));
-  const value = tf.where(positive, tf.maximum(tf.log(safe), LOG_FLOOR), tf.fill(p.shape, LOG_FLOOR));
+  // A subnormal p (< 2^−126) is scaled by 2^24 before the log and the shift subtracted after: GPUs'
+  // log (WGSL) need not handle subnormals (Mesa's llvmpipe gives log(3.8e-44) = −88.0, not −99.98).
+  // A GPU that flushes subnormals to zero treats such p as 0 (log floored at −100).
+  const subnormal = tf.less(p, SMALLEST_NORMAL);
+  const scaled = tf.where(subnormal, tf.mul(p, 2 ** 24), p);
+  const safe = tf.where(positive, scaled, tf.onesLike(p));
+  const log = tf.sub(tf.log(safe), tf.where(subnormal, tf.fill(p.shape, 24 * Math.LN2), tf.zerosLike(p)));
+  const value = tf.where(positive, tf.maximum(log, LOG_FLOOR), tf.fill(p.shape, LOG_FLOOR));
   const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
     const x = saved[0];
     const usable = tf.greater(x, GRADIENT_MIN_P);

@@ -26,6 +26,12 @@ function checkFields(v: unknown, required: Record<string, [Check, string]>, opti
   return o;
 }
 
+function isAdapter(x: unknown): boolean {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  const a = x as Record<string, unknown>;
+  return ['vendor', 'architecture', 'device', 'description'].every((k) => typeof a[k] === 'string');
+}
+
 /** A summary.json value with every field checked (store.ts gives it its type). */
 export function checkRunSummary(v: unknown, where: string): Record<string, unknown> {
   const str: [Check, string] = [isString, 'a string'];
@@ -49,6 +55,7 @@ export function checkRunSummary(v: unknown, where: string): Record<string, unkno
       loss: str,
       backend: str,
       threads: num,
+      adapter: [isAdapter, 'an object with the strings vendor, architecture, device, description'],
       dataset: str,
       trainImages: num,
       valImages: num,

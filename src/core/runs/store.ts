@@ -12,6 +12,7 @@
  * Every file is written atomically (temp file + rename), the event file appended by whole records: a
  * killed run never leaves half a file.
  */
+import type { GpuAdapter } from '../backend/webgpu';
 import { checkEpochRecord, checkRunSummary, RUN_STATUSES } from './decode';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -50,6 +51,8 @@ export interface RunSummary {
   backend: string;
   /** wasm: threads SegLab's kernels used. */
   threads?: number;
+  /** webgpu: the adapter (GPU) the run trained on. */
+  adapter?: GpuAdapter;
   dataset: string;
   trainImages: number;
   valImages: number;

@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { BackendInfo, initBackend } from '../backend/backend';
+import { adapterLine, gpuFailure } from '../backend/webgpu';
 import { DEFAULT_MEMORY_BUDGET_MB, DEFAULT_OVERLAP, tileForBudget, Tiling } from './tiles';
 import { ExperimentConfig, lossForHead } from '../config/config';
 import { batchDigest, BatchSampler, computeNormalization, Normalization, splitSamples } from '../data/batches';
@@ -31,6 +32,8 @@ export type TrainEvent =
       backend: string;
       /** wasm: threads SegLab's kernels use. */
       threads?: number;
+      /** webgpu: the GPU, in one line (adapterLine). */
+      gpu?: string;
       head: Head;
       loss: string;
       trainImages: number;
@@ -214,6 +217,7 @@ function newSummary(
     loss: d.loss,
     backend: d.backend.name,
     threads: d.backend.threads,
+    adapter: d.backend.adapter,
     dataset: d.dataset,
     trainImages: d.train.length,
     valImages: d.val.length,
@@ -326,7 +330,8 @@ async function startRun(o: TrainOptions): Promise<RunState> {
   if (warnings.length) summary.warnings = warnings;
   if (o.configFile) summary.configFile = path.resolve(o.configFile);
   run.writeSummary(summary);
-  const start = { runId: run.id, runDir: run.dir, backend: backend.name, threads: backend.threads, head, loss: expression };
+  const gpu = backend.adapter ? adapterLine(backend.adapter) : undefined;
+  const start = { runId: run.id, runDir: run.dir, backend: backend.name, threads: backend.threads, gpu, head, loss: expression };
   emit({ type: 'start', ...start, trainImages: train.length, valImages: val.length, epochs: config.epochs, stepsPerEpoch, warnings });
   return {
     o,
@@ -380,6 +385,9 @@ async function trainStep(r: RunState, epoch: number, step: number): Promise<{ lo
   });
   const value = (await lossTensor.data())[0];
   lossTensor.dispose();
+  // A GPU error (lost device, failed allocation) leaves the step's numbers meaningless: end the run.
+  const gpu = gpuFailure();
+  if (gpu) throw new Error(gpu);
   return { loss: r.o.lossOverride ? r.o.lossOverride(epoch, step, value) : value, learningRate, data };
 }
 
@@ -493,6 +501,9 @@ async function runEpochs(r: RunState): Promise<{ status: RunSummary['status']; r
 export function failureReason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   const message = e?.message ?? String(err);
+  // What the GPU reported explains a failure better than the error it caused downstream.
+  const gpu = gpuFailure();
+  if (gpu) return message.startsWith(gpu) ? message : gpu;
   if (e?.code === 'ENOSPC' || /ENOSPC|no space left on device/i.test(message)) return `disk full: ${message}`;
   if (
     /out of memory|allocation failed|Array buffer allocation|memory access out of bounds|Maximum memory size|would exceed 4 GiB|WebAssembly\.Memory/i.test(

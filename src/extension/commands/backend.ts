@@ -1,7 +1,7 @@
 /** Install TensorFlow Native Backend: tfjs-node into the extension's global storage, for the engine. */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { installTfjsNode } from '../../engine/installTfjsNode';
+import { installTfjsNode } from '../../engine/installBackend';
 import { CommandContext } from './context';
 
 export function registerBackendCommands(c: CommandContext): void {

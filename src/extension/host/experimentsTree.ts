@@ -54,6 +54,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode> {
         if (key in m) out.push({ kind: 'metric', run: node.run, key, value: formatMetric(key, m[key]) });
       out.push({ kind: 'metric', run: node.run, key: 'epochs', value: `${s.epochsCompleted}/${s.epochsPlanned}` });
       out.push({ kind: 'metric', run: node.run, key: 'backend', value: s.backend });
+      if (s.adapter)
+        out.push({ kind: 'metric', run: node.run, key: 'GPU', value: s.adapter.description || s.adapter.device || s.adapter.vendor });
       if (s.reason) out.push({ kind: 'metric', run: node.run, key: 'reason', value: s.reason });
       return out;
     }

@@ -44,7 +44,8 @@ export class JobManager implements vscode.Disposable {
     this.eventEmitter.fire({ label, event });
     if (event.type === 'start') {
       const threads = event.threads ? ` × ${event.threads} thread${event.threads > 1 ? 's' : ''}` : '';
-      this.output.appendLine(`[${label}] run ${event.runDir} · backend ${event.backend}${threads} · loss ${event.loss}`);
+      const gpu = event.gpu ? ` on ${event.gpu}` : '';
+      this.output.appendLine(`[${label}] run ${event.runDir} · backend ${event.backend}${threads}${gpu} · loss ${event.loss}`);
       for (const w of event.warnings ?? []) {
         this.output.appendLine(`[${label}] warning: ${w}`);
         void vscode.window.showWarningMessage(`SegLab ${label}: ${w}`);

@@ -1,0 +1,264 @@
+/**
+ * The WebGPU backend (tfjs-backend-webgpu on Dawn's Node bindings) against the same references as the
+ * CPU paths: PyTorch autograd (gradients.json, make_gradients.py), the loss reference values
+ * (reference.json, make_reference.py: PyTorch / SciPy), and the wasm backend's own results for every
+ * loss's value and gradient, training both heads with several losses, and tiled prediction.
+ *
+ * Runs on whatever adapter Dawn finds: on this project's machines Mesa 25's lavapipe (a software GPU;
+ * scripts/install-system-deps.sh installs it from bookworm-backports). Where there is none the GPU
+ * tests skip and say why. Every kernel is made to run on the GPU (tfjs-backend-webgpu otherwise
+ * computes small tensors that are still on the CPU with the cpu backend's kernels).
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/core/backend/backend';
+import { adapterLine, describeAdapter, findAdapter } from '../../src/core/backend/webgpu';
+import { computeLossAsync, computeLossWithTensorsAsync, lossGradient, lossGradientAsync } from '../../src/core/losses/compute';
+import { compileLoss, lossDefinitions } from '../../src/core/losses/registry';
+import { LossMode } from '../../src/core/losses/types';
+import { buildUnet } from '../../src/core/model/unet';
+import { UpConv2x2 } from '../../src/core/model/upConv';
+import { decideArray, predictLogitsArray } from '../../src/core/train/predict';
+import { trainRun } from '../../src/core/train/trainer';
+import { readSummary } from '../../src/core/runs/store';
+import { assertAllClose, assertClose, ROOT, tinyExperiment } from './helpers';
+
+const gradients = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'gradients.json'), 'utf8'));
+const reference = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reference.json'), 'utf8'));
+
+/** max |a − b| / max |b|, as gradients.test.ts. */
+function assertNear(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-5): void {
+  assert.strictEqual(actual.length, expected.length, `${what}: length`);
+  let diff = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  assert.ok(diff / scale < tol, `${what}: relative error ${(diff / scale).toExponential(2)} ≥ ${tol}`);
+}
+
+describe('WebGPU adapters: hardware or software (no GPU needed)', () => {
+  const limits = { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 27 };
+  const adapter = (info: Record<string, string>, isFallbackAdapter = false) => ({
+    info,
+    isFallbackAdapter,
+    limits,
+    features: { has: () => false },
+    requestDevice: () => Promise.reject(new Error('not in this test')),
+  });
+
+  it('llvmpipe, SwiftShader and fallback adapters are software; an NVIDIA or Apple GPU is not', () => {
+    const lavapipe = { vendor: 'mesa', architecture: 'software', device: 'llvmpipe-llvm-15', description: 'llvmpipe: Mesa 25.0.7' };
+    assert.strictEqual(describeAdapter(adapter(lavapipe)).software, true);
+    assert.strictEqual(describeAdapter(adapter({ ...lavapipe, architecture: '' })).software, true, 'llvmpipe by its name');
+    const swiftshader = { vendor: 'google', architecture: '', device: 'SwiftShader Device (Subzero)', description: '' };
+    assert.strictEqual(describeAdapter(adapter(swiftshader)).software, true);
+    const nvidia = { vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H200' };
+    assert.strictEqual(describeAdapter(adapter(nvidia)).software, false);
+    assert.strictEqual(describeAdapter(adapter(nvidia, true)).software, true, 'a fallback adapter');
+    assert.strictEqual(describeAdapter(adapter({ vendor: 'apple', architecture: 'metal-3', device: '', description: '' })).software, false);
+  });
+
+  it('one line names the device, vendor, architecture and the limits in MiB', () => {
+    const a = describeAdapter(adapter({ vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H200' }));
+    assert.strictEqual(adapterLine(a), 'NVIDIA H200 (hopper); max buffer 4096 MiB, max storage binding 128 MiB');
+    const sw = describeAdapter(adapter({ vendor: 'mesa', architecture: 'software', device: 'llvmpipe', description: '' }));
+    assert.strictEqual(adapterLine(sw), 'llvmpipe (mesa, software); max buffer 4096 MiB, max storage binding 128 MiB');
+  });
+});
+
+describe('WebGPU backend on the adapter Dawn finds here', function () {
+  // A software GPU compiles every shader on the CPU: the first use of a kernel takes seconds.
+  this.timeout(600_000);
+  let handoff: number | boolean;
+
+  before(async function () {
+    try {
+      await findAdapter();
+    } catch (e) {
+      console.log(`      (WebGPU tests skipped: ${(e as Error).message})`);
+      this.skip();
+    }
+    await initBackend('webgpu');
+    handoff = tf.env().get('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD') as number;
+    tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
+  });
+  after(async () => {
+    if (handoff !== undefined) tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', handoff);
+    // Later test files compute synchronously on the CPU backends.
+    await initBackend('wasm');
+  });
+  /** Runs `fn` on webgpu (initBackend switches; tensors are never carried across backends). */
+  const onWebgpu = async <T>(fn: () => Promise<T>): Promise<T> => {
+    await initBackend('webgpu');
+    return fn();
+  };
+
+  it("forced 'webgpu' reports its adapter; auto passes a software one over and says why", async () => {
+    const info = await initBackend('webgpu');
+    assert.strictEqual(info.name, 'webgpu');
+    assert.strictEqual(tf.getBackend(), 'webgpu');
+    assert.ok(info.adapter && typeof info.adapter.vendor === 'string' && info.adapter.maxBufferSize > 0, JSON.stringify(info.adapter));
+    if (info.adapter.software) {
+      const auto = await initBackend('auto');
+      assert.notStrictEqual(auto.name, 'webgpu');
+      assert.match(auto.skipped[0], /^webgpu: only a software adapter \(.*\); force it with backend 'webgpu'$/);
+    }
+  });
+
+  for (const c of gradients.conv) {
+    const [n, h, w, cin, cout, k] = c.shape;
+    it(`conv2d ${n}×${h}×${w} ${k}×${k} ${cin}→${cout} vs PyTorch autograd: y, dx, dW`, () =>
+      onWebgpu(async () => {
+        const x = tf.tensor4d(c.x, [n, h, w, cin]);
+        const f = tf.tensor4d(c.filter, [k, k, cin, cout]);
+        const dy = tf.tensor4d(c.dy, [n, h, w, cout]);
+        const y = tf.conv2d(x, f, 1, 'same');
+        const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dy)),
+        )([x, f]);
+        assertNear(await y.data(), c.y, 'y');
+        assertNear(await gx.data(), c.dx, 'dx');
+        assertNear(await gf.data(), c.dFilter, 'dW');
+        tf.dispose([x, f, dy, y, gx, gf]);
+      }));
+  }
+
+  for (const c of gradients.upconv) {
+    const [n, h, w, cin, cout] = c.shape;
+    it(`2×2 stride-2 up-convolution ${n}×${h}×${w} ${cin}→${cout} vs PyTorch autograd: y, dx, dKernel, dBias`, () =>
+      onWebgpu(async () => {
+        const layer = new UpConv2x2({ filters: cout, seed: 1 });
+        const x = tf.tensor4d(c.x, [n, h, w, cin]);
+        layer.apply(x);
+        layer.setWeights([tf.tensor2d(c.kernel, [cin, 4 * cout]), tf.tensor1d(c.bias)]);
+        const dy = tf.tensor4d(c.dy, [n, 2 * h, 2 * w, cout]);
+        const objective = (input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, dy)) as tf.Scalar;
+        assertNear(await (layer.apply(x) as tf.Tensor).data(), c.y, 'y');
+        assertNear(await tf.grad(objective)(x).data(), c.dx, 'dx');
+        const { grads } = tf.variableGrads(() => objective(x));
+        const byName = (suffix: string) => Object.entries(grads).find(([key]) => key.endsWith(suffix))![1];
+        assertNear(await byName('kernel').data(), c.dKernel, 'dKernel');
+        assertNear(await byName('bias').data(), c.dBias, 'dBias');
+        tf.dispose([x, dy, ...Object.values(grads)]);
+        layer.dispose();
+      }));
+  }
+
+  it('one U-Net step (depth 2, 4 filters, BCE with logits) vs PyTorch autograd: loss and every weight gradient', () =>
+    onWebgpu(async () => {
+      const u = gradients.unet;
+      const model = buildUnet({ ...u.options, seed: 1 });
+      for (const v of model.trainableWeights) v.write(tf.tensor(u.weights[v.originalName], v.shape as number[]));
+      const [b, s, , c] = u.shape;
+      const image = tf.tensor4d(u.image, [b, s, s, c]);
+      const target = tf.tensor4d(u.target, [b, s, s, c]);
+      const loss = compileLoss('bceWithLogits');
+      assertNear(await (model.predict(image) as tf.Tensor).data(), u.logits, 'logits');
+      const { value, grads } = tf.variableGrads(() =>
+        loss.apply({ pred: model.apply(image, { training: true }) as tf.Tensor4D, target, fromLogits: true, mode: 'binary' }),
+      );
+      assertClose((await value.data())[0], u.loss, 1e-5, 0, 'loss');
+      for (const v of model.trainableWeights)
+        assertNear(await grads[v.name].data(), u.gradients[v.originalName], `d/d ${v.originalName}`, 1e-4);
+      tf.dispose([image, target, value, ...Object.values(grads)]);
+      model.dispose();
+    }));
+
+  it('every loss reference value (PyTorch, SciPy; tensor definitions on the GPU)', () =>
+    onWebgpu(async () => {
+      for (const c of reference.losses as { name: string; loss: string; options: Record<string, unknown>; expected: number }[]) {
+        const value = await computeLossWithTensorsAsync(compileLoss(c.loss, c.options), c as never);
+        assertClose(value, c.expected, 2e-5, 2e-6, `${c.loss}: ${c.name}`);
+      }
+    }));
+
+  it('every loss and mode: value and gradient equal the wasm backend (Lovász sort, weight map, compounds)', async () => {
+    // 2×8×8 pixels: large enough that Lovász sorts on the GPU; distinct logits keep the sort order unique.
+    const cases: { name: string; mode: LossMode; data: never; options: Record<string, unknown> }[] = [];
+    for (const def of [...lossDefinitions(), { name: 'bce+dice', modes: ['binary'] as LossMode[] }]) {
+      for (const mode of def.modes) {
+        const c = mode === 'binary' ? 1 : 3;
+        const pixels = 2 * 8 * 8;
+        const pred = Array.from({ length: pixels * c }, (_, i) => 2 * Math.sin(1.7 * i + 0.3));
+        const cls = Array.from({ length: pixels }, (_, i) => (i * 7 + (i >> 3)) % 3);
+        const target =
+          mode === 'binary'
+            ? cls.map((k) => (k === 1 ? 1 : 0))
+            : mode === 'multiclass'
+              ? cls.flatMap((k) => [0, 1, 2].map((j) => (j === k ? 1 : 0)))
+              : cls.flatMap((k) => [k === 0 ? 1 : 0, k !== 1 ? 1 : 0, k === 2 ? 1 : 0]);
+        const data = { pred, target, shape: [2, 8, 8, c], fromLogits: true, mode } as never;
+        const requires = 'requires' in def ? def.requires : undefined;
+        const options = requires?.includes('weights') ? { weights: Array.from({ length: pixels * c }, (_, i) => 1 + (i % 3)) } : {};
+        cases.push({ name: def.name, mode, data, options });
+      }
+    }
+    await initBackend('wasm');
+    const expected = cases.map((k) => ({ value: NaN, gradient: lossGradient(k.name, k.data, k.options) }));
+    for (const [i, k] of cases.entries()) expected[i].value = await computeLossAsync(k.name, k.data, k.options);
+    await onWebgpu(async () => {
+      for (const [i, k] of cases.entries()) {
+        const what = `${k.name} (${k.mode})`;
+        assertClose(await computeLossWithTensorsAsync(compileLoss(k.name, k.options), k.data), expected[i].value, 1e-5, 1e-6, what);
+        assertAllClose(await lossGradientAsync(k.name, k.data, k.options), expected[i].gradient, 1e-4, 1e-6, `${what} gradient`);
+      }
+    });
+  });
+
+  it('a computeLoss made synchronous on the GPU names the async API instead of failing inside tfjs', () =>
+    onWebgpu(async () => {
+      const { computeLoss } = await import('../../src/core/losses/compute');
+      const data = {
+        pred: Array.from({ length: 64 }, (_, i) => i / 64),
+        target: Array.from({ length: 64 }, (_, i) => i % 2),
+        shape: [1, 8, 8, 1],
+      };
+      assert.throws(() => computeLoss('focal', data), /synchronous read .* webgpu backend .* use the async API \(computeLossAsync/);
+    }));
+
+  it('training both heads (bce+dice, Lovász, U-Net weights) ends with the wasm run’s metrics', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-webgpu-'));
+    try {
+      for (const head of ['sigmoid1', 'softmax2'] as const) {
+        for (const loss of ['bce+dice', head === 'sigmoid1' ? 'lovaszHinge' : 'lovaszSoftmax', 'unetWeighted']) {
+          const config = (backend: string) =>
+            tinyExperiment(dir, { head, loss, backend, epochs: 2, stepsPerEpoch: 2, dataset: { builtin: 'shapes', count: 10, size: 32 } });
+          const wasm = await trainRun({ config: config('wasm'), runName: `wasm-${head}` });
+          const gpu = await trainRun({ config: config('webgpu'), runName: `webgpu-${head}` });
+          const what = `${head}, ${loss}`;
+          assert.strictEqual(gpu.status, 'done', `${what}: ${gpu.reason}`);
+          assert.strictEqual(gpu.backend, 'webgpu');
+          assert.ok(gpu.adapter?.vendor !== undefined, `${what}: summary.json records the adapter`);
+          const [a, b] = [wasm.final!, gpu.final!];
+          assertClose(b.loss, a.loss, 1e-3, 0, `${what}: validation loss`);
+          for (const k of ['dice', 'iou']) assertClose(b[k], a[k], 0, 5e-3, `${what}: ${k}`);
+          // summary.json on disk holds the adapter too (the dashboard and the tree read it from there)
+          assert.deepStrictEqual(readSummary(path.join(dir, gpu.id, 'summary.json')).adapter, gpu.adapter);
+        }
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('tiled prediction of an image larger than one window gives the wasm probabilities within 1e-4', async () => {
+    const ctx = { head: 'softmax2' as const, channels: 1, classes: 2, norm: { mean: [0.5], std: [0.25] }, multiple: 4, threshold: 0.5 };
+    const image = Float32Array.from({ length: 70 * 90 }, (_, i) => ((i * 7919) % 101) / 100);
+    const sample = { name: 'x', height: 70, width: 90, image, mask: new Uint8Array(0) };
+    const predict = async (backend: string) => {
+      await initBackend(backend);
+      const model = buildUnet({ inputChannels: 1, depth: 2, baseFilters: 4, batchNorm: false, head: 'softmax2', seed: 7 });
+      const logits = await predictLogitsArray(model, sample, ctx, { tile: 32, overlap: 0.25 });
+      model.dispose();
+      return decideArray(logits.data, logits.channels, ctx);
+    };
+    const wasm = await predict('wasm');
+    const gpu = await predict('webgpu');
+    assertAllClose(gpu.prob, wasm.prob, 0, 1e-4, 'probability');
+  });
+});
