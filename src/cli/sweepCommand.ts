@@ -1,5 +1,6 @@
 /** `seglab sweep`: a grid of config variants × seeds, resumable, with a table and paired verdicts. */
 import * as path from 'path';
+import { choosesGpu } from '../core/backend/backend';
 import { encodeJson } from '../core/common/json';
 import { loadConfig } from '../core/config/config';
 import { metricLabel, METRICS, MetricKey, HEADLINE_METRICS } from '../core/common/metrics';
@@ -26,7 +27,7 @@ export const SWEEP_USAGE = `usage: seglab sweep CONFIG --set KEY=V1,V2,… [--se
   optimizer.learningRate, model.baseFilters, loss.options.gamma, …) with each seed, P runs at a time,
   and writes <runsDir>/sweeps/<time>-<name>/sweep.json and report.html: per cell the mean, std and
   95 % t interval of each metric over seeds, and paired t-tests between cells that share seeds.
-  Running the same command again resumes the sweep: finished runs are kept, failed, cancelled or
+  P defaults to one run per thread, or 1 when the runs train on a GPU (they share it). Running the same command again resumes the sweep: finished runs are kept, failed, cancelled or
   missing ones run (--new starts a fresh sweep instead). Ctrl-C stops after the current batches.
   Values are read as JSON when they parse (0.001, true, "a,b"), else as text (bce+dice).
   --launcher slurm: writes an sbatch array script (one task per cell × seed, each \`seglab train\`
@@ -270,11 +271,13 @@ export async function sweepCommand(argv: string[], write: Write): Promise<number
   const a = sweepArguments(argv);
   if (a.launcher === 'slurm') return slurmSweep(a, write);
   const view = new ProgressView(write, !a.json && Boolean(process.stdout.isTTY));
+  // runs on one GPU take turns unless --parallel says otherwise
+  const gpu = a.parallel === undefined && (await choosesGpu(a.backend ?? loadConfig(a.file).backend));
   const handle = runSweep({
     configFile: a.file,
     axes: a.axes,
     seeds: a.seeds,
-    parallel: a.parallel,
+    parallel: a.parallel ?? (gpu ? 1 : undefined),
     threads: a.threads,
     backend: a.backend,
     fresh: a.fresh,

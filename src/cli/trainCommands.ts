@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { encodeJson } from '../core/common/json';
-import { initBackend } from '../core/backend/backend';
+import { choosesGpu, initBackend } from '../core/backend/backend';
 import { ExperimentConfig, loadConfig, resolvePaths, schemaReference, starterConfig, validateConfig } from '../core/config/config';
 import { IMAGE_EXTENSIONS, readImage } from '../core/data/image';
 import { encodePng8 } from '../core/data/png';
@@ -114,7 +114,7 @@ export const COMPARE_USAGE = `usage: seglab compare CONFIG [--heads sigmoid1,sof
                       [--parallel N] [--threads N] [--backend B] [--json]
   Trains each head (and seed) in its own engine process, then writes comparison.json and report.html.
   --threads is the budget for all runs together (default: every core); --parallel runs at a time
-  (default: one per thread) share it equally.`;
+  (default: one per thread; 1 when the runs train on a GPU) share it equally.`;
 
 function parseHeads(value: string | undefined): Head[] {
   const heads = (value ?? 'sigmoid1,softmax2')
@@ -205,7 +205,8 @@ export async function compareCommand(argv: string[], write: Write): Promise<numb
     ? (values['seed-list'] as string).split(',').map((s) => numberValue(s, 'seed-list')!)
     : Array.from({ length: count }, (_, i) => config.seed + i);
   const budget = {
-    parallel: positiveInteger(values.parallel as string | undefined, 'parallel'),
+    // runs on one GPU take turns unless --parallel says otherwise
+    parallel: positiveInteger(values.parallel as string | undefined, 'parallel') ?? ((await choosesGpu(config.backend)) ? 1 : undefined),
     threads: positiveInteger(values.threads as string | undefined, 'threads'),
   };
   return compareConfig(config, path.resolve(file), heads, seeds, budget, Boolean(values.json), write);

@@ -69,11 +69,17 @@ function forkEngine(options: StartOptions): ChildProcess {
   });
 }
 
+/**
+ * What Dawn prints on every device it creates (it lowers two limits WebGPU's Node bindings report as
+ * unbounded): not a problem of the run, so not shown as the engine's output.
+ */
+const DAWN_NOISE = /^Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced/;
+
 /** Forwards the engine's output lines to onLog and keeps its last 20 stderr lines (a crash's reason). */
 function followOutput(child: ChildProcess, onLog?: (line: string) => void): { tail: () => string; flush: () => void } {
   const stderrTail: string[] = [];
   const onLine = (line: string) => {
-    if (!line.trim()) return;
+    if (!line.trim() || DAWN_NOISE.test(line)) return;
     stderrTail.push(line);
     if (stderrTail.length > 20) stderrTail.shift();
     onLog?.(line);

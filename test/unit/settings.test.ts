@@ -16,6 +16,7 @@ describe('settings', () => {
       defaultThreshold: 0.3,
       maxParallelRuns: 4,
       tfjsNodePath: '',
+      webgpuPath: '',
     });
   });
 
@@ -40,7 +41,7 @@ describe('settings', () => {
   it('package.json restricts the settings that point at files or reach the webview in untrusted workspaces', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     const restricted: string[] = pkg.capabilities.untrustedWorkspaces.restrictedConfigurations;
-    assert.deepStrictEqual(restricted.sort(), ['seglab.defaultThreshold', 'seglab.runsFolder', 'seglab.tfjsNodePath']);
+    assert.deepStrictEqual(restricted.sort(), ['seglab.defaultThreshold', 'seglab.runsFolder', 'seglab.tfjsNodePath', 'seglab.webgpuPath']);
     const properties = pkg.contributes.configuration.properties;
     assert.deepStrictEqual([properties['seglab.defaultThreshold'].minimum, properties['seglab.defaultThreshold'].maximum], [0, 1]);
   });

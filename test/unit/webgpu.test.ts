@@ -10,6 +10,7 @@
  * computes small tensors that are still on the CPU with the cpu backend's kernels).
  */
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -24,6 +25,8 @@ import { UpConv2x2 } from '../../src/core/model/upConv';
 import { decideArray, predictLogitsArray } from '../../src/core/train/predict';
 import { trainRun } from '../../src/core/train/trainer';
 import { readSummary } from '../../src/core/runs/store';
+import { encodePng8 } from '../../src/core/data/png';
+import { readImage } from '../../src/core/data/image';
 import { assertAllClose, assertClose, ROOT, tinyExperiment } from './helpers';
 
 const gradients = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'gradients.json'), 'utf8'));
@@ -68,6 +71,27 @@ describe('WebGPU adapters: hardware or software (no GPU needed)', () => {
     assert.strictEqual(adapterLine(a), 'NVIDIA H200 (hopper); max buffer 4096 MiB, max storage binding 128 MiB');
     const sw = describeAdapter(adapter({ vendor: 'mesa', architecture: 'software', device: 'llvmpipe', description: '' }));
     assert.strictEqual(adapterLine(sw), 'llvmpipe (mesa, software); max buffer 4096 MiB, max storage binding 128 MiB');
+  });
+});
+
+describe('GPU support installed on demand (npm; the webgpu package is not in the .vsix)', () => {
+  const cli = (env: Record<string, string>, ...args: string[]) =>
+    spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+
+  it('seglab backend --install webgpu puts Dawn in a folder SEGLAB_WEBGPU_PATH loads; a folder without it is named', function () {
+    this.timeout(300_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-webgpu-install-'));
+    try {
+      const installed = cli({}, 'backend', '--install', 'webgpu', '--dir', dir);
+      assert.strictEqual(installed.status, 0, installed.stderr);
+      assert.match(installed.stdout, new RegExp(`installed: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/node_modules/webgpu\n`));
+      assert.ok(fs.existsSync(path.join(dir, 'node_modules', 'webgpu', 'package.json')));
+      const missing = cli({ SEGLAB_WEBGPU_PATH: path.join(dir, 'elsewhere') }, 'backend', '--backend', 'webgpu');
+      assert.strictEqual(missing.status, 1);
+      assert.match(missing.stderr, /SEGLAB_WEBGPU_PATH=.*elsewhere has no node_modules\/webgpu; run "seglab backend --install webgpu/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -260,5 +284,55 @@ describe('WebGPU backend on the adapter Dawn finds here', function () {
     const wasm = await predict('wasm');
     const gpu = await predict('webgpu');
     assertAllClose(gpu.prob, wasm.prob, 0, 1e-4, 'probability');
+  });
+
+  it('seglab backend, compare and predict on webgpu as a user runs them (engine processes, one GPU run at a time)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-webgpu-cli-'));
+    const seglab = (...args: string[]) => {
+      const env = { ...process.env };
+      delete env.SEGLAB_BACKEND;
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], { cwd: dir, encoding: 'utf8', env });
+      assert.strictEqual(r.status, 0, `seglab ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    try {
+      assert.match(seglab('backend', '--backend', 'webgpu'), /^backend: webgpu, forced by --backend webgpu\nGPU: .+; max buffer \d+ MiB/);
+      const config = { name: 'tiny', dataset: { builtin: 'shapes', count: 10, size: 32 }, model: { depth: 2, baseFilters: 4 } };
+      fs.writeFileSync(
+        path.join(dir, 'tiny.json'),
+        JSON.stringify({ ...config, epochs: 1, batchSize: 4, stepsPerEpoch: 2, runsDir: 'runs' }),
+      );
+      const out = seglab('compare', 'tiny.json', '--backend', 'webgpu');
+      assert.match(out, /sigmoid1\/s1: run .* \(backend webgpu on .+, loss bce,/);
+      assert.match(out, /report: .*report\.html/);
+      const runs = fs.readdirSync(path.join(dir, 'runs')).filter((d) => /tiny-(sigmoid1|softmax2)-seed1$/.test(d));
+      assert.strictEqual(runs.length, 2);
+      for (const r of runs) {
+        const summary = readSummary(path.join(dir, 'runs', r, 'summary.json'));
+        assert.strictEqual(summary.status, 'done', summary.reason);
+        assert.strictEqual(summary.backend, 'webgpu');
+        assert.strictEqual(typeof summary.adapter?.description, 'string');
+      }
+      // one GPU: the second run starts after the first ended (--parallel defaults to 1)
+      const [a, b] = runs.map((r) => readSummary(path.join(dir, 'runs', r, 'summary.json')));
+      const [first, second] = a.startedAt < b.startedAt ? [a, b] : [b, a];
+      assert.ok(first.endedAt! <= second.startedAt, `${first.endedAt} vs ${second.startedAt}`);
+      // predict an image of 4 windows (1 MiB budget: 64-px windows) on webgpu and on wasm
+      fs.mkdirSync(path.join(dir, 'images'));
+      const pixels = Uint8Array.from({ length: 100 * 100 }, (_, i) => (i * 7919) % 251);
+      fs.writeFileSync(path.join(dir, 'images', 'big.png'), encodePng8(pixels, 100, 100));
+      const run = path.join(
+        'runs',
+        runs.find((r) => r.includes('softmax2'))!,
+      );
+      for (const backend of ['webgpu', 'wasm'])
+        seglab('predict', run, '--images', 'images', '--out', backend, '--memory-budget', '1', '--backend', backend);
+      const [gpu, cpu] = ['webgpu', 'wasm'].map((b) => readImage(path.join(dir, b, 'big_prob.png')).data);
+      let worst = 0;
+      for (let i = 0; i < cpu.length; i++) worst = Math.max(worst, Math.abs(gpu[i] - cpu[i]));
+      assert.ok(worst <= 1 / 255 + 1e-6, `probability PNGs differ by ${worst * 255} gray levels`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -21,7 +21,10 @@ function packageVsix(): string {
     timeout: 300_000,
   });
   if (r.status !== 0 || !fs.existsSync(out)) throw new Error(`vsce package failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
-  process.stdout.write(`packaged ${out} (${(fs.statSync(out).size / 1e6).toFixed(2)} MB)\n`);
+  const size = fs.statSync(out).size;
+  process.stdout.write(`packaged ${out} (${(size / 1e6).toFixed(2)} MB)\n`);
+  // GPU support (≈130 MB) and tfjs-node are installed on demand, never shipped (.vscodeignore).
+  if (size > 4e6) throw new Error(`the .vsix is ${(size / 1e6).toFixed(2)} MB, over the 4 MB it must stay under (see .vscodeignore)`);
   return out;
 }
 

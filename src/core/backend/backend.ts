@@ -150,3 +150,19 @@ export function ensureSomeBackend(): void {
   silenceCpuBanner();
   active = { name: 'cpu', requested: 'cpu', requestedBy: 'default', skipped: [] };
 }
+
+/**
+ * Whether runs with this backend choice (a config's `backend`; 'auto' defers to SEGLAB_BACKEND as the
+ * engine does) will train on a GPU: forced webgpu, or auto with a hardware adapter. Runs that share one
+ * GPU run one at a time unless told otherwise (--parallel).
+ */
+export async function choosesGpu(choice: string | undefined): Promise<boolean> {
+  const c = choice && choice !== 'auto' ? choice : process.env.SEGLAB_BACKEND || 'auto';
+  if (c === 'webgpu') return true;
+  if (c !== 'auto') return false;
+  try {
+    return !(await findAdapter()).info.software;
+  } catch {
+    return false;
+  }
+}

@@ -110,16 +110,18 @@ export function describeAdapter(adapter: AdapterLike): GpuAdapter {
   };
 }
 
-/** One line for a person: "NVIDIA H200 (nvidia, hopper), max buffer 4096 MiB". */
-export function adapterLine(a: GpuAdapter): string {
+/** The adapter's name for a person: "NVIDIA H200 (hopper)", "llvmpipe: Mesa 25.0.7 … (mesa, software)". */
+export function adapterName(a: GpuAdapter): string {
   const name = a.description || a.device || a.vendor || 'unknown adapter';
   const detail = [a.vendor, a.architecture].filter((s) => s && !name.toLowerCase().includes(s.toLowerCase()));
   if (a.software && !detail.includes('software')) detail.push('software');
+  return `${name}${detail.length ? ` (${detail.join(', ')})` : ''}`;
+}
+
+/** adapterName with the limits that matter: "NVIDIA H200 (hopper); max buffer 4096 MiB, …". */
+export function adapterLine(a: GpuAdapter): string {
   const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
-  return (
-    `${name}${detail.length ? ` (${detail.join(', ')})` : ''}; ` +
-    `max buffer ${mib(a.maxBufferSize)}, max storage binding ${mib(a.maxStorageBufferBindingSize)}`
-  );
+  return `${adapterName(a)}; max buffer ${mib(a.maxBufferSize)}, max storage binding ${mib(a.maxStorageBufferBindingSize)}`;
 }
 
 interface Setup {

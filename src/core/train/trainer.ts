@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { BackendInfo, initBackend } from '../backend/backend';
-import { adapterLine, gpuFailure } from '../backend/webgpu';
+import { adapterName, gpuFailure } from '../backend/webgpu';
 import { DEFAULT_MEMORY_BUDGET_MB, DEFAULT_OVERLAP, tileForBudget, Tiling } from './tiles';
 import { ExperimentConfig, lossForHead } from '../config/config';
 import { batchDigest, BatchSampler, computeNormalization, Normalization, splitSamples } from '../data/batches';
@@ -32,7 +32,7 @@ export type TrainEvent =
       backend: string;
       /** wasm: threads SegLab's kernels use. */
       threads?: number;
-      /** webgpu: the GPU, in one line (adapterLine). */
+      /** webgpu: the GPU's name (adapterName). */
       gpu?: string;
       head: Head;
       loss: string;
@@ -330,7 +330,7 @@ async function startRun(o: TrainOptions): Promise<RunState> {
   if (warnings.length) summary.warnings = warnings;
   if (o.configFile) summary.configFile = path.resolve(o.configFile);
   run.writeSummary(summary);
-  const gpu = backend.adapter ? adapterLine(backend.adapter) : undefined;
+  const gpu = backend.adapter ? adapterName(backend.adapter) : undefined;
   const start = { runId: run.id, runDir: run.dir, backend: backend.name, threads: backend.threads, gpu, head, loss: expression };
   emit({ type: 'start', ...start, trainImages: train.length, valImages: val.length, epochs: config.epochs, stepsPerEpoch, warnings });
   return {

@@ -21,6 +21,7 @@ export const COMMANDS = [
   'seglab.refreshRuns',
   'seglab.showLossLibrary',
   'seglab.installTfjsNode',
+  'seglab.installGpuSupport',
 ] as const;
 export type CommandId = (typeof COMMANDS)[number];
 

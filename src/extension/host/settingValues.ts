@@ -12,6 +12,8 @@ export interface SegLabSettings {
   maxParallelRuns: number;
   /** A folder where tfjs-node was installed (SegLab: Install TensorFlow Native Backend); '' for none. */
   tfjsNodePath: string;
+  /** A folder where the webgpu package was installed (SegLab: Install GPU Support); '' for none. */
+  webgpuPath: string;
 }
 
 export const DEFAULT_SETTINGS: SegLabSettings = {
@@ -20,6 +22,7 @@ export const DEFAULT_SETTINGS: SegLabSettings = {
   defaultThreshold: 0.5,
   maxParallelRuns: 2,
   tfjsNodePath: '',
+  webgpuPath: '',
 };
 
 const BACKENDS = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -44,6 +47,7 @@ export function checkSettings(get: (key: keyof SegLabSettings) => unknown): { se
       'an integer in [1, 32]',
     ),
     tfjsNodePath: pick<string>('tfjsNodePath', (v) => typeof v === 'string', 'a string').trim(),
+    webgpuPath: pick<string>('webgpuPath', (v) => typeof v === 'string', 'a string').trim(),
   };
   return { settings, problems };
 }

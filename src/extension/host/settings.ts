@@ -17,9 +17,13 @@ export function readSettings(): SegLabSettings {
   return settings;
 }
 
-/** The environment of an engine process: SEGLAB_TFJS_NODE_PATH when tfjs-node was installed for SegLab. */
+/**
+ * The environment of an engine process: SEGLAB_TFJS_NODE_PATH when tfjs-node was installed for SegLab,
+ * SEGLAB_WEBGPU_PATH when GPU support was.
+ */
 export function engineEnv(settings: SegLabSettings = readSettings()): NodeJS.ProcessEnv {
   const env = { ...process.env };
   if (settings.tfjsNodePath) env.SEGLAB_TFJS_NODE_PATH = settings.tfjsNodePath;
+  if (settings.webgpuPath) env.SEGLAB_WEBGPU_PATH = settings.webgpuPath;
   return env;
 }
