@@ -335,4 +335,28 @@ describe('WebGPU backend on the adapter Dawn finds here', function () {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a GPU error during training ends the run as failed: GPU out of memory: … (its own process: the device stays poisoned)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-webgpu-oom-'));
+    // After the first step, a buffer larger than the adapter allows: Dawn reports it as an uncaptured error.
+    const script = `
+      const tf = require(${JSON.stringify(path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs'))});
+      const { trainRun } = require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'core', 'train', 'trainer'))});
+      const { tinyExperiment } = require(${JSON.stringify(path.join(ROOT, 'out', 'test', 'unit', 'helpers'))});
+      const config = tinyExperiment(${JSON.stringify(dir)}, { backend: 'webgpu', epochs: 3 });
+      const tooLarge = () => tf.backend().device.createBuffer({ size: 2 * tf.backend().device.limits.maxBufferSize + 8, usage: GPUBufferUsage.STORAGE });
+      trainRun({ config, lossOverride: (epoch, step, loss) => (epoch === 1 && step === 1 && tooLarge(), loss) })
+        .then((s) => console.log(JSON.stringify({ status: s.status, reason: s.reason, id: s.id })));`;
+    try {
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      assert.strictEqual(r.status, 0, r.stderr);
+      const ended = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      assert.strictEqual(ended.status, 'failed');
+      assert.match(ended.reason, /^GPU out of memory: Buffer size \(\d+\) exceeds the max buffer size/);
+      const onDisk = readSummary(path.join(dir, ended.id, 'summary.json'));
+      assert.deepStrictEqual([onDisk.status, onDisk.reason], ['failed', ended.reason]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
