@@ -344,9 +344,10 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
   const overlap = numberValue(values.overlap as string | undefined, 'overlap') ?? DEFAULT_OVERLAP;
   if (!(budget > 0)) throw new UsageError(`--memory-budget: ${budget} is not a positive number of MiB`);
   if (!(overlap >= 0 && overlap < 1)) throw new UsageError(`--overlap: ${overlap} is not in [0, 1)`);
-  const tiling = { tile: tileForBudget(budget, (config.model as { baseFilters: number }).baseFilters, sizeMultiple(depth)), overlap };
   const checkpoint = chooseCheckpoint(runDir, asked as 'best' | 'last' | undefined);
-  await initBackend(values.backend as string | undefined);
+  const backend = await initBackend(values.backend as string | undefined);
+  const baseFilters = (config.model as { baseFilters: number }).baseFilters;
+  const tiling = { tile: tileForBudget(budget, baseFilters, sizeMultiple(depth), backend.adapter?.maxStorageBufferBindingSize), overlap };
   const model = await loadCheckpoint(checkpoint);
   const channels = model.inputs[0].shape[3] as number;
   const files = fs.readdirSync(imagesDir).filter((f) => (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(f).toLowerCase()));

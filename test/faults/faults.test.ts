@@ -1,6 +1,6 @@
 /**
  * Fault injection (`npm run test:faults`, also run by `npm test`): engines killed with SIGKILL at
- * random moments, Ctrl-C (SIGINT to the whole process group) at random moments, and a disk that fills
+ * random moments (on wasm, and on webgpu where Dawn finds an adapter), Ctrl-C (SIGINT to the whole process group) at random moments, and a disk that fills
  * up during a run. After each, every file in the run folder must parse and the run's status must name
  * how it ended. The random delays are printed (and SEGLAB_FAULT_SEED repeats them).
  */
@@ -113,31 +113,41 @@ before(() => {
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describe('fault injection', () => {
-  it('SIGKILL of the engine at random moments: status failed, every file parses', async () => {
-    const kills = Number(process.env.SEGLAB_FAULT_KILLS ?? 6);
-    for (let k = 0; k < kills; k++) {
-      const delay = Math.round(rng.next() * 2500);
-      const config = { ...validateConfig(tiny, 'fault config'), runsDir: path.join(work, 'kill') };
-      let runDir: string | undefined;
-      const job = startTraining(config, {
-        enginePath: ENGINE,
-        onEvent: (e) => {
-          if (e.type === 'start') {
-            runDir = e.runDir;
-            setTimeout(() => signal(job.pid, 'SIGKILL'), delay);
-          }
-        },
-      });
-      const result = await job.result;
-      if (result.status === 'done') continue; // finished before the kill
-      assert.strictEqual(result.status, 'failed', `kill after ${delay} ms: ${result.reason}`);
-      assert.match(result.reason ?? '', /killed by SIGKILL/);
-      assert.ok(runDir, 'the run folder exists');
-      const files = checkRunFolder(runDir!);
-      assert.ok(files.includes('summary.json'), files.join(', '));
-      assert.strictEqual(status(runDir!).status, 'failed', `kill after ${delay} ms`);
-    }
-  });
+  for (const backend of ['wasm', 'webgpu']) {
+    it(`SIGKILL of the engine at random moments (${backend}): status failed, every file parses`, async function () {
+      if (backend === 'webgpu') {
+        // the adapter Dawn finds (lavapipe here); a software GPU compiles its shaders on the CPU
+        const probe = spawnSync(process.execPath, [CLI, 'backend', '--backend', 'webgpu'], { encoding: 'utf8' });
+        if (probe.status !== 0) {
+          process.stdout.write(`      (skipped: ${probe.stderr.trim()})\n`);
+          this.skip();
+        }
+      }
+      const kills = backend === 'wasm' ? Number(process.env.SEGLAB_FAULT_KILLS ?? 6) : 3;
+      for (let k = 0; k < kills; k++) {
+        const delay = Math.round(rng.next() * 2500);
+        const config = { ...validateConfig({ ...tiny, backend }, 'fault config'), runsDir: path.join(work, `kill-${backend}`) };
+        let runDir: string | undefined;
+        const job = startTraining(config, {
+          enginePath: ENGINE,
+          onEvent: (e) => {
+            if (e.type === 'start') {
+              runDir = e.runDir;
+              setTimeout(() => signal(job.pid, 'SIGKILL'), delay);
+            }
+          },
+        });
+        const result = await job.result;
+        if (result.status === 'done') continue; // finished before the kill
+        assert.strictEqual(result.status, 'failed', `kill after ${delay} ms: ${result.reason}`);
+        assert.match(result.reason ?? '', /killed by SIGKILL/);
+        assert.ok(runDir, 'the run folder exists');
+        const files = checkRunFolder(runDir!);
+        assert.ok(files.includes('summary.json'), files.join(', '));
+        assert.strictEqual(status(runDir!).status, 'failed', `kill after ${delay} ms`);
+      }
+    });
+  }
 
   it('Ctrl-C (SIGINT to the process group) at random moments: status cancelled, every file parses', async () => {
     fs.writeFileSync(path.join(work, 'fault.json'), JSON.stringify(tiny));

@@ -2,109 +2,92 @@
  * Convolution, up-convolution, matMul and a whole U-Net step against PyTorch autograd
  * (test/fixtures/make_gradients.py → gradients.json), on every kernel path SegLab has: tfjs's cpu
  * backend, the wasm backend with one thread (XNNPACK convolutions + SegLab's filter gradient) and
- * with two (SegLab's convolution kernels throughout), and the kernel functions themselves.
+ * with two (SegLab's convolution kernels throughout), the webgpu backend, and the kernel functions
+ * themselves. Results are read asynchronously (the only read WebGPU offers in Node).
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/core/backend/backend';
 import { convFilterGradient, convForward, convInputGradient } from '../../src/core/kernels/conv';
 import { defaultKernelVariant, defaultThreadCount, KernelVariant, setKernelThreads } from '../../src/core/kernels/pool';
 import { compileLoss } from '../../src/core/losses/registry';
 import { buildUnet } from '../../src/core/model/unet';
 import { UpConv2x2 } from '../../src/core/model/upConv';
-import { ROOT } from './helpers';
+import { assertNear, ROOT, suiteOnBackend } from './helpers';
 
 const fixtures = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'gradients.json'), 'utf8'));
-
-/** max |a − b| / max |b|: float32 kernels against float64 references. */
-function relError(a: ArrayLike<number>, b: number[]): number {
-  assert.strictEqual(a.length, b.length, 'length');
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
-function assertNear(actual: ArrayLike<number>, expected: number[], what: string, tol = 1e-5) {
-  const e = relError(actual, expected);
-  assert.ok(e < tol, `${what}: relative error ${e.toExponential(2)} ≥ ${tol}`);
-}
 
 const PATHS: { name: string; backend: string; threads?: number; kernels?: KernelVariant }[] = [
   { name: 'tfjs cpu backend', backend: 'cpu' },
   { name: 'wasm, 1 thread (XNNPACK convolutions, SegLab filter gradient)', backend: 'wasm', threads: 1 },
   { name: 'wasm, 2 threads (SegLab convolution kernels, relaxed-SIMD build)', backend: 'wasm', threads: 2, kernels: 'relaxed' },
   { name: 'wasm, 2 threads (SegLab convolution kernels, baseline SIMD build)', backend: 'wasm', threads: 2, kernels: 'baseline' },
+  // the adapter Dawn finds: Mesa's lavapipe on this project's machines; skipped with the reason where none
+  { name: 'webgpu (tfjs-backend-webgpu on Dawn)', backend: 'webgpu' },
 ];
 
 for (const p of PATHS) {
-  describe(`gradients vs PyTorch autograd: ${p.name}`, () => {
-    before(async () => {
-      await initBackend(p.backend);
+  describe(`gradients vs PyTorch autograd: ${p.name}`, function () {
+    suiteOnBackend(this, p.backend);
+    before(() => {
       if (p.threads) setKernelThreads(p.threads, p.kernels);
     });
     after(() => setKernelThreads(defaultThreadCount(), defaultKernelVariant()));
 
     for (const c of fixtures.conv) {
       const [n, h, w, cin, cout, k] = c.shape;
-      it(`conv2d ${n}×${h}×${w} ${k}×${k} ${cin}→${cout}: y, dx, dW`, () => {
-        const [y, dx, dw] = tf.tidy(() => {
-          const x = tf.tensor4d(c.x, [n, h, w, cin]);
-          const f = tf.tensor4d(c.filter, [k, k, cin, cout]);
-          const dy = tf.tensor4d(c.dy, [n, h, w, cout]);
-          const out = tf.conv2d(x, f, 1, 'same');
-          const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-            tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dy)),
-          )([x, f]);
-          return [out.dataSync(), gx.dataSync(), gf.dataSync()].map((a) => Float32Array.from(a));
-        });
-        assertNear(y, c.y, 'y');
-        assertNear(dx, c.dx, 'dx');
-        assertNear(dw, c.dFilter, 'dW');
+      it(`conv2d ${n}×${h}×${w} ${k}×${k} ${cin}→${cout}: y, dx, dW`, async () => {
+        const x = tf.tensor4d(c.x, [n, h, w, cin]);
+        const f = tf.tensor4d(c.filter, [k, k, cin, cout]);
+        const dy = tf.tensor4d(c.dy, [n, h, w, cout]);
+        const out = tf.conv2d(x, f, 1, 'same');
+        const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dy)),
+        )([x, f]);
+        assertNear(await out.data(), c.y, 'y');
+        assertNear(await gx.data(), c.dx, 'dx');
+        assertNear(await gf.data(), c.dFilter, 'dW');
+        tf.dispose([x, f, dy, out, gx, gf]);
       });
     }
 
     for (const c of fixtures.upconv) {
       const [n, h, w, cin, cout] = c.shape;
-      it(`2×2 stride-2 up-convolution ${n}×${h}×${w} ${cin}→${cout}: y, dx, dKernel, dBias`, () => {
+      it(`2×2 stride-2 up-convolution ${n}×${h}×${w} ${cin}→${cout}: y, dx, dKernel, dBias`, async () => {
         const layer = new UpConv2x2({ filters: cout, seed: 1 });
         const x = tf.tensor4d(c.x, [n, h, w, cin]);
         layer.apply(x);
         layer.setWeights([tf.tensor2d(c.kernel, [cin, 4 * cout]), tf.tensor1d(c.bias)]);
         const dy = tf.tensor4d(c.dy, [n, 2 * h, 2 * w, cout]);
         const objective = (input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, dy)) as tf.Scalar;
-        assertNear((layer.apply(x) as tf.Tensor).dataSync(), c.y, 'y');
-        assertNear(tf.grad(objective)(x).dataSync(), c.dx, 'dx');
+        assertNear(await (layer.apply(x) as tf.Tensor).data(), c.y, 'y');
+        assertNear(await tf.grad(objective)(x).data(), c.dx, 'dx');
         const { grads } = tf.variableGrads(() => objective(x));
         const byName = (suffix: string) => Object.entries(grads).find(([key]) => key.endsWith(suffix))![1];
-        assertNear(byName('kernel').dataSync(), c.dKernel, 'dKernel');
-        assertNear(byName('bias').dataSync(), c.dBias, 'dBias');
+        assertNear(await byName('kernel').data(), c.dKernel, 'dKernel');
+        assertNear(await byName('bias').data(), c.dBias, 'dBias');
         tf.dispose([x, dy, ...Object.values(grads)]);
         layer.dispose();
       });
     }
 
     for (const c of fixtures.matmul) {
-      it(`matMul transposeA=${c.transposeA} transposeB=${c.transposeB}: C, dA, dB`, () => {
-        const [out, ga, gb] = tf.tidy(() => {
-          const a = tf.tensor2d(c.a, c.aShape);
-          const b = tf.tensor2d(c.b, c.bShape);
-          const dc = tf.tensor2d(c.dc, [5, 4]);
-          const prod = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, c.transposeA, c.transposeB);
-          const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(prod(x, y), dc)))([a, b]);
-          return [prod(a, b).dataSync(), da.dataSync(), db.dataSync()].map((v) => Float32Array.from(v));
-        });
-        assertNear(out, c.c, 'C');
-        assertNear(ga, c.dA, 'dA');
-        assertNear(gb, c.dB, 'dB');
+      it(`matMul transposeA=${c.transposeA} transposeB=${c.transposeB}: C, dA, dB`, async () => {
+        const a = tf.tensor2d(c.a, c.aShape);
+        const b = tf.tensor2d(c.b, c.bShape);
+        const dc = tf.tensor2d(c.dc, [5, 4]);
+        const prod = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, c.transposeA, c.transposeB);
+        const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(prod(x, y), dc)))([a, b]);
+        const out = prod(a, b);
+        assertNear(await out.data(), c.c, 'C');
+        assertNear(await da.data(), c.dA, 'dA');
+        assertNear(await db.data(), c.dB, 'dB');
+        tf.dispose([a, b, dc, da, db, out]);
       });
     }
 
-    it('one U-Net step (depth 2, 4 filters, 2×16×16, BCE with logits): loss and the gradient of every weight', () => {
+    it('one U-Net step (depth 2, 4 filters, 2×16×16, BCE with logits): loss and the gradient of every weight', async () => {
       const u = fixtures.unet;
       const model = buildUnet({ ...u.options, seed: 1 });
       for (const v of model.trainableWeights) {
@@ -116,15 +99,16 @@ for (const p of PATHS) {
       const target = tf.tensor4d(u.target, [b, s, s, c]);
       const loss = compileLoss('bceWithLogits');
       const logits = model.predict(image) as tf.Tensor;
-      assertNear(logits.dataSync(), u.logits, 'logits');
+      assertNear(await logits.data(), u.logits, 'logits');
       const { value, grads } = tf.variableGrads(() =>
         loss.apply({ pred: model.apply(image, { training: true }) as tf.Tensor4D, target, fromLogits: true, mode: 'binary' }),
       );
-      assert.ok(Math.abs(value.dataSync()[0] - u.loss) < 1e-5 * u.loss, `loss ${value.dataSync()[0]} vs ${u.loss}`);
+      const lossValue = (await value.data())[0];
+      assert.ok(Math.abs(lossValue - u.loss) < 1e-5 * u.loss, `loss ${lossValue} vs ${u.loss}`);
       const names = model.trainableWeights.map((v) => v.originalName);
       assert.strictEqual(names.length, Object.keys(u.gradients).length);
       for (const v of model.trainableWeights)
-        assertNear(grads[v.name].dataSync(), u.gradients[v.originalName], `d/d ${v.originalName}`, 1e-4);
+        assertNear(await grads[v.name].data(), u.gradients[v.originalName], `d/d ${v.originalName}`, 1e-4);
       tf.dispose([image, target, logits, value, ...Object.values(grads)]);
       model.dispose();
     });

@@ -1,5 +1,8 @@
 import * as assert from 'assert';
 import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/core/backend/backend';
+import { findAdapter } from '../../src/core/backend/webgpu';
 import { ExperimentConfig, validateConfig } from '../../src/core/config/config';
 
 /** The repository root (tests run from out/test/unit). */
@@ -29,6 +32,18 @@ export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<nu
   for (let i = 0; i < expected.length; i++) assertClose(actual[i], expected[i], rel, abs, `${what}[${i}]`);
 }
 
+/** max |a − b| / max |b| < tol: float32 kernels against float64 references (gradients.json). */
+export function assertNear(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-5): void {
+  assert.strictEqual(actual.length, expected.length, `${what}: length`);
+  let diff = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  assert.ok(diff / scale < tol, `${what}: relative error ${(diff / scale).toExponential(2)} ≥ ${tol}`);
+}
+
 export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
@@ -48,4 +63,35 @@ export function tinyExperiment(runsDir: string, extra: Record<string, unknown> =
     ...extra,
   });
   return { ...c, runsDir };
+}
+
+/**
+ * Hooks that run the enclosing describe on `backend`. webgpu: skipped with the reason where Dawn finds
+ * no adapter; every kernel runs on the GPU (tfjs-backend-webgpu otherwise computes small tensors that
+ * are still on the CPU with the cpu backend's kernels); a generous timeout (a software GPU compiles
+ * each shader on the CPU); wasm again afterwards, for the files that read synchronously.
+ */
+export function suiteOnBackend(suite: Mocha.Suite, backend: string): void {
+  if (backend !== 'webgpu') {
+    before(() => initBackend(backend));
+    return;
+  }
+  suite.timeout(600_000);
+  let handoff: number | undefined;
+  before(async function () {
+    try {
+      await findAdapter();
+    } catch (e) {
+      console.log(`      (WebGPU tests skipped: ${(e as Error).message})`);
+      this.skip();
+    }
+    await initBackend('webgpu');
+    handoff = tf.env().get('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD') as number;
+    tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
+  });
+  after(async () => {
+    if (handoff === undefined) return;
+    tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', handoff);
+    await initBackend('wasm');
+  });
 }

@@ -1,19 +1,19 @@
 /**
  * Losses, metrics, the EDT and the U-Net weight map against values computed by PyTorch, torchvision
- * and SciPy (test/fixtures/make_reference.py → reference.json), on every backend available here.
+ * and SciPy (test/fixtures/make_reference.py → reference.json), on every backend available here
+ * (webgpu on the adapter Dawn finds; skipped with the reason where none).
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { initBackend } from '../../src/core/backend/backend';
-import { checkLossShape, computeLoss, computeLossWithTensors, ignoreIndexOf } from '../../src/core/losses/compute';
+import { checkLossShape, computeLoss, computeLossWithTensorsAsync, ignoreIndexOf } from '../../src/core/losses/compute';
 import { FUSED_LOSSES, fusedLossValue } from '../../src/core/losses/fused';
 import { compileLoss } from '../../src/core/losses/registry';
 import { LossMode } from '../../src/core/losses/types';
 import { computeMetrics } from '../../src/core/metrics/evaluate';
 import { distanceTransform } from '../../src/core/common/edt';
 import { unetWeightMap } from '../../src/core/weightmap/unetWeightMap';
-import { assertAllClose, assertClose, ROOT } from './helpers';
+import { assertAllClose, assertClose, ROOT, suiteOnBackend } from './helpers';
 
 interface LossCase {
   name: string;
@@ -31,14 +31,12 @@ interface LossCase {
 
 const reference = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reference.json'), 'utf8'));
 
-for (const backend of ['cpu', 'wasm']) {
-  describe(`losses vs reference values (tensor definitions, ${backend} backend; the library behind each in brackets)`, () => {
-    before(async () => {
-      await initBackend(backend);
-    });
+for (const backend of ['cpu', 'wasm', 'webgpu']) {
+  describe(`losses vs reference values (tensor definitions, ${backend} backend; the library behind each in brackets)`, function () {
+    suiteOnBackend(this, backend);
     for (const c of reference.losses as LossCase[]) {
-      it(`${c.loss}: ${c.name} [${c.source}]`, () => {
-        const value = computeLossWithTensors(compileLoss(c.loss, c.options), c);
+      it(`${c.loss}: ${c.name} [${c.source}]`, async () => {
+        const value = await computeLossWithTensorsAsync(compileLoss(c.loss, c.options), c);
         // float32 arithmetic against float64 references.
         assertClose(value, c.expected, 2e-5, 2e-6, c.name);
       });

@@ -89,9 +89,12 @@ describe('tiled inference', () => {
     assert.ok(b.data[5] > 1 && b.data[5] < 2 && b.data[6] > 2 && b.data[6] < 3, Array.from(b.data).join(', '));
   });
 
-  it('the window a memory budget allows: 64·baseFilters bytes per pixel, a multiple of 2^depth', () => {
+  it('the window a memory budget allows: 64·baseFilters bytes per pixel, a multiple of 2^depth, within a GPU binding', () => {
     assert.strictEqual(tileForBudget(512, 16, 8), 720); // √(512·2^20 / 1024) = 724.1 → 720
     assert.strictEqual(tileForBudget(1, 64, 16), 16); // at least 2^depth
     assert.throws(() => tileForBudget(0, 16, 8), /memory budget must be a positive number of MiB, got 0/);
+    // a GPU whose largest storage binding is 128 MiB (lavapipe): 2^27 / (8·16) = 1024² pixels at most
+    assert.strictEqual(tileForBudget(4096, 16, 8, 2 ** 27), 1024);
+    assert.strictEqual(tileForBudget(512, 16, 8, 2 ** 27), 720, 'the budget is the tighter bound');
   });
 });

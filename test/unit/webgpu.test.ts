@@ -1,8 +1,8 @@
 /**
- * The WebGPU backend (tfjs-backend-webgpu on Dawn's Node bindings) against the same references as the
- * CPU paths: PyTorch autograd (gradients.json, make_gradients.py), the loss reference values
- * (reference.json, make_reference.py: PyTorch / SciPy), and the wasm backend's own results for every
- * loss's value and gradient, training both heads with several losses, and tiled prediction.
+ * The WebGPU backend (tfjs-backend-webgpu on Dawn's Node bindings) beyond the fixtures (gradients.test.ts
+ * and reference.test.ts run the PyTorch autograd and loss reference fixtures on webgpu too): adapters,
+ * the on-demand install, the wasm backend's own results for every loss's value and gradient, training
+ * both heads with several losses, tiled prediction, the CLI, and a GPU error ending a run.
  *
  * Runs on whatever adapter Dawn finds: on this project's machines Mesa 25's lavapipe (a software GPU;
  * scripts/install-system-deps.sh installs it from bookworm-backports). Where there is none the GPU
@@ -16,33 +16,17 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/backend/backend';
-import { adapterLine, describeAdapter, findAdapter } from '../../src/core/backend/webgpu';
+import { adapterLine, describeAdapter } from '../../src/core/backend/webgpu';
 import { computeLossAsync, computeLossWithTensorsAsync, lossGradient, lossGradientAsync } from '../../src/core/losses/compute';
 import { compileLoss, lossDefinitions } from '../../src/core/losses/registry';
 import { LossMode } from '../../src/core/losses/types';
 import { buildUnet } from '../../src/core/model/unet';
-import { UpConv2x2 } from '../../src/core/model/upConv';
 import { decideArray, predictLogitsArray } from '../../src/core/train/predict';
 import { trainRun } from '../../src/core/train/trainer';
 import { readSummary } from '../../src/core/runs/store';
 import { encodePng8 } from '../../src/core/data/png';
 import { readImage } from '../../src/core/data/image';
-import { assertAllClose, assertClose, ROOT, tinyExperiment } from './helpers';
-
-const gradients = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'gradients.json'), 'utf8'));
-const reference = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reference.json'), 'utf8'));
-
-/** max |a − b| / max |b|, as gradients.test.ts. */
-function assertNear(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-5): void {
-  assert.strictEqual(actual.length, expected.length, `${what}: length`);
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  assert.ok(diff / scale < tol, `${what}: relative error ${(diff / scale).toExponential(2)} ≥ ${tol}`);
-}
+import { assertAllClose, assertClose, ROOT, suiteOnBackend, tinyExperiment } from './helpers';
 
 describe('WebGPU adapters: hardware or software (no GPU needed)', () => {
   const limits = { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 27 };
@@ -96,26 +80,7 @@ describe('GPU support installed on demand (npm; the webgpu package is not in the
 });
 
 describe('WebGPU backend on the adapter Dawn finds here', function () {
-  // A software GPU compiles every shader on the CPU: the first use of a kernel takes seconds.
-  this.timeout(600_000);
-  let handoff: number | boolean;
-
-  before(async function () {
-    try {
-      await findAdapter();
-    } catch (e) {
-      console.log(`      (WebGPU tests skipped: ${(e as Error).message})`);
-      this.skip();
-    }
-    await initBackend('webgpu');
-    handoff = tf.env().get('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD') as number;
-    tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
-  });
-  after(async () => {
-    if (handoff !== undefined) tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', handoff);
-    // Later test files compute synchronously on the CPU backends.
-    await initBackend('wasm');
-  });
+  suiteOnBackend(this, 'webgpu');
   /** Runs `fn` on webgpu (initBackend switches; tensors are never carried across backends). */
   const onWebgpu = async <T>(fn: () => Promise<T>): Promise<T> => {
     await initBackend('webgpu');
@@ -133,73 +98,6 @@ describe('WebGPU backend on the adapter Dawn finds here', function () {
       assert.match(auto.skipped[0], /^webgpu: only a software adapter \(.*\); force it with backend 'webgpu'$/);
     }
   });
-
-  for (const c of gradients.conv) {
-    const [n, h, w, cin, cout, k] = c.shape;
-    it(`conv2d ${n}×${h}×${w} ${k}×${k} ${cin}→${cout} vs PyTorch autograd: y, dx, dW`, () =>
-      onWebgpu(async () => {
-        const x = tf.tensor4d(c.x, [n, h, w, cin]);
-        const f = tf.tensor4d(c.filter, [k, k, cin, cout]);
-        const dy = tf.tensor4d(c.dy, [n, h, w, cout]);
-        const y = tf.conv2d(x, f, 1, 'same');
-        const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dy)),
-        )([x, f]);
-        assertNear(await y.data(), c.y, 'y');
-        assertNear(await gx.data(), c.dx, 'dx');
-        assertNear(await gf.data(), c.dFilter, 'dW');
-        tf.dispose([x, f, dy, y, gx, gf]);
-      }));
-  }
-
-  for (const c of gradients.upconv) {
-    const [n, h, w, cin, cout] = c.shape;
-    it(`2×2 stride-2 up-convolution ${n}×${h}×${w} ${cin}→${cout} vs PyTorch autograd: y, dx, dKernel, dBias`, () =>
-      onWebgpu(async () => {
-        const layer = new UpConv2x2({ filters: cout, seed: 1 });
-        const x = tf.tensor4d(c.x, [n, h, w, cin]);
-        layer.apply(x);
-        layer.setWeights([tf.tensor2d(c.kernel, [cin, 4 * cout]), tf.tensor1d(c.bias)]);
-        const dy = tf.tensor4d(c.dy, [n, 2 * h, 2 * w, cout]);
-        const objective = (input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, dy)) as tf.Scalar;
-        assertNear(await (layer.apply(x) as tf.Tensor).data(), c.y, 'y');
-        assertNear(await tf.grad(objective)(x).data(), c.dx, 'dx');
-        const { grads } = tf.variableGrads(() => objective(x));
-        const byName = (suffix: string) => Object.entries(grads).find(([key]) => key.endsWith(suffix))![1];
-        assertNear(await byName('kernel').data(), c.dKernel, 'dKernel');
-        assertNear(await byName('bias').data(), c.dBias, 'dBias');
-        tf.dispose([x, dy, ...Object.values(grads)]);
-        layer.dispose();
-      }));
-  }
-
-  it('one U-Net step (depth 2, 4 filters, BCE with logits) vs PyTorch autograd: loss and every weight gradient', () =>
-    onWebgpu(async () => {
-      const u = gradients.unet;
-      const model = buildUnet({ ...u.options, seed: 1 });
-      for (const v of model.trainableWeights) v.write(tf.tensor(u.weights[v.originalName], v.shape as number[]));
-      const [b, s, , c] = u.shape;
-      const image = tf.tensor4d(u.image, [b, s, s, c]);
-      const target = tf.tensor4d(u.target, [b, s, s, c]);
-      const loss = compileLoss('bceWithLogits');
-      assertNear(await (model.predict(image) as tf.Tensor).data(), u.logits, 'logits');
-      const { value, grads } = tf.variableGrads(() =>
-        loss.apply({ pred: model.apply(image, { training: true }) as tf.Tensor4D, target, fromLogits: true, mode: 'binary' }),
-      );
-      assertClose((await value.data())[0], u.loss, 1e-5, 0, 'loss');
-      for (const v of model.trainableWeights)
-        assertNear(await grads[v.name].data(), u.gradients[v.originalName], `d/d ${v.originalName}`, 1e-4);
-      tf.dispose([image, target, value, ...Object.values(grads)]);
-      model.dispose();
-    }));
-
-  it('every loss reference value (PyTorch, SciPy; tensor definitions on the GPU)', () =>
-    onWebgpu(async () => {
-      for (const c of reference.losses as { name: string; loss: string; options: Record<string, unknown>; expected: number }[]) {
-        const value = await computeLossWithTensorsAsync(compileLoss(c.loss, c.options), c as never);
-        assertClose(value, c.expected, 2e-5, 2e-6, `${c.loss}: ${c.name}`);
-      }
-    }));
 
   it('every loss and mode: value and gradient equal the wasm backend (Lovász sort, weight map, compounds)', async () => {
     // 2×8×8 pixels: large enough that Lovász sorts on the GPU; distinct logits keep the sort order unique.

@@ -30,10 +30,14 @@ export const DEFAULT_MEMORY_BUDGET_MB = 512;
  * The window side a memory budget allows: a U-Net's peak activation memory while predicting is about
  * 64·baseFilters bytes per input pixel (the skip connections of every level plus two live tensors, in
  * float32; measured on the wasm backend), rounded down to a multiple of 2^depth, at least 2^depth.
+ * On a GPU, `maxBindingBytes` (the adapter's largest storage buffer binding) also bounds it: the
+ * largest single tensor, the full-resolution skip concatenation (2·baseFilters channels, 8·baseFilters
+ * bytes per pixel), must fit one binding.
  */
-export function tileForBudget(memoryBudgetMB: number, baseFilters: number, multiple: number): number {
+export function tileForBudget(memoryBudgetMB: number, baseFilters: number, multiple: number, maxBindingBytes?: number): number {
   if (!(memoryBudgetMB > 0)) throw new Error(`memory budget must be a positive number of MiB, got ${memoryBudgetMB}`);
-  const pixels = (memoryBudgetMB * 2 ** 20) / (64 * baseFilters);
+  const byBudget = (memoryBudgetMB * 2 ** 20) / (64 * baseFilters);
+  const pixels = maxBindingBytes ? Math.min(byBudget, maxBindingBytes / (8 * baseFilters)) : byBudget;
   return Math.max(multiple, Math.floor(Math.sqrt(pixels) / multiple) * multiple);
 }
 

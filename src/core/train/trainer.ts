@@ -8,7 +8,7 @@ import { mapToBytes } from '../common/arrays';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { BackendInfo, initBackend } from '../backend/backend';
+import { activeBackend, BackendInfo, initBackend } from '../backend/backend';
 import { adapterName, gpuFailure } from '../backend/webgpu';
 import { DEFAULT_MEMORY_BUDGET_MB, DEFAULT_OVERLAP, tileForBudget, Tiling } from './tiles';
 import { ExperimentConfig, lossForHead } from '../config/config';
@@ -260,10 +260,11 @@ export function checkDataFitsRun(
   }
 }
 
-/** Whole-image validation of images larger than validation.memoryBudgetMB allows runs in windows (tiles.ts). */
+/** Whole-image validation of images larger than validation.memoryBudgetMB (and, on a GPU, its largest buffer) allows runs in windows (tiles.ts). */
 export function validationTiling(config: ExperimentConfig): Tiling {
   const budget = config.validation.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
-  return { tile: tileForBudget(budget, config.model.baseFilters, sizeMultiple(config.model.depth)), overlap: DEFAULT_OVERLAP };
+  const binding = activeBackend()?.adapter?.maxStorageBufferBindingSize;
+  return { tile: tileForBudget(budget, config.model.baseFilters, sizeMultiple(config.model.depth), binding), overlap: DEFAULT_OVERLAP };
 }
 
 /** Warnings about data that trains but is unlikely to mean what the user wants (no foreground at all). */

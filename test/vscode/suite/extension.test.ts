@@ -53,6 +53,7 @@ describe('SegLab in VS Code', () => {
         assert.ok(fs.existsSync(path.join(ext.extensionPath, f)), `the .vsix holds ${f}`);
       }
       assert.ok(!fs.existsSync(path.join(ext.extensionPath, 'src')), 'the .vsix leaves the sources out');
+      assert.ok(!fs.existsSync(path.join(ext.extensionPath, 'node_modules', 'webgpu')), 'GPU support is installed on demand, not shipped');
     } else if (expect.startsWith('development:')) {
       assert.strictEqual(ext.extensionPath, expect.slice('development:'.length));
     }
@@ -403,5 +404,36 @@ describe('SegLab in VS Code', () => {
       assert.strictEqual(setting, dir, 'a successful install sets seglab.tfjsNodePath');
     }
     assert.ok((await vscode.commands.getCommands(true)).includes('seglab.openDashboard'), 'the host keeps working');
+  });
+  it('Install GPU Support installs webgpu with npm and sets seglab.webgpuPath; a webgpu run trains in the engine and shows its GPU', async function () {
+    this.timeout(10 * 60_000);
+    const dir = path.join(workspace, '..', `webgpu-${Date.now()}`);
+    const result = await vscode.commands.executeCommand('seglab.installGpuSupport', dir);
+    assert.ok(result, `installed (errors: ${api.commandErrors.slice(-1)})`);
+    assert.strictEqual(vscode.workspace.getConfiguration('seglab').get<string>('webgpuPath'), dir);
+    // The engine loads Dawn from there (the installed .vsix has no webgpu of its own). No adapter: say so.
+    const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
+    const probe = spawnSync(process.execPath, [cli, 'backend', '--backend', 'webgpu'], {
+      encoding: 'utf8',
+      env: { ...process.env, SEGLAB_WEBGPU_PATH: dir },
+    });
+    if (probe.status !== 0) {
+      console.log(`    (no WebGPU adapter here: ${probe.stderr.trim()})`);
+      this.skip();
+    }
+    const file = path.join(workspace, 'gpu.experiment.json');
+    fs.writeFileSync(file, JSON.stringify(tinyConfig('gpu', { backend: 'webgpu' })));
+    await vscode.commands.executeCommand('seglab.runExperiment', vscode.Uri.file(file));
+    await api.model.refresh();
+    const run = api.model.configs.find((c) => c.uri.fsPath === file)!.runs[0];
+    assert.strictEqual(run.summary?.status, 'done', run.summary?.reason);
+    assert.strictEqual(run.summary?.backend, 'webgpu');
+    const configNode = api.tree.getChildren().find((n) => n.kind === 'config' && n.entry.uri.fsPath === file)!;
+    const rows = api.tree.getChildren(api.tree.getChildren(configNode)[0]).map((n) => String(api.tree.getTreeItem(n).label));
+    assert.ok(rows.includes('backend: webgpu'), rows.join(', '));
+    assert.ok(
+      rows.some((l) => l === `GPU: ${run.summary!.adapter!.description}`),
+      rows.join(', '),
+    );
   });
 });
