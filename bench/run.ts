@@ -18,6 +18,9 @@
  *           Skipped, with the reason, when torch is not importable;
  *   isbi:     with --isbi, the wall time and final metrics of `seglab compare
  *           examples/isbi-membrane.experiment.json` (both heads; ~4–6 min);
+ *   gpu:      with --backend webgpu, that backend's losses, training and (--isbi) ISBI comparison, its
+ *           adapter, and its training img/s at 128² against the wasm and PyTorch rounds of this run
+ *           (--train-sizes 128 skips 256²; a software adapter is slow: it measures, it does not race);
  *   predictMemory: `seglab predict` on a --predict-size (default 4096) square image, tiled within the
  *           default memory budget: wall time and the process's peak RSS (0 skips it).
  * Median of --repeats runs (default 5) after one warm-up. Tensor counts before/after expose leaks.
@@ -53,15 +56,23 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function time(fn: () => void, repeats: number): { medianMs: number; minMs: number; runs: number } {
-  fn();
+/** Median and minimum of `repeats` timed calls after a warm-up; an async `fn` is awaited (GPU reads). */
+async function time(fn: () => unknown, repeats: number): Promise<{ medianMs: number; minMs: number; runs: number }> {
+  await fn();
   const runs: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const t0 = process.hrtime.bigint();
-    fn();
+    await fn();
     runs.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   return { medianMs: +median(runs).toFixed(3), minMs: +Math.min(...runs).toFixed(3), runs: repeats };
+}
+
+/** Computes a scalar in a tidy scope and reads it back asynchronously. */
+async function readScalar(fn: () => tf.Tensor): Promise<void> {
+  const t = tf.tidy(fn);
+  await t.data();
+  t.dispose();
 }
 
 function rng(seed: number): () => number {
@@ -102,10 +113,11 @@ async function benchLosses(backend: string, repeats: number) {
       : { pred: logits1, target: target1, fromLogits: true, mode: 'binary' };
     const loss = compileLoss(def.name, def.requires?.includes('weights') ? { weights } : {});
     const before = tf.memory().numTensors;
-    // Scalars are read back (a full-size readback would time the copy, not the loss).
-    const forward = time(() => tf.tidy(() => loss.apply(input).dataSync()), repeats);
-    const gradient = time(
-      () => tf.tidy(() => tf.sum(tf.grad((p: tf.Tensor) => loss.apply({ ...input, pred: p as tf.Tensor4D }))(input.pred)).dataSync()),
+    // Scalars are read back (a full-size readback would time the copy, not the loss), asynchronously:
+    // the only read a GPU backend offers in Node.
+    const forward = await time(() => readScalar(() => loss.apply(input)), repeats);
+    const gradient = await time(
+      () => readScalar(() => tf.sum(tf.grad((p: tf.Tensor) => loss.apply({ ...input, pred: p as tf.Tensor4D }))(input.pred))),
       Math.max(1, Math.min(repeats, 3)),
     );
     results.push({
@@ -121,16 +133,16 @@ async function benchLosses(backend: string, repeats: number) {
   return { backend: info.name, simd: info.simd, kernels: info.kernels, skipped: info.skipped, results };
 }
 
-function benchMetrics(repeats: number) {
+async function benchMetrics(repeats: number) {
   const { masks, source } = isbiLabels(2);
   const pred = masks[1];
   const gt = masks[0];
-  const metrics = time(() => computeMetrics(pred, gt, [512, 512]), repeats);
+  const metrics = await time(() => computeMetrics(pred, gt, [512, 512]), repeats);
   const r = rng(3);
   const big = Uint8Array.from({ length: 1024 * 1024 }, () => (r() < 0.001 ? 1 : 0));
-  const edt = time(() => squaredDistanceTransform(big, [1024, 1024]), repeats);
+  const edt = await time(() => squaredDistanceTransform(big, [1024, 1024]), repeats);
   const cells = Uint8Array.from(masks[0], (v) => 1 - v);
-  const weightMap = time(() => unetWeightMap(cells, [512, 512]), repeats);
+  const weightMap = await time(() => unetWeightMap(cells, [512, 512]), repeats);
   return {
     metricsWithHd95_512: { ...metrics, masks: source },
     edt_1024: { ...edt, featureDensity: 0.001 },
@@ -149,16 +161,17 @@ async function benchTraining(backend: string, steps: number, threads: number | u
     const optimizer = tf.train.adam(1e-3);
     const x = tf.randomNormal([8, size, size, 1], 0, 1, 'float32', 1);
     const y = tf.cast(tf.greater(tf.randomNormal([8, size, size, 1], 0, 1, 'float32', 2), 0.5), 'float32');
-    const step = () => {
+    const step = async () => {
       const loss = optimizer.minimize(
         () => tf.losses.sigmoidCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
         true,
       );
-      loss?.dataSync();
+      await loss?.data();
       loss?.dispose();
     };
-    const tensorsBefore = (step(), tf.memory().numTensors);
-    const timing = time(step, steps);
+    await step();
+    const tensorsBefore = tf.memory().numTensors;
+    const timing = await time(step, steps);
     out.push({
       backend: info.name,
       threads: used,
@@ -181,7 +194,7 @@ async function benchTraining(backend: string, steps: number, threads: number | u
 }
 
 /** computeLoss on 8×512×512 logits (the loss-evaluation target of the speed issue). */
-function benchComputeLoss(repeats: number) {
+async function benchComputeLoss(repeats: number) {
   const [n, h, w] = [8, 512, 512];
   const px = n * h * w;
   const r = rng(2);
@@ -199,7 +212,7 @@ function benchComputeLoss(repeats: number) {
   };
   const out: Record<string, number> = {};
   for (const [name, fn] of Object.entries(cases)) {
-    out[name] = time(fn, Math.max(repeats, 7)).medianMs;
+    out[name] = (await time(fn, Math.max(repeats, 7))).medianMs;
     process.stderr.write(`  computeLoss ${name} 8×512×512: ${out[name]} ms\n`);
   }
   return out;
@@ -222,13 +235,14 @@ function torchReference(threads: number): TorchReference | { skipped: string } {
   return JSON.parse(r.stdout) as TorchReference;
 }
 
-/** `seglab compare` on the ISBI example: wall time and final metrics per head. */
-function benchIsbi() {
+/** `seglab compare` on the ISBI example (on `backend`, else the config's): wall time and final metrics per head. */
+function benchIsbi(backend?: string) {
   const cli = path.join(ROOT, 'dist', 'cli.js');
   const config = path.join(ROOT, 'examples', 'isbi-membrane.experiment.json');
   if (!fs.existsSync(ISBI)) return { skipped: `ISBI data not found at ${ISBI}` };
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [cli, 'compare', config, '--json'], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+  const args = [cli, 'compare', config, '--json', ...(backend ? ['--backend', backend] : [])];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
   const seconds = (Date.now() - t0) / 1000;
   const last = r.stdout
     .trim()
@@ -243,8 +257,32 @@ function benchIsbi() {
       { dice: run.final?.dice, pixelError: run.final?.pixelError, hd95: run.final?.hd95 },
     ]),
   );
-  process.stderr.write(`  ISBI comparison: ${(seconds / 60).toFixed(2)} min\n`);
+  process.stderr.write(`  ISBI comparison${backend ? ` on ${backend}` : ''}: ${(seconds / 60).toFixed(2)} min\n`);
   return { seconds, minutes: +(seconds / 60).toFixed(2), final, report: last.report };
+}
+
+/**
+ * The GPU's figures beside the CPU's of the same run: its adapter, training img/s per size, and the
+ * ratios at 128² against the wasm rounds and PyTorch (medians of the rounds).
+ */
+async function gpuSummary(
+  backend: string,
+  training: Record<string, unknown>[],
+  rounds: { seglab: number; pytorch: number }[],
+  isbi: ReturnType<typeof benchIsbi> | null,
+) {
+  const info = await initBackend(backend);
+  const rows = training.filter((t) => t.backend === info.name);
+  const at128 = rows.find((t) => t.size === 128)?.imagesPerSecond as number | undefined;
+  const ratio = (of: number[]) => (at128 !== undefined && of.length ? +(at128 / median(of)).toFixed(3) : null);
+  return {
+    backend: info.name,
+    adapter: info.adapter,
+    training: rows,
+    vsWasm128: ratio(rounds.map((r) => r.seglab)),
+    vsPyTorchCpu128: ratio(rounds.map((r) => r.pytorch)),
+    isbi: isbi ?? { skipped: 'pass --isbi' },
+  };
 }
 
 /**
@@ -292,7 +330,11 @@ function benchPredictMemory(size: number) {
 
 async function main() {
   const repeats = Number(arg('repeats', '5'));
-  const backends = arg('backends', 'auto').split(',');
+  // --backend B (webgpu): the GPU measured beside the CPU backends (losses, training, --isbi) and against
+  // the wasm and PyTorch figures of the same run.
+  const gpu = arg('backend', '');
+  const backends = [...new Set([...arg('backends', 'auto').split(','), ...(gpu ? [gpu] : [])])];
+  const sizes = arg('train-sizes', '128,256').split(',').map(Number);
   const steps = Number(arg('train-steps', '3'));
   const started = new Date();
   const losses = [];
@@ -303,10 +345,10 @@ async function main() {
     if (b === 'cpu' && !process.argv.includes('--cpu-training')) continue;
     const info = await initBackend(b);
     const counts = info.name === 'wasm' ? [...new Set([1, cores])] : [undefined];
-    for (const threads of counts) training.push(...(await benchTraining(b, steps, threads)));
+    for (const threads of counts) training.push(...(await benchTraining(b, steps, threads, sizes)));
   }
   setKernelThreads(cores);
-  const lossEvaluationMs = benchComputeLoss(repeats);
+  const lossEvaluationMs = await benchComputeLoss(repeats);
   const rounds = Number(arg('rounds', '3'));
   const paired: { seglab: number; pytorch: number; ratio: number }[] = [];
   let reference: TorchReference | { skipped: string } = { skipped: 'no rounds' };
@@ -334,6 +376,7 @@ async function main() {
   const predictSize = Number(arg('predict-size', '4096'));
   const predictMemory = predictSize > 0 ? benchPredictMemory(predictSize) : { skipped: '--predict-size 0' };
   const isbi = process.argv.includes('--isbi') ? benchIsbi() : { skipped: 'pass --isbi (runs the ISBI example comparison, ~4–6 min)' };
+  const gpuResults = gpu ? await gpuSummary(gpu, training, paired, process.argv.includes('--isbi') ? benchIsbi(gpu) : null) : undefined;
   const out = {
     date: started.toISOString(),
     machine: {
@@ -349,8 +392,9 @@ async function main() {
     reference,
     ratios,
     isbi,
+    gpu: gpuResults,
     predictMemory,
-    ...benchMetrics(repeats),
+    ...(await benchMetrics(repeats)),
     peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
   };
   const dir = path.join(ROOT, 'bench', 'results');

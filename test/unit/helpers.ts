@@ -77,7 +77,7 @@ export function suiteOnBackend(suite: Mocha.Suite, backend: string): void {
     return;
   }
   suite.timeout(600_000);
-  let handoff: number | undefined;
+  let forward: boolean | undefined;
   before(async function () {
     try {
       await findAdapter();
@@ -86,12 +86,13 @@ export function suiteOnBackend(suite: Mocha.Suite, backend: string): void {
       this.skip();
     }
     await initBackend('webgpu');
-    handoff = tf.env().get('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD') as number;
-    tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
+    // (WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD is read once at load; the forward flag on every call.)
+    forward = tf.env().getBool('WEBGPU_CPU_FORWARD');
+    tf.env().set('WEBGPU_CPU_FORWARD', false);
   });
   after(async () => {
-    if (handoff === undefined) return;
-    tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', handoff);
+    if (forward === undefined) return;
+    tf.env().set('WEBGPU_CPU_FORWARD', forward);
     await initBackend('wasm');
   });
 }

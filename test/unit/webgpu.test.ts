@@ -99,6 +99,51 @@ describe('WebGPU backend on the adapter Dawn finds here', function () {
     }
   });
 
+  it("SegLab's short-row kernels (sum, max, min, mean over the last axes; softmax; int→float cast) equal wasm, NaN included", async () => {
+    const values = Float32Array.from({ length: 6 * 5 * 3 }, (_, i) => Math.sin(1.3 * i) * 4);
+    values[7] = NaN; // row 2 of the last-axis reductions
+    const ops: [string, (x: tf.Tensor3D) => tf.Tensor][] = [
+      ['sum -1', (x) => tf.sum(x, -1)],
+      ['sum -1 keepDims', (x) => tf.sum(x, -1, true)],
+      ['max -1', (x) => tf.max(x, -1)],
+      ['min -1 keepDims', (x) => tf.min(x, -1, true)],
+      ['mean -1', (x) => tf.mean(x, -1)],
+      ['sum [1, 2]', (x) => tf.sum(x, [1, 2])],
+      ['max [2, 1] keepDims', (x) => tf.max(x, [2, 1], true)],
+      ['sum 1 (not innermost: the original kernel)', (x) => tf.sum(x, 1)],
+      ['softmax', (x) => tf.softmax(x)],
+      ['logSoftmax', (x) => tf.logSoftmax(x)],
+      // (NaN → int32 is left out: tfjs's own float → int cast gives 0 on wasm and −2^31 on WebGPU)
+      ['cast int32 → float32', (x) => tf.cast(tf.cast(tf.mul(tf.where(tf.isNaN(x), tf.zerosLike(x), x), 10), 'int32'), 'float32')],
+    ];
+    const run = async (backend: string) => {
+      await initBackend(backend);
+      const out: { shape: number[]; data: Float32Array }[] = [];
+      for (const [, op] of ops) {
+        const y = op(tf.tensor3d(values, [6, 5, 3]));
+        out.push({ shape: y.shape, data: (await y.data()) as Float32Array });
+      }
+      return out;
+    };
+    const expected = await run('wasm');
+    const actual = await run('webgpu');
+    ops.forEach(([name], i) => {
+      assert.deepStrictEqual(actual[i].shape, expected[i].shape, `${name}: shape`);
+      assert.strictEqual(
+        Array.from(actual[i].data).filter(Number.isNaN).length,
+        Array.from(expected[i].data).filter(Number.isNaN).length,
+        `${name}: NaNs`,
+      );
+      assertAllClose(
+        actual[i].data.map((v) => (Number.isNaN(v) ? 0 : v)),
+        expected[i].data.map((v) => (Number.isNaN(v) ? 0 : v)),
+        1e-6,
+        1e-6,
+        name,
+      );
+    });
+  });
+
   it('every loss and mode: value and gradient equal the wasm backend (Lovász sort, weight map, compounds)', async () => {
     // 2×8×8 pixels: large enough that Lovász sorts on the GPU; distinct logits keep the sort order unique.
     const cases: { name: string; mode: LossMode; data: never; options: Record<string, unknown> }[] = [];
