@@ -97,7 +97,8 @@ async function benchLosses(backend: string, repeats: number) {
   const info = await initBackend(backend);
   const [n, h, w] = [8, 512, 512];
   const { masks } = isbiLabels(n);
-  const target1 = tf.tensor4d(Float32Array.from(masks.flatMap((m) => Array.from(m))), [n, h, w, 1]);
+  const targetValues = Float32Array.from(masks.flatMap((m) => Array.from(m)));
+  const target1 = tf.tensor4d(targetValues, [n, h, w, 1]);
   const r = rng(2);
   const logits1 = tf.tensor4d(
     Float32Array.from({ length: n * h * w }, () => (r() - 0.5) * 8),
@@ -109,8 +110,8 @@ async function benchLosses(backend: string, repeats: number) {
   for (const def of lossDefinitions()) {
     const multiclass = !def.modes.includes('binary');
     const input: LossInput = multiclass
-      ? { pred: logits2, target: target1, fromLogits: true, mode: 'multiclass' }
-      : { pred: logits1, target: target1, fromLogits: true, mode: 'binary' };
+      ? { pred: logits2, target: target1, targetValues, fromLogits: true, mode: 'multiclass' }
+      : { pred: logits1, target: target1, targetValues, fromLogits: true, mode: 'binary' };
     const loss = compileLoss(def.name, def.requires?.includes('weights') ? { weights } : {});
     const before = tf.memory().numTensors;
     // Scalars are read back (a full-size readback would time the copy, not the loss), asynchronously:

@@ -186,6 +186,14 @@ describe('WebGPU backend on the adapter Dawn finds here', function () {
         shape: [1, 8, 8, 1],
       };
       assert.throws(() => computeLoss('focal', data), /synchronous read .* webgpu backend .* use the async API \(computeLossAsync/);
+      // a loss called with tensors only: the U-Net weight map needs the target on the host, and says so
+      const pred = tf.zeros([1, 8, 8, 1]) as tf.Tensor4D;
+      const input = { pred, target: tf.ones([1, 8, 8, 1]) as tf.Tensor4D, fromLogits: true, mode: 'binary' as const };
+      assert.throws(() => compileLoss('unetWeighted').apply(input), /on the webgpu backend give LossInput\.targetValues/);
+      const withValues = await (
+        compileLoss('unetWeighted').apply({ ...input, targetValues: new Float32Array(64).fill(1) }) as tf.Scalar
+      ).data();
+      assert.ok(Number.isFinite(withValues[0]));
     }));
 
   it('training both heads (bce+dice, Lovász, U-Net weights) ends with the wasm run’s metrics', async () => {

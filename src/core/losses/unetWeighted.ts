@@ -38,6 +38,11 @@ function classInstances(classes: Int32Array, shape: [number, number], connectivi
  */
 function classMaps(input: LossInput): Int32Array {
   const { target, mode } = input;
+  if (!input.targetValues && tf.getBackend() === 'webgpu') {
+    throw new Error(
+      'unetWeighted computes its weight map on the CPU: on the webgpu backend give LossInput.targetValues (the target on the host)',
+    );
+  }
   const values = input.targetValues ?? readTidy(() => tf.clone(target));
   const c = target.shape[3];
   if (mode === BINARY_MODE) return Int32Array.from(values, (v) => (v >= 0.5 ? 1 : 0));
