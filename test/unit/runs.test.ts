@@ -107,6 +107,27 @@ describe('run store', () => {
     c.writeJson('summary.json', incomplete);
     assert.match(listRuns(dir).find((r) => r.id === c.id)!.problem ?? '', /summary\.json: "epochsCompleted" is missing/);
     fs.rmSync(c.dir, { recursive: true });
+    const d = RunWriter.create(dir, 'exp');
+    d.writeJson('summary.json', {
+      ...summary(d.id, 'done'),
+      adapter: { vendor: 'nvidia', architecture: 'hopper', device: '', description: 'H200' },
+    });
+    assert.match(
+      listRuns(dir).find((r) => r.id === d.id)!.problem ?? '',
+      /summary\.json: "adapter" must be an adapter \(vendor, .*\), got \{"vendor":"nvidia"/,
+    );
+    const adapter = {
+      vendor: 'nvidia',
+      architecture: 'hopper',
+      device: '',
+      description: 'H200',
+      software: false,
+      maxBufferSize: 2 ** 32,
+      maxStorageBufferBindingSize: 2 ** 31,
+    };
+    d.writeJson('summary.json', { ...summary(d.id, 'done'), adapter });
+    assert.deepStrictEqual(listRuns(dir).find((r) => r.id === d.id)!.summary?.adapter, adapter);
+    fs.rmSync(d.dir, { recursive: true });
     const { epochs, problems } = readEpochsTolerant(b.dir);
     assert.deepStrictEqual(epochs, [{ epoch: 2, trainLoss: 0.4, val: { hd95: Infinity } }]);
     assert.deepStrictEqual(problems, [`${b.file('metrics.jsonl')}:1: "trainLoss" must be a number, got "low" (line skipped)`]);

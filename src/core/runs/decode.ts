@@ -29,7 +29,11 @@ function checkFields(v: unknown, required: Record<string, [Check, string]>, opti
 function isAdapter(x: unknown): boolean {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
   const a = x as Record<string, unknown>;
-  return ['vendor', 'architecture', 'device', 'description'].every((k) => typeof a[k] === 'string');
+  return (
+    ['vendor', 'architecture', 'device', 'description'].every((k) => typeof a[k] === 'string') &&
+    typeof a.software === 'boolean' &&
+    ['maxBufferSize', 'maxStorageBufferBindingSize'].every((k) => isNumber(a[k]))
+  );
 }
 
 /** A summary.json value with every field checked (store.ts gives it its type). */
@@ -55,7 +59,7 @@ export function checkRunSummary(v: unknown, where: string): Record<string, unkno
       loss: str,
       backend: str,
       threads: num,
-      adapter: [isAdapter, 'an object with the strings vendor, architecture, device, description'],
+      adapter: [isAdapter, 'an adapter (vendor, architecture, device, description, software, maxBufferSize, maxStorageBufferBindingSize)'],
       dataset: str,
       trainImages: num,
       valImages: num,
