@@ -331,6 +331,19 @@ export async function runUiTest(): Promise<void> {
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(OUT, 'install-tfjs-node-result.png') });
     assert.match(message, /not installed: .*SegLab keeps using the wasm backend|installed/, message);
+    // Install GPU Support: npm installs webgpu (Dawn) into the extension's storage; the message says
+    // what changes (auto takes a hardware GPU) or why it failed.
+    await runFromPalette(page, 'SegLab: Install GPU Support');
+    const gpuOutcome = await page.waitForSelector(
+      '.notifications-toasts >> text=/GPU support \\(webgpu .*\\) installed|GPU support \\(webgpu\\) not installed/',
+      {
+        timeout: 10 * 60000,
+      },
+    );
+    const gpuMessage = (await gpuOutcome.textContent()) ?? '';
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(OUT, 'install-gpu-support-result.png') });
+    assert.match(gpuMessage, /GPU support \(webgpu 0\.6\.2\) installed; new runs train on a hardware GPU when one is found/, gpuMessage);
     // The walkthrough a new user is offered: Welcome: Open Walkthrough… → Get started with SegLab.
     await runFromPalette(page, 'Welcome: Open Walkthrough');
     const pick = await page.waitForSelector('.quick-input-widget input', { timeout: 20000 });
@@ -343,7 +356,7 @@ export async function runUiTest(): Promise<void> {
     await page.waitForTimeout(1500); // the step's markdown renders in its own frame
     await page.screenshot({ path: path.join(OUT, 'walkthrough.png') });
     process.stdout.write(
-      `UI test passed: curves ${curves.nonBlank} px, overlay green/red/blue ${overlay.green}/${overlay.red}/${overlay.blue}, loss explorer ${explorer.nonBlank} px, weight map ${weights.nonBlank} px (${weights.green} high); install tfjs-node: "${message.slice(0, 120)}…"; walkthrough shown; ${sweepInfo}; screenshots in ${OUT}\n`,
+      `UI test passed: curves ${curves.nonBlank} px, overlay green/red/blue ${overlay.green}/${overlay.red}/${overlay.blue}, loss explorer ${explorer.nonBlank} px, weight map ${weights.nonBlank} px (${weights.green} high); install tfjs-node: "${message.slice(0, 120)}…"; install GPU support: "${gpuMessage.slice(0, 80)}…"; walkthrough shown; ${sweepInfo}; screenshots in ${OUT}\n`,
     );
   } catch (err) {
     await wb.page.screenshot({ path: path.join(OUT, 'failure.png') }).catch(() => undefined);
