@@ -269,7 +269,8 @@ function benchIsbi(backend?: string) {
 async function gpuSummary(
   backend: string,
   training: Record<string, unknown>[],
-  rounds: { seglab: number; pytorch: number }[],
+  wasm128: number[],
+  pytorch128: number[],
   isbi: ReturnType<typeof benchIsbi> | null,
 ) {
   const info = await initBackend(backend);
@@ -280,8 +281,8 @@ async function gpuSummary(
     backend: info.name,
     adapter: info.adapter,
     training: rows,
-    vsWasm128: ratio(rounds.map((r) => r.seglab)),
-    vsPyTorchCpu128: ratio(rounds.map((r) => r.pytorch)),
+    vsWasm128: ratio(wasm128),
+    vsPyTorchCpu128: ratio(pytorch128),
     isbi: isbi ?? { skipped: 'pass --isbi' },
   };
 }
@@ -329,28 +330,11 @@ function benchPredictMemory(size: number) {
   }
 }
 
-async function main() {
-  const repeats = Number(arg('repeats', '5'));
-  // --backend B (webgpu): the GPU measured beside the CPU backends (losses, training, --isbi) and against
-  // the wasm and PyTorch figures of the same run.
-  const gpu = arg('backend', '');
-  const backends = [...new Set([...arg('backends', 'auto').split(','), ...(gpu ? [gpu] : [])])];
-  const sizes = arg('train-sizes', '128,256').split(',').map(Number);
-  const steps = Number(arg('train-steps', '3'));
-  const started = new Date();
-  const losses = [];
-  for (const b of backends) losses.push(await benchLosses(b, repeats));
-  const training = [];
-  const cores = defaultThreadCount();
-  for (const b of backends) {
-    if (b === 'cpu' && !process.argv.includes('--cpu-training')) continue;
-    const info = await initBackend(b);
-    const counts = info.name === 'wasm' ? [...new Set([1, cores])] : [undefined];
-    for (const threads of counts) training.push(...(await benchTraining(b, steps, threads, sizes)));
-  }
-  setKernelThreads(cores);
-  const lossEvaluationMs = await benchComputeLoss(repeats);
-  const rounds = Number(arg('rounds', '3'));
+/**
+ * Training at 128² on wasm then PyTorch, back to back, `rounds` times; the ratios (training: median of
+ * the rounds' ratios; losses: PyTorch's median time over SegLab's).
+ */
+async function pytorchRounds(rounds: number, steps: number, cores: number, lossEvaluationMs: Record<string, number>) {
   const paired: { seglab: number; pytorch: number; ratio: number }[] = [];
   let reference: TorchReference | { skipped: string } = { skipped: 'no rounds' };
   const referenceLosses: Record<string, number[]> = {};
@@ -374,10 +358,48 @@ async function main() {
     };
     process.stderr.write(`  ratios vs PyTorch (${cores} threads): ${JSON.stringify(ratios)}\n`);
   } else process.stderr.write(`  PyTorch reference skipped: ${reference.skipped}\n`);
+  return { paired, reference, ratios };
+}
+
+async function main() {
+  const repeats = Number(arg('repeats', '5'));
+  // --backend B (webgpu): the GPU measured beside the CPU backends (losses, training, --isbi) and against
+  // the wasm and PyTorch figures of the same run.
+  const gpu = arg('backend', '');
+  const backends = [...new Set([...arg('backends', 'auto').split(','), ...(gpu ? [gpu] : [])])];
+  const sizes = arg('train-sizes', '128,256').split(',').map(Number);
+  const steps = Number(arg('train-steps', '3'));
+  const started = new Date();
+  const losses = [];
+  for (const b of backends) losses.push(await benchLosses(b, repeats));
+  const training = [];
+  const cores = defaultThreadCount();
+  for (const b of backends) {
+    if (b === 'cpu' && !process.argv.includes('--cpu-training')) continue;
+    const info = await initBackend(b);
+    const counts = info.name === 'wasm' ? [...new Set([1, cores])] : [undefined];
+    for (const threads of counts) training.push(...(await benchTraining(b, steps, threads, sizes)));
+  }
+  setKernelThreads(cores);
+  const lossEvaluationMs = await benchComputeLoss(repeats);
+  const { paired, reference, ratios } = await pytorchRounds(Number(arg('rounds', '3')), steps, cores, lossEvaluationMs);
   const predictSize = Number(arg('predict-size', '4096'));
   const predictMemory = predictSize > 0 ? benchPredictMemory(predictSize) : { skipped: '--predict-size 0' };
   const isbi = process.argv.includes('--isbi') ? benchIsbi() : { skipped: 'pass --isbi (runs the ISBI example comparison, ~4–6 min)' };
-  const gpuResults = gpu ? await gpuSummary(gpu, training, paired, process.argv.includes('--isbi') ? benchIsbi(gpu) : null) : undefined;
+  // wasm at 128² on every core: the rounds beside PyTorch, else the training section's figure
+  const wasm128 = paired.length
+    ? paired.map((p) => p.seglab)
+    : training.filter((t) => t.backend === 'wasm' && t.size === 128 && t.threads === cores).map((t) => t.imagesPerSecond as number);
+  const isbiGpu = gpu && process.argv.includes('--isbi') ? benchIsbi(gpu) : null;
+  const gpuResults = gpu
+    ? await gpuSummary(
+        gpu,
+        training,
+        wasm128,
+        paired.map((p) => p.pytorch),
+        isbiGpu,
+      )
+    : undefined;
   const out = {
     date: started.toISOString(),
     machine: {
