@@ -50,7 +50,7 @@ export function choiceValue<T extends string>(value: string | undefined, name: s
 
 /** "k=v" pairs; v is read as JSON when it parses (numbers, true/false, null, [lists]), else a string. */
 export function keyValues(pairs: string[] | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out = Object.create(null) as Record<string, unknown>; // '__proto__' stays a key (and is refused)
   for (const pair of pairs ?? []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`--set '${pair}': write key=value, e.g. --set smooth=1 or --set dice.smooth=1`);

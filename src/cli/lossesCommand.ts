@@ -5,7 +5,7 @@ import { pairFolders } from '../core/data/pairs';
 import { loadLossData, LossFileOptions } from '../core/losses/lossFiles';
 import { readArrayFile } from '../core/data/arrayFile';
 import { computeLoss } from '../core/losses/compute';
-import { compileLoss, lossDefinitions } from '../core/losses/registry';
+import { lossDefinitions, lossTermDefinitions } from '../core/losses/registry';
 import { LOSS_MODES, LossMode } from '../core/losses/types';
 import { encodeJson } from '../core/common/json';
 import { didYouMean } from '../core/common/suggest';
@@ -76,7 +76,7 @@ export async function lossesCommand(argv: string[], write: (s: string) => void):
   const rows: { name: string; value: number; options: Record<string, unknown> }[] = [];
   for (const name of chosen) {
     const options = optionsFor(name, settings, chosen.length > 1);
-    if (weights && compileLoss(name, {}).terms.some((t) => 'weights' in t.definition.options)) options.weights = weights;
+    if (weights && lossTermDefinitions(name).some((d) => Object.hasOwn(d.options, 'weights'))) options.weights = weights;
     rows.push({ name, value: computeLoss(name, data, options), options: { ...options, weights: weights ? weightsFile : undefined } });
   }
   writeFileLosses({ predFile, targetFile, data, backend: backend.name, rows, json: Boolean(values.json) }, write);
@@ -201,16 +201,16 @@ function applicableLosses(mode: LossMode, haveWeights: boolean): string[] {
  * that has the option. A plain key that no chosen loss takes is an error.
  */
 function optionsFor(name: string, settings: Record<string, unknown>, several: boolean): Record<string, unknown> {
-  const compiled = compileLoss(name, {});
-  const out: Record<string, unknown> = {};
+  const definitions = lossTermDefinitions(name);
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(settings)) {
     const dot = key.indexOf('.');
     if (dot > 0) {
       if (key.slice(0, dot) === name) out[key.slice(dot + 1)] = value;
-      else if (compiled.terms.length > 1 && compiled.terms.some((t) => t.definition.name === key.slice(0, dot))) out[key] = value;
+      else if (definitions.length > 1 && definitions.some((d) => d.name === key.slice(0, dot))) out[key] = value;
       continue;
     }
-    const takes = compiled.terms.some((t) => key in t.definition.options);
+    const takes = definitions.some((d) => Object.hasOwn(d.options, key));
     if (takes || !several) out[key] = value;
   }
   return out;
@@ -218,13 +218,13 @@ function optionsFor(name: string, settings: Record<string, unknown>, several: bo
 
 /** With several losses, every --set key must reach at least one of them (catches typos). */
 function checkSettingsUsed(settings: Record<string, unknown>, chosen: string[]): void {
-  const definitions = chosen.flatMap((name) => compileLoss(name, {}).terms.map((t) => t.definition));
+  const definitions = chosen.flatMap((name) => lossTermDefinitions(name));
   const known = definitions.flatMap((d) => Object.keys(d.options).flatMap((k) => [k, `${d.name}.${k}`]));
   for (const key of Object.keys(settings)) {
     const dot = key.indexOf('.');
     const owner = dot > 0 ? key.slice(0, dot) : undefined;
     const plain = dot > 0 ? key.slice(dot + 1) : key;
-    const used = definitions.some((d) => (owner === undefined || d.name === owner) && plain in d.options);
+    const used = definitions.some((d) => (owner === undefined || d.name === owner) && Object.hasOwn(d.options, plain));
     if (!used) throw new UsageError(`--set ${key}: no chosen loss has this option.${didYouMean(key, known)}`);
   }
 }

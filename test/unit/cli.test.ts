@@ -45,6 +45,27 @@ describe('seglab losses', () => {
     assert.doesNotMatch(r.stdout, /crossEntropy|weightedBce/);
   });
 
+  it('--loss weightedBce --weights W.npy: the per-pixel weighted BCE, by hand', () => {
+    fs.writeFileSync(file('w.npy'), encodeNpyFloat32([1, 2, 3, 4], [2, 2]));
+    const r = seglab(
+      'losses',
+      '--pred',
+      file('p.npy'),
+      '--target',
+      file('y.png'),
+      '--loss',
+      'weightedBce',
+      '--weights',
+      file('w.npy'),
+      '--json',
+    );
+    assert.strictEqual(r.code, 0, r.stderr);
+    // mean(w·ℓ): y = (1, 0, 0, 1), p = (0.656, 0.5859, 0.6172, 0.6802)
+    const terms = [-Math.log(0.656), -2 * Math.log(1 - 0.5859), -3 * Math.log(1 - 0.6172), -4 * Math.log(0.6802)];
+    const value = (JSON.parse(r.stdout) as { losses: { name: string; value: number }[] }).losses[0].value;
+    assertClose(value, terms.reduce((a, b) => a + b) / 4, 1e-5);
+  });
+
   it('--json with chosen losses and --set options (plain and per loss)', () => {
     const r = seglab(
       'losses',
@@ -116,6 +137,15 @@ describe('seglab losses', () => {
     const c = seglab('losses', '--prd', file('p.npy'));
     assert.strictEqual(c.code, 2);
     assert.match(c.stderr, /unknown option --prd\. Did you mean '--pred'\?/);
+    // Object.prototype's names are not options, with every loss or with one
+    for (const key of ['toString', '__proto__']) {
+      const all = seglab('losses', '--pred', file('p.npy'), '--target', file('y.png'), '--set', `${key}=1`);
+      assert.strictEqual(all.code, 2, all.stderr);
+      assert.match(all.stderr, new RegExp(`--set ${key}: no chosen loss has this option`));
+      const one = seglab('losses', '--pred', file('p.npy'), '--target', file('y.png'), '--loss', 'dice', '--set', `${key}=1`);
+      assert.strictEqual(one.code, 1, one.stderr);
+      assert.match(one.stderr, new RegExp(`dice: '${key}' is not an option`));
+    }
   });
 
   it('bad inputs: NaN, shape mismatch, corrupt PNG, non-binary target — each names the file', () => {

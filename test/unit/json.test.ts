@@ -36,6 +36,12 @@ describe('JSON codec (NaN and ±Infinity as "NaN", "Infinity", "-Infinity")', ()
     assert.strictEqual(back.name, 'run-1');
   });
 
+  it("strings that name Object.prototype's members stay strings (an image called constructor.png)", () => {
+    const names = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];
+    const back = decodeJson(JSON.stringify({ images: names })) as { images: unknown[] };
+    assert.deepStrictEqual(back.images, names);
+  });
+
   it('metrics.jsonl keeps hd95 = Infinity and a NaN loss through a run folder', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-json-'));
     try {

@@ -3,6 +3,7 @@
  * stability at |logit| = 100, gradients, and option errors.
  */
 import * as assert from 'assert';
+import { validateConfig } from '../../src/core/config/config';
 import { initBackend } from '../../src/core/backend/backend';
 import { computeLoss, computeLossWithTensors, lossGradient } from '../../src/core/losses/compute';
 import { LOSS_ALIASES } from '../../src/core/losses/aliases';
@@ -433,6 +434,22 @@ describe('loss names, options and input errors', () => {
     assert.throws(() => compileLoss('dise'), /'dise' is not a loss\. Did you mean 'dice'\?/);
     assert.throws(() => compileLoss('dice', { smoth: 1 }), /dice: 'smoth' is not an option\. Did you mean 'smooth'\?/);
     assert.throws(() => compileLoss('bce+dice', { 'dcie.smooth': 1 }), /'dcie' is not a term of 'bce\+dice'\. Did you mean 'dice'\?/);
+  });
+
+  it('a term weight beyond float range is refused, in a loss and in a config', () => {
+    assert.throws(() => compileLoss('1e400*bce'), /loss '1e400\*bce': the weight 1e400 of 'bce' is beyond float range/);
+    assert.throws(
+      () => validateConfig({ name: 'x', dataset: { builtin: 'shapes' }, loss: '0.5*dice + 1e999*bce' }),
+      /the weight 1e999 of 'bce' is beyond float range/,
+    );
+    assert.strictEqual(compileLoss('1e-3*bce+dice').terms[0].weight, 1e-3);
+  });
+
+  it("Object.prototype's names are not options (a user's key never reaches a loss through the prototype)", () => {
+    for (const key of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) {
+      assert.throws(() => compileLoss('dice', JSON.parse(`{"${key}": 1}`)), new RegExp(`dice: '${key}' is not an option`));
+      assert.throws(() => compileLoss('bce+dice', JSON.parse(`{"${key}": 1}`)), new RegExp(`option '${key}' belongs to no term`));
+    }
   });
 
   it('option values are checked', () => {

@@ -71,6 +71,15 @@ describe('sweep grid and config paths', () => {
     assert.throws(() => setConfigPath(base, 'optimizer.name.x', 1), /--set optimizer.name.x: optimizer.name is "adam", not an object/);
   });
 
+  it("a key naming an object's machinery is refused before anything is written (no Object.prototype pollution)", () => {
+    for (const key of ['__proto__.polluted', 'constructor.prototype.polluted', 'model.__proto__.polluted', 'model..x']) {
+      assert.throws(() => setConfigPath({ model: {} }, key, 1), new RegExp(`--set ${key.replace(/\./g, '\\.')}: '.*' is not a config key`));
+    }
+    assert.strictEqual(({} as Record<string, unknown>).polluted, undefined);
+    // a key that exists only on the prototype ('toString') is a new key, not Object.prototype.toString
+    assert.deepStrictEqual(setConfigPath({}, 'toString.x', 1), { toString: { x: 1 } });
+  });
+
   it('makes every combination, the first key varying slowest, with stable ids and names', () => {
     const cells = gridCells([
       { key: 'loss', values: ['bce', 'bce+dice'] },

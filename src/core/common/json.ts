@@ -7,7 +7,11 @@
  * Reading turns exactly those three strings back into numbers wherever they appear; a string field
  * cannot hold one of them verbatim (no SegLab name or path is "NaN" or "Infinity").
  */
-const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+const NON_FINITE = new Map<string, number>([
+  ['NaN', NaN],
+  ['Infinity', Infinity],
+  ['-Infinity', -Infinity],
+]);
 
 export function encodeJson(value: unknown, indent: number = 2): string {
   return JSON.stringify(
@@ -26,7 +30,8 @@ export function encodeJson(value: unknown, indent: number = 2): string {
  * it; `decodeJsonAs` is for values SegLab itself wrote (its own files and CLI output).
  */
 export function decodeJson(text: string): unknown {
-  return JSON.parse(text, (_key, v) => (typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v] : v));
+  // A Map, not an object: `'constructor' in {}` is true (an image named "constructor" must stay a string).
+  return JSON.parse(text, (_key, v) => (typeof v === 'string' && NON_FINITE.has(v) ? NON_FINITE.get(v) : v));
 }
 
 /** decodeJson for JSON that SegLab wrote with encodeJson from a value of type T. */

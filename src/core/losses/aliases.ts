@@ -116,7 +116,7 @@ export function expandAliases(
     }
   });
   const names = terms.map((t) => parseLossTerm(t)?.name ?? t);
-  const user: Record<string, unknown> = {};
+  const user = Object.create(null) as Record<string, unknown>; // a user's '__proto__' stays a key
   for (const [key, value] of Object.entries(options)) {
     const dot = key.indexOf('.');
     const target = dot > 0 ? key.slice(0, dot) : '';
@@ -133,7 +133,7 @@ export function expandAliases(
     }
     user[`${inner[0]}${key.slice(dot)}`] = value;
   }
-  const covered = (term: string, k: string) => `${term}.${k}` in user || k in user;
+  const covered = (term: string, k: string) => Object.hasOwn(user, `${term}.${k}`) || Object.hasOwn(user, k);
   const merged: Record<string, unknown> = {};
   for (const [term, k, v] of defaults) if (!covered(term, k) && names.filter((n) => n === term).length === 1) merged[`${term}.${k}`] = v;
   return { expression: terms.join('+'), options: { ...merged, ...user } };

@@ -104,7 +104,6 @@ function checkOption(where: string, spec: OptionSpec, value: unknown): unknown {
   }
 }
 
-/** Fills defaults and validates every option of one loss; unknown names are errors with a suggestion. */
 /** An option's default as the loss library shows it: "2", or "0.25 (binary, multilabel), null (multiclass)". */
 export function describeDefault(spec: OptionSpec): string {
   if (spec.default !== undefined || !spec.defaultByMode) return JSON.stringify(spec.default ?? null);
@@ -116,10 +115,14 @@ export function describeDefault(spec: OptionSpec): string {
   return [...byValue].map(([value, modes]) => `${value} (${modes.join(', ')})`).join(', ');
 }
 
+/**
+ * Fills defaults and validates every option of one loss; unknown names are errors with a suggestion.
+ * Option names come from users: own keys only (`toString` is not an option of every loss).
+ */
 export function resolveOptions(def: LossDefinition, options: Record<string, unknown> = {}): LossOptions {
   const out: LossOptions = {};
   for (const [key, value] of Object.entries(options)) {
-    const spec = def.options[key];
+    const spec = Object.hasOwn(def.options, key) ? def.options[key] : undefined;
     if (!spec) {
       const known = Object.keys(def.options);
       throw new Error(`${def.name}: '${key}' is not an option.${didYouMean(key, known)} Options: ${known.join(', ') || '(none)'}`);
@@ -127,7 +130,7 @@ export function resolveOptions(def: LossDefinition, options: Record<string, unkn
     if (value !== undefined) out[key] = checkOption(`${def.name}.${key}`, spec, value) as LossOptions[string];
   }
   for (const [key, spec] of Object.entries(def.options)) {
-    if (!(key in out)) out[key] = spec.default;
+    if (!Object.hasOwn(out, key)) out[key] = spec.default;
   }
   for (const key of def.requires ?? []) {
     if (out[key] === undefined) throw new Error(`${def.name}: option '${key}' is required (${def.options[key].description})`);
@@ -145,6 +148,26 @@ export interface CompiledLoss {
   apply(input: LossInput): tf.Scalar;
 }
 
+/** The weighted terms of an expression whose aliases are expanded, each with its definition. */
+function parseTerms(expression: string): { weight: number; definition: LossDefinition }[] {
+  return expression.split('+').map((part) => {
+    const term = parseLossTerm(part);
+    if (!term) throw new Error(`loss '${expression}': cannot read term '${part.trim()}' (write e.g. "bce+dice" or "0.5*bce+dice")`);
+    if (!Number.isFinite(term.weight)) {
+      throw new Error(`loss '${expression}': the weight ${term.prefix.replace(/\s*\*\s*$/, '')} of '${term.name}' is beyond float range`);
+    }
+    return { weight: term.weight, definition: getLoss(term.name) };
+  });
+}
+
+/**
+ * The definitions of a loss expression's terms (aliases expanded), without resolving any option: what a
+ * caller asks before it has the options (which of them take weights, which option names exist).
+ */
+export function lossTermDefinitions(given: string, mode?: LossMode): LossDefinition[] {
+  return parseTerms(expandAliases(given, {}, mode).expression).map((t) => t.definition);
+}
+
 /**
  * Parses "bce", "bce+dice" or "0.5*bce + 2*dice". Options are plain keys for a single loss; for a
  * compound, "dice.smooth" targets one term and a plain key goes to every term that has it. smp and
@@ -152,14 +175,10 @@ export interface CompiledLoss {
  */
 export function compileLoss(given: string, givenOptions: Record<string, unknown> = {}, mode?: LossMode): CompiledLoss {
   const { expression, options } = expandAliases(given, givenOptions, mode);
-  const parts = expression.split('+');
-  const parsed = parts.map((part) => {
-    const term = parseLossTerm(part);
-    if (!term) throw new Error(`loss '${expression}': cannot read term '${part.trim()}' (write e.g. "bce+dice" or "0.5*bce+dice")`);
-    return { weight: term.weight, definition: getLoss(term.name) };
-  });
+  const parsed = parseTerms(expression);
   const names = parsed.map((p) => p.definition.name);
-  const perTerm: Record<string, unknown>[] = parsed.map(() => ({}));
+  // No prototype: a user's key '__proto__' stays a key (and is refused as an option) instead of vanishing.
+  const perTerm: Record<string, unknown>[] = parsed.map(() => Object.create(null) as Record<string, unknown>);
   for (const [key, value] of Object.entries(options)) {
     const dot = key.indexOf('.');
     if (dot > 0) {
@@ -169,7 +188,7 @@ export function compileLoss(given: string, givenOptions: Record<string, unknown>
       perTerm[index][key.slice(dot + 1)] = value;
       continue;
     }
-    const takers = parsed.map((p, i) => (key in p.definition.options ? i : -1)).filter((i) => i >= 0);
+    const takers = parsed.map((p, i) => (Object.hasOwn(p.definition.options, key) ? i : -1)).filter((i) => i >= 0);
     if (takers.length === 0) {
       if (parsed.length === 1)
         perTerm[0][key] = value; // resolveOptions names the problem

@@ -205,10 +205,13 @@ const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 export function setConfigPath(raw: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
   const out = clone(raw);
   const parts = key.split('.');
+  // Keys come from users: a part that names an object's machinery would write into Object.prototype.
+  const bad = parts.find((p) => p === '__proto__' || p === 'constructor' || p === 'prototype' || p === '');
+  if (bad !== undefined) throw new Error(`--set ${key}: '${bad}' is not a config key`);
   let node: Record<string, unknown> = out;
   for (let i = 0; i < parts.length - 1; i++) {
     const p = parts[i];
-    let next = node[p];
+    let next = Object.hasOwn(node, p) ? node[p] : undefined;
     if (next === undefined) next = node[p] = {};
     else if (typeof next === 'string' && p === 'loss' && node === out) next = node[p] = { name: next };
     if (typeof next !== 'object' || next === null || Array.isArray(next)) {
