@@ -1,5 +1,6 @@
 /** File decoding: .npy as numpy writes it, 8/16-bit PNGs, and the errors for bad files. */
 import * as assert from 'assert';
+import * as zlib from 'zlib';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -73,6 +74,37 @@ describe('PNG reading', () => {
     assert.throws(() => decodePng(Buffer.from('GIF89a...'), 'x.png'), /x\.png: not a PNG file/);
     const cut = encodePng8(new Array(64).fill(3), 8, 8).subarray(0, 50);
     assert.throws(() => decodePng(cut, 'cut.png'), /cut\.png: corrupt or truncated PNG/);
+  });
+
+  it('a header that declares more pixels than the file can hold is refused before anything is allocated', () => {
+    // A valid 1×1 PNG whose IHDR is rewritten to 30000×30000 with a correct CRC (zlib.crc32 of type + data).
+    const png = Buffer.from(encodePng8([7], 1, 1));
+    png.writeUInt32BE(30000, 16);
+    png.writeUInt32BE(30000, 20);
+    png.writeUInt32BE(zlib.crc32(png.subarray(12, 29)), 29);
+    const before = process.memoryUsage().rss;
+    assert.throws(
+      () => decodePng(png, 'bomb.png'),
+      /bomb\.png: the PNG declares 30000×30000 pixels \(858\.\d MB\) but holds 1 KB of compressed image data: corrupt or truncated/,
+    );
+    assert.ok(process.memoryUsage().rss - before < 2 ** 28, 'nothing image-sized was allocated');
+    // with 300 KB of (unchecked) image data the size is plausible, and the pixel limit speaks
+    png.writeUInt32BE(20000, 16);
+    png.writeUInt32BE(zlib.crc32(png.subarray(12, 29)), 29);
+    const idat = Buffer.alloc(12 + 300 * 1024);
+    idat.writeUInt32BE(300 * 1024, 0);
+    idat.write('IDAT', 4, 'latin1');
+    const wide = Buffer.concat([png.subarray(0, 33), idat, png.subarray(png.length - 12)]);
+    assert.throws(
+      () => decodePng(wide, 'wide.png'),
+      /wide\.png: the PNG declares 20000×30000 pixels, more than SegLab reads \(134217728 pixels/,
+    );
+    // the bound leaves room for what compresses best: an all-zero mask (pngjs, deflate level 9)
+    const zeros = decodePng(
+      PNG.sync.write(Object.assign(new PNG({ width: 2048, height: 2048 }), { data: Buffer.alloc(2048 * 2048 * 4) }), { deflateLevel: 9 }),
+      'empty.png',
+    );
+    assert.strictEqual(zeros.width, 2048);
   });
 });
 

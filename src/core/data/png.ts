@@ -16,10 +16,55 @@ export interface DecodedImage {
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
+/** The most pixels SegLab decodes from one PNG (e.g. 11585×11585): pngjs holds them as RGBA. */
+export const MAX_PNG_PIXELS = 2 ** 27;
+/**
+ * Deflate cannot expand more than about 1032:1 (a 258-byte match in 2 bits); an all-zero mask compressed
+ * at zlib's level 9 comes close, so twice that, plus 64 KB for tiny images, is the bound used.
+ */
+const MAX_DEFLATE_RATIO = 2 * 1032;
+
+function formatBytes(n: number): string {
+  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
+}
+
+/**
+ * The header's promises checked against the file before anything is allocated: a 4 KB file cannot
+ * hold a 30000×30000 image (its compressed data would have to expand more than deflate can).
+ */
+function checkPngSize(bytes: Buffer, file: string): void {
+  if (bytes.length < 33 || bytes.toString('latin1', 12, 16) !== 'IHDR')
+    throw new Error(`${file}: corrupt or truncated PNG (no IHDR chunk)`);
+  const width = bytes.readUInt32BE(16);
+  const height = bytes.readUInt32BE(20);
+  const [bitDepth, colorType] = [bytes[24], bytes[25]];
+  if (width === 0 || height === 0) throw new Error(`${file}: the PNG declares ${width}×${height} pixels`);
+  const samples = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colorType] ?? 4;
+  const raw = height * (1 + Math.ceil((width * samples * bitDepth) / 8));
+  let compressed = 0;
+  for (let at = 8; at + 8 <= bytes.length;) {
+    const length = bytes.readUInt32BE(at);
+    if (bytes.toString('latin1', at + 4, at + 8) === 'IDAT') compressed += Math.min(length, bytes.length - at - 8);
+    at += 12 + length;
+  }
+  if (raw > MAX_DEFLATE_RATIO * compressed + 65536) {
+    throw new Error(
+      `${file}: the PNG declares ${width}×${height} pixels (${formatBytes(raw)}) but holds ${formatBytes(compressed)} of ` +
+        'compressed image data: corrupt or truncated',
+    );
+  }
+  if (width * height > MAX_PNG_PIXELS) {
+    throw new Error(
+      `${file}: the PNG declares ${width}×${height} pixels, more than SegLab reads (${MAX_PNG_PIXELS} pixels, e.g. 11585×11585)`,
+    );
+  }
+}
+
 export function decodePng(bytes: Buffer, file: string): DecodedImage {
   if (bytes.length < 8 || !bytes.subarray(0, 8).equals(SIGNATURE)) {
     throw new Error(`${file}: not a PNG file (missing PNG signature)`);
   }
+  checkPngSize(bytes, file);
   let png: PNG;
   try {
     png = PNG.sync.read(bytes, { skipRescale: true });
