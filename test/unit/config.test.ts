@@ -100,6 +100,17 @@ describe('experiment config', () => {
     assert.throws(() => validateConfig({ dataset: { builtin: 'shapes' }, loss: 'DiceCeLoss' }), /Did you mean 'DiceCELoss'\?/);
   });
 
+  it('JSON nested 5000 deep is a named error, not a stack overflow', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-config-'));
+    const file = path.join(dir, 'deep.json');
+    fs.writeFileSync(file, `{"name": "x", "dataset": ${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    assert.throws(
+      () => loadConfig(file),
+      /deep\.json: 1 problem\(s\) in the config:\n  - \(root\): JSON nested deeper than 256 levels \(at character 281\)/,
+    );
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it('a JSON syntax error names the line and column', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-config-'));
     const file = path.join(dir, 'bad.json');

@@ -28,6 +28,29 @@ describe('.npy reading (files written by numpy.save)', () => {
     assert.deepStrictEqual(Array.from(a.data), [1.5, -2, 0.25]);
     assert.throws(() => parseNpy(Buffer.from('hello world'), 'bad.npy'), /bad\.npy: not a \.npy file/);
     assert.throws(() => parseNpy(encodeNpyFloat32([1, 2, 3], [3]).subarray(0, 130), 'cut.npy'), /cut\.npy: truncated \.npy data/);
+    // a lying header: a negative or fractional dimension, a version-2 preamble cut short, a header past the end
+    const withShape = (shape: string) => {
+      const good = encodeNpyFloat32([1, 2, 3, 4], [2, 2]);
+      const header = good.toString('latin1', 10, 10 + good.readUInt16LE(8)).replace('(2, 2)', shape);
+      const out = Buffer.alloc(10 + header.length + 16);
+      good.copy(out, 0, 0, 8);
+      out.writeUInt16LE(header.length, 8);
+      out.write(header, 10, 'latin1');
+      return out;
+    };
+    assert.throws(
+      () => parseNpy(withShape('(-1, 2)'), 'neg.npy'),
+      /neg\.npy: the \.npy shape \(-1, 2\) has a dimension '-1' that is not a size/,
+    );
+    assert.throws(
+      () => parseNpy(withShape('(2.5, 2)'), 'half.npy'),
+      /half\.npy: the \.npy shape \(2\.5, 2\) has a dimension '2\.5' that is not a size/,
+    );
+    const v2 = Buffer.from('\x93NUMPY\x02\x00\x10\x00\x00', 'latin1');
+    assert.throws(() => parseNpy(v2, 'v2.npy'), /v2\.npy: truncated \.npy header \(11 bytes\)/);
+    const long = Buffer.from(encodeNpyFloat32([1], [1]));
+    long.writeUInt16LE(60000, 8);
+    assert.throws(() => parseNpy(long, 'long.npy'), /long\.npy: truncated \.npy header \(declares 60000 bytes/);
   });
 });
 

@@ -36,6 +36,14 @@ describe('JSON codec (NaN and ±Infinity as "NaN", "Infinity", "-Infinity")', ()
     assert.strictEqual(back.name, 'run-1');
   });
 
+  it('nesting: 256 levels read, 257 and 5000 are a named error (no stack overflow); brackets in strings do not count', () => {
+    const nested = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    assert.ok(Array.isArray(decodeJson(nested(256))));
+    assert.throws(() => decodeJson(nested(257)), /^Error: JSON nested deeper than 256 levels \(at character 257\)$/);
+    assert.throws(() => decodeJson(`{"a": ${nested(5000)}}`), /JSON nested deeper than 256 levels/);
+    assert.deepStrictEqual(decodeJson(JSON.stringify({ s: '['.repeat(1000) + '\\"{' })), { s: '['.repeat(1000) + '\\"{' });
+  });
+
   it("strings that name Object.prototype's members stay strings (an image called constructor.png)", () => {
     const names = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];
     const back = decodeJson(JSON.stringify({ images: names })) as { images: unknown[] };

@@ -13,6 +13,7 @@ import { expandAliases } from '../losses/aliases';
 import { LossMode } from '../losses/types';
 import { Head, headMode, sizeMultiple } from '../model/unet';
 import { didYouMean } from '../common/suggest';
+import { checkJsonDepth } from '../common/json';
 
 export type MetricName = 'dice' | 'iou' | 'precision' | 'recall' | 'pixelError' | 'hd95';
 export type MonitorName = 'loss' | 'dice' | 'iou' | 'pixelError' | 'hd95';
@@ -261,6 +262,11 @@ function lossProblems(c: ExperimentConfig, head: Head, checkMode: boolean): Conf
 
 /** JSON text → value, with the line and column of a syntax error. */
 export function parseJson(text: string, file: string): unknown {
+  try {
+    checkJsonDepth(text);
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '', message: (err as Error).message }]);
+  }
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -50,8 +50,14 @@ export function parseNpy(bytes: Buffer, file: string): NpyArray {
     throw new Error(`${file}: not a .npy file (missing \\x93NUMPY magic)`);
   }
   const major = bytes[6];
-  const headerLength = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
   const headerStart = major === 1 ? 10 : 12;
+  if (bytes.length < headerStart) throw new Error(`${file}: truncated .npy header (${bytes.length} bytes)`);
+  const headerLength = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
+  if (headerStart + headerLength > bytes.length) {
+    throw new Error(
+      `${file}: truncated .npy header (declares ${headerLength} bytes, the file has ${bytes.length - headerStart} after the preamble)`,
+    );
+  }
   const header = bytes.toString(major >= 3 ? 'utf8' : 'latin1', headerStart, headerStart + headerLength);
   const descr = /'descr'\s*:\s*'([<>|=])([a-z])(\d+)'/.exec(header);
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
@@ -66,6 +72,9 @@ export function parseNpy(bytes: Buffer, file: string): NpyArray {
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map(Number);
+  const bad = shapeMatch[1].split(',').find((d, i) => d.trim().length > 0 && !(Number.isSafeInteger(shape[i]) && shape[i] >= 0));
+  if (bad !== undefined)
+    throw new Error(`${file}: the .npy shape (${shapeMatch[1].trim()}) has a dimension '${bad.trim()}' that is not a size`);
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = headerStart + headerLength;
   if (bytes.length - dataStart < count * reader.size) {
