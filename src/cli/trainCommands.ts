@@ -12,7 +12,8 @@ import { Head, HEADS, sizeMultiple } from '../core/model/unet';
 import { loadCheckpoint, restoreCheckpoint } from '../core/runs/checkpoint';
 import { formatMetric, HEADLINE_METRICS, METRICS, metricLabel } from '../core/common/metrics';
 import { formatStat } from '../core/runs/compare';
-import { readJsonFile, readRun } from '../core/runs/store';
+import { isRunDir, readJsonFile } from '../core/runs/store';
+import { readRunConfig } from '../core/runs/runConfig';
 import { decideArray, predictLogitsArray } from '../core/train/predict';
 import { DEFAULT_MEMORY_BUDGET_MB, DEFAULT_OVERLAP, tileForBudget } from '../core/train/tiles';
 import { startTraining } from '../engine/client';
@@ -335,25 +336,30 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
   const outDir = requireValue(values.out as string | undefined, 'out', PREDICT_USAGE);
   const asked = values.checkpoint as string | undefined;
   if (asked !== undefined && asked !== 'best' && asked !== 'last') throw new UsageError(`--checkpoint: '${asked}' is not best or last`);
-  const { config } = readRun(runDir);
-  const derived = (config as { derived?: { normalization: { mean: number[]; std: number[] } } }).derived;
-  if (!derived) throw new Error(`${runDir}/config.json: no derived section (not written by seglab train?)`);
-  const head = config.head as Head;
-  const depth = (config.model as { depth: number }).depth;
+  if (!isRunDir(runDir)) throw new Error(`${runDir}: not a SegLab run (no config.json or summary.json)`);
+  const { config, derived } = readRunConfig(runDir);
+  const head = config.head;
+  const depth = config.model.depth;
   const budget = numberValue(values['memory-budget'] as string | undefined, 'memory-budget') ?? DEFAULT_MEMORY_BUDGET_MB;
   const overlap = numberValue(values.overlap as string | undefined, 'overlap') ?? DEFAULT_OVERLAP;
   if (!(budget > 0)) throw new UsageError(`--memory-budget: ${budget} is not a positive number of MiB`);
   if (!(overlap >= 0 && overlap < 1)) throw new UsageError(`--overlap: ${overlap} is not in [0, 1)`);
   const checkpoint = chooseCheckpoint(runDir, asked as 'best' | 'last' | undefined);
   const backend = await initBackend(values.backend as string | undefined);
-  const baseFilters = (config.model as { baseFilters: number }).baseFilters;
+  const baseFilters = config.model.baseFilters;
   const tiling = { tile: tileForBudget(budget, baseFilters, sizeMultiple(depth), backend.adapter?.maxStorageBufferBindingSize), overlap };
   const model = await loadCheckpoint(checkpoint);
   const channels = model.inputs[0].shape[3] as number;
+  const outputs = model.outputs[0].shape[3] as number;
+  if (channels !== derived.normalization.mean.length || outputs !== derived.outputChannels)
+    throw new Error(
+      `${checkpoint}: the model takes ${channels} channels and gives ${outputs}, but config.json says ` +
+        `${derived.normalization.mean.length} and ${derived.outputChannels} (a checkpoint from another run?)`,
+    );
   const files = fs.readdirSync(imagesDir).filter((f) => (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(f).toLowerCase()));
   if (files.length === 0) throw new Error(`${imagesDir}: no PNG, JPEG or TIFF images`);
   fs.mkdirSync(outDir, { recursive: true });
-  const threshold = numberValue(values.threshold as string | undefined, 'threshold') ?? (config.threshold as number);
+  const threshold = numberValue(values.threshold as string | undefined, 'threshold') ?? config.threshold;
   const classes = (model.outputs[0].shape[3] as number) === 1 ? 2 : (model.outputs[0].shape[3] as number);
   for (const f of files) {
     const ctx = { head, channels, classes, norm: derived.normalization, multiple: sizeMultiple(depth), threshold };

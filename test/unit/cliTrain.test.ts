@@ -261,3 +261,78 @@ describe('seglab init / train / predict / compare / demo', () => {
     assert.ok(fs.existsSync(report));
   });
 });
+
+describe('seglab predict on damaged run folders (issue 22): every damage named, no stack trace', () => {
+  let run: string;
+  before(function () {
+    this.timeout(120000);
+    fs.writeFileSync(path.join(dir, 'dmg.json'), JSON.stringify({ ...tiny, name: 'dmg', epochs: 1 }));
+    const r = seglab(dir, 'train', 'dmg.json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    run = /run folder: (.*)/.exec(r.stdout)![1];
+    fs.mkdirSync(path.join(dir, 'dmg-img'));
+    fs.writeFileSync(path.join(dir, 'dmg-img', 'a.png'), encodePng8(new Array(256).fill(90), 16, 16));
+  });
+
+  /** A copy of the trained run with `damage` applied, predicted on; returns stderr (exit code 1 asserted). */
+  function predictDamaged(name: string, damage: (copy: string) => void): string {
+    const copy = path.join(dir, `dmg-${name}`);
+    fs.cpSync(run, copy, { recursive: true });
+    damage(copy);
+    const p = seglab(dir, 'predict', copy, '--images', 'dmg-img', '--out', `dmg-out-${name}`);
+    assert.strictEqual(p.code, 1, `${name}: ${p.stdout}${p.stderr}`);
+    assert.doesNotMatch(p.stderr, /\n\s+at |Cannot read properties|undefined/, `${name}: ${p.stderr}`);
+    return p.stderr;
+  }
+  const edit = (file: string, f: (j: Record<string, unknown>) => void) => {
+    const j = JSON.parse(fs.readFileSync(file, 'utf8'));
+    f(j);
+    fs.writeFileSync(file, JSON.stringify(j));
+  };
+  const best = (copy: string, f: string) => path.join(copy, 'checkpoints', 'best', f);
+
+  it('config.json truncated, without its model, without derived facts, or a folder', () => {
+    const cut = predictDamaged('cfgcut', (c) =>
+      fs.writeFileSync(path.join(c, 'config.json'), fs.readFileSync(path.join(c, 'config.json')).subarray(0, 40)),
+    );
+    assert.match(cut, /dmg-cfgcut\/config\.json: not valid JSON/);
+    const noModel = predictDamaged('nomodel', (c) => edit(path.join(c, 'config.json'), (j) => (j.model = 'big')));
+    assert.match(noModel, /dmg-nomodel\/config\.json: the run's config is damaged: 1 problem\(s\)[^]*- model: must be object/);
+    const noDerived = predictDamaged('noderived', (c) =>
+      edit(path.join(c, 'config.json'), (j) => delete (j.derived as Record<string, unknown>).normalization),
+    );
+    assert.match(noDerived, /config\.json: derived\.normalization is missing or damaged/);
+    const folder = predictDamaged('cfgdir', (c) => {
+      fs.rmSync(path.join(c, 'config.json'));
+      fs.mkdirSync(path.join(c, 'config.json'));
+    });
+    assert.match(folder, /dmg-cfgdir\/config\.json: a folder, not a file/);
+  });
+
+  it('model.json damaged, weights truncated or empty, a weight shape that disagrees, a weight path outside', () => {
+    assert.match(
+      predictDamaged('mj', (c) => fs.writeFileSync(best(c, 'model.json'), '{"modelTopology": ')),
+      /best\/model\.json: not valid JSON/,
+    );
+    assert.match(
+      predictDamaged('wcut', (c) => fs.writeFileSync(best(c, 'weights.bin'), fs.readFileSync(best(c, 'weights.bin')).subarray(0, 1000))),
+      /weights\.bin: 1000 bytes of weights, but model\.json's manifest needs \d+ \(truncated or from another model\)/,
+    );
+    assert.match(
+      predictDamaged('wempty', (c) => fs.writeFileSync(best(c, 'weights.bin'), '')),
+      /weights\.bin: 0 bytes of weights/,
+    );
+    const shape = predictDamaged('shape', (c) =>
+      edit(best(c, 'model.json'), (j) => {
+        const w = (j.weightsManifest as { weights: { shape: number[] }[] }[])[0].weights;
+        const k = w.findIndex((e) => e.shape.length === 4);
+        w[k].shape = [w[k].shape[0], w[k].shape[1], w[k].shape[3], w[k].shape[2]]; // same byte count, the wrong layout
+      }),
+    );
+    assert.match(shape, /best\/model\.json: the checkpoint does not load \(Shape mismatch: \[3,3,1,4\] vs\. \[3,3,4,1\]\)/);
+    const outside = predictDamaged('outside', (c) =>
+      edit(best(c, 'model.json'), (j) => ((j.weightsManifest as { paths: string[] }[])[0].paths = ['../../x.bin'])),
+    );
+    assert.match(outside, /weight file "\.\.\/\.\.\/x\.bin" is not a file name in the checkpoint folder/);
+  });
+});

@@ -172,12 +172,14 @@ export function loadStackDataset(imagesFile: string, masksFile: string, o: Folde
       );
       return;
     }
-    decoded.push({
-      name: stackPageName(imagesFile, i, images.length),
-      file: where(imagesFile),
-      image: scaleRaw(rawFromTiff(page)),
-      mask: mask.mask,
-    });
+    let image: ImageData;
+    try {
+      image = scaleRaw(rawFromTiff(page), where(imagesFile));
+    } catch (err) {
+      problems.push((err as Error).message);
+      return;
+    }
+    decoded.push({ name: stackPageName(imagesFile, i, images.length), file: where(imagesFile), image, mask: mask.mask });
   });
   if (problems.length) throw new DatasetError(problems);
   return finish(decoded, o, `${imagesFile} + ${masksFile}`);

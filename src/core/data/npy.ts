@@ -4,7 +4,8 @@
  * header length, a Python-literal header dict and the raw data. .npz archives (zip) are opened with
  * fflate.
  */
-import { unzipSync } from 'fflate';
+import { unzipSync, UnzipFileInfo } from 'fflate';
+import { crcMatches, zipDirectory, ZipEntry } from './zip';
 
 export interface NpyArray {
   shape: number[];
@@ -128,19 +129,37 @@ export function encodeNpyFloat32(data: ArrayLike<number>, shape: number[]): Buff
  */
 export function parseNpz(bytes: Buffer, file: string): Map<string, NpyArray> {
   let entries: Record<string, Uint8Array>;
+  let directory: Map<string, ZipEntry>;
   try {
-    entries = unzipSync(bytes);
+    directory = zipDirectory(bytes);
+    entries = unzipSync(bytes, { filter: (f) => f.name.endsWith('.npy') && checkMemberSize(f, directory.get(f.name)) });
   } catch (err) {
     throw new Error(`${file}: not a readable .npz (zip) archive (${(err as Error).message})`);
   }
   const out = new Map<string, NpyArray>();
   for (const [name, data] of Object.entries(entries)) {
-    if (!name.endsWith('.npy')) continue;
     const key = name.slice(0, -4);
+    const entry = directory.get(name)!;
+    if (data.length !== entry.size || !crcMatches(entry, data))
+      throw new Error(`${file}:${key}: the member's data does not match its CRC-32 or size in the archive (damaged .npz)`);
     out.set(key, parseNpy(Buffer.from(data.buffer, data.byteOffset, data.byteLength), `${file}:${key}`));
   }
   if (out.size === 0) throw new Error(`${file}: the .npz archive holds no .npy arrays`);
   return out;
+}
+
+/** The most bytes one .npz member may decompress to. */
+export const MAX_NPZ_MEMBER_BYTES = 2 ** 31;
+
+/** A member's declared size checked before fflate allocates it: against the limit and what its bytes can hold. */
+function checkMemberSize(f: UnzipFileInfo, entry: ZipEntry | undefined): boolean {
+  if (!entry) throw new Error(`member ${f.name} is not in the archive's directory`);
+  const most = f.compression === 0 ? f.size : 2 * 1032 * f.size + 65536;
+  if (f.originalSize > MAX_NPZ_MEMBER_BYTES || f.originalSize > most)
+    throw new Error(
+      `member ${f.name} declares ${f.originalSize} bytes but holds ${f.size} ${f.compression === 0 ? 'stored' : 'compressed'}`,
+    );
+  return true;
 }
 
 /** Names a prediction or mask is commonly saved under, in order of preference. */

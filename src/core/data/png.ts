@@ -2,6 +2,7 @@
  * PNG decoding through pngjs (pure JS, 8- and 16-bit, every colour type). Errors name the file.
  */
 import { PNG } from 'pngjs';
+import * as zlib from 'zlib';
 
 export interface DecodedImage {
   width: number;
@@ -41,12 +42,13 @@ function checkPngSize(bytes: Buffer, file: string): void {
   if (width === 0 || height === 0) throw new Error(`${file}: the PNG declares ${width}×${height} pixels`);
   const samples = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colorType] ?? 4;
   const raw = height * (1 + Math.ceil((width * samples * bitDepth) / 8));
-  let compressed = 0;
+  const idat: Buffer[] = [];
   for (let at = 8; at + 8 <= bytes.length;) {
     const length = bytes.readUInt32BE(at);
-    if (bytes.toString('latin1', at + 4, at + 8) === 'IDAT') compressed += Math.min(length, bytes.length - at - 8);
+    if (bytes.toString('latin1', at + 4, at + 8) === 'IDAT') idat.push(bytes.subarray(at + 8, Math.min(at + 8 + length, bytes.length)));
     at += 12 + length;
   }
+  const compressed = idat.reduce((n, b) => n + b.length, 0);
   if (raw > MAX_DEFLATE_RATIO * compressed + 65536) {
     throw new Error(
       `${file}: the PNG declares ${width}×${height} pixels (${formatBytes(raw)}) but holds ${formatBytes(compressed)} of ` +
@@ -57,6 +59,21 @@ function checkPngSize(bytes: Buffer, file: string): void {
     throw new Error(
       `${file}: the PNG declares ${width}×${height} pixels, more than SegLab reads (${MAX_PNG_PIXELS} pixels, e.g. 11585×11585)`,
     );
+  }
+  checkImageData(Buffer.concat(idat), bytes[28] === 1 ? 2 * raw + 65536 : raw, file);
+}
+
+/**
+ * The image data inflated once by zlib, which verifies its Adler-32 checksum (pngjs does not: a PNG whose
+ * chunk CRCs were repaired after its pixels changed decoded without a word) and bounds its size.
+ */
+function checkImageData(idat: Buffer, most: number, file: string): void {
+  try {
+    zlib.inflateSync(idat, { maxOutputLength: most });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ERR_BUFFER_TOO_LARGE' ? `the image data expands past the ${most} bytes its header allows` : e.message;
+    throw new Error(`${file}: corrupt or truncated PNG (${why})`);
   }
 }
 

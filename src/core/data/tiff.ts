@@ -10,8 +10,9 @@
  * train-labels.tif ship that way; page i of an image stack pairs with page i of a mask stack.
  */
 import * as path from 'path';
-import { decode, pageCount } from 'tiff';
+import { decode } from 'tiff';
 import { readBytes } from './readBytes';
+import { scanTiff, scanTiffPageCount, TiffFormatError } from './tiffScan';
 
 export const TIFF_EXTENSIONS = ['.tif', '.tiff'] as const;
 
@@ -31,6 +32,7 @@ export function isTiff(file: string): boolean {
 
 function describeFailure(err: unknown): string {
   const m = (err as Error).message ?? String(err);
+  if (err instanceof TiffFormatError) return m;
   if (/unsupported/i.test(m)) return m.replace(/^.*?unsupported/i, 'unsupported');
   return `corrupt or unsupported TIFF (${m})`;
 }
@@ -40,6 +42,7 @@ export function readTiffPages(file: string, pages?: number[]): TiffPage[] {
   const bytes = readBytes(file);
   let ifds: ReturnType<typeof decode>;
   try {
+    scanTiff(bytes, { pages, decode: true });
     ifds = decode(bytes, pages ? { pages } : undefined);
   } catch (err) {
     throw new Error(`${file}: ${describeFailure(err)}`);
@@ -62,7 +65,7 @@ export function readTiffPages(file: string, pages?: number[]): TiffPage[] {
       out = new Ctor(pixels * colour);
       for (let i = 0; i < pixels; i++) for (let c = 0; c < colour; c++) out[i * colour + c] = data[i * samples + c];
     }
-    const maxValue = out instanceof Uint8Array ? 255 : out instanceof Uint16Array ? 65535 : undefined;
+    const maxValue = ifd.bitsPerSample === 1 ? 1 : out instanceof Uint8Array ? 255 : out instanceof Uint16Array ? 65535 : undefined;
     return { width: ifd.width, height: ifd.height, channels: colour as 1 | 3, data: out, maxValue };
   });
 }
@@ -70,7 +73,7 @@ export function readTiffPages(file: string, pages?: number[]): TiffPage[] {
 /** Number of pages, without decoding pixels. */
 export function tiffPageCount(file: string): number {
   try {
-    return pageCount(readBytes(file));
+    return scanTiffPageCount(readBytes(file));
   } catch (err) {
     throw new Error(`${file}: ${describeFailure(err)}`);
   }

@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as path from 'path';
 import '../model'; // registers SegLab's custom layers for deserialisation
+import { decodeJson } from '../common/json';
+import { readBytes, readText } from '../data/readBytes';
 import { writeFileAtomic } from './atomicWrite';
 import { settleReplacedFolders } from './store';
 
@@ -54,18 +56,65 @@ export function restoreCheckpoint(dir: string): void {
   settleReplacedFolders(path.dirname(dir));
 }
 
+interface ModelJson {
+  modelTopology: object;
+  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+}
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** One weight entry of the manifest, checked; its byte size. */
+function weightBytes(w: unknown, where: string): number {
+  if (!isRecord(w) || typeof w.name !== 'string') throw new Error(`${where}: a weight entry without a name`);
+  const shape = w.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
+    throw new Error(`${where}: weight '${w.name}' has no valid shape`);
+  const size = typeof w.dtype === 'string' ? DTYPE_BYTES[w.dtype] : undefined;
+  if (size === undefined || 'quantization' in w) throw new Error(`${where}: weight '${w.name}' has an unsupported dtype`);
+  return (shape as number[]).reduce((a, b) => a * b, size);
+}
+
+/** model.json decoded and checked field by field; returns it with the weights' total byte size. */
+export function decodeModelJson(text: string, file: string): { json: ModelJson; bytes: number } {
+  let raw: unknown;
+  try {
+    raw = decodeJson(text);
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  if (!isRecord(raw) || !isRecord(raw.modelTopology)) throw new Error(`${file}: not a TensorFlow.js layers model (no modelTopology)`);
+  const manifest = raw.weightsManifest;
+  if (!Array.isArray(manifest) || manifest.length === 0) throw new Error(`${file}: no weightsManifest`);
+  let bytes = 0;
+  for (const group of manifest) {
+    if (!isRecord(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new Error(`${file}: a damaged weightsManifest group`);
+    for (const p of group.paths)
+      if (typeof p !== 'string' || p === '' || p !== path.basename(p) || p === '..' || p === '.')
+        throw new Error(`${file}: weight file ${JSON.stringify(String(p).slice(0, 80))} is not a file name in the checkpoint folder`);
+    for (const w of group.weights) bytes += weightBytes(w, file);
+  }
+  return { json: raw as unknown as ModelJson, bytes };
+}
+
 export async function loadCheckpoint(dir: string): Promise<tf.LayersModel> {
   restoreCheckpoint(dir);
   const modelFile = path.join(dir, 'model.json');
-  let json: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
-  try {
-    json = JSON.parse(fs.readFileSync(modelFile, 'utf8'));
-  } catch (err) {
-    throw new Error(`${modelFile}: cannot read the checkpoint (${(err as Error).message})`);
+  const { json, bytes } = decodeModelJson(readText(modelFile), modelFile);
+  const parts = json.weightsManifest.flatMap((g) => g.paths).map((p) => readBytes(path.join(dir, p), bytes + 1));
+  const weights = Buffer.concat(parts);
+  if (weights.length !== bytes) {
+    const names = json.weightsManifest.flatMap((g) => g.paths).join(', ');
+    throw new Error(`${path.join(dir, names)}: ${weights.length} bytes of weights, but model.json's manifest needs ${bytes} (truncated or from another model)`);
   }
-  const weights = fs.readFileSync(path.join(dir, json.weightsManifest[0].paths[0]));
   const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
-  return tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }),
-  );
+  const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData }));
+  } catch (err) {
+    throw new Error(`${modelFile}: the checkpoint does not load (${String((err as Error).message).slice(0, 300)})`);
+  }
 }

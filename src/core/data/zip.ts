@@ -1,0 +1,66 @@
+/**
+ * The central directory of a zip archive (an .npz is one): each member's name, CRC-32 and sizes, zip64
+ * sizes included (numpy writes members with force_zip64). fflate unzips but neither verifies a member's
+ * CRC nor lets the caller see it, and it allocates the size an entry declares; SegLab reads the directory
+ * itself to bound sizes before unzipping and to verify every member after.
+ */
+import { crc32 } from '../common/crc32';
+
+export interface ZipEntry {
+  crc: number;
+  compressedSize: number;
+  size: number;
+}
+
+const EOCD = 0x06054b50;
+const CENTRAL = 0x02014b50;
+
+function endOfDirectory(b: Buffer): number {
+  for (let at = b.length - 22; at >= Math.max(0, b.length - 22 - 65535); at--) if (b.readUInt32LE(at) === EOCD) return at;
+  throw new Error('not a zip archive (no end-of-directory record)');
+}
+
+/** zip64 sizes from the extra field, for the fields the fixed header marks 0xFFFFFFFF. */
+function zip64Sizes(b: Buffer, extra: number, end: number, entry: ZipEntry): void {
+  for (let at = extra; at + 4 <= end;) {
+    const [id, length] = [b.readUInt16LE(at), b.readUInt16LE(at + 2)];
+    if (id === 1) {
+      let p = at + 4;
+      const next = (): number => {
+        if (p + 8 > at + 4 + length) throw new Error('a zip64 field shorter than its sizes');
+        const v = Number(b.readBigUInt64LE(p));
+        p += 8;
+        return v;
+      };
+      if (entry.size === 0xffffffff) entry.size = next();
+      if (entry.compressedSize === 0xffffffff) entry.compressedSize = next();
+      return;
+    }
+    at += 4 + length;
+  }
+}
+
+/** Every member of the archive by name; a directory that runs past the file is an error. */
+export function zipDirectory(b: Buffer): Map<string, ZipEntry> {
+  const eocd = endOfDirectory(b);
+  const count = b.readUInt16LE(eocd + 10);
+  let at = b.readUInt32LE(eocd + 16);
+  const out = new Map<string, ZipEntry>();
+  for (let i = 0; i < count; i++) {
+    if (at + 46 > b.length || b.readUInt32LE(at) !== CENTRAL) throw new Error(`zip directory entry ${i + 1} is missing or damaged`);
+    const [nameLength, extraLength, commentLength] = [b.readUInt16LE(at + 28), b.readUInt16LE(at + 30), b.readUInt16LE(at + 32)];
+    const end = at + 46 + nameLength + extraLength + commentLength;
+    if (end > b.length) throw new Error(`zip directory entry ${i + 1} runs past the end of the file`);
+    const name = b.toString('utf8', at + 46, at + 46 + nameLength);
+    const entry = { crc: b.readUInt32LE(at + 16), compressedSize: b.readUInt32LE(at + 20), size: b.readUInt32LE(at + 24) };
+    zip64Sizes(b, at + 46 + nameLength, at + 46 + nameLength + extraLength, entry);
+    out.set(name, entry);
+    at = end;
+  }
+  return out;
+}
+
+/** Whether a member's bytes match the CRC-32 its directory entry records. */
+export function crcMatches(entry: ZipEntry, data: Uint8Array): boolean {
+  return crc32(data) === entry.crc;
+}

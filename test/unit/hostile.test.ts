@@ -1,0 +1,223 @@
+/**
+ * Hostile and damaged files, one per problem found by trying them (issue 22): each must give an error
+ * that names the file and the problem, quickly and without a large allocation. The undamaged baselines
+ * are checked against Pillow (Debian's python3-pil through /usr/bin/python3), an independent reader.
+ */
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { decode } from 'tiff';
+import { readArrayFile } from '../../src/core/data/arrayFile';
+import { loadFolderDataset } from '../../src/core/data/dataset';
+import { readImage, readRawImage } from '../../src/core/data/image';
+import { readTiffImage, readTiffPages, tiffPageCount } from '../../src/core/data/tiff';
+import { lzwDecodedLength } from '../../src/core/data/tiffScan';
+import { zipSync } from 'fflate';
+import { crc32 } from '../../src/core/common/crc32';
+import { encodeNpyFloat32 } from '../../src/core/data/npy';
+import { decodePng, encodePng8 } from '../../src/core/data/png';
+import { nextIfdLink, tiffBytes, TiffTestPage } from './tiffBytes';
+
+const PYTHON = process.env.SEGLAB_PYTHON ?? '/usr/bin/python3';
+
+function python(script: string, ...args: string[]): string {
+  const r = spawnSync(PYTHON, ['-c', `import sys, numpy as np\nfrom PIL import Image\n${script}`, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${PYTHON} with Pillow and numpy failed (apt-get install python3-pil python3-numpy): ${r.stderr}`);
+  return r.stdout;
+}
+
+const gray = (w: number, h: number) => Uint8Array.from({ length: w * h }, (_, i) => (i * 7) % 256);
+
+describe('hostile TIFF files', () => {
+  let dir: string;
+  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-hostile-'))));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, bytes: Buffer) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, bytes);
+    return f;
+  };
+  const page = (extra: Partial<TiffTestPage> = {}): TiffTestPage => ({ width: 6, height: 4, strips: [gray(6, 4)], ...extra });
+
+  it('the test writer makes files Pillow reads to the same values SegLab reads', () => {
+    const f = write('ok.tif', tiffBytes([page({ rowsPerStrip: 2, strips: [gray(6, 4).slice(0, 12), gray(6, 4).slice(12)] })]));
+    const pil = JSON.parse(python('print(np.asarray(Image.open(sys.argv[1])).ravel().tolist())', f));
+    assert.deepStrictEqual(Array.from(readRawImage(f).data), pil);
+    assert.deepStrictEqual(pil, Array.from(gray(6, 4)));
+  });
+
+  it('an IFD chain that loops is an error, not an endless loop (single page and stack)', () => {
+    const one = tiffBytes([page()]);
+    one.writeUInt32LE(one.readUInt32LE(4), nextIfdLink(one, 0));
+    const f1 = write('loop1.tif', one);
+    assert.throws(() => readTiffImage(f1), /loop1\.tif: corrupt TIFF: the chain of pages loops back to page 1/);
+    assert.throws(() => tiffPageCount(f1), /loops back to page 1/);
+    const stack = tiffBytes([page(), page(), page()]);
+    stack.writeUInt32LE(stack.readUInt32LE(4), nextIfdLink(stack, 2));
+    const f3 = write('loop3.tif', stack);
+    assert.throws(() => readTiffPages(f3), /loop3\.tif: corrupt TIFF: the chain of pages loops back to page 1/);
+    const past = tiffBytes([page()]);
+    past.writeUInt32LE(past.length + 100, nextIfdLink(past, 0));
+    assert.throws(() => readTiffPages(write('past.tif', past)), /page 2 starts at byte \d+, past the end/);
+  });
+
+  it('strips that hold fewer rows than declared are refused (they read as zeros before)', () => {
+    const short = write('fewstrips.tif', tiffBytes([page({ rowsPerStrip: 2, strips: [gray(6, 4).slice(0, 12)] })]));
+    assert.throws(() => readRawImage(short), /fewstrips\.tif: corrupt TIFF: 1 strips for 2 \(6×4 pixels\): rows would be missing/);
+    const thin = write('thin.tif', tiffBytes([page({ strips: [gray(6, 4).slice(0, 20)] })]));
+    assert.throws(() => readRawImage(thin), /segment 1 holds 20 bytes, fewer than the 24 its rows need/);
+  });
+
+  it('signed integers, separate colour planes and unknown predictors are refused, not misread', () => {
+    const signed = write('int8.tif', tiffBytes([page({ sampleFormat: 2 })]));
+    assert.throws(() => readRawImage(signed), /int8\.tif: unsupported signed 8-bit integer samples/);
+    const planar = write('planar.tif', tiffBytes([page({ samples: 3, strips: [new Uint8Array(72)], extra: [[284, 3, [2]]] })]));
+    assert.throws(() => readRawImage(planar), /planar\.tif: unsupported planar configuration/);
+    const predictor = write('pred3.tif', tiffBytes([page({ extra: [[317, 3, [3]]] })]));
+    assert.throws(() => readRawImage(predictor), /unsupported predictor 3/);
+  });
+
+  it('a tag declaring 2^30 values past the end of the file is refused before allocating', () => {
+    const b = tiffBytes([page({ rowsPerStrip: 1, strips: [0, 1, 2, 3].map((r) => gray(6, 4).slice(6 * r, 6 * r + 6)) })]);
+    const ifd = b.readUInt32LE(4);
+    const n = b.readUInt16LE(ifd);
+    for (let i = 0; i < n; i++) if (b.readUInt16LE(ifd + 2 + 12 * i) === 273) b.writeUInt32LE(2 ** 30, ifd + 2 + 12 * i + 4);
+    assert.throws(() => readRawImage(write('count.tif', b)), /tag 273 declares 1073741824 values at byte \d+, past the end/);
+  });
+
+  it('a Deflate strip that expands beyond its rows, or fails its checksum, is refused', () => {
+    const bomb = zlib.deflateSync(Buffer.alloc(8 << 20));
+    const f = write('bomb.tif', tiffBytes([page({ compression: 8, strips: [bomb] })]));
+    assert.throws(() => readRawImage(f), /bomb\.tif: corrupt TIFF: page 1: segment 1 decodes to more than the 24 bytes/);
+    const good = zlib.deflateSync(Buffer.from(gray(6, 4)));
+    assert.deepStrictEqual(
+      Array.from(readRawImage(write('deflate.tif', tiffBytes([page({ compression: 8, strips: [good] })]))).data),
+      Array.from(gray(6, 4)),
+    );
+    const bad = Buffer.from(good);
+    bad[bad.length - 1] ^= 0xff; // the Adler-32 checksum
+    assert.throws(
+      () => readRawImage(write('adler.tif', tiffBytes([page({ compression: 8, strips: [bad] })]))),
+      /Deflate data: incorrect data check/,
+    );
+  });
+
+  it('the LZW length pass agrees with the decoder on Pillow files, and catches short LZW strips', () => {
+    const f = path.join(dir, 'lzw.tif');
+    python(
+      'rng = np.random.default_rng(5)\n' +
+        'a = (rng.random((300, 300)) * rng.integers(1, 256, (300, 1))).astype(np.uint8)\n' +
+        "Image.fromarray(a).save(sys.argv[1], compression='tiff_lzw')",
+      f,
+    );
+    const bytes = fs.readFileSync(f);
+    const ifd = decode(bytes)[0] as unknown as { stripOffsets: number[]; stripByteCounts: number[]; rowsPerStrip: number };
+    const offsets = ifd.stripOffsets;
+    const counts = ifd.stripByteCounts;
+    for (let i = 0; i < offsets.length; i++) {
+      const strip = bytes.subarray(offsets[i], offsets[i] + counts[i]);
+      const rows = Math.min(ifd.rowsPerStrip, 300 - i * ifd.rowsPerStrip);
+      assert.strictEqual(lzwDecodedLength(strip, 1e9), rows * 300, `strip ${i}`);
+    }
+    const rows = Math.min(ifd.rowsPerStrip, 300);
+    const half = bytes.subarray(offsets[0], offsets[0] + Math.floor(counts[0] / 2));
+    const cut = write('lzwcut.tif', tiffBytes([{ width: 300, height: rows, compression: 5, strips: [half] }]));
+    assert.throws(
+      () => readRawImage(cut),
+      new RegExp(`lzwcut\\.tif: corrupt TIFF: page 1: segment 1 decodes to \\d+ bytes, fewer than the ${rows * 300}`),
+    );
+  });
+
+  it('a float TIFF image holding NaN or ±Inf names the file and the pixel (training and predict read it)', () => {
+    const f = path.join(dir, 'nan.tif');
+    python("a = np.zeros((3, 5), np.float32); a[1, 2] = np.nan; a[2, 4] = np.inf\nImage.fromarray(a, mode='F').save(sys.argv[1])", f);
+    assert.throws(() => readImage(f), /nan\.tif: the image holds NaN at row 1, column 2; image values must be finite/);
+    const imgs = fs.mkdtempSync(path.join(dir, 'imgs-'));
+    const masks = fs.mkdtempSync(path.join(dir, 'masks-'));
+    fs.copyFileSync(f, path.join(imgs, 'a.tif'));
+    python('Image.fromarray(np.zeros((3, 5), np.uint8)).save(sys.argv[1])', path.join(masks, 'a.png'));
+    assert.throws(() => loadFolderDataset(imgs, masks), /a\.tif: the image holds NaN at row 1, column 2/);
+    assert.ok(Number.isNaN(readArrayFile(f).values[7]), 'the array reader keeps NaN for the prediction checks');
+  });
+
+  it('a 1-bit TIFF reads as 0/1 with largest value 1; without its BitsPerSample tag (Pillow) it is named', () => {
+    const f = write('bits1.tif', tiffBytes([{ width: 3, height: 2, bits: 1, strips: [Uint8Array.from([0b01000000, 0b11000000])] }]));
+    const raw = readRawImage(f);
+    assert.deepStrictEqual([raw.maxValue, Array.from(raw.data)], [1, [0, 1, 0, 1, 1, 0]]);
+    const pil = path.join(dir, 'bilevel.tif');
+    python("Image.fromarray(np.array([[0, 255, 0], [255, 255, 0]], np.uint8)).convert('1').save(sys.argv[1])", pil);
+    assert.throws(() => readRawImage(pil), /bilevel\.tif: unsupported 1-bit TIFF without a BitsPerSample tag/);
+  });
+});
+
+/** A PNG chunk with its CRC-32 (SegLab's crc32; pngjs's encoder below is the independent check of the result). */
+function chunk(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+describe('hostile PNG, npz and special files', () => {
+  let dir: string;
+  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-hostile-'))));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a PNG whose pixels changed but whose chunk CRC was repaired fails its zlib checksum (pngjs accepted it)', () => {
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(4, 0);
+    ihdr.writeUInt32BE(2, 4);
+    ihdr[8] = 8; // 8-bit gray, no interlace
+    const raw = Buffer.from([0, 10, 20, 30, 40, 0, 50, 60, 70, 80]); // two rows, filter byte 0
+    const png = (idat: Buffer) =>
+      Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        chunk('IHDR', ihdr),
+        chunk('IDAT', idat),
+        chunk('IEND', Buffer.alloc(0)),
+      ]);
+    const stored = zlib.deflateSync(raw, { level: 0 });
+    assert.deepStrictEqual(Array.from(decodePng(png(stored), 'ok.png').data), [10, 20, 30, 40, 50, 60, 70, 80]);
+    // pngjs's own encoder makes the same image, and it decodes alike: the hand-made chunks are well formed.
+    assert.deepStrictEqual(
+      decodePng(encodePng8([10, 20, 30, 40, 50, 60, 70, 80], 4, 2), 'pngjs.png').data,
+      decodePng(png(stored), 'ok.png').data,
+    );
+    const changed = Buffer.from(stored);
+    changed[2 + 5 + 2] = 99; // a stored block's literal: pixel (0, 1) becomes 99, the Adler-32 still says 20
+    assert.throws(() => decodePng(png(changed), 'changed.png'), /changed\.png: corrupt or truncated PNG \(incorrect data check\)/);
+  });
+
+  it('an .npz member whose bytes fail their CRC-32, or that declares more bytes than it holds, is refused', () => {
+    const f = path.join(dir, 'a.npz');
+    python('np.savez(sys.argv[1], pred=np.arange(40, dtype=np.float32).reshape(5, 8) / 40)', f);
+    assert.strictEqual(readArrayFile(f).values[39], Math.fround(39 / 40));
+    const bytes = fs.readFileSync(f);
+    const at = bytes.indexOf(Buffer.from(new Float32Array([39 / 40]).buffer));
+    bytes[at] ^= 1;
+    fs.writeFileSync(path.join(dir, 'crc.npz'), bytes);
+    assert.throws(() => readArrayFile(path.join(dir, 'crc.npz')), /crc\.npz:pred: the member's data does not match its CRC-32 or size/);
+    const zip = Buffer.from(zipSync({ 'pred.npy': new Uint8Array(encodeNpyFloat32([1, 2, 3], [3])) }, { level: 6 }));
+    const cd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    zip.writeUInt32LE(0x7fffffff, cd + 24); // the central directory's uncompressed size
+    fs.writeFileSync(path.join(dir, 'size.npz'), zip);
+    assert.throws(
+      () => readArrayFile(path.join(dir, 'size.npz')),
+      /size\.npz: not a readable \.npz \(zip\) archive \(member pred\.npy declares 2147483647 bytes but holds \d+ compressed\)/,
+    );
+  });
+
+  it('a device, a pipe or a folder where a file should be: named at once, nothing read', () => {
+    assert.throws(() => readArrayFile('/dev/zero'), /^Error: \/dev\/zero: a character device, not a file$/);
+    const fifo = path.join(dir, 'pipe.npy');
+    assert.strictEqual(spawnSync('mkfifo', [fifo]).status, 0);
+    assert.throws(() => readArrayFile(fifo), /pipe\.npy: a pipe \(FIFO\), not a file/);
+    fs.mkdirSync(path.join(dir, 'folder.png'));
+    assert.throws(() => readRawImage(path.join(dir, 'folder.png')), /folder\.png: a folder, not a file/);
+  });
+});
