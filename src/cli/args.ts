@@ -1,6 +1,6 @@
 /** Command-line parsing on node:util parseArgs, with errors that suggest the intended option. */
 import { parseArgs, ParseArgsConfig } from 'util';
-import { didYouMean } from '../core/common/suggest';
+import { didYouMean, shown } from '../core/common/suggest';
 
 /** An error in how the command was called (exit code 2), as opposed to bad input data (exit code 1). */
 export class UsageError extends Error {}
@@ -15,7 +15,7 @@ export function parseCommand(argv: string[], options: Options, usage: string) {
     const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message);
     if (unknown) {
       const names = Object.keys(options).map((k) => `--${k}`);
-      throw new UsageError(`unknown option ${unknown[1]}.${didYouMean(unknown[1], names)}\n${usage}`);
+      throw new UsageError(`unknown option ${shown(unknown[1])}.${didYouMean(unknown[1], names)}\n${usage}`);
     }
     throw new UsageError(`${message}\n${usage}`);
   }
@@ -43,7 +43,7 @@ export function positiveInteger(value: string | undefined, name: string): number
 export function choiceValue<T extends string>(value: string | undefined, name: string, choices: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
   if (!(choices as readonly string[]).includes(value)) {
-    throw new UsageError(`--${name}: '${value}' is not one of ${choices.join(', ')}.${didYouMean(value, choices)}`);
+    throw new UsageError(`--${name}: '${shown(value)}' is not one of ${choices.join(', ')}.${didYouMean(value, choices)}`);
   }
   return value as T;
 }

@@ -8,7 +8,7 @@ import { computeLoss } from '../core/losses/compute';
 import { lossDefinitions, lossTermDefinitions } from '../core/losses/registry';
 import { LOSS_MODES, LossMode } from '../core/losses/types';
 import { encodeJson } from '../core/common/json';
-import { didYouMean } from '../core/common/suggest';
+import { didYouMean, shown } from '../core/common/suggest';
 import { choiceValue, keyValues, numberValue, parseCommand, requireValue, UsageError } from './args';
 import { formatNumber, table } from './format';
 
@@ -225,6 +225,6 @@ function checkSettingsUsed(settings: Record<string, unknown>, chosen: string[]):
     const owner = dot > 0 ? key.slice(0, dot) : undefined;
     const plain = dot > 0 ? key.slice(dot + 1) : key;
     const used = definitions.some((d) => (owner === undefined || d.name === owner) && Object.hasOwn(d.options, plain));
-    if (!used) throw new UsageError(`--set ${key}: no chosen loss has this option.${didYouMean(key, known)}`);
+    if (!used) throw new UsageError(`--set ${shown(key)}: no chosen loss has this option.${didYouMean(key, known)}`);
   }
 }

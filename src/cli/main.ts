@@ -20,7 +20,7 @@ import {
 } from './trainCommands';
 import { sweepCommand, SWEEP_USAGE } from './sweepCommand';
 import { LOSS_CURVES_USAGE, lossCurvesCommand, WEIGHT_MAP_USAGE, weightMapCommand } from './toolCommands';
-import { didYouMean } from '../core/common/suggest';
+import { didYouMean, shown } from '../core/common/suggest';
 
 const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => void) => Promise<number>; usage: string; summary: string }> = {
   demo: { run: demoCommand, usage: DEMO_USAGE, summary: 'the main job: sigmoid vs softmax on the built-in dataset, with a report' },
@@ -72,7 +72,7 @@ export async function main(
   }
   const command = COMMANDS[name];
   if (!command) {
-    err(`seglab: '${name}' is not a command.${didYouMean(name, Object.keys(COMMANDS))}\n${help()}\n`);
+    err(`seglab: '${shown(name)}' is not a command.${didYouMean(name, Object.keys(COMMANDS))}\n${help()}\n`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

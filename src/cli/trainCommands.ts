@@ -1,4 +1,5 @@
 /** `seglab train`, `compare`, `predict`, `init` and `demo`: the experiment commands. */
+import { makeDirs } from '../core/runs/atomicWrite';
 import { mapToBytes } from '../core/common/arrays';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -243,7 +244,7 @@ export async function demoCommand(argv: string[], write: Write): Promise<number>
   const dir = path.resolve((values.out as string | undefined) ?? 'seglab-demo');
   const epochs = numberValue(values.epochs as string | undefined, 'epochs') ?? 12;
   const seeds = numberValue(values.seeds as string | undefined, 'seeds') ?? 1;
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const file = path.join(dir, 'seglab.experiment.json');
   fs.writeFileSync(file, JSON.stringify(demoConfig(epochs, file), null, 2) + '\n');
   const config = resolvePaths(validateConfig(readJsonFile(file), file), file);
@@ -288,7 +289,7 @@ export async function initCommand(argv: string[], write: Write): Promise<number>
     }),
   };
   validateConfig(config, file);
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   fs.writeFileSync(file, JSON.stringify(config, null, 2) + '\n');
   write(`wrote ${file}\nnext: seglab train ${path.relative(process.cwd(), file) || file}\n`);
   return 0;
@@ -358,7 +359,7 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
     );
   const files = fs.readdirSync(imagesDir).filter((f) => (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(f).toLowerCase()));
   if (files.length === 0) throw new Error(`${imagesDir}: no PNG, JPEG or TIFF images`);
-  fs.mkdirSync(outDir, { recursive: true });
+  makeDirs(outDir);
   const threshold = numberValue(values.threshold as string | undefined, 'threshold') ?? config.threshold;
   const classes = (model.outputs[0].shape[3] as number) === 1 ? 2 : (model.outputs[0].shape[3] as number);
   for (const f of files) {

@@ -5,6 +5,7 @@
  * is blocked the install fails, and the error says so with npm's last lines. `webgpu` (Dawn, for the
  * GPU): prebuilt binaries inside the npm package, nothing else to download.
  */
+import { makeDirs } from '../core/runs/atomicWrite';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -56,7 +57,7 @@ interface PackageInstall {
 /** `npm install SPEC` in `dir` (created), with npm's lines streamed and its failure explained. */
 function npmInstall(dir: string, p: PackageInstall, o: InstallOptions): Promise<string> {
   const npm = o.npm ?? (process.platform === 'win32' ? 'npm.cmd' : 'npm');
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const manifest = path.join(dir, 'package.json');
   if (!fs.existsSync(manifest)) {
     fs.writeFileSync(

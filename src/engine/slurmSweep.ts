@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { encodeJson } from '../core/common/json';
-import { writeFileAtomic } from '../core/runs/atomicWrite';
+import { makeDirs, writeFileAtomic } from '../core/runs/atomicWrite';
 import { effectiveSummary, listRuns, restateRunEnding, RunSummary } from '../core/runs/store';
 import { SweepFile, sweepResults, SweepRunRecord } from '../core/runs/sweep';
 import { sweepReport } from '../core/runs/sweepReport';
@@ -64,8 +64,8 @@ export function submitSweep(o: SlurmSweepOptions): SlurmSubmission {
   let jobId: string | null = null;
   let script = '';
   if (tasks.length > 0) {
-    fs.mkdirSync(path.join(dir, 'configs'), { recursive: true });
-    fs.mkdirSync(path.join(dir, 'slurm'), { recursive: true });
+    makeDirs(path.join(dir, 'configs'));
+    makeDirs(path.join(dir, 'slurm'));
     for (const t of tasks) writeFileAtomic(path.join(dir, 'configs', `${t}.json`), encodeJson(plan.jobs[t].config) + '\n');
     script = path.join(dir, `submit-${submissions.length + 1}.sbatch`);
     const describe = (t: number) => `${plan.jobs[t].cell} seed ${plan.jobs[t].seed}`;

@@ -233,6 +233,42 @@ describe('fault injection', () => {
     }
   });
 
+  it('a disk with room for the run folder but not its config.json: the run lists as failed: disk full', async function () {
+    const mount = path.join(work, 'tiny-disk');
+    fs.mkdirSync(mount);
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mount], { encoding: 'utf8' });
+    if (m.status !== 0) {
+      process.stdout.write(`      skipped: cannot mount a small tmpfs here (${(m.stderr || m.error?.message || '').trim()}); needs root\n`);
+      this.skip();
+    }
+    try {
+      fs.mkdirSync(path.join(mount, 'runs'));
+      // Fill the disk, then give back the run's reserve (256 KiB) and one page for its marker.
+      const filler = path.join(mount, 'filler');
+      const fd = fs.openSync(filler, 'w');
+      try {
+        for (const block = Buffer.alloc(4096, 1); ; ) fs.writeSync(fd, block);
+      } catch {
+        // full
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.truncateSync(filler, fs.statSync(filler).size - 256 * 1024 - 4096);
+      const config = { ...validateConfig(tiny, 'fault config'), runsDir: path.join(mount, 'runs') };
+      const result = await startTraining(config, { enginePath: ENGINE, onEvent: () => undefined }).result;
+      assert.strictEqual(result.status, 'failed', result.reason);
+      assert.match(result.reason ?? '', /ENOSPC/);
+      const runs = fs.readdirSync(path.join(mount, 'runs'));
+      assert.strictEqual(runs.length, 1, `one run folder: ${runs.join(', ')}`);
+      const runDir = path.join(mount, 'runs', runs[0]);
+      assert.deepStrictEqual(status(runDir).status, 'failed');
+      assert.match(status(runDir).reason ?? '', /^disk full: .*ENOSPC/);
+      checkRunFolder(runDir);
+    } finally {
+      spawnSync('umount', [mount]);
+    }
+  });
+
   it('images smaller than the network can take: refused before a run folder exists', () => {
     const data = path.join(work, 'one-pixel');
     for (const sub of ['images', 'masks']) fs.mkdirSync(path.join(data, sub), { recursive: true });

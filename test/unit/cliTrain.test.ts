@@ -262,6 +262,23 @@ describe('seglab init / train / predict / compare / demo', () => {
   });
 });
 
+describe('run folders where none can be made (issue 22)', () => {
+  it('a runs folder inside /proc: a named error at once (Node\'s recursive mkdir spun forever there)', () => {
+    fs.writeFileSync(path.join(dir, 'proc.json'), JSON.stringify({ ...tiny, name: 'proc', runsDir: '/proc/self/seglab/runs' }));
+    const r = seglab(dir, 'train', 'proc.json');
+    assert.strictEqual(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /run failed: \/proc\/self\/seglab: cannot make the folder \(ENOENT\)/);
+  });
+
+  it('a runs folder below a file: named as not a folder', () => {
+    fs.writeFileSync(path.join(dir, 'a-file'), 'x');
+    fs.writeFileSync(path.join(dir, 'under.json'), JSON.stringify({ ...tiny, name: 'under', runsDir: 'a-file/runs' }));
+    const r = seglab(dir, 'train', 'under.json');
+    assert.strictEqual(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /a-file: not a folder, so .*a-file\/runs cannot be made/);
+  });
+});
+
 describe('seglab predict on damaged run folders (issue 22): every damage named, no stack trace', () => {
   let run: string;
   before(function () {

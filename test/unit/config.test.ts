@@ -140,3 +140,26 @@ describe('experiment config', () => {
     assert.strictEqual(folders.crop, 128); // real images are trained on crops
   });
 });
+
+describe('configs with huge strings (issue 22): no edit distance over megabytes, no megabyte messages', () => {
+  const huge = 'x'.repeat(5_000_000);
+  const base = { dataset: { builtin: 'shapes' }, model: { depth: 2, baseFilters: 4 } };
+  for (const [what, config] of [
+    ['head', { ...base, head: huge }],
+    ['loss', { ...base, loss: huge }],
+    ['a key', { ...base, [huge]: 1 }],
+    ['name', { ...base, name: `${huge}/` }],
+  ] as const) {
+    it(`a 5 MB ${what}: a short error (the suite's timeout catches a quadratic distance)`, () => {
+      let message = '';
+      try {
+        validateConfig(config, 'huge.json');
+        lossForHead(validateConfig(config, 'huge.json'), 'sigmoid1');
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      assert.ok(message.length > 0 && message.length < 4000, `${what}: ${message.length} characters`);
+      assert.match(message, /x{59,60}… \(500000\d characters\)/);
+    });
+  }
+});

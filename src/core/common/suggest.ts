@@ -15,18 +15,32 @@ export function editDistance(a: string, b: string): number {
   return d[s.length][t.length];
 }
 
+/** Names longer than this get no suggestion (the edit distance costs length², and no name is that long). */
+export const MAX_SUGGESTED_LENGTH = 64;
+
+/**
+ * A user's text as an error shows it: whole when short, else its start and its length, so a 50 MB
+ * value makes a one-line message.
+ */
+export function shown(text: string, max = 60): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
 /** The closest candidate when it is close enough to be a plausible typo, else undefined. */
 export function closestName(name: string, candidates: Iterable<string>): string | undefined {
+  if (name.length > MAX_SUGGESTED_LENGTH) return undefined;
+  const limit = Math.max(2, Math.floor(name.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
+    if (Math.abs(c.length - name.length) > limit) continue; // the distance is at least the length difference
     const d = editDistance(name, c);
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
     }
   }
-  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+  return bestDistance <= limit ? best : undefined;
 }
 
 /** " Did you mean 'x'?" or "" — ready to append to an error message. */

@@ -12,7 +12,7 @@ import { compileLoss, lossDefinitions, parseLossTerm } from '../losses/registry'
 import { expandAliases } from '../losses/aliases';
 import { LossMode } from '../losses/types';
 import { Head, headMode, sizeMultiple } from '../model/unet';
-import { didYouMean } from '../common/suggest';
+import { didYouMean, shown } from '../common/suggest';
 import { checkJsonDepth } from '../common/json';
 
 export type MetricName = 'dice' | 'iou' | 'precision' | 'recall' | 'pixelError' | 'hd95';
@@ -116,20 +116,26 @@ function describeAjvError(e: ErrorObject): ConfigProblem {
       const name = (e.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys(schemaAt(e.schemaPath.replace(/^#/, '').replace(/\/additionalProperties$/, ''))?.properties ?? {});
       const hint = didYouMean(name, known);
-      return { path: join(name), message: `unknown property.${hint || (known.length ? ` Known: ${known.join(', ')}` : '')}` };
+      return { path: join(shown(name)), message: `unknown property.${hint || (known.length ? ` Known: ${known.join(', ')}` : '')}` };
     }
     case 'enum': {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
-      return { path: at, message: `${JSON.stringify(e.data)} is not one of ${allowed.join(', ')}.${didYouMean(String(e.data), allowed)}` };
+      return {
+        path: at,
+        message: `${shown(JSON.stringify(e.data))} is not one of ${allowed.join(', ')}.${didYouMean(String(e.data), allowed)}`,
+      };
     }
     case 'required':
       return { path: join((e.params as { missingProperty: string }).missingProperty), message: 'is required' };
     case 'type':
-      return { path: at, message: `must be ${(e.params as { type: string | string[] }).type}, got ${JSON.stringify(e.data)}` };
+      return {
+        path: at,
+        message: `must be ${(e.params as { type: string | string[] }).type}, got ${shown(JSON.stringify(e.data) ?? 'undefined')}`,
+      };
     default:
       return {
         path: at,
-        message: `${e.message ?? e.keyword}${e.data !== undefined && typeof e.data !== 'object' ? ` (got ${JSON.stringify(e.data)})` : ''}`,
+        message: `${e.message ?? e.keyword}${e.data !== undefined && typeof e.data !== 'object' ? ` (got ${shown(JSON.stringify(e.data))})` : ''}`,
       };
   }
 }

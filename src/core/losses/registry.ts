@@ -3,7 +3,7 @@
  * losses written as weighted sums ("bce+dice", "0.5*bce + 2*dice").
  */
 import * as tf from '@tensorflow/tfjs';
-import { didYouMean } from '../common/suggest';
+import { didYouMean, shown } from '../common/suggest';
 import { aliasNames, expandAliases } from './aliases';
 import { parseLossTerm } from './expression';
 
@@ -52,7 +52,7 @@ export function getLoss(name: string): LossDefinition {
   if (!def) {
     const known = [...BY_NAME.keys(), ...aliasNames()];
     throw new Error(
-      `'${name}' is not a loss.${didYouMean(name, known)} Known: ${lossNames().join(', ')}; smp/MONAI names: ${aliasNames().join(', ')}`,
+      `'${shown(name)}' is not a loss.${didYouMean(name, known)} Known: ${lossNames().join(', ')}; smp/MONAI names: ${aliasNames().join(', ')}`,
     );
   }
   return def;
@@ -125,7 +125,7 @@ export function resolveOptions(def: LossDefinition, options: Record<string, unkn
     const spec = Object.hasOwn(def.options, key) ? def.options[key] : undefined;
     if (!spec) {
       const known = Object.keys(def.options);
-      throw new Error(`${def.name}: '${key}' is not an option.${didYouMean(key, known)} Options: ${known.join(', ') || '(none)'}`);
+      throw new Error(`${def.name}: '${shown(key)}' is not an option.${didYouMean(key, known)} Options: ${known.join(', ') || '(none)'}`);
     }
     if (value !== undefined) out[key] = checkOption(`${def.name}.${key}`, spec, value) as LossOptions[string];
   }
@@ -184,7 +184,8 @@ export function compileLoss(given: string, givenOptions: Record<string, unknown>
     if (dot > 0) {
       const target = key.slice(0, dot);
       const index = names.indexOf(target);
-      if (index < 0) throw new Error(`option '${key}': '${target}' is not a term of '${expression}'.${didYouMean(target, names)}`);
+      if (index < 0)
+        throw new Error(`option '${shown(key)}': '${shown(target)}' is not a term of '${shown(expression)}'.${didYouMean(target, names)}`);
       perTerm[index][key.slice(dot + 1)] = value;
       continue;
     }
@@ -194,7 +195,7 @@ export function compileLoss(given: string, givenOptions: Record<string, unknown>
         perTerm[0][key] = value; // resolveOptions names the problem
       else {
         const known = parsed.flatMap((p) => Object.keys(p.definition.options).map((k) => `${p.definition.name}.${k}`));
-        throw new Error(`option '${key}' belongs to no term of '${expression}'.${didYouMean(key, known)}`);
+        throw new Error(`option '${shown(key)}' belongs to no term of '${shown(expression)}'.${didYouMean(key, known)}`);
       }
     }
     for (const i of takers) perTerm[i][key] = value;

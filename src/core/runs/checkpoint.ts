@@ -8,7 +8,7 @@ import * as path from 'path';
 import '../model'; // registers SegLab's custom layers for deserialisation
 import { decodeJson } from '../common/json';
 import { readBytes, readText } from '../data/readBytes';
-import { writeFileAtomic } from './atomicWrite';
+import { makeDirs, writeFileAtomic } from './atomicWrite';
 import { settleReplacedFolders } from './store';
 
 /**
@@ -25,7 +25,7 @@ export async function saveCheckpoint(model: tf.LayersModel, dir: string): Promis
     tf.io.withSaveHandler(async (artifacts) => {
       const weightData = artifacts.weightData as ArrayBuffer;
       fs.rmSync(fresh, { recursive: true, force: true });
-      fs.mkdirSync(fresh, { recursive: true });
+      makeDirs(fresh);
       try {
         writeFileAtomic(path.join(fresh, 'weights.bin'), new Uint8Array(weightData));
       const modelJson = {

@@ -19,7 +19,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { decodeJson, decodeJsonAs, encodeJson } from '../common/json';
 import type { Head } from '../model/unet';
-import { appendWhole, writeFileAtomic } from './atomicWrite';
+import { appendWhole, makeDirs, writeFileAtomic } from './atomicWrite';
 import { dvcStep, dvcYaml, metricsSummary, metricTsv, toYaml } from './dvclive';
 import { eventFileName, fileVersionEvent, SummaryValue, summaryEvent, tfRecord } from './tensorboard';
 
@@ -113,7 +113,7 @@ export class RunWriter {
 
   /** Creates `runsDir/<timestamp>-<name>` (a suffix keeps parallel runs apart). */
   static create(runsDir: string, name: string): RunWriter {
-    fs.mkdirSync(runsDir, { recursive: true });
+    makeDirs(runsDir);
     const base = `${timestamp()}-${name}`;
     for (let i = 0; i < 1000; i++) {
       const id = i === 0 ? base : `${base}-${i + 1}`;
@@ -280,7 +280,7 @@ function withReserve(dir: string, write: () => void): void {
     write();
   } catch (err) {
     const reserve = path.join(dir, RESERVE);
-    if (!/ENOSPC/.test((err as Error).message) || !fs.existsSync(reserve)) throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC' || !fs.existsSync(reserve)) throw err;
     fs.rmSync(reserve, { force: true });
     write();
   }

@@ -5,6 +5,7 @@
  * it as `cancelled` after saving a checkpoint.
  */
 import { mapToBytes } from '../common/arrays';
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -277,6 +278,28 @@ export function dataWarnings(samples: readonly { mask: Uint8Array }[]): string[]
     : [];
 }
 
+/**
+ * config.json, params.yaml and the first summary.json of a new run folder. If one cannot be written (a
+ * full disk), the run is marked failed with the reason (its reserve makes room for that) so that it
+ * lists as a failed run; a folder that cannot even say so is removed.
+ */
+function writeRunFiles(run: RunWriter, config: ExperimentConfig, summary: RunSummary, derived: Record<string, unknown>): void {
+  try {
+    run.writeJson('config.json', { ...config, derived });
+    // DVC: params.yaml holds the config as the user resolved it (derived facts stay in config.json).
+    run.writeParams(config);
+    run.writeSummary(summary);
+  } catch (err) {
+    try {
+      run.writeSummary({ ...summary, status: 'failed', reason: failureReason(err), endedAt: new Date().toISOString() });
+      run.releaseReserve();
+    } catch {
+      fs.rmSync(run.dir, { recursive: true, force: true });
+    }
+    throw err;
+  }
+}
+
 /** Loads the data, builds the model, creates the run folder with config.json and summary.json, emits start. */
 async function startRun(o: TrainOptions): Promise<RunState> {
   const config = o.config;
@@ -307,30 +330,33 @@ async function startRun(o: TrainOptions): Promise<RunState> {
   const model = buildUnet({ inputChannels: dataset.channels, ...config.model, head, classes, seed: config.seed });
   const optimizer = makeOptimizer(config);
   const name = o.runName ?? `${config.name}-${head}`;
-  const run = RunWriter.create(config.runsDir, name);
-  run.writeJson('config.json', {
-    ...config,
-    derived: {
-      loss: expression,
-      lossOptions: options,
-      mode,
-      outputChannels: headChannels(head, classes),
-      normalization: norm,
-      dataset: dataset.source,
-      trainImages: train.map((s) => s.name),
-      valImages: val.map((s) => s.name),
-      stepsPerEpoch,
-      parameters: model.countParams(),
-    },
-  });
-  // DVC: params.yaml holds the config as the user resolved it (derived facts stay in config.json).
-  run.writeParams(config);
   const startedAt = new Date();
-  const summary = newSummary(run, name, config, { head, mode, loss: expression, backend, dataset: dataset.source, train, val }, startedAt);
   const warnings = dataWarnings(dataset.samples);
-  if (warnings.length) summary.warnings = warnings;
-  if (o.configFile) summary.configFile = path.resolve(o.configFile);
-  run.writeSummary(summary);
+  const derived = {
+    loss: expression,
+    lossOptions: options,
+    mode,
+    outputChannels: headChannels(head, classes),
+    normalization: norm,
+    dataset: dataset.source,
+    trainImages: train.map((s) => s.name),
+    valImages: val.map((s) => s.name),
+    stepsPerEpoch,
+    parameters: model.countParams(),
+  };
+  let run: RunWriter;
+  let summary: RunSummary;
+  try {
+    run = RunWriter.create(config.runsDir, name);
+    summary = newSummary(run, name, config, { head, mode, loss: expression, backend, dataset: dataset.source, train, val }, startedAt);
+    if (warnings.length) summary.warnings = warnings;
+    if (o.configFile) summary.configFile = path.resolve(o.configFile);
+    writeRunFiles(run, config, summary, derived);
+  } catch (err) {
+    model.dispose(); // nothing else holds the new model's tensors
+    optimizer.dispose();
+    throw err;
+  }
   const gpu = backend.adapter ? adapterName(backend.adapter) : undefined;
   const start = { runId: run.id, runDir: run.dir, backend: backend.name, threads: backend.threads, gpu, head, loss: expression };
   emit({ type: 'start', ...start, trainImages: train.length, valImages: val.length, epochs: config.epochs, stepsPerEpoch, warnings });
