@@ -5,6 +5,7 @@
  * contents, --set values and seeds) resumes it: runs that finished are kept, the others run again.
  */
 import * as fs from 'fs';
+import { readText } from '../core/data/readBytes';
 import * as os from 'os';
 import * as path from 'path';
 import { ConfigError, ExperimentConfig, parseJson, resolvePaths, validateConfig } from '../core/config/config';
@@ -68,13 +69,7 @@ export interface SweepPlan {
 /** Reads the config and validates every variant before anything runs: a bad --set fails here, naming the cell. */
 export function planSweep(o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' | 'backend' | 'runsDir'>): SweepPlan {
   if (o.seeds.length === 0) throw new Error('a sweep needs at least one seed');
-  let text: string;
-  try {
-    text = fs.readFileSync(o.configFile, 'utf8');
-  } catch (err) {
-    throw new Error(`${o.configFile}: cannot read the config (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  const raw = parseJson(text, o.configFile);
+  const raw = parseJson(readText(o.configFile), o.configFile);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${o.configFile}: the config is not a JSON object`);
   const base = raw as Record<string, unknown>;
   const finish = (c: ExperimentConfig): ExperimentConfig => {

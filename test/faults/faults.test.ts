@@ -247,7 +247,7 @@ describe('fault injection', () => {
       const filler = path.join(mount, 'filler');
       const fd = fs.openSync(filler, 'w');
       try {
-        for (const block = Buffer.alloc(4096, 1); ; ) fs.writeSync(fd, block);
+        for (const block = Buffer.alloc(4096, 1); ;) fs.writeSync(fd, block);
       } catch {
         // full
       } finally {

@@ -263,7 +263,7 @@ describe('seglab init / train / predict / compare / demo', () => {
 });
 
 describe('run folders where none can be made (issue 22)', () => {
-  it('a runs folder inside /proc: a named error at once (Node\'s recursive mkdir spun forever there)', () => {
+  it("a runs folder inside /proc: a named error at once (Node's recursive mkdir spun forever there)", () => {
     fs.writeFileSync(path.join(dir, 'proc.json'), JSON.stringify({ ...tiny, name: 'proc', runsDir: '/proc/self/seglab/runs' }));
     const r = seglab(dir, 'train', 'proc.json');
     assert.strictEqual(r.code, 1, r.stdout + r.stderr);

@@ -1,5 +1,6 @@
 /** The engine process: events over IPC, cancel, crash, NaN, bad config; and comparisons. */
 import * as assert from 'assert';
+import { readComparisonFile } from '../../src/core/runs/decodeFiles';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -102,6 +103,22 @@ describe('comparison', () => {
     );
     const json = JSON.parse(fs.readFileSync(path.join(result.dir, 'comparison.json'), 'utf8'));
     assert.deepStrictEqual(json.heads, ['sigmoid1', 'softmax2']);
+    // The typed decoder accepts what the engine writes, and names a damaged field (issue 22).
+    const file = path.join(result.dir, 'comparison.json');
+    assert.deepStrictEqual(
+      readComparisonFile(file)
+        .runs.map((r) => r.seed)
+        .sort(),
+      [1, 1, 2, 2],
+    );
+    fs.writeFileSync(path.join(result.dir, 'damaged.json'), JSON.stringify({ ...json, runs: [...json.runs, null] }));
+    assert.throws(
+      () => readComparisonFile(path.join(result.dir, 'damaged.json')),
+      /damaged\.json: "runs\[4\]" must be an object, got null/,
+    );
+    const noStats = { ...json, summary: { ...json.summary, perHead: { sigmoid1: { dice: { mean: 0.5 } } } } };
+    fs.writeFileSync(path.join(result.dir, 'damaged.json'), JSON.stringify(noStats));
+    assert.throws(() => readComparisonFile(path.join(result.dir, 'damaged.json')), /"summary\.perHead\.sigmoid1\.dice\.std" is missing/);
     assert.strictEqual(json.summary.perHead.softmax2.dice.n, 2);
     const paired = json.summary.paired.find((p: { metric: string }) => p.metric === 'dice');
     assert.strictEqual(paired.differences.length, 2);

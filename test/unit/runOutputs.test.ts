@@ -160,6 +160,12 @@ describe('run outputs other tools read (DVC, TensorBoard)', () => {
     assert.deepStrictEqual(pyYaml(toYaml(value)), { ...value, inf: 'inf' });
   });
 
+  it('params.yaml: strings and keys holding DEL, C1 controls, NEL, U+2028/9 or U+FFFF read back whole in PyYAML (issue 22)', () => {
+    const odd = 'a\u007fb\u0080c\u0085d\u009fe\uffff\t\u0000\u2028f\u2029';
+    const value = { name: odd, [odd]: 1 };
+    assert.deepStrictEqual(pyYaml(toYaml(value)), value);
+  });
+
   it('a finished run is DVCLive output (dvc.yaml, params.yaml, metrics.json, TSVs from step 0, image slider) and a TensorBoard event file', async () => {
     const config = tinyExperiment(runsDir, { epochs: 3, stepsPerEpoch: 2, predictions: 2, validation: { count: 3, every: 2 } });
     let dir = '';

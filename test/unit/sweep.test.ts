@@ -142,7 +142,22 @@ describe('sweep statistics', () => {
     assert.strictEqual(h.posInf, 1);
     // Through sweep.json and back: ∞ stays ∞.
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-sweepfile-'));
-    writeSweep(tmp, { format: 'seglab-sweep', cells, runs: [], axes: [], seeds: [1, 2, 3] } as unknown as SweepFile);
+    const progress = { total: 3, done: 3, failed: 0, cancelled: 0, running: 0, pending: 0 };
+    const [id, now] = ['s', new Date().toISOString()];
+    writeSweep(tmp, {
+      ...{
+        format: 'seglab-sweep',
+        version: 1,
+        id,
+        name: id,
+        createdAt: now,
+        updatedAt: now,
+        status: 'done',
+        fingerprint: 'f',
+        launcher: 'local',
+      },
+      ...{ parallel: 1, axes: [], seeds: [1, 2, 3], primaryMetric: 'dice', progress, cells, comparisons: [], runs: [], baseConfig: {} },
+    });
     assert.deepStrictEqual(readSweepFile(tmp).cells[0].metrics.hd95!.values, [Infinity, 4, 6]);
     fs.rmSync(tmp, { recursive: true });
   });
@@ -433,5 +448,39 @@ describe('seglab sweep (built-in data)', function () {
     assert.strictEqual(status.status, 0);
     assert.match(status.stdout, /^tiny: done · 8\/8 runs done/);
     assert.match(status.stdout, /along head:\n {4}(bce|dice) · softmax2 − \1 · sigmoid1: [+−]\d\.\d{3} Dice, 95 % CI/);
+
+    // A damaged sweep.json (issue 22): the field is named, no stack trace.
+    const damaged = (name: string, f: (j: Record<string, unknown>) => void): string => {
+      const copy = path.join(path.dirname(sweepDir), `damaged-${name}`);
+      fs.mkdirSync(copy);
+      const j = JSON.parse(fs.readFileSync(path.join(sweepDir, 'sweep.json'), 'utf8'));
+      f(j);
+      fs.writeFileSync(path.join(copy, 'sweep.json'), JSON.stringify(j));
+      const r = seglab('sweep', 'status', copy);
+      fs.rmSync(copy, { recursive: true });
+      assert.strictEqual(r.status, 1, r.stdout);
+      assert.doesNotMatch(r.stderr, /\n\s+at |Cannot read properties/);
+      return r.stderr;
+    };
+    assert.match(
+      damaged('progress', (j) => delete j.progress),
+      /damaged-progress\/sweep\.json: "progress" is missing/,
+    );
+    assert.match(
+      damaged('cells', (j) => (j.cells = null)),
+      /sweep\.json: "cells" must be a list, got null/,
+    );
+    assert.match(
+      damaged('cellruns', (j) => ((j.cells as { runs: unknown }[])[1].runs = null)),
+      /"cells\[1\]\.runs" must be a list, got null/,
+    );
+    assert.match(
+      damaged('run', (j) => ((j.runs as unknown[])[0] = null)),
+      /"runs\[0\]" must be an object, got null/,
+    );
+    assert.match(
+      damaged('metric', (j) => ((j.cells as { metrics: Record<string, unknown> }[])[0].metrics.dice = { mean: 'x' })),
+      /"cells\[0\]\.metrics\.dice\.mean" must be a number, got string/,
+    );
   });
 });

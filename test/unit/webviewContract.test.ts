@@ -1,5 +1,6 @@
 /** Messages from the webview are validated before the extension acts on them. */
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -174,6 +175,27 @@ describe('dashboard messages for sweeps, exports and epoch snapshots', () => {
         ],
       ),
       'a,"b,c"\nnan,-inf\n"x""y",\n0.30000000000000004,inf\n',
+    );
+  });
+
+  it('CSV quotes a field holding a carriage return (RFC 4180), so a reader does not end the row there (issue 22)', () => {
+    const text = csv(['name', 'dice'], [['a\rb.png', 0.5]]);
+    assert.strictEqual(text, 'name,dice\n"a\rb.png",0.5\n');
+    const r = spawnSync(
+      '/usr/bin/python3',
+      ['-c', 'import csv, sys, json; print(json.dumps(list(csv.reader(sys.stdin, lineterminator="\\n"))))'],
+      {
+        input: text,
+        encoding: 'utf8',
+      },
+    );
+    assert.deepStrictEqual(
+      JSON.parse(r.stdout),
+      [
+        ['name', 'dice'],
+        ['a\rb.png', '0.5'],
+      ],
+      r.stderr,
     );
   });
 

@@ -11,7 +11,7 @@ export function csvNumber(v: number): string {
 export function csv(header: string[], rows: (string | number | null)[][]): string {
   const quote = (c: string | number | null) => {
     const s = c === null ? '' : typeof c === 'number' ? csvNumber(c) : c;
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return [header, ...rows].map((r) => r.map(quote).join(',')).join('\n') + '\n';
 }

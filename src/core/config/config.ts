@@ -6,6 +6,7 @@
  */
 import Ajv, { ErrorObject } from 'ajv';
 import * as fs from 'fs';
+import { readText } from '../data/readBytes';
 import * as path from 'path';
 import schema from '../../../schemas/experiment.schema.json';
 import { compileLoss, lossDefinitions, parseLossTerm } from '../losses/registry';
@@ -292,13 +293,7 @@ export function parseJson(text: string, file: string): unknown {
 
 /** Reads, validates and resolves a config file: relative paths become absolute, name defaults to the file's. */
 export function loadConfig(file: string): ExperimentConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`${file}: cannot read the config (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  const config = validateConfig(parseJson(text, file), file);
+  const config = validateConfig(parseJson(readText(file), file), file);
   return resolvePaths(config, file);
 }
 

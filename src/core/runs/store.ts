@@ -15,6 +15,7 @@
 import type { GpuAdapter } from '../backend/webgpu';
 import { checkEpochRecord, checkRunSummary, RUN_STATUSES } from './decode';
 import * as fs from 'fs';
+import { readText } from '../data/readBytes';
 import * as os from 'os';
 import * as path from 'path';
 import { decodeJson, decodeJsonAs, encodeJson } from '../common/json';
@@ -216,12 +217,7 @@ function decodeEpoch(line: string, where: string): EpochRecord {
 }
 
 export function readJsonFile<T>(file: string): T {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
+  const text = readText(file);
   try {
     return decodeJsonAs<T>(text);
   } catch (err) {

@@ -6,7 +6,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { decodeJsonAs, encodeJson } from '../common/json';
+import { decodeJson, encodeJson } from '../common/json';
+import { readText } from '../data/readBytes';
+import { checkSweepFile } from './decodeFiles';
 import { writeFileAtomic } from './atomicWrite';
 import { processAlive } from './store';
 import type { SweepFile } from './sweep';
@@ -24,23 +26,14 @@ export function writeSweep(dir: string, sweep: SweepFile): void {
 /** sweep.json of a sweep folder, checked for the fields every reader relies on; the error names the file. */
 export function readSweepFile(dir: string): SweepFile {
   const file = path.join(dir, SWEEP_FILE);
-  let text: string;
+  const text = readText(file);
+  let value: unknown;
   try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`${file}: cannot read the sweep (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  let sweep: SweepFile;
-  try {
-    sweep = decodeJsonAs<SweepFile>(text);
+    value = decodeJson(text);
   } catch (err) {
     throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
   }
-  if (!sweep || typeof sweep !== 'object' || sweep.format !== 'seglab-sweep') throw new Error(`${file}: not a SegLab sweep (no "format": "seglab-sweep")`);
-  for (const key of ['cells', 'runs', 'axes', 'seeds'] as const) {
-    if (!Array.isArray(sweep[key])) throw new Error(`${file}: "${key}" is missing or not a list`);
-  }
-  return sweep;
+  return checkSweepFile(value, file);
 }
 
 /** As it should be shown: `running` with its process gone (on this machine) is failed. */

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { LOSS_ALIASES } from '../../core/losses/aliases';
-import { decodeJsonAs } from '../../core/common/json';
+import { readComparisonFile } from '../../core/runs/decodeFiles';
 import { ExperimentConfig, loadConfig, starterConfig, validateConfig } from '../../core/config/config';
 import { describeDefault, lossDefinitions } from '../../core/losses/registry';
 import { HEADS, Head } from '../../core/model/unet';
@@ -66,8 +66,9 @@ export function registerExperimentCommands(c: CommandContext): void {
 /** The run ids a comparison.json lists (none when it cannot be read: the comparison itself succeeded). */
 function comparedRunIds(file: string): string[] {
   try {
-    const c = decodeJsonAs<{ runs?: { runId?: unknown }[] }>(fs.readFileSync(file, 'utf8'));
-    return (c.runs ?? []).map((r) => r.runId).filter((id): id is string => typeof id === 'string');
+    return readComparisonFile(file)
+      .runs.map((r) => r.runId)
+      .filter((id): id is string => id !== undefined);
   } catch {
     return [];
   }
