@@ -68,6 +68,7 @@ export async function evalCommand(argv: string[], write: (s: string) => void): P
   // Outputs are written only after every image was evaluated, each atomically.
   if (values.json) writeFileAtomic(values.json as string, encodeJson(result) + '\n');
   if (values.csv) writeFileAtomic(values.csv as string, toCsv(result));
+  for (const w of result.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
   if (!values.quiet) write(report(result));
   if (values.json) write(`wrote ${values.json}\n`);
   if (values.csv) write(`wrote ${values.csv}\n`);

@@ -19,6 +19,8 @@ import { zipSync } from 'fflate';
 import { crc32 } from '../../src/core/common/crc32';
 import { encodeNpyFloat32 } from '../../src/core/data/npy';
 import { decodePng, encodePng8 } from '../../src/core/data/png';
+import { evaluateFolders } from '../../src/core/metrics/evaluateFolders';
+import { ROOT } from './helpers';
 import { nextIfdLink, tiffBytes, TiffTestPage } from './tiffBytes';
 
 const PYTHON = process.env.SEGLAB_PYTHON ?? '/usr/bin/python3';
@@ -221,3 +223,67 @@ describe('hostile PNG, npz and special files', () => {
     assert.throws(() => readRawImage(path.join(dir, 'folder.png')), /folder\.png: a folder, not a file/);
   });
 });
+
+describe('prediction values that are not finite, and logits given as probabilities (eval)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-values-'));
+    for (const sub of ['pred', 'gt']) fs.mkdirSync(path.join(dir, sub));
+    fs.writeFileSync(path.join(dir, 'gt', 'a.png'), encodePng8([0, 255, 255, 0], 2, 2));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const pred = (values: number[], shape: number[]) => fs.writeFileSync(path.join(dir, 'pred', 'a.npy'), npyFloat64(values, shape));
+  const evaluate = (o: Parameters<typeof evaluateFolders>[2] = {}) => evaluateFolders(path.join(dir, 'pred'), path.join(dir, 'gt'), o);
+
+  it('±Inf in probabilities is an error naming the index; as logits it is the sigmoid limit (1 and 0)', () => {
+    pred([-1, Infinity, 2, -Infinity], [2, 2]);
+    assert.throws(() => evaluate(), /a\.npy: \+Inf in predictions at flat index 1 \(probabilities must be finite; logits may be ±Inf/);
+    const r = evaluate({ fromLogits: true });
+    assert.deepStrictEqual([r.images[0].tp, r.images[0].fp, r.images[0].fn, r.images[0].tn], [2, 0, 0, 2]);
+  });
+
+  it('NaN in the channel that does not win is an error (two-channel and multi-class); ∞ − ∞ logits too', () => {
+    // [C, H, W] = [2, 2, 2]: channel 1 wins everywhere; channel 0 holds a NaN at pixel 3.
+    pred([0.1, 0.2, 0.3, NaN, 0.9, 0.8, 0.7, 0.6], [2, 2, 2]);
+    assert.throws(() => evaluate({ layout: 'first' }), /a\.npy: NaN in predictions at pixel 3, channel 0/);
+    fs.writeFileSync(path.join(dir, 'gt', 'a.png'), encodePng8([0, 1, 2, 0], 2, 2));
+    // Pixel 0: channel 0 wins (0.9) and channel 1 is NaN; the argmax alone never looks at it.
+    pred([0.9, 0.2, 0.1, 0.1, NaN, 0.7, 0.3, 0.8, 0.05, 0.1, 0.6, 0.1], [3, 2, 2]);
+    assert.throws(() => evaluate({ classes: ['bg', 'a', 'b'], layout: 'first' }), /a\.npy: NaN in predictions at pixel 0, channel 1/);
+    fs.writeFileSync(path.join(dir, 'gt', 'a.png'), encodePng8([0, 255, 255, 0], 2, 2));
+    pred([0, 0, Infinity, 0, 1, 1, Infinity, 1], [2, 2, 2]);
+    assert.throws(() => evaluate({ fromLogits: true, layout: 'first' }), /a\.npy: both logits at pixel 2 are \+Inf \(∞ − ∞ is undefined\)/);
+  });
+
+  it('values outside [0, 1] without --from-logits: evaluated as asked, with a warning in the result and on stderr', () => {
+    pred([-2.5, 3, 0.5, -0.1], [2, 2]);
+    const r = evaluate();
+    assert.strictEqual(r.warnings?.length, 1);
+    assert.match(
+      r.warnings![0],
+      /^1 of 1 prediction file\(s\) hold values outside \[0, 1\] \(from -2\.5 to 3; first .*a\.npy\): they look like logits/,
+    );
+    assert.strictEqual(evaluate({ fromLogits: true }).warnings, undefined);
+    pred([0, 1, 0.5, 0.25], [2, 2]);
+    assert.strictEqual(evaluate().warnings, undefined, 'probabilities: no warning');
+    pred([-2.5, 3, 0.5, -0.1], [2, 2]);
+    const cli = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'dist', 'cli.js'), 'eval', '--pred', path.join(dir, 'pred'), '--gt', path.join(dir, 'gt')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.strictEqual(cli.status, 0, cli.stderr);
+    assert.match(cli.stderr, /^warning: 1 of 1 prediction file\(s\) hold values outside \[0, 1\]/);
+  });
+});
+
+/** A float64 little-endian C-order .npy (the format numpy.save writes for float64). */
+function npyFloat64(values: number[], shape: number[]): Buffer {
+  let header = `{'descr': '<f8', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+  const head = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
+  head.writeUInt16LE(header.length, 8);
+  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(new Float64Array(values).buffer)]);
+}

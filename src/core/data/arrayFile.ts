@@ -66,14 +66,40 @@ export function firstNaN(values: ArrayLike<number>): number {
   return -1;
 }
 
+/** The first value that is not finite: its flat index and how it reads (NaN, +Inf, -Inf), or undefined. */
+export function firstNonFinite(values: ArrayLike<number>): { index: number; what: string } | undefined {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) return { index: i, what: Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf' };
+  }
+  return undefined;
+}
+
+/**
+ * The rule for values that are not finite, the same for every prediction SegLab reads (eval, losses,
+ * the dashboard): NaN is an error in any channel; ±Inf is an error in probabilities, and allowed in
+ * logits (`fromLogits`), where it is the limit of the sigmoid or softmax. `where` locates the value
+ * ("flat index 7", or with channels "pixel 3, channel 1").
+ */
+export function checkPredictionValues(file: string, values: ArrayLike<number>, fromLogits: boolean, channels = 1): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v) || (fromLogits && !Number.isNaN(v))) continue;
+    const what = Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
+    const where = channels > 1 ? `pixel ${Math.floor(i / channels)}, channel ${i % channels}` : `flat index ${i}`;
+    const hint = Number.isNaN(v) ? '' : ' (probabilities must be finite; logits may be ±Inf: pass --from-logits if these are logits)';
+    throw new Error(`${file}: ${what} in predictions at ${where}${hint}`);
+  }
+}
+
 /**
  * Predictions as probabilities in [0, 1]: a PNG or integer TIFF stored as 0/1 is taken as is, others
  * are scaled by 2^depth − 1 (8-bit 255 → 1, 16-bit 65535 → 1); .npy and float TIFF values are used
- * as stored (probabilities, or logits when the caller says so). NaN is an error.
+ * as stored (probabilities, or logits when the caller says so). Values that are not finite follow
+ * checkPredictionValues.
  */
-export function asPredictionValues(a: ArrayFile): Float64Array {
-  const nan = firstNaN(a.values);
-  if (nan >= 0) throw new Error(`${a.file}: NaN in predictions at flat index ${nan}`);
+export function asPredictionValues(a: ArrayFile, fromLogits = false): Float64Array {
+  checkPredictionValues(a.file, a.values, fromLogits);
   if (a.format === 'npy' || a.maxValue === undefined) return a.values;
   const distinct = distinctValues(a.values, 3);
   if (distinct.length <= 2 && distinct.every((v) => v === 0 || v === 1)) return a.values;
@@ -156,12 +182,17 @@ export function binaryPrediction(
   fromLogits: boolean,
 ): { h: number; w: number; values: Float64Array } {
   const p = predictionChannels(a, layout);
-  if (p.c === 1) return { h: p.h, w: p.w, values: asPredictionValues({ ...a, values: p.values }) };
+  if (p.c === 1) return { h: p.h, w: p.w, values: asPredictionValues({ ...a, values: p.values }, fromLogits) };
   if (p.c !== 2) {
     throw new Error(`${a.file}: ${p.c} channels; a binary ground truth needs 1 channel or 2 (background, foreground)`);
   }
+  checkPredictionValues(a.file, p.values, fromLogits, 2); // both channels, not only the one that is kept
   const n = p.h * p.w;
   const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = fromLogits ? p.values[2 * i + 1] - p.values[2 * i] : p.values[2 * i + 1];
-  return { h: p.h, w: p.w, values: asPredictionValues({ ...a, shape: [p.h, p.w], values }) };
+  for (let i = 0; i < n; i++) {
+    values[i] = fromLogits ? p.values[2 * i + 1] - p.values[2 * i] : p.values[2 * i + 1];
+    if (Number.isNaN(values[i]))
+      throw new Error(`${a.file}: both logits at pixel ${i} are ${p.values[2 * i] > 0 ? '+' : '-'}Inf (∞ − ∞ is undefined)`);
+  }
+  return { h: p.h, w: p.w, values: asPredictionValues({ ...a, shape: [p.h, p.w], values }, fromLogits) };
 }

@@ -40,7 +40,7 @@ function toNhwc(a: ArrayFile, values: Float64Array, channelsFirst: boolean): { s
 
 export function loadLossData(predFile: string, targetFile: string, o: LossFileOptions = {}): LossData & { mode: LossMode } {
   const predArray = readArrayFile(predFile);
-  const pred = toNhwc(predArray, asPredictionValues(predArray), o.channelsFirst ?? false);
+  const pred = toNhwc(predArray, asPredictionValues(predArray, o.fromLogits ?? false), o.channelsFirst ?? false);
   const [n, h, w, c] = pred.shape;
   const mode = o.mode ?? (c === 1 ? BINARY_MODE : MULTICLASS_MODE);
   const targetArray = readArrayFile(targetFile);

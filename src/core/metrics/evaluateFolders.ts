@@ -9,6 +9,7 @@ import {
   ARRAY_EXTENSIONS,
   asBinaryMask,
   binaryPrediction,
+  checkPredictionValues,
   ChannelLayout,
   predictionChannels,
   readArrayFile,
@@ -56,11 +57,31 @@ export interface FolderEvaluation {
   aggregate: AggregateMetrics;
   /** Multi-class: per class over all images (same order as options.classes). */
   perClass?: (AggregateMetrics & { name: string })[];
+  /** What the user should know about the inputs, e.g. predictions that look like logits. */
+  warnings?: string[];
 }
 
-function evaluatePair(name: string, predArray: ArrayFile, gtArray: ArrayFile, options: FolderEvaluationOptions): ImageResult {
+/** A prediction file whose values leave [0, 1] without --from-logits. */
+interface OutOfRange {
+  file: string;
+  min: number;
+  max: number;
+}
+
+function evaluatePair(
+  name: string,
+  predArray: ArrayFile,
+  gtArray: ArrayFile,
+  options: FolderEvaluationOptions,
+  ranges: OutOfRange[],
+): ImageResult {
   if (options.classes) return evaluateMulticlass(name, predArray, gtArray, options);
   const pred = binaryPrediction(predArray, options.layout, options.fromLogits ?? false);
+  if (!options.fromLogits) {
+    let [min, max] = [Infinity, -Infinity];
+    for (const v of pred.values) [min, max] = [Math.min(min, v), Math.max(max, v)];
+    if (min < 0 || max > 1) ranges.push({ file: predArray.file, min, max });
+  }
   const [h, w] = [pred.h, pred.w];
   const [gh, gw] = spatialShape(gtArray);
   if (h !== gh || w !== gw)
@@ -84,10 +105,16 @@ function labelMap(a: ArrayFile, k: number, what: string): Uint8Array {
 }
 
 /** The predicted class per pixel: a label map as stored, or the argmax of K channels. */
-function predictedClasses(a: ArrayFile, k: number, layout: ChannelLayout | undefined): { h: number; w: number; labels: Uint8Array } {
+function predictedClasses(
+  a: ArrayFile,
+  k: number,
+  layout: ChannelLayout | undefined,
+  fromLogits: boolean,
+): { h: number; w: number; labels: Uint8Array } {
   const p = predictionChannels(a, layout);
   if (p.c === 1) return { h: p.h, w: p.w, labels: labelMap({ ...a, values: p.values }, k, 'prediction (a one-channel label map)') };
   if (p.c !== k) throw new Error(`${a.file}: ${p.c} channels for ${k} classes; give a label map or one channel per class`);
+  checkPredictionValues(a.file, p.values, fromLogits, k); // every channel: a NaN that does not win is still a broken file
   const labels = new Uint8Array(p.h * p.w);
   for (let i = 0; i < labels.length; i++) {
     let best = 0;
@@ -101,7 +128,7 @@ function predictedClasses(a: ArrayFile, k: number, layout: ChannelLayout | undef
 function evaluateMulticlass(name: string, predArray: ArrayFile, gtArray: ArrayFile, options: FolderEvaluationOptions): ImageResult {
   const names = options.classes!;
   const k = names.length;
-  const pred = predictedClasses(predArray, k, options.layout);
+  const pred = predictedClasses(predArray, k, options.layout, options.fromLogits ?? false);
   const [gh, gw] = spatialShape(gtArray);
   if (pred.h !== gh || pred.w !== gw) {
     throw new Error(`size mismatch: ${predArray.file} is ${pred.w}×${pred.h} but ${gtArray.file} is ${gw}×${gh} (width×height)`);
@@ -115,8 +142,17 @@ function evaluateMulticlass(name: string, predArray: ArrayFile, gtArray: ArrayFi
   return { name, pred: predArray.file, gt: gtArray.file, height: gh, width: gw, ...headline, classes };
 }
 
+/** Predictions outside [0, 1] without --from-logits: most likely logits, thresholded as if probabilities. */
+function logitsWarning(ranges: OutOfRange[], total: number, threshold: number): string {
+  const [min, max] = [Math.min(...ranges.map((r) => r.min)), Math.max(...ranges.map((r) => r.max))];
+  return (
+    `${ranges.length} of ${total} prediction file(s) hold values outside [0, 1] (from ${min} to ${max}; first ${ranges[0].file}): ` +
+    `they look like logits, which --from-logits thresholds at 0; they were thresholded at ${threshold} as probabilities`
+  );
+}
+
 /** Page i of the prediction stack against page i of the ground-truth stack ("<stack>_p<i>"). */
-function evaluateStacks(predFile: string, gtFile: string, options: FolderEvaluationOptions): ImageResult[] {
+function evaluateStacks(predFile: string, gtFile: string, options: FolderEvaluationOptions, ranges: OutOfRange[]): ImageResult[] {
   for (const f of [predFile, gtFile]) {
     if (!isTiff(f)) throw new Error(`${f}: a file given to eval must be a (multi-page) TIFF stack; otherwise give folders`);
   }
@@ -127,7 +163,7 @@ function evaluateStacks(predFile: string, gtFile: string, options: FolderEvaluat
       `${predFile} has ${preds.length} pages but ${gtFile} has ${gts.length}; page i of the predictions pairs with page i of the ground truth`,
     );
   }
-  return preds.map((p, i) => evaluatePair(stackPageName(gtFile, i, gts.length), p, gts[i], options));
+  return preds.map((p, i) => evaluatePair(stackPageName(gtFile, i, gts.length), p, gts[i], options, ranges));
 }
 
 export function evaluateFolders(predDir: string, gtDir: string, options: FolderEvaluationOptions = {}): FolderEvaluation {
@@ -139,12 +175,14 @@ export function evaluateFolders(predDir: string, gtDir: string, options: FolderE
     const [file, dir] = fileA ? [predDir, gtDir] : [gtDir, predDir];
     throw new Error(`${file} is a file but ${dir} is not: give two folders (paired by file name) or two TIFF stacks (paired by page)`);
   }
+  const ranges: OutOfRange[] = [];
   const images = fileA
-    ? evaluateStacks(predDir, gtDir, options)
+    ? evaluateStacks(predDir, gtDir, options, ranges)
     : pairFolders(predDir, gtDir, ARRAY_EXTENSIONS, { a: 'prediction', b: 'ground-truth' }).map(({ name, a, b }) =>
-        evaluatePair(name, readArrayFile(a), readArrayFile(b), options),
+        evaluatePair(name, readArrayFile(a), readArrayFile(b), options, ranges),
       );
   const result: FolderEvaluation = { predDir, gtDir, options, images, aggregate: aggregateMetrics(images, options.empty) };
+  if (ranges.length > 0) result.warnings = [logitsWarning(ranges, images.length, options.threshold ?? 0.5)];
   if (options.classes) {
     result.perClass = options.classes.map((name, c) => ({
       name,

@@ -81,6 +81,8 @@ async function evaluateMaskFolder(c: CommandContext, pred?: vscode.Uri, gtArg?: 
     },
   );
   c.dashboard.showEvaluation(result);
+  for (const w of Array.isArray(result.warnings) ? result.warnings : [])
+    if (typeof w === 'string') void vscode.window.showWarningMessage(`SegLab: ${w}`);
   return result;
 }
 
