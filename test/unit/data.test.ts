@@ -40,11 +40,11 @@ describe('.npy reading (files written by numpy.save)', () => {
     };
     assert.throws(
       () => parseNpy(withShape('(-1, 2)'), 'neg.npy'),
-      /neg\.npy: the \.npy shape \(-1, 2\) has a dimension '-1' that is not a size/,
+      /neg\.npy: unreadable \.npy header \(a shape dimension '-1' that is not a size\)/,
     );
     assert.throws(
       () => parseNpy(withShape('(2.5, 2)'), 'half.npy'),
-      /half\.npy: the \.npy shape \(2\.5, 2\) has a dimension '2\.5' that is not a size/,
+      /half\.npy: unreadable \.npy header \(a shape dimension '2\.5' that is not a size\)/,
     );
     const v2 = Buffer.from('\x93NUMPY\x02\x00\x10\x00\x00', 'latin1');
     assert.throws(() => parseNpy(v2, 'v2.npy'), /v2\.npy: truncated \.npy header \(11 bytes\)/);

@@ -207,7 +207,8 @@ export function validateConfig(raw: unknown, file = 'config'): ExperimentConfig 
     }
   }
   // Checks beyond the schema run on whatever parts are well-formed, so every problem is reported at once.
-  const c = (typeof value === 'object' && value !== null ? value : {}) as ExperimentConfig;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(file, problems);
+  const c = value as ExperimentConfig;
   const bad = new Set(problems.map((p) => p.path.split('.')[0].split('[')[0]));
   const d = c.dataset;
   if (d && typeof d === 'object' && !bad.has('dataset')) {

@@ -6,7 +6,8 @@
 import * as path from 'path';
 import { readBytes } from './readBytes';
 import * as jpeg from 'jpeg-js';
-import { decodePng } from './png';
+import { checkJpegStructure } from './jpegScan';
+import { decodePng, libraryFailure } from './png';
 import { isTiff, readTiffImage, TiffPage } from './tiff';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff'] as const;
@@ -43,10 +44,11 @@ export function readRawImage(file: string): RawImage {
   }
   if (ext === '.jpg' || ext === '.jpeg') {
     let decoded: { width: number; height: number; data: Uint8Array };
+    checkJpegStructure(bytes, file);
     try {
       decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
     } catch (err) {
-      throw new Error(`${file}: corrupt or unsupported JPEG (${(err as Error).message})`);
+      throw new Error(`${file}: corrupt or unsupported JPEG (${libraryFailure(err)})`);
     }
     const n = decoded.width * decoded.height;
     let gray = true;

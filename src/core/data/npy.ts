@@ -37,7 +37,7 @@ const READERS: Record<string, DtypeReader> = {
   f8: { size: 8, read: (v, o, le) => v.getFloat64(o, le) },
   u1: { size: 1, read: (v, o) => v.getUint8(o) },
   i1: { size: 1, read: (v, o) => v.getInt8(o) },
-  b1: { size: 1, read: (v, o) => v.getUint8(o) },
+  b1: { size: 1, read: (v, o) => (v.getUint8(o) === 0 ? 0 : 1) }, // numpy reads any non-zero byte as True
   u2: { size: 2, read: (v, o, le) => v.getUint16(o, le) },
   i2: { size: 2, read: (v, o, le) => v.getInt16(o, le) },
   u4: { size: 4, read: (v, o, le) => v.getUint32(o, le) },
@@ -50,7 +50,9 @@ export function parseNpy(bytes: Buffer, file: string): NpyArray {
   if (bytes.length < 10 || bytes.toString('latin1', 0, 6) !== MAGIC) {
     throw new Error(`${file}: not a .npy file (missing \\x93NUMPY magic)`);
   }
-  const major = bytes[6];
+  const [major, minor] = [bytes[6], bytes[7]];
+  if (major < 1 || major > 3 || minor !== 0)
+    throw new Error(`${file}: .npy format version ${major}.${minor} is not one numpy writes (1.0, 2.0 or 3.0)`);
   const headerStart = major === 1 ? 10 : 12;
   if (bytes.length < headerStart) throw new Error(`${file}: truncated .npy header (${bytes.length} bytes)`);
   const headerLength = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
@@ -60,22 +62,16 @@ export function parseNpy(bytes: Buffer, file: string): NpyArray {
     );
   }
   const header = bytes.toString(major >= 3 ? 'utf8' : 'latin1', headerStart, headerStart + headerLength);
-  const descr = /'descr'\s*:\s*'([<>|=])([a-z])(\d+)'/.exec(header);
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
-  const shapeMatch = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
-  if (!descr || !fortran || !shapeMatch) throw new Error(`${file}: unreadable .npy header ${JSON.stringify(header.trim())}`);
-  const [, order, kind, bytesPer] = descr;
+  const parsed = parseNpyHeader(header);
+  if (typeof parsed === 'string')
+    throw new Error(`${file}: unreadable .npy header (${parsed}): ${JSON.stringify(header.trim().slice(0, 120))}`);
+  const descr = /^([<>|=])([a-z])(\d+)$/.exec(parsed.descr);
+  const [, order, kind, bytesPer] = descr ?? ['', '', parsed.descr, ''];
   const dtype = `${kind}${bytesPer}`;
   const reader = READERS[dtype];
-  if (!reader) throw new Error(`${file}: dtype '${order}${dtype}' is not supported (use float16, float32, float64, integers or bool)`);
-  const shape = shapeMatch[1]
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map(Number);
-  const bad = shapeMatch[1].split(',').find((d, i) => d.trim().length > 0 && !(Number.isSafeInteger(shape[i]) && shape[i] >= 0));
-  if (bad !== undefined)
-    throw new Error(`${file}: the .npy shape (${shapeMatch[1].trim()}) has a dimension '${bad.trim()}' that is not a size`);
+  if (!reader) throw new Error(`${file}: dtype '${parsed.descr}' is not supported (use float16, float32, float64, integers or bool)`);
+  const shape = parsed.shape;
+  const fortranOrder = parsed.fortranOrder;
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = headerStart + headerLength;
   if (bytes.length - dataStart < count * reader.size) {
@@ -85,7 +81,52 @@ export function parseNpy(bytes: Buffer, file: string): NpyArray {
   const little = order !== '>';
   const data = new Float64Array(count);
   for (let i = 0; i < count; i++) data[i] = reader.read(view, i * reader.size, little);
-  return { shape, dtype, data: fortran[1] === 'True' ? fortranToC(data, shape) : data };
+  return { shape, dtype, data: fortranOrder ? fortranToC(data, shape) : data };
+}
+
+/**
+ * The header dict, parsed as strictly as numpy does (ast.literal_eval, then exactly the keys descr,
+ * fortran_order and shape): quoted strings without escapes, True/False, a tuple of non-negative
+ * decimal integers, Python whitespace between tokens, a trailing comma. Anything else — stray bytes in
+ * the padding, a missing comma, a fourth key — is refused (a message), as numpy refuses it.
+ */
+export function parseNpyHeader(text: string): { descr: string; fortranOrder: boolean; shape: number[] } | string {
+  const tokens = text.match(/'[^'\\\n]*'|"[^"\\\n]*"|-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|True|False|[{}():,]|[ \t\n\r\f]+|[^]/g) ?? [];
+  const t = tokens.filter((x) => !/^[ \t\n\r\f]+$/.test(x));
+  let i = 0;
+  const expect = (v: string) => (t[i] === v ? (i++, true) : false);
+  const fields = new Map<string, string | boolean | number[]>();
+  if (!expect('{')) return 'not a dict';
+  while (t[i] !== '}') {
+    const key = t[i++];
+    if (!key || !/^['"]/.test(key) || !expect(':')) return 'expected a quoted key and a colon';
+    const v = t[i];
+    const name = key.slice(1, -1);
+    if (v === 'True' || v === 'False') {
+      fields.set(name, v === 'True');
+      i++;
+    } else if (v && /^['"]/.test(v)) {
+      fields.set(name, v.slice(1, -1));
+      i++;
+    } else if (expect('(')) {
+      const dims: number[] = [];
+      while (t[i] !== ')') {
+        if (!t[i] || !/^(0|[1-9]\d*)$/.test(t[i])) return `a shape dimension '${t[i] ?? ''}' that is not a size`;
+        dims.push(Number(t[i++]));
+        if (!expect(',') && t[i] !== ')') return 'expected a comma in the shape';
+      }
+      i++;
+      if (dims.length === 1 && t[i - 2] !== ',') return 'a one-dimensional shape without its comma';
+      fields.set(name, dims);
+    } else return `an unexpected value ${JSON.stringify(v ?? '')}`;
+    if (!expect(',') && t[i] !== '}') return 'expected a comma or }';
+  }
+  if (i + 1 !== t.length) return 'bytes after the dict';
+  const [descr, fortranOrder, shape] = [fields.get('descr'), fields.get('fortran_order'), fields.get('shape')];
+  if (fields.size !== 3 || typeof descr !== 'string' || typeof fortranOrder !== 'boolean' || !Array.isArray(shape))
+    return "the keys must be exactly 'descr', 'fortran_order' and 'shape'";
+  if (!shape.every(Number.isSafeInteger)) return 'a shape dimension that is not a size';
+  return { descr, fortranOrder, shape };
 }
 
 function fortranToC(data: Float64Array, shape: number[]): Float64Array {
@@ -132,7 +173,7 @@ export function parseNpz(bytes: Buffer, file: string): Map<string, NpyArray> {
   let directory: Map<string, ZipEntry>;
   try {
     directory = zipDirectory(bytes);
-    entries = unzipSync(bytes, { filter: (f) => f.name.endsWith('.npy') && checkMemberSize(f, directory.get(f.name)) });
+    entries = unzipSync(bytes, { filter: (f) => checkMemberSize(f, directory.get(f.name)) });
   } catch (err) {
     throw new Error(`${file}: not a readable .npz (zip) archive (${(err as Error).message})`);
   }
@@ -154,6 +195,8 @@ export const MAX_NPZ_MEMBER_BYTES = 2 ** 31;
 /** A member's declared size checked before fflate allocates it: against the limit and what its bytes can hold. */
 function checkMemberSize(f: UnzipFileInfo, entry: ZipEntry | undefined): boolean {
   if (!entry) throw new Error(`member ${f.name} is not in the archive's directory`);
+  if (!f.name.endsWith('.npy'))
+    throw new Error(`member ${JSON.stringify(f.name.slice(0, 80))} is not a .npy array (numpy.savez writes only those)`);
   const most = f.compression === 0 ? f.size : 2 * 1032 * f.size + 65536;
   if (f.originalSize > MAX_NPZ_MEMBER_BYTES || f.originalSize > most)
     throw new Error(

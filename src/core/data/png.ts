@@ -77,6 +77,17 @@ function checkImageData(idat: Buffer, most: number, file: string): void {
   }
 }
 
+/**
+ * What a library's exception says, for a user: its message when it is the library's own account of the
+ * data, or "damaged data" when it is a crash inside the library (a TypeError or RangeError whose text
+ * names the library's variables, not the file's problem).
+ */
+export function libraryFailure(err: unknown): string {
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || !(err instanceof Error))
+    return 'damaged data';
+  return err.message.slice(0, 200);
+}
+
 export function decodePng(bytes: Buffer, file: string): DecodedImage {
   if (bytes.length < 8 || !bytes.subarray(0, 8).equals(SIGNATURE)) {
     throw new Error(`${file}: not a PNG file (missing PNG signature)`);
@@ -86,7 +97,7 @@ export function decodePng(bytes: Buffer, file: string): DecodedImage {
   try {
     png = PNG.sync.read(bytes, { skipRescale: true });
   } catch (err) {
-    throw new Error(`${file}: corrupt or truncated PNG (${(err as Error).message})`);
+    throw new Error(`${file}: corrupt or truncated PNG (${libraryFailure(err)})`);
   }
   const { width, height } = png;
   const src = png.data as unknown as ArrayLike<number>; // RGBA, 8-bit Buffer or 16-bit Uint16Array

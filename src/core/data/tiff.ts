@@ -11,6 +11,7 @@
  */
 import * as path from 'path';
 import { decode } from 'tiff';
+import { libraryFailure } from './png';
 import { readBytes } from './readBytes';
 import { scanTiff, scanTiffPageCount, TiffFormatError } from './tiffScan';
 
@@ -34,7 +35,7 @@ function describeFailure(err: unknown): string {
   const m = (err as Error).message ?? String(err);
   if (err instanceof TiffFormatError) return m;
   if (/unsupported/i.test(m)) return m.replace(/^.*?unsupported/i, 'unsupported');
-  return `corrupt or unsupported TIFF (${m})`;
+  return `corrupt or unsupported TIFF (${libraryFailure(err)})`;
 }
 
 /** Every page of a TIFF file (or only `pages`), decoded; errors name the file and the page. */

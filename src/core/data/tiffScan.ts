@@ -57,27 +57,34 @@ class Reader {
   }
 }
 
-type Fields = Map<number, number[]>;
+/** One IFD entry: its type, its count and, for SHORT and LONG entries, its values. */
+interface Entry {
+  type: number;
+  count: number;
+  values: number[];
+}
+
+type Fields = Map<number, Entry>;
 
 function fail(problem: string): never {
   throw new TiffFormatError(`corrupt TIFF: ${problem}`);
 }
 
-/** The numbers of one IFD entry (SHORT and LONG values; others as their first byte, unused). */
-function entryValues(r: Reader, at: number, page: number): [number, number[]] {
+/** One IFD entry, its values range-checked (SHORT and LONG values read; others only located). */
+function readEntry(r: Reader, at: number, page: number): [number, Entry] {
   const tag = r.u16(at);
   const type = r.u16(at + 2);
   const count = r.u32(at + 4);
   const size = TYPE_SIZES[type];
-  if (size === undefined) return [tag, []]; // unknown types are skipped, as the decoder does
+  if (size === undefined) return [tag, { type, count, values: [] }]; // unknown types: refused only where the tag is used
   const length = size * count;
   const where = length > 4 ? r.u32(at + 8) : at + 8;
   if (where + length > r.bytes.length)
     fail(`page ${page + 1}: tag ${tag} declares ${count} values at byte ${where}, past the end of the ${r.bytes.length}-byte file`);
-  if (type !== 3 && type !== 4) return [tag, []];
+  if (type !== 3 && type !== 4) return [tag, { type, count, values: [] }];
   const values = new Array<number>(count);
   for (let i = 0; i < count; i++) values[i] = type === 3 ? r.u16(where + 2 * i) : r.u32(where + 4 * i);
-  return [tag, values];
+  return [tag, { type, count, values }];
 }
 
 /** The offsets of every IFD, in order; a loop or an offset past the end is an error. */
@@ -102,45 +109,76 @@ function readFields(r: Reader, at: number, page: number): Fields {
   const fields: Fields = new Map();
   const n = r.u16(at);
   for (let i = 0; i < n; i++) {
-    const [tag, values] = entryValues(r, at + 2 + 12 * i, page);
-    fields.set(tag, values);
+    const [tag, entry] = readEntry(r, at + 2 + 12 * i, page);
+    fields.set(tag, entry);
   }
   return fields;
 }
 
-function one(fields: Fields, tag: number, fallback?: number): number {
-  const v = fields.get(tag);
-  if (v && v.length > 0) return v[0];
-  if (fallback === undefined) fail(`required tag ${tag} missing`);
-  return fallback;
+/** The SHORT or LONG values of a tag SegLab uses (undefined when absent); another type is an error. */
+function list(fields: Fields, tag: number): number[] | undefined {
+  const e = fields.get(tag);
+  if (!e) return undefined;
+  if (e.type !== 3 && e.type !== 4) fail(`tag ${tag} has type ${e.type}, not SHORT or LONG`);
+  return e.values;
+}
+
+/** A tag with one value (`perSample`: one, or one per sample, all equal), or `fallback` when absent. */
+function one(fields: Fields, tag: number, fallback?: number, perSample?: number): number {
+  const v = list(fields, tag);
+  if (v === undefined) {
+    if (fallback === undefined) fail(`required tag ${tag} missing`);
+    return fallback;
+  }
+  if (v.length !== 1 && !(perSample !== undefined && v.length === perSample && v.every((x) => x === v[0])))
+    fail(
+      `tag ${tag} holds ${v.length} values (${v.slice(0, 4).join(', ')}${v.length > 4 ? ', …' : ''}), expected ${perSample ? `1 or ${perSample} equal ones` : '1'}`,
+    );
+  return v[0];
 }
 
 /** Sample layout of a page: what SegLab refuses is named, what the decoder would misread is refused. */
 function sampleLayout(fields: Fields): { bits: number; samples: number; sampleFormat: number } {
   const samples = one(fields, 277, 1);
-  const bitsList = fields.get(258);
+  if (samples < 1) fail('SamplesPerPixel is 0');
+  const bitsList = list(fields, 258);
   if (!bitsList)
     throw new TiffFormatError("unsupported 1-bit TIFF without a BitsPerSample tag (as Pillow saves mode '1'); save it as 8-bit");
+  if (bitsList.length !== 1 && bitsList.length !== samples) fail(`${bitsList.length} BitsPerSample values for ${samples} samples`);
   const bits = bitsList[0];
-  if (samples < 1 || bitsList.some((b) => b !== bits))
-    throw new TiffFormatError(`unsupported mixed bits per sample (${bitsList.join(', ')})`);
-  const sampleFormat = one(fields, 339, 1);
+  if (bitsList.some((b) => b !== bits)) throw new TiffFormatError(`unsupported mixed bits per sample (${bitsList.join(', ')})`);
+  const sampleFormat = one(fields, 339, 1, samples);
   if (sampleFormat === 2) throw new TiffFormatError(`unsupported signed ${bits}-bit integer samples (save as unsigned 8/16-bit or float)`);
   if (sampleFormat === 3 ? bits !== 32 && bits !== 64 : sampleFormat !== 1 || ![1, 8, 16].includes(bits))
     throw new TiffFormatError(`unsupported ${sampleFormat === 3 ? 'float' : 'integer'} samples of ${bits} bits (format ${sampleFormat})`);
-  if (samples > 1 && one(fields, 284, 1) === 2)
-    throw new TiffFormatError('unsupported planar configuration (separate colour planes); save the channels interleaved');
+  const planar = one(fields, 284, 1);
+  if (planar !== 1 && planar !== 2) fail(`PlanarConfiguration ${planar} (1 or 2)`);
+  if (planar === 2) throw new TiffFormatError('unsupported planar configuration (separate planes); save the samples interleaved');
+  checkPhotometric(fields, samples, bits);
   const predictor = one(fields, 317, 1);
   if (predictor !== 1 && !(predictor === 2 && (bits === 8 || bits === 16)))
     throw new TiffFormatError(`unsupported predictor ${predictor} for ${bits}-bit samples`);
   return { bits, samples, sampleFormat };
 }
 
+/** Photometric interpretation against the samples: gray (0, 1) has one colour sample, RGB (2) three. */
+function checkPhotometric(fields: Fields, samples: number, bits: number): void {
+  const photometric = one(fields, 262);
+  // WhiteIsZero: readers disagree beyond 8 bits (the decoder inverts floats against 2^32 − 1, Pillow leaves 16-bit alone).
+  if (photometric === 0 && bits > 8) throw new TiffFormatError(`unsupported WhiteIsZero ${bits}-bit samples (save as BlackIsZero)`);
+  const extra = list(fields, 338)?.length ?? 0;
+  const colour = samples - extra;
+  if (photometric === 3) throw new TiffFormatError('palette-colour TIFF is not supported (save it as gray or RGB)');
+  if (photometric > 3) throw new TiffFormatError(`unsupported photometric interpretation ${photometric} (use gray or RGB)`);
+  if ((photometric === 2) !== (colour === 3) || colour < 1 || colour === 2 || colour > 3)
+    fail(`photometric interpretation ${photometric} with ${colour} colour sample(s)`);
+}
+
 /** Strips or tiles of a page, with the bytes each must decode to. */
 function pageSegments(fields: Fields, width: number, height: number, rowBits: (w: number) => number, compressed: boolean): TiffSegment[] {
   const tiled = fields.has(322) || fields.has(324);
-  const offsets = fields.get(tiled ? 324 : 273) ?? [];
-  const counts = fields.get(tiled ? 325 : 279);
+  const offsets = list(fields, tiled ? 324 : 273) ?? [];
+  const counts = list(fields, tiled ? 325 : 279);
   let sizes: { need: number; most: number }[];
   if (tiled) {
     const tw = one(fields, 322);
@@ -149,7 +187,9 @@ function pageSegments(fields: Fields, width: number, height: number, rowBits: (w
     const tile = th * Math.ceil(rowBits(tw) / 8);
     sizes = new Array(Math.ceil(width / tw) * Math.ceil(height / th)).fill({ need: tile, most: tile });
   } else {
-    const rps = Math.min(one(fields, 278, height), height) || height;
+    const declared = one(fields, 278, height);
+    if (declared === 0) fail('RowsPerStrip is 0');
+    const rps = Math.min(declared, height);
     const row = Math.ceil(rowBits(width) / 8);
     sizes = Array.from({ length: Math.ceil(height / rps) }, (_, i) => ({ need: Math.min(rps, height - i * rps) * row, most: rps * row }));
   }

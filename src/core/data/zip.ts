@@ -40,11 +40,26 @@ function zip64Sizes(b: Buffer, extra: number, end: number, entry: ZipEntry): voi
   }
 }
 
+/** A member's local header: where the directory says, with the directory's name (as Python's zipfile checks). */
+function checkLocalHeader(b: Buffer, at: number, name: string): void {
+  if (at + 30 > b.length || b.readUInt32LE(at) !== 0x04034b50)
+    throw new Error(`member ${JSON.stringify(name.slice(0, 80))}: no local header at byte ${at}`);
+  const nameLength = b.readUInt16LE(at + 26);
+  if (at + 30 + nameLength > b.length || b.toString('utf8', at + 30, at + 30 + nameLength) !== name)
+    throw new Error(`member ${JSON.stringify(name.slice(0, 80))}: its local header names another file`);
+}
+
 /** Every member of the archive by name; a directory that runs past the file is an error. */
 export function zipDirectory(b: Buffer): Map<string, ZipEntry> {
   const eocd = endOfDirectory(b);
   const count = b.readUInt16LE(eocd + 10);
-  let at = b.readUInt32LE(eocd + 16);
+  const [size, offset] = [b.readUInt32LE(eocd + 12), b.readUInt32LE(eocd + 16)];
+  if (offset + size !== eocd && !(offset === 0xffffffff || size === 0xffffffff)) {
+    // zip64 archives keep the real values in their own end records, which precede this one
+    const zip64 = eocd >= 20 && b.readUInt32LE(eocd - 20) === 0x07064b50;
+    if (!zip64) throw new Error(`the directory (${size} bytes at ${offset}) does not end where the end record is (${eocd})`);
+  }
+  let at = offset;
   const out = new Map<string, ZipEntry>();
   for (let i = 0; i < count; i++) {
     if (at + 46 > b.length || b.readUInt32LE(at) !== CENTRAL) throw new Error(`zip directory entry ${i + 1} is missing or damaged`);
@@ -52,8 +67,19 @@ export function zipDirectory(b: Buffer): Map<string, ZipEntry> {
     const end = at + 46 + nameLength + extraLength + commentLength;
     if (end > b.length) throw new Error(`zip directory entry ${i + 1} runs past the end of the file`);
     const name = b.toString('utf8', at + 46, at + 46 + nameLength);
+    const [flags, method] = [b.readUInt16LE(at + 8), b.readUInt16LE(at + 10)];
+    if (b[at + 6] > 63)
+      throw new Error(
+        `member ${JSON.stringify(name.slice(0, 80))} needs zip version ${b[at + 6] / 10} to extract (numpy writes 2.0 or 4.5)`,
+      );
+    if (flags & 0x61)
+      throw new Error(`member ${JSON.stringify(name.slice(0, 80))} is encrypted or patched (flags 0x${flags.toString(16)})`);
+    if (method !== 0 && method !== 8)
+      throw new Error(`member ${JSON.stringify(name.slice(0, 80))} uses compression method ${method} (numpy writes stored or deflated)`);
     const entry = { crc: b.readUInt32LE(at + 16), compressedSize: b.readUInt32LE(at + 20), size: b.readUInt32LE(at + 24) };
     zip64Sizes(b, at + 46 + nameLength, at + 46 + nameLength + extraLength, entry);
+    checkLocalHeader(b, b.readUInt32LE(at + 42), name);
+    if (out.has(name)) throw new Error(`member ${JSON.stringify(name.slice(0, 80))} is in the directory twice`);
     out.set(name, entry);
     at = end;
   }

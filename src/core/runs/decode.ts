@@ -4,6 +4,8 @@
  * the field instead of a cast that fails somewhere later. Numbers may be NaN or ±∞ (the JSON codec
  * reads them back); `null` only where a field allows it.
  */
+import { shown } from '../common/suggest';
+
 /** The statuses a run can have (store.ts's RunStatus). */
 export const RUN_STATUSES = ['running', 'done', 'failed', 'cancelled'] as const;
 
@@ -17,11 +19,12 @@ function checkFields(v: unknown, required: Record<string, [Check, string]>, opti
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${where}: expected an object`);
   const o = v as Record<string, unknown>;
   for (const [key, [ok, what]] of Object.entries(required)) {
-    if (!(key in o)) throw new Error(`${where}: "${key}" is missing`);
-    if (!ok(o[key])) throw new Error(`${where}: "${key}" must be ${what}, got ${JSON.stringify(o[key])}`);
+    if (!Object.prototype.hasOwnProperty.call(o, key)) throw new Error(`${where}: "${key}" is missing`);
+    if (!ok(o[key])) throw new Error(`${where}: "${key}" must be ${what}, got ${shown(String(JSON.stringify(o[key])))}`);
   }
   for (const [key, [ok, what]] of Object.entries(optional)) {
-    if (o[key] !== undefined && !ok(o[key])) throw new Error(`${where}: "${key}" must be ${what}, got ${JSON.stringify(o[key])}`);
+    const v = Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+    if (v !== undefined && !ok(v)) throw new Error(`${where}: "${key}" must be ${what}, got ${shown(String(JSON.stringify(v)))}`);
   }
   return o;
 }
