@@ -76,7 +76,8 @@ function readEntry(r: Reader, at: number, page: number): [number, Entry] {
   const type = r.u16(at + 2);
   const count = r.u32(at + 4);
   const size = TYPE_SIZES[type];
-  if (size === undefined) return [tag, { type, count, values: [] }]; // unknown types: refused only where the tag is used
+  if (type === 0 || type > 13) fail(`page ${page + 1}: tag ${tag} has type ${type}, which TIFF does not define`);
+  if (size === undefined) return [tag, { type, count, values: [] }]; // the IFD type (13): refused where the tag is used
   const length = size * count;
   const where = length > 4 ? r.u32(at + 8) : at + 8;
   if (where + length > r.bytes.length)
@@ -239,6 +240,7 @@ export function lzwDecodedLength(data: Uint8Array, most: number): number {
   let at = 0;
   let total = 0;
   let previous = -1;
+  let first = true;
   for (;;) {
     while (bits < width) {
       if (at >= data.length) return total;
@@ -248,6 +250,8 @@ export function lzwDecodedLength(data: Uint8Array, most: number): number {
     const code = (value >>> (bits - width)) & ((1 << width) - 1);
     bits -= width;
     value &= (1 << bits) - 1;
+    if (first && code !== 256) fail('an LZW strip that does not start with a Clear code (TIFF 6.0 requires one)');
+    first = false;
     if (code === 257) return total;
     if (code === 256) {
       [size, width, previous] = [258, 9, -1];
@@ -267,11 +271,12 @@ export function lzwDecodedLength(data: Uint8Array, most: number): number {
   }
 }
 
-/** Bytes a Deflate (zlib or raw) segment decodes to, checksum verified, at most `most` + 1. */
+/** Bytes a Deflate segment (zlib format, as TIFF requires) decodes to, checksum verified, at most `most` + 1. */
 function inflatedLength(data: Uint8Array, most: number): number {
   const zlibHeader = data.length >= 2 && (data[0] & 15) === 8 && data[0] >> 4 <= 7 && ((data[0] << 8) | data[1]) % 31 === 0;
+  if (!zlibHeader) fail('Deflate data without its zlib header');
   try {
-    const out = (zlibHeader ? zlib.inflateSync : zlib.inflateRawSync)(data, { maxOutputLength: most + 1 });
+    const out = zlib.inflateSync(data, { maxOutputLength: most + 1 });
     return out.length;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return most + 1;
