@@ -234,7 +234,13 @@ export function readEpochsTolerant(dir: string): { epochs: EpochRecord[]; proble
   const epochs: EpochRecord[] = [];
   const problems: string[] = [];
   if (!fs.existsSync(file)) return { epochs, problems };
-  fs.readFileSync(file, 'utf8')
+  let text: string;
+  try {
+    text = readText(file);
+  } catch (err) {
+    return { epochs, problems: [(err as Error).message] };
+  }
+  text
     .split('\n')
     .forEach((line, i) => {
       if (!line.trim()) return;
@@ -250,8 +256,7 @@ export function readEpochsTolerant(dir: string): { epochs: EpochRecord[]; proble
 export function readEpochs(dir: string): EpochRecord[] {
   const file = path.join(dir, 'metrics.jsonl');
   if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
+  return readText(file)
     .split('\n')
     .filter((l) => l.trim())
     .map((l, i) => {
