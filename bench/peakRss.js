@@ -1,7 +1,8 @@
-// Preloaded by `npm run bench` (node --require) into a CLI process: at exit, writes the process's peak
-// resident set size in KiB to the file named by SEGLAB_PEAK_RSS_FILE.
+// Preloaded by `npm run bench` (node --require) into a CLI process (and, through execArgv, into the
+// engine it forks): at exit, appends "<peak resident set size in KiB>\n" to the file named by
+// SEGLAB_PEAK_RSS_FILE, one line per process; the bench takes the largest.
 'use strict';
 const fs = require('fs');
 process.on('exit', () => {
-  if (process.env.SEGLAB_PEAK_RSS_FILE) fs.writeFileSync(process.env.SEGLAB_PEAK_RSS_FILE, String(process.resourceUsage().maxRSS));
+  if (process.env.SEGLAB_PEAK_RSS_FILE) fs.appendFileSync(process.env.SEGLAB_PEAK_RSS_FILE, `${process.resourceUsage().maxRSS}\n`);
 });

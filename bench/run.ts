@@ -23,6 +23,11 @@
  *           (--train-sizes 128 skips 256²; a software adapter is slow: it measures, it does not race);
  *   predictMemory: `seglab predict` on a --predict-size (default 4096) square image, tiled within the
  *           default memory budget: wall time and the process's peak RSS (0 skips it).
+ *   realNets, kernelShare: with --real-nets, the U-Nets users train (depth 3/16/256², depth 4/32/128²,
+ *           depth 4/32/256², batch 4, ± batch norm) against PyTorch in --rounds, and the widest net's
+ *           step split by tfjs kernel (bench/realNets.ts);
+ *   dataScaling: with --data-scaling, seglab train's peak RSS on 100 and --scaling-images (2000) 512²
+ *           images. --only measures just these two sections.
  * Median of --repeats runs (default 5) after one warm-up. Tensor counts before/after expose leaks.
  */
 import { spawnSync } from 'child_process';
@@ -42,6 +47,7 @@ import { computeMetrics } from '../src/core/metrics/evaluate';
 import { squaredDistanceTransform } from '../src/core/common/edt';
 import { unetWeightMap } from '../src/core/weightmap/unetWeightMap';
 import { buildUnet } from '../src/core/model/unet';
+import { benchDataScaling, benchKernelShare, benchRealNets } from './realNets';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ISBI = path.resolve(ROOT, '..', 'shared', 'data', 'isbi2012-membrane');
@@ -322,7 +328,7 @@ function benchPredictMemory(size: number) {
     );
     const seconds = (Date.now() - t0) / 1000;
     if (p.status !== 0) return { skipped: `predict exited ${p.status}: ${p.stderr.trim().split('\n').pop()}` };
-    const peakRssMiB = +(Number(fs.readFileSync(rssFile, 'utf8')) / 1024).toFixed(1);
+    const peakRssMiB = +(Math.max(...fs.readFileSync(rssFile, 'utf8').trim().split('\n').map(Number)) / 1024).toFixed(1);
     process.stderr.write(`  predict ${size}×${size}: ${seconds.toFixed(1)} s, peak RSS ${peakRssMiB} MiB\n`);
     return { size, seconds: +seconds.toFixed(1), peakRssMiB, memoryBudgetMiB: DEFAULT_MEMORY_BUDGET_MB };
   } finally {
@@ -361,7 +367,31 @@ async function pytorchRounds(rounds: number, steps: number, cores: number, lossE
   return { paired, reference, ratios };
 }
 
+/** --real-nets / --data-scaling (bench/realNets.ts); with --only, nothing else is measured. */
+async function realSizes(): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  if (process.argv.includes('--real-nets')) {
+    out.realNets = await benchRealNets(Number(arg('rounds', '3')), Number(arg('train-steps', '3')));
+    out.kernelShare = [benchKernelShare(4), benchKernelShare(5)];
+  }
+  if (process.argv.includes('--data-scaling')) out.dataScaling = benchDataScaling(Number(arg('scaling-images', '2000')));
+  return out;
+}
+
+function writeResults(out: Record<string, unknown>, started: Date): void {
+  const dir = path.join(ROOT, 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  process.stderr.write(`wrote ${path.relative(process.cwd(), file)}\n`);
+}
+
 async function main() {
+  if (process.argv.includes('--only')) {
+    const started = new Date();
+    return writeResults({ date: started.toISOString(), machine: machine(), ...(await realSizes()) }, started);
+  }
   const repeats = Number(arg('repeats', '5'));
   // --backend B (webgpu): the GPU measured beside the CPU backends (losses, training, --isbi) and against
   // the wasm and PyTorch figures of the same run.
@@ -400,14 +430,10 @@ async function main() {
         isbiGpu,
       )
     : undefined;
+  const sized = await realSizes();
   const out = {
     date: started.toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model,
-      memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
-      node: process.version,
-    },
+    machine: machine(),
     repeats,
     losses,
     training,
@@ -418,14 +444,14 @@ async function main() {
     gpu: gpuResults,
     predictMemory,
     ...(await benchMetrics(repeats)),
+    ...sized,
     peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
   };
-  const dir = path.join(ROOT, 'bench', 'results');
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
-  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-  process.stderr.write(`wrote ${path.relative(process.cwd(), file)}\n`);
+  writeResults(out, started);
+}
+
+function machine(): Record<string, unknown> {
+  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version };
 }
 
 main().catch((e) => {

@@ -2,9 +2,11 @@
 """PyTorch reference for `npm run bench` (run with Debian's /usr/bin/python3 and python3-torch).
 
 Times, on this machine's CPU with the thread count given:
-  training: the U-Net SegLab's bench trains (depth 3, 16 base filters, no batch norm, two 3x3
-            conv+ReLU per level, 2x2 max-pool, 2x2 stride-2 transposed conv up, skip concat,
-            1x1 head), batch 8, Adam, BCE with logits; images/s as the median of timed steps;
+  training: the U-Net SegLab's bench trains (by default depth 3, 16 base filters, no batch norm; two
+            3x3 conv (+ batch norm with --bn) + ReLU per level, 2x2 max-pool, 2x2 stride-2 transposed
+            conv up, skip concat, 1x1 head), batch 8, Adam, BCE with logits; images/s as the median of
+            timed steps (--depth, --base, --size, --batch, --bn for the real-size nets;
+            --training-only skips the losses);
   losses:   BCE with logits, 2-channel softmax cross-entropy and soft Dice (sigmoid of logits,
             batch-wide sums, smooth 1e-5) on 8x512x512 logits, forward only, median ms.
 Prints one JSON object on stdout.
@@ -19,26 +21,33 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def conv(cin, cout, bn):
+    # SegLab's layer: 3x3 same conv (no bias before batch norm), batch norm when enabled, ReLU.
+    if bn:
+        return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+    return [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU()]
+
+
 class Block(nn.Sequential):
-    def __init__(self, cin, cout):
-        super().__init__(nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(), nn.Conv2d(cout, cout, 3, padding=1), nn.ReLU())
+    def __init__(self, cin, cout, bn=False):
+        super().__init__(*conv(cin, cout, bn), *conv(cout, cout, bn))
 
 
 class UNet(nn.Module):
-    def __init__(self, depth=3, base=16, cin=1, cout=1):
+    def __init__(self, depth=3, base=16, cin=1, cout=1, bn=False):
         super().__init__()
         self.down = nn.ModuleList()
         c = cin
         for level in range(depth):
-            self.down.append(Block(c, base * 2**level))
+            self.down.append(Block(c, base * 2**level, bn))
             c = base * 2**level
-        self.bottom = Block(c, base * 2**depth)
+        self.bottom = Block(c, base * 2**depth, bn)
         self.up = nn.ModuleList()
         self.dec = nn.ModuleList()
         for level in reversed(range(depth)):
             f = base * 2**level
             self.up.append(nn.ConvTranspose2d(f * 2, f, 2, stride=2))
-            self.dec.append(Block(f * 2, f))
+            self.dec.append(Block(f * 2, f, bn))
         self.head = nn.Conv2d(base, cout, 1)
 
     def forward(self, x):
@@ -70,11 +79,15 @@ def main():
     ap.add_argument('--batch', type=int, default=8)
     ap.add_argument('--steps', type=int, default=5)
     ap.add_argument('--repeats', type=int, default=5)
+    ap.add_argument('--depth', type=int, default=3)
+    ap.add_argument('--base', type=int, default=16)
+    ap.add_argument('--bn', action='store_true')
+    ap.add_argument('--training-only', action='store_true')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
 
-    model = UNet()
+    model = UNet(a.depth, a.base, bn=a.bn)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.randn(a.batch, 1, a.size, a.size)
     y = (torch.randn(a.batch, 1, a.size, a.size) > 0.5).float()
@@ -86,6 +99,12 @@ def main():
         opt.step()
 
     seconds = timed(step, a.steps)
+    training = {'size': a.size, 'batch': a.batch, 'depth': a.depth, 'base': a.base, 'batchNorm': a.bn,
+                'secondsPerStep': round(seconds, 4), 'imagesPerSecond': round(a.batch / seconds, 3),
+                'parameters': sum(p.numel() for p in model.parameters())}
+    if a.training_only:
+        print(json.dumps({'torch': torch.__version__, 'threads': a.threads, 'training': training}))
+        return
 
     g = torch.Generator().manual_seed(2)
     logits = (torch.rand(8, 1, 512, 512, generator=g) - 0.5) * 8
@@ -106,8 +125,7 @@ def main():
     print(json.dumps({
         'torch': torch.__version__,
         'threads': a.threads,
-        'training': {'size': a.size, 'batch': a.batch, 'secondsPerStep': round(seconds, 4),
-                     'imagesPerSecond': round(a.batch / seconds, 2)},
+        'training': training,
         'lossesMs': {k: round(v * 1000, 3) for k, v in losses.items()},
     }))
 
