@@ -395,5 +395,57 @@ describe('WebAssembly kernels', () => {
       assert.deepStrictEqual(Array.from(same.dataSync()), [1.5, -2]);
       tf.dispose([cast, same]);
     });
+
+    it('Tile by row copies: every output element is its source element at (i mod shape), float32 and int32, with NaN bits kept', async () => {
+      await initBackend('wasm');
+      const cases: [number[], number[]][] = [
+        [
+          [1, 1, 1, 5],
+          [2, 3, 4, 1],
+        ], // batch norm's pattern: a per-channel vector to an activation's shape
+        [
+          [2, 3],
+          [2, 2],
+        ],
+        [[4], [3]],
+        [
+          [2, 1, 3],
+          [1, 4, 2],
+        ],
+        [
+          [3, 2, 2, 1, 2],
+          [1, 2, 1, 3, 2],
+        ],
+        [
+          [2, 2],
+          [0, 3],
+        ],
+      ];
+      for (const [shape, reps] of cases) {
+        for (const dtype of ['float32', 'int32'] as const) {
+          const n = shape.reduce((a, b) => a * b, 1);
+          const values = Array.from({ length: n }, (_, i) => (dtype === 'int32' ? i * 7 - 11 : i === 1 ? NaN : i * 0.5 - 1));
+          const x = tf.tensor(values, shape, dtype);
+          const y = tf.tile(x, reps);
+          const out = Array.from(y.dataSync());
+          const outShape = shape.map((d, i) => d * reps[i]);
+          assert.deepStrictEqual(y.shape, outShape);
+          // the definition: out[i_0, …, i_r] = x[i_0 mod s_0, …, i_r mod s_r]
+          const expected: number[] = [];
+          const idx = outShape.map(() => 0);
+          for (let k = 0; k < out.length; k++) {
+            let src = 0;
+            for (let a = 0; a < shape.length; a++) src = src * shape[a] + (idx[a] % shape[a]);
+            expected.push(values[src]);
+            for (let a = outShape.length - 1; a >= 0; a--) {
+              if (++idx[a] < outShape[a]) break;
+              idx[a] = 0;
+            }
+          }
+          assert.deepStrictEqual(out, expected, `${dtype} ${JSON.stringify(shape)} × ${JSON.stringify(reps)}`);
+          tf.dispose([x, y]);
+        }
+      }
+    });
   });
 });

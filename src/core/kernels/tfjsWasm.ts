@@ -21,6 +21,7 @@
  *   In a 128² step (depth 3, 16 filters, batch 8, 2 threads) these took 140 ms as tfjs kernels or JS
  *   loops, ~40 ms here.
  * - Identity and Cast to the same dtype share the data (tfjs's wasm kernels copy it; 20 ms a step).
+ * - Tile by whole-row copies (tfjs's batch-norm gradient tiles per-channel vectors to full size).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConvShape, convFilterGradient, convForward, convInputGradient } from './conv';
@@ -302,7 +303,60 @@ function registerSkipConnections(): void {
 }
 
 /** Identity and Cast share data; per-channel Add and the bias-gradient Sum (layers.ts). */
+/**
+ * `out` = `src` (row-major, `shape`) tiled `reps` times along each axis: each output row (all axes but
+ * the last) is its source row, repeated along the last axis. The values' bits are copied as 32-bit
+ * words, so float32 and int32 tile alike.
+ */
+export function tileRows(src: Int32Array, shape: number[], reps: number[], out: Int32Array): void {
+  const r = shape.length;
+  const last = r === 0 ? 1 : shape[r - 1];
+  const lead = shape.slice(0, -1);
+  const outLead = lead.map((d, i) => d * reps[i]);
+  const rowLength = last * (r === 0 ? 1 : reps[r - 1]);
+  const rows = size(outLead);
+  if (rows > 1 && lead.every((d) => d === 1)) {
+    // One source row (a per-channel vector): write the first output row, then double what is written.
+    for (let k = 0; k < rowLength; k += last) out.set(src.subarray(0, last), k);
+    for (let done = rowLength; done < out.length; done *= 2) out.copyWithin(done, 0, Math.min(done, out.length - done));
+    return;
+  }
+  const idx = new Array<number>(outLead.length).fill(0);
+  for (let row = 0; row < rows; row++) {
+    let s = 0;
+    for (let k = 0; k < lead.length; k++) s = s * lead[k] + (idx[k] % lead[k]);
+    const source = src.subarray(s * last, s * last + last);
+    const base = row * rowLength;
+    for (let k = 0; k < rowLength; k += last) out.set(source, base + k);
+    for (let k = outLead.length - 1; k >= 0; k--) {
+      if (++idx[k] < outLead[k]) break;
+      idx[k] = 0;
+    }
+  }
+}
+
 function registerElementwise(): void {
+  // Tile (tfjs's batch-norm gradient broadcasts a per-channel vector to the activation's shape with
+  // it): tfjs's wasm Tile computes every output index (455 ms for [1,1,1,32] → [4,256,256,32], 35 % of a
+  // depth-4 step with batch norm); copying whole source rows takes a few ms.
+  const tfTile = original('Tile');
+  replace('Tile', (args) => {
+    const { x } = args.inputs;
+    const reps = args.attrs.reps as number[];
+    if ((x.dtype !== 'float32' && x.dtype !== 'int32') || !Array.isArray(reps) || reps.length !== x.shape.length) {
+      if (!tfTile) throw new Error('wasm Tile missing');
+      return tfTile(args);
+    }
+    const out = args.backend.makeOutput(
+      x.shape.map((d, i) => d * reps[i]),
+      x.dtype,
+    );
+    const view = (t: tf.TensorInfo) =>
+      new Int32Array(args.backend.wasm.HEAPU8.buffer, args.backend.dataIdMap.get(t.dataId).memoryOffset, size(t.shape));
+    if (size(out.shape) > 0) tileRows(view(x), x.shape, reps, view(out));
+    return out;
+  });
+
   // Identity (also what Cast to the same dtype runs): share the data, as tfjs's cpu backend does,
   // instead of copying it (tensors are immutable; variables change by switching data).
   replace('Identity', (args) => shareData(args));
