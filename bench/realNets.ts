@@ -44,11 +44,11 @@ function median(xs: number[]): number {
 const label = (n: Net) => `depth ${n.depth} / ${n.filters} filters / ${n.size}²${n.batchNorm ? ' + BN' : ''}`;
 
 /** A net, its optimizer and one batch, ready to step (the bench's step: Adam, BCE with logits). */
-function makeStep(n: Net): { step: () => Promise<void>; dispose: () => void; parameters: number } {
+export function makeStep(n: Net, batch = BATCH): { step: () => Promise<void>; dispose: () => void; parameters: number } {
   const model = buildUnet({ inputChannels: 1, depth: n.depth, baseFilters: n.filters, batchNorm: n.batchNorm, head: 'sigmoid1', seed: 1 });
   const optimizer = tf.train.adam(1e-3);
-  const x = tf.randomNormal([BATCH, n.size, n.size, 1], 0, 1, 'float32', 1);
-  const y = tf.cast(tf.greater(tf.randomNormal([BATCH, n.size, n.size, 1], 0, 1, 'float32', 2), 0.5), 'float32');
+  const x = tf.randomNormal([batch, n.size, n.size, 1], 0, 1, 'float32', 1);
+  const y = tf.cast(tf.greater(tf.randomNormal([batch, n.size, n.size, 1], 0, 1, 'float32', 2), 0.5), 'float32');
   const step = async () => {
     const loss = optimizer.minimize(
       () => tf.losses.sigmoidCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,

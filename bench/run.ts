@@ -46,8 +46,7 @@ import { LossInput } from '../src/core/losses/types';
 import { computeMetrics } from '../src/core/metrics/evaluate';
 import { squaredDistanceTransform } from '../src/core/common/edt';
 import { unetWeightMap } from '../src/core/weightmap/unetWeightMap';
-import { buildUnet } from '../src/core/model/unet';
-import { benchDataScaling, benchKernelShare, benchRealNets } from './realNets';
+import { benchDataScaling, benchKernelShare, benchRealNets, makeStep } from './realNets';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ISBI = path.resolve(ROOT, '..', 'shared', 'data', 'isbi2012-membrane');
@@ -164,18 +163,7 @@ async function benchTraining(backend: string, steps: number, threads: number | u
   const used = info.name === 'wasm' ? (threads ?? defaultThreadCount()) : undefined;
   const out: Record<string, unknown>[] = [];
   for (const size of sizes) {
-    const model = buildUnet({ inputChannels: 1, depth: 3, baseFilters: 16, batchNorm: false, head: 'sigmoid1', seed: 1 });
-    const optimizer = tf.train.adam(1e-3);
-    const x = tf.randomNormal([8, size, size, 1], 0, 1, 'float32', 1);
-    const y = tf.cast(tf.greater(tf.randomNormal([8, size, size, 1], 0, 1, 'float32', 2), 0.5), 'float32');
-    const step = async () => {
-      const loss = optimizer.minimize(
-        () => tf.losses.sigmoidCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
-        true,
-      );
-      await loss?.data();
-      loss?.dispose();
-    };
+    const { step, dispose } = makeStep({ depth: 3, filters: 16, size, batchNorm: false }, 8);
     await step();
     const tensorsBefore = tf.memory().numTensors;
     const timing = await time(step, steps);
@@ -193,9 +181,7 @@ async function benchTraining(backend: string, steps: number, threads: number | u
     process.stderr.write(
       `  ${info.name}${used ? ` ×${used}` : ''} training ${size}²: ${((8 * 1000) / timing.medianMs).toFixed(2)} img/s\n`,
     );
-    tf.dispose([x, y]);
-    model.dispose();
-    optimizer.dispose();
+    dispose();
   }
   return out;
 }

@@ -3,8 +3,7 @@
  * sweep.json and comparison.json are checked field by field (every field a reader uses), so a damaged
  * or hand-edited file gives `file: "cells[2].runs" must be a list, got null`, not a crash later.
  */
-import { decodeJson } from '../common/json';
-import { readText } from '../data/readBytes';
+import { readJsonFile } from './store';
 import { any, checkShape, int, listOf, mapOf, nullable, num, oneOf, optional, record, Shape, str } from '../common/shape';
 import type { ComparedRun, ComparisonSummary } from './compare';
 import type { SweepFile } from './sweep';
@@ -135,12 +134,5 @@ export function checkComparisonFile(value: unknown, file: string): ComparisonFil
 
 /** comparison.json read, decoded and checked. */
 export function readComparisonFile(file: string): ComparisonFile {
-  const text = readText(file);
-  let value: unknown;
-  try {
-    value = decodeJson(text);
-  } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  return checkComparisonFile(value, file);
+  return checkComparisonFile(readJsonFile<unknown>(file), file);
 }

@@ -4,9 +4,8 @@
  * file gives an error naming the file and the field, never "Cannot read properties of undefined".
  */
 import * as path from 'path';
-import { decodeJson } from '../common/json';
 import { ConfigError, ExperimentConfig, validateConfig } from '../config/config';
-import { readText } from '../data/readBytes';
+import { readJsonFile } from './store';
 
 export interface DerivedFacts {
   loss: string;
@@ -43,13 +42,7 @@ function decodeDerived(v: unknown, file: string): DerivedFacts {
 /** config.json of the run folder `dir`, decoded and checked. */
 export function readRunConfig(dir: string): RunConfig {
   const file = path.join(dir, 'config.json');
-  let raw: unknown;
-  try {
-    raw = decodeJson(readText(file));
-  } catch (err) {
-    const m = (err as Error).message;
-    throw new Error(m.startsWith(file) ? m : `${file}: not valid JSON (${m})`);
-  }
+  const raw = readJsonFile<unknown>(file);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${file}: not a JSON object`);
   const { derived, ...rest } = raw as Record<string, unknown>;
   let config: ExperimentConfig;

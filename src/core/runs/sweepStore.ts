@@ -6,11 +6,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { decodeJson, encodeJson } from '../common/json';
-import { readText } from '../data/readBytes';
+import { encodeJson } from '../common/json';
 import { checkSweepFile } from './decodeFiles';
 import { writeFileAtomic } from './atomicWrite';
-import { processAlive } from './store';
+import { processAlive, readJsonFile } from './store';
 import type { SweepFile } from './sweep';
 
 export const SWEEP_FILE = 'sweep.json';
@@ -26,14 +25,7 @@ export function writeSweep(dir: string, sweep: SweepFile): void {
 /** sweep.json of a sweep folder, checked for the fields every reader relies on; the error names the file. */
 export function readSweepFile(dir: string): SweepFile {
   const file = path.join(dir, SWEEP_FILE);
-  const text = readText(file);
-  let value: unknown;
-  try {
-    value = decodeJson(text);
-  } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  return checkSweepFile(value, file);
+  return checkSweepFile(readJsonFile<unknown>(file), file);
 }
 
 /** As it should be shown: `running` with its process gone (on this machine) is failed. */
