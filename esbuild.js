@@ -17,6 +17,8 @@ const entries = [
   { in: 'src/cli/main.ts', out: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { in: 'src/engine/main.ts', out: 'dist/engine.js' },
   { in: 'src/extension/extension.ts', out: 'dist/extension.js' },
+  // The decoding thread of folder datasets, started by path from the bundles above (folderSource.ts).
+  { in: 'src/core/data/decodeWorker.ts', out: 'dist/decodeWorker.js' },
 ];
 
 async function main() {

@@ -9,7 +9,9 @@
  *                kernel name, as a share of the step (Conv2D and its two gradients, Conv2DTranspose,
  *                Concat, the Adam update's element-wise kernels, batch norm);
  *   dataScaling: the peak RSS of `seglab train` (CLI and engine) on 100 and on --scaling-images (default
- *                2000) synthetic 512² PNG pairs with the same small net and steps: what the dataset costs.
+ *                2000) synthetic 512² PNG pairs with the same small net and steps: what the dataset costs,
+ *                with dataset.cacheMB --scaling-cache-mb (default 128; a folder dataset keeps at most
+ *                that much decoded and reads the rest from disk ahead of each step).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -213,7 +215,7 @@ function writeDataset(dir: string, count: number): void {
 }
 
 /** Peak RSS (MiB) of `seglab train` — the CLI and its engine, the larger — on `count` 512² images. */
-function trainPeakRss(root: string, count: number): { images: number; peakRssMiB: number; seconds: number } {
+function trainPeakRss(root: string, count: number, cacheMB: number): { images: number; peakRssMiB: number; seconds: number } {
   const dir = path.join(root, `data-${count}`);
   writeDataset(dir, count);
   const config = path.join(dir, 'config.json');
@@ -221,7 +223,7 @@ function trainPeakRss(root: string, count: number): { images: number; peakRssMiB
     config,
     JSON.stringify({
       name: `scaling-${count}`,
-      dataset: { images: 'images', masks: 'masks' },
+      dataset: { images: 'images', masks: 'masks', cacheMB },
       validation: { count: 4 },
       crop: 128,
       model: { depth: 2, baseFilters: 8 },
@@ -245,16 +247,17 @@ function trainPeakRss(root: string, count: number): { images: number; peakRssMiB
 }
 
 /** Peak RSS of training on 100 and on `many` images (issue 23 target: within 200 MB of each other). */
-export function benchDataScaling(many: number): Record<string, unknown> {
+export function benchDataScaling(many: number, cacheMB: number): Record<string, unknown> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-scaling-'));
   try {
     const points = [100, many].map((n) => {
-      const p = trainPeakRss(root, n);
+      const p = trainPeakRss(root, n, cacheMB);
       process.stderr.write(`  seglab train on ${n} 512² images: peak RSS ${p.peakRssMiB} MiB (${p.seconds} s)\n`);
       return p;
     });
     return {
       note: 'peak RSS of seglab train (CLI or engine, the larger); issue 23 target: the two within 200 MB',
+      cacheMB,
       points,
       growthMiB: +(points[1].peakRssMiB - points[0].peakRssMiB).toFixed(1),
     };

@@ -27,7 +27,7 @@
  *           depth 4/32/256², batch 4, ± batch norm) against PyTorch in --rounds, and the widest net's
  *           step split by tfjs kernel (bench/realNets.ts);
  *   dataScaling: with --data-scaling, seglab train's peak RSS on 100 and --scaling-images (2000) 512²
- *           images. --only measures just these two sections.
+ *           images, dataset.cacheMB --scaling-cache-mb (128). --only measures just these two sections.
  * Median of --repeats runs (default 5) after one warm-up. Tensor counts before/after expose leaks.
  */
 import { spawnSync } from 'child_process';
@@ -360,7 +360,8 @@ async function realSizes(): Promise<Record<string, unknown>> {
     out.realNets = await benchRealNets(Number(arg('rounds', '3')), Number(arg('train-steps', '3')));
     out.kernelShare = [benchKernelShare(4), benchKernelShare(5)];
   }
-  if (process.argv.includes('--data-scaling')) out.dataScaling = benchDataScaling(Number(arg('scaling-images', '2000')));
+  if (process.argv.includes('--data-scaling'))
+    out.dataScaling = benchDataScaling(Number(arg('scaling-images', '2000')), Number(arg('scaling-cache-mb', '128')));
   return out;
 }
 

@@ -31,6 +31,8 @@ export interface DatasetConfig {
   classes: number;
   /** Class names, background first (as many as `classes`). */
   classNames?: string[];
+  /** Folder datasets: MiB of decoded images kept in memory (default: a quarter of free memory, at most 2 GiB). */
+  cacheMB?: number;
 }
 
 export interface LossConfig {

@@ -4,6 +4,7 @@
  * same order whatever their head.
  */
 import { Sample } from './dataset';
+import { imageStats, memorySource, RawSample, SampleSource, scaled } from './source';
 import { Rng } from './rng';
 
 export interface Normalization {
@@ -11,21 +12,37 @@ export interface Normalization {
   std: number[];
 }
 
-export function computeNormalization(samples: readonly Sample[], channels: number): Normalization {
+/**
+ * Per-channel mean and standard deviation over the images `indices` of a source: each image's
+ * float64 sums (ImageStats), added in index order; a gray image in an RGB dataset counts for each
+ * channel, as its replicated copy would.
+ */
+export function normalizationOf(source: Pick<SampleSource, 'stats' | 'channels'>, indices: readonly number[]): Normalization {
+  const channels = source.channels;
   const sum = new Float64Array(channels);
   const sq = new Float64Array(channels);
   let count = 0;
-  for (const s of samples) {
-    for (let i = 0; i < s.image.length; i++) {
-      const c = i % channels;
-      sum[c] += s.image[i];
-      sq[c] += s.image[i] * s.image[i];
+  for (const i of indices) {
+    const st = source.stats[i];
+    for (let c = 0; c < channels; c++) {
+      const k = st.sum.length === 1 ? 0 : c;
+      sum[c] += st.sum[k];
+      sq[c] += st.sq[k];
     }
-    count += s.height * s.width;
+    count += st.pixels;
   }
   const mean = Array.from(sum, (v) => v / count);
   const std = Array.from(sq, (v, c) => Math.sqrt(Math.max(v / count - mean[c] * mean[c], 1e-12)));
   return { mean, std };
+}
+
+/** normalizationOf for samples in memory (`channels` per pixel). */
+export function computeNormalization(samples: readonly Sample[], channels: number): Normalization {
+  const stats = samples.map((s) => imageStats({ image: s.image, maxValue: 1, channels: channels as 1 | 3 }));
+  return normalizationOf(
+    { stats, channels: channels as 1 | 3 },
+    stats.map((_, i) => i),
+  );
 }
 
 export interface AugmentSpec {
@@ -45,36 +62,58 @@ export interface Batch {
   names: string[];
 }
 
-/** Copies a window of one sample, applying flips and a rotation by k·90°, into the batch arrays. */
+/** Where one batch element comes from: a sample, a window and the flips and rotation applied to it. */
+export interface BatchPick {
+  /** Index into the source. */
+  index: number;
+  top: number;
+  left: number;
+  flipX: boolean;
+  flipY: boolean;
+  /** Rotation by k·90°. */
+  k: number;
+}
+
+/** A batch decided but not yet built: which samples and windows, drawn from the sampler's generator. */
+export interface BatchPlan {
+  picks: BatchPick[];
+  h: number;
+  w: number;
+}
+
+/**
+ * Copies a window of one sample, applying flips and a rotation by k·90°, into the batch arrays,
+ * scaling and normalising its values on the way (a gray image in an RGB batch is replicated).
+ */
 function writeWindow(
-  s: Sample,
+  raw: RawSample,
+  width: number,
   channels: number,
   norm: Normalization,
-  top: number,
-  left: number,
+  p: BatchPick,
   h: number,
   w: number,
-  flipX: boolean,
-  flipY: boolean,
-  k: number,
   x: Float32Array,
   y: Uint8Array,
   offset: number,
 ): void {
+  const rc = raw.channels;
   for (let oy = 0; oy < h; oy++) {
     for (let ox = 0; ox < w; ox++) {
       // Output (oy, ox) comes from window position (wy, wx) after rotation, then flips.
       let wy = oy;
       let wx = ox;
-      if (k === 1) [wy, wx] = [w - 1 - ox, oy];
-      else if (k === 2) [wy, wx] = [h - 1 - oy, w - 1 - ox];
-      else if (k === 3) [wy, wx] = [ox, h - 1 - oy];
-      if (flipY) wy = h - 1 - wy;
-      if (flipX) wx = w - 1 - wx;
-      const src = (top + wy) * s.width + left + wx;
+      if (p.k === 1) [wy, wx] = [w - 1 - ox, oy];
+      else if (p.k === 2) [wy, wx] = [h - 1 - oy, w - 1 - ox];
+      else if (p.k === 3) [wy, wx] = [ox, h - 1 - oy];
+      if (p.flipY) wy = h - 1 - wy;
+      if (p.flipX) wx = w - 1 - wx;
+      const src = (p.top + wy) * width + p.left + wx;
       const dst = oy * w + ox;
-      y[offset + dst] = s.mask[src];
-      for (let c = 0; c < channels; c++) x[(offset + dst) * channels + c] = (s.image[src * channels + c] - norm.mean[c]) / norm.std[c];
+      y[offset + dst] = raw.mask[src];
+      for (let c = 0; c < channels; c++) {
+        x[(offset + dst) * channels + c] = (scaled(raw, src * rc + (rc === 1 ? 0 : c)) - norm.mean[c]) / norm.std[c];
+      }
     }
   }
 }
@@ -93,55 +132,86 @@ export function batchDigest(batch: Batch): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+/**
+ * Random batches from some of a source's samples (`indices`; an array of samples is used whole). A
+ * batch is planned (samples, windows, flips: every draw of the generator) before it is built, so the
+ * trainer can read the next batch's files while the current step runs; plan-then-build gives the same
+ * batches as building at once.
+ */
 export class BatchSampler {
   private order: number[] = [];
   private cursor = 0;
   private readonly rng: Rng;
+  private readonly source: SampleSource;
+  private readonly indices: readonly number[];
 
   constructor(
-    private readonly samples: readonly Sample[],
+    samples: readonly Sample[] | { source: SampleSource; indices: readonly number[] },
     private readonly channels: number,
     private readonly norm: Normalization,
     private readonly spec: AugmentSpec,
     seed: number,
   ) {
     this.rng = new Rng(seed);
-    if (samples.length === 0) throw new Error('no training samples');
+    if (Array.isArray(samples)) {
+      const list = samples as readonly Sample[];
+      this.source = memorySource({ samples: list.slice(), channels: channels as 1 | 3, classes: 2, source: 'samples' });
+      this.indices = list.map((_, i) => i);
+    } else {
+      ({ source: this.source, indices: this.indices } = samples as { source: SampleSource; indices: readonly number[] });
+    }
+    if (this.indices.length === 0) throw new Error('no training samples');
     const crop = spec.crop;
-    for (const s of samples) {
+    const first = this.source.items[this.indices[0]];
+    for (const i of this.indices) {
+      const s = this.source.items[i];
       if (crop !== null && (s.height < crop || s.width < crop)) {
         throw new Error(`${s.name}: image is ${s.width}×${s.height}, smaller than the crop ${crop}×${crop}`);
       }
-      if (crop === null && (s.height !== samples[0].height || s.width !== samples[0].width)) {
-        throw new Error(
-          `${s.name}: ${s.width}×${s.height} differs from ${samples[0].name} (${samples[0].width}×${samples[0].height}); set a crop size`,
-        );
+      if (crop === null && (s.height !== first.height || s.width !== first.width)) {
+        throw new Error(`${s.name}: ${s.width}×${s.height} differs from ${first.name} (${first.width}×${first.height}); set a crop size`);
       }
     }
   }
 
-  next(batchSize: number): Batch {
-    const h = this.spec.crop ?? this.samples[0].height;
-    const w = this.spec.crop ?? this.samples[0].width;
-    const x = new Float32Array(batchSize * h * w * this.channels);
-    const y = new Uint8Array(batchSize * h * w);
-    const names: string[] = [];
+  /** The next batch's samples and windows (draws from the generator; reads no pixels). */
+  plan(batchSize: number): BatchPlan {
+    const first = this.source.items[this.indices[0]];
+    const h = this.spec.crop ?? first.height;
+    const w = this.spec.crop ?? first.width;
+    const picks: BatchPick[] = [];
     for (let b = 0; b < batchSize; b++) {
       if (this.cursor >= this.order.length) {
-        this.order = this.rng.shuffle(this.samples.map((_, i) => i));
+        this.order = this.rng.shuffle(this.indices.map((_, i) => i));
         this.cursor = 0;
       }
-      const s = this.samples[this.order[this.cursor++]];
+      const index = this.indices[this.order[this.cursor++]];
+      const s = this.source.items[index];
       const random = this.spec.randomCrop;
       const top = random ? this.rng.int(s.height - h + 1) : Math.floor((s.height - h) / 2);
       const left = random ? this.rng.int(s.width - w + 1) : Math.floor((s.width - w) / 2);
       const flipX = this.spec.flips && this.rng.next() < 0.5;
       const flipY = this.spec.flips && this.rng.next() < 0.5;
       const k = this.spec.rotate90 && h === w ? this.rng.int(4) : 0;
-      writeWindow(s, this.channels, this.norm, top, left, h, w, flipX, flipY, k, x, y, b * h * w);
-      names.push(s.name);
+      picks.push({ index, top, left, flipX, flipY, k });
     }
-    return { x, y, shape: [batchSize, h, w, this.channels], names };
+    return { picks, h, w };
+  }
+
+  /** The planned batch, normalised and augmented (reads each sample's pixels from the source). */
+  build(plan: BatchPlan): Batch {
+    const { picks, h, w } = plan;
+    const x = new Float32Array(picks.length * h * w * this.channels);
+    const y = new Uint8Array(picks.length * h * w);
+    picks.forEach((p, b) => {
+      const info = this.source.items[p.index];
+      writeWindow(this.source.raw(p.index), info.width, this.channels, this.norm, p, h, w, x, y, b * h * w);
+    });
+    return { x, y, shape: [picks.length, h, w, this.channels], names: picks.map((p) => this.source.items[p.index].name) };
+  }
+
+  next(batchSize: number): Batch {
+    return this.build(this.plan(batchSize));
   }
 }
 

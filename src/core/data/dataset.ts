@@ -1,44 +1,27 @@
 /**
- * Training data in memory: image/mask pairs from two folders (paired by file name) or two multi-page
- * TIFF stacks (paired by page), checked in full before training starts.
- * Every problem is collected (unpaired files, unreadable or corrupt files, size mismatches, masks that
- * are not binary or not class indices) and reported together, each naming its file.
+ * Training data from two folders (paired by file name) or two multi-page TIFF stacks (paired by page),
+ * checked in full before training starts: every pair is decoded once and every problem is collected
+ * (unpaired files, unreadable or corrupt files, size mismatches, masks that are not binary or not class
+ * indices) and reported together, each naming its file.
+ *
+ * openDataset gives a SampleSource: a folder's pixels are read again from disk as training needs them
+ * (a bounded cache, a decoding thread; folderSource.ts); a stack is held in memory as decoded.
+ * loadFolderDataset gives every sample in memory as float32 (tests, scripts).
  */
-import { binaryMaskProblem, isForeground } from './maskRule';
 import * as fs from 'fs';
 import * as path from 'path';
-import { IMAGE_EXTENSIONS, ImageData, RawImage, rawFromTiff, readImage, readRawImage, scaleRaw, toRgb } from './image';
+import { IMAGE_EXTENSIONS, rawFromTiff } from './image';
 import { isFile } from './readBytes';
 import { isTiff, readTiffPages, stackPageName } from './tiff';
 import { naturalCompare } from './pairs';
+import { checkFiniteSamples } from './image';
+import { decodePair, FolderDatasetOptions, maskFromRaw } from './pairDecode';
+import { defaultCacheMB, FolderSource, PairFiles, SampleCache } from './folderSource';
+import { ArraySource, Dataset, hasForeground, imageStats, ImageStats, RawSample, sampleAt, SampleInfo, SampleSource } from './source';
 
-export interface Sample {
-  name: string;
-  /** The image file it was read from (folder datasets), for messages. */
-  file?: string;
-  height: number;
-  width: number;
-  /** H·W·channels, scaled to [0, 1]. */
-  image: Float32Array;
-  /** H·W class indices (binary: 0 background, 1 foreground). */
-  mask: Uint8Array;
-}
+export type { FolderDatasetOptions } from './pairDecode';
 
-export interface Dataset {
-  samples: Sample[];
-  channels: 1 | 3;
-  /** Number of classes including background (binary: 2). */
-  classes: number;
-  /** Where the data came from, for the run record. */
-  source: string;
-}
-
-export interface FolderDatasetOptions {
-  /** Binary masks: the value that is foreground (default: any non-zero value). */
-  foreground?: number;
-  /** > 2: masks hold class indices 0 … classes−1 (multiclass). Default 2 (binary). */
-  classes?: number;
-}
+export type { Dataset, Sample } from './source';
 
 export class DatasetError extends Error {
   constructor(readonly problems: string[]) {
@@ -70,71 +53,32 @@ function listImages(dir: string, what: string, problems: string[]): Map<string, 
   return out;
 }
 
-function readMask(file: string, o: FolderDatasetOptions, problems: string[]): { mask: Uint8Array; width: number; height: number } | null {
-  if (!['.png', '.tif', '.tiff'].includes(path.extname(file).toLowerCase())) {
-    problems.push(`${file}: masks must be PNG or TIFF (JPEG compression changes label values)`);
-    return null;
-  }
-  return maskFromRaw(readRawImage(file), file, o, problems);
+export interface OpenOptions extends FolderDatasetOptions {
+  /** MiB of decoded samples a folder dataset keeps in memory (default: defaultCacheMB()). */
+  cacheMB?: number;
 }
 
-/** Class indices (or 0/1 for binary masks) from a decoded mask; problems name `where`. */
-function maskFromRaw(
-  raw: RawImage,
-  where: string,
-  o: FolderDatasetOptions,
-  problems: string[],
-): { mask: Uint8Array; width: number; height: number } | null {
-  if (raw.channels !== 1) {
-    problems.push(`${where}: mask is a colour image; masks must be gray-scale (one value per pixel)`);
-    return null;
-  }
-  const classes = o.classes ?? 2;
-  const mask = new Uint8Array(raw.data.length);
-  const seen = new Set<number>();
-  for (let i = 0; i < raw.data.length; i++) seen.add(raw.data[i]);
-  const values = [...seen].sort((a, b) => a - b);
-  if (classes > 2) {
-    const bad = values.filter((v) => !(Number.isInteger(v) && v >= 0 && v < classes));
-    if (bad.length) {
-      problems.push(`${where}: values ${bad.slice(0, 5).join(', ')} are not class indices 0…${classes - 1}`);
-      return null;
-    }
-    mask.set(raw.data);
-  } else {
-    const problem = binaryMaskProblem(values, o.foreground);
-    if (problem) {
-      problems.push(`${where}: mask ${problem}`);
-      return null;
-    }
-    for (let i = 0; i < raw.data.length; i++) mask[i] = isForeground(raw.data[i], o.foreground) ? 1 : 0;
-  }
-  return { mask, width: raw.width, height: raw.height };
+/** Every sample of a source in memory, scaled to float32. */
+export function materialize(src: SampleSource): Dataset {
+  return { samples: src.items.map((_, i) => sampleAt(src, i)), channels: src.channels, classes: src.classes, source: src.source };
 }
 
-/** A dataset from the whole decoded list: one channel count for all, names in the given order. */
-function finish(
-  decoded: { name: string; file: string; image: ImageData; mask: Uint8Array }[],
-  o: FolderDatasetOptions,
-  source: string,
-): Dataset {
-  const rgb = decoded.some((d) => d.image.channels === 3);
-  return {
-    samples: decoded.map(({ name, file, image, mask }) => {
-      const img = rgb ? toRgb(image) : image;
-      return { name, file, height: img.height, width: img.width, image: img.data, mask };
-    }),
-    channels: rgb ? 3 : 1,
-    classes: o.classes ?? 2,
-    source,
-  };
+/** What the check pass keeps of each pair: its facts, its sums, and its pixels when the cache has room. */
+interface Checked {
+  info: SampleInfo;
+  stats: ImageStats;
+  raw: RawSample;
+}
+
+function checkedSample(name: string, file: string, width: number, height: number, raw: RawSample): Checked {
+  return { info: { name, file, height, width, channels: raw.channels, foreground: hasForeground(raw.mask) }, stats: imageStats(raw), raw };
 }
 
 /**
  * Two multi-page TIFF stacks: page i of the images with page i of the masks, named
- * `<image stack name>_p<i>` (1-based, zero-padded: train-volume_p01 …).
+ * `<image stack name>_p<i>` (1-based, zero-padded: train-volume_p01 …). Held in memory as decoded.
  */
-export function loadStackDataset(imagesFile: string, masksFile: string, o: FolderDatasetOptions = {}): Dataset {
+export function openStackDataset(imagesFile: string, masksFile: string, o: FolderDatasetOptions = {}): SampleSource {
   const problems: string[] = [];
   for (const [file, what] of [
     [imagesFile, 'images'],
@@ -161,7 +105,7 @@ export function loadStackDataset(imagesFile: string, masksFile: string, o: Folde
       `${imagesFile} has ${images.length} pages but ${masksFile} has ${masks.length}; page i of the images pairs with page i of the masks`,
     ]);
   }
-  const decoded: { name: string; file: string; image: ImageData; mask: Uint8Array }[] = [];
+  const checked: Checked[] = [];
   images.forEach((page, i) => {
     const where = (f: string) => `${f} (page ${i + 1} of ${images.length})`;
     const mask = maskFromRaw(rawFromTiff(masks[i]), where(masksFile), o, problems);
@@ -172,23 +116,46 @@ export function loadStackDataset(imagesFile: string, masksFile: string, o: Folde
       );
       return;
     }
-    let image: ImageData;
+    const image = rawFromTiff(page);
     try {
-      image = scaleRaw(rawFromTiff(page), where(imagesFile));
+      checkFiniteSamples(image, where(imagesFile));
     } catch (err) {
       problems.push((err as Error).message);
       return;
     }
-    decoded.push({ name: stackPageName(imagesFile, i, images.length), file: where(imagesFile), image, mask: mask.mask });
+    const raw = { image: image.data, maxValue: image.maxValue, channels: image.channels, mask: mask.mask };
+    checked.push(checkedSample(stackPageName(imagesFile, i, images.length), where(imagesFile), page.width, page.height, raw));
   });
   if (problems.length) throw new DatasetError(problems);
-  return finish(decoded, o, `${imagesFile} + ${masksFile}`);
+  return new ArraySource(
+    checked.map((c) => c.info),
+    checked.map((c) => c.raw),
+    checked.some((c) => c.raw.channels === 3) ? 3 : 1,
+    o.classes ?? 2,
+    `${imagesFile} + ${masksFile}`,
+  );
 }
 
-/** Images and masks from two folders (paired by file name), or from two TIFF stacks (by page). */
-export function loadFolderDataset(imagesDir: string, masksDir: string, o: FolderDatasetOptions = {}): Dataset {
+/** The image/mask pairs of two folders (by file name, in natural order); problems for unpaired files. */
+function folderPairs(imagesDir: string, masksDir: string, problems: string[]): (PairFiles & { name: string })[] {
+  const images = listImages(imagesDir, 'image', problems);
+  const masks = listImages(masksDir, 'mask', problems);
+  for (const [stem, file] of images) if (!masks.has(stem)) problems.push(`${file}: no mask with the same name in ${masksDir}`);
+  for (const [stem, file] of masks) if (!images.has(stem)) problems.push(`${file}: no image with the same name in ${imagesDir}`);
+  return [...images.keys()]
+    .filter((k) => masks.has(k))
+    .sort(naturalCompare)
+    .map((name) => ({ name, imageFile: images.get(name)!, maskFile: masks.get(name)! }));
+}
+
+/**
+ * Images and masks from two folders (paired by file name), or from two TIFF stacks (by page), checked
+ * in full. A folder dataset keeps at most `cacheMB` of decoded samples in memory and reads the rest
+ * from disk when a batch needs them.
+ */
+export function openDataset(imagesDir: string, masksDir: string, o: OpenOptions = {}): SampleSource {
   const [fileA, fileB] = [isFile(imagesDir), isFile(masksDir)];
-  if (fileA && fileB) return loadStackDataset(imagesDir, masksDir, o);
+  if (fileA && fileB) return openStackDataset(imagesDir, masksDir, o);
   if (fileA !== fileB) {
     const [file, dir] = fileA ? [imagesDir, masksDir] : [masksDir, imagesDir];
     throw new DatasetError([
@@ -196,33 +163,40 @@ export function loadFolderDataset(imagesDir: string, masksDir: string, o: Folder
     ]);
   }
   const problems: string[] = [];
-  const images = listImages(imagesDir, 'image', problems);
-  const masks = listImages(masksDir, 'mask', problems);
-  for (const [stem, file] of images) if (!masks.has(stem)) problems.push(`${file}: no mask with the same name in ${masksDir}`);
-  for (const [stem, file] of masks) if (!images.has(stem)) problems.push(`${file}: no image with the same name in ${imagesDir}`);
-  const decoded: { name: string; file: string; image: ImageData; mask: Uint8Array }[] = [];
-  for (const stem of [...images.keys()].filter((k) => masks.has(k)).sort(naturalCompare)) {
-    const imageFile = images.get(stem)!;
-    const maskFile = masks.get(stem)!;
-    let image: ImageData | null = null;
-    let mask: ReturnType<typeof readMask> = null;
-    try {
-      image = readImage(imageFile);
-    } catch (err) {
-      problems.push((err as Error).message);
-    }
-    try {
-      mask = readMask(maskFile, o, problems);
-    } catch (err) {
-      problems.push((err as Error).message);
-    }
-    if (!image || !mask) continue;
-    if (image.width !== mask.width || image.height !== mask.height) {
-      problems.push(`size mismatch: ${imageFile} is ${image.width}×${image.height} but ${maskFile} is ${mask.width}×${mask.height}`);
-      continue;
-    }
-    decoded.push({ name: stem, file: imageFile, image, mask: mask.mask });
+  const pairs = folderPairs(imagesDir, masksDir, problems);
+  const cache = new SampleCache((o.cacheMB ?? defaultCacheMB()) * 2 ** 20);
+  const checked: Omit<Checked, 'raw'>[] = [];
+  for (const p of pairs) {
+    const d = decodePair(p.imageFile, p.maskFile, o, problems);
+    if (!d) continue;
+    const c = checkedSample(p.name, p.imageFile, d.width, d.height, d.raw);
+    if (cache.fits(d.raw)) cache.put(checked.length, d.raw);
+    checked.push({ info: c.info, stats: c.stats });
   }
   if (problems.length) throw new DatasetError(problems);
-  return finish(decoded, o, `${imagesDir} + ${masksDir}`);
+  return new FolderSource({
+    files: pairs,
+    items: checked.map((c) => c.info),
+    stats: checked.map((c) => c.stats),
+    channels: checked.some((c) => c.info.channels === 3) ? 3 : 1,
+    classes: o.classes ?? 2,
+    source: `${imagesDir} + ${masksDir}`,
+    options: { foreground: o.foreground, classes: o.classes },
+    cache,
+  });
+}
+
+/** openDataset with every sample in memory as float32 (a gray image in an RGB dataset replicated). */
+export function loadFolderDataset(imagesDir: string, masksDir: string, o: FolderDatasetOptions = {}): Dataset {
+  const src = openDataset(imagesDir, masksDir, { ...o, cacheMB: Infinity });
+  try {
+    return materialize(src);
+  } finally {
+    src.dispose();
+  }
+}
+
+/** openStackDataset with every sample in memory as float32. */
+export function loadStackDataset(imagesFile: string, masksFile: string, o: FolderDatasetOptions = {}): Dataset {
+  return materialize(openStackDataset(imagesFile, masksFile, o));
 }

@@ -68,22 +68,26 @@ export function readImage(file: string): ImageData {
 }
 
 /**
- * Integer samples divided by their largest value; float samples as stored. A NaN or ±Inf sample (float
- * TIFF) is the data's fault, not the training's: an error naming `where` and the pixel.
+ * A NaN or ±Inf sample of a float image (float TIFF), or one beyond float32, is the data's fault, not
+ * the training's: an error naming `where` and the pixel. Integer images pass.
  */
+export function checkFiniteSamples(raw: RawImage, where: string): void {
+  if (raw.maxValue !== 1) return;
+  for (let i = 0; i < raw.data.length; i++) {
+    if (Number.isFinite(Math.fround(raw.data[i]))) continue;
+    const pixel = Math.floor(i / raw.channels);
+    const [row, column] = [Math.floor(pixel / raw.width), pixel % raw.width];
+    const v = raw.data[i];
+    const what = Number.isNaN(v) ? 'NaN' : Number.isFinite(v) ? `${v} (beyond float32)` : v > 0 ? '+Inf' : '-Inf';
+    throw new Error(`${where}: the image holds ${what} at row ${row}, column ${column}; image values must be finite numbers`);
+  }
+}
+
+/** Integer samples divided by their largest value; float samples as stored (checkFiniteSamples first). */
 export function scaleRaw(raw: RawImage, where: string): ImageData {
+  checkFiniteSamples(raw, where);
   const data = new Float32Array(raw.data.length);
   for (let i = 0; i < data.length; i++) data[i] = raw.data[i] / raw.maxValue;
-  if (raw.maxValue === 1) {
-    for (let i = 0; i < data.length; i++) {
-      if (Number.isFinite(data[i])) continue;
-      const pixel = Math.floor(i / raw.channels);
-      const [row, column] = [Math.floor(pixel / raw.width), pixel % raw.width];
-      const v = raw.data[i];
-      const what = Number.isNaN(v) ? 'NaN' : Number.isFinite(v) ? `${v} (beyond float32)` : v > 0 ? '+Inf' : '-Inf';
-      throw new Error(`${where}: the image holds ${what} at row ${row}, column ${column}; image values must be finite numbers`);
-    }
-  }
   return { width: raw.width, height: raw.height, channels: raw.channels, data };
 }
 

@@ -11,8 +11,8 @@ export interface DecodedImage {
   bitDepth: number;
   /** 1 (gray) or 3 (colour); alpha is dropped. */
   channels: 1 | 3;
-  /** Row-major, interleaved channels, values 0 … 2^bitDepth − 1. */
-  data: Uint16Array;
+  /** Row-major, interleaved channels, values 0 … 2^bitDepth − 1 (8 bits or fewer: one byte each). */
+  data: Uint8Array | Uint16Array;
 }
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -110,11 +110,11 @@ export function decodePng(bytes: Buffer, file: string): DecodedImage {
     }
   }
   const channels = gray ? 1 : 3;
-  const data = new Uint16Array(width * height * channels);
+  const depth = (png as unknown as { depth: number }).depth;
+  const data = depth <= 8 ? new Uint8Array(width * height * channels) : new Uint16Array(width * height * channels);
   for (let i = 0; i < width * height; i++) {
     for (let c = 0; c < channels; c++) data[i * channels + c] = src[4 * i + c];
   }
-  const depth = (png as unknown as { depth: number }).depth;
   const paletted = (png as unknown as { colorType: number }).colorType === 3;
   return { width, height, bitDepth: paletted ? 8 : depth, channels, data };
 }

@@ -11,14 +11,14 @@ import { esc, lineChart } from './svgCharts';
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
 
-function readGray(file: string): { data: Uint16Array; width: number; height: number } | null {
+function readGray(file: string): { data: Uint8Array | Uint16Array; width: number; height: number } | null {
   if (!fs.existsSync(file)) return null;
   const img = decodePng(fs.readFileSync(file), file);
   return { data: img.data, width: img.width, height: img.height };
 }
 
 /** Error overlay: image in gray, TP green, FP red, FN blue (alpha 0.55). */
-export function errorOverlay(image: Uint16Array, gt: Uint16Array, pred: Uint16Array, width: number, height: number): Buffer {
+export function errorOverlay(image: ArrayLike<number>, gt: ArrayLike<number>, pred: ArrayLike<number>, width: number, height: number): Buffer {
   const rgb = new Uint8Array(width * height * 3);
   const a = 0.55;
   for (let i = 0; i < width * height; i++) {

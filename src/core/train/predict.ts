@@ -7,6 +7,7 @@ import { mapToBytes } from '../common/arrays';
 import * as tf from '@tensorflow/tfjs';
 import { Normalization, paddedImage } from '../data/batches';
 import { Sample } from '../data/dataset';
+import { SampleSeq } from '../data/source';
 import { CompiledLoss } from '../losses/registry';
 import { computeMetrics, MaskMetrics } from '../metrics/evaluate';
 import { nanMean } from '../metrics/scores';
@@ -179,7 +180,7 @@ function foregroundMetrics(labels: Uint8Array, gt: Uint8Array, s: Sample, classe
 /** Validation loss and metrics over whole images (means over images; metrics over foreground classes). */
 export async function validate(
   model: tf.LayersModel,
-  samples: readonly Sample[],
+  samples: SampleSeq,
   loss: CompiledLoss,
   ctx: PredictContext,
   keep: number,
@@ -187,7 +188,8 @@ export async function validate(
 ): Promise<ValidationResult> {
   const perImage: ValidationResult['perImage'] = [];
   const predictions: Prediction[] = [];
-  for (const [index, s] of samples.entries()) {
+  for (let index = 0; index < samples.length; index++) {
+    const s = samples.at(index)!;
     const logits = await predictLogits(model, s, ctx, tiling);
     const lossTensor = tf.tidy(() =>
       loss.apply({

@@ -13,8 +13,10 @@ import { activeBackend, BackendInfo, initBackend } from '../backend/backend';
 import { adapterName, gpuFailure } from '../backend/webgpu';
 import { DEFAULT_MEMORY_BUDGET_MB, DEFAULT_OVERLAP, tileForBudget, Tiling } from './tiles';
 import { ExperimentConfig, lossForHead } from '../config/config';
-import { batchDigest, BatchSampler, computeNormalization, Normalization, splitSamples } from '../data/batches';
-import { Dataset, loadFolderDataset } from '../data/dataset';
+import { Batch, batchDigest, BatchPlan, BatchSampler, Normalization, normalizationOf, splitSamples } from '../data/batches';
+import { Dataset, loadFolderDataset, openDataset } from '../data/dataset';
+import { defaultCacheMB } from '../data/folderSource';
+import { memorySource, SampleList, SampleSeq, SampleSource } from '../data/source';
 import { encodePng8 } from '../data/png';
 import { generateShapes } from '../data/shapes';
 import { lowerIsBetter } from '../common/metrics';
@@ -67,25 +69,36 @@ export interface TrainOptions {
   emit?: (event: TrainEvent) => void;
   /** Polled between batches; true stops the run (status `cancelled`). */
   shouldStop?: () => boolean;
-  /** A dataset already in memory (tests, comparisons). */
-  dataset?: Dataset;
+  /** A dataset already in memory (tests, comparisons), or an open source. */
+  dataset?: Dataset | SampleSource;
   /** Test hook: replaces a step's loss value (to exercise the NaN path). */
   lossOverride?: (epoch: number, step: number, loss: number) => number;
 }
 
+/** The config's dataset with every sample in memory (the script API; training uses openTrainingData). */
 export function loadDataset(config: ExperimentConfig): Dataset {
   const d = config.dataset;
-  if (d.builtin === 'shapes') {
-    return generateShapes({
-      count: d.count,
-      size: d.size,
-      seed: config.seed,
-      foregroundFraction: d.foregroundFraction,
-      noise: d.noise,
-      classes: d.classes === 3 ? 3 : 2,
-    });
-  }
+  if (d.builtin === 'shapes') return builtinShapes(config);
   return loadFolderDataset(d.images!, d.masks!, { foreground: d.foreground, classes: d.classes });
+}
+
+function builtinShapes(config: ExperimentConfig): Dataset {
+  const d = config.dataset;
+  return generateShapes({
+    count: d.count,
+    size: d.size,
+    seed: config.seed,
+    foregroundFraction: d.foregroundFraction,
+    noise: d.noise,
+    classes: d.classes === 3 ? 3 : 2,
+  });
+}
+
+/** The config's dataset, checked in full; folders are read from disk as needed through a cache of `cacheMB`. */
+export function openTrainingData(config: ExperimentConfig, cacheMB: number): SampleSource {
+  const d = config.dataset;
+  if (d.builtin === 'shapes') return memorySource(builtinShapes(config));
+  return openDataset(d.images!, d.masks!, { foreground: d.foreground, classes: d.classes, cacheMB });
 }
 
 export function makeOptimizer(config: Pick<ExperimentConfig, 'optimizer'>): tf.Optimizer {
@@ -127,9 +140,9 @@ export function improves(monitor: string, value: number, best: number | null, mi
   return lowerIsBetter(monitor) ? value < best - minDelta : value > best + minDelta;
 }
 
-function saveVisuals(run: RunWriter, samples: Dataset['samples'], channels: number, result: ValidationResult): void {
+function saveVisuals(run: RunWriter, samples: SampleSeq, channels: number, result: ValidationResult): void {
   result.predictions.forEach((p, i) => {
-    const s = samples[i];
+    const s = samples.at(i)!;
     const gray = new Uint8Array(s.height * s.width);
     for (let j = 0; j < gray.length; j++) gray[j] = Math.round(255 * s.image[j * channels]);
     run.writeFile(`predictions/${s.name}_image.png`, encodePng8(gray, s.width, s.height));
@@ -167,9 +180,9 @@ const SNAPSHOT_MAX_SIDE = 512;
  * The probability maps of a validation, as 8-bit gray PNGs (nearest-neighbour subsampled to at most
  * SNAPSHOT_MAX_SIDE on the long side, so a run of large images keeps its per-epoch history small).
  */
-export function epochSnapshots(samples: Dataset['samples'], result: ValidationResult): EpochImage[] {
+export function epochSnapshots(samples: Pick<SampleList, 'info'>, result: ValidationResult): EpochImage[] {
   return result.predictions.map((p, i) => {
-    const s = samples[i];
+    const s = samples.info(i);
     const f = Math.max(1, Math.ceil(Math.max(s.width, s.height) / SNAPSHOT_MAX_SIDE));
     const [w, h] = [Math.ceil(s.width / f), Math.ceil(s.height / f)];
     const gray = new Uint8Array(w * h);
@@ -183,13 +196,15 @@ interface RunState {
   o: TrainOptions;
   config: ExperimentConfig;
   emit: (event: TrainEvent) => void;
-  dataset: Dataset;
-  val: Dataset['samples'];
+  source: SampleSource;
+  val: SampleList;
   head: Head;
   classes: number;
   mode: LossMode;
   loss: CompiledLoss;
   sampler: BatchSampler;
+  /** The next batch, planned while the current step runs (its files are being read meanwhile). */
+  nextPlan: BatchPlan | null;
   stepsPerEpoch: number;
   ctx: PredictContext;
   model: tf.LayersModel;
@@ -206,7 +221,15 @@ function newSummary(
   run: RunWriter,
   name: string,
   config: ExperimentConfig,
-  d: { head: Head; mode: LossMode; loss: string; backend: BackendInfo; dataset: string; train: unknown[]; val: unknown[] },
+  d: {
+    head: Head;
+    mode: LossMode;
+    loss: string;
+    backend: BackendInfo;
+    dataset: string;
+    train: readonly unknown[];
+    val: readonly unknown[];
+  },
   startedAt: Date,
 ): RunSummary {
   return {
@@ -269,8 +292,8 @@ export function validationTiling(config: ExperimentConfig): Tiling {
 }
 
 /** Warnings about data that trains but is unlikely to mean what the user wants (no foreground at all). */
-export function dataWarnings(samples: readonly { mask: Uint8Array }[]): string[] {
-  const empty = samples.every((s) => !s.mask.some((v) => v !== 0));
+export function dataWarnings(samples: readonly { foreground: boolean }[]): string[] {
+  const empty = samples.every((s) => !s.foreground);
   return empty
     ? [
         `every one of the ${samples.length} masks is empty (no foreground pixel): the model can only learn to predict background, and Dice/HD95 are undefined`,
@@ -300,47 +323,91 @@ function writeRunFiles(run: RunWriter, config: ExperimentConfig, summary: RunSum
   }
 }
 
+/** The run's data: its source, the split, the normalisation, the sampler and the epoch length. */
+interface RunData {
+  source: SampleSource;
+  /** MiB of decoded samples kept in memory (folder datasets). */
+  cacheMB: number | null;
+  train: number[];
+  val: SampleList;
+  norm: Normalization;
+  sampler: BatchSampler;
+  stepsPerEpoch: number;
+}
+
+function openRunData(o: TrainOptions): RunData {
+  const config = o.config;
+  const folder = !o.dataset && !config.dataset.builtin;
+  const cacheMB = folder ? (config.dataset.cacheMB ?? defaultCacheMB()) : null;
+  const given = o.dataset;
+  const source = given ? ('samples' in given ? memorySource(given) : given) : openTrainingData(config, cacheMB ?? 0);
+  try {
+    checkDataFitsRun(config, source.items);
+    const n = source.items.length;
+    const valCount = config.validation.count ?? Math.max(1, Math.round(config.validation.fraction * n));
+    const { train, val } = splitSamples(
+      source.items.map((_, i) => i),
+      valCount,
+      config.seed,
+    );
+    const norm = normalizationOf(source, train);
+    const crop = config.crop;
+    const sampler = new BatchSampler({ source, indices: train }, source.channels, norm, { crop, ...config.augment }, config.seed);
+    const items = train.map((i) => source.items[i]);
+    const pixelsPerImage = items.reduce((a, s) => a + s.height * s.width, 0) / items.length;
+    const batchPixels = (crop ?? items[0].height) * (crop ?? items[0].width) * config.batchSize;
+    const stepsPerEpoch = config.stepsPerEpoch ?? Math.max(1, Math.ceil((items.length * pixelsPerImage) / batchPixels));
+    return { source, cacheMB, train, val: new SampleList(source, val), norm, sampler, stepsPerEpoch };
+  } catch (err) {
+    source.dispose();
+    throw err;
+  }
+}
+
 /** Loads the data, builds the model, creates the run folder with config.json and summary.json, emits start. */
 async function startRun(o: TrainOptions): Promise<RunState> {
+  const backend: BackendInfo = await initBackend(o.config.backend === 'auto' ? undefined : o.config.backend);
+  const data = openRunData(o);
+  try {
+    return startWithData(o, backend, data);
+  } catch (err) {
+    data.source.dispose();
+    throw err;
+  }
+}
+
+/** startRun once the data is open. */
+function startWithData(o: TrainOptions, backend: BackendInfo, data: RunData): RunState {
   const config = o.config;
   const emit = o.emit ?? (() => undefined);
-  const backend: BackendInfo = await initBackend(config.backend === 'auto' ? undefined : config.backend);
-  const dataset = o.dataset ?? loadDataset(config);
-  checkDataFitsRun(config, dataset.samples);
-  const valCount = config.validation.count ?? Math.max(1, Math.round(config.validation.fraction * dataset.samples.length));
-  const { train, val } = splitSamples(dataset.samples, valCount, config.seed);
-  const norm: Normalization = computeNormalization(train, dataset.channels);
+  const { source, norm, sampler, stepsPerEpoch, train, val } = data;
   const head = config.head;
-  const classes = head === 'softmaxN' || head === 'sigmoidN' ? dataset.classes : 2;
+  const classes = head === 'softmaxN' || head === 'sigmoidN' ? source.classes : 2;
   const { expression, options, mode } = lossForHead(config, head);
   const loss = compileLoss(expression, options);
-  const crop = config.crop;
-  const sampler = new BatchSampler(train, dataset.channels, norm, { crop, ...config.augment }, config.seed);
-  const pixelsPerImage = train.reduce((a, s) => a + s.height * s.width, 0) / train.length;
-  const batchPixels = (crop ?? train[0].height) * (crop ?? train[0].width) * config.batchSize;
-  const stepsPerEpoch = config.stepsPerEpoch ?? Math.max(1, Math.ceil((train.length * pixelsPerImage) / batchPixels));
   const ctx: PredictContext = {
     head,
-    channels: dataset.channels,
+    channels: source.channels,
     classes,
     norm,
     multiple: sizeMultiple(config.model.depth),
     threshold: config.threshold,
   };
-  const model = buildUnet({ inputChannels: dataset.channels, ...config.model, head, classes, seed: config.seed });
+  const model = buildUnet({ inputChannels: source.channels, ...config.model, head, classes, seed: config.seed });
   const optimizer = makeOptimizer(config);
   const name = o.runName ?? `${config.name}-${head}`;
   const startedAt = new Date();
-  const warnings = dataWarnings(dataset.samples);
+  const warnings = dataWarnings(source.items);
   const derived = {
     loss: expression,
     lossOptions: options,
     mode,
     outputChannels: headChannels(head, classes),
     normalization: norm,
-    dataset: dataset.source,
-    trainImages: train.map((s) => s.name),
-    valImages: val.map((s) => s.name),
+    dataset: source.source,
+    ...(data.cacheMB !== null ? { cacheMB: data.cacheMB } : {}),
+    trainImages: train.map((i) => source.items[i].name),
+    valImages: val.indices.map((i) => source.items[i].name),
     stepsPerEpoch,
     parameters: model.countParams(),
   };
@@ -348,7 +415,13 @@ async function startRun(o: TrainOptions): Promise<RunState> {
   let summary: RunSummary;
   try {
     run = RunWriter.create(config.runsDir, name);
-    summary = newSummary(run, name, config, { head, mode, loss: expression, backend, dataset: dataset.source, train, val }, startedAt);
+    summary = newSummary(
+      run,
+      name,
+      config,
+      { head, mode, loss: expression, backend, dataset: source.source, train, val: val.indices },
+      startedAt,
+    );
     if (warnings.length) summary.warnings = warnings;
     if (o.configFile) summary.configFile = path.resolve(o.configFile);
     writeRunFiles(run, config, summary, derived);
@@ -364,13 +437,14 @@ async function startRun(o: TrainOptions): Promise<RunState> {
     o,
     config,
     emit,
-    dataset,
+    source,
     val,
     head,
     classes,
     mode,
     loss,
     sampler,
+    nextPlan: null,
     stepsPerEpoch,
     ctx,
     model,
@@ -391,14 +465,29 @@ async function finishRun(r: RunState, status: RunSummary['status'], reason?: str
   r.run.releaseReserve();
   r.model.dispose();
   r.optimizer.dispose();
+  r.source.dispose();
   r.emit({ type: 'end', summary: r.summary });
   return r.summary;
+}
+
+/**
+ * The planned batch, built once its files are in memory; the one after it is planned and its files
+ * requested before this returns, so they are read while the step runs.
+ */
+async function nextBatch(r: RunState): Promise<Batch> {
+  const size = r.config.batchSize;
+  const plan = r.nextPlan ?? r.sampler.plan(size);
+  await r.source.ready(plan.picks.map((p) => p.index));
+  const batch = r.sampler.build(plan);
+  r.nextPlan = r.sampler.plan(size);
+  r.source.prefetch(r.nextPlan.picks.map((p) => p.index));
+  return batch;
 }
 
 /** One optimizer step on the next batch at the schedule's rate; returns its loss and that rate. */
 async function trainStep(r: RunState, epoch: number, step: number): Promise<{ loss: number; learningRate: number; data: string }> {
   const { config, optimizer, model, loss, head, classes, mode, stepsPerEpoch } = r;
-  const batch = r.sampler.next(config.batchSize);
+  const batch = await nextBatch(r);
   const data = batchDigest(batch);
   const learningRate = learningRateAt(config.optimizer, (epoch - 1) * stepsPerEpoch + step - 1, config.epochs * stepsPerEpoch);
   setLearningRate(optimizer, learningRate);
@@ -513,7 +602,7 @@ async function runEpochs(r: RunState): Promise<{ status: RunSummary['status']; r
     saveVisuals(
       r.run,
       shown,
-      r.dataset.channels,
+      r.source.channels,
       fresh ?? (await validate(r.model, shown, r.loss, r.ctx, shown.length, validationTiling(r.config))),
     );
   }
