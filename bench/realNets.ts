@@ -92,8 +92,19 @@ async function seglabRateHere(n: Net, steps: number): Promise<{ imagesPerSecond:
  * Runs `what` for REAL_NETS[index] in a fresh process: WebAssembly memory only grows, so nets measured
  * one after another in one process would share (and exhaust) one 4 GiB heap.
  */
+/** The longest a child may take (--child-timeout seconds, default 600): a net at the 4 GiB WebAssembly ceiling can crawl for hours. */
+const CHILD_TIMEOUT_S = Number(process.argv[process.argv.indexOf('--child-timeout') + 1]) || 600;
+
 function inChild<T>(what: 'rate' | 'profile', index: number, steps: number): T | { skipped: string } {
-  const r = spawnSync(process.execPath, [__filename, what, String(index), String(steps)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [__filename, what, String(index), String(steps)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    timeout: CHILD_TIMEOUT_S * 1000,
+  });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT')
+    return {
+      skipped: `SegLab did not finish ${what === 'rate' ? `${steps} steps` : 'a profiled step'} of ${label(REAL_NETS[index])} in ${CHILD_TIMEOUT_S} s`,
+    };
   if (r.status !== 0)
     return { skipped: `SegLab failed on ${label(REAL_NETS[index])}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' ')}` };
   process.stderr.write(r.stderr);

@@ -60,6 +60,35 @@ describe('WebAssembly kernels', () => {
     });
   }
 
+  it('the packed forward kernel gives bit-identical results to the unpacked one (same summation order), every channel block', () => {
+    for (const variant of ['relaxed', 'baseline'] as const) {
+      const pool = new KernelPool(2, variant);
+      pools.push(pool);
+      // cout 16+12+8+4+3 exercises every block width; cin 37 and 1 odd input widths; k 1, 3 and 5.
+      for (const s of [
+        { n: 2, h: 5, w: 7, cin: 37, cout: 43, k: 3 },
+        { n: 1, h: 4, w: 9, cin: 1, cout: 20, k: 5 },
+        { n: 1, h: 3, w: 3, cin: 70, cout: 7, k: 1 },
+      ]) {
+        const x = values(s.n * s.h * s.w * s.cin, 4);
+        const f = values(s.k * s.k * s.cin * s.cout, 5);
+        const bias = values(s.cout, 6);
+        const dy = values(s.n * s.h * s.w * s.cout, 7);
+        const what = `${variant} ${JSON.stringify(s)}`;
+        assert.deepStrictEqual(
+          convForward(x, f, s, undefined, pool, bias, 'conv_forward_packed'),
+          convForward(x, f, s, undefined, pool, bias, 'conv_forward'),
+          `forward ${what}`,
+        );
+        assert.deepStrictEqual(
+          convInputGradient(dy, f, s, undefined, pool, 'conv_forward_packed'),
+          convInputGradient(dy, f, s, undefined, pool, 'conv_forward'),
+          `input gradient ${what}`,
+        );
+      }
+    }
+  });
+
   it('the relaxed build fuses multiply-adds (one rounding) where the baseline rounds twice; both are within float32 rounding of float64', () => {
     // A 1×1 convolution y = Σ_j x_j·w_j with x·w + c chosen so that rounding the product first loses
     // what the fused result keeps: x = w = 1 + 2^-12, so x·w = 1 + 2^-11 + 2^-24; c = −1 (second tap).

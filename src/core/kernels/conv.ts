@@ -22,6 +22,15 @@ function check(s: ConvShape): void {
   if (s.k % 2 !== 1) throw new Error(`conv: kernel size must be odd for 'same' padding, got ${s.k}`);
 }
 
+/**
+ * The forward kernels: conv_forward_packed (the filter packed into one panel per output-channel block
+ * first; faster from 32 channels, see kernels.c) and conv_forward, which reads the [K·K·cin, cout]
+ * filter in place. Both sum in the same order: identical results. SEGLAB_CONV_KERNEL=conv_forward
+ * selects the unpacked one for the whole process (A/B measurements).
+ */
+export type ForwardKernel = 'conv_forward' | 'conv_forward_packed';
+const FORWARD_KERNEL: ForwardKernel = process.env.SEGLAB_CONV_KERNEL === 'conv_forward' ? 'conv_forward' : 'conv_forward_packed';
+
 /** Copies x [n, h, w, c] into a zeroed scratch block [n, h+2p, w+2p, c]; returns its offset. */
 function padInto(pool: KernelPool, x: Float32Array, n: number, h: number, w: number, c: number, p: number): number {
   const hp = h + 2 * p;
@@ -53,13 +62,19 @@ function convolve(
   biasOffset: number,
   outChannels: number,
   s: ConvShape,
-  out?: Float32Array,
+  out: Float32Array | undefined,
+  kernel: ForwardKernel,
 ): Float32Array {
   const { n, h, w, k } = s;
   const size = n * h * w * outChannels;
   const padded = padInto(pool, src, n, h, w, srcChannels, (k - 1) / 2);
+  let weights = filterOffset;
+  if (kernel === 'conv_forward_packed') {
+    weights = pool.alloc(k * k * srcChannels * outChannels);
+    pool.call('pack_filter', filterOffset, weights, k, srcChannels, outChannels);
+  }
   const y = pool.alloc(size);
-  pool.parallel('conv_forward', [padded, filterOffset, biasOffset, y, n, h, w, srcChannels, outChannels, k], n * h);
+  pool.parallel(kernel, [padded, weights, biasOffset, y, n, h, w, srcChannels, outChannels, k], n * h);
   const result = out ?? new Float32Array(size);
   result.set(pool.f32(y, size));
   return result;
@@ -76,12 +91,13 @@ export function convForward(
   out?: Float32Array,
   pool = kernelPool(),
   bias?: Float32Array,
+  kernel: ForwardKernel = FORWARD_KERNEL,
 ): Float32Array {
   check(s);
   if (bias && bias.length !== s.cout) throw new Error(`conv: bias has ${bias.length} values for ${s.cout} output channels`);
   pool.resetScratch();
   const filterOffset = pool.copyIn(filter);
-  return convolve(pool, x, s.cin, filterOffset, bias ? pool.copyIn(bias) : 0, s.cout, s, out);
+  return convolve(pool, x, s.cin, filterOffset, bias ? pool.copyIn(bias) : 0, s.cout, s, out, kernel);
 }
 
 /** dx = ∂L/∂x from dy [n,h,w,cout] and filter [k,k,cin,cout] → [n,h,w,cin]: the convolution of dy with the
@@ -92,12 +108,13 @@ export function convInputGradient(
   s: ConvShape,
   out?: Float32Array,
   pool = kernelPool(),
+  kernel: ForwardKernel = FORWARD_KERNEL,
 ): Float32Array {
   check(s);
   pool.resetScratch();
   const flipped = pool.alloc(filter.length);
   pool.call('flip_filter', pool.copyIn(filter), flipped, s.k, s.cin, s.cout);
-  return convolve(pool, dy, s.cout, flipped, 0, s.cin, s, out);
+  return convolve(pool, dy, s.cout, flipped, 0, s.cin, s, out, kernel);
 }
 
 /** dW = ∂L/∂filter from x [n,h,w,cin] and dy [n,h,w,cout] → [k,k,cin,cout]. */
