@@ -127,6 +127,21 @@ describe('folder datasets read from disk as training needs them', () => {
     src.dispose();
   });
 
+  it('a script that only awaits the read-ahead keeps running until it arrives (the thread is referenced while busy)', () => {
+    writePairs(4);
+    const script = `
+      const { openDataset } = require(${JSON.stringify(path.join(__dirname, '../../src/core/data/dataset'))});
+      const src = openDataset(${JSON.stringify(file('img'))}, ${JSON.stringify(file('mask'))}, { cacheMB: 0 });
+      src.prefetch([0, 1, 2, 3]);
+      src.ready([0, 1, 2, 3]).then(() => {
+        for (let i = 0; i < 4; i++) src.raw(i);
+        console.log(JSON.stringify(src.counts));
+      });`; // no dispose: an idle thread must not keep the process alive either
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 });
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.deepStrictEqual(JSON.parse(r.stdout), { cacheHits: 0, prefetched: 4, decodedHere: 0 });
+  });
+
   it('without a worker thread (its script missing) every sample is decoded when the batch is built, to the same values', async () => {
     writePairs(6);
     const memory = loadFolderDataset(file('img'), file('mask'));

@@ -144,6 +144,7 @@ class DecodeWorker {
       const w = this.waiting.get(r.id);
       if (!w) return;
       this.waiting.delete(r.id);
+      if (this.waiting.size === 0) this.worker.unref();
       if (r.ok) w.resolve(pairFromReply(r));
       else w.reject(new Error(r.problems.join('; ')));
     });
@@ -154,8 +155,9 @@ class DecodeWorker {
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`the decoding thread exited (code ${code})`)));
-    // After the listeners (adding a 'message' listener refs the thread again): a source that is never
-    // disposed does not keep the process alive.
+    // Referenced only while a request is pending (a caller awaiting ready() must not see the process
+    // exit under it), so an idle source that is never disposed does not keep the process alive. After
+    // the listeners: adding a 'message' listener references the thread again.
     this.worker.unref();
   }
 
@@ -163,6 +165,7 @@ class DecodeWorker {
     if (this.broken) return Promise.reject(new Error('the decoding thread has failed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (this.waiting.size === 0) this.worker.ref();
       this.waiting.set(id, { resolve, reject });
       this.worker.postMessage({ id, ...files, options } satisfies WorkerJob);
     });
