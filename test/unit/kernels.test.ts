@@ -45,17 +45,23 @@ describe('WebAssembly kernels', () => {
     it(`convolutions give bit-identical results with 1, 2 and 3 threads (${variant} kernels)`, () => {
       const mine = [1, 2, 3].map((t) => new KernelPool(t, variant));
       pools.push(...mine);
-      const s = { n: 2, h: 11, w: 13, cin: 5, cout: 20, k: 3 };
-      const x = values(s.n * s.h * s.w * s.cin, 1);
-      const f = values(9 * s.cin * s.cout, 2);
-      const dy = values(s.n * s.h * s.w * s.cout, 3);
-      const results = mine.map((p) => [
-        convForward(x, f, s, undefined, p),
-        convInputGradient(dy, f, s, undefined, p),
-        convFilterGradient(x, dy, s, undefined, p),
-      ]);
-      for (let t = 1; t < mine.length; t++) {
-        for (let k = 0; k < 3; k++) assert.deepStrictEqual(results[t][k], results[0][k], `${mine[t].threads} threads, output ${k}`);
+      // Odd sizes run the direct kernels; even sizes with ≥ 8 channels Winograd (forward and input gradient).
+      for (const s of [
+        { n: 2, h: 11, w: 13, cin: 5, cout: 20, k: 3 },
+        { n: 2, h: 10, w: 6, cin: 20, cout: 9, k: 3 },
+      ]) {
+        const x = values(s.n * s.h * s.w * s.cin, 1);
+        const f = values(9 * s.cin * s.cout, 2);
+        const dy = values(s.n * s.h * s.w * s.cout, 3);
+        const results = mine.map((p) => [
+          convForward(x, f, s, undefined, p),
+          convInputGradient(dy, f, s, undefined, p),
+          convFilterGradient(x, dy, s, undefined, p),
+        ]);
+        for (let t = 1; t < mine.length; t++) {
+          for (let k = 0; k < 3; k++)
+            assert.deepStrictEqual(results[t][k], results[0][k], `${mine[t].threads} threads, output ${k}, ${s.h}×${s.w}`);
+        }
       }
     });
   }
@@ -86,6 +92,49 @@ describe('WebAssembly kernels', () => {
           `input gradient ${what}`,
         );
       }
+    }
+  });
+
+  it('Winograd F(2×2, 3×3) against a float64 convolution: within 2e-6 of the largest output, no less accurate than direct (to a few ulps)', () => {
+    // Reference: the definition summed in float64 by hand (JavaScript numbers), zero padding.
+    const reference = (x: Float32Array, f: Float32Array, s: { n: number; h: number; w: number; cin: number; cout: number }) => {
+      const y = new Float64Array(s.n * s.h * s.w * s.cout);
+      for (let b = 0; b < s.n; b++)
+        for (let yy = 0; yy < s.h; yy++)
+          for (let xx = 0; xx < s.w; xx++)
+            for (let co = 0; co < s.cout; co++) {
+              let acc = 0;
+              for (let ky = 0; ky < 3; ky++)
+                for (let kx = 0; kx < 3; kx++) {
+                  const [iy, ix] = [yy + ky - 1, xx + kx - 1];
+                  if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
+                  for (let ci = 0; ci < s.cin; ci++)
+                    acc += x[((b * s.h + iy) * s.w + ix) * s.cin + ci] * f[((ky * 3 + kx) * s.cin + ci) * s.cout + co];
+                }
+              y[((b * s.h + yy) * s.w + xx) * s.cout + co] = acc;
+            }
+      return y;
+    };
+    for (const s of [
+      { n: 1, h: 8, w: 10, cin: 64, cout: 20, k: 3 },
+      { n: 2, h: 6, w: 4, cin: 130, cout: 7, k: 3 },
+      { n: 1, h: 2, w: 2, cin: 8, cout: 1, k: 3 },
+    ]) {
+      const x = values(s.n * s.h * s.w * s.cin, 8);
+      const f = values(9 * s.cin * s.cout, 9);
+      const bias = values(s.cout, 10);
+      const r = reference(x, f, s).map((v, i) => v + bias[i % s.cout]);
+      const scale = Math.max(...r.map(Math.abs));
+      const error = (y: Float32Array) => {
+        let [max, sq] = [0, 0];
+        r.forEach((v, i) => ((max = Math.max(max, Math.abs(y[i] - v))), (sq += (y[i] - v) ** 2)));
+        return { max: max / scale, rms: Math.sqrt(sq / r.length) / scale };
+      };
+      const wino = error(convForward(x, f, s, undefined, undefined, bias, 'conv_winograd'));
+      const direct = error(convForward(x, f, s, undefined, undefined, bias, 'conv_forward_packed'));
+      const what = `${JSON.stringify(s)}: winograd ${wino.max.toExponential(2)} / ${wino.rms.toExponential(2)}, direct ${direct.max.toExponential(2)} / ${direct.rms.toExponential(2)}`;
+      assert.ok(wino.max < 2e-6 && direct.max < 2e-6, what);
+      assert.ok(wino.rms <= 1.5 * direct.rms + 2 ** -22, what); // a few float32 ulps of slack: 4 outputs are noise
     }
   });
 

@@ -23,13 +23,35 @@ function check(s: ConvShape): void {
 }
 
 /**
- * The forward kernels: conv_forward_packed (the filter packed into one panel per output-channel block
- * first; faster from 32 channels, see kernels.c) and conv_forward, which reads the [K·K·cin, cout]
- * filter in place. Both sum in the same order: identical results. SEGLAB_CONV_KERNEL=conv_forward
- * selects the unpacked one for the whole process (A/B measurements).
+ * The forward kernels (also the input gradient's, on the flipped filter):
+ *   conv_winograd        Winograd F(2×2, 3×3) (kernels.c): 2.25× fewer multiplications; 3×3 kernels
+ *                        on even heights and widths with at least 8 input channels;
+ *   conv_forward_packed  direct, the filter packed into one panel per output-channel block first;
+ *   conv_forward         direct, the filter read in place (same sums as packed: identical results).
+ * The choice is a fixed rule of the layer's shape (forwardKernelFor), not a timing made at run time:
+ * Winograd and direct round differently, and a run must give the same numbers every time it is
+ * repeated. The rule comes from same-process measurements (README). SEGLAB_CONV_KERNEL=conv_forward
+ * or conv_forward_packed forces a direct kernel everywhere (A/B measurements).
  */
-export type ForwardKernel = 'conv_forward' | 'conv_forward_packed';
-const FORWARD_KERNEL: ForwardKernel = process.env.SEGLAB_CONV_KERNEL === 'conv_forward' ? 'conv_forward' : 'conv_forward_packed';
+export type ForwardKernel = 'conv_forward' | 'conv_forward_packed' | 'conv_winograd';
+/** 'auto': forwardKernelFor's rule; otherwise the kernel SEGLAB_CONV_KERNEL names, for every layer. */
+const FORCED = (['conv_forward', 'conv_forward_packed', 'conv_winograd'] as const).find((k) => k === process.env.SEGLAB_CONV_KERNEL);
+
+/** Winograd F(2×2, 3×3) covers 3×3 kernels on even heights and widths; anything else runs direct. */
+export function winogradApplies(s: Pick<ConvShape, 'h' | 'w' | 'k'>): boolean {
+  return s.k === 3 && s.h % 2 === 0 && s.w % 2 === 0;
+}
+
+/**
+ * The kernel a convolution of `inChannels` → `outChannels` runs: Winograd where it applies and the
+ * input has at least 8 channels (below that its input transform costs more than it saves: 1 → 16
+ * channels at 256² measured 0.6–0.8× of direct, 8 → 8 1.06×, 32 → 32 1.3–1.6×, 64–512 channels
+ * 1.5–1.8×), else the packed direct kernel.
+ */
+export function forwardKernelFor(s: Pick<ConvShape, 'h' | 'w' | 'k'>, inChannels: number): ForwardKernel {
+  if (FORCED) return FORCED;
+  return winogradApplies(s) && inChannels >= 8 ? 'conv_winograd' : 'conv_forward_packed';
+}
 
 /** Copies x [n, h, w, c] into a zeroed scratch block [n, h+2p, w+2p, c]; returns its offset. */
 function padInto(pool: KernelPool, x: Float32Array, n: number, h: number, w: number, c: number, p: number): number {
@@ -68,13 +90,21 @@ function convolve(
   const { n, h, w, k } = s;
   const size = n * h * w * outChannels;
   const padded = padInto(pool, src, n, h, w, srcChannels, (k - 1) / 2);
-  let weights = filterOffset;
-  if (kernel === 'conv_forward_packed') {
-    weights = pool.alloc(k * k * srcChannels * outChannels);
-    pool.call('pack_filter', filterOffset, weights, k, srcChannels, outChannels);
-  }
   const y = pool.alloc(size);
-  pool.parallel(kernel, [padded, weights, biasOffset, y, n, h, w, srcChannels, outChannels, k], n * h);
+  if (kernel === 'conv_winograd' && winogradApplies(s)) {
+    const U = pool.alloc(16 * srcChannels * outChannels);
+    pool.call('pack_winograd_filter', filterOffset, U, srcChannels, outChannels);
+    const scratch = pool.alloc(pool.threads * pool.call('winograd_scratch', w, srcChannels));
+    pool.parallel('conv_winograd', [padded, U, biasOffset, y, n, h, w, srcChannels, outChannels, scratch], (n * h) / 2);
+  } else {
+    const direct = kernel === 'conv_forward' ? 'conv_forward' : 'conv_forward_packed';
+    let weights = filterOffset;
+    if (direct === 'conv_forward_packed') {
+      weights = pool.alloc(k * k * srcChannels * outChannels);
+      pool.call('pack_filter', filterOffset, weights, k, srcChannels, outChannels);
+    }
+    pool.parallel(direct, [padded, weights, biasOffset, y, n, h, w, srcChannels, outChannels, k], n * h);
+  }
   const result = out ?? new Float32Array(size);
   result.set(pool.f32(y, size));
   return result;
@@ -91,7 +121,7 @@ export function convForward(
   out?: Float32Array,
   pool = kernelPool(),
   bias?: Float32Array,
-  kernel: ForwardKernel = FORWARD_KERNEL,
+  kernel: ForwardKernel = forwardKernelFor(s, s.cin),
 ): Float32Array {
   check(s);
   if (bias && bias.length !== s.cout) throw new Error(`conv: bias has ${bias.length} values for ${s.cout} output channels`);
@@ -108,7 +138,7 @@ export function convInputGradient(
   s: ConvShape,
   out?: Float32Array,
   pool = kernelPool(),
-  kernel: ForwardKernel = FORWARD_KERNEL,
+  kernel: ForwardKernel = forwardKernelFor(s, s.cout),
 ): Float32Array {
   check(s);
   pool.resetScratch();

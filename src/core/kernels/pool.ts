@@ -72,9 +72,9 @@ for (;;) {
         for (let i = first; i < last; i++) {
           let ready;
           while ((ready = Atomics.load(ctrl, ${READY})) <= i) Atomics.wait(ctrl, ${READY}, ready);
-          exports[names[fn]](...args, i, i + 1);
+          exports[names[fn]](...args, i, i + 1, index);
         }
-      } else exports[names[fn]](...args, first, last);
+      } else exports[names[fn]](...args, first, last, index);
     } catch (e) {
       Atomics.store(ctrl, ${ERROR}, index + 1);
     }
@@ -225,8 +225,9 @@ export class KernelPool {
   }
 
   /**
-   * Runs kernel `name(...args, first, last)` over [0, total) split into contiguous parts, one per
-   * thread (fewer when total is small); returns when every part is done. With `stage`, this thread
+   * Runs kernel `name(...args, first, last, thread)` over [0, total) split into contiguous parts, one
+   * per thread (fewer when total is small); returns when every part is done. `thread` (0 … threads−1)
+   * lets a kernel use its own slot of a scratch block; kernels that do not need it leave it unread. With `stage`, this thread
    * calls stage(i, i + 1) for every index of the workers' parts, in order, and the workers run each
    * index (as its own kernel call) as soon as it is staged; then it stages and runs its own part. So
    * copying the input overlaps with the workers' compute (kernels used this way must give the same
@@ -239,7 +240,7 @@ export class KernelPool {
     const parts = Math.max(1, Math.min(this.threads, total));
     if (parts === 1 || this.workers.length === 0) {
       stage?.(0, total);
-      this.exports[name](...args, 0, total);
+      this.exports[name](...args, 0, total, 0);
       return;
     }
     const c = this.control;
@@ -270,7 +271,7 @@ export class KernelPool {
         }
       }
       stage?.(0, edge(1));
-      this.exports[name](...args, 0, edge(1));
+      this.exports[name](...args, 0, edge(1), 0);
     } finally {
       // Workers not released still count down, with nothing to do; after a failed stage, streaming
       // workers run out their indices (the call throws, so what they compute is never read).
