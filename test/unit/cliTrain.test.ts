@@ -148,8 +148,10 @@ describe('seglab init / train / predict / compare / demo', () => {
   });
 
   it('a model that predicts nothing: hd95 ∞ survives train output, comparison.json and the summary ("all 2 seeds")', () => {
-    // SGD at learning rate 3 drives this tiny U-Net to an empty prediction (Dice 0, HD95 ∞).
-    const config = { ...tiny, optimizer: { name: 'sgd', learningRate: 3 } };
+    // SGD at learning rate 1 drives this tiny U-Net to an empty prediction (Dice 0, HD95 ∞) for seeds 1
+    // and 2 with either convolution kernel (at rate 3 seed 2 diverges to NaN once Winograd rounds the
+    // first steps differently: too close to the edge for a fixture).
+    const config = { ...tiny, optimizer: { name: 'sgd', learningRate: 1 } };
     fs.writeFileSync(path.join(dir, 'empty.json'), JSON.stringify(config));
     const t = seglab(dir, 'train', 'empty.json');
     assert.strictEqual(t.code, 0, t.stderr);
