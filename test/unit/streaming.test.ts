@@ -200,6 +200,34 @@ describe('folder datasets read from disk as training needs them', () => {
     src.dispose();
   });
 
+  it('a gray image in an RGB dataset counts for every channel of the normalisation, as numpy over Pillow’s RGB conversion', () => {
+    fs.writeFileSync(file('img', 'g.png'), encodePng8([0, 60, 120, 255], 2, 2));
+    fs.writeFileSync(file('img', 'c.png'), encodePng8([10, 20, 30, 40, 50, 60, 70, 80, 90, 200, 150, 100], 2, 2, 3));
+    for (const n of ['g', 'c']) fs.writeFileSync(file('mask', `${n}.png`), encodePng8([0, 255, 255, 0], 2, 2));
+    const src = openDataset(file('img'), file('mask'));
+    assert.strictEqual(src.channels, 3);
+    const n = normalizationOf(src, [0, 1]);
+    const py = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import sys,numpy as np\nfrom PIL import Image\n' +
+          'a=np.stack([np.asarray(Image.open(f).convert("RGB"),dtype=np.float32)/np.float32(255) for f in sys.argv[1:]]).astype(np.float64)\n' +
+          'print(*a.mean(axis=(0,1,2)), *a.std(axis=(0,1,2)))',
+        file('img', 'g.png'),
+        file('img', 'c.png'),
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.strictEqual(py.status, 0, py.stderr);
+    const v = py.stdout.trim().split(/\s+/).map(Number);
+    for (let c = 0; c < 3; c++) {
+      assertClose(n.mean[c], v[c], 1e-9, 0, `mean ${c}`);
+      assertClose(n.std[c], v[3 + c], 1e-7, 0, `std ${c}`);
+    }
+    src.dispose();
+  });
+
   it('ISBI: the normalisation from per-image sums equals numpy over Pillow’s pixels (/usr/bin/python3)', function () {
     if (!fs.existsSync(ISBI)) this.skip();
     const src = openDataset(path.join(ISBI, 'image'), path.join(ISBI, 'label'), { foreground: 0, cacheMB: 0 });
