@@ -10,11 +10,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { IMAGE_EXTENSIONS, rawFromTiff } from './image';
+import { checkFiniteSamples, IMAGE_EXTENSIONS, rawFromTiff } from './image';
 import { isFile } from './readBytes';
 import { isTiff, readTiffPages, stackPageName } from './tiff';
 import { naturalCompare } from './pairs';
-import { checkFiniteSamples } from './image';
 import { decodePair, FolderDatasetOptions, maskFromRaw } from './pairDecode';
 import { defaultCacheMB, FolderSource, PairFiles, SampleCache } from './folderSource';
 import { ArraySource, Dataset, hasForeground, imageStats, ImageStats, RawSample, sampleAt, SampleInfo, SampleSource } from './source';

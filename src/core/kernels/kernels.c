@@ -32,23 +32,28 @@ typedef __SIZE_TYPE__ size_t;
 
 /* ---------------------------------------------------------------- convolution forward ------- */
 
-/* y[r, co .. co+4*NV) = Σ_ky Σ_j A[r, j] · W[ky][j, co ..] (+ bias[co ..] when bias is not null)
- * for R pixels: a register tile. */
-#define CONV_TILE(R, NV)                                                                          \
-  INLINE void conv_tile_##R##_##NV(const float *xp, const float *w, const float *bias, float *y,   \
-                                   int K, int cin, int cout, int rowStrideXp, int co) {          \
+/*
+ * The register tile every forward kernel runs (direct, packed, Winograd's channel sums): for R items
+ * (pixels, or Winograd tiles) from `a`, item r at a + r·aStep and its result at out + r·outStride,
+ *   out[r][4v ..] = Σ_ky Σ_{j < kc} a[ky·aKy + r·aStep + j] · b[ky·bKy + j·bStride + 4v ..] (+ bias[4v ..]).
+ * A direct convolution reads the padded input row ky (aKy its stride) as a [W, K·cin] matrix with row
+ * stride cin, and the filter slice W[ky] as [K·cin, cout] (bStride cout; packed: the block's width).
+ */
+#define PANEL_TILE(R, NV)                                                                         \
+  INLINE void panel_tile_##R##_##NV(const float *a, int aKy, int aStep, const float *b, int bKy,  \
+                                    int bStride, int K, int kc, const float *bias, float *out,   \
+                                    int outStride) {                                             \
     v128_t acc[R][NV];                                                                            \
     _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
       _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) acc[r][v] = wasm_f32x4_splat(0.0f); \
-    const int kc = K * cin;                                                                       \
     for (int ky = 0; ky < K; ky++) {                                                              \
-      const float *a = xp + ky * rowStrideXp;                                                     \
-      const float *b = w + ky * kc * cout + co;                                                   \
+      const float *ap = a + ky * aKy;                                                             \
+      const float *bp = b + (size_t)ky * bKy;                                                     \
       for (int j = 0; j < kc; j++) {                                                              \
         v128_t bv[NV];                                                                            \
-        _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) bv[v] = wasm_v128_load(b + j * cout + 4 * v); \
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) bv[v] = wasm_v128_load(bp + j * bStride + 4 * v); \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                          \
-          v128_t av = wasm_v128_load32_splat(a + r * cin + j);                                    \
+          v128_t av = wasm_v128_load32_splat(ap + r * aStep + j);                                 \
           _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                         \
             acc[r][v] = MADD(av, bv[v], acc[r][v]);                                                  \
         }                                                                                         \
@@ -56,30 +61,54 @@ typedef __SIZE_TYPE__ size_t;
     }                                                                                             \
     _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
       _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                             \
-        wasm_v128_store(y + r * cout + co + v * 4,                                                \
-                        bias ? wasm_f32x4_add(acc[r][v], wasm_v128_load(bias + co + v * 4)) : acc[r][v]); \
+        wasm_v128_store(out + r * outStride + v * 4,                                              \
+                        bias ? wasm_f32x4_add(acc[r][v], wasm_v128_load(bias + v * 4)) : acc[r][v]); \
   }
 /* 2 pixels × 12 channels (6 accumulators) measured fastest in V8 (x64 has 16 vector registers; 4 × 12
  * spills): the ISBI U-Net's forward convolutions took 108 ms with 4 × 12 tiles, 74 ms with 2 × 12. */
-CONV_TILE(2, 4)
-CONV_TILE(1, 4)
-CONV_TILE(2, 3)
-CONV_TILE(1, 3)
-CONV_TILE(2, 2)
-CONV_TILE(1, 2)
-CONV_TILE(4, 1)
-CONV_TILE(1, 1)
+PANEL_TILE(2, 4)
+PANEL_TILE(1, 4)
+PANEL_TILE(2, 3)
+PANEL_TILE(1, 3)
+PANEL_TILE(2, 2)
+PANEL_TILE(1, 2)
+PANEL_TILE(4, 1)
+PANEL_TILE(1, 1)
 
-INLINE void conv_tile_scalar(const float *xp, const float *w, const float *bias, float *y, int K, int cin,
-                             int cout, int rowStrideXp, int co) {
+INLINE void panel_scalar(const float *a, int aKy, const float *b, int bKy, int bStride, int K, int kc,
+                         const float *bias, float *out) {
   float s = 0.0f;
-  const int kc = K * cin;
   for (int ky = 0; ky < K; ky++) {
-    const float *a = xp + ky * rowStrideXp;
-    const float *b = w + ky * kc * cout + co;
-    for (int j = 0; j < kc; j++) s += a[j] * b[j * cout];
+    const float *ap = a + ky * aKy;
+    const float *bp = b + (size_t)ky * bKy;
+    for (int j = 0; j < kc; j++) s += ap[j] * bp[j * bStride];
   }
-  y[co] = bias ? s + bias[co] : s;
+  *out = bias ? s + *bias : s;
+}
+
+/*
+ * `count` items (a row's pixels, or a tile row's tiles) for one output-channel block of nvec vectors
+ * (0: a single channel), tile by tile: 2 items × nvec vectors, 4 items for one vector.
+ */
+INLINE void panel_sweep(const float *a, int aKy, int aStep, const float *b, int bKy, int bStride, int K, int kc,
+                        const float *bias, float *out, int outStride, int count, int nvec) {
+  int x = 0;
+#define PANEL_SWEEP(R, NV)                                                                              \
+  for (; x + R <= count; x += R)                                                                        \
+    panel_tile_##R##_##NV(a + x * aStep, aKy, aStep, b, bKy, bStride, K, kc, bias, out + x * outStride, outStride); \
+  for (; x < count; x++) panel_tile_1_##NV(a + x * aStep, aKy, aStep, b, bKy, bStride, K, kc, bias, out + x * outStride, outStride);
+  if (nvec == 4) {
+    PANEL_SWEEP(2, 4)
+  } else if (nvec == 3) {
+    PANEL_SWEEP(2, 3)
+  } else if (nvec == 2) {
+    PANEL_SWEEP(2, 2)
+  } else if (nvec == 1) {
+    PANEL_SWEEP(4, 1)
+  } else {
+    for (; x < count; x++) panel_scalar(a + x * aStep, aKy, b, bKy, bStride, K, kc, bias, out + x * outStride);
+  }
+#undef PANEL_SWEEP
 }
 
 /*
@@ -142,22 +171,8 @@ void conv_forward(const float *xp, const float *w, const float *bias, float *y, 
     for (int blk = 0; blk < blocks; blk++) {
       int co, nvec;
       co_block(cout, blk, &co, &nvec);
-      int x = 0;
-      if (nvec == 4) {
-        for (; x + 2 <= wd; x += 2) conv_tile_2_4(xrow + x * cin, w, bias, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-        for (; x < wd; x++) conv_tile_1_4(xrow + x * cin, w, bias, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-      } else if (nvec == 3) {
-        for (; x + 2 <= wd; x += 2) conv_tile_2_3(xrow + x * cin, w, bias, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-        for (; x < wd; x++) conv_tile_1_3(xrow + x * cin, w, bias, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-      } else if (nvec == 2) {
-        for (; x + 2 <= wd; x += 2) conv_tile_2_2(xrow + x * cin, w, bias, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-        for (; x < wd; x++) conv_tile_1_2(xrow + x * cin, w, bias, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-      } else if (nvec == 1) {
-        for (; x + 4 <= wd; x += 4) conv_tile_4_1(xrow + x * cin, w, bias, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-        for (; x < wd; x++) conv_tile_1_1(xrow + x * cin, w, bias, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-      } else {
-        for (; x < wd; x++) conv_tile_scalar(xrow + x * cin, w, bias, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-      }
+      panel_sweep(xrow, rowStrideXp, cin, w + co, K * cin * cout, cout, K, K * cin, bias ? bias + co : 0, yrow + co, cout, wd,
+                  nvec);
     }
   }
 }
@@ -182,78 +197,6 @@ void pack_filter(const float *w, float *pw, int K, int cin, int cout) {
   }
 }
 
-/* y[r, co ..] = Σ_ky Σ_kx Σ_ci xp[r, ky, kx, ci] · panel[ky, kx, ci, ..] (+ bias[co ..]). */
-#define CONVB_TILE(R, NV)                                                                         \
-  INLINE void convb_tile_##R##_##NV(const float *xp, const float *panel, const float *bias, float *y, \
-                                    int K, int cin, int cout, int rowStrideXp, int co) {          \
-    const int W = 4 * NV;                                                                         \
-    v128_t acc[R][NV];                                                                            \
-    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
-      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                             \
-        acc[r][v] = wasm_f32x4_splat(0.0f);                                                       \
-    for (int ky = 0; ky < K; ky++) {                                                              \
-      for (int kx = 0; kx < K; kx++) {                                                            \
-        const float *a = xp + ky * rowStrideXp + kx * cin;                                        \
-        const float *b = panel + (size_t)(ky * K + kx) * cin * W;                                 \
-        for (int ci = 0; ci < cin; ci++) {                                                        \
-          v128_t bv[NV];                                                                          \
-          _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) bv[v] = wasm_v128_load(b + ci * W + 4 * v); \
-          _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                        \
-            v128_t av = wasm_v128_load32_splat(a + r * cin + ci);                                 \
-            _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                       \
-              acc[r][v] = MADD(av, bv[v], acc[r][v]);                                                \
-          }                                                                                       \
-        }                                                                                         \
-      }                                                                                           \
-    }                                                                                             \
-    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
-      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                             \
-        wasm_v128_store(y + r * cout + co + v * 4,                                                \
-                        bias ? wasm_f32x4_add(acc[r][v], wasm_v128_load(bias + co + v * 4)) : acc[r][v]); \
-  }
-CONVB_TILE(2, 4)
-CONVB_TILE(1, 4)
-CONVB_TILE(2, 3)
-CONVB_TILE(1, 3)
-CONVB_TILE(2, 2)
-CONVB_TILE(1, 2)
-CONVB_TILE(4, 1)
-CONVB_TILE(1, 1)
-
-INLINE void convb_scalar(const float *xp, const float *panel, const float *bias, float *y, int K, int cin,
-                         int rowStrideXp, int co) {
-  float s = 0.0f;
-  for (int ky = 0; ky < K; ky++)
-    for (int kx = 0; kx < K; kx++) {
-      const float *a = xp + ky * rowStrideXp + kx * cin;
-      const float *b = panel + (size_t)(ky * K + kx) * cin;
-      for (int ci = 0; ci < cin; ci++) s += a[ci] * b[ci];
-    }
-  y[co] = bias ? s + bias[co] : s;
-}
-
-/* One output row's block of channels (co, nvec), tile by tile along x. */
-INLINE void convb_row(const float *xrow, const float *panel, const float *bias, float *yrow, int wd, int K,
-                      int cin, int cout, int rowStrideXp, int co, int nvec) {
-  int x = 0;
-#define CONVB_SWEEP(R, NV)                                                                           \
-  for (; x + R <= wd; x += R)                                                                      \
-    convb_tile_##R##_##NV(xrow + x * cin, panel, bias, yrow + x * cout, K, cin, cout, rowStrideXp, co); \
-  for (; x < wd; x++) convb_tile_1_##NV(xrow + x * cin, panel, bias, yrow + x * cout, K, cin, cout, rowStrideXp, co);
-  if (nvec == 4) {
-    CONVB_SWEEP(2, 4)
-  } else if (nvec == 3) {
-    CONVB_SWEEP(2, 3)
-  } else if (nvec == 2) {
-    CONVB_SWEEP(2, 2)
-  } else if (nvec == 1) {
-    CONVB_SWEEP(4, 1)
-  } else {
-    for (; x < wd; x++) convb_scalar(xrow + x * cin, panel, bias, yrow + x * cout, K, cin, rowStrideXp, co);
-  }
-#undef CONVB_SWEEP
-}
-
 /*
  * conv_forward with the filter packed by pack_filter (pw): y[n, yy, x, :] for output rows [first, last)
  * of the N*H rows, each element summed in the same order as conv_forward (ky, then kx·cin + ci), so the
@@ -276,7 +219,9 @@ void conv_forward_packed(const float *xp, const float *pw, const float *bias, fl
     for (int blk = 0; blk < blocks; blk++) {
       int co, nvec;
       co_block(cout, blk, &co, &nvec);
-      convb_row(xrow, pw + (size_t)co * K * K * cin, bias, yrow, wd, K, cin, cout, rowStrideXp, co, nvec);
+      const int W = nvec ? 4 * nvec : 1;
+      panel_sweep(xrow, rowStrideXp, cin, pw + (size_t)co * K * K * cin, K * cin * W, W, K, K * cin, bias ? bias + co : 0,
+                  yrow + co, cout, wd, nvec);
     }
   }
 }
@@ -366,35 +311,6 @@ INLINE void winograd_input_row(const float *xp, float *V, int T, int cin, int ro
   }
 }
 
-/* M[ξ, t, 0 .. 4·NV) = Σ_ci V[ξ, t, ci] · U[ξ, ci, ..] for R tiles from t: a register tile. */
-#define WINO_TILE(R, NV)                                                                          \
-  INLINE void wino_tile_##R##_##NV(const float *V, const float *Ub, float *M, int cin, int t) {   \
-    const int W = 4 * NV;                                                                         \
-    v128_t acc[R][NV];                                                                            \
-    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
-      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) acc[r][v] = wasm_f32x4_splat(0.0f); \
-    const float *a = V + (size_t)t * cin;                                                         \
-    for (int ci = 0; ci < cin; ci++) {                                                            \
-      v128_t bv[NV];                                                                              \
-      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) bv[v] = wasm_v128_load(Ub + ci * W + 4 * v); \
-      _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                            \
-        v128_t av = wasm_v128_load32_splat(a + r * cin + ci);                                     \
-        _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) acc[r][v] = MADD(av, bv[v], acc[r][v]); \
-      }                                                                                           \
-    }                                                                                             \
-    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
-      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                             \
-        wasm_v128_store(M + (size_t)(t + r) * W + 4 * v, acc[r][v]);                             \
-  }
-WINO_TILE(2, 4)
-WINO_TILE(1, 4)
-WINO_TILE(2, 3)
-WINO_TILE(1, 3)
-WINO_TILE(2, 2)
-WINO_TILE(1, 2)
-WINO_TILE(4, 1)
-WINO_TILE(1, 1)
-
 /* Y = Aᵀ m A for the output vector lanes [co + 4k …) of one tile, written to y rows yr0 and yr0 + 1. */
 INLINE void winograd_output4(const v128_t m[16], v128_t out[4]) {
   v128_t t0[4], t1[4];
@@ -450,26 +366,8 @@ void conv_winograd(const float *xp, const float *U, const float *bias, float *y,
         const float *Vx = V + (size_t)xi * T * cin;
         const float *Ub = panel + (size_t)xi * cin * W;
         float *Mx = M + (size_t)xi * T * W;
-        int t = 0;
-        if (nvec == 4) {
-          for (; t + 2 <= T; t += 2) wino_tile_2_4(Vx, Ub, Mx, cin, t);
-          for (; t < T; t++) wino_tile_1_4(Vx, Ub, Mx, cin, t);
-        } else if (nvec == 3) {
-          for (; t + 2 <= T; t += 2) wino_tile_2_3(Vx, Ub, Mx, cin, t);
-          for (; t < T; t++) wino_tile_1_3(Vx, Ub, Mx, cin, t);
-        } else if (nvec == 2) {
-          for (; t + 2 <= T; t += 2) wino_tile_2_2(Vx, Ub, Mx, cin, t);
-          for (; t < T; t++) wino_tile_1_2(Vx, Ub, Mx, cin, t);
-        } else if (nvec == 1) {
-          for (; t + 4 <= T; t += 4) wino_tile_4_1(Vx, Ub, Mx, cin, t);
-          for (; t < T; t++) wino_tile_1_1(Vx, Ub, Mx, cin, t);
-        } else {
-          for (; t < T; t++) {
-            float s = 0.0f;
-            for (int ci = 0; ci < cin; ci++) s += Vx[(size_t)t * cin + ci] * Ub[ci];
-            Mx[t] = s;
-          }
-        }
+        /* M[ξ, t, ..] = Σ_ci V[ξ, t, ci] · U[ξ, ci, ..]: the direct tiles with one "kernel row" of cin. */
+        panel_sweep(Vx, 0, cin, Ub, 0, W, 1, cin, 0, Mx, W, T, nvec);
       }
       for (int t = 0; t < T; t++) {
         if (nvec) {
