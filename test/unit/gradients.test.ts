@@ -1,5 +1,6 @@
 /**
- * Convolution, up-convolution, matMul and a whole U-Net step against PyTorch autograd
+ * Convolution, up-convolution, matMul, batch norm and a whole U-Net step (with and without batch
+ * norm) against PyTorch autograd
  * (test/fixtures/make_gradients.py → gradients.json), on every kernel path SegLab has: tfjs's cpu
  * backend, the wasm backend with one thread (XNNPACK convolutions + SegLab's filter gradient) and
  * with two (SegLab's convolution kernels throughout), the webgpu backend, and the kernel functions
@@ -10,6 +11,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { convFilterGradient, convForward, convInputGradient } from '../../src/core/kernels/conv';
+import { batchNormBackward, batchNormForward } from '../../src/core/kernels/layers';
+import { BatchNorm } from '../../src/core/model/batchNorm';
 import { defaultKernelVariant, defaultThreadCount, KernelVariant, setKernelThreads } from '../../src/core/kernels/pool';
 import { compileLoss } from '../../src/core/losses/registry';
 import { buildUnet } from '../../src/core/model/unet';
@@ -87,31 +90,70 @@ for (const p of PATHS) {
       });
     }
 
-    it('one U-Net step (depth 2, 4 filters, 2×16×16, BCE with logits): loss and the gradient of every weight', async () => {
-      const u = fixtures.unet;
-      const model = buildUnet({ ...u.options, seed: 1 });
-      for (const v of model.trainableWeights) {
-        assert.ok(u.weights[v.originalName], `fixture has ${v.originalName}`);
-        v.write(tf.tensor(u.weights[v.originalName], v.shape as number[]));
-      }
-      const [b, s, , c] = u.shape;
-      const image = tf.tensor4d(u.image, [b, s, s, c]);
-      const target = tf.tensor4d(u.target, [b, s, s, c]);
-      const loss = compileLoss('bceWithLogits');
-      const logits = model.predict(image) as tf.Tensor;
-      assertNear(await logits.data(), u.logits, 'logits');
-      const { value, grads } = tf.variableGrads(() =>
-        loss.apply({ pred: model.apply(image, { training: true }) as tf.Tensor4D, target, fromLogits: true, mode: 'binary' }),
-      );
-      const lossValue = (await value.data())[0];
-      assert.ok(Math.abs(lossValue - u.loss) < 1e-5 * u.loss, `loss ${lossValue} vs ${u.loss}`);
-      const names = model.trainableWeights.map((v) => v.originalName);
-      assert.strictEqual(names.length, Object.keys(u.gradients).length);
-      for (const v of model.trainableWeights)
-        assertNear(await grads[v.name].data(), u.gradients[v.originalName], `d/d ${v.originalName}`, 1e-4);
-      tf.dispose([image, target, logits, value, ...Object.values(grads)]);
-      model.dispose();
-    });
+    for (const c of fixtures.batchNorm) {
+      const [n, h, w, ch] = c.shape;
+      it(`batch norm in training ${n}×${h}×${w}×${ch}: y, dx, dγ, dβ and the moving statistics`, async () => {
+        const layer = new BatchNorm({ name: 'bn' });
+        const x = tf.tensor4d(c.x, [n, h, w, ch]);
+        layer.apply(x); // builds
+        layer.setWeights([tf.tensor1d(c.gamma), tf.tensor1d(c.beta), tf.zeros([ch]), tf.ones([ch])]);
+        const dy = tf.tensor4d(c.dy, [n, h, w, ch]);
+        const y = layer.apply(x, { training: true }) as tf.Tensor;
+        assertNear(await y.data(), c.y, 'y');
+        const moving = layer.getWeights().slice(2);
+        // tfjs-layers' rule with momentum 0.99 from mean 0 and variance 1: 0.01·batch value (+ 0.99 for the variance)
+        assertNear(
+          await moving[0].data(),
+          c.mean.map((m: number) => 0.01 * m),
+          'moving mean',
+        );
+        assertNear(
+          await moving[1].data(),
+          c.variance.map((v: number) => 0.99 + 0.01 * v),
+          'moving variance',
+        );
+        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, dy)));
+        const gx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(layer.apply(a, { training: true }) as tf.Tensor, dy)))(x);
+        assertNear(await gx.data(), c.dx, 'dx', 1e-4);
+        const [gamma, beta] = layer.trainableWeights.map((v) => grads[v.name]);
+        assertNear(await gamma.data(), c.dGamma, 'dγ', 1e-4);
+        assertNear(await beta.data(), c.dBeta, 'dβ');
+        tf.dispose([x, dy, y, gx, ...Object.values(grads)]);
+        layer.dispose();
+      });
+    }
+
+    for (const [key, bn] of [
+      ['unet', ''],
+      ['unetBn', ' + batch norm'],
+    ] as const) {
+      it(`one U-Net step (depth 2, 4 filters${bn}, 2×16×16, BCE with logits): loss and the gradient of every weight`, async () => {
+        const u = fixtures[key];
+        const model = buildUnet({ ...u.options, seed: 1 });
+        for (const v of model.trainableWeights) {
+          assert.ok(u.weights[v.originalName], `fixture has ${v.originalName}`);
+          v.write(tf.tensor(u.weights[v.originalName], v.shape as number[]));
+        }
+        const [b, s, , c] = u.shape;
+        const image = tf.tensor4d(u.image, [b, s, s, c]);
+        const target = tf.tensor4d(u.target, [b, s, s, c]);
+        const loss = compileLoss('bceWithLogits');
+        // PyTorch's logits: inference without batch norm, the training forward (batch statistics) with it
+        const logits = (u.options.batchNorm ? model.apply(image, { training: true }) : model.predict(image)) as tf.Tensor;
+        assertNear(await logits.data(), u.logits, 'logits', u.options.batchNorm ? 1e-4 : 1e-5);
+        const { value, grads } = tf.variableGrads(() =>
+          loss.apply({ pred: model.apply(image, { training: true }) as tf.Tensor4D, target, fromLogits: true, mode: 'binary' }),
+        );
+        const lossValue = (await value.data())[0];
+        assert.ok(Math.abs(lossValue - u.loss) < 1e-5 * u.loss, `loss ${lossValue} vs ${u.loss}`);
+        const names = model.trainableWeights.map((v) => v.originalName);
+        assert.strictEqual(names.length, Object.keys(u.gradients).length);
+        for (const v of model.trainableWeights)
+          assertNear(await grads[v.name].data(), u.gradients[v.originalName], `d/d ${v.originalName}`, 1e-4);
+        tf.dispose([image, target, logits, value, ...Object.values(grads)]);
+        model.dispose();
+      });
+    }
   });
 }
 
@@ -124,6 +166,24 @@ describe('kernel functions vs PyTorch autograd (no tfjs)', () => {
       assertNear(convForward(x, f, s), c.y, 'y');
       assertNear(convInputGradient(dy, f, s), c.dx, 'dx');
       assertNear(convFilterGradient(x, dy, s), c.dFilter, 'dW');
+    });
+  }
+});
+
+describe('batch-norm kernel functions vs PyTorch autograd (no tfjs)', () => {
+  for (const c of fixtures.batchNorm) {
+    it(`batchNormForward / batchNormBackward ${c.shape.join('×')}`, () => {
+      const [x, gamma, beta, dy] = [c.x, c.gamma, c.beta, c.dy].map((a: number[]) => Float32Array.from(a));
+      const y = new Float32Array(x.length);
+      const moments = batchNormForward(x, gamma, beta, 1e-3, y);
+      assertNear(y, c.y, 'y');
+      assertNear(moments.mean, c.mean, 'mean', 1e-6);
+      assertNear(moments.variance, c.variance, 'variance', 1e-5);
+      const dx = new Float32Array(x.length);
+      const { dgamma, dbeta } = batchNormBackward(dy, x, moments, gamma, 1e-3, dx);
+      assertNear(dx, c.dx, 'dx', 1e-4);
+      assertNear(dgamma, c.dGamma, 'dγ', 1e-4);
+      assertNear(dbeta, c.dBeta, 'dβ');
     });
   }
 });

@@ -655,6 +655,153 @@ void max_pool_grad2(const float *x, const float *dy, float *dx, int h, int w, in
   }
 }
 
+/* ------------------------------------------------------------------------- batch norm ----- */
+/*
+ * Batch normalisation in training (Ioffe & Szegedy 2015) on [pixels, channels]: per channel the
+ * mean and the biased variance over every pixel of the batch, then y = (x − m)·scale + offset; its
+ * gradient dx = a·dy + b·(x − m) + d, per-channel a, b, d from Σdy and Σdy·(x − m). m is the float32
+ * mean (the "center"); sums are chunked as channel_sum_chunks (float32 within runs of 64 pixels,
+ * float64 across runs and chunks). These passes are memory-bound: one thread, like the layer helpers.
+ */
+
+/* out[chunk · channels + c] = Σ over the chunk's pixels of (x[p, c] − center[c])². */
+EXPORT(channel_sq_dev_chunks)
+void channel_sq_dev_chunks(const float *x, const float *center, double *out, int pixels, int channels, int first, int last) {
+  for (int chunk = first; chunk < last; chunk++) {
+    const int start = chunk * SUM_CHUNK, end = start + SUM_CHUNK < pixels ? start + SUM_CHUNK : pixels;
+    double *o = out + (size_t)chunk * channels;
+    for (int c = 0; c < channels; c++) o[c] = 0;
+    for (int p0 = start; p0 < end; p0 += 64) {
+      const int p1 = p0 + 64 < end ? p0 + 64 : end;
+      int c = 0;
+      for (; c + 16 <= channels; c += 16) {
+        v128_t a[4], m[4];
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < 4; v++) {
+          a[v] = wasm_f32x4_splat(0.0f);
+          m[v] = wasm_v128_load(center + c + 4 * v);
+        }
+        for (int p = p0; p < p1; p++) {
+          const float *xs = x + (size_t)p * channels + c;
+          _Pragma("clang loop unroll(full)") for (int v = 0; v < 4; v++) {
+            const v128_t d = wasm_f32x4_sub(wasm_v128_load(xs + 4 * v), m[v]);
+            a[v] = wasm_f32x4_add(a[v], wasm_f32x4_mul(d, d));
+          }
+        }
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < 4; v++) add_lanes(o + c + 4 * v, a[v]);
+      }
+      for (; c + 4 <= channels; c += 4) {
+        v128_t a = wasm_f32x4_splat(0.0f);
+        const v128_t m = wasm_v128_load(center + c);
+        for (int p = p0; p < p1; p++) {
+          const v128_t d = wasm_f32x4_sub(wasm_v128_load(x + (size_t)p * channels + c), m);
+          a = wasm_f32x4_add(a, wasm_f32x4_mul(d, d));
+        }
+        add_lanes(o + c, a);
+      }
+      for (; c < channels; c++) {
+        float a = 0.0f;
+        for (int p = p0; p < p1; p++) {
+          const float d = x[(size_t)p * channels + c] - center[c];
+          a += d * d;
+        }
+        o[c] += a;
+      }
+    }
+  }
+}
+
+/*
+ * The two sums of the batch-norm gradient per chunk: out[chunk · 2·channels + c] = Σ dy[p, c] and
+ * out[chunk · 2·channels + channels + c] = Σ dy[p, c]·(x[p, c] − center[c]).
+ */
+EXPORT(bn_grad_chunks)
+void bn_grad_chunks(const float *dy, const float *x, const float *center, double *out, int pixels, int channels, int first,
+                    int last) {
+  for (int chunk = first; chunk < last; chunk++) {
+    const int start = chunk * SUM_CHUNK, end = start + SUM_CHUNK < pixels ? start + SUM_CHUNK : pixels;
+    double *o = out + (size_t)chunk * 2 * channels;
+    for (int c = 0; c < 2 * channels; c++) o[c] = 0;
+    for (int p0 = start; p0 < end; p0 += 64) {
+      const int p1 = p0 + 64 < end ? p0 + 64 : end;
+      int c = 0;
+      for (; c + 8 <= channels; c += 8) {
+        v128_t s[2], t[2], m[2];
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < 2; v++) {
+          s[v] = t[v] = wasm_f32x4_splat(0.0f);
+          m[v] = wasm_v128_load(center + c + 4 * v);
+        }
+        for (int p = p0; p < p1; p++) {
+          const size_t at = (size_t)p * channels + c;
+          _Pragma("clang loop unroll(full)") for (int v = 0; v < 2; v++) {
+            const v128_t g = wasm_v128_load(dy + at + 4 * v);
+            s[v] = wasm_f32x4_add(s[v], g);
+            t[v] = wasm_f32x4_add(t[v], wasm_f32x4_mul(g, wasm_f32x4_sub(wasm_v128_load(x + at + 4 * v), m[v])));
+          }
+        }
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < 2; v++) {
+          add_lanes(o + c + 4 * v, s[v]);
+          add_lanes(o + channels + c + 4 * v, t[v]);
+        }
+      }
+      for (; c + 4 <= channels; c += 4) {
+        v128_t s = wasm_f32x4_splat(0.0f), t = s;
+        const v128_t m = wasm_v128_load(center + c);
+        for (int p = p0; p < p1; p++) {
+          const size_t at = (size_t)p * channels + c;
+          const v128_t g = wasm_v128_load(dy + at);
+          s = wasm_f32x4_add(s, g);
+          t = wasm_f32x4_add(t, wasm_f32x4_mul(g, wasm_f32x4_sub(wasm_v128_load(x + at), m)));
+        }
+        add_lanes(o + c, s);
+        add_lanes(o + channels + c, t);
+      }
+      for (; c < channels; c++) {
+        float s = 0.0f, t = 0.0f;
+        for (int p = p0; p < p1; p++) {
+          const size_t at = (size_t)p * channels + c;
+          s += dy[at];
+          t += dy[at] * (x[at] - center[c]);
+        }
+        o[c] += s;
+        o[channels + c] += t;
+      }
+    }
+  }
+}
+
+/* y[p, c] = (x[p, c] − center[c])·scale[c] + offset[c] for pixels [first, last). */
+EXPORT(channel_affine)
+void channel_affine(const float *x, const float *center, const float *scale, const float *offset, float *y, int channels,
+                    int first, int last) {
+  for (int p = first; p < last; p++) {
+    const float *xs = x + (size_t)p * channels;
+    float *ys = y + (size_t)p * channels;
+    int c = 0;
+    for (; c + 4 <= channels; c += 4) {
+      const v128_t d = wasm_f32x4_sub(wasm_v128_load(xs + c), wasm_v128_load(center + c));
+      wasm_v128_store(ys + c, wasm_f32x4_add(wasm_f32x4_mul(d, wasm_v128_load(scale + c)), wasm_v128_load(offset + c)));
+    }
+    for (; c < channels; c++) ys[c] = (xs[c] - center[c]) * scale[c] + offset[c];
+  }
+}
+
+/* dx[p, c] = a[c]·dy[p, c] + b[c]·(x[p, c] − center[c]) + d[c] for pixels [first, last). */
+EXPORT(bn_input_grad)
+void bn_input_grad(const float *dy, const float *x, const float *center, const float *a, const float *b, const float *d,
+                   float *dx, int channels, int first, int last) {
+  for (int p = first; p < last; p++) {
+    const size_t at = (size_t)p * channels;
+    int c = 0;
+    for (; c + 4 <= channels; c += 4) {
+      const v128_t xc = wasm_f32x4_sub(wasm_v128_load(x + at + c), wasm_v128_load(center + c));
+      const v128_t ag = wasm_f32x4_mul(wasm_v128_load(a + c), wasm_v128_load(dy + at + c));
+      const v128_t bx = wasm_f32x4_mul(wasm_v128_load(b + c), xc);
+      wasm_v128_store(dx + at + c, wasm_f32x4_add(wasm_f32x4_add(ag, bx), wasm_v128_load(d + c)));
+    }
+    for (; c < channels; c++) dx[at + c] = (a[c] * dy[at + c] + b[c] * (x[at + c] - center[c])) + d[c];
+  }
+}
+
 /* -------------------------------------------------------------------------- loss kernels ---- */
 /*
  * Evaluation only (no gradient). Work is cut into fixed chunks of CHUNK elements (pixels for the

@@ -113,3 +113,102 @@ export function maxPoolGrad2(
   pool.call('max_pool_grad2', xs, g, dx, h, w, c, 0, n * oh);
   return copyOut(pool, dx, out ?? new Float32Array(x.length));
 }
+
+/** Σ over `chunks` float64 rows of `width` at `offset` in the pool's memory, added in order. */
+function addChunks(pool: KernelPool, offset: number, chunks: number, width: number): Float64Array {
+  const parts = new Float64Array(pool.memory.buffer, offset, chunks * width);
+  const sums = new Float64Array(width);
+  for (let i = 0; i < chunks; i++) for (let c = 0; c < width; c++) sums[c] += parts[i * width + c];
+  return sums;
+}
+
+/** Batch statistics of one channel-last batch: the float32 mean and the biased variance, per channel. */
+export interface BatchMoments {
+  mean: Float32Array;
+  variance: Float32Array;
+}
+
+/**
+ * Batch normalisation in training of x [pixels, channels] (as tfjs-layers' BatchNormalization with
+ * `training: true`): per channel the mean m and the biased variance v over every pixel, then
+ * y = (x − m)·γ/√(v + ε) + β, written to `out`. The variance is Σ(x − m)²/pixels, a second pass
+ * about the float32 mean (corrected by the float64 remainder Σ(x − m)/pixels), not E[x²] − m².
+ */
+export function batchNormForward(
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  epsilon: number,
+  out: Float32Array = new Float32Array(x.length),
+  pool = kernelPool(),
+): BatchMoments {
+  const channels = gamma.length;
+  const pixels = checkChannels('batchNormForward', x.length, channels);
+  if (beta.length !== channels || out.length !== x.length) throw new Error('batchNormForward: γ, β and the output must match x');
+  pool.resetScratch();
+  const xs = pool.copyIn(x);
+  const chunks = Math.ceil(pixels / pool.call('sum_chunk'));
+  const parts = pool.alloc(2 * chunks * channels); // float64
+  pool.call('channel_sum_chunks', xs, parts, pixels, channels, 0, chunks);
+  const sums = addChunks(pool, parts, chunks, channels);
+  const mean = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) mean[c] = sums[c] / pixels;
+  const center = pool.copyIn(mean);
+  pool.call('channel_sq_dev_chunks', xs, center, parts, pixels, channels, 0, chunks);
+  const squares = addChunks(pool, parts, chunks, channels);
+  const variance = new Float32Array(channels);
+  const scale = new Float32Array(channels);
+  const offset = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const rest = sums[c] / pixels - mean[c]; // the float64 mean minus its float32 rounding
+    const v = Math.max(0, squares[c] / pixels - rest * rest);
+    variance[c] = v;
+    scale[c] = gamma[c] / Math.sqrt(v + epsilon);
+    offset[c] = beta[c] - rest * scale[c];
+  }
+  const [s, o, y] = [pool.copyIn(scale), pool.copyIn(offset), pool.alloc(x.length)];
+  pool.call('channel_affine', xs, center, s, o, y, channels, 0, pixels);
+  copyOut(pool, y, out);
+  return { mean, variance };
+}
+
+/**
+ * The gradient of batchNormForward for dy: with x̂ = (x − m)/√(v + ε) and M pixels,
+ * dβ = Σdy, dγ = Σdy·x̂, dx = γ/√(v + ε)·(dy − dβ/M − x̂·dγ/M) (Ioffe & Szegedy 2015, the batch
+ * statistics differentiated as PyTorch and tfjs do). `mean` and `variance` are the forward's.
+ */
+export function batchNormBackward(
+  dy: Float32Array,
+  x: Float32Array,
+  moments: BatchMoments,
+  gamma: Float32Array,
+  epsilon: number,
+  dx: Float32Array = new Float32Array(x.length),
+  pool = kernelPool(),
+): { dgamma: Float32Array; dbeta: Float32Array } {
+  const channels = gamma.length;
+  const pixels = checkChannels('batchNormBackward', x.length, channels);
+  if (dy.length !== x.length || dx.length !== x.length || moments.mean.length !== channels || moments.variance.length !== channels)
+    throw new Error('batchNormBackward: dy, dx, the mean and the variance must match x and γ');
+  pool.resetScratch();
+  const [g, xs, center] = [pool.copyIn(dy), pool.copyIn(x), pool.copyIn(moments.mean)];
+  const chunks = Math.ceil(pixels / pool.call('sum_chunk'));
+  const parts = pool.alloc(4 * chunks * channels); // float64, two sums per channel
+  pool.call('bn_grad_chunks', g, xs, center, parts, pixels, channels, 0, chunks);
+  const sums = addChunks(pool, parts, chunks, 2 * channels);
+  const [a, b, d] = [new Float32Array(channels), new Float32Array(channels), new Float32Array(channels)];
+  const [dgamma, dbeta] = [new Float32Array(channels), new Float32Array(channels)];
+  for (let c = 0; c < channels; c++) {
+    const invStd = 1 / Math.sqrt(moments.variance[c] + epsilon);
+    const [sumDy, sumDyXc] = [sums[c], sums[channels + c]];
+    dbeta[c] = sumDy;
+    dgamma[c] = sumDyXc * invStd;
+    a[c] = gamma[c] * invStd;
+    b[c] = (-gamma[c] * invStd * invStd * invStd * sumDyXc) / pixels;
+    d[c] = (-gamma[c] * invStd * sumDy) / pixels;
+  }
+  const out = pool.alloc(x.length);
+  pool.call('bn_input_grad', g, xs, center, pool.copyIn(a), pool.copyIn(b), pool.copyIn(d), out, channels, 0, pixels);
+  copyOut(pool, out, dx);
+  return { dgamma, dbeta };
+}

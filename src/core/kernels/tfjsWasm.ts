@@ -22,10 +22,13 @@
  *   loops, ~40 ms here.
  * - Identity and Cast to the same dtype share the data (tfjs's wasm kernels copy it; 20 ms a step).
  * - Tile by whole-row copies (tfjs's batch-norm gradient tiles per-channel vectors to full size).
+ * - SegLab's batch norm (model/batchNorm.ts) in training: its forward and its gradient, one kernel
+ *   each (layers.ts); every other backend runs it as tfjs's ops.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConvShape, convFilterGradient, convForward, convInputGradient } from './conv';
-import { biasAdd, channelSums, concatChannels, maxPoolGrad2, splitChannels } from './layers';
+import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from '../model/batchNorm';
+import { batchNormBackward, batchNormForward, biasAdd, channelSums, concatChannels, maxPoolGrad2, splitChannels } from './layers';
 
 interface WasmTensorData {
   memoryOffset: number;
@@ -122,6 +125,7 @@ export function registerWasmKernels(): void {
   registerMatMul();
   registerSkipConnections();
   registerElementwise();
+  registerBatchNorm();
 }
 
 /** Conv2D, FusedConv2D and both gradients (kernels.c through conv.ts). */
@@ -415,5 +419,46 @@ function registerElementwise(): void {
     const out = args.backend.makeOutput(shape, 'float32');
     heapView(args.backend, out).set(channelSums(heapView(args.backend, x), channels));
     return out;
+  });
+}
+
+/** The fused batch-norm training kernels of model/batchNorm.ts (layers.ts's batchNormForward/Backward). */
+function registerBatchNorm(): void {
+  const channelLast = (x: tf.TensorInfo, gamma: tf.TensorInfo) =>
+    x.dtype === 'float32' && x.shape.length >= 2 && gamma.shape.length === 1 && x.shape[x.shape.length - 1] === gamma.shape[0];
+  const vector = (backend: BackendWasm, values: Float32Array) => {
+    const out = backend.makeOutput([values.length], 'float32');
+    heapView(backend, out).set(values);
+    return out;
+  };
+  replace(BATCH_NORM_TRAIN, ({ inputs, attrs, backend }) => {
+    const { x, gamma, beta } = inputs;
+    if (!channelLast(x, gamma))
+      throw new Error(`${BATCH_NORM_TRAIN}: x ${x.shape.join('×')} does not end in γ's ${gamma.shape[0]} channels`);
+    const y = backend.makeOutput(x.shape, 'float32');
+    const moments = batchNormForward(
+      heapView(backend, x),
+      heapView(backend, gamma),
+      heapView(backend, beta),
+      attrs.epsilon as number,
+      heapView(backend, y),
+    );
+    return [y, vector(backend, moments.mean), vector(backend, moments.variance)] as unknown as tf.TensorInfo;
+  });
+  replace(BATCH_NORM_GRAD, ({ inputs, attrs, backend }) => {
+    const { dy, x, mean, variance, gamma } = inputs;
+    if (!channelLast(x, gamma))
+      throw new Error(`${BATCH_NORM_GRAD}: x ${x.shape.join('×')} does not end in γ's ${gamma.shape[0]} channels`);
+    const dx = backend.makeOutput(x.shape, 'float32');
+    const moments = { mean: heapView(backend, mean).slice(), variance: heapView(backend, variance).slice() };
+    const { dgamma, dbeta } = batchNormBackward(
+      heapView(backend, dy),
+      heapView(backend, x),
+      moments,
+      heapView(backend, gamma).slice(),
+      attrs.epsilon as number,
+      heapView(backend, dx),
+    );
+    return [dx, vector(backend, dgamma), vector(backend, dbeta)] as unknown as tf.TensorInfo;
   });
 }

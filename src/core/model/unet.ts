@@ -1,6 +1,6 @@
 /**
  * U-Net (Ronneberger et al. 2015), small: `depth` down-sampling levels, two 3×3 'same' conv + ReLU
- * (optionally batch-normalised) per level, 2×2 max-pool down, 2×2 stride-2 up-convolution, skip
+ * (optionally batch-normalised: batchNorm.ts) per level, 2×2 max-pool down, 2×2 stride-2 up-convolution, skip
  * concatenation, and a 1×1 convolution head that outputs logits:
  *   sigmoid1 → 1 channel (binary), softmax2 → 2 channels, softmaxN → N channels (multiclass),
  *   sigmoidN → N independent channels (multilabel).
@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LossMode } from '../common/modes';
+import { BatchNorm } from './batchNorm';
 import { SameConv2D } from './sameConv';
 import { UpConv2x2 } from './upConv';
 
@@ -46,7 +47,7 @@ export function buildUnet(o: UnetOptions): tf.LayersModel {
   const seedOf = () => (o.seed * 1000 + layerIndex++) % 2147483647;
   const conv = (x: tf.SymbolicTensor, filters: number, name: string) => {
     let y = new SameConv2D({ filters, kernelSize: 3, useBias: !o.batchNorm, seed: seedOf(), name }).apply(x) as tf.SymbolicTensor;
-    if (o.batchNorm) y = tf.layers.batchNormalization({ name: `${name}_bn` }).apply(y) as tf.SymbolicTensor;
+    if (o.batchNorm) y = new BatchNorm({ name: `${name}_bn` }).apply(y) as tf.SymbolicTensor;
     return tf.layers.reLU({ name: `${name}_relu` }).apply(y) as tf.SymbolicTensor;
   };
   const block = (x: tf.SymbolicTensor, filters: number, name: string) => conv(conv(x, filters, `${name}_conv1`), filters, `${name}_conv2`);
