@@ -38,9 +38,11 @@ export const REAL_NETS: Net[] = [
 
 const BATCH = 4;
 
-function median(xs: number[]): number {
+/** The median; of an even count, the mean of the middle two (of two rounds, their mean, not the better). */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 const label = (n: Net) => `depth ${n.depth} / ${n.filters} filters / ${n.size}²${n.batchNorm ? ' + BN' : ''}`;

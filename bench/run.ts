@@ -46,7 +46,7 @@ import { LossInput } from '../src/core/losses/types';
 import { computeMetrics } from '../src/core/metrics/evaluate';
 import { squaredDistanceTransform } from '../src/core/common/edt';
 import { unetWeightMap } from '../src/core/weightmap/unetWeightMap';
-import { benchDataScaling, benchKernelShare, benchRealNets, makeStep } from './realNets';
+import { benchDataScaling, benchKernelShare, benchRealNets, makeStep, median } from './realNets';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ISBI = path.resolve(ROOT, '..', 'shared', 'data', 'isbi2012-membrane');
@@ -54,11 +54,6 @@ const ISBI = path.resolve(ROOT, '..', 'shared', 'data', 'isbi2012-membrane');
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /** Median and minimum of `repeats` timed calls after a warm-up; an async `fn` is awaited (GPU reads). */
