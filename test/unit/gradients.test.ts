@@ -38,7 +38,7 @@ for (const p of PATHS) {
     });
     after(() => setKernelThreads(defaultThreadCount(), defaultKernelVariant()));
 
-    for (const c of [...fixtures.conv, ...fixtures.convWide]) {
+    for (const c of [...fixtures.conv, ...fixtures.convWide, ...fixtures.convWinogradFilter]) {
       const [n, h, w, cin, cout, k] = c.shape;
       it(`conv2d ${n}×${h}×${w} ${k}×${k} ${cin}→${cout}: y, dx, dW`, async () => {
         const x = tf.tensor4d(c.x, [n, h, w, cin]);
@@ -158,7 +158,7 @@ for (const p of PATHS) {
 }
 
 describe('kernel functions vs PyTorch autograd (no tfjs)', () => {
-  for (const c of [...fixtures.conv, ...fixtures.convWide]) {
+  for (const c of [...fixtures.conv, ...fixtures.convWide, ...fixtures.convWinogradFilter]) {
     const [n, h, w, cin, cout, k] = c.shape;
     it(`convForward / convInputGradient / convFilterGradient ${n}×${h}×${w} ${k}×${k} ${cin}→${cout}`, () => {
       const s = { n, h, w, cin, cout, k };

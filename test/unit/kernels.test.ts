@@ -45,10 +45,12 @@ describe('WebAssembly kernels', () => {
     it(`convolutions give bit-identical results with 1, 2 and 3 threads (${variant} kernels)`, () => {
       const mine = [1, 2, 3].map((t) => new KernelPool(t, variant));
       pools.push(...mine);
-      // Odd sizes run the direct kernels; even sizes with ≥ 8 channels Winograd (forward and input gradient).
+      // Odd sizes run the direct kernels; even sizes with ≥ 8 channels Winograd (forward and input
+      // gradient); 72 → 72 channels at 64² the Winograd filter gradient, in two chunks of tile rows.
       for (const s of [
         { n: 2, h: 11, w: 13, cin: 5, cout: 20, k: 3 },
         { n: 2, h: 10, w: 6, cin: 20, cout: 9, k: 3 },
+        { n: 1, h: 64, w: 64, cin: 72, cout: 72, k: 3 },
       ]) {
         const x = values(s.n * s.h * s.w * s.cin, 1);
         const f = values(9 * s.cin * s.cout, 2);
@@ -135,6 +137,51 @@ describe('WebAssembly kernels', () => {
       const what = `${JSON.stringify(s)}: winograd ${wino.max.toExponential(2)} / ${wino.rms.toExponential(2)}, direct ${direct.max.toExponential(2)} / ${direct.rms.toExponential(2)}`;
       assert.ok(wino.max < 2e-6 && direct.max < 2e-6, what);
       assert.ok(wino.rms <= 1.5 * direct.rms + 2 ** -22, what); // a few float32 ulps of slack: 4 outputs are noise
+    }
+  });
+
+  it('the Winograd filter gradient against a float64 one: within 2e-6 of the largest value, no less accurate than direct (to a few ulps)', () => {
+    // Reference: dw[ky, kx, ci, co] = Σ over batch and pixels of x[y+ky−1, x+kx−1, ci]·dy[y, x, co],
+    // zero padding, summed in float64 by hand (JavaScript numbers).
+    const reference = (x: Float32Array, dy: Float32Array, s: { n: number; h: number; w: number; cin: number; cout: number }) => {
+      const dw = new Float64Array(9 * s.cin * s.cout);
+      for (let b = 0; b < s.n; b++)
+        for (let yy = 0; yy < s.h; yy++)
+          for (let xx = 0; xx < s.w; xx++)
+            for (let ky = 0; ky < 3; ky++)
+              for (let kx = 0; kx < 3; kx++) {
+                const [iy, ix] = [yy + ky - 1, xx + kx - 1];
+                if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
+                const g = ((b * s.h + yy) * s.w + xx) * s.cout;
+                for (let ci = 0; ci < s.cin; ci++) {
+                  const v = x[((b * s.h + iy) * s.w + ix) * s.cin + ci];
+                  const o = ((ky * 3 + kx) * s.cin + ci) * s.cout;
+                  for (let co = 0; co < s.cout; co++) dw[o + co] += v * dy[g + co];
+                }
+              }
+      return dw;
+    };
+    // 64 → 64 and 40 → 160 (every output-channel block width but 1; an odd count of input channels
+    // in the third), the third in two chunks of tile rows.
+    for (const s of [
+      { n: 1, h: 8, w: 10, cin: 64, cout: 64, k: 3 },
+      { n: 2, h: 6, w: 4, cin: 40, cout: 160, k: 3 },
+      { n: 1, h: 64, w: 64, cin: 73, cout: 71, k: 3 },
+    ]) {
+      const x = values(s.n * s.h * s.w * s.cin, 11);
+      const dy = values(s.n * s.h * s.w * s.cout, 12);
+      const r = reference(x, dy, s);
+      const scale = Math.max(...r.map(Math.abs));
+      const error = (dw: Float32Array) => {
+        let [max, sq] = [0, 0];
+        r.forEach((v, i) => ((max = Math.max(max, Math.abs(dw[i] - v))), (sq += (dw[i] - v) ** 2)));
+        return { max: max / scale, rms: Math.sqrt(sq / r.length) / scale };
+      };
+      const wino = error(convFilterGradient(x, dy, s, undefined, undefined, 'conv_filter_winograd'));
+      const direct = error(convFilterGradient(x, dy, s, undefined, undefined, 'conv_filter'));
+      const what = `${JSON.stringify(s)}: winograd ${wino.max.toExponential(2)} / ${wino.rms.toExponential(2)}, direct ${direct.max.toExponential(2)} / ${direct.rms.toExponential(2)}`;
+      assert.ok(wino.max < 2e-6 && direct.max < 2e-6, what);
+      assert.ok(wino.rms <= 1.5 * direct.rms + 2 ** -22, what);
     }
   });
 

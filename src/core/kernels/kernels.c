@@ -265,8 +265,11 @@ void pack_winograd_filter(const float *w, float *U, int cin, int cout) {
   }
 }
 
-/* V[ξ, t, ci ..ci+4) = (Bᵀ d B)[ξ] for tile t of one tile row: d = xp rows [0, 4), columns [2t, 2t+4). */
-INLINE void winograd_input_row(const float *xp, float *V, int T, int cin, int rowStride) {
+/*
+ * V[ξ, t, ci ..ci+4) = (Bᵀ d B)[ξ] for tile t of one tile row: d = xp rows [0, 4), columns [2t, 2t+4);
+ * V[ξ] starts at V + ξ·xiStride.
+ */
+INLINE void winograd_input_row(const float *xp, float *V, int T, int cin, int rowStride, size_t xiStride) {
   for (int t = 0; t < T; t++) {
     const float *d0 = xp + (size_t)(2 * t) * cin;
     int ci = 0;
@@ -281,8 +284,8 @@ INLINE void winograd_input_row(const float *xp, float *V, int T, int cin, int ro
         u[3][j] = wasm_f32x4_sub(d[1][j], d[3][j]);
       }
       for (int i = 0; i < 4; i++) {
-        float *v = V + ((size_t)(i * 4) * T + t) * cin + ci;
-        const size_t xi = (size_t)T * cin; /* stride between ξ = (i, j) and (i, j+1) */
+        float *v = V + (size_t)(i * 4) * xiStride + (size_t)t * cin + ci;
+        const size_t xi = xiStride; /* stride between ξ = (i, j) and (i, j+1) */
         wasm_v128_store(v, wasm_f32x4_sub(u[i][0], u[i][2]));
         wasm_v128_store(v + xi, wasm_f32x4_add(u[i][1], u[i][2]));
         wasm_v128_store(v + 2 * xi, wasm_f32x4_sub(u[i][2], u[i][1]));
@@ -300,8 +303,8 @@ INLINE void winograd_input_row(const float *xp, float *V, int T, int cin, int ro
         u[3][j] = d[1][j] - d[3][j];
       }
       for (int i = 0; i < 4; i++) {
-        float *v = V + ((size_t)(i * 4) * T + t) * cin + ci;
-        const size_t xi = (size_t)T * cin;
+        float *v = V + (size_t)(i * 4) * xiStride + (size_t)t * cin + ci;
+        const size_t xi = xiStride;
         v[0] = u[i][0] - u[i][2];
         v[xi] = u[i][1] + u[i][2];
         v[2 * xi] = u[i][2] - u[i][1];
@@ -354,7 +357,7 @@ void conv_winograd(const float *xp, const float *U, const float *bias, float *y,
   const int blocks = co_blocks(cout);
   for (int tr = first; tr < last; tr++) {
     const int b = tr / (h / 2), r = tr % (h / 2);
-    winograd_input_row(xp + ((size_t)(b * hp + 2 * r) * wp) * cin, V, T, cin, rowStride);
+    winograd_input_row(xp + ((size_t)(b * hp + 2 * r) * wp) * cin, V, T, cin, rowStride, (size_t)T * cin);
     float *y0 = y + ((size_t)(b * h + 2 * r) * wd) * cout;
     float *y1 = y0 + (size_t)wd * cout;
     for (int blk = 0; blk < blocks; blk++) {
@@ -498,6 +501,177 @@ void conv_filter(const float *xp, const float *dy, float *dw, int n, int h, int 
           else filter_tile_1_1(xp, dy, dw, h, wd, cin, cout, K, ky, j + r, co, r0, r1);
         }
       }
+    }
+  }
+}
+
+/* -------------------------------------------------- convolution filter gradient, Winograd --- */
+/*
+ * The filter gradient of a 3×3 layer in the Winograd F(2×2, 3×3) domain. The forward pass is
+ * y_tile = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A per 2×2 output tile, so for L = Σ y·dy the gradient of the
+ * transformed filter is (A dy Aᵀ) ⊙ (Bᵀ d B) and that of g is Gᵀ[·]G (the transposition principle):
+ *   S[ξ, ci, co] = Σ over every tile of V[ξ, tile, ci] · D[ξ, tile, co],  V = Bᵀ d B,  D = A dy Aᵀ,
+ *   dw[·, ·, ci, co] = Gᵀ S[·, ci, co] G,
+ * 16 products per tile and channel pair where the direct gradient takes 36 (2.25× fewer). The tiles
+ * are taken in chunks of whole tile rows: conv_filter_winograd_transform fills a chunk's V and D
+ * (threads split the tile rows), conv_filter_winograd adds the chunk's products to S (threads split
+ * blocks of S; every block sums the tiles in order, so results do not depend on the thread count),
+ * winograd_filter_output makes dw from S.
+ */
+
+/* D[ξ, t, co ..] = (A e Aᵀ)[ξ] for the 2×2 tile t of dy rows e0 (and e0 + rowStride); D[ξ] at D + ξ·xiStride. */
+INLINE void winograd_dy_row(const float *e0, float *D, int T, int cout, int rowStride, size_t xiStride) {
+  for (int t = 0; t < T; t++) {
+    const float *a = e0 + (size_t)(2 * t) * cout;
+    const float *c = a + rowStride;
+    float *o = D + (size_t)t * cout;
+    int co = 0;
+    for (; co + 4 <= cout; co += 4) {
+      const v128_t a0 = wasm_v128_load(a + co), a1 = wasm_v128_load(a + cout + co);
+      const v128_t c0 = wasm_v128_load(c + co), c1 = wasm_v128_load(c + cout + co);
+      /* rows of A e: e0, e0 + e1, e0 − e1, −e1; then each row [p, q] → [p, p + q, p − q, −q] */
+      const v128_t r[4][2] = {{a0, a1},
+                              {wasm_f32x4_add(a0, c0), wasm_f32x4_add(a1, c1)},
+                              {wasm_f32x4_sub(a0, c0), wasm_f32x4_sub(a1, c1)},
+                              {wasm_f32x4_neg(c0), wasm_f32x4_neg(c1)}};
+      for (int i = 0; i < 4; i++) {
+        float *v = o + (size_t)(4 * i) * xiStride + co;
+        wasm_v128_store(v, r[i][0]);
+        wasm_v128_store(v + xiStride, wasm_f32x4_add(r[i][0], r[i][1]));
+        wasm_v128_store(v + 2 * xiStride, wasm_f32x4_sub(r[i][0], r[i][1]));
+        wasm_v128_store(v + 3 * xiStride, wasm_f32x4_neg(r[i][1]));
+      }
+    }
+    for (; co < cout; co++) {
+      const float r[4][2] = {{a[co], a[cout + co]},
+                             {a[co] + c[co], a[cout + co] + c[cout + co]},
+                             {a[co] - c[co], a[cout + co] - c[cout + co]},
+                             {-c[co], -c[cout + co]}};
+      for (int i = 0; i < 4; i++) {
+        float *v = o + (size_t)(4 * i) * xiStride + co;
+        v[0] = r[i][0];
+        v[xiStride] = r[i][0] + r[i][1];
+        v[2 * xiStride] = r[i][0] - r[i][1];
+        v[3 * xiStride] = -r[i][1];
+      }
+    }
+  }
+}
+
+/*
+ * V and D of the chunk of tile rows starting at row0 (tile rows count over the batch, H/2 per image;
+ * `tiles` the chunk's tile count, the ξ stride), for the chunk's tile rows [first, last). xp is the
+ * input padded by 1, dy [N, H, W, cout].
+ */
+EXPORT(conv_filter_winograd_transform)
+void conv_filter_winograd_transform(const float *xp, const float *dy, float *V, float *D, int h, int wd, int cin, int cout,
+                                    int row0, int tiles, int first, int last) {
+  const int hp = h + 2, wp = wd + 2, T = wd / 2;
+  for (int i = first; i < last; i++) {
+    const int tr = row0 + i, b = tr / (h / 2), r = tr % (h / 2);
+    const size_t at = (size_t)i * T;
+    winograd_input_row(xp + ((size_t)(b * hp + 2 * r) * wp) * cin, V + at * cin, T, cin, wp * cin, (size_t)tiles * cin);
+    winograd_dy_row(dy + ((size_t)(b * h + 2 * r) * wd) * cout, D + at * cout, T, cout, wd * cout, (size_t)tiles * cout);
+  }
+}
+
+/* out[r][co ..co+4·NV) += Σ_{x < count} a[x·aStride + r] · d[x·dStride + co ..]: the filter tiles without geometry. */
+#define DOT_TILE(R, NV)                                                                           \
+  INLINE void dot_tile_##R##_##NV(const float *a, int aStride, const float *d, int dStride, int count, float *out, \
+                                  int outStride) {                                                \
+    v128_t acc[R][NV];                                                                            \
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) acc[r][v] = wasm_f32x4_splat(0.0f); \
+    for (int x = 0; x < count; x++) {                                                             \
+      v128_t dv[NV];                                                                              \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) dv[v] = wasm_v128_load(d + (size_t)x * dStride + 4 * v); \
+      _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                            \
+        v128_t av = wasm_v128_load32_splat(a + (size_t)x * aStride + r);                          \
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) acc[r][v] = MADD(av, dv[v], acc[r][v]); \
+      }                                                                                           \
+    }                                                                                             \
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) {                           \
+        float *o = out + r * outStride + v * 4;                                                   \
+        wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), acc[r][v]));                         \
+      }                                                                                           \
+  }
+DOT_TILE(2, 4)
+DOT_TILE(1, 4)
+DOT_TILE(2, 3)
+DOT_TILE(1, 3)
+DOT_TILE(2, 2)
+DOT_TILE(1, 2)
+DOT_TILE(2, 1)
+DOT_TILE(1, 1)
+
+/* One block of `rows` (1 or 2) rows × (4·nvec channels, or 1 for nvec 0) of dot tiles. */
+INLINE void dot_block(const float *a, int aStride, const float *d, int dStride, int count, float *out, int outStride,
+                      int rows, int nvec) {
+  if (nvec == 0) {
+    for (int r = 0; r < rows; r++) {
+      float s = 0.0f;
+      for (int x = 0; x < count; x++) s += a[(size_t)x * aStride + r] * d[(size_t)x * dStride];
+      out[r * outStride] += s;
+    }
+  } else if (rows == 2) {
+    if (nvec == 4) dot_tile_2_4(a, aStride, d, dStride, count, out, outStride);
+    else if (nvec == 3) dot_tile_2_3(a, aStride, d, dStride, count, out, outStride);
+    else if (nvec == 2) dot_tile_2_2(a, aStride, d, dStride, count, out, outStride);
+    else dot_tile_2_1(a, aStride, d, dStride, count, out, outStride);
+  } else {
+    if (nvec == 4) dot_tile_1_4(a, aStride, d, dStride, count, out, outStride);
+    else if (nvec == 3) dot_tile_1_3(a, aStride, d, dStride, count, out, outStride);
+    else if (nvec == 2) dot_tile_1_2(a, aStride, d, dStride, count, out, outStride);
+    else dot_tile_1_1(a, aStride, d, dStride, count, out, outStride);
+  }
+}
+
+EXPORT(conv_filter_winograd_blocks)
+int conv_filter_winograd_blocks(int cin, int cout) { return 16 * ((cin + JB - 1) / JB) * co_blocks(cout); }
+
+/*
+ * S [16, cin, cout] += the products of a chunk of `tiles` tiles (V, D as the transform left them) for
+ * blocks [first, last) of conv_filter_winograd_blocks: (ξ, JB input channels, an output-channel block).
+ * Tiles are swept in runs whose operands stay in cache, each run once per block.
+ */
+EXPORT(conv_filter_winograd)
+void conv_filter_winograd(const float *V, const float *D, float *S, int cin, int cout, int tiles, int first, int last) {
+  const int jblocks = (cin + JB - 1) / JB, cblocks = co_blocks(cout);
+  const int widest = cin > cout ? cin : cout;
+  const int run = 8192 / widest > 1 ? 8192 / widest : 1; /* ~32 KB of each operand per run */
+  for (int t0 = 0; t0 < tiles; t0 += run) {
+    const int count = t0 + run < tiles ? run : tiles - t0;
+    for (int blk = first; blk < last; blk++) {
+      const int xi = blk / (jblocks * cblocks), rem = blk % (jblocks * cblocks);
+      const int ci = (rem / cblocks) * JB;
+      int co, nvec;
+      co_block(cout, rem % cblocks, &co, &nvec);
+      const int rows = cin - ci < JB ? cin - ci : JB;
+      const float *a = V + (size_t)xi * tiles * cin + (size_t)t0 * cin + ci;
+      const float *d = D + (size_t)xi * tiles * cout + (size_t)t0 * cout + co;
+      dot_block(a, cin, d, cout, count, S + ((size_t)xi * cin + ci) * cout + co, cout, rows, nvec);
+    }
+  }
+}
+
+/* dw [3, 3, cin, cout] = Gᵀ S G for every channel pair, Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1]. */
+EXPORT(winograd_filter_output)
+void winograd_filter_output(const float *S, float *dw, int cin, int cout) {
+  const size_t plane = (size_t)cin * cout;
+  for (size_t k = 0; k < plane; k++) {
+    float t[3][4];
+    for (int j = 0; j < 4; j++) { /* t = Gᵀ S, by columns */
+      const float s0 = S[(size_t)j * plane + k], s1 = S[(size_t)(4 + j) * plane + k];
+      const float s2 = S[(size_t)(8 + j) * plane + k], s3 = S[(size_t)(12 + j) * plane + k];
+      t[0][j] = s0 + 0.5f * (s1 + s2);
+      t[1][j] = 0.5f * (s1 - s2);
+      t[2][j] = 0.5f * (s1 + s2) + s3;
+    }
+    for (int i = 0; i < 3; i++) { /* dw = t G, by rows */
+      dw[(size_t)(i * 3 + 0) * plane + k] = t[i][0] + 0.5f * (t[i][1] + t[i][2]);
+      dw[(size_t)(i * 3 + 1) * plane + k] = 0.5f * (t[i][1] - t[i][2]);
+      dw[(size_t)(i * 3 + 2) * plane + k] = 0.5f * (t[i][1] + t[i][2]) + t[i][3];
     }
   }
 }
