@@ -163,7 +163,7 @@ export async function benchRealNets(rounds: number, steps: number): Promise<Reco
         ratio: +(mine.imagesPerSecond / theirs.imagesPerSecond).toFixed(3),
       });
     }
-    const ratio = skipped ? null : median(paired.map((p) => p.ratio));
+    const ratio = skipped ? null : +median(paired.map((p) => p.ratio)).toFixed(3);
     process.stderr.write(
       `  ${label(n)}: ${paired.map((p) => `${p.seglab} vs ${p.pytorch}`).join(', ')} img/s → ratio ${ratio ?? skipped}\n`,
     );

@@ -339,7 +339,7 @@ async function pytorchRounds(rounds: number, steps: number, cores: number, lossE
     ratios = {
       note: 'SegLab/PyTorch img/s for training (median of the ratios of the rounds), PyTorch/SegLab time for losses; ≥ 0.5 is the target',
       threads: cores,
-      training128: median(paired.map((p) => p.ratio)),
+      training128: +median(paired.map((p) => p.ratio)).toFixed(3),
       trainingRounds: paired,
       losses: Object.fromEntries(Object.entries(lossEvaluationMs).map(([k, v]) => [k, +(median(referenceLosses[k]) / v).toFixed(3)])),
     };

@@ -27,7 +27,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConvShape, convFilterGradient, convForward, convInputGradient } from './conv';
-import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from '../model/batchNorm';
+import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from './names';
 import { batchNormBackward, batchNormForward, biasAdd, channelSums, concatChannels, maxPoolGrad2, splitChannels } from './layers';
 
 interface WasmTensorData {

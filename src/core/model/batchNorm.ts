@@ -9,15 +9,11 @@
  * gradient is some twenty element-wise and reduction kernels per layer (a depth 3 / 16 filter / 256²
  * step with batch norm took 1.8× the time of the same step without). Here the training forward and
  * its gradient are one kernel each (tf.customGrad) where the backend has one registered under
- * BATCH_NORM_TRAIN / BATCH_NORM_GRAD (SegLab registers them for wasm: kernels/tfjsWasm.ts); other
+ * BATCH_NORM_TRAIN / BATCH_NORM_GRAD (kernels/names.ts; SegLab registers them for wasm); other
  * backends run tfjs's ops, as before.
  */
 import * as tf from '@tensorflow/tfjs';
-
-/** Kernel: inputs {x, gamma, beta}, attrs {epsilon} → [y, mean, variance] (mean and biased variance per channel). */
-export const BATCH_NORM_TRAIN = 'SegLabBatchNormTrain';
-/** Kernel: inputs {dy, x, mean, variance, gamma}, attrs {epsilon} → [dx, dgamma, dbeta]. */
-export const BATCH_NORM_GRAD = 'SegLabBatchNormGrad';
+import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from '../kernels/names';
 
 export interface BatchNormConfig {
   name?: string;
