@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as path from 'path';
 import { initBackend } from '../../src/core/backend/backend';
 import * as tf from '@tensorflow/tfjs';
-import { convFilterGradient, convForward, convInputGradient } from '../../src/core/kernels/conv';
+import { convFilterGradient, convForward, convInputGradient, convKernelsFor } from '../../src/core/kernels/conv';
 import { biasAdd, channelSums, concatChannels, maxPoolGrad2, splitChannels } from '../../src/core/kernels/layers';
 import { defaultKernelVariant, defaultThreadCount, KernelPool, setKernelThreads } from '../../src/core/kernels/pool';
 import { checkLossShape, computeLoss, computeLossWithTensors, ignoreIndexOf, LossData } from '../../src/core/losses/compute';
@@ -183,6 +183,27 @@ describe('WebAssembly kernels', () => {
       assert.ok(wino.max < 2e-6 && direct.max < 2e-6, what);
       assert.ok(wino.rms <= 1.5 * direct.rms + 2 ** -22, what);
     }
+  });
+
+  it('the kernel of each pass is a rule of the shape: Winograd forward from 8 input channels, filter gradient from cin·cout ≥ 32·(cin + cout)', () => {
+    const at = (h: number, cin: number, cout: number, k = 3) => convKernelsFor({ n: 4, h, w: h, cin, cout, k });
+    // 64 → 64: 4096 ≥ 32·128 (Winograd everywhere); 32 → 64: 2048 < 32·96 (filter gradient direct).
+    assert.deepStrictEqual(at(128, 64, 64), {
+      forward: 'conv_winograd',
+      inputGradient: 'conv_winograd',
+      filterGradient: 'conv_filter_winograd',
+    });
+    assert.deepStrictEqual(at(128, 32, 64), { forward: 'conv_winograd', inputGradient: 'conv_winograd', filterGradient: 'conv_filter' });
+    // 1 → 32: the forward has one input channel (direct); the input gradient runs from 32 (Winograd).
+    assert.deepStrictEqual(at(256, 1, 32), {
+      forward: 'conv_forward_packed',
+      inputGradient: 'conv_winograd',
+      filterGradient: 'conv_filter',
+    });
+    // Odd sizes and 1×1 kernels: direct whatever the channels.
+    const direct = { forward: 'conv_forward_packed', inputGradient: 'conv_forward_packed', filterGradient: 'conv_filter' };
+    assert.deepStrictEqual(at(15, 256, 256), direct);
+    assert.deepStrictEqual(at(16, 256, 256, 1), direct);
   });
 
   it('the relaxed build fuses multiply-adds (one rounding) where the baseline rounds twice; both are within float32 rounding of float64', () => {

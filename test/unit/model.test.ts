@@ -6,7 +6,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/backend/backend';
 import { defaultThreadCount, setKernelThreads } from '../../src/core/kernels/pool';
-import { buildUnet, HEAD_LAYER } from '../../src/core/model/unet';
+import { buildUnet, convLayers, HEAD_LAYER } from '../../src/core/model/unet';
 import { UpConv2x2 } from '../../src/core/model/upConv';
 import { loadCheckpoint, saveCheckpoint } from '../../src/core/runs/checkpoint';
 
@@ -30,6 +30,27 @@ describe('U-Net model', () => {
       y.dispose();
       m.dispose();
     }
+  });
+
+  it('convLayers lists every convolution buildUnet makes: name, channels, kernel, and the level its input is at', () => {
+    const o = { inputChannels: 3, depth: 3, baseFilters: 4, batchNorm: true, head: 'softmaxN', classes: 5, seed: 1 } as const;
+    const m = buildUnet(o);
+    const convs = m.layers.filter((l) => l.getClassName() === 'SegLabSameConv2D');
+    const listed = convLayers(o);
+    assert.deepStrictEqual(
+      listed.map((c) => [c.name, [c.k, c.k, c.cin, c.cout]]),
+      convs.map((l) => [l.name, l.getWeights()[0].shape]),
+    );
+    // The level: a 32×40 input reaches each layer at 32/2^level × 40/2^level.
+    const x = tf.zeros([1, 32, 40, 3]);
+    for (const c of listed) {
+      const layerInput = m.getLayer(c.name).input as tf.SymbolicTensor;
+      const sub = tf.model({ inputs: m.inputs, outputs: layerInput });
+      const shape = (sub.predict(x) as tf.Tensor).shape;
+      assert.deepStrictEqual(shape.slice(1, 3), [32 / 2 ** c.level, 40 / 2 ** c.level], c.name);
+    }
+    x.dispose();
+    m.dispose();
   });
 
   it('sigmoid1 and softmax2 with the same seed start from identical body weights', () => {

@@ -99,6 +99,22 @@ describe('training (in process)', () => {
       assert.ok(fs.existsSync(path.join(dir, f)), f);
     assert.strictEqual(fs.readdirSync(path.join(dir, 'predictions')).length, 2 * 4);
     assert.deepStrictEqual((run.config as { derived: { loss: string } }).derived.loss, 'bce');
+    // Which kernel each convolution of a step ran (conv.ts's rule, derived by hand for this 16² depth-2
+    // net of 4 filters, batch 4): Winograd where the input of that pass has ≥ 8 channels and the size is even.
+    const kernels = (run.config as { derived: { convKernels: Record<string, string>[] } }).derived.convKernels;
+    assert.strictEqual(kernels.length, 11);
+    const byName = Object.fromEntries(kernels.map((k) => [k.layer, k]));
+    const direct = { forward: 'conv_forward_packed', inputGradient: 'conv_forward_packed', filterGradient: 'conv_filter' };
+    assert.deepStrictEqual(byName.down0_conv1, { layer: 'down0_conv1', shape: '4×16×16, 1 → 4 channels, 3×3', ...direct });
+    assert.deepStrictEqual(byName.bottom_conv2, {
+      layer: 'bottom_conv2',
+      shape: '4×4×4, 16 → 16 channels, 3×3',
+      forward: 'conv_winograd',
+      inputGradient: 'conv_winograd',
+      filterGradient: 'conv_filter',
+    });
+    assert.deepStrictEqual(byName.dec0_conv1, { ...byName.dec0_conv1, forward: 'conv_winograd', inputGradient: 'conv_forward_packed' });
+    assert.deepStrictEqual(byName.head, { layer: 'head', shape: '4×16×16, 4 → 1 channels, 1×1', ...direct });
     assert.ok(
       fs.readdirSync(dir).every((f) => !f.endsWith('.tmp')),
       'no temporary files left',

@@ -72,6 +72,11 @@ export function filterKernelFor(s: Pick<ConvShape, 'h' | 'w' | 'k' | 'cin' | 'co
   return winogradApplies(s) && s.cin * s.cout >= 32 * (s.cin + s.cout) ? 'conv_filter_winograd' : 'conv_filter';
 }
 
+/** The kernels a convolution of shape `s` runs on the wasm backend: forward, input gradient, filter gradient. */
+export function convKernelsFor(s: ConvShape): { forward: ForwardKernel; inputGradient: ForwardKernel; filterGradient: FilterKernel } {
+  return { forward: forwardKernelFor(s, s.cin), inputGradient: forwardKernelFor(s, s.cout), filterGradient: filterKernelFor(s) };
+}
+
 /** Copies x [n, h, w, c] into a zeroed scratch block [n, h+2p, w+2p, c]; returns its offset. */
 function padInto(pool: KernelPool, x: Float32Array, n: number, h: number, w: number, c: number, p: number): number {
   const hp = h + 2 * p;

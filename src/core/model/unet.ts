@@ -77,6 +77,32 @@ export function buildUnet(o: UnetOptions): tf.LayersModel {
   return tf.model({ inputs: input, outputs: logits, name: `unet_${o.head}` });
 }
 
+/** A 'same' convolution of the U-Net: its input is 2^level times smaller than the image on each side. */
+export interface ConvLayer {
+  name: string;
+  level: number;
+  cin: number;
+  cout: number;
+  k: number;
+}
+
+/** Every SameConv2D layer buildUnet(o) makes, in build order (a unit test holds the two together). */
+export function convLayers(o: Omit<UnetOptions, 'seed' | 'batchNorm'>): ConvLayer[] {
+  const out: ConvLayer[] = [];
+  const block = (name: string, level: number, cin: number, f: number) =>
+    out.push({ name: `${name}_conv1`, level, cin, cout: f, k: 3 }, { name: `${name}_conv2`, level, cin: f, cout: f, k: 3 });
+  let cin = o.inputChannels;
+  for (let level = 0; level < o.depth; level++) {
+    block(`down${level}`, level, cin, o.baseFilters * 2 ** level);
+    cin = o.baseFilters * 2 ** level;
+  }
+  block('bottom', o.depth, cin, o.baseFilters * 2 ** o.depth);
+  for (let level = o.depth - 1; level >= 0; level--)
+    block(`dec${level}`, level, 2 * o.baseFilters * 2 ** level, o.baseFilters * 2 ** level);
+  out.push({ name: HEAD_LAYER, level: 0, cin: o.baseFilters, cout: headChannels(o.head, o.classes), k: 1 });
+  return out;
+}
+
 /** Spatial sizes must be multiples of 2^depth for the pooling / up-convolution to line up. */
 export function sizeMultiple(depth: number): number {
   return 2 ** depth;

@@ -22,7 +22,8 @@ import { generateShapes } from '../data/shapes';
 import { lowerIsBetter } from '../common/metrics';
 import { CompiledLoss, compileLoss } from '../losses/registry';
 import { LossMode } from '../losses/types';
-import { buildUnet, Head, headChannels, sizeMultiple } from '../model/unet';
+import { convKernelsFor } from '../kernels/conv';
+import { buildUnet, convLayers, Head, headChannels, sizeMultiple } from '../model/unet';
 import { saveCheckpoint } from '../runs/checkpoint';
 import { EpochImage, EpochRecord, RunSummary, RunWriter } from '../runs/store';
 import { lossTarget, PredictContext, validate, ValidationResult } from './predict';
@@ -364,6 +365,21 @@ function openRunData(o: TrainOptions): RunData {
   }
 }
 
+/**
+ * The kernels each convolution of a training step runs on wasm (a fixed rule of its shape: kernels/conv.ts),
+ * recorded in config.json's derived section: which layers compute in the Winograd domain.
+ */
+function trainingConvKernels(config: ExperimentConfig, channels: number, head: Head, classes: number, data: RunData) {
+  const first = data.source.items[data.train[0]];
+  const [h, w] = config.crop ? [config.crop, config.crop] : [first.height, first.width];
+  return convLayers({ inputChannels: channels, depth: config.model.depth, baseFilters: config.model.baseFilters, head, classes }).map(
+    (c) => {
+      const s = { n: config.batchSize, h: h / 2 ** c.level, w: w / 2 ** c.level, cin: c.cin, cout: c.cout, k: c.k };
+      return { layer: c.name, shape: `${s.n}×${s.h}×${s.w}, ${c.cin} → ${c.cout} channels, ${c.k}×${c.k}`, ...convKernelsFor(s) };
+    },
+  );
+}
+
 /** Loads the data, builds the model, creates the run folder with config.json and summary.json, emits start. */
 async function startRun(o: TrainOptions): Promise<RunState> {
   const backend: BackendInfo = await initBackend(o.config.backend === 'auto' ? undefined : o.config.backend);
@@ -410,6 +426,7 @@ function startWithData(o: TrainOptions, backend: BackendInfo, data: RunData): Ru
     valImages: val.indices.map((i) => source.items[i].name),
     stepsPerEpoch,
     parameters: model.countParams(),
+    ...(backend.name === 'wasm' ? { convKernels: trainingConvKernels(config, source.channels, head, classes, data) } : {}),
   };
   let run: RunWriter;
   let summary: RunSummary;
