@@ -1,5 +1,5 @@
 // ESLint (flat config): TypeScript's recommended rules and a length limit for functions (a longer one
-// carries an eslint-disable comment that says why). Import cycles are checked by test/unit/layers.test.ts,
+// carries an eslint-disable comment that says why). Import cycles are checked by test/unit/architecture.test.ts,
 // between files and between folders.
 import tseslint from 'typescript-eslint';
 

@@ -314,7 +314,7 @@ export function chooseCheckpoint(runDir: string, asked: 'best' | 'last' | undefi
 
 export const PREDICT_USAGE = `usage: seglab predict RUN --images DIR --out DIR [--checkpoint best|last] [--threshold T]
                       [--memory-budget MB] [--overlap F]
-  Applies a run's model to every PNG/JPEG in DIR; writes <name>_mask.png (0/255) and <name>_prob.png.
+  Applies a run's model to every PNG, JPEG or TIFF image in DIR; writes <name>_mask.png (0/255) and <name>_prob.png.
   Images larger than the memory budget allows (default ${DEFAULT_MEMORY_BUDGET_MB} MiB for the network's activations)
   are predicted in overlapping windows blended with Gaussian weights (--overlap, default ${DEFAULT_OVERLAP}).`;
 

@@ -2,7 +2,7 @@
  * Convolution, up-convolution, matMul, batch norm and a whole U-Net step (with and without batch
  * norm) against PyTorch autograd
  * (test/fixtures/make_gradients.py → gradients.json), on every kernel path SegLab has: tfjs's cpu
- * backend, the wasm backend with one thread (XNNPACK convolutions + SegLab's filter gradient) and
+ * backend, the wasm backend with one thread (SegLab's kernels on the calling thread) and
  * with two (SegLab's convolution kernels throughout), the webgpu backend, and the kernel functions
  * themselves. Results are read asynchronously (the only read WebGPU offers in Node).
  */
@@ -23,7 +23,7 @@ const fixtures = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 
 
 const PATHS: { name: string; backend: string; threads?: number; kernels?: KernelVariant }[] = [
   { name: 'tfjs cpu backend', backend: 'cpu' },
-  { name: 'wasm, 1 thread (XNNPACK convolutions, SegLab filter gradient)', backend: 'wasm', threads: 1 },
+  { name: 'wasm, 1 thread (SegLab kernels on the calling thread)', backend: 'wasm', threads: 1 },
   { name: 'wasm, 2 threads (SegLab convolution kernels, relaxed-SIMD build)', backend: 'wasm', threads: 2, kernels: 'relaxed' },
   { name: 'wasm, 2 threads (SegLab convolution kernels, baseline SIMD build)', backend: 'wasm', threads: 2, kernels: 'baseline' },
   // the adapter Dawn finds: Mesa's lavapipe on this project's machines; skipped with the reason where none

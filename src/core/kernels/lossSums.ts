@@ -1,9 +1,9 @@
 /**
  * Loss sums on plain arrays from the fused kernels in kernels.c: one pass over the data per loss
- * family, float64 accumulation, no tensors and no tape (evaluation only). Each function returns
- * null when an input value is out of range (a pred that is not finite / not a probability, a target
- * outside [0, 1] or an index that is neither a class nor the ignore index), so the caller can report
- * it with its full message.
+ * family, summed in float32 over runs of 1,024 elements and the runs in float64, no tensors and no
+ * tape (evaluation only). Each function returns null when an input value is out of range (a pred
+ * that is not finite / not a probability, a target outside [0, 1] or an index that is neither a
+ * class nor the ignore index), so the caller can report it with its full message.
  */
 import { KernelPool, kernelPool } from './pool';
 

@@ -1,10 +1,11 @@
 /**
  * `computeLoss` without tensors: the loss families whose value is a function of a few sums over the
  * data (binary cross-entropy, softmax cross-entropy, soft Dice) are evaluated by the fused kernels
- * in `kernels/lossSums.ts`, in one pass and float64 accumulation. Same formulas and conventions as
- * the tensor definitions in bce.ts, crossEntropy.ts and overlap.ts (tests compare both paths and the
- * PyTorch fixtures); any option these kernels do not cover (class weights, CE label smoothing, Dice's
- * squared denominator, more than 16 channels, the other losses) goes to the tensor path.
+ * in `kernels/lossSums.ts`, in one pass (float32 runs of 1,024 elements, added in float64). Same
+ * formulas and conventions as the tensor definitions in bce.ts, crossEntropy.ts and overlap.ts (tests
+ * compare both paths and the PyTorch fixtures); any option these kernels do not cover (class weights,
+ * CE label smoothing, Dice's squared denominator, more than 16 channels, the other losses) goes to
+ * the tensor path.
  */
 import { ArraysInPool, bceSum, reserveInPool, MAX_FUSED_CHANNELS, overlapSums, softmaxCrossEntropySums } from '../kernels/lossSums';
 import { CompiledLoss } from './registry';

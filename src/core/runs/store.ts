@@ -406,7 +406,6 @@ export function removeStaleTemporaries(dir: string): void {
   if (fs.existsSync(dir)) visit(dir);
 }
 
-/** Marks a run that ended without writing its own terminal status (e.g. its process crashed). */
 /**
  * A run that stopped because its scheduler ended it (a batch system's time limit, scancel): the
  * scheduler's reason replaces the engine's "stopped" (a `cancelled` or still-`running` summary
@@ -421,6 +420,7 @@ export function restateRunEnding(dir: string, status: 'failed' | 'cancelled', re
   writeFileAtomic(file, encodeJson({ ...summary, status, reason }) + '\n');
 }
 
+/** Marks a run that ended without writing its own terminal status (e.g. its process crashed). */
 export function markRunEnded(dir: string, status: Exclude<RunStatus, 'running'>, reason: string): void {
   const file = path.join(dir, 'summary.json');
   if (!fs.existsSync(file)) return;

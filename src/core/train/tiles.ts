@@ -61,9 +61,12 @@ export function importanceAxis(n: number): Float64Array {
 }
 
 /**
- * The Gaussian importance map of a h×w window, row-major: the outer product of the two axes. Its
- * smallest value (a corner, about e^−16 of the centre) is far above zero, so MONAI's floor at the
- * smallest non-zero value never applies and the map stays separable.
+ * The Gaussian importance map of a h×w window, row-major: the outer product of the two axes, kept
+ * separable. This differs from MONAI at window borders: sliding_window_inference raises every weight
+ * below 1e-3 to 1e-3 (`clamp(map, min=max(map.min(), 1e-3))`), which covers each window's edges (an
+ * axis falls to e^−8 ≈ 3.4e-4 there) and corners (≈ 1.1e-7). SegLab keeps the Gaussian's own values,
+ * so where a pixel is covered by two windows and one of them only by its border, that window counts
+ * less here than in MONAI; where one window covers a pixel alone, the weight cancels and both agree.
  */
 export function importanceMap(h: number, w: number): Float32Array {
   const [gy, gx] = [importanceAxis(h), importanceAxis(w)];

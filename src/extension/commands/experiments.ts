@@ -137,7 +137,7 @@ async function newExperimentConfig(c: CommandContext, folderArg?: vscode.Uri, pr
   const source = await vscode.window.showQuickPick(
     [
       { label: 'Built-in synthetic shapes', description: 'no data needed', value: 'builtin' },
-      { label: 'Image and mask folders…', description: 'PNG/JPEG images, PNG masks paired by name', value: 'folders' },
+      { label: 'Image and mask folders…', description: 'PNG, JPEG or TIFF images, PNG or TIFF masks paired by name', value: 'folders' },
     ],
     { title: 'SegLab: dataset' },
   );
