@@ -511,6 +511,9 @@ describe('worked examples where a default matters', () => {
     const data = { pred: [0.8, 0.3, 0.6], target: [1, 0, 1], shape: [1, 1, 3, 1] };
     assertClose(computeLoss('unetWeighted', data), 1.3387280808142137, 1e-6);
     assertClose(computeLoss('unetWeighted', data, { normalize: 'weights' }), 0.3575928936804967, 1e-6);
+    // One number is every class's weight: with w0 = 0 (no border term) w = 2 everywhere, so the loss is
+    // 2 · mean(ℓ) = 2 · 0.3635347 (it was taken as 'balanced' before: 1.3387 − the border's share).
+    assertClose(computeLoss('unetWeighted', data, { classWeights: 2, w0: 0 }), 2 * computeLoss('bce', data), 1e-6);
   });
 
   it('focal: alpha defaults to 0.25 in binary mode (torchvision) and to none in multiclass, and the library says so', () => {

@@ -7,11 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { bceTerms, channelWeights, reduceWeighted, weightMapTensor } from './soft';
-import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTILABEL_MODE } from './types';
+import { BINARY_MODE, defineLoss, MULTILABEL_MODE } from './types';
 
 const SIGMOID_MODES = [BINARY_MODE, MULTILABEL_MODE] as const;
 
-export const bce: LossDefinition = {
+export const bce = defineLoss({
   name: 'bce',
   summary: 'Binary cross-entropy on probabilities, optionally weighted by beta on positives.',
   reference:
@@ -21,10 +21,10 @@ export const bce: LossDefinition = {
   options: {
     beta: { type: 'number', default: 1, min: 0, description: 'weight of the positive term' },
   },
-  fn: (input: LossInput, o: LossOptions) => tf.mean(bceTerms(input.pred, input.target, input.fromLogits, o.beta as number)) as tf.Scalar,
-};
+  fn: (input, o) => tf.mean(bceTerms(input.pred, input.target, input.fromLogits, o.beta)) as tf.Scalar,
+});
 
-export const bceWithLogits: LossDefinition = {
+export const bceWithLogits = defineLoss({
   name: 'bceWithLogits',
   summary: 'Binary cross-entropy on logits in the stable form max(x,0) − x·y + log(1+e^−|x|).',
   reference:
@@ -35,15 +35,15 @@ export const bceWithLogits: LossDefinition = {
     posWeight: { type: 'number[]', default: 1, description: 'weight of positives: a number or one per channel' },
     labelSmoothing: { type: 'number', default: 0, min: 0, max: 1, description: 'ε: targets become y(1−ε)+ε/2' },
   },
-  fn: (input: LossInput, o: LossOptions) => {
-    const eps = o.labelSmoothing as number;
+  fn: (input, o) => {
+    const eps = o.labelSmoothing;
     const y = eps > 0 ? tf.add(tf.mul(input.target, 1 - eps), eps / 2) : input.target;
-    const a = channelWeights(o.posWeight as number | number[], input.pred.shape[3], 'bceWithLogits.posWeight');
+    const a = channelWeights(o.posWeight, input.pred.shape[3], 'bceWithLogits.posWeight');
     return tf.mean(bceTerms(input.pred, y, input.fromLogits, a)) as tf.Scalar;
   },
-};
+});
 
-export const balancedBce: LossDefinition = {
+export const balancedBce = defineLoss({
   name: 'balancedBce',
   summary: 'Class-balanced cross-entropy: β on positives, 1−β on negatives.',
   reference:
@@ -53,14 +53,14 @@ export const balancedBce: LossDefinition = {
   options: {
     beta: { type: 'number', default: null, nullable: true, min: 0, max: 1, description: 'β; null: per-image negative fraction' },
   },
-  fn: (input: LossInput, o: LossOptions) => {
-    const beta: number | tf.Tensor = o.beta === null ? tf.sub(1, tf.mean(input.target, [1, 2], true)) : (o.beta as number);
+  fn: (input, o) => {
+    const beta: number | tf.Tensor = o.beta === null ? tf.sub(1, tf.mean(input.target, [1, 2], true)) : o.beta;
     const negWeight = typeof beta === 'number' ? 1 - beta : tf.sub(1, beta);
     return tf.mean(bceTerms(input.pred, input.target, input.fromLogits, beta, negWeight)) as tf.Scalar;
   },
-};
+});
 
-export const weightedBce: LossDefinition = {
+export const weightedBce = defineLoss({
   name: 'weightedBce',
   summary: 'Binary cross-entropy with a per-pixel weight map.',
   reference:
@@ -72,8 +72,8 @@ export const weightedBce: LossDefinition = {
     weights: { type: 'weights', default: undefined, description: 'per-pixel weights, N·H·W or N·H·W·C values' },
     normalize: { type: 'string', default: 'mean', choices: ['mean', 'weights'], description: 'divide by the element count or by Σw' },
   },
-  fn: (input: LossInput, o: LossOptions) => {
-    const w = weightMapTensor(o.weights as Float32Array, input.pred.shape, 'weightedBce.weights');
-    return reduceWeighted(bceTerms(input.pred, input.target, input.fromLogits), w, o.normalize as string);
+  fn: (input, o) => {
+    const w = weightMapTensor(o.weights, input.pred.shape, 'weightedBce.weights');
+    return reduceWeighted(bceTerms(input.pred, input.target, input.fromLogits), w, o.normalize);
   },
-};
+});

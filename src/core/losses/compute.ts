@@ -8,7 +8,8 @@ import { ensureSomeBackend } from '../backend/backend';
 import { readTidy, readTidyAsync } from './readback';
 import { CheckedLossData, fusedLossValue } from './fused';
 import { CompiledLoss, compileLoss } from './registry';
-import { BINARY_MODE, LOSS_MODES, LossInput, LossMode, MULTICLASS_MODE } from './types';
+import { crossEntropy } from './crossEntropy';
+import { BINARY_MODE, LOSS_MODES, LossInput, LossMode, MULTICLASS_MODE, optionsOf } from './types';
 
 export interface LossData {
   /** Flat NHWC prediction values (logits or probabilities). */
@@ -87,10 +88,13 @@ function modeOf(data: LossData): LossMode | undefined {
   return data.mode ?? (c === 1 ? BINARY_MODE : typeof c === 'number' && c > 1 ? MULTICLASS_MODE : undefined);
 }
 
-/** The ignore index of the first term that has one (crossEntropy), resolved with its default. */
+/** The ignore index of the first crossEntropy term (the one loss with the option), resolved with its default. */
 export function ignoreIndexOf(loss: CompiledLoss): number | undefined {
-  const term = loss.terms.find((t) => 'ignoreIndex' in t.definition.options);
-  return term ? (term.options.ignoreIndex as number) : undefined;
+  for (const term of loss.terms) {
+    const o = optionsOf(term, crossEntropy);
+    if (o) return o.ignoreIndex;
+  }
+  return undefined;
 }
 
 /**

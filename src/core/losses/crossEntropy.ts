@@ -10,12 +10,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { channelWeights, classTargets, labelledPixels, softmaxLogProbs, weightedMean } from './soft';
-import { LossDefinition, LossInput, LossOptions, MULTICLASS_MODE, OptionSpec } from './types';
+import { defineLoss, LossInput, MULTICLASS_MODE, OptionsOf, OptionSpec } from './types';
 
 /** Class-weighted, label-smoothed softmax CE per pixel, plus the per-pixel denominator Σ_c w_c·y_ic. */
 export function softmaxCrossEntropyTerms(
   input: LossInput,
-  classWeights: number[] | null,
+  classWeights: number | number[] | null,
   labelSmoothing: number,
   pixelWeights?: tf.Tensor,
 ): { loss: tf.Tensor; norm: tf.Tensor } {
@@ -37,17 +37,17 @@ export function softmaxCrossEntropyTerms(
   return { loss, norm };
 }
 
-const ceOptions: Record<string, OptionSpec> = {
+const ceOptions = {
   classWeights: { type: 'number[]', default: null, nullable: true, description: 'one weight per class (PyTorch weight=)' },
   labelSmoothing: { type: 'number', default: 0, min: 0, max: 1, description: 'ε, PyTorch label_smoothing' },
-};
+} as const satisfies Record<string, OptionSpec>;
 
-function ceLoss(input: LossInput, o: LossOptions): tf.Scalar {
-  const { loss, norm } = softmaxCrossEntropyTerms(input, o.classWeights as number[] | null, o.labelSmoothing as number);
+function ceLoss(input: LossInput, o: OptionsOf<typeof ceOptions>): tf.Scalar {
+  const { loss, norm } = softmaxCrossEntropyTerms(input, o.classWeights, o.labelSmoothing);
   return weightedMean(loss, norm);
 }
 
-export const crossEntropy: LossDefinition = {
+export const crossEntropy = defineLoss({
   name: 'crossEntropy',
   summary: 'Softmax cross-entropy with integer class targets.',
   reference:
@@ -60,9 +60,9 @@ export const crossEntropy: LossDefinition = {
   // Index targets outside [0, C) one-hot to zero rows, so the ignore index drops out of both sums;
   // computeLoss rejects any other out-of-range index before it gets here.
   fn: ceLoss,
-};
+});
 
-export const categoricalCrossEntropy: LossDefinition = {
+export const categoricalCrossEntropy = defineLoss({
   name: 'categoricalCrossEntropy',
   summary: 'Softmax cross-entropy with one-hot (or soft) class targets.',
   reference:
@@ -71,4 +71,4 @@ export const categoricalCrossEntropy: LossDefinition = {
   modes: [MULTICLASS_MODE],
   options: ceOptions,
   fn: ceLoss,
-};
+});

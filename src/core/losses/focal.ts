@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { bceTerms, channelWeights, classTargets, labelledPixels, probabilities, softmaxLogProbs, weightedMean } from './soft';
-import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTICLASS_MODE, MULTILABEL_MODE } from './types';
+import { BINARY_MODE, defineLoss, LossInput, MULTICLASS_MODE, MULTILABEL_MODE, OptionSpec } from './types';
 
 function sigmoidFocal(input: LossInput, alpha: number | null, gamma: number): tf.Scalar {
   const y = input.target;
@@ -33,35 +33,37 @@ function softmaxFocal(input: LossInput, alpha: number[] | null, gamma: number): 
   return weightedMean(loss, labelledPixels(y));
 }
 
-export const focal: LossDefinition = {
+const focalOptions = {
+  alpha: {
+    type: 'number[]',
+    default: undefined,
+    defaultByMode: { binary: 0.25, multilabel: 0.25, multiclass: null },
+    nullable: true,
+    description: 'binary/multilabel: α ∈ [0,1], null disables; multiclass: one weight per class, or null',
+  },
+  gamma: { type: 'number', default: 2, min: 0, description: 'focusing exponent γ' },
+} as const satisfies Record<string, OptionSpec>;
+
+export const focal = defineLoss({
   name: 'focal',
   summary: 'Focal loss: cross-entropy down-weighted on well-classified pixels by (1−p_t)^γ.',
   reference:
     'binary/multilabel: torchvision.ops.sigmoid_focal_loss (alpha 0.25, gamma 2, mean); multiclass: softmax ' +
     'focal loss of Lin et al. 2017 with optional per-class alpha, mean over labelled pixels.',
   modes: [BINARY_MODE, MULTICLASS_MODE, MULTILABEL_MODE],
-  options: {
-    alpha: {
-      type: 'number[]',
-      default: undefined,
-      defaultByMode: { binary: 0.25, multilabel: 0.25, multiclass: null },
-      nullable: true,
-      description: 'binary/multilabel: α ∈ [0,1], null disables; multiclass: one weight per class, or null',
-    },
-    gamma: { type: 'number', default: 2, min: 0, description: 'focusing exponent γ' },
-  },
-  fn: (input: LossInput, o: LossOptions) => {
-    const gamma = o.gamma as number;
+  options: focalOptions,
+  fn: (input, o) => {
+    const gamma = o.gamma;
     if (input.mode === MULTICLASS_MODE) {
       if (typeof o.alpha === 'number') {
         throw new Error('focal.alpha: in multiclass mode give one weight per class (a list) or null');
       }
-      return softmaxFocal(input, o.alpha === undefined ? null : (o.alpha as number[] | null), gamma);
+      return softmaxFocal(input, o.alpha ?? null, gamma);
     }
     if (Array.isArray(o.alpha)) {
       throw new Error('focal.alpha: in binary/multilabel mode alpha is one number in [0,1] or null');
     }
-    const alpha = o.alpha === undefined ? (focal.options.alpha.defaultByMode![input.mode] as number) : (o.alpha as number | null);
+    const alpha = o.alpha === undefined ? focalOptions.alpha.defaultByMode[input.mode] : o.alpha;
     return sigmoidFocal(input, alpha, gamma);
   },
-};
+});

@@ -9,7 +9,10 @@
  */
 import { ArraysInPool, bceSum, reserveInPool, MAX_FUSED_CHANNELS, overlapSums, softmaxCrossEntropySums } from '../kernels/lossSums';
 import { CompiledLoss } from './registry';
-import { BINARY_MODE, LossMode, LossOptions, MULTICLASS_MODE } from './types';
+import { bce, bceWithLogits } from './bce';
+import { categoricalCrossEntropy, crossEntropy } from './crossEntropy';
+import { dice } from './overlap';
+import { BINARY_MODE, LossMode, MULTICLASS_MODE, optionsOf, OptionsOf } from './types';
 
 export interface CheckedLossData {
   pred: ArrayLike<number>;
@@ -28,40 +31,31 @@ export interface CheckedLossData {
 const UNSUPPORTED = Symbol('unsupported');
 type TermValue = number | null | typeof UNSUPPORTED;
 
-function scalarWeight(v: unknown): number | undefined {
+function scalarWeight(v: number | number[]): number | undefined {
   if (typeof v === 'number') return v;
-  if (Array.isArray(v) && v.length > 0 && v.every((x) => x === v[0])) return v[0] as number;
+  if (v.length > 0 && v.every((x) => x === v[0])) return v[0];
   return undefined;
 }
 
-function bceTerm(name: string, o: LossOptions, a: ArraysInPool, d: CheckedLossData): TermValue {
+function bceTerm(pos: number, eps: number, a: ArraysInPool, d: CheckedLossData): TermValue {
   const count = d.n * d.h * d.w * d.c;
-  let pos = 1;
-  let eps = 0;
-  if (name === 'bce') pos = o.beta as number;
-  else {
-    const w = scalarWeight(o.posWeight);
-    if (w === undefined) return UNSUPPORTED;
-    pos = w;
-    eps = o.labelSmoothing as number;
-  }
   const sum = bceSum(a, count, d.fromLogits, pos, 1, eps);
   return sum === null ? null : sum / count;
 }
 
-function crossEntropyTerm(o: LossOptions, a: ArraysInPool, d: CheckedLossData): TermValue {
-  if (o.classWeights !== null || (o.labelSmoothing as number) !== 0) return UNSUPPORTED;
+function crossEntropyTerm(o: OptionsOf<typeof categoricalCrossEntropy.options>, a: ArraysInPool, d: CheckedLossData): TermValue {
+  if (o.classWeights !== null || o.labelSmoothing !== 0) return UNSUPPORTED;
   const sums = softmaxCrossEntropySums(a, d.n * d.h * d.w, d.c, d.fromLogits, d.indexTarget, d.ignoreIndex);
   if (!sums) return null;
   return sums.norm > 0 ? sums.loss / sums.norm : 0; // weightedMean: nothing labelled gives 0
 }
 
-function diceTerm(o: LossOptions, a: ArraysInPool, d: CheckedLossData): TermValue {
+function diceTerm(o: OptionsOf<typeof dice.options>, a: ArraysInPool, d: CheckedLossData): TermValue {
   if (o.squaredDenominator) return UNSUPPORTED;
-  const include = (o.includeBackground as boolean) || d.mode === BINARY_MODE;
+  const include = o.includeBackground || d.mode === BINARY_MODE;
   if (!include && d.c < 2) return UNSUPPORTED; // the tensor path names the problem
   const softmax = d.mode === MULTICLASS_MODE;
-  const s = o.smooth as number;
+  const s = o.smooth;
   const groups = o.perImage ? d.n : 1;
   const pixels = (d.n * d.h * d.w) / groups;
   let total = 0;
@@ -80,19 +74,20 @@ function diceTerm(o: LossOptions, a: ArraysInPool, d: CheckedLossData): TermValu
   return total / terms;
 }
 
-function termValue(name: string, o: LossOptions, a: ArraysInPool, d: CheckedLossData): TermValue {
-  switch (name) {
-    case 'bce':
-    case 'bceWithLogits':
-      return d.mode === MULTICLASS_MODE ? UNSUPPORTED : bceTerm(name, o, a, d);
-    case 'crossEntropy':
-    case 'categoricalCrossEntropy':
-      return d.mode === MULTICLASS_MODE ? crossEntropyTerm(o, a, d) : UNSUPPORTED;
-    case 'dice':
-      return diceTerm(o, a, d);
-    default:
-      return UNSUPPORTED;
+/** A term's value on the fused kernels, by its definition (each read with its own option types). */
+function termValue(term: CompiledLoss['terms'][number], a: ArraysInPool, d: CheckedLossData): TermValue {
+  const sigmoid = d.mode !== MULTICLASS_MODE;
+  const plain = optionsOf(term, bce);
+  if (plain) return sigmoid ? bceTerm(plain.beta, 0, a, d) : UNSUPPORTED;
+  const logits = optionsOf(term, bceWithLogits);
+  if (logits) {
+    const pos = scalarWeight(logits.posWeight);
+    return sigmoid && pos !== undefined ? bceTerm(pos, logits.labelSmoothing, a, d) : UNSUPPORTED;
   }
+  const ce = optionsOf(term, crossEntropy) ?? optionsOf(term, categoricalCrossEntropy);
+  if (ce) return sigmoid ? UNSUPPORTED : crossEntropyTerm(ce, a, d);
+  const overlap = optionsOf(term, dice);
+  return overlap ? diceTerm(overlap, a, d) : UNSUPPORTED;
 }
 
 /** Names of the losses this path evaluates (with the option limits above). */
@@ -108,7 +103,7 @@ export function fusedLossValue(loss: CompiledLoss, d: CheckedLossData): number |
   const arrays = reserveInPool(d.pred, d.target);
   let value = 0;
   for (const term of loss.terms) {
-    const v = termValue(term.definition.name, term.options, arrays, d);
+    const v = termValue(term, arrays, d);
     if (v === null || v === UNSUPPORTED) return null;
     value += term.weight * v;
   }

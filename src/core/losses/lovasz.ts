@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { classTargets, marginScores, probabilities } from './soft';
-import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTICLASS_MODE, MULTILABEL_MODE } from './types';
+import { BINARY_MODE, defineLoss, MULTICLASS_MODE, MULTILABEL_MODE } from './types';
 
 /**
  * ∇ of one group, in the order of the errors sorted descending (g sorted the same way), on the device.
@@ -77,7 +77,7 @@ function mean(values: tf.Scalar[]): tf.Scalar {
   return values.length === 0 ? tf.scalar(0) : (tf.div(tf.addN(values), values.length) as tf.Scalar);
 }
 
-export const lovaszHinge: LossDefinition = {
+export const lovaszHinge = defineLoss({
   name: 'lovaszHinge',
   summary: 'Lovász hinge: convex surrogate of the binary Jaccard loss on logits.',
   reference: 'Berman et al. 2018, lovasz_hinge (errors 1 − s·(2y−1), ReLU); per_image default false as smp.',
@@ -85,21 +85,21 @@ export const lovaszHinge: LossDefinition = {
   options: {
     perImage: { type: 'boolean', default: false, description: 'average per-image losses (Berman: true; smp: false)' },
   },
-  fn: (input: LossInput, o: LossOptions) => {
+  fn: (input, o) => {
     const scores = marginScores(input.pred, input.fromLogits) as tf.Tensor4D;
     const signs = tf.sub(tf.mul(input.target, 2), 1) as tf.Tensor4D;
     const errors = tf.sub(1, tf.mul(scores, signs)) as tf.Tensor4D;
     const perChannel: tf.Scalar[] = [];
     for (let c = 0; c < input.pred.shape[3]; c++) {
-      const e = groups(errors, c, o.perImage as boolean);
-      const g = groups(input.target, c, o.perImage as boolean);
+      const e = groups(errors, c, o.perImage);
+      const g = groups(input.target, c, o.perImage);
       perChannel.push(mean(e.map((ei, i) => hingeGroup(ei, g[i]) as tf.Scalar)));
     }
     return mean(perChannel);
   },
-};
+});
 
-export const lovaszSoftmax: LossDefinition = {
+export const lovaszSoftmax = defineLoss({
   name: 'lovaszSoftmax',
   summary: 'Lovász-softmax: surrogate of the per-class Jaccard loss on softmax probabilities.',
   reference: "Berman et al. 2018, lovasz_softmax (classes='present', per_image=False by default).",
@@ -108,10 +108,10 @@ export const lovaszSoftmax: LossDefinition = {
     perImage: { type: 'boolean', default: false, description: 'average per-image losses' },
     classes: { type: 'string', default: 'present', choices: ['present', 'all'], description: 'which classes are averaged' },
   },
-  fn: (input: LossInput, o: LossOptions) => {
+  fn: (input, o) => {
     const p = probabilities(input);
     const y = classTargets(input);
-    const perImage = o.perImage as boolean;
+    const perImage = o.perImage;
     const groupCount = perImage ? p.shape[0] : 1;
     const losses: tf.Scalar[][] = Array.from({ length: groupCount }, () => []);
     const counted: tf.Scalar[][] = Array.from({ length: groupCount }, () => []);
@@ -131,4 +131,4 @@ export const lovaszSoftmax: LossDefinition = {
     });
     return mean(perGroup);
   },
-};
+});

@@ -21,13 +21,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { classTargets, probabilities, SoftCounts, softCounts } from './soft';
-import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTICLASS_MODE, MULTILABEL_MODE, OptionSpec } from './types';
-
-type Score = (c: SoftCounts, o: LossOptions) => tf.Tensor;
+import { BINARY_MODE, defineLoss, LossInput, MULTICLASS_MODE, MULTILABEL_MODE, OptionsOf, OptionSpec } from './types';
 
 const ALL_MODES = [BINARY_MODE, MULTICLASS_MODE, MULTILABEL_MODE] as const;
 
-const commonOptions: Record<string, OptionSpec> = {
+const commonOptions = {
   smooth: { type: 'number', default: 1e-5, min: 0, description: 'smoothing s added to numerator and denominator' },
   perImage: { type: 'boolean', default: false, description: 'average per-image scores instead of one batch-wide sum' },
   includeBackground: { type: 'boolean', default: true, description: 'multiclass/multilabel: keep channel 0' },
@@ -37,7 +35,11 @@ const commonOptions: Record<string, OptionSpec> = {
     choices: ['formula', 'zero'],
     description: 'class absent from the target: keep the formula (MONAI) or zero its loss (smp)',
   },
-};
+} as const satisfies Record<string, OptionSpec>;
+
+/** The options every overlap loss has; a score reads these and its own. */
+type OverlapOptions = OptionsOf<typeof commonOptions>;
+type Score<O extends OverlapOptions> = (c: SoftCounts, o: O) => tf.Tensor;
 
 /** Keeps channels 1.. of the last axis when the background is excluded (multiclass/multilabel only). */
 function selectChannels(t: tf.Tensor4D, input: LossInput, includeBackground: boolean): tf.Tensor4D {
@@ -47,15 +49,15 @@ function selectChannels(t: tf.Tensor4D, input: LossInput, includeBackground: boo
   return tf.slice(t, [0, 0, 0, 1], [-1, -1, -1, c - 1]);
 }
 
-export function overlapLoss(input: LossInput, o: LossOptions, score: Score, squared = false): tf.Scalar {
-  const include = o.includeBackground as boolean;
+export function overlapLoss<O extends OverlapOptions>(input: LossInput, o: O, score: Score<O>, squared = false): tf.Scalar {
+  const include = o.includeBackground;
   const p = selectChannels(probabilities(input), input, include);
   const y = selectChannels(classTargets(input), input, include);
-  const counts = softCounts(p, y, o.perImage as boolean, squared);
+  const counts = softCounts(p, y, o.perImage, squared);
   let loss = tf.sub(1, score(counts, o));
   if (o.emptyTarget === 'zero') {
     // Presence is decided on the plain target sum, also with a squared denominator.
-    const present = squared ? softCounts(p, y, o.perImage as boolean).sumTarget : counts.sumTarget;
+    const present = squared ? softCounts(p, y, o.perImage).sumTarget : counts.sumTarget;
     loss = tf.mul(loss, tf.cast(tf.greater(present, 0), 'float32'));
   }
   return tf.mean(loss) as tf.Scalar;
@@ -66,26 +68,26 @@ function safeDenominator(d: tf.Tensor): tf.Tensor {
   return tf.maximum(d, 1e-7);
 }
 
-export const diceScore: Score = (c, o) => {
-  const s = o.smooth as number;
+export const diceScore: Score<OverlapOptions> = (c, o) => {
+  const s = o.smooth;
   return tf.div(tf.add(tf.mul(c.tp, 2), s), safeDenominator(tf.add(tf.add(c.sumPred, c.sumTarget), s)));
 };
 
-export const jaccardScore: Score = (c, o) => {
-  const s = o.smooth as number;
+export const jaccardScore: Score<OverlapOptions> = (c, o) => {
+  const s = o.smooth;
   const union = tf.sub(tf.add(c.sumPred, c.sumTarget), c.tp);
   return tf.div(tf.add(c.tp, s), safeDenominator(tf.add(union, s)));
 };
 
-export const tverskyScore: Score = (c, o) => {
-  const s = o.smooth as number;
+export const tverskyScore: Score<OverlapOptions & { readonly alpha: number; readonly beta: number }> = (c, o) => {
+  const s = o.smooth;
   const fp = tf.sub(c.sumPred, c.tp);
   const fn = tf.sub(c.sumTarget, c.tp);
-  const denom = tf.add(tf.add(tf.add(c.tp, tf.mul(fp, o.alpha as number)), tf.mul(fn, o.beta as number)), s);
+  const denom = tf.add(tf.add(tf.add(c.tp, tf.mul(fp, o.alpha)), tf.mul(fn, o.beta)), s);
   return tf.div(tf.add(c.tp, s), safeDenominator(denom));
 };
 
-export const dice: LossDefinition = {
+export const dice = defineLoss({
   name: 'dice',
   summary: 'Soft Dice loss 1 − (2·Σpy + s)/(Σp + Σy + s).',
   reference: 'MONAI DiceLoss (smooth_nr = smooth_dr = s, squared_pred) / smp DiceLoss ≤ 0.3.4; batch-wide sums as smp.',
@@ -94,10 +96,10 @@ export const dice: LossDefinition = {
     ...commonOptions,
     squaredDenominator: { type: 'boolean', default: false, description: 'use Σp² + Σy² (MONAI squared_pred)' },
   },
-  fn: (input, o) => overlapLoss(input, o, diceScore, o.squaredDenominator as boolean),
-};
+  fn: (input, o) => overlapLoss(input, o, diceScore, o.squaredDenominator),
+});
 
-export const generalizedDice: LossDefinition = {
+export const generalizedDice = defineLoss({
   name: 'generalizedDice',
   summary: 'Generalized Dice loss 1 − (2Σ_c w_c·I_c + s)/(Σ_c w_c·(Σp_c + Σy_c) + s), w_c = 1/(Σy_c)².',
   reference: 'Sudre et al. 2017; MONAI GeneralizedDiceLoss (w_type, smooth_nr = smooth_dr = s, batch=False by default).',
@@ -119,11 +121,11 @@ export const generalizedDice: LossDefinition = {
   },
   fn: (input, o) =>
     tf.tidy(() => {
-      const include = o.includeBackground as boolean;
+      const include = o.includeBackground;
       const p = selectChannels(probabilities(input), input, include);
       const y = selectChannels(classTargets(input), input, include);
-      const c = softCounts(p, y, o.perImage as boolean); // [N, C] per image, [C] batch-wide
-      const weighting = o.weighting as string;
+      const c = softCounts(p, y, o.perImage); // [N, C] per image, [C] batch-wide
+      const weighting = o.weighting;
       let w: tf.Tensor =
         weighting === 'uniform' ? tf.onesLike(c.sumTarget) : tf.reciprocal(weighting === 'square' ? tf.square(c.sumTarget) : c.sumTarget);
       // A class absent from the target (weight ∞) gets the largest finite weight of its image (MONAI).
@@ -131,23 +133,23 @@ export const generalizedDice: LossDefinition = {
       const finite = tf.where(infinite, tf.zerosLike(w), w);
       const largest = tf.max(finite, -1, true);
       w = tf.where(infinite, tf.broadcastTo(largest, w.shape), finite);
-      const s = o.smooth as number;
+      const s = o.smooth;
       const numerator = tf.add(tf.mul(tf.sum(tf.mul(w, c.tp), -1), 2), s);
       const denominator = tf.add(tf.sum(tf.mul(w, tf.add(c.sumPred, c.sumTarget)), -1), s);
       return tf.mean(tf.sub(1, tf.div(numerator, safeDenominator(denominator)))) as tf.Scalar;
     }),
-};
+});
 
-export const jaccard: LossDefinition = {
+export const jaccard = defineLoss({
   name: 'jaccard',
   summary: 'Soft Jaccard (IoU) loss 1 − (I + s)/(Σp + Σy − I + s).',
   reference: 'smp JaccardLoss (smooth = s); MONAI DiceLoss(jaccard=True) without squaring.',
   modes: ALL_MODES,
   options: commonOptions,
   fn: (input, o) => overlapLoss(input, o, jaccardScore),
-};
+});
 
-export const tversky: LossDefinition = {
+export const tversky = defineLoss({
   name: 'tversky',
   summary: 'Tversky loss 1 − (TP + s)/(TP + α·FP + β·FN + s); α = β = 0.5 is Dice when s = 0.',
   reference: 'Salehi et al. 2017; smp TverskyLoss (alpha weights FP, beta FN, gamma the focal exponent).',
@@ -159,5 +161,5 @@ export const tversky: LossDefinition = {
     gamma: { type: 'number', default: 1, min: 0, description: 'focal Tversky exponent applied to the loss' },
   },
   // smp's aggregate_loss: the exponent is applied to the class-averaged loss.
-  fn: (input, o) => tf.pow(overlapLoss(input, o, tverskyScore), o.gamma as number) as tf.Scalar,
-};
+  fn: (input, o) => tf.pow(overlapLoss(input, o, tverskyScore), o.gamma) as tf.Scalar,
+});

@@ -15,26 +15,26 @@ import { focal } from './focal';
 import { hinge, squaredHinge } from './hinge';
 import { lovaszHinge, lovaszSoftmax } from './lovasz';
 import { dice, generalizedDice, jaccard, tversky } from './overlap';
-import { LossDefinition, LossInput, LossMode, LossOptions, OptionSpec } from './types';
+import { LossDefinition, LossInput, LossMode, LossOptions, OptionSpec, registered } from './types';
 import { unetWeighted } from './unetWeighted';
 
 const DEFINITIONS: readonly LossDefinition[] = [
-  bce,
-  bceWithLogits,
-  balancedBce,
-  weightedBce,
-  crossEntropy,
-  categoricalCrossEntropy,
-  focal,
-  hinge,
-  squaredHinge,
-  dice,
-  generalizedDice,
-  jaccard,
-  tversky,
-  lovaszHinge,
-  lovaszSoftmax,
-  unetWeighted,
+  registered(bce),
+  registered(bceWithLogits),
+  registered(balancedBce),
+  registered(weightedBce),
+  registered(crossEntropy),
+  registered(categoricalCrossEntropy),
+  registered(focal),
+  registered(hinge),
+  registered(squaredHinge),
+  registered(dice),
+  registered(generalizedDice),
+  registered(jaccard),
+  registered(tversky),
+  registered(lovaszHinge),
+  registered(lovaszSoftmax),
+  registered(unetWeighted),
 ];
 const BY_NAME = new Map(DEFINITIONS.map((d) => [d.name, d]));
 

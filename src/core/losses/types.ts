@@ -45,15 +45,68 @@ export interface OptionSpec {
   max?: number;
 }
 
-/** A registered loss: a function of (prediction, target, options) returning a scalar tensor. */
-export interface LossDefinition {
+/**
+ * The value option spec S holds once resolveOptions has filled its default and checked it: 'number[]'
+ * takes one number or one per channel; `nullable` adds null; an option whose default is left to the
+ * mode (`default: undefined`, not a weight map, which `requires` makes present) may be undefined.
+ */
+export type ResolvedOption<S extends OptionSpec> =
+  | (S['type'] extends 'number'
+      ? number
+      : S['type'] extends 'boolean'
+        ? boolean
+        : S['type'] extends 'string'
+          ? S extends { choices: readonly (infer C)[] }
+            ? C
+            : string
+          : S['type'] extends 'number[]'
+            ? number | number[]
+            : Float32Array)
+  | (S extends { nullable: true } ? null : never)
+  | (S extends { default: undefined } ? (S['type'] extends 'weights' ? never : undefined) : never);
+
+/** The resolved options of a loss whose specs are M, each typed by its spec. */
+export type OptionsOf<M extends Record<string, OptionSpec>> = string extends keyof M
+  ? LossOptions
+  : { readonly [K in keyof M]: ResolvedOption<M[K]> };
+
+/**
+ * A registered loss: a function of (prediction, target, options) returning a scalar tensor. Written
+ * with defineLoss, its `fn` sees each option with the type its spec gives (OptionsOf); the registry
+ * holds every loss as LossDefinition<Record<string, OptionSpec>>, whose options are LossOptions.
+ */
+export interface LossDefinition<M extends Record<string, OptionSpec> = Record<string, OptionSpec>> {
   name: string;
   summary: string;
   /** The formula and the reference implementation it reproduces. */
   reference: string;
   modes: readonly LossMode[];
-  options: Record<string, OptionSpec>;
+  options: M;
   /** Needs an option without a default (e.g. a weight map) to be applicable. */
-  requires?: readonly string[];
-  fn: (input: LossInput, options: LossOptions) => tf.Scalar;
+  requires?: readonly (keyof M & string)[];
+  fn: (input: LossInput, options: OptionsOf<M>) => tf.Scalar;
+}
+
+/** A loss definition with its option types inferred from its specs (literal types kept). */
+export function defineLoss<const M extends Record<string, OptionSpec>>(definition: LossDefinition<M>): LossDefinition<M> {
+  return definition;
+}
+
+/**
+ * A definition as the registry holds it. resolveOptions gives `fn` exactly the options its specs
+ * describe, so the specific function type widens to the general one here, in this one place.
+ */
+export function registered<M extends Record<string, OptionSpec>>(definition: LossDefinition<M>): LossDefinition {
+  return definition as unknown as LossDefinition;
+}
+
+/**
+ * The options of a compiled term typed by `definition`'s specs, when the term is of that loss (the
+ * registry holds the definition object itself); undefined for a term of another loss.
+ */
+export function optionsOf<M extends Record<string, OptionSpec>>(
+  term: { definition: LossDefinition; options: LossOptions },
+  definition: LossDefinition<M>,
+): OptionsOf<M> | undefined {
+  return term.definition === registered(definition) ? (term.options as OptionsOf<M>) : undefined;
 }

@@ -12,7 +12,7 @@ import { Connectivity, labelComponents } from '../weightmap/label';
 import { bceTerms, reduceWeighted } from './soft';
 import { readTidy } from './readback';
 import { softmaxCrossEntropyTerms } from './crossEntropy';
-import { BINARY_MODE, LossDefinition, LossInput, LossOptions, MULTICLASS_MODE } from './types';
+import { BINARY_MODE, defineLoss, LossInput, MULTICLASS_MODE, OptionsOf, OptionSpec } from './types';
 
 /** Instance ids from a class map: the components of each class ≥ 1, numbered consecutively. */
 function classInstances(classes: Int32Array, shape: [number, number], connectivity: Connectivity): Int32Array {
@@ -56,54 +56,57 @@ function classMaps(input: LossInput): Int32Array {
   return out;
 }
 
+const unetWeightedOptions = {
+  w0: { type: 'number', default: UNET_WEIGHT_DEFAULTS.w0, min: 0, description: 'border weight w0' },
+  sigma: { type: 'number', default: UNET_WEIGHT_DEFAULTS.sigma, min: 1e-6, description: 'border width σ in pixels' },
+  borderOn: {
+    type: 'string',
+    default: 'background',
+    choices: ['background', 'everywhere'],
+    description: 'pixels that get the border term',
+  },
+  classWeights: {
+    type: 'number[]',
+    default: null,
+    nullable: true,
+    description: 'w_c: null = balanced (background 1, class k n_0/n_k), one weight per class, or one number for every class',
+  },
+  connectivity: { type: 'number', default: 4, min: 4, max: 8, description: 'object connectivity, 4 or 8' },
+  normalize: { type: 'string', default: 'mean', choices: ['mean', 'weights'], description: 'divide by the pixel count or by Σw' },
+} as const satisfies Record<string, OptionSpec>;
+
 /** The weight map of a whole batch, [N,H,W,1]. */
-export function batchWeightMap(input: LossInput, o: LossOptions): tf.Tensor4D {
+export function batchWeightMap(input: LossInput, o: OptionsOf<typeof unetWeightedOptions>): tf.Tensor4D {
+  if (o.connectivity !== 4 && o.connectivity !== 8) throw new Error(`unetWeighted.connectivity: 4 or 8, got ${o.connectivity}`);
+  const connectivity: Connectivity = o.connectivity;
   const [n, h, w] = input.target.shape;
   const classes = classMaps(input);
   const out = new Float32Array(n * h * w);
-  const classWeights = (o.classWeights === null ? 'balanced' : o.classWeights) as 'balanced' | 'none' | number[];
+  const classWeights = o.classWeights ?? 'balanced';
   for (let i = 0; i < n; i++) {
     const cls = classes.subarray(i * h * w, (i + 1) * h * w);
-    const instances = classInstances(cls, [h, w], o.connectivity as Connectivity);
+    const instances = classInstances(cls, [h, w], connectivity);
     const wc = classBalanceWeights(cls, classWeights);
-    const border = unetBorderTerm(instances, [h, w], o.w0 as number, o.sigma as number, o.borderOn as 'background');
+    const border = unetBorderTerm(instances, [h, w], o.w0, o.sigma, o.borderOn);
     for (let j = 0; j < h * w; j++) out[i * h * w + j] = wc[j] + border[j];
   }
   return tf.tensor4d(out, [n, h, w, 1]);
 }
 
-export const unetWeighted: LossDefinition = {
+export const unetWeighted = defineLoss({
   name: 'unetWeighted',
   summary: 'U-Net shape-aware loss: cross-entropy weighted by w(x) = w_c(x) + w0·exp(−(d1+d2)²/2σ²).',
   reference:
     'Ronneberger et al. 2015 eq. 2; BCE (binary) or softmax CE (multiclass) weighted per pixel, reduction as ' +
     "PyTorch's weighted mean (mean of w·ℓ).",
   modes: [BINARY_MODE, MULTICLASS_MODE],
-  options: {
-    w0: { type: 'number', default: UNET_WEIGHT_DEFAULTS.w0, min: 0, description: 'border weight w0' },
-    sigma: { type: 'number', default: UNET_WEIGHT_DEFAULTS.sigma, min: 1e-6, description: 'border width σ in pixels' },
-    borderOn: {
-      type: 'string',
-      default: 'background',
-      choices: ['background', 'everywhere'],
-      description: 'pixels that get the border term',
-    },
-    classWeights: {
-      type: 'number[]',
-      default: null,
-      nullable: true,
-      description: "w_c: null = balanced (background 1, class k n_0/n_k), or one weight per class; 'none' as [1, 1, ...]",
-    },
-    connectivity: { type: 'number', default: 4, min: 4, max: 8, description: 'object connectivity, 4 or 8' },
-    normalize: { type: 'string', default: 'mean', choices: ['mean', 'weights'], description: 'divide by the pixel count or by Σw' },
-  },
-  fn: (input: LossInput, o: LossOptions) => {
-    if (o.connectivity !== 4 && o.connectivity !== 8) throw new Error(`unetWeighted.connectivity: 4 or 8, got ${o.connectivity}`);
+  options: unetWeightedOptions,
+  fn: (input, o) => {
     const w = batchWeightMap(input, o);
     if (input.mode === MULTICLASS_MODE) {
       const { loss, norm } = softmaxCrossEntropyTerms(input, null, 0, w);
       return o.normalize === 'weights' ? (tf.div(tf.sum(loss), tf.sum(norm)) as tf.Scalar) : (tf.mean(loss) as tf.Scalar);
     }
-    return reduceWeighted(bceTerms(input.pred, input.target, input.fromLogits), w, o.normalize as string);
+    return reduceWeighted(bceTerms(input.pred, input.target, input.fromLogits), w, o.normalize);
   },
-};
+});

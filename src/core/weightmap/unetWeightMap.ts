@@ -112,9 +112,10 @@ export function unetBorderTerm(
 }
 
 /** w_c per pixel for a class map (0 = background): balanced gives class k the weight n_0/n_k. */
-export function classBalanceWeights(classes: ArrayLike<number>, classWeights: 'balanced' | 'none' | number[]): Float32Array {
+export function classBalanceWeights(classes: ArrayLike<number>, classWeights: 'balanced' | 'none' | number | number[]): Float32Array {
   const out = new Float32Array(classes.length);
   if (classWeights === 'none') return out.fill(1);
+  if (typeof classWeights === 'number') return out.fill(classWeights); // one weight for every class
   let table: number[];
   if (Array.isArray(classWeights)) table = classWeights;
   else {
