@@ -7,7 +7,7 @@ export class UsageError extends Error {}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-export function parseCommand(argv: string[], options: Options, usage: string) {
+export function parseCommand<const O extends Options>(argv: string[], options: O, usage: string) {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (err) {

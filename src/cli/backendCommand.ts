@@ -39,9 +39,9 @@ export async function backendCommand(argv: string[], write: (s: string) => void)
     { backend: { type: 'string' }, json: { type: 'boolean' }, install: { type: 'string' }, dir: { type: 'string' } },
     BACKEND_USAGE,
   );
-  const install = choiceValue(values.install as string | undefined, 'install', ['webgpu'] as const);
+  const install = choiceValue(values.install, 'install', ['webgpu'] as const);
   if (install) {
-    const dir = path.resolve((values.dir as string | undefined) ?? defaultWebgpuDir());
+    const dir = path.resolve(values.dir ?? defaultWebgpuDir());
     write(`installing webgpu@${WEBGPU_VERSION} into ${dir} (npm) …\n`);
     const result = await installWebgpu(dir, { onOutput: (l) => process.stderr.write(`npm: ${l}\n`) });
     process.env.SEGLAB_WEBGPU_PATH = dir;
@@ -50,7 +50,7 @@ export async function backendCommand(argv: string[], write: (s: string) => void)
     write(`use it with: SEGLAB_WEBGPU_PATH=${dir} seglab train CONFIG (auto takes a hardware GPU; --backend webgpu forces it)\n`);
     return 0;
   }
-  const info: BackendInfo = await initBackend(values.backend as string | undefined);
+  const info: BackendInfo = await initBackend(values.backend);
   const adapter = info.adapter ?? (await adapterOrReason());
   if (values.json) {
     write(
@@ -91,7 +91,7 @@ export function defaultTfjsNodeDir(): string {
 
 export async function installTfjsNodeCommand(argv: string[], write: (s: string) => void): Promise<number> {
   const { values } = parseCommand(argv, { dir: { type: 'string' } }, INSTALL_TFJS_NODE_USAGE);
-  const dir = path.resolve((values.dir as string | undefined) ?? defaultTfjsNodeDir());
+  const dir = path.resolve(values.dir ?? defaultTfjsNodeDir());
   write(`installing @tensorflow/tfjs-node@${TFJS_VERSION} into ${dir} (npm; downloads libtensorflow) …\n`);
   const result = await installTfjsNode(dir, { onOutput: (l) => process.stderr.write(`npm: ${l}\n`) });
   write(`installed: ${result.packageDir}\nuse it with: SEGLAB_TFJS_NODE_PATH=${dir} seglab train CONFIG --backend tensorflow\n`);

@@ -50,24 +50,24 @@ export async function evalCommand(argv: string[], write: (s: string) => void): P
     },
     EVAL_USAGE,
   );
-  const predDir = requireValue(values.pred as string | undefined, 'pred', EVAL_USAGE);
-  const gtDir = requireValue(values.gt as string | undefined, 'gt', EVAL_USAGE);
+  const predDir = requireValue(values.pred, 'pred', EVAL_USAGE);
+  const gtDir = requireValue(values.gt, 'gt', EVAL_USAGE);
   if (values['channels-first'] && values['channels-last']) throw new UsageError('give --channels-first or --channels-last, not both');
   const layout = values['channels-first'] ? 'first' : values['channels-last'] ? 'last' : undefined;
-  const fromConfig = values.config ? datasetFacts(values.config as string) : {};
+  const fromConfig = values.config ? datasetFacts(values.config) : {};
   const result = evaluateFolders(predDir, gtDir, {
-    threshold: numberValue(values.threshold as string | undefined, 'threshold'),
+    threshold: numberValue(values.threshold, 'threshold'),
     fromLogits: Boolean(values['from-logits']),
-    foreground: numberValue(values.foreground as string | undefined, 'foreground') ?? fromConfig.foreground,
+    foreground: numberValue(values.foreground, 'foreground') ?? fromConfig.foreground,
     layout,
-    classes: classNames(values.classes as string | undefined) ?? fromConfig.classes,
-    empty: choiceValue(values.empty as string | undefined, 'empty', EMPTY_CONVENTIONS),
-    hdMode: choiceValue(values['hd-mode'] as string | undefined, 'hd-mode', ['directed', 'pooled'] as const),
-    hdPercentile: numberValue(values['hd-percentile'] as string | undefined, 'hd-percentile'),
+    classes: classNames(values.classes) ?? fromConfig.classes,
+    empty: choiceValue(values.empty, 'empty', EMPTY_CONVENTIONS),
+    hdMode: choiceValue(values['hd-mode'], 'hd-mode', ['directed', 'pooled'] as const),
+    hdPercentile: numberValue(values['hd-percentile'], 'hd-percentile'),
   });
   // Outputs are written only after every image was evaluated, each atomically.
-  if (values.json) writeFileAtomic(values.json as string, encodeJson(result) + '\n');
-  if (values.csv) writeFileAtomic(values.csv as string, toCsv(result));
+  if (values.json) writeFileAtomic(values.json, encodeJson(result) + '\n');
+  if (values.csv) writeFileAtomic(values.csv, toCsv(result));
   for (const w of result.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
   if (!values.quiet) write(report(result));
   if (values.json) write(`wrote ${values.json}\n`);

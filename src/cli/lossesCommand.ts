@@ -39,16 +39,16 @@ export async function lossesCommand(argv: string[], write: (s: string) => void):
     },
     LOSSES_USAGE,
   );
-  const predFile = requireValue(values.pred as string | undefined, 'pred', LOSSES_USAGE);
-  const targetFile = requireValue(values.target as string | undefined, 'target', LOSSES_USAGE);
-  const mode = choiceValue(values.mode as string | undefined, 'mode', LOSS_MODES);
-  const settings = keyValues(values.set as string[] | undefined);
-  const backend = await initBackend(values.backend as string | undefined);
+  const predFile = requireValue(values.pred, 'pred', LOSSES_USAGE);
+  const targetFile = requireValue(values.target, 'target', LOSSES_USAGE);
+  const mode = choiceValue(values.mode, 'mode', LOSS_MODES);
+  const settings = keyValues(values.set);
+  const backend = await initBackend(values.backend);
   const fileOptions = {
     mode,
     fromLogits: Boolean(values['from-logits']),
     channelsFirst: Boolean(values['channels-first']),
-    foreground: numberValue(values.foreground as string | undefined, 'foreground'),
+    foreground: numberValue(values.foreground, 'foreground'),
   };
   if (isDirectory(predFile) || isDirectory(targetFile)) {
     if (!isDirectory(predFile) || !isDirectory(targetFile))
@@ -56,22 +56,13 @@ export async function lossesCommand(argv: string[], write: (s: string) => void):
         `--pred and --target must both be files or both be folders (${isDirectory(predFile) ? targetFile : predFile} is not a folder)`,
       );
     if (values.weights) throw new UsageError('--weights takes one file; it is not available with folders');
-    return folderLosses(
-      predFile,
-      targetFile,
-      fileOptions,
-      values.loss as string[] | undefined,
-      settings,
-      backend.name,
-      Boolean(values.json),
-      write,
-    );
+    return folderLosses(predFile, targetFile, fileOptions, values.loss, settings, backend.name, Boolean(values.json), write);
   }
   const data = loadLossData(predFile, targetFile, fileOptions);
-  const weightsFile = values.weights as string | undefined;
+  const weightsFile = values.weights;
   const weights = weightsFile ? Float32Array.from(readArrayFile(weightsFile).values) : undefined;
 
-  const chosen = (values.loss as string[] | undefined) ?? applicableLosses(data.mode, weights !== undefined);
+  const chosen = values.loss ?? applicableLosses(data.mode, weights !== undefined);
   if (chosen.length > 1) checkSettingsUsed(settings, chosen);
   const rows: { name: string; value: number; options: Record<string, unknown> }[] = [];
   for (const name of chosen) {

@@ -124,10 +124,12 @@ function sweepArguments(argv: string[]) {
     SWEEP_USAGE,
   );
   const file = path.resolve(requireValue(positionals[0], 'CONFIG (a positional argument)', SWEEP_USAGE));
-  const launcher = choiceValue(values.launcher as string | undefined, 'launcher', ['local', 'slurm'] as const) ?? 'local';
-  const slurmOnly = ['partition', 'time', 'cpus-per-task', 'mem', 'sbatch-arg', 'dry-run', 'wait'].filter((k) => values[k] !== undefined);
+  const launcher = choiceValue(values.launcher, 'launcher', ['local', 'slurm'] as const) ?? 'local';
+  const slurmOnly = (['partition', 'time', 'cpus-per-task', 'mem', 'sbatch-arg', 'dry-run', 'wait'] as const).filter(
+    (k) => values[k] !== undefined,
+  );
   if (launcher === 'local' && slurmOnly.length) throw new UsageError(`--${slurmOnly[0]} goes with --launcher slurm`);
-  const sets = (values.set as string[] | undefined) ?? [];
+  const sets = values.set ?? [];
   if (sets.length === 0)
     throw new UsageError(`--set KEY=V1,V2 is required (e.g. --set loss=bce,dice --set head=sigmoid1,softmax2)\n${SWEEP_USAGE}`);
   let axes;
@@ -136,10 +138,10 @@ function sweepArguments(argv: string[]) {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const count = positiveInteger(values.seeds as string | undefined, 'seeds');
+  const count = positiveInteger(values.seeds, 'seeds');
   if (count !== undefined && values['seed-list']) throw new UsageError('--seeds and --seed-list: give one of them');
   const seeds = values['seed-list']
-    ? (values['seed-list'] as string).split(',').map((s) => {
+    ? values['seed-list'].split(',').map((s) => {
         const n = numberValue(s, 'seed-list')!;
         if (!Number.isInteger(n)) throw new UsageError(`--seed-list: '${s}' is not an integer`);
         return n;
@@ -151,18 +153,18 @@ function sweepArguments(argv: string[]) {
     file,
     axes,
     seeds,
-    parallel: positiveInteger(values.parallel as string | undefined, 'parallel'),
-    threads: positiveInteger(values.threads as string | undefined, 'threads'),
-    backend: values.backend as string | undefined,
+    parallel: positiveInteger(values.parallel, 'parallel'),
+    threads: positiveInteger(values.threads, 'threads'),
+    backend: values.backend,
     fresh: Boolean(values.new),
     json: Boolean(values.json),
     launcher,
     slurm: {
-      partition: values.partition as string | undefined,
-      time: values.time as string | undefined,
-      cpusPerTask: positiveInteger(values['cpus-per-task'] as string | undefined, 'cpus-per-task'),
-      mem: values.mem as string | undefined,
-      extra: values['sbatch-arg'] as string[] | undefined,
+      partition: values.partition,
+      time: values.time,
+      cpusPerTask: positiveInteger(values['cpus-per-task'], 'cpus-per-task'),
+      mem: values.mem,
+      extra: values['sbatch-arg'],
     },
     dryRun: Boolean(values['dry-run']),
     wait: Boolean(values.wait),

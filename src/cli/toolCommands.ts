@@ -16,9 +16,9 @@ export async function lossCurvesCommand(argv: string[], write: (s: string) => vo
     { points: { type: 'string' }, loss: { type: 'string', multiple: true }, backend: { type: 'string' } },
     LOSS_CURVES_USAGE,
   );
-  await initBackend((values.backend as string | undefined) ?? 'cpu');
-  const points = numberValue(values.points as string | undefined, 'points') ?? 99;
-  write(encodeJson(lossCurves(Math.max(3, Math.min(1000, Math.round(points))), values.loss as string[] | undefined), 0) + '\n');
+  await initBackend(values.backend ?? 'cpu');
+  const points = numberValue(values.points, 'points') ?? 99;
+  write(encodeJson(lossCurves(Math.max(3, Math.min(1000, Math.round(points))), values.loss), 0) + '\n');
   return 0;
 }
 
@@ -37,13 +37,13 @@ export async function weightMapCommand(argv: string[], write: (s: string) => voi
     },
     WEIGHT_MAP_USAGE,
   );
-  const file = requireValue(values.mask as string | undefined, 'mask', WEIGHT_MAP_USAGE);
+  const file = requireValue(values.mask, 'mask', WEIGHT_MAP_USAGE);
   const a = readArrayFile(file);
   const [height, width] = spatialShape(a);
-  const mask = asBinaryMask(a, numberValue(values.foreground as string | undefined, 'foreground'));
+  const mask = asBinaryMask(a, numberValue(values.foreground, 'foreground'));
   const map = unetWeightMap(mask, [height, width], {
-    w0: numberValue(values.w0 as string | undefined, 'w0'),
-    sigma: numberValue(values.sigma as string | undefined, 'sigma'),
+    w0: numberValue(values.w0, 'w0'),
+    sigma: numberValue(values.sigma, 'sigma'),
     borderOn: values.everywhere ? 'everywhere' : 'background',
   });
   let max = 0;

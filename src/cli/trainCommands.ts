@@ -19,7 +19,7 @@ import { decideArray, predictLogitsArray } from '../core/train/predict';
 import { DEFAULT_MEMORY_BUDGET_MB, DEFAULT_OVERLAP, tileForBudget } from '../core/train/tiles';
 import { startTraining } from '../engine/client';
 import { runComparison } from '../engine/compare';
-import { numberValue, positiveInteger, parseCommand, requireValue, UsageError } from './args';
+import { choiceValue, numberValue, positiveInteger, parseCommand, requireValue, UsageError } from './args';
 import { ProgressView } from './progress';
 
 type Write = (s: string) => void;
@@ -70,16 +70,16 @@ export async function trainCommand(argv: string[], write: Write): Promise<number
     TRAIN_USAGE,
   );
   const file = requireValue(positionals[0], 'CONFIG (a positional argument)', TRAIN_USAGE);
-  const config = withBackend(loadConfig(file), values.backend as string | undefined);
-  const threads = positiveInteger(values.threads as string | undefined, 'threads');
-  const runName = values['run-name'] as string | undefined;
+  const config = withBackend(loadConfig(file), values.backend);
+  const threads = positiveInteger(values.threads, 'threads');
+  const runName = values['run-name'];
   if (runName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runName))
     throw new UsageError(`--run-name '${runName}': letters, digits, . _ - only`);
   const view = new ProgressView(write, !values.json && Boolean(process.stdout.isTTY));
   const job = startTraining(config, {
     threads,
     runName,
-    configFile: path.resolve((values.origin as string | undefined) ?? file),
+    configFile: path.resolve(values.origin ?? file),
     onEvent: (e) => (values.json ? write(encodeJson({ job: config.head, ...e }, 0) + '\n') : view.event(config.head, e)),
     onLog: (l) => process.stderr.write(`engine: ${l}\n`),
   });
@@ -200,16 +200,16 @@ export async function compareCommand(argv: string[], write: Write): Promise<numb
     COMPARE_USAGE,
   );
   const file = requireValue(positionals[0], 'CONFIG (a positional argument)', COMPARE_USAGE);
-  const config = withBackend(loadConfig(file), values.backend as string | undefined);
-  const heads = parseHeads(values.heads as string | undefined);
-  const count = numberValue(values.seeds as string | undefined, 'seeds') ?? 1;
+  const config = withBackend(loadConfig(file), values.backend);
+  const heads = parseHeads(values.heads);
+  const count = numberValue(values.seeds, 'seeds') ?? 1;
   const seeds = values['seed-list']
-    ? (values['seed-list'] as string).split(',').map((s) => numberValue(s, 'seed-list')!)
+    ? values['seed-list'].split(',').map((s) => numberValue(s, 'seed-list')!)
     : Array.from({ length: count }, (_, i) => config.seed + i);
   const budget = {
     // runs on one GPU take turns unless --parallel says otherwise
-    parallel: positiveInteger(values.parallel as string | undefined, 'parallel') ?? ((await choosesGpu(config.backend)) ? 1 : undefined),
-    threads: positiveInteger(values.threads as string | undefined, 'threads'),
+    parallel: positiveInteger(values.parallel, 'parallel') ?? ((await choosesGpu(config.backend)) ? 1 : undefined),
+    threads: positiveInteger(values.threads, 'threads'),
   };
   return compareConfig(config, path.resolve(file), heads, seeds, budget, Boolean(values.json), write);
 }
@@ -241,9 +241,9 @@ export async function demoCommand(argv: string[], write: Write): Promise<number>
     { out: { type: 'string' }, epochs: { type: 'string' }, seeds: { type: 'string' }, json: { type: 'boolean' } },
     DEMO_USAGE,
   );
-  const dir = path.resolve((values.out as string | undefined) ?? 'seglab-demo');
-  const epochs = numberValue(values.epochs as string | undefined, 'epochs') ?? 12;
-  const seeds = numberValue(values.seeds as string | undefined, 'seeds') ?? 1;
+  const dir = path.resolve(values.out ?? 'seglab-demo');
+  const epochs = numberValue(values.epochs, 'epochs') ?? 12;
+  const seeds = numberValue(values.seeds, 'seeds') ?? 1;
   makeDirs(dir);
   const file = path.join(dir, 'seglab.experiment.json');
   fs.writeFileSync(file, JSON.stringify(demoConfig(epochs, file), null, 2) + '\n');
@@ -282,10 +282,10 @@ export async function initCommand(argv: string[], write: Write): Promise<number>
   const config = {
     $schema: schemaReference(file),
     ...starterConfig({
-      images: rel(values.images as string),
-      masks: rel(values.masks as string),
-      head: values.head as Head,
-      loss: values.loss as string,
+      images: rel(values.images),
+      masks: rel(values.masks),
+      head: choiceValue(values.head, 'head', HEADS),
+      loss: values.loss,
     }),
   };
   validateConfig(config, file);
@@ -333,20 +333,20 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
     PREDICT_USAGE,
   );
   const runDir = path.resolve(requireValue(positionals[0], 'RUN (a positional argument)', PREDICT_USAGE));
-  const imagesDir = requireValue(values.images as string | undefined, 'images', PREDICT_USAGE);
-  const outDir = requireValue(values.out as string | undefined, 'out', PREDICT_USAGE);
-  const asked = values.checkpoint as string | undefined;
+  const imagesDir = requireValue(values.images, 'images', PREDICT_USAGE);
+  const outDir = requireValue(values.out, 'out', PREDICT_USAGE);
+  const asked = values.checkpoint;
   if (asked !== undefined && asked !== 'best' && asked !== 'last') throw new UsageError(`--checkpoint: '${asked}' is not best or last`);
   if (!isRunDir(runDir)) throw new Error(`${runDir}: not a SegLab run (no config.json or summary.json)`);
   const { config, derived } = readRunConfig(runDir);
   const head = config.head;
   const depth = config.model.depth;
-  const budget = numberValue(values['memory-budget'] as string | undefined, 'memory-budget') ?? DEFAULT_MEMORY_BUDGET_MB;
-  const overlap = numberValue(values.overlap as string | undefined, 'overlap') ?? DEFAULT_OVERLAP;
+  const budget = numberValue(values['memory-budget'], 'memory-budget') ?? DEFAULT_MEMORY_BUDGET_MB;
+  const overlap = numberValue(values.overlap, 'overlap') ?? DEFAULT_OVERLAP;
   if (!(budget > 0)) throw new UsageError(`--memory-budget: ${budget} is not a positive number of MiB`);
   if (!(overlap >= 0 && overlap < 1)) throw new UsageError(`--overlap: ${overlap} is not in [0, 1)`);
   const checkpoint = chooseCheckpoint(runDir, asked as 'best' | 'last' | undefined);
-  const backend = await initBackend(values.backend as string | undefined);
+  const backend = await initBackend(values.backend);
   const baseFilters = config.model.baseFilters;
   const tiling = { tile: tileForBudget(budget, baseFilters, sizeMultiple(depth), backend.adapter?.maxStorageBufferBindingSize), overlap };
   const model = await loadCheckpoint(checkpoint);
@@ -360,7 +360,7 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
   const files = fs.readdirSync(imagesDir).filter((f) => (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(f).toLowerCase()));
   if (files.length === 0) throw new Error(`${imagesDir}: no PNG, JPEG or TIFF images`);
   makeDirs(outDir);
-  const threshold = numberValue(values.threshold as string | undefined, 'threshold') ?? config.threshold;
+  const threshold = numberValue(values.threshold, 'threshold') ?? config.threshold;
   const classes = (model.outputs[0].shape[3] as number) === 1 ? 2 : (model.outputs[0].shape[3] as number);
   for (const f of files) {
     const ctx = { head, channels, classes, norm: derived.normalization, multiple: sizeMultiple(depth), threshold };
