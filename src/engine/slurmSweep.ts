@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { encodeJson } from '../core/common/json';
 import { makeDirs, writeFileAtomic } from '../core/runs/atomicWrite';
-import { effectiveSummary, listRuns, restateRunEnding, RunSummary } from '../core/runs/store';
+import { effectiveSummary, listRuns, restateRunEnding, RunSummary, settleStaleRuns } from '../core/runs/store';
 import { SweepFile, sweepResults, SweepRunRecord } from '../core/runs/sweep';
 import { sweepReport } from '../core/runs/sweepReport';
 import { readSweepFile, writeSweep } from '../core/runs/sweepStore';
@@ -182,8 +182,11 @@ export function refreshSweep(dir: string, tool: SlurmTool = slurmTool): SweepFil
     // Without squeue (not a login node, controller down) the run folders still tell most of it.
     if (sweep.runs.some((r) => r.slurm && ACTIVE.includes(r.status) && !r.runDir)) throw err;
   }
-  // The runs folder holds sweeps/<id>: the runs are two levels up.
-  const runs = listRuns(path.dirname(path.dirname(dir)));
+  // The runs folder holds sweeps/<id>: the runs are two levels up. Runs whose process is gone are
+  // written down as failed first (the engine is trusted), so the sweep and every reader agree.
+  const runsDir = path.dirname(path.dirname(dir));
+  settleStaleRuns(runsDir);
+  const runs = listRuns(runsDir);
   const records = sweep.runs.map((r) => (r.slurm && r.status !== 'done' ? reconcile(r, dir, runs, queue, sweep.slurm!.cancelledAt) : r));
   const running = records.some((r) => ACTIVE.includes(r.status));
   const { status, reason } = running ? { status: 'running' as const, reason: undefined } : endState(records);

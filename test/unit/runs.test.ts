@@ -7,7 +7,16 @@ import * as path from 'path';
 import { writeFileAtomic } from '../../src/core/runs/atomicWrite';
 import { formatStat, summarizeComparison } from '../../src/core/runs/compare';
 import { lineChart } from '../../src/core/runs/svgCharts';
-import { deleteRun, listRuns, markRunEnded, readEpochs, readEpochsTolerant, RunSummary, RunWriter } from '../../src/core/runs/store';
+import {
+  deleteRun,
+  listRuns,
+  markRunEnded,
+  readEpochs,
+  readEpochsTolerant,
+  RunSummary,
+  RunWriter,
+  settleStaleRuns,
+} from '../../src/core/runs/store';
 import { assertClose } from './helpers';
 
 let dir: string;
@@ -190,7 +199,7 @@ describe('run store', () => {
     fs.rmSync(workspace, { recursive: true });
   });
 
-  it('a running run whose process is gone is listed as failed and written down as failed; other hosts are left alone', () => {
+  it('a running run whose process is gone is listed as failed (listing writes nothing), and written down as failed by settleStaleRuns; other hosts are left alone', () => {
     const a = RunWriter.create(dir, 'exp');
     a.writeJson('config.json', {});
     a.writeSummary({ ...summary(a.id, 'running'), pid: 2 ** 22 + 12345, host: os.hostname() });
@@ -204,9 +213,15 @@ describe('run store', () => {
     assert.strictEqual(gone.status, 'failed');
     assert.match(gone.reason ?? '', /training process \(pid \d+\) ended without finishing the run/);
     assert.strictEqual(runs.find((r) => r.id === b.id)!.summary!.status, 'running', 'a live process keeps its run running');
+    assert.strictEqual(runs.find((r) => r.id === c.id)!.summary!.status, 'running', 'a pid on another machine cannot be checked here');
+    // Listing only read (an untrusted window lists runs): the file still says running.
+    assert.strictEqual(JSON.parse(fs.readFileSync(a.file('summary.json'), 'utf8')).status, 'running');
+    assert.deepStrictEqual(settleStaleRuns(dir), [a.id]);
     const onDisk = JSON.parse(fs.readFileSync(a.file('summary.json'), 'utf8'));
     assert.deepStrictEqual([onDisk.status, onDisk.reason], ['failed', gone.reason]);
-    assert.strictEqual(runs.find((r) => r.id === c.id)!.summary!.status, 'running', 'a pid on another machine cannot be checked here');
+    assert.strictEqual(JSON.parse(fs.readFileSync(b.file('summary.json'), 'utf8')).status, 'running', 'a live run is not settled');
+    assert.strictEqual(JSON.parse(fs.readFileSync(c.file('summary.json'), 'utf8')).status, 'running', 'nor one on another host');
+    assert.deepStrictEqual(settleStaleRuns(dir), [], 'settled once');
   });
 
   it('markRunEnded marks a running run and leaves finished ones alone', () => {

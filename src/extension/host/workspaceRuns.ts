@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { parseJson, resolvePaths, validateConfig } from '../../core/config/config';
-import { listRuns, RunInfo } from '../../core/runs/store';
+import { listRuns, RunInfo, settleStaleRuns } from '../../core/runs/store';
 import { listSweeps, SweepInfo } from '../../core/runs/sweepStore';
 import { assignRuns } from './runGroups';
 import { readSettings } from './settings';
@@ -75,7 +75,12 @@ export class WorkspaceRuns implements vscode.Disposable {
     // Each run once, under the config it came from (runGroups.ts), when configs share a runs folder.
     const runs = assignRuns(
       parsed.map((p) => ({ file: p.uri.fsPath, name: p.name, runsDir: p.runsDir })),
-      (dir) => (fs.existsSync(dir) ? listRuns(dir) : []),
+      (dir) => {
+        if (!fs.existsSync(dir)) return [];
+        // Listing only reads; a trusted window also writes down runs whose process is gone as failed.
+        if (vscode.workspace.isTrusted) settleStaleRuns(dir);
+        return listRuns(dir);
+      },
     );
     // A sweep belongs to the config file it records, else to the first config using that runs folder.
     const sweeps = parsed.map((): SweepInfo[] => []);
