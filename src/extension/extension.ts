@@ -5,10 +5,24 @@
  */
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
-import { Dashboard } from './host/dashboard';
+import { Dashboard, OverlayRequest } from './host/dashboard';
+import type { RunView } from '../webview/contract';
 import { ExperimentsTree } from './host/experimentsTree';
 import { JobManager } from './host/jobs';
 import { WorkspaceRuns } from './host/workspaceRuns';
+
+/**
+ * What the extension showed and sent, as an observer of its events records it (for the extension's
+ * own tests in a real VS Code and for other extensions; nothing in SegLab reads it).
+ */
+export interface Observed {
+  /** Errors commands showed to the user, newest last. */
+  readonly commandErrors: readonly string[];
+  /** The runs (with their epochs) last sent to the dashboard: what its curves show. */
+  readonly postedRuns: readonly RunView[];
+  /** The last overlay the dashboard asked for: what Overlays shows. */
+  readonly lastOverlayRequest: OverlayRequest | null;
+}
 
 /** What activate() returns: used by the extension's own tests in a real VS Code. */
 export interface SegLabApi {
@@ -16,8 +30,24 @@ export interface SegLabApi {
   dashboard: Dashboard;
   jobs: JobManager;
   tree: ExperimentsTree;
-  /** Errors commands showed to the user, newest last. */
-  commandErrors: readonly string[];
+  /** Fired with every error a command shows to the user. */
+  onCommandError: vscode.Event<string>;
+  observed: Observed;
+}
+
+/** An Observed kept up to date by subscribing to the extension's events. */
+function observe(dashboard: Dashboard, onCommandError: vscode.Event<string>, subscriptions: vscode.Disposable[]): Observed {
+  const observed = {
+    commandErrors: [] as string[],
+    postedRuns: [] as readonly RunView[],
+    lastOverlayRequest: null as OverlayRequest | null,
+  };
+  subscriptions.push(
+    onCommandError((message) => observed.commandErrors.push(message)),
+    dashboard.onDidPostRuns((runs) => (observed.postedRuns = runs)),
+    dashboard.onDidRequestOverlay((request) => (observed.lastOverlayRequest = request)),
+  );
+  return observed;
 }
 
 export function activate(context: vscode.ExtensionContext): SegLabApi {
@@ -36,10 +66,12 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   // Live curves: every epoch of a run started here refreshes the runs (file watchers only see
   // runs folders inside the workspace).
   context.subscriptions.push(jobs.onEvent(({ event }) => event.type !== 'batch' && model.scheduleRefresh()));
-  const commandErrors: string[] = [];
-  registerCommands(context, model, jobs, dashboard, output, commandErrors);
+  const commandError = new vscode.EventEmitter<string>();
+  context.subscriptions.push(commandError);
+  const observed = observe(dashboard, commandError.event, context.subscriptions);
+  registerCommands(context, model, jobs, dashboard, output, (message) => commandError.fire(message));
   void model.refresh();
-  return { model, dashboard, jobs, tree, commandErrors };
+  return { model, dashboard, jobs, tree, onCommandError: commandError.event, observed };
 }
 
 export function deactivate(): void {}

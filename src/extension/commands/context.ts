@@ -31,14 +31,14 @@ export interface CommandContext {
   jobs: JobManager;
   dashboard: Dashboard;
   output: vscode.OutputChannel;
-  /** Registers a command whose errors go to the output channel, an error message and `errors`. */
+  /** Registers a command whose errors go to the output channel, an error message and `onError`. */
   register(id: CommandId, fn: (...args: never[]) => unknown): void;
 }
 
 export function commandContext(
   parts: Omit<CommandContext, 'register'>,
-  /** Every error a command reported to the user (newest last), for the extension's own tests. */
-  errors: string[],
+  /** Told of every error a command reports to the user (the extension's commandError event). */
+  onError: (message: string) => void,
 ): CommandContext {
   const { context, output } = parts;
   const register = (id: CommandId, fn: (...args: never[]) => unknown) =>
@@ -48,7 +48,7 @@ export function commandContext(
           return await fn(...args);
         } catch (err) {
           output.appendLine(`${id}: ${(err as Error).message}`);
-          errors.push(`${id}: ${(err as Error).message}`);
+          onError(`${id}: ${(err as Error).message}`);
           void vscode.window.showErrorMessage(`SegLab: ${(err as Error).message}`);
           return undefined;
         }

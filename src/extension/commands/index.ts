@@ -24,10 +24,10 @@ export function registerCommands(
   jobs: JobManager,
   dashboard: Dashboard,
   output: vscode.OutputChannel,
-  /** Every error a command reported to the user (newest last), for the extension's own tests. */
-  errors: string[] = [],
+  /** Told of every error a command reports to the user. */
+  onError: (message: string) => void = () => undefined,
 ): void {
-  const c = commandContext({ context, model, jobs, dashboard, output }, errors);
+  const c = commandContext({ context, model, jobs, dashboard, output }, onError);
   registerExperimentCommands(c);
   registerRunCommands(c);
   registerSweepCommands(c);

@@ -20,16 +20,26 @@ import { runCliJson } from './cliProcess';
 import { readSettings } from './settings';
 import { WorkspaceRuns } from './workspaceRuns';
 
+/** The runs and image (and epoch) of an overlay the webview asked for. */
+export interface OverlayRequest {
+  readonly runIds: readonly string[];
+  readonly image: string;
+  readonly epoch?: number;
+}
+
 export class Dashboard implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
   private queue: HostMessage[] = [];
   private evaluation: FolderEvaluation | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  /** Messages the webview sent that failed validation (kept for tests and the output channel). */
-  readonly rejected: string[] = [];
-  private lastRuns: RunView[] = [];
   private selectedRunIds: string[] = [];
+  private readonly runsPosted = new vscode.EventEmitter<readonly RunView[]>();
+  /** The runs (with their epochs) just sent to the webview: what its curves show. */
+  readonly onDidPostRuns = this.runsPosted.event;
+  private readonly overlayRequested = new vscode.EventEmitter<OverlayRequest>();
+  /** The webview asked for the overlay of these runs and image (and epoch): what Overlays shows. */
+  readonly onDidRequestOverlay = this.overlayRequested.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -37,6 +47,8 @@ export class Dashboard implements vscode.Disposable {
     private readonly output: vscode.OutputChannel,
   ) {
     this.disposables.push(
+      this.runsPosted,
+      this.overlayRequested,
       model.onDidChange(() => {
         if (!this.panel) return;
         this.postRuns();
@@ -103,19 +115,14 @@ export class Dashboard implements vscode.Disposable {
     this.slurmTimer = setTimeout(tick, 0);
   }
 
-  /**
-   * Where an export goes: a save dialog by default (tests set their own). Resolves to undefined when
-   * the user cancels.
-   */
-  exportTarget: (name: string, format: string) => Thenable<vscode.Uri | undefined> = (name, format) =>
-    vscode.window.showSaveDialog({
+  /** Where an export goes: a save dialog; undefined when the user cancels. */
+  private exportTarget(name: string, format: string): Thenable<vscode.Uri | undefined> {
+    return vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd()), name),
       filters: { [format.toUpperCase()]: [format] },
       title: `SegLab: save ${name}`,
     });
-
-  /** Files the dashboard exported (newest last), for the extension's own tests. */
-  readonly exported: string[] = [];
+  }
 
   get isOpen(): boolean {
     return this.panel !== undefined;
@@ -180,13 +187,8 @@ export class Dashboard implements vscode.Disposable {
     const all = this.model.configs.flatMap((c) => c.runs);
     // The newest 60, and any selected run beyond them (a sweep cell's runs can be older).
     const runs = all.filter((r, i) => i < 60 || this.selectedRunIds.includes(r.id)).map(runView);
-    this.lastRuns = runs;
     void this.panel.webview.postMessage(toWire({ type: 'runs', runs, threshold: readSettings().defaultThreshold }));
-  }
-
-  /** The runs (with their epochs) last sent to the webview: what its curves show. */
-  get postedRuns(): readonly RunView[] {
-    return this.lastRuns;
+    this.runsPosted.fire(runs);
   }
 
   /** Opens the curves of these runs (one run: Open Run; several: Compare Selected Runs). */
@@ -201,13 +203,6 @@ export class Dashboard implements vscode.Disposable {
     return this.selectedRunIds;
   }
 
-  private overlayRequest: { runIds: string[]; image: string; epoch?: number } | null = null;
-
-  /** The runs and image (and epoch) of the last overlay the webview asked for (tests: what Overlays shows). */
-  get lastOverlayRequest(): { readonly runIds: readonly string[]; readonly image: string; readonly epoch?: number } | null {
-    return this.overlayRequest;
-  }
-
   showEvaluation(result: FolderEvaluation): void {
     this.evaluation = result;
     const view = evaluationView(result);
@@ -218,7 +213,6 @@ export class Dashboard implements vscode.Disposable {
   private async receive(raw: unknown): Promise<void> {
     const message = parseViewMessage(raw);
     if (typeof message === 'string') {
-      this.rejected.push(message);
       this.output.appendLine(`webview sent an invalid message (ignored): ${message}`);
       return;
     }
@@ -237,7 +231,7 @@ export class Dashboard implements vscode.Disposable {
         for (const q of this.queue.splice(0)) void this.panel?.webview.postMessage(toWire(q));
         return;
       case 'requestRunOverlay':
-        this.overlayRequest = { runIds: [...m.runIds], image: m.image, ...(m.epoch !== undefined ? { epoch: m.epoch } : {}) };
+        this.overlayRequested.fire({ runIds: [...m.runIds], image: m.image, ...(m.epoch !== undefined ? { epoch: m.epoch } : {}) });
         this.post({ type: 'overlay', overlay: this.runOverlay(m.runIds, m.image, m.epoch) });
         return;
       case 'openSweepCell': {
@@ -260,7 +254,6 @@ export class Dashboard implements vscode.Disposable {
         const content =
           m.format === 'png' ? Buffer.from(m.data.slice('data:image/png;base64,'.length), 'base64') : Buffer.from(m.data, 'utf8');
         await vscode.workspace.fs.writeFile(target, content);
-        this.exported.push(target.fsPath);
         void vscode.window.showInformationMessage(`SegLab: saved ${target.fsPath}`);
         return;
       }

@@ -119,7 +119,7 @@ describe('SegLab in VS Code', () => {
     // What the dashboard's curves were given while the run was still training.
     const seenWhileRunning: number[] = [];
     const poll = setInterval(() => {
-      const run = api.dashboard.postedRuns.find((r) => r.label.includes('· live-') && r.status === 'running');
+      const run = api.observed.postedRuns.find((r) => r.label.includes('· live-') && r.status === 'running');
       if (run) seenWhileRunning.push(run.epochs.length);
     }, 50);
     try {
@@ -143,7 +143,7 @@ describe('SegLab in VS Code', () => {
     const compared = await vscode.commands.executeCommand('seglab.compareRuns', node(live), [node(live), node(tiny)]);
     assert.deepStrictEqual(compared, [live.id, tiny.id]);
     assert.deepStrictEqual(api.dashboard.selectedRuns, [live.id, tiny.id]);
-    const posted = api.dashboard.postedRuns.find((r) => r.id === live.id)!;
+    const posted = api.observed.postedRuns.find((r) => r.id === live.id)!;
     assert.strictEqual(posted.status, 'done');
     assert.strictEqual(posted.epochs.length, 4);
   });
@@ -165,7 +165,7 @@ describe('SegLab in VS Code', () => {
     const ids = comparison.runs.map((r) => (r as unknown as { runId: string }).runId).sort();
     assert.deepStrictEqual([...api.dashboard.selectedRuns].sort(), ids);
     // (An earlier test's selection may still be answered first: wait for this one's request.)
-    const requested = (): string[] => [...(api.dashboard.lastOverlayRequest?.runIds ?? [])].sort();
+    const requested = (): string[] => [...(api.observed.lastOverlayRequest?.runIds ?? [])].sort();
     for (let i = 0; i < 150 && JSON.stringify(requested()) !== JSON.stringify(ids); i++) await new Promise((r) => setTimeout(r, 200));
     assert.deepStrictEqual(requested(), ids, 'both runs side by side in Overlays');
     const html = fs.readFileSync(report, 'utf8');
@@ -177,9 +177,9 @@ describe('SegLab in VS Code', () => {
     const exported = await vscode.commands.executeCommand('seglab.exportReport', report, vscode.Uri.file(target));
     assert.strictEqual(exported, target);
     assert.ok(fs.readFileSync(target).equals(fs.readFileSync(report)), 'the exported file is the report');
-    const before = api.commandErrors.length;
+    const before = api.observed.commandErrors.length;
     await vscode.commands.executeCommand('seglab.exportReport', path.join(workspace, 'missing', 'report.html'), vscode.Uri.file(target));
-    assert.match(api.commandErrors[before], /^seglab\.exportReport: .*missing[\\/]report\.html: no such report$/);
+    assert.match(api.observed.commandErrors[before], /^seglab\.exportReport: .*missing[\\/]report\.html: no such report$/);
   });
 
   it('Run Sweep… trains 3 losses × 2 heads × 3 seeds, lists the sweep in the sidebar and opens the Sweep view', async function () {
@@ -190,7 +190,7 @@ describe('SegLab in VS Code', () => {
     const dir = (await vscode.commands.executeCommand('seglab.runSweep', vscode.Uri.file(file), preset)) as string;
     assert.ok(
       dir && fs.existsSync(path.join(dir, 'sweep.json')),
-      `the command returns the sweep folder (${dir}); errors: ${api.commandErrors.slice(-1)}`,
+      `the command returns the sweep folder (${dir}); errors: ${api.observed.commandErrors.slice(-1)}`,
     );
     const sweep = JSON.parse(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8')) as {
       status: string;
@@ -379,24 +379,24 @@ describe('SegLab in VS Code', () => {
     // A valid ground truth of the same name, so the corrupt prediction itself is what gets reported.
     fs.writeFileSync(path.join(gt, 'a.png'), encodePng8([255, 0, 0, 255], 2, 2));
     fs.writeFileSync(path.join(pred, 'a.png'), Buffer.from('not a png'));
-    const before = api.commandErrors.length;
+    const before = api.observed.commandErrors.length;
     const result = await vscode.commands.executeCommand('seglab.evaluateMaskFolder', vscode.Uri.file(pred), vscode.Uri.file(gt));
     assert.strictEqual(result, undefined, 'the command reports the error instead of returning a result');
-    assert.strictEqual(api.commandErrors.length, before + 1, 'one error shown');
-    assert.match(api.commandErrors[before], /^seglab\.evaluateMaskFolder: .*pred-bad[\\/]a\.png: not a PNG file/);
+    assert.strictEqual(api.observed.commandErrors.length, before + 1, 'one error shown');
+    assert.match(api.observed.commandErrors[before], /^seglab\.evaluateMaskFolder: .*pred-bad[\\/]a\.png: not a PNG file/);
     assert.ok((await vscode.commands.getCommands(true)).includes('seglab.openDashboard'));
   });
 
   it('Install TensorFlow Native Backend: installs with npm, or (no internet here) reports why and keeps the setting', async function () {
     this.timeout(10 * 60_000);
     const dir = path.join(workspace, '..', `tfjs-node-${Date.now()}`);
-    const before = api.commandErrors.length;
+    const before = api.observed.commandErrors.length;
     const result = await vscode.commands.executeCommand('seglab.installTfjsNode', dir);
     const setting = vscode.workspace.getConfiguration('seglab').get<string>('tfjsNodePath');
     if (result === undefined) {
-      assert.strictEqual(api.commandErrors.length, before + 1, 'one error shown');
+      assert.strictEqual(api.observed.commandErrors.length, before + 1, 'one error shown');
       assert.match(
-        api.commandErrors[before],
+        api.observed.commandErrors[before],
         /^seglab\.installTfjsNode: tfjs-node not installed: .*; SegLab keeps using the wasm backend\. \(details: Output → SegLab\)$/,
       );
       assert.notStrictEqual(setting, dir, 'a failed install does not point the engine at it');
@@ -409,7 +409,7 @@ describe('SegLab in VS Code', () => {
     this.timeout(10 * 60_000);
     const dir = path.join(workspace, '..', `webgpu-${Date.now()}`);
     const result = await vscode.commands.executeCommand('seglab.installGpuSupport', dir);
-    assert.ok(result, `installed (errors: ${api.commandErrors.slice(-1)})`);
+    assert.ok(result, `installed (errors: ${api.observed.commandErrors.slice(-1)})`);
     assert.strictEqual(vscode.workspace.getConfiguration('seglab').get<string>('webgpuPath'), dir);
     // The engine loads Dawn from there (the installed .vsix has no webgpu of its own). No adapter: say so.
     const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');

@@ -31,11 +31,11 @@ describe('SegLab in an untrusted workspace', () => {
       JSON.stringify({ name: 'tiny', dataset: { builtin: 'shapes', count: 8, size: 16 }, epochs: 1, runsDir: 'runs' }),
     );
     for (const command of ['seglab.runExperiment', 'seglab.compareHeads']) {
-      const before = api.commandErrors.length;
+      const before = api.observed.commandErrors.length;
       const result = await vscode.commands.executeCommand(command, vscode.Uri.file(file));
       assert.strictEqual(result, undefined);
-      assert.strictEqual(api.commandErrors.length, before + 1, `${command} reported an error`);
-      assert.match(api.commandErrors[before], /training is disabled in an untrusted workspace.*trust the workspace/);
+      assert.strictEqual(api.observed.commandErrors.length, before + 1, `${command} reported an error`);
+      assert.match(api.observed.commandErrors[before], /training is disabled in an untrusted workspace.*trust the workspace/);
     }
     assert.ok(!fs.existsSync(path.join(workspace, 'runs')), 'nothing was trained or written');
     assert.strictEqual(api.jobs.running.length, 0);
