@@ -31,7 +31,11 @@ export function makeDirs(dir: string): void {
       st = fs.statSync(at);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new FileWriteError(`${at}: cannot use as a folder (${(err as NodeJS.ErrnoException).code})`, (err as NodeJS.ErrnoException).code);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR')
+        throw new FileWriteError(
+          `${at}: cannot use as a folder (${(err as NodeJS.ErrnoException).code})`,
+          (err as NodeJS.ErrnoException).code,
+        );
     }
     if (st) {
       if (!st.isDirectory()) throw new FileWriteError(`${at}: not a folder, so ${dir} cannot be made`, 'ENOTDIR');
@@ -78,7 +82,7 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   try {
     fd = fs.openSync(tmp, 'w');
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at, bytes.length - at);
+    for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at, bytes.length - at);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;

@@ -28,13 +28,13 @@ export async function saveCheckpoint(model: tf.LayersModel, dir: string): Promis
       makeDirs(fresh);
       try {
         writeFileAtomic(path.join(fresh, 'weights.bin'), new Uint8Array(weightData));
-      const modelJson = {
-        format: 'layers-model',
-        generatedBy: 'SegLab',
-        convertedBy: null,
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-      };
+        const modelJson = {
+          format: 'layers-model',
+          generatedBy: 'SegLab',
+          convertedBy: null,
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+        };
         writeFileAtomic(path.join(fresh, 'model.json'), JSON.stringify(modelJson));
       } catch (err) {
         fs.rmSync(fresh, { recursive: true, force: true }); // a full disk leaves no half pair behind
@@ -91,7 +91,8 @@ export function decodeModelJson(text: string, file: string): { json: ModelJson; 
   if (!Array.isArray(manifest) || manifest.length === 0) throw new Error(`${file}: no weightsManifest`);
   let bytes = 0;
   for (const group of manifest) {
-    if (!isRecord(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new Error(`${file}: a damaged weightsManifest group`);
+    if (!isRecord(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights))
+      throw new Error(`${file}: a damaged weightsManifest group`);
     for (const p of group.paths)
       if (typeof p !== 'string' || p === '' || p !== path.basename(p) || p === '..' || p === '.')
         throw new Error(`${file}: weight file ${JSON.stringify(String(p).slice(0, 80))} is not a file name in the checkpoint folder`);
@@ -108,7 +109,9 @@ export async function loadCheckpoint(dir: string): Promise<tf.LayersModel> {
   const weights = Buffer.concat(parts);
   if (weights.length !== bytes) {
     const names = json.weightsManifest.flatMap((g) => g.paths).join(', ');
-    throw new Error(`${path.join(dir, names)}: ${weights.length} bytes of weights, but model.json's manifest needs ${bytes} (truncated or from another model)`);
+    throw new Error(
+      `${path.join(dir, names)}: ${weights.length} bytes of weights, but model.json's manifest needs ${bytes} (truncated or from another model)`,
+    );
   }
   const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
   const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);

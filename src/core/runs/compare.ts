@@ -10,7 +10,15 @@ import { nanMean, nanStd } from '../metrics/scores';
 import { EpochRecord, RunSummary } from './store';
 
 /** The metrics a comparison summarises (keys of the metric registry, so a typo does not compile). */
-export const COMPARED_METRICS = ['dice', 'iou', 'hd95', 'pixelError', 'precision', 'recall', 'loss'] as const satisfies readonly MetricKey[];
+export const COMPARED_METRICS = [
+  'dice',
+  'iou',
+  'hd95',
+  'pixelError',
+  'precision',
+  'recall',
+  'loss',
+] as const satisfies readonly MetricKey[];
 
 export interface ComparedRun {
   head: Head;
@@ -98,8 +106,25 @@ export function summarizeComparison(runs: readonly ComparedRun[], heads: readonl
         if (Number.isFinite(r.final![m]) && Number.isFinite(base.final![m])) differences.push(r.final![m] - base.final![m]);
       }
       const test = pairedTTest(differences);
-      const verdict = pairedVerdict(test, { head, baseline, label: metricLabel(m), lowerIsBetter: lowerIsBetter(m), digits: METRICS[m].digits });
-      paired.push({ metric: m, head, baseline, differences, mean: nanMean(differences), std: nanStd(differences), of, ci95: test.ci95, p: test.p, verdict });
+      const verdict = pairedVerdict(test, {
+        head,
+        baseline,
+        label: metricLabel(m),
+        lowerIsBetter: lowerIsBetter(m),
+        digits: METRICS[m].digits,
+      });
+      paired.push({
+        metric: m,
+        head,
+        baseline,
+        differences,
+        mean: nanMean(differences),
+        std: nanStd(differences),
+        of,
+        ci95: test.ci95,
+        p: test.p,
+        verdict,
+      });
     }
   }
   return { perHead, paired };

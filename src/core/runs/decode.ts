@@ -12,10 +12,19 @@ export const RUN_STATUSES = ['running', 'done', 'failed', 'cancelled'] as const;
 type Check = (v: unknown) => boolean;
 const isString: Check = (v) => typeof v === 'string';
 const isNumber: Check = (v) => typeof v === 'number';
-const orNull = (c: Check): Check => (v) => v === null || c(v);
-const isMetrics: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => x === null || typeof x === 'number');
+const orNull =
+  (c: Check): Check =>
+  (v) =>
+    v === null || c(v);
+const isMetrics: Check = (v) =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => x === null || typeof x === 'number');
 
-function checkFields(v: unknown, required: Record<string, [Check, string]>, optional: Record<string, [Check, string]>, where: string): Record<string, unknown> {
+function checkFields(
+  v: unknown,
+  required: Record<string, [Check, string]>,
+  optional: Record<string, [Check, string]>,
+  where: string,
+): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${where}: expected an object`);
   const o = v as Record<string, unknown>;
   for (const [key, [ok, what]] of Object.entries(required)) {
@@ -71,7 +80,10 @@ export function checkRunSummary(v: unknown, where: string): Record<string, unkno
       bestEpoch: [orNull(isNumber), 'a number or null'],
       best: [orNull(isMetrics), 'an object of numbers or null'],
       endedAt: str,
-      durations: [(x) => typeof x === 'object' && x !== null && isNumber((x as Record<string, unknown>).totalSeconds), 'an object with totalSeconds'],
+      durations: [
+        (x) => typeof x === 'object' && x !== null && isNumber((x as Record<string, unknown>).totalSeconds),
+        'an object with totalSeconds',
+      ],
       pid: num,
       host: str,
     },

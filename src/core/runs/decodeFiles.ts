@@ -10,10 +10,17 @@ import type { SweepFile } from './sweep';
 
 const interval = listOf(num);
 
-const STAT: Shape = record({ mean: num, std: num, n: int, of: optional(int), posInf: optional(int), negInf: optional(int), nan: optional(int) });
+const STAT: Shape = record({
+  mean: num,
+  std: num,
+  n: int,
+  of: optional(int),
+  posInf: optional(int),
+  negInf: optional(int),
+  nan: optional(int),
+});
 
-const CELL_STAT: Shape = (v, at) =>
-  STAT(v, at) ?? record({ ci95: optional(interval), values: listOf(num), seeds: listOf(int) })(v, at);
+const CELL_STAT: Shape = (v, at) => STAT(v, at) ?? record({ ci95: optional(interval), values: listOf(num), seeds: listOf(int) })(v, at);
 
 const SWEEP_SHAPE: Shape = record({
   format: oneOf('seglab-sweep'),

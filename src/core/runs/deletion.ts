@@ -36,6 +36,7 @@ function inside(root: string, dir: string): boolean {
  */
 export function deleteRun(dir: string, o: { within?: readonly string[] } = {}): void {
   if (!isSegLabRun(dir)) throw new Error(`${dir}: not a run SegLab made (no ${RUN_MARKER} marker or run summary); not deleted`);
-  if (o.within !== undefined && !o.within.some((root) => inside(root, dir))) throw new Error(`${dir}: outside ${o.within.join(', ') || 'the workspace'}; not deleted`);
+  if (o.within !== undefined && !o.within.some((root) => inside(root, dir)))
+    throw new Error(`${dir}: outside ${o.within.join(', ') || 'the workspace'}; not deleted`);
   fs.rmSync(dir, { recursive: true, force: true });
 }

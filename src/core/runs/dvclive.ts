@@ -65,7 +65,8 @@ export function toYaml(value: unknown, indent = 0): string {
     if (typeof v === 'boolean') return String(v);
     return yamlString(String(v));
   };
-  const keyText = (k: string) => (/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(k) ? k : yamlString(k));
+  const keyText = (k: string) =>
+    /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(k) ? k : yamlString(k);
   const isBlock = (v: unknown) => typeof v === 'object' && v !== null && (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0);
   if (Array.isArray(value)) {
     if (value.length === 0) return `${pad}[]\n`;
@@ -74,7 +75,11 @@ export function toYaml(value: unknown, indent = 0): string {
   if (typeof value === 'object' && value !== null) {
     const entries = Object.entries(value).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return `${pad}{}\n`;
-    return entries.map(([k, v]) => (isBlock(v) ? `${pad}${keyText(k)}:\n${toYaml(v, indent + 2)}` : `${pad}${keyText(k)}: ${emptyOrScalar(v, scalar)}\n`)).join('');
+    return entries
+      .map(([k, v]) =>
+        isBlock(v) ? `${pad}${keyText(k)}:\n${toYaml(v, indent + 2)}` : `${pad}${keyText(k)}: ${emptyOrScalar(v, scalar)}\n`,
+      )
+      .join('');
   }
   return `${pad}${scalar(value)}\n`;
 }
@@ -85,7 +90,10 @@ export function toYaml(value: unknown, indent = 0): string {
  * break (NEL U+0085, U+2028, U+2029 in YAML 1.1 readers such as PyYAML).
  */
 function yamlString(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(s).replace(
+    /[\u007f-\u009f\u2028\u2029\ufffe\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function emptyOrScalar(v: unknown, scalar: (v: unknown) => string): string {

@@ -88,7 +88,8 @@ export function settleReplacedFolders(parent: string): void {
     const full = path.join(parent, e.name);
     const aside = /^(.+)\.old-\d+$/.exec(e.name);
     if (/\.new-\d+$/.test(e.name)) fs.rmSync(full, { recursive: true, force: true });
-    else if (aside && !fs.existsSync(path.join(parent, aside[1])) && fs.existsSync(path.join(full, 'model.json'))) fs.renameSync(full, path.join(parent, aside[1]));
+    else if (aside && !fs.existsSync(path.join(parent, aside[1])) && fs.existsSync(path.join(full, 'model.json')))
+      fs.renameSync(full, path.join(parent, aside[1]));
     else if (aside) fs.rmSync(full, { recursive: true, force: true });
   }
 }
@@ -134,7 +135,13 @@ export function markRunEnded(dir: string, status: Exclude<RunStatus, 'running'>,
   withReserve(dir, () =>
     writeFileAtomic(
       file,
-      encodeJson({ ...summary, status, reason, endedAt, durations: { ...summary.durations, totalSeconds: (Date.parse(endedAt) - Date.parse(summary.startedAt)) / 1000 } }) + '\n',
+      encodeJson({
+        ...summary,
+        status,
+        reason,
+        endedAt,
+        durations: { ...summary.durations, totalSeconds: (Date.parse(endedAt) - Date.parse(summary.startedAt)) / 1000 },
+      }) + '\n',
     ),
   );
   fs.rmSync(path.join(dir, RESERVE), { force: true });

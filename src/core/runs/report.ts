@@ -18,7 +18,13 @@ function readGray(file: string): { data: Uint8Array | Uint16Array; width: number
 }
 
 /** Error overlay: image in gray, TP green, FP red, FN blue (alpha 0.55). */
-export function errorOverlay(image: ArrayLike<number>, gt: ArrayLike<number>, pred: ArrayLike<number>, width: number, height: number): Buffer {
+export function errorOverlay(
+  image: ArrayLike<number>,
+  gt: ArrayLike<number>,
+  pred: ArrayLike<number>,
+  width: number,
+  height: number,
+): Buffer {
   const rgb = new Uint8Array(width * height * 3);
   const a = 0.55;
   for (let i = 0; i < width * height; i++) {
@@ -43,8 +49,8 @@ export interface ReportInput {
   notes: string[];
 }
 
-export function comparisonReport(r: ReportInput): string {
-  const colourOf = (head: string) => COLOURS[r.heads.indexOf(head) % COLOURS.length];
+/** The report's four curve charts (loss, validation loss, Dice, pixel error), one series per run. */
+function reportCharts(r: ReportInput, colourOf: (head: string) => string): string {
   const seriesFor = (pick: (e: ComparedRun['epochs'][number]) => number | undefined) =>
     r.runs
       .filter((run) => run.epochs.length > 0)
@@ -54,25 +60,32 @@ export function comparisonReport(r: ReportInput): string {
         dashed: run.seed !== r.runs[0].seed,
         points: run.epochs.map((e) => [e.epoch, pick(e)] as [number, number]).filter(([, y]) => y !== undefined && y !== null),
       }));
-  const charts = [
-    lineChart('Training loss', seriesFor((e) => e.trainLoss), 'loss'),
-    lineChart('Validation loss', seriesFor((e) => e.val?.loss), 'loss'),
-    lineChart('Validation Dice (foreground)', seriesFor((e) => e.val?.dice), 'Dice'),
-    lineChart('Validation pixel error', seriesFor((e) => e.val?.pixelError), 'pixel error'),
+  return [
+    lineChart(
+      'Training loss',
+      seriesFor((e) => e.trainLoss),
+      'loss',
+    ),
+    lineChart(
+      'Validation loss',
+      seriesFor((e) => e.val?.loss),
+      'loss',
+    ),
+    lineChart(
+      'Validation Dice (foreground)',
+      seriesFor((e) => e.val?.dice),
+      'Dice',
+    ),
+    lineChart(
+      'Validation pixel error',
+      seriesFor((e) => e.val?.pixelError),
+      'pixel error',
+    ),
   ].join('\n');
+}
 
-  const oneSeed = new Set(r.runs.map((x) => x.seed)).size <= 1;
-  const headRows = r.heads
-    .map((h) => `<tr><th style="color:${colourOf(h)}">${esc(h)}</th>${COMPARED_METRICS.map((m) => `<td>${formatStat(r.summary.perHead[h][m])}</td>`).join('')}<td>${r.summary.perHead[h].dice.n}</td></tr>`)
-    .join('');
-  const pairedRows = r.summary.paired
-    .filter((p) => (HEADLINE_METRICS as readonly string[]).includes(p.metric))
-    .map((p) => `<tr><td>${esc(p.head)} − ${esc(p.baseline)}</td><td>${p.metric}</td><td>${formatStat({ mean: p.mean, std: p.std, n: p.differences.length }, 4)}${(p.of ?? p.differences.length) > p.differences.length ? ` (${p.differences.length} of ${p.of} seeds; the others ∞ or NaN)` : ''}</td><td>${p.differences.map((d) => d.toFixed(4)).join(', ')}</td><td>${esc(p.verdict ?? '')}</td></tr>`)
-    .join('');
-  const runRows = r.runs
-    .map((run) => `<tr><td>${esc(run.head)}</td><td>${run.seed}</td><td class="${run.status}">${run.status}</td><td>${run.final ? run.final.dice?.toFixed(4) : '—'}</td><td>${run.seconds !== undefined ? run.seconds.toFixed(0) + ' s' : '—'}</td><td><code>${esc(run.runId ?? '')}</code>${run.reason ? `<br><small>${esc(run.reason)}</small>` : ''}</td></tr>`)
-    .join('');
-
+/** Overlay rows for the first seed's runs: input, ground truth and each run's errors on up to 4 images. */
+function overlayTable(r: ReportInput, colourOf: (head: string) => string): { firstSeed: number | undefined; header: string; rows: string } {
   // Overlays: the first seed's runs, the validation images they saved.
   const firstSeed = r.runs[0]?.seed;
   const shown = r.runs.filter((x) => x.seed === firstSeed && x.runDir);
@@ -93,6 +106,35 @@ export function comparisonReport(r: ReportInput): string {
       return `<tr><th>${esc(name)}</th><td><img src="${dataUri(encodePng8(Uint8Array.from(image.data), image.width, image.height))}" alt="image ${esc(name)}"></td><td><img src="${dataUri(gtOverlay)}" alt="ground truth ${esc(name)}"></td>${cells.join('')}</tr>`;
     })
     .join('');
+  return { firstSeed, header: shown.map((x) => `<th style="color:${colourOf(x.head)}">${esc(x.head)}</th>`).join(''), rows: overlayRows };
+}
+
+export function comparisonReport(r: ReportInput): string {
+  const colourOf = (head: string) => COLOURS[r.heads.indexOf(head) % COLOURS.length];
+  const charts = reportCharts(r, colourOf);
+
+  const oneSeed = new Set(r.runs.map((x) => x.seed)).size <= 1;
+  const headRows = r.heads
+    .map(
+      (h) =>
+        `<tr><th style="color:${colourOf(h)}">${esc(h)}</th>${COMPARED_METRICS.map((m) => `<td>${formatStat(r.summary.perHead[h][m])}</td>`).join('')}<td>${r.summary.perHead[h].dice.n}</td></tr>`,
+    )
+    .join('');
+  const pairedRows = r.summary.paired
+    .filter((p) => (HEADLINE_METRICS as readonly string[]).includes(p.metric))
+    .map(
+      (p) =>
+        `<tr><td>${esc(p.head)} − ${esc(p.baseline)}</td><td>${p.metric}</td><td>${formatStat({ mean: p.mean, std: p.std, n: p.differences.length }, 4)}${(p.of ?? p.differences.length) > p.differences.length ? ` (${p.differences.length} of ${p.of} seeds; the others ∞ or NaN)` : ''}</td><td>${p.differences.map((d) => d.toFixed(4)).join(', ')}</td><td>${esc(p.verdict ?? '')}</td></tr>`,
+    )
+    .join('');
+  const runRows = r.runs
+    .map(
+      (run) =>
+        `<tr><td>${esc(run.head)}</td><td>${run.seed}</td><td class="${run.status}">${run.status}</td><td>${run.final ? run.final.dice?.toFixed(4) : '—'}</td><td>${run.seconds !== undefined ? run.seconds.toFixed(0) + ' s' : '—'}</td><td><code>${esc(run.runId ?? '')}</code>${run.reason ? `<br><small>${esc(run.reason)}</small>` : ''}</td></tr>`,
+    )
+    .join('');
+
+  const overlays = overlayTable(r, colourOf);
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -115,9 +157,9 @@ ${r.notes.map((n) => `<p>${esc(n)}</p>`).join('\n')}
 <table><tr><th>pair</th><th>metric</th><th>mean ± std</th><th>per seed</th><th>verdict (paired t-test, 95 % CI)</th></tr>${pairedRows || '<tr><td colspan="5">needs two heads with finished runs</td></tr>'}</table>
 <h2>Curves</h2>
 ${charts}
-<h2>Overlays (seed ${firstSeed})</h2>
+<h2>Overlays (seed ${overlays.firstSeed})</h2>
 <p class="legend">errors: <span style="background:#28c83c"></span>true positive <span style="background:#e62828"></span>false positive <span style="background:#285af0"></span>false negative</p>
-<table><tr><th>image</th><th>input</th><th>ground truth</th>${shown.map((x) => `<th style="color:${colourOf(x.head)}">${esc(x.head)}</th>`).join('')}</tr>${overlayRows || '<tr><td colspan="3">no saved predictions</td></tr>'}</table>
+<table><tr><th>image</th><th>input</th><th>ground truth</th>${overlays.header}</tr>${overlays.rows || '<tr><td colspan="3">no saved predictions</td></tr>'}</table>
 <h2>Runs</h2>
 <table><tr><th>head</th><th>seed</th><th>status</th><th>final Dice</th><th>time</th><th>run</th></tr>${runRows}</table>
 </body></html>

@@ -27,7 +27,8 @@ function decodeDerived(v: unknown, file: string): DerivedFacts {
   const bad = (what: string): never => {
     throw new Error(`${file}: derived.${what} is missing or damaged (not written by seglab train?)`);
   };
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${file}: no derived section (not written by seglab train?)`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`${file}: no derived section (not written by seglab train?)`);
   const d = v as Record<string, unknown>;
   if (typeof d.loss !== 'string') bad('loss');
   if (typeof d.mode !== 'string') bad('mode');
@@ -36,7 +37,12 @@ function decodeDerived(v: unknown, file: string): DerivedFacts {
   if (typeof n !== 'object' || n === null || !finiteList(n.mean) || !finiteList(n.std) || n.mean.length !== n.std.length)
     bad('normalization');
   if ((n!.std as number[]).some((s) => !(s > 0))) bad('normalization.std (every value must be positive)');
-  return { loss: d.loss as string, mode: d.mode as string, outputChannels: d.outputChannels as number, normalization: n as DerivedFacts['normalization'] };
+  return {
+    loss: d.loss as string,
+    mode: d.mode as string,
+    outputChannels: d.outputChannels as number,
+    normalization: n as DerivedFacts['normalization'],
+  };
 }
 
 /** config.json of the run folder `dir`, decoded and checked. */

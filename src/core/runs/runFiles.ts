@@ -115,16 +115,14 @@ export function readEpochsTolerant(dir: string): { epochs: EpochRecord[]; proble
   } catch (err) {
     return { epochs, problems: [(err as Error).message] };
   }
-  text
-    .split('\n')
-    .forEach((line, i) => {
-      if (!line.trim()) return;
-      try {
-        epochs.push(decodeEpoch(line, `${file}:${i + 1}`));
-      } catch (err) {
-        problems.push(`${(err as Error).message} (line skipped)`);
-      }
-    });
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      epochs.push(decodeEpoch(line, `${file}:${i + 1}`));
+    } catch (err) {
+      problems.push(`${(err as Error).message} (line skipped)`);
+    }
+  });
   return { epochs, problems };
 }
 

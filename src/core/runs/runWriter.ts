@@ -50,7 +50,8 @@ export class RunWriter {
         fs.writeFileSync(path.join(dir, RESERVE), new Uint8Array(RESERVE_BYTES));
         return new RunWriter(dir, id);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${dir}: cannot create the run folder (${(err as NodeJS.ErrnoException).code})`);
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw new Error(`${dir}: cannot create the run folder (${(err as NodeJS.ErrnoException).code})`);
       }
     }
     throw new Error(`${runsDir}: too many runs named ${base}`);
@@ -113,7 +114,8 @@ export class RunWriter {
     const values: SummaryValue[] = [{ tag: 'train/loss', scalar: record.trainLoss }];
     if (record.learningRate !== undefined) values.push({ tag: 'train/learning_rate', scalar: record.learningRate });
     for (const [k, v] of Object.entries(record.val ?? {})) values.push({ tag: `val/${k}`, scalar: v });
-    for (const im of images) values.push({ tag: `val/${im.name}`, image: { png: im.png, width: im.width, height: im.height, colorspace: 1 } });
+    for (const im of images)
+      values.push({ tag: `val/${im.name}`, image: { png: im.png, width: im.width, height: im.height, colorspace: 1 } });
     const event = tfRecord(summaryEvent(now / 1000, step, values));
     appendWhole(this.file(this.eventFile), this.eventHeader ? Buffer.concat([this.eventHeader, event]) : event);
     this.eventHeader = null;

@@ -33,7 +33,10 @@ export function lineChart(title: string, series: Series[], yLabel: string): stri
   const sy = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
   const ticks = (a: number, b: number, n: number) => Array.from({ length: n + 1 }, (_, i) => a + ((b - a) * i) / n);
   const grid = ticks(y0, y1, 4)
-    .map((y) => `<line x1="${m.l}" x2="${W - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#ddd"/><text x="${m.l - 6}" y="${sy(y) + 4}" text-anchor="end">${y.toPrecision(3)}</text>`)
+    .map(
+      (y) =>
+        `<line x1="${m.l}" x2="${W - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#ddd"/><text x="${m.l - 6}" y="${sy(y) + 4}" text-anchor="end">${y.toPrecision(3)}</text>`,
+    )
     .join('');
   const xt = [...new Set(ticks(x0, x1, Math.max(1, Math.min(5, Math.round(x1 - x0)))).map(Math.round))]
     .filter((x) => x >= xMin && x <= xMax)
@@ -44,12 +47,17 @@ export function lineChart(title: string, series: Series[], yLabel: string): stri
       const finite = s.points.filter(([, y]) => Number.isFinite(y));
       const d = finite.map(([x, y], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
       // A marker per point: a one-epoch run (a path of one point draws nothing) still shows its value.
-      const dots = finite.map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${s.colour}"/>`).join('');
+      const dots = finite
+        .map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${s.colour}"/>`)
+        .join('');
       return `<g><title>${esc(s.label)}</title><path d="${d}" fill="none" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>${dots}</g>`;
     })
     .join('');
   const legend = series
-    .map((s, i) => `<g transform="translate(${m.l + 8 + (i % 3) * 150},${m.t + 4 + Math.floor(i / 3) * 14})"><line x2="18" y1="-4" y2="-4" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/><text x="22">${esc(s.label)}</text></g>`)
+    .map(
+      (s, i) =>
+        `<g transform="translate(${m.l + 8 + (i % 3) * 150},${m.t + 4 + Math.floor(i / 3) * 14})"><line x2="18" y1="-4" y2="-4" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/><text x="22">${esc(s.label)}</text></g>`,
+    )
     .join('');
   return `<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}"><text x="${W / 2}" y="16" text-anchor="middle" class="t">${esc(title)}</text>${grid}${xt}<text x="${W / 2}" y="${H - 4}" text-anchor="middle">epoch</text><text transform="translate(12,${H / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>${lines}${legend}</svg></figure>`;
 }
@@ -74,12 +82,18 @@ export function categoryChart(title: string, categories: string[], series: Categ
   y0 -= pad;
   y1 += pad;
   const band = (W - m.l - m.r) / categories.length;
-  const sx = (i: number, k: number) => m.l + band * (i + 0.5) + (series.length > 1 ? (k - (series.length - 1) / 2) * Math.min(14, band / (series.length + 1)) : 0);
+  const sx = (i: number, k: number) =>
+    m.l + band * (i + 0.5) + (series.length > 1 ? (k - (series.length - 1) / 2) * Math.min(14, band / (series.length + 1)) : 0);
   const sy = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
   const grid = Array.from({ length: 5 }, (_, i) => y0 + ((y1 - y0) * i) / 4)
-    .map((y) => `<line x1="${m.l}" x2="${W - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#ddd"/><text x="${m.l - 6}" y="${sy(y) + 4}" text-anchor="end">${y.toPrecision(3)}</text>`)
+    .map(
+      (y) =>
+        `<line x1="${m.l}" x2="${W - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#ddd"/><text x="${m.l - 6}" y="${sy(y) + 4}" text-anchor="end">${y.toPrecision(3)}</text>`,
+    )
     .join('');
-  const xt = categories.map((c, i) => `<text x="${sx(i, (series.length - 1) / 2)}" y="${H - m.b + 16}" text-anchor="middle">${esc(c)}</text>`).join('');
+  const xt = categories
+    .map((c, i) => `<text x="${sx(i, (series.length - 1) / 2)}" y="${H - m.b + 16}" text-anchor="middle">${esc(c)}</text>`)
+    .join('');
   const marks = series
     .map((s, k) =>
       s.points
@@ -96,11 +110,13 @@ export function categoryChart(title: string, categories: string[], series: Categ
     )
     .join('');
   const legend = series
-    .map((s, i) => `<g transform="translate(${m.l + 8 + (i % 3) * 150},${m.t + 4 + Math.floor(i / 3) * 14})"><circle cx="6" cy="-4" r="3.5" fill="${s.colour}"/><text x="14">${esc(s.label)}</text></g>`)
+    .map(
+      (s, i) =>
+        `<g transform="translate(${m.l + 8 + (i % 3) * 150},${m.t + 4 + Math.floor(i / 3) * 14})"><circle cx="6" cy="-4" r="3.5" fill="${s.colour}"/><text x="14">${esc(s.label)}</text></g>`,
+    )
     .join('');
   return `<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}"><text x="${W / 2}" y="16" text-anchor="middle" class="t">${esc(title)}</text>${grid}${xt}<text transform="translate(12,${H / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>${marks}${legend}</svg></figure>`;
 }
-
 
 /**
  * The series of a "swept key against a metric" chart: cells grouped by their values of the other

@@ -255,7 +255,12 @@ export function cellSlug(params: CellParams): string {
 }
 
 /** The base config with a cell's params and a seed applied (raw JSON, to be validated by the caller). */
-export function variantConfig(base: Record<string, unknown>, axes: readonly SweepAxis[], params: CellParams, seed: number): Record<string, unknown> {
+export function variantConfig(
+  base: Record<string, unknown>,
+  axes: readonly SweepAxis[],
+  params: CellParams,
+  seed: number,
+): Record<string, unknown> {
   let out = base;
   for (const axis of axes) out = setConfigPath(out, axis.key, params[axis.key]);
   return { ...out, seed };
@@ -316,7 +321,14 @@ export function summarizeCells(params: readonly CellParams[], seeds: readonly nu
       const pairs = done.filter((r) => typeof r.final![m] === 'number').map((r) => ({ seed: r.seed, value: r.final![m] }));
       metrics[m] = cellStat(pairs);
     }
-    return { id, label: cellLabel(p), params: { ...p }, n: done.length, runs: mine.map((r) => r.runId).filter((x): x is string => !!x), metrics };
+    return {
+      id,
+      label: cellLabel(p),
+      params: { ...p },
+      n: done.length,
+      runs: mine.map((r) => r.runId).filter((x): x is string => !!x),
+      metrics,
+    };
   });
 }
 

@@ -38,12 +38,20 @@ export function paramCharts(sweep: Pick<SweepFile, 'axes' | 'cells' | 'primaryMe
       },
       COLOURS,
     );
-    return categoryChart(`${metricLabel(metric)} by ${axis.key} (mean, 95 % t interval)`, axis.values.map(show), series, metricLabel(metric));
+    return categoryChart(
+      `${metricLabel(metric)} by ${axis.key} (mean, 95 % t interval)`,
+      axis.values.map(show),
+      series,
+      metricLabel(metric),
+    );
   });
 }
 
 /** Mean validation curve of each cell over its finished seeds (epochs all of them reached). */
-function meanCurves(sweep: SweepFile, pick: (v: Record<string, number>) => number | undefined): { label: string; colour: string; dashed: boolean; points: [number, number][] }[] {
+function meanCurves(
+  sweep: SweepFile,
+  pick: (v: Record<string, number>) => number | undefined,
+): { label: string; colour: string; dashed: boolean; points: [number, number][] }[] {
   return sweep.cells.map((cell, k) => {
     const runs = sweep.runs.filter((r) => r.cell === cell.id && r.status === 'done' && r.runDir);
     const curves = runs.map((r) => {
@@ -88,7 +96,10 @@ export function sweepReport(sweep: SweepFile): string {
       .join('');
   const axisVerdicts = sweep.axes
     .filter((a) => a.values.length > 1)
-    .map((a) => `<h3>Along ${esc(a.key)} (each against ${esc(show(a.values[0]))}, other keys equal)</h3><ul>${verdicts((x) => x === a.key) || '<li>no pair with finished runs</li>'}</ul>`)
+    .map(
+      (a) =>
+        `<h3>Along ${esc(a.key)} (each against ${esc(show(a.values[0]))}, other keys equal)</h3><ul>${verdicts((x) => x === a.key) || '<li>no pair with finished runs</li>'}</ul>`,
+    )
     .join('');
   const runRows = sweep.runs
     .map((r) => {
@@ -120,8 +131,16 @@ ${axisVerdicts}
 <h2>${esc(metricLabel(metric))} by swept key</h2>
 ${paramCharts(sweep).join('\n')}
 <h2>Mean validation curves per cell</h2>
-${lineChart(`Validation ${metricLabel(metric)}`, meanCurves(sweep, (v) => v[metric]), metricLabel(metric))}
-${lineChart('Validation loss', meanCurves(sweep, (v) => v.loss), 'loss')}
+${lineChart(
+  `Validation ${metricLabel(metric)}`,
+  meanCurves(sweep, (v) => v[metric]),
+  metricLabel(metric),
+)}
+${lineChart(
+  'Validation loss',
+  meanCurves(sweep, (v) => v.loss),
+  'loss',
+)}
 <h2>Runs</h2>
 <table><tr><th>cell</th><th>seed</th><th>status</th><th>final ${esc(metricLabel(metric))}</th><th>time</th><th>run</th></tr>${runRows}</table>
 </body></html>

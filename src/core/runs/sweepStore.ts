@@ -32,7 +32,11 @@ export function readSweepFile(dir: string): SweepFile {
 export function effectiveSweep(sweep: SweepFile): SweepFile {
   if (sweep.status !== 'running' || sweep.pid === undefined || processAlive(sweep.pid)) return sweep;
   if (sweep.host !== undefined && sweep.host !== os.hostname()) return sweep;
-  return { ...sweep, status: 'failed', reason: `the sweep process (pid ${sweep.pid}) ended before the sweep did; run the same command again to finish it` };
+  return {
+    ...sweep,
+    status: 'failed',
+    reason: `the sweep process (pid ${sweep.pid}) ended before the sweep did; run the same command again to finish it`,
+  };
 }
 
 export interface SweepInfo {
