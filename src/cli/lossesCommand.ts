@@ -101,7 +101,8 @@ function writeFileLosses({ predFile, targetFile, data, backend, rows, json }: Fi
   }
   const [n, h, w, c] = data.shape;
   write(
-    `${predFile} vs ${targetFile}: ${n}×${h}×${w}×${c}, ${data.mode}, ${data.fromLogits ? 'logits' : 'probabilities'}, backend ${backend}\n`,
+    `${predFile} vs ${targetFile}: ${n}×${h}×${w}×${c}, ${data.mode}, ` +
+      `${data.fromLogits ? 'logits' : 'probabilities'}, backend ${backend}\n`,
   );
   write(
     table(
@@ -171,7 +172,8 @@ function folderLosses(
     return 0;
   }
   write(
-    `${predDir} vs ${targetDir}: ${files.length} pairs, ${files[0].mode}, ${fileOptions.fromLogits ? 'logits' : 'probabilities'}, backend ${backend}\n`,
+    `${predDir} vs ${targetDir}: ${files.length} pairs, ${files[0].mode}, ` +
+      `${fileOptions.fromLogits ? 'logits' : 'probabilities'}, backend ${backend}\n`,
   );
   write(
     table(['file', ...names], [...files.map((f) => [f.name, ...f.losses.map((l) => l.value)]), ['mean', ...mean.map((m) => m.value)]]) +

@@ -66,7 +66,8 @@ export async function main(
     return name ? 0 : 2;
   }
   if (name === '--version') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild inlines the JSON; an import would pull package.json into tsc's rootDir
+    // esbuild inlines the JSON; an import would pull package.json into tsc's rootDir.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
     out(`${require('../../package.json').version}\n`);
     return 0;
   }

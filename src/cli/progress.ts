@@ -46,7 +46,8 @@ export class ProgressView {
         this.epochs.set(label, e.epochs);
         for (const w of e.warnings ?? []) process.stderr.write(`${label}: warning: ${w}\n`);
         this.line(
-          `${label}: run ${e.runDir} (backend ${e.backend}${e.threads ? ` × ${e.threads} thread${e.threads > 1 ? 's' : ''}` : ''}${e.gpu ? ` on ${e.gpu}` : ''}, loss ${e.loss}, ${e.trainImages} train / ${e.valImages} val images, ${e.stepsPerEpoch} steps/epoch)`,
+          `${label}: run ${e.runDir} (backend ${e.backend}${e.threads ? ` × ${e.threads} thread${e.threads > 1 ? 's' : ''}` : ''}${e.gpu ? ` on ${e.gpu}` : ''}, ` +
+            `loss ${e.loss}, ${e.trainImages} train / ${e.valImages} val images, ${e.stepsPerEpoch} steps/epoch)`,
         );
         break;
       case 'batch': {
@@ -54,7 +55,8 @@ export class ProgressView {
         const done = (e.epoch - 1 + e.step / e.steps) / total;
         this.status.set(
           label,
-          `${label} ${bar(done)} ep ${e.epoch}/${total} loss ${formatNumber(e.loss)} ${e.imagesPerSecond.toFixed(1)} img/s ETA ${formatDuration(e.etaSeconds)}`,
+          `${label} ${bar(done)} ep ${e.epoch}/${total} loss ${formatNumber(e.loss)} ` +
+            `${e.imagesPerSecond.toFixed(1)} img/s ETA ${formatDuration(e.etaSeconds)}`,
         );
         this.draw();
         break;
@@ -65,14 +67,16 @@ export class ProgressView {
           ? ` val loss ${formatNumber(v.loss)} dice ${formatNumber(v.dice)}${v.pixelError !== undefined ? ` pixel error ${formatNumber(v.pixelError)}` : ''}`
           : '';
         this.line(
-          `${label}: epoch ${e.record.epoch}/${this.epochs.get(label) ?? '?'} train loss ${formatNumber(e.record.trainLoss)}${val} (${e.record.seconds.toFixed(1)}s${e.best ? ', best' : ''})`,
+          `${label}: epoch ${e.record.epoch}/${this.epochs.get(label) ?? '?'} train loss ` +
+            `${formatNumber(e.record.trainLoss)}${val} (${e.record.seconds.toFixed(1)}s${e.best ? ', best' : ''})`,
         );
         break;
       }
       case 'end':
         this.status.delete(label);
         this.line(
-          `${label}: ${e.summary.status}${e.summary.reason ? ` — ${e.summary.reason}` : ''} after ${formatDuration(e.summary.durations.totalSeconds)}`,
+          `${label}: ${e.summary.status}${e.summary.reason ? ` — ${e.summary.reason}` : ''} ` +
+            `after ${formatDuration(e.summary.durations.totalSeconds)}`,
         );
         break;
     }

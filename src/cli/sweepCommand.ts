@@ -218,11 +218,13 @@ async function slurmSweep(a: SweepArguments, write: Write): Promise<number> {
   else if (sub.tasks.length === 0) write(`${sub.dir}: nothing to submit (${sub.kept} run(s) finished or still on the cluster)\n`);
   else if (a.dryRun)
     write(
-      `wrote ${sub.script} (${sub.tasks.length} array task(s)); submit it with: sbatch ${sub.script}\nfollow it with: seglab sweep status ${sub.dir}\n`,
+      `wrote ${sub.script} (${sub.tasks.length} array task(s)); submit it with: ` +
+        `sbatch ${sub.script}\nfollow it with: seglab sweep status ${sub.dir}\n`,
     );
   else
     write(
-      `submitted job ${sub.jobId}: ${sub.tasks.length} array task(s)${sub.kept ? `, ${sub.kept} run(s) kept` : ''} (${sub.script})\nfollow it with: seglab sweep status ${sub.dir}\n`,
+      `submitted job ${sub.jobId}: ${sub.tasks.length} array task(s)${sub.kept ? `, ${sub.kept} run(s) kept` : ''} ` +
+        `(${sub.script})\nfollow it with: seglab sweep status ${sub.dir}\n`,
     );
   if (!a.wait || a.dryRun) return 0;
   const report = runReporter(a.json, new ProgressView(write, false), write);
@@ -295,7 +297,8 @@ export async function sweepCommand(argv: string[], write: Write): Promise<number
     const reused = first.progress.done;
     const resuming = reused ? ` (resuming ${handle.dir}: ${reused} finished run(s) kept)` : '';
     write(
-      `sweep ${first.cells.length} cell(s) × ${a.seeds.length} seed(s) = ${first.progress.total} runs, ${first.parallel} at a time${resuming}\n`,
+      `sweep ${first.cells.length} cell(s) × ${a.seeds.length} seed(s) = ` +
+        `${first.progress.total} runs, ${first.parallel} at a time${resuming}\n`,
     );
   }
   const release = onInterrupt(

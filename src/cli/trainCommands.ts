@@ -141,7 +141,8 @@ async function compareConfig(
   const view = new ProgressView(write, !json && Boolean(process.stdout.isTTY));
   if (!json)
     write(
-      `comparing ${heads.join(' vs ')} on ${config.dataset.builtin ? 'builtin:shapes' : config.dataset.images} (seeds ${seeds.join(', ')})\n`,
+      `comparing ${heads.join(' vs ')} on ` +
+        `${config.dataset.builtin ? 'builtin:shapes' : config.dataset.images} (seeds ${seeds.join(', ')})\n`,
     );
   const handle = runComparison(config, {
     heads,
@@ -394,7 +395,8 @@ export async function predictCommand(argv: string[], write: Write): Promise<numb
   }
   model.dispose();
   write(
-    `wrote ${files.length} mask(s) and probability map(s) to ${outDir} (checkpoint ${path.basename(checkpoint)}; tensors in use ${tf.memory().numTensors})\n`,
+    `wrote ${files.length} mask(s) and probability map(s) to ${outDir} (checkpoint ` +
+      `${path.basename(checkpoint)}; tensors in use ${tf.memory().numTensors})\n`,
   );
   return 0;
 }

@@ -92,8 +92,10 @@ function writeComparison(
   };
   out.writeJson('comparison.json', comparison);
   const notes = [
-    `Heads ${o.heads.join(' vs ')} on ${runs[0]?.runDir ? (config.dataset.builtin ? 'builtin:shapes' : config.dataset.images) : 'the dataset'}; seeds ${o.seeds.join(', ')}. ` +
-      'Runs with the same seed start from identical body weights and see the same batches in the same order; only the head and its loss differ.',
+    `Heads ${o.heads.join(' vs ')} on ` +
+      `${runs[0]?.runDir ? (config.dataset.builtin ? 'builtin:shapes' : config.dataset.images) : 'the dataset'}; seeds ${o.seeds.join(', ')}. ` +
+      'Runs with the same seed start from identical body weights and see ' +
+      'the same batches in the same order; only the head and its loss differ.',
   ];
   out.writeFile(
     'report.html',

@@ -92,7 +92,8 @@ export function sbatchScript(s: ScriptInput): string {
     `CONFIG=${q(s.sweepDir)}/configs/$SLURM_ARRAY_TASK_ID.json`,
     `declare -A RUN_NAME=(${s.tasks.map((t) => `[${t}]=${q(s.runName(t))}`).join(' ')})`,
     'echo "seglab: task $SLURM_ARRAY_TASK_ID of job $SLURM_ARRAY_JOB_ID on $(hostname): $CONFIG"',
-    `exec "$NODE" "$SEGLAB_CLI" train "$CONFIG" --run-name "\${RUN_NAME[$SLURM_ARRAY_TASK_ID]}" --threads "\${SLURM_CPUS_PER_TASK:-1}" --origin ${q(s.origin)}`,
+    `exec "$NODE" "$SEGLAB_CLI" train "$CONFIG" --run-name "\${RUN_NAME[$SLURM_ARRAY_TASK_ID]}" ` +
+      `--threads "\${SLURM_CPUS_PER_TASK:-1}" --origin ${q(s.origin)}`,
     '',
   ].join('\n');
 }

@@ -167,7 +167,10 @@ function reconcile(
     : { ...base, status: 'failed', reason: `the Slurm task ended without starting a run${where}` };
 }
 
-/** Brings a sweep.json up to date (Slurm sweeps; a local sweep is returned as it is) and writes it, with the report once every task has ended. */
+/**
+ * Brings a sweep.json up to date (Slurm sweeps; a local sweep is returned as it is) and writes it, with
+ * the report once every task has ended.
+ */
 export function refreshSweep(dir: string, tool: SlurmTool = slurmTool): SweepFile {
   const sweep = readSweepFile(dir);
   if (sweep.launcher !== 'slurm' || !sweep.slurm) return sweep;

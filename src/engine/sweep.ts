@@ -156,7 +156,8 @@ export function openSweepFolder(
         .filter(Boolean)
         .join(', ');
       throw new Error(
-        `${previous.dir}: this sweep is running on Slurm (job ${jobs || 'not submitted yet'}); re-run it with --launcher slurm, or cancel it first (seglab sweep cancel)`,
+        `${previous.dir}: this sweep is running on Slurm (job ${jobs || 'not submitted yet'}); ` +
+          `re-run it with --launcher slurm, or cancel it first (seglab sweep cancel)`,
       );
     }
     const where = previous.sweep.host ? ` on ${previous.sweep.host}` : '';

@@ -3,8 +3,10 @@
  *
  * Order for `auto`: `webgpu` when Dawn (the optional `webgpu` package) finds a hardware GPU (a software
  * adapter such as llvmpipe is passed over: slower than the CPU backends; force it to test with it), then
- * `tensorflow` (the optional `@tensorflow/tfjs-node` package, fastest on CPU), then `wasm` (`@tensorflow/tfjs-backend-wasm` with SIMD, plus SegLab's own multi-threaded convolution
- * kernels from `kernels/`), then `cpu` (pure JS, slow but always present). A forced choice that cannot load is an error, never a silent fallback.
+ * `tensorflow` (the optional `@tensorflow/tfjs-node` package, fastest on CPU), then `wasm`
+ * (`@tensorflow/tfjs-backend-wasm` with SIMD, plus SegLab's own multi-threaded convolution kernels from
+ * `kernels/`), then `cpu` (pure JS, slow but always present). A forced choice that cannot load is an
+ * error, never a silent fallback.
  *
  * The choice comes from, in order: the argument, the `SEGLAB_BACKEND` environment variable, `auto`.
  * `SEGLAB_TFJS_NODE_PATH` loads tfjs-node from a folder it was installed into (tfjsNode.ts).

@@ -160,7 +160,8 @@ export function predictionChannels(a: ArrayFile, layout?: ChannelLayout): { h: n
   else if (s[2] <= MAX_GUESSED_CHANNELS && s[0] > MAX_GUESSED_CHANNELS) first = false;
   else {
     throw new Error(
-      `${a.file}: shape [${a.shape.join(', ')}] could hold channels first or last; say which with --channels-first ([C, H, W], PyTorch) or --channels-last ([H, W, C])`,
+      `${a.file}: shape [${a.shape.join(', ')}] could hold channels first or last; say ` +
+        `which with --channels-first ([C, H, W], PyTorch) or --channels-last ([H, W, C])`,
     );
   }
   if (!first) return { h: s[0], w: s[1], c: s[2], values: a.values };

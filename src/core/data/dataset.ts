@@ -25,7 +25,8 @@ export type { Dataset, Sample } from './source';
 export class DatasetError extends Error {
   constructor(readonly problems: string[]) {
     super(
-      `${problems.length} problem(s) in the dataset:\n  - ${problems.slice(0, 20).join('\n  - ')}${problems.length > 20 ? `\n  - … ${problems.length - 20} more` : ''}`,
+      `${problems.length} problem(s) in the dataset:\n  - ` +
+        `${problems.slice(0, 20).join('\n  - ')}${problems.length > 20 ? `\n  - … ${problems.length - 20} more` : ''}`,
     );
   }
 }

@@ -133,7 +133,8 @@ function one(fields: Fields, tag: number, fallback?: number, perSample?: number)
   }
   if (v.length !== 1 && !(perSample !== undefined && v.length === perSample && v.every((x) => x === v[0])))
     fail(
-      `tag ${tag} holds ${v.length} values (${v.slice(0, 4).join(', ')}${v.length > 4 ? ', …' : ''}), expected ${perSample ? `1 or ${perSample} equal ones` : '1'}`,
+      `tag ${tag} holds ${v.length} values (${v.slice(0, 4).join(', ')}${v.length > 4 ? ', …' : ''}), ` +
+        `expected ${perSample ? `1 or ${perSample} equal ones` : '1'}`,
     );
   return v[0];
 }
@@ -222,7 +223,8 @@ function pageLayout(r: Reader, at: number, page: number): TiffPageLayout {
   for (const [i, s] of segments.entries()) {
     if (s.offset + s.bytes > r.bytes.length)
       fail(
-        `page ${page + 1}: segment ${i + 1} declares bytes ${s.offset}–${s.offset + s.bytes}, past the end of the ${r.bytes.length}-byte file`,
+        `page ${page + 1}: segment ${i + 1} declares bytes ` +
+          `${s.offset}–${s.offset + s.bytes}, past the end of the ${r.bytes.length}-byte file`,
       );
     if (compression === 1 && s.bytes < s.need)
       fail(`page ${page + 1}: segment ${i + 1} holds ${s.bytes} bytes, fewer than the ${s.need} its rows need`);

@@ -181,7 +181,8 @@ function registerConvolutions(): void {
     if (!s) {
       throw new Error(
         `wasm Conv2DBackpropFilter: only stride-1, dilation-1 convolutions with odd square kernels and 'same' padding are ` +
-          `supported, got filter ${filterShape.join('×')} strides ${JSON.stringify(args.attrs.strides)} pad ${JSON.stringify(args.attrs.pad)} ` +
+          `supported, got filter ${filterShape.join('×')} strides ` +
+          `${JSON.stringify(args.attrs.strides)} pad ${JSON.stringify(args.attrs.pad)} ` +
           `(use the cpu or tensorflow backend for this model)`,
       );
     }

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 export function readTidy<T extends tf.DataType = 'float32'>(fn: () => tf.Tensor): tf.DataTypeMap[T] {
   if (tf.getBackend() === 'webgpu') {
     throw new Error(
-      'a synchronous read of a tensor is not possible on the webgpu backend in Node; use the async API (computeLossAsync, lossGradientAsync)',
+      'a synchronous read of a tensor is not possible on the webgpu backend ' +
+        'in Node; use the async API (computeLossAsync, lossGradientAsync)',
     );
   }
   const t = tf.tidy(fn);

@@ -52,7 +52,8 @@ export function getLoss(name: string): LossDefinition {
   if (!def) {
     const known = [...BY_NAME.keys(), ...aliasNames()];
     throw new Error(
-      `'${shown(name)}' is not a loss.${didYouMean(name, known)} Known: ${lossNames().join(', ')}; smp/MONAI names: ${aliasNames().join(', ')}`,
+      `'${shown(name)}' is not a loss.${didYouMean(name, known)} Known: ` +
+        `${lossNames().join(', ')}; smp/MONAI names: ${aliasNames().join(', ')}`,
     );
   }
   return def;

@@ -160,7 +160,8 @@ function evaluateStacks(predFile: string, gtFile: string, options: FolderEvaluat
   const gts = readArrayStack(gtFile);
   if (preds.length !== gts.length) {
     throw new Error(
-      `${predFile} has ${preds.length} pages but ${gtFile} has ${gts.length}; page i of the predictions pairs with page i of the ground truth`,
+      `${predFile} has ${preds.length} pages but ${gtFile} has ${gts.length}; ` +
+        `page i of the predictions pairs with page i of the ground truth`,
     );
   }
   return preds.map((p, i) => evaluatePair(stackPageName(gtFile, i, gts.length), p, gts[i], options, ranges));

@@ -110,7 +110,8 @@ export async function loadCheckpoint(dir: string): Promise<tf.LayersModel> {
   if (weights.length !== bytes) {
     const names = json.weightsManifest.flatMap((g) => g.paths).join(', ');
     throw new Error(
-      `${path.join(dir, names)}: ${weights.length} bytes of weights, but model.json's manifest needs ${bytes} (truncated or from another model)`,
+      `${path.join(dir, names)}: ${weights.length} bytes of weights, but ` +
+        `model.json's manifest needs ${bytes} (truncated or from another model)`,
     );
   }
   const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);

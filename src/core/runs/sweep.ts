@@ -90,7 +90,10 @@ export interface SweepProgress {
   cancelled: number;
   running: number;
   pending: number;
-  /** Seconds until every pending run has finished, from the finished runs' mean time and the parallelism (absent until one has finished). */
+  /**
+   * Seconds until every pending run has finished, from the finished runs' mean time and the
+   * parallelism (absent until one has finished).
+   */
   etaSeconds?: number;
 }
 

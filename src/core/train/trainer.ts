@@ -285,7 +285,10 @@ export function checkDataFitsRun(
   }
 }
 
-/** Whole-image validation of images larger than validation.memoryBudgetMB (and, on a GPU, its largest buffer) allows runs in windows (tiles.ts). */
+/**
+ * Whole-image validation of images larger than validation.memoryBudgetMB (and, on a GPU, its largest
+ * buffer) allows runs in windows (tiles.ts).
+ */
 export function validationTiling(config: ExperimentConfig): Tiling {
   const budget = config.validation.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
   const binding = activeBackend()?.adapter?.maxStorageBufferBindingSize;
@@ -297,7 +300,8 @@ export function dataWarnings(samples: readonly { foreground: boolean }[]): strin
   const empty = samples.every((s) => !s.foreground);
   return empty
     ? [
-        `every one of the ${samples.length} masks is empty (no foreground pixel): the model can only learn to predict background, and Dice/HD95 are undefined`,
+        `every one of the ${samples.length} masks is empty (no foreground pixel): ` +
+          `the model can only learn to predict background, and Dice/HD95 are undefined`,
       ]
     : [];
 }
@@ -631,6 +635,10 @@ async function runEpochs(r: RunState): Promise<{ status: RunSummary['status']; r
  * heap, a WebAssembly memory that cannot grow: tfjs-wasm reports that as "memory access out of
  * bounds", SegLab's kernels as "would exceed 4 GiB") or a full disk (ENOSPC).
  */
+/** What an out-of-memory failure says, from the JS heap, tfjs, WebAssembly or SegLab's kernel pool. */
+const OUT_OF_MEMORY =
+  /out of memory|allocation failed|Array buffer allocation|memory access out of bounds|Maximum memory size|would exceed 4 GiB|WebAssembly\.Memory/i;
+
 export function failureReason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   const message = e?.message ?? String(err);
@@ -638,11 +646,7 @@ export function failureReason(err: unknown): string {
   const gpu = gpuFailure();
   if (gpu) return message.startsWith(gpu) ? message : gpu;
   if (e?.code === 'ENOSPC' || /ENOSPC|no space left on device/i.test(message)) return `disk full: ${message}`;
-  if (
-    /out of memory|allocation failed|Array buffer allocation|memory access out of bounds|Maximum memory size|would exceed 4 GiB|WebAssembly\.Memory/i.test(
-      message,
-    )
-  ) {
+  if (OUT_OF_MEMORY.test(message)) {
     return `out of memory: ${message} (try smaller images or crop, a smaller batchSize or model, or --memory-budget for predict)`;
   }
   return message;

@@ -77,7 +77,8 @@ function comparedRunIds(file: string): string[] {
 export function requireTrust(): void {
   if (!vscode.workspace.isTrusted) {
     throw new Error(
-      'training is disabled in an untrusted workspace (it runs code on your data); trust the workspace to run experiments. Viewing runs works.',
+      'training is disabled in an untrusted workspace (it runs code on your ' +
+        'data); trust the workspace to run experiments. Viewing runs works.',
     );
   }
 }

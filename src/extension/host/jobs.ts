@@ -61,7 +61,8 @@ export class JobManager implements vscode.Disposable {
     if (event.type === 'epoch') {
       const v = event.record.val;
       this.output.appendLine(
-        `[${label}] epoch ${event.record.epoch}: train loss ${event.record.trainLoss.toFixed(4)}${v ? ` · val dice ${Number(v.dice).toFixed(4)} · val loss ${Number(v.loss).toFixed(4)}` : ''}`,
+        `[${label}] epoch ${event.record.epoch}: train loss ` +
+          `${event.record.trainLoss.toFixed(4)}${v ? ` · val dice ${Number(v.dice).toFixed(4)} · val loss ${Number(v.loss).toFixed(4)}` : ''}`,
       );
     }
     if (event.type === 'end')

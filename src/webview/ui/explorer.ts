@@ -31,7 +31,8 @@ export class ExplorerView implements View {
     const xs = curves[0]?.p ?? [];
     const side = (c: LossCurveView) => (this.target === 1 ? c.y1 : c.y0);
     const hint =
-      'One pixel with predicted probability p. BCE keeps a gradient of 1 − p (w.r.t. z) on a confidently wrong pixel; a sigmoid-squashed overlap loss flattens where p saturates.';
+      'One pixel with predicted probability p. BCE keeps a gradient of 1 − p (w.r.t. z) on ' +
+      'a confidently wrong pixel; a sigmoid-squashed overlap loss flattens where p saturates.';
     const width = this.host.width();
     const value = lineChart(
       `Loss value, y = ${this.target}`,
