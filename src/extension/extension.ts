@@ -5,7 +5,11 @@
  */
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
-import { Dashboard, OverlayRequest } from './host/dashboard';
+import { Dashboard } from './host/dashboard';
+import { EvaluationView } from './evaluation/evaluationView';
+import { LossViews } from './losses/lossViews';
+import { OverlayRequest, RunOverlays } from './runs/overlays';
+import { SweepView } from './sweeps/sweepView';
 import type { RunView } from '../webview/contract';
 import { ExperimentsTree } from './host/experimentsTree';
 import { JobManager } from './host/jobs';
@@ -28,6 +32,7 @@ export interface Observed {
 export interface SegLabApi {
   model: WorkspaceRuns;
   dashboard: Dashboard;
+  sweepView: SweepView;
   jobs: JobManager;
   tree: ExperimentsTree;
   /** Fired with every error a command shows to the user. */
@@ -36,7 +41,12 @@ export interface SegLabApi {
 }
 
 /** An Observed kept up to date by subscribing to the extension's events. */
-function observe(dashboard: Dashboard, onCommandError: vscode.Event<string>, subscriptions: vscode.Disposable[]): Observed {
+function observe(
+  dashboard: Dashboard,
+  overlays: RunOverlays,
+  onCommandError: vscode.Event<string>,
+  subscriptions: vscode.Disposable[],
+): Observed {
   const observed = {
     commandErrors: [] as string[],
     postedRuns: [] as readonly RunView[],
@@ -45,7 +55,7 @@ function observe(dashboard: Dashboard, onCommandError: vscode.Event<string>, sub
   subscriptions.push(
     onCommandError((message) => observed.commandErrors.push(message)),
     dashboard.onDidPostRuns((runs) => (observed.postedRuns = runs)),
-    dashboard.onDidRequestOverlay((request) => (observed.lastOverlayRequest = request)),
+    overlays.onDidRequestOverlay((request) => (observed.lastOverlayRequest = request)),
   );
   return observed;
 }
@@ -55,6 +65,11 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   const model = new WorkspaceRuns();
   const jobs = new JobManager(context, output);
   const dashboard = new Dashboard(context, model, output);
+  // Each feature's part of the dashboard answers its own messages.
+  const overlays = dashboard.addFeature(new RunOverlays(dashboard));
+  const sweepView = dashboard.addFeature(new SweepView(dashboard));
+  const evaluationView = dashboard.addFeature(new EvaluationView(dashboard));
+  dashboard.addFeature(new LossViews(dashboard));
   const tree = new ExperimentsTree(model);
   context.subscriptions.push(
     output,
@@ -68,10 +83,10 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   context.subscriptions.push(jobs.onEvent(({ event }) => event.type !== 'batch' && model.scheduleRefresh()));
   const commandError = new vscode.EventEmitter<string>();
   context.subscriptions.push(commandError);
-  const observed = observe(dashboard, commandError.event, context.subscriptions);
-  registerCommands(context, model, jobs, dashboard, output, (message) => commandError.fire(message));
+  const observed = observe(dashboard, overlays, commandError.event, context.subscriptions);
+  registerCommands({ context, model, jobs, dashboard, output, sweepView, evaluationView }, (message) => commandError.fire(message));
   void model.refresh();
-  return { model, dashboard, jobs, tree, onCommandError: commandError.event, observed };
+  return { model, dashboard, sweepView, jobs, tree, onCommandError: commandError.event, observed };
 }
 
 export function deactivate(): void {}

@@ -116,4 +116,29 @@ describe('architecture: the import graph of src/', () => {
     }
     assert.deepStrictEqual(problems, []);
   });
+
+  it('keeps the extension one folder per feature: a feature imports the shared host modules (the dashboard shell among them), core and engine, never another feature', () => {
+    const features = ['runs', 'sweeps', 'evaluation', 'losses', 'backend'].map((f) => `extension/${f}`);
+    const shared = ['extension/host'];
+    const problems: string[] = [];
+    for (const [f, deps] of fileGraph) {
+      const from = folderOf(f);
+      for (const d of deps) {
+        const to = folderOf(d);
+        if (to === from) continue;
+        const toFeature = features.includes(to);
+        if (features.includes(from) && toFeature) problems.push(`${f} → ${d} (another feature)`);
+        if (shared.includes(from) && toFeature) problems.push(`${f} → ${d} (a shared module depends on a feature)`);
+        if (from === 'extension' && !f.endsWith('extension.ts') && !f.endsWith('commands.ts'))
+          problems.push(`${f} (only activation and the command index live at the top)`);
+      }
+    }
+    // The folders exist and hold code (the rule is not vacuous).
+    for (const folder of [...features.filter((f) => f !== 'extension/losses'), ...shared, 'extension/losses'])
+      assert.ok(
+        [...fileGraph.keys()].some((f) => folderOf(f) === folder),
+        `${folder} has source files`,
+      );
+    assert.deepStrictEqual(problems, []);
+  });
 });

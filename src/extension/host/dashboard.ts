@@ -1,118 +1,68 @@
 /**
- * The SegLab dashboard webview: loss curves (live), mask overlays, evaluation tables, the loss
- * explorer and U-Net weight maps. Strict CSP with a nonce, scripts and styles only from the
- * extension's dist/ and media/ folders; pixel data reaches the webview as messages, so it needs no
- * access to data folders. Every message from the webview is validated and names things only by
- * run id / image name / index into what the extension sent.
+ * The SegLab dashboard webview's shell: the panel (strict CSP with a nonce, scripts and styles only
+ * from the extension's dist/ and media/ folders; pixel data reaches the webview as messages, so it
+ * needs no access to data folders), the message queue, validation of every message from the webview
+ * (which names things only by run id / image name / index into what the extension sent), the live
+ * curves of the runs, exports, and routing every other message to the feature that handles it
+ * (runs/overlays.ts, sweeps/sweepView.ts, evaluation/evaluationView.ts, losses/lossViews.ts).
  */
 import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
 import * as vscode from 'vscode';
-import { asBinaryMask, asPredictionValues, readArrayFile, spatialShape } from '../../core/data/arrayFile';
-import { FolderEvaluation } from '../../core/metrics/evaluateFolders';
-import { HostMessage, OverlayView, parseViewMessage, RunView, toWire, ViewMessage, ViewName } from '../../webview/contract';
-import type { SweepFile } from '../../core/runs/sweep';
-import { effectiveSweep, readSweepFile } from '../../core/runs/sweepStore';
-import { evaluationView, overlayForDisplay, runView, snapshotFile, sweepView } from './views';
-import type { RunInfo } from '../../core/runs/store';
-import { runCliJson } from './cliProcess';
+import { HostMessage, parseViewMessage, RunView, toWire, ViewMessage, ViewName } from '../../webview/contract';
+import { runView } from './views';
 import { readSettings } from './settings';
 import { WorkspaceRuns } from './workspaceRuns';
 
-/** The runs and image (and epoch) of an overlay the webview asked for. */
-export interface OverlayRequest {
-  readonly runIds: readonly string[];
-  readonly image: string;
-  readonly epoch?: number;
+/** What a feature's part of the dashboard may do with the panel. */
+export interface DashboardHost {
+  readonly context: vscode.ExtensionContext;
+  readonly model: WorkspaceRuns;
+  readonly output: vscode.OutputChannel;
+  readonly isOpen: boolean;
+  open(view?: ViewName): void;
+  post(message: HostMessage): void;
+  selectRuns(runIds: string[]): void;
 }
 
-export class Dashboard implements vscode.Disposable {
+/** A feature's part of the dashboard: the webview messages it answers. */
+export interface ViewFeature {
+  readonly handles: readonly ViewMessage['type'][];
+  handle(m: ViewMessage): Promise<void> | void;
+  /** The workspace's runs changed (a feature showing something live refreshes it). */
+  runsChanged?(): void;
+  dispose?(): void;
+}
+
+export class Dashboard implements vscode.Disposable, DashboardHost {
+  private readonly features: ViewFeature[] = [];
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
   private queue: HostMessage[] = [];
-  private evaluation: FolderEvaluation | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private selectedRunIds: string[] = [];
   private readonly runsPosted = new vscode.EventEmitter<readonly RunView[]>();
   /** The runs (with their epochs) just sent to the webview: what its curves show. */
   readonly onDidPostRuns = this.runsPosted.event;
-  private readonly overlayRequested = new vscode.EventEmitter<OverlayRequest>();
-  /** The webview asked for the overlay of these runs and image (and epoch): what Overlays shows. */
-  readonly onDidRequestOverlay = this.overlayRequested.event;
 
   constructor(
-    private readonly context: vscode.ExtensionContext,
-    private readonly model: WorkspaceRuns,
-    private readonly output: vscode.OutputChannel,
+    readonly context: vscode.ExtensionContext,
+    readonly model: WorkspaceRuns,
+    readonly output: vscode.OutputChannel,
   ) {
     this.disposables.push(
       this.runsPosted,
-      this.overlayRequested,
       model.onDidChange(() => {
         if (!this.panel) return;
         this.postRuns();
-        if (this.sweepDir) this.postSweep(false);
+        for (const f of this.features) f.runsChanged?.();
       }),
     );
   }
 
-  /** The sweep the Sweep view shows (its folder), and the cells' run ids as last sent. */
-  private sweepDir: string | undefined;
-  private sweepCells: string[][] = [];
-
-  get shownSweep(): string | undefined {
-    return this.sweepDir;
-  }
-
-  /** Opens the Sweep view on a sweep folder (kept up to date while it runs). */
-  showSweep(dir: string): void {
-    this.sweepDir = dir;
-    this.open('sweep');
-    this.postSweep(true);
-  }
-
-  private postSweep(reportErrors: boolean): void {
-    if (!this.sweepDir) return;
-    try {
-      const sweep = effectiveSweep(readSweepFile(this.sweepDir));
-      this.sendSweep(sweep);
-      if (sweep.launcher === 'slurm' && sweep.status === 'running') this.followSlurm(this.sweepDir);
-    } catch (err) {
-      if (reportErrors) this.post({ type: 'error', message: (err as Error).message });
-    }
-  }
-
-  private sendSweep(sweep: SweepFile): void {
-    const view = sweepView(sweep);
-    this.sweepCells = view.cells.map((c) => c.runIds);
-    this.post({ type: 'sweep', sweep: view });
-  }
-
-  private slurmTimer: NodeJS.Timeout | undefined;
-
-  /**
-   * A Slurm sweep on screen: nothing on this machine writes its sweep.json, so `seglab sweep status`
-   * (a CLI process: squeue never blocks the host) brings it up to date every 10 s while it runs.
-   */
-  private followSlurm(dir: string): void {
-    if (this.slurmTimer) return;
-    const tick = () => {
-      this.slurmTimer = undefined;
-      if (!this.panel || this.sweepDir !== dir) return;
-      runCliJson<SweepFile>(this.context, ['sweep', 'status', dir, '--json']).then(
-        (sweep) => {
-          if (this.sweepDir !== dir) return;
-          this.sendSweep(sweep);
-          if (sweep.status === 'running') this.slurmTimer = setTimeout(tick, 10000);
-        },
-        (err: Error) => {
-          this.output.appendLine(`sweep status ${dir}: ${err.message}`);
-          this.slurmTimer = setTimeout(tick, 30000);
-        },
-      );
-    };
-    this.slurmTimer = setTimeout(tick, 0);
+  /** Adds a feature's part: the messages it handles come to it. */
+  addFeature<F extends ViewFeature>(feature: F): F {
+    this.features.push(feature);
+    return feature;
   }
 
   /** Where an export goes: a save dialog; undefined when the user cancels. */
@@ -203,13 +153,6 @@ export class Dashboard implements vscode.Disposable {
     return this.selectedRunIds;
   }
 
-  showEvaluation(result: FolderEvaluation): void {
-    this.evaluation = result;
-    const view = evaluationView(result);
-    this.open('evaluation');
-    this.post({ type: 'evaluation', evaluation: view });
-  }
-
   private async receive(raw: unknown): Promise<void> {
     const message = parseViewMessage(raw);
     if (typeof message === 'string') {
@@ -230,24 +173,6 @@ export class Dashboard implements vscode.Disposable {
         this.postRuns();
         for (const q of this.queue.splice(0)) void this.panel?.webview.postMessage(toWire(q));
         return;
-      case 'requestRunOverlay':
-        this.overlayRequested.fire({ runIds: [...m.runIds], image: m.image, ...(m.epoch !== undefined ? { epoch: m.epoch } : {}) });
-        this.post({ type: 'overlay', overlay: this.runOverlay(m.runIds, m.image, m.epoch) });
-        return;
-      case 'openSweepCell': {
-        const ids = this.sweepCells[m.index];
-        if (!ids) throw new Error('no such sweep cell');
-        if (ids.length === 0) throw new Error('this cell has no runs yet');
-        this.selectRuns(ids);
-        return;
-      }
-      case 'openSweepReport': {
-        if (!this.sweepDir) throw new Error('no sweep is open');
-        const report = path.join(this.sweepDir, 'report.html');
-        if (!fs.existsSync(report)) throw new Error('the report is written when the sweep ends; it has not ended yet');
-        await vscode.env.openExternal(vscode.Uri.file(report));
-        return;
-      }
       case 'exportFile': {
         const target = await this.exportTarget(m.name, m.format);
         if (!target) return;
@@ -257,87 +182,19 @@ export class Dashboard implements vscode.Disposable {
         void vscode.window.showInformationMessage(`SegLab: saved ${target.fsPath}`);
         return;
       }
-      case 'requestEvaluationOverlay':
-        this.post({ type: 'overlay', overlay: this.evaluationOverlay(m.index) });
-        return;
-      case 'requestLossCurves':
-        this.post({ type: 'lossCurves', curves: await runCliJson(this.context, ['loss-curves', '--points', '81']) });
-        return;
-      case 'requestWeightMap': {
-        const found = this.model.findRun(m.runId);
-        if (!found) throw new Error(`no run ${m.runId}`);
-        const gt = path.join(found.run.dir, 'predictions', `${m.image}_gt.png`);
-        if (!fs.existsSync(gt)) throw new Error(`run ${m.runId} has no saved ground truth for ${m.image}`);
-        const map = await runCliJson<{ width: number; height: number; max: number; weights: number[] }>(this.context, [
-          'weight-map',
-          '--mask',
-          gt,
-        ]);
-        this.post({ type: 'weightMap', map: { title: `${m.image} (${found.run.summary?.name ?? m.runId})`, ...map } });
-        return;
-      }
       case 'revealRun':
         await vscode.commands.executeCommand('seglab.experiments.focus');
         return;
+      default: {
+        const feature = this.features.find((f) => f.handles.includes(m.type));
+        if (!feature) throw new Error(`nothing handles '${m.type}'`);
+        await feature.handle(m);
+      }
     }
   }
 
-  private runOverlay(runIds: string[], image: string, epoch?: number): OverlayView {
-    const runs = runIds.map((id) => {
-      const found = this.model.findRun(id);
-      if (!found) throw new Error(`no run ${id}`);
-      return found.run;
-    });
-    const file = (run: RunInfo, kind: string) => path.join(run.dir, 'predictions', `${image}_${kind}.png`);
-    const base = readArrayFile(file(runs[0], 'image'));
-    const [height, width] = spatialShape(base);
-    const gt = asBinaryMask(readArrayFile(file(runs[0], 'gt')));
-    return overlayForDisplay({
-      title: epoch === undefined ? image : `${image} at epoch ${epoch}`,
-      width,
-      height,
-      image: Array.from(base.values),
-      gt: Array.from(gt),
-      layers: runs.map((run) => {
-        const label = run.summary ? `${run.summary.head} (${run.summary.name})` : run.id;
-        if (epoch === undefined) return { label, prob: Array.from(asPredictionValues(readArrayFile(file(run, 'prob')))) };
-        const snap = snapshotFile(run.dir, image, epoch);
-        if (!fs.existsSync(snap)) throw new Error(`run ${run.id} saved no prediction of ${image} at epoch ${epoch}`);
-        const prob = readArrayFile(snap);
-        const [h, w] = spatialShape(prob);
-        const values = asPredictionValues(prob);
-        // Snapshots of large images are subsampled by an integer factor f (trainer.ts): each pixel back to f×f.
-        const f = Math.ceil(Math.max(width / w, height / h));
-        if (Math.ceil(width / f) !== w || Math.ceil(height / f) !== h)
-          throw new Error(`${snap}: ${w}×${h} does not fit the ${width}×${height} image`);
-        const full = new Array<number>(width * height);
-        for (let y = 0; y < height; y++)
-          for (let x = 0; x < width; x++) full[y * width + x] = values[Math.floor(y / f) * w + Math.floor(x / f)];
-        return { label, prob: full };
-      }),
-    });
-  }
-
-  private evaluationOverlay(index: number): OverlayView {
-    const e = this.evaluation;
-    if (!e || index >= e.images.length) throw new Error('no such evaluated image');
-    const row = e.images[index];
-    const pred = readArrayFile(row.pred);
-    const [height, width] = spatialShape(pred);
-    const gt = asBinaryMask(readArrayFile(row.gt), e.options.foreground);
-    // The evaluated folders hold masks, not photographs: the ground truth doubles as the backdrop.
-    return overlayForDisplay({
-      title: row.name,
-      width,
-      height,
-      image: Array.from(gt, (v) => (v ? 200 : 40)),
-      gt: Array.from(gt),
-      layers: [{ label: 'prediction', prob: Array.from(asPredictionValues(pred)) }],
-    });
-  }
-
   dispose(): void {
-    if (this.slurmTimer) clearTimeout(this.slurmTimer);
+    for (const f of this.features) f.dispose?.();
     this.panel?.dispose();
     this.disposables.forEach((d) => d.dispose());
   }

@@ -208,7 +208,7 @@ describe('SegLab in VS Code', () => {
     );
     assert.ok(fs.readFileSync(path.join(dir, 'report.html'), 'utf8').includes('Paired comparisons'));
     // The Sweep view follows it; the sidebar shows the sweep under its config, cells under the sweep, runs under each cell.
-    assert.strictEqual(api.dashboard.shownSweep, dir);
+    assert.strictEqual(api.sweepView.shown, dir);
     await api.model.refresh();
     const configNode = api.tree.getChildren().find((n) => n.kind === 'config' && n.entry.uri.fsPath === file)!;
     const children = api.tree.getChildren(configNode);

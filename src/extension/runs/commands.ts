@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { deleteRun } from '../../core/runs/store';
 import { TreeNode } from '../host/experimentsTree';
-import { CommandContext } from './context';
+import { CommandContext } from '../host/commandContext';
 
 export function registerRunCommands(c: CommandContext): void {
   c.register('seglab.openRun', async (node?: TreeNode) => {

@@ -6,7 +6,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { InstallResult, installTfjsNode, installWebgpu } from '../../engine/installBackend';
-import { CommandContext } from './context';
+import { CommandContext } from '../host/commandContext';
 
 /** Runs an installer with a progress notification; npm's lines go to the output channel. */
 function withInstallProgress(c: CommandContext, title: string, run: (onOutput: (line: string) => void) => Promise<InstallResult>) {

@@ -6,15 +6,16 @@ import { decodeJsonAs } from '../../core/common/json';
 import { FolderEvaluation } from '../../core/metrics/evaluateFolders';
 import { runCli, runCliJson } from '../host/cliProcess';
 import { readSettings } from '../host/settings';
-import { CommandContext } from './context';
+import { CommandContext } from '../host/commandContext';
+import { EvaluationView } from './evaluationView';
 
 const GT_MEMORY = 'seglab.groundTruthFor';
 
 type Row = { name: string; value: number | string };
 type LossesResult = { losses?: Row[]; files?: { name: string; losses: Row[] }[]; mean?: Row[] };
 
-export function registerEvaluationCommands(c: CommandContext): void {
-  c.register('seglab.evaluateMaskFolder', (pred?: vscode.Uri, gt?: vscode.Uri) => evaluateMaskFolder(c, pred, gt));
+export function registerEvaluationCommands(c: CommandContext, view: EvaluationView): void {
+  c.register('seglab.evaluateMaskFolder', (pred?: vscode.Uri, gt?: vscode.Uri) => evaluateMaskFolder(c, view, pred, gt));
   // On a prediction file (with a target file) or a folder of probability maps (with a target folder,
   // paired by name; the folder choice is remembered like the evaluation's ground truth).
   c.register('seglab.computeLosses', (pred?: vscode.Uri, target?: vscode.Uri) => computeLosses(c, pred, target));
@@ -52,7 +53,12 @@ async function askGroundTruth(c: CommandContext, pred: vscode.Uri): Promise<vsco
   return gt;
 }
 
-async function evaluateMaskFolder(c: CommandContext, pred?: vscode.Uri, gtArg?: vscode.Uri): Promise<FolderEvaluation | undefined> {
+async function evaluateMaskFolder(
+  c: CommandContext,
+  view: EvaluationView,
+  pred?: vscode.Uri,
+  gtArg?: vscode.Uri,
+): Promise<FolderEvaluation | undefined> {
   const predDir =
     pred instanceof vscode.Uri
       ? pred
@@ -80,7 +86,7 @@ async function evaluateMaskFolder(c: CommandContext, pred?: vscode.Uri, gtArg?: 
       return decodeJsonAs<FolderEvaluation>(text);
     },
   );
-  c.dashboard.showEvaluation(result);
+  view.show(result);
   for (const w of Array.isArray(result.warnings) ? result.warnings : [])
     if (typeof w === 'string') void vscode.window.showWarningMessage(`SegLab: ${w}`);
   return result;

@@ -4,8 +4,9 @@ import { lossDefinitions } from '../../core/losses/registry';
 import { HEADS } from '../../core/model/unet';
 import type { SweepAxis } from '../../core/runs/sweep';
 import { readSettings } from '../host/settings';
-import { CommandContext } from './context';
-import { pickConfig, requireTrust } from './experiments';
+import { CommandContext } from '../host/commandContext';
+import { pickConfig, requireTrust } from '../host/prompts';
+import { SweepView } from './sweepView';
 
 /** The answers of Run Sweep's quick picks (also accepted as an argument, for scripts and tests). */
 export interface SweepPreset {
@@ -48,7 +49,7 @@ async function askPreset(): Promise<SweepPreset | undefined> {
   return { losses: losses.map((l) => l.label), heads: heads.map((h) => h.label), seeds: seeds.value };
 }
 
-export function registerSweepCommands(c: CommandContext): void {
+export function registerSweepCommands(c: CommandContext, view: SweepView): void {
   c.register('seglab.runSweep', async (uri?: vscode.Uri, preset?: SweepPreset) => {
     requireTrust();
     const file = await pickConfig(c, uri);
@@ -69,10 +70,10 @@ export function registerSweepCommands(c: CommandContext): void {
         backend: s.backend === 'auto' ? undefined : s.backend,
         runsDir: entry?.runsDir,
       },
-      (sweepDir) => c.dashboard.showSweep(sweepDir),
+      (sweepDir) => view.show(sweepDir),
     );
     await c.model.refresh();
-    if (dir) c.dashboard.showSweep(dir);
+    if (dir) view.show(dir);
     return dir;
   });
   // From the tree item's click: the folder; from its inline button: the tree node.
@@ -90,7 +91,7 @@ export function registerSweepCommands(c: CommandContext): void {
       if (items.length === 0) throw new Error('no sweeps yet; run one with "SegLab: Run Sweep…" or `seglab sweep`');
       target = (await vscode.window.showQuickPick(items, { title: 'SegLab: open a sweep' }))?.dir;
     }
-    if (target) c.dashboard.showSweep(target);
+    if (target) view.show(target);
     return target;
   });
 }

@@ -1,6 +1,6 @@
 /** What every SegLab command gets: the extension's parts and a `register` that reports errors. */
 import * as vscode from 'vscode';
-import { Dashboard } from '../host/dashboard';
+import { Dashboard } from './dashboard';
 import { JobManager } from '../host/jobs';
 import { WorkspaceRuns } from '../host/workspaceRuns';
 
