@@ -25,7 +25,18 @@ export const EVAL_USAGE = `usage: seglab eval --pred DIR|STACK.tif --gt DIR|STAC
   --foreground V says which value is foreground (e.g. 0 for the ISBI membranes).`;
 
 /** Metric keys in CSV/JSON order (the registry's keys; the terminal table shows their labels). */
-const COLUMNS = ['dice', 'iou', 'precision', 'recall', 'specificity', 'accuracy', 'hd', 'hd95'] as const satisfies readonly MetricKey[];
+const COLUMNS = [
+  'dice',
+  'iou',
+  'precision',
+  'recall',
+  'specificity',
+  'accuracy',
+  'mcc',
+  'balancedAccuracy',
+  'hd',
+  'hd95',
+] as const satisfies readonly MetricKey[];
 const LABELS = COLUMNS.map(metricLabel);
 
 export async function evalCommand(argv: string[], write: (s: string) => void): Promise<number> {
@@ -101,7 +112,7 @@ function toCsv(r: FolderEvaluation): string {
   const rows = r.images.map((m) => [m.name, ...COLUMNS.map((k) => m[k]), m.tp, m.fp, m.fn, m.tn]);
   rows.push(['mean', ...COLUMNS.map((k) => r.aggregate.mean[k]), '', '', '', '']);
   const p = r.aggregate.pooled;
-  rows.push(['pooled', p.dice, p.iou, p.precision, p.recall, p.specificity, p.accuracy, '', '', p.tp, p.fp, p.fn, p.tn]);
+  rows.push(['pooled', ...COLUMNS.map((k) => (k === 'hd' || k === 'hd95' ? '' : p[k])), p.tp, p.fp, p.fn, p.tn]);
   for (const c of r.perClass ?? []) rows.push([`class ${c.name} (mean)`, ...COLUMNS.map((k) => c.mean[k]), '', '', '', '']);
   return csv(header, rows);
 }
@@ -117,7 +128,7 @@ function report(r: FolderEvaluation): string {
       ['aggregate', ...LABELS],
       [
         ['mean', ...COLUMNS.map((k) => a.mean[k])],
-        ['pooled', ...COLUMNS.slice(0, 6).map((k) => a.pooled[k as keyof typeof a.pooled]), '', ''],
+        ['pooled', ...COLUMNS.map((k) => (k === 'hd' || k === 'hd95' ? '' : a.pooled[k]))],
       ],
     ),
   ];

@@ -213,7 +213,7 @@ describe('seglab eval', () => {
     assertClose(out.aggregate.mean.dice, (1 + 2 / 3 + 1) / 3, 1e-12);
     assertClose(out.aggregate.pooled.dice, (2 * 4) / (2 * 4 + 1), 1e-12);
     const csv = fs.readFileSync(file('out.csv'), 'utf8').trim().split('\n');
-    assert.strictEqual(csv[0], 'image,dice,iou,precision,recall,specificity,accuracy,hd,hd95,tp,fp,fn,tn');
+    assert.strictEqual(csv[0], 'image,dice,iou,precision,recall,specificity,accuracy,mcc,balancedAccuracy,hd,hd95,tp,fp,fn,tn');
     assert.strictEqual(csv.length, 1 + 3 + 2);
   });
 

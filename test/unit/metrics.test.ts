@@ -23,6 +23,21 @@ describe('metrics: overlap scores', () => {
     assert.strictEqual(m.recall, 1);
     assertClose(m.specificity, 6 / 7, 1e-15);
     assertClose(m.accuracy, 7 / 8, 1e-15);
+    // MCC = (1·6 − 1·0)/√(2·1·7·6) = 6/√84; balanced accuracy = (1 + 6/7)/2 = 13/14.
+    assertClose(m.mcc, 6 / Math.sqrt(84), 1e-15);
+    assertClose(m.balancedAccuracy, 13 / 14, 1e-15);
+  });
+
+  it('MCC with a zero denominator: agreement takes the empty convention, a blank prediction of a present object is 0 (scikit-learn)', () => {
+    const empty = [0, 0, 0, 0];
+    assert.strictEqual(computeMetrics(empty, empty, [2, 2]).mcc, 1, 'both empty, convention one');
+    assert.strictEqual(computeMetrics(empty, empty, [2, 2], { empty: 'zero' }).mcc, 0);
+    assert.ok(Number.isNaN(computeMetrics(empty, empty, [2, 2], { empty: 'nan' }).mcc));
+    // Nothing predicted, one target pixel: TP = FP = 0, so (TP+FP) = 0; scikit-learn's matthews_corrcoef gives 0.
+    const blank = computeMetrics(empty, [0, 1, 0, 0], [2, 2]);
+    assert.strictEqual(blank.mcc, 0);
+    // Its balanced accuracy: recall 0, specificity 1 → 0.5 (scikit-learn: the mean of the two classes' recalls).
+    assert.strictEqual(blank.balancedAccuracy, 0.5);
   });
 
   it('probabilities are thresholded with p ≥ t (a tie is foreground); logits at 0', () => {

@@ -68,7 +68,7 @@ describe('losses vs PyTorch reference values (computeLoss: fused kernels where t
   });
 });
 
-describe('metrics vs SciPy (MONAI procedure)', () => {
+describe('metrics vs SciPy (MONAI procedure) and scikit-learn (MCC, balanced accuracy)', () => {
   reference.metrics.forEach(
     (
       c: { shape: [number, number]; spacing: [number, number]; pred: number[]; target: number[]; expected: Record<string, number> },
@@ -77,7 +77,7 @@ describe('metrics vs SciPy (MONAI procedure)', () => {
       it(`case ${i}: ${c.shape.join('×')}, spacing ${c.spacing.join('×')}`, () => {
         const m = computeMetrics(c.pred, c.target, c.shape, { spacing: c.spacing });
         for (const key of ['tp', 'fp', 'fn', 'tn']) assert.strictEqual(m[key as 'tp'], c.expected[key], key);
-        for (const key of ['dice', 'iou', 'precision', 'recall', 'specificity', 'accuracy', 'hd', 'hd95']) {
+        for (const key of ['dice', 'iou', 'precision', 'recall', 'specificity', 'accuracy', 'mcc', 'balancedAccuracy', 'hd', 'hd95']) {
           assertClose(m[key as 'dice'], c.expected[key], 1e-12, 1e-12, key);
         }
         const pooled = computeMetrics(c.pred, c.target, c.shape, { spacing: c.spacing, hdMode: 'pooled' });

@@ -12,6 +12,8 @@ export const METRICS = {
   recall: { label: 'recall', lowerIsBetter: false, digits: 3 },
   specificity: { label: 'specificity', lowerIsBetter: false, digits: 3 },
   accuracy: { label: 'accuracy', lowerIsBetter: false, digits: 3 },
+  mcc: { label: 'MCC', lowerIsBetter: false, digits: 3 },
+  balancedAccuracy: { label: 'balanced accuracy', lowerIsBetter: false, digits: 3 },
   pixelError: { label: 'pixel error', lowerIsBetter: true, digits: 4 },
   hd: { label: 'HD', lowerIsBetter: true, digits: 2 },
   hd95: { label: 'HD95', lowerIsBetter: true, digits: 2 },

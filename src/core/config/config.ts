@@ -16,8 +16,8 @@ import { Head, headMode, sizeMultiple } from '../model/unet';
 import { didYouMean, shown } from '../common/suggest';
 import { checkJsonDepth } from '../common/json';
 
-export type MetricName = 'dice' | 'iou' | 'precision' | 'recall' | 'pixelError' | 'hd95';
-export type MonitorName = 'loss' | 'dice' | 'iou' | 'pixelError' | 'hd95';
+export type MetricName = 'dice' | 'iou' | 'precision' | 'recall' | 'mcc' | 'balancedAccuracy' | 'pixelError' | 'hd95';
+export type MonitorName = 'loss' | 'dice' | 'iou' | 'mcc' | 'balancedAccuracy' | 'pixelError' | 'hd95';
 
 export interface DatasetConfig {
   builtin?: 'shapes';

@@ -115,7 +115,18 @@ export interface AggregateMetrics {
 }
 
 /** The per-image values that average over images (and, multi-class, over classes). */
-export const MEAN_KEYS = ['dice', 'iou', 'precision', 'recall', 'specificity', 'accuracy', 'hd', 'hd95'] as const;
+export const MEAN_KEYS = [
+  'dice',
+  'iou',
+  'precision',
+  'recall',
+  'specificity',
+  'accuracy',
+  'mcc',
+  'balancedAccuracy',
+  'hd',
+  'hd95',
+] as const;
 
 export function aggregateMetrics(perImage: readonly MaskMetrics[], empty: EmptyConvention = 'one'): AggregateMetrics {
   const mean = {} as AggregateMetrics['mean'];

@@ -219,6 +219,8 @@ export async function validate(
         iou: nanMean(perClass.map((m) => m.iou)),
         precision: nanMean(perClass.map((m) => m.precision)),
         recall: nanMean(perClass.map((m) => m.recall)),
+        mcc: nanMean(perClass.map((m) => m.mcc)),
+        balancedAccuracy: nanMean(perClass.map((m) => m.balancedAccuracy)),
         pixelError: wrong / s.mask.length,
         hd95: nanMean(perClass.map((m) => m.hd95)),
       },
