@@ -1,6 +1,7 @@
 /** `seglab eval`: metrics of a folder (or TIFF stack) of predicted masks / probability maps against ground truth. */
 import { MetricKey, metricLabel } from '../core/common/metrics';
 import { EMPTY_CONVENTIONS } from '../core/metrics/scores';
+import { MEAN_KEYS } from '../core/metrics/evaluate';
 import { evaluateFolders, FolderEvaluation } from '../core/metrics/evaluateFolders';
 import { encodeJson } from '../core/common/json';
 import { loadConfig } from '../core/config/config';
@@ -25,18 +26,8 @@ export const EVAL_USAGE = `usage: seglab eval --pred DIR|STACK.tif --gt DIR|STAC
   --foreground V says which value is foreground (e.g. 0 for the ISBI membranes).`;
 
 /** Metric keys in CSV/JSON order (the registry's keys; the terminal table shows their labels). */
-const COLUMNS = [
-  'dice',
-  'iou',
-  'precision',
-  'recall',
-  'specificity',
-  'accuracy',
-  'mcc',
-  'balancedAccuracy',
-  'hd',
-  'hd95',
-] as const satisfies readonly MetricKey[];
+/** The per-image metrics, in the order the core averages them (MEAN_KEYS): table, CSV and JSON columns. */
+const COLUMNS = MEAN_KEYS satisfies readonly MetricKey[];
 const LABELS = COLUMNS.map(metricLabel);
 
 export async function evalCommand(argv: string[], write: (s: string) => void): Promise<number> {

@@ -406,37 +406,50 @@ void conv_winograd(const float *xp, const float *U, const float *bias, float *y,
 /* ------------------------------------------------------------ convolution filter gradient --- */
 
 /*
+ * The register tile of both filter-gradient kernels (direct and Winograd): for R rows of A and NV
+ * vectors of D, acc[r][v] += Σ_{x < count} a[x·aStride + r] · d[x·dStride + 4v ..].
+ */
+#define DOT_RUN(R, NV)                                                                            \
+  INLINE void dot_run_##R##_##NV(v128_t acc[R][NV], const float *a, int aStride, const float *d, int dStride, \
+                                 int count) {                                                     \
+    for (int x = 0; x < count; x++) {                                                             \
+      v128_t dv[NV];                                                                              \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) dv[v] = wasm_v128_load(d + (size_t)x * dStride + 4 * v); \
+      _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                            \
+        v128_t av = wasm_v128_load32_splat(a + (size_t)x * aStride + r);                          \
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) acc[r][v] = MADD(av, dv[v], acc[r][v]); \
+      }                                                                                           \
+    }                                                                                             \
+  }                                                                                               \
+  INLINE void acc_zero_##R##_##NV(v128_t acc[R][NV]) {                                            \
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) acc[r][v] = wasm_f32x4_splat(0.0f); \
+  }                                                                                               \
+  INLINE void acc_add_to_##R##_##NV(v128_t acc[R][NV], float *out, int outStride) {              \
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) {                           \
+        float *o = out + r * outStride + v * 4;                                                   \
+        wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), acc[r][v]));                         \
+      }                                                                                           \
+  }
+
+/*
  * dw[ky, j .. j+R, co .. co+4*NV) += Σ_rows Σ_x A[x, j ..] · dy[x, co ..] over the pixel rows
  * [r0, r1). A row of A for kernel row ky is the padded input row (b, yy+ky).
  */
 #define FILTER_TILE(R, NV)                                                                        \
+  DOT_RUN(R, NV)                                                                                  \
   INLINE void filter_tile_##R##_##NV(const float *xp, const float *dy, float *dw, int h, int wd,  \
                                      int cin, int cout, int K, int ky, int j, int co, int r0,     \
                                      int r1) {                                                    \
     const int hp = h + K - 1, wp = wd + K - 1;                                                    \
-    float *out = dw + (ky * K * cin + j) * cout + co;                                             \
     v128_t acc[R][NV];                                                                            \
-    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
-      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) acc[r][v] = wasm_f32x4_splat(0.0f); \
+    acc_zero_##R##_##NV(acc);                                                                     \
     for (int row = r0; row < r1; row++) {                                                         \
       const int b = row / h, yy = row % h;                                                        \
-      const float *a = xp + ((b * hp + yy + ky) * wp) * cin + j;                                  \
-      const float *d = dy + (size_t)row * wd * cout + co;                                         \
-      for (int x = 0; x < wd; x++) {                                                              \
-        v128_t dv[NV];                                                                            \
-        _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) dv[v] = wasm_v128_load(d + x * cout + 4 * v); \
-        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                          \
-          v128_t av = wasm_v128_load32_splat(a + x * cin + r);                                    \
-          _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                         \
-            acc[r][v] = MADD(av, dv[v], acc[r][v]);                                                  \
-        }                                                                                         \
-      }                                                                                           \
+      dot_run_##R##_##NV(acc, xp + ((b * hp + yy + ky) * wp) * cin + j, cin, dy + (size_t)row * wd * cout + co, cout, wd); \
     }                                                                                             \
-    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
-      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) {                           \
-        float *o = out + r * cout + v * 4;                                                        \
-        wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), acc[r][v]));                         \
-      }                                                                                           \
+    acc_add_to_##R##_##NV(acc, dw + (ky * K * cin + j) * cout + co, cout);                        \
   }
 /* 2 rows × 12 channels, as the forward tiles (4 × 12 needs every vector register and spills). */
 FILTER_TILE(2, 4)
@@ -581,21 +594,9 @@ void conv_filter_winograd_transform(const float *xp, const float *dy, float *V, 
   INLINE void dot_tile_##R##_##NV(const float *a, int aStride, const float *d, int dStride, int count, float *out, \
                                   int outStride) {                                                \
     v128_t acc[R][NV];                                                                            \
-    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
-      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) acc[r][v] = wasm_f32x4_splat(0.0f); \
-    for (int x = 0; x < count; x++) {                                                             \
-      v128_t dv[NV];                                                                              \
-      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) dv[v] = wasm_v128_load(d + (size_t)x * dStride + 4 * v); \
-      _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                            \
-        v128_t av = wasm_v128_load32_splat(a + (size_t)x * aStride + r);                          \
-        _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) acc[r][v] = MADD(av, dv[v], acc[r][v]); \
-      }                                                                                           \
-    }                                                                                             \
-    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                \
-      _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) {                           \
-        float *o = out + r * outStride + v * 4;                                                   \
-        wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), acc[r][v]));                         \
-      }                                                                                           \
+    acc_zero_##R##_##NV(acc);                                                                     \
+    dot_run_##R##_##NV(acc, a, aStride, d, dStride, count);                                       \
+    acc_add_to_##R##_##NV(acc, out, outStride);                                                   \
   }
 DOT_TILE(2, 4)
 DOT_TILE(1, 4)
@@ -724,12 +725,13 @@ EXPORT(sum_chunk)
 int sum_chunk(void) { return SUM_CHUNK; }
 
 /*
- * Per-channel sums of x [pixels, channels] for pixel chunks [first, last) of SUM_CHUNK pixels:
- * out[chunk · channels + c] = Σ over the chunk's pixels of x[p, c] (float32 within runs of 64
- * pixels, float64 across runs).
+ * Per-channel sums of one term of x [pixels, channels] — x itself, or (x − center)² with `squared` (a
+ * constant where it is inlined: each export is its own specialised loop) — for pixel chunks [first,
+ * last) of SUM_CHUNK pixels: out[chunk · channels + c] = Σ over the chunk's pixels (float32 within
+ * runs of 64 pixels, float64 across runs).
  */
-EXPORT(channel_sum_chunks)
-void channel_sum_chunks(const float *x, double *out, int pixels, int channels, int first, int last) {
+INLINE void moment_chunks(const float *x, const float *center, double *out, int pixels, int channels, int first, int last,
+                          int squared) {
   for (int chunk = first; chunk < last; chunk++) {
     const int start = chunk * SUM_CHUNK, end = start + SUM_CHUNK < pixels ? start + SUM_CHUNK : pixels;
     double *o = out + (size_t)chunk * channels;
@@ -738,31 +740,55 @@ void channel_sum_chunks(const float *x, double *out, int pixels, int channels, i
       const int p1 = p0 + 64 < end ? p0 + 64 : end;
       int c = 0;
       for (; c + 16 <= channels; c += 16) {
-        v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        v128_t a[4], m[4];
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < 4; v++) {
+          a[v] = wasm_f32x4_splat(0.0f);
+          m[v] = squared ? wasm_v128_load(center + c + 4 * v) : a[v];
+        }
         for (int p = p0; p < p1; p++) {
           const float *xs = x + (size_t)p * channels + c;
-          a0 = wasm_f32x4_add(a0, wasm_v128_load(xs));
-          a1 = wasm_f32x4_add(a1, wasm_v128_load(xs + 4));
-          a2 = wasm_f32x4_add(a2, wasm_v128_load(xs + 8));
-          a3 = wasm_f32x4_add(a3, wasm_v128_load(xs + 12));
+          _Pragma("clang loop unroll(full)") for (int v = 0; v < 4; v++) {
+            const v128_t t = wasm_v128_load(xs + 4 * v);
+            if (squared) {
+              const v128_t d = wasm_f32x4_sub(t, m[v]);
+              a[v] = wasm_f32x4_add(a[v], wasm_f32x4_mul(d, d));
+            } else {
+              a[v] = wasm_f32x4_add(a[v], t);
+            }
+          }
         }
-        add_lanes(o + c, a0);
-        add_lanes(o + c + 4, a1);
-        add_lanes(o + c + 8, a2);
-        add_lanes(o + c + 12, a3);
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < 4; v++) add_lanes(o + c + 4 * v, a[v]);
       }
       for (; c + 4 <= channels; c += 4) {
         v128_t a = wasm_f32x4_splat(0.0f);
-        for (int p = p0; p < p1; p++) a = wasm_f32x4_add(a, wasm_v128_load(x + (size_t)p * channels + c));
+        const v128_t m = squared ? wasm_v128_load(center + c) : a;
+        for (int p = p0; p < p1; p++) {
+          const v128_t t = wasm_v128_load(x + (size_t)p * channels + c);
+          if (squared) {
+            const v128_t d = wasm_f32x4_sub(t, m);
+            a = wasm_f32x4_add(a, wasm_f32x4_mul(d, d));
+          } else {
+            a = wasm_f32x4_add(a, t);
+          }
+        }
         add_lanes(o + c, a);
       }
       for (; c < channels; c++) {
         float a = 0.0f;
-        for (int p = p0; p < p1; p++) a += x[(size_t)p * channels + c];
+        for (int p = p0; p < p1; p++) {
+          const float t = x[(size_t)p * channels + c];
+          a += squared ? (t - center[c]) * (t - center[c]) : t;
+        }
         o[c] += a;
       }
     }
   }
+}
+
+/* out[chunk · channels + c] = Σ over the chunk's pixels of x[p, c]. */
+EXPORT(channel_sum_chunks)
+void channel_sum_chunks(const float *x, double *out, int pixels, int channels, int first, int last) {
+  moment_chunks(x, 0, out, pixels, channels, first, last, 0);
 }
 
 /*
@@ -842,47 +868,7 @@ void max_pool_grad2(const float *x, const float *dy, float *dx, int h, int w, in
 /* out[chunk · channels + c] = Σ over the chunk's pixels of (x[p, c] − center[c])². */
 EXPORT(channel_sq_dev_chunks)
 void channel_sq_dev_chunks(const float *x, const float *center, double *out, int pixels, int channels, int first, int last) {
-  for (int chunk = first; chunk < last; chunk++) {
-    const int start = chunk * SUM_CHUNK, end = start + SUM_CHUNK < pixels ? start + SUM_CHUNK : pixels;
-    double *o = out + (size_t)chunk * channels;
-    for (int c = 0; c < channels; c++) o[c] = 0;
-    for (int p0 = start; p0 < end; p0 += 64) {
-      const int p1 = p0 + 64 < end ? p0 + 64 : end;
-      int c = 0;
-      for (; c + 16 <= channels; c += 16) {
-        v128_t a[4], m[4];
-        _Pragma("clang loop unroll(full)") for (int v = 0; v < 4; v++) {
-          a[v] = wasm_f32x4_splat(0.0f);
-          m[v] = wasm_v128_load(center + c + 4 * v);
-        }
-        for (int p = p0; p < p1; p++) {
-          const float *xs = x + (size_t)p * channels + c;
-          _Pragma("clang loop unroll(full)") for (int v = 0; v < 4; v++) {
-            const v128_t d = wasm_f32x4_sub(wasm_v128_load(xs + 4 * v), m[v]);
-            a[v] = wasm_f32x4_add(a[v], wasm_f32x4_mul(d, d));
-          }
-        }
-        _Pragma("clang loop unroll(full)") for (int v = 0; v < 4; v++) add_lanes(o + c + 4 * v, a[v]);
-      }
-      for (; c + 4 <= channels; c += 4) {
-        v128_t a = wasm_f32x4_splat(0.0f);
-        const v128_t m = wasm_v128_load(center + c);
-        for (int p = p0; p < p1; p++) {
-          const v128_t d = wasm_f32x4_sub(wasm_v128_load(x + (size_t)p * channels + c), m);
-          a = wasm_f32x4_add(a, wasm_f32x4_mul(d, d));
-        }
-        add_lanes(o + c, a);
-      }
-      for (; c < channels; c++) {
-        float a = 0.0f;
-        for (int p = p0; p < p1; p++) {
-          const float d = x[(size_t)p * channels + c] - center[c];
-          a += d * d;
-        }
-        o[c] += a;
-      }
-    }
-  }
+  moment_chunks(x, center, out, pixels, channels, first, last, 1);
 }
 
 /*
