@@ -3,6 +3,7 @@
  * stability at |logit| = 100, gradients, and option errors.
  */
 import * as assert from 'assert';
+import { lossForHead } from '../../src/core/config/config';
 import { validateConfig } from '../../src/core/config/config';
 import { initBackend } from '../../src/core/backend/backend';
 import { computeLoss, computeLossWithTensors, lossGradient } from '../../src/core/losses/compute';
@@ -514,6 +515,24 @@ describe('worked examples where a default matters', () => {
     // One number is every class's weight: with w0 = 0 (no border term) w = 2 everywhere, so the loss is
     // 2 · mean(ℓ) = 2 · 0.3635347 (it was taken as 'balanced' before: 1.3387 − the border's share).
     assertClose(computeLoss('unetWeighted', data, { classWeights: 2, w0: 0 }), 2 * computeLoss('bce', data), 1e-6);
+  });
+
+  it('mcc: the softmax2 head (foreground channel, as loss.byHead maps it) equals the sigmoid head on the same probabilities', () => {
+    // Two-channel logits [0, x] give the foreground probability σ(x): the binary loss on x.
+    const x = [-2.5, -0.3, 0.1, 1.7, 3.2, -4];
+    const y = [0, 1, 0, 1, 1, 0];
+    const binary = computeLoss('mcc', bin(x, y, true));
+    const mapped = lossForHead({ loss: 'mcc' }, 'softmax2');
+    assert.deepStrictEqual(mapped.options, { includeBackground: false });
+    const twoChannel = computeLoss(
+      mapped.expression,
+      { pred: x.flatMap((v) => [0, v]), target: y, shape: [1, 1, 6, 2], fromLogits: true, mode: 'multiclass' },
+      mapped.options,
+    );
+    assertClose(twoChannel, binary, 1e-6);
+    // By hand, 1 − MCC of the hard counts when the probabilities are 0/1: TP 2, TN 2, FP 1, FN 1, eps 0.
+    const hard = computeLoss('mcc', { pred: [1, 1, 0, 0, 1, 0], target: [1, 1, 0, 0, 0, 1], shape: [1, 1, 6, 1] }, { eps: 0 });
+    assertClose(hard, 1 - (2 * 2 - 1 * 1) / Math.sqrt(3 * 3 * 3 * 3), 1e-6);
   });
 
   it('focal: alpha defaults to 0.25 in binary mode (torchvision) and to none in multiclass, and the library says so', () => {

@@ -18,6 +18,7 @@
  *   LovaszLoss (smp)             lovaszHinge (binary) / lovaszSoftmax (multiclass), per_image False
  *   SoftBCEWithLogitsLoss (smp)  bceWithLogits, no label smoothing (smooth_factor None), no pos_weight
  *   JaccardLoss (smp)            jaccard, smooth 0, batch-wide, absent classes zeroed
+ *   MCCLoss (smp)                mcc, eps 1e-5 (binary only in smp)
  */
 import { didYouMean } from '../common/suggest';
 import { parseLossTerm } from './expression';
@@ -67,6 +68,12 @@ export const LOSS_ALIASES: Readonly<Record<string, LossAlias>> = {
     binary: 'bceWithLogits',
     multiclass: 'bceWithLogits',
     defaults: { bceWithLogits: { labelSmoothing: 0, posWeight: 1 } },
+  },
+  MCCLoss: {
+    library: 'smp',
+    binary: 'mcc',
+    multiclass: 'mcc',
+    defaults: { mcc: { eps: 1e-5 } },
   },
   JaccardLoss: {
     library: 'smp',

@@ -20,7 +20,7 @@
  *                   smooth_nr = smooth_dr = s, per image by default (MONAI batch=False), then the mean)
  */
 import * as tf from '@tensorflow/tfjs';
-import { classTargets, probabilities, SoftCounts, softCounts } from './soft';
+import { classTargets, probabilities, selectChannels, SoftCounts, softCounts } from './soft';
 import { BINARY_MODE, defineLoss, LossInput, MULTICLASS_MODE, MULTILABEL_MODE, OptionsOf, OptionSpec } from './types';
 
 const ALL_MODES = [BINARY_MODE, MULTICLASS_MODE, MULTILABEL_MODE] as const;
@@ -40,14 +40,6 @@ const commonOptions = {
 /** The options every overlap loss has; a score reads these and its own. */
 type OverlapOptions = OptionsOf<typeof commonOptions>;
 type Score<O extends OverlapOptions> = (c: SoftCounts, o: O) => tf.Tensor;
-
-/** Keeps channels 1.. of the last axis when the background is excluded (multiclass/multilabel only). */
-function selectChannels(t: tf.Tensor4D, input: LossInput, includeBackground: boolean): tf.Tensor4D {
-  if (includeBackground || input.mode === BINARY_MODE) return t;
-  const c = t.shape[3];
-  if (c < 2) throw new Error('includeBackground: false needs at least 2 channels');
-  return tf.slice(t, [0, 0, 0, 1], [-1, -1, -1, c - 1]);
-}
 
 export function overlapLoss<O extends OverlapOptions>(input: LossInput, o: O, score: Score<O>, squared = false): tf.Scalar {
   const include = o.includeBackground;

@@ -14,6 +14,7 @@ import { categoricalCrossEntropy, crossEntropy } from './crossEntropy';
 import { focal } from './focal';
 import { hinge, squaredHinge } from './hinge';
 import { lovaszHinge, lovaszSoftmax } from './lovasz';
+import { mcc } from './mcc';
 import { dice, generalizedDice, jaccard, tversky } from './overlap';
 import { LossDefinition, LossInput, LossMode, LossOptions, OptionSpec, registered } from './types';
 import { unetWeighted } from './unetWeighted';
@@ -32,6 +33,7 @@ const DEFINITIONS: readonly LossDefinition[] = [
   registered(generalizedDice),
   registered(jaccard),
   registered(tversky),
+  registered(mcc),
   registered(lovaszHinge),
   registered(lovaszSoftmax),
   registered(unetWeighted),

@@ -5,7 +5,7 @@
  * produces no NaN or Infinity for finite inputs (including |logit| = 100 and p ∈ {0, 1}).
  */
 import * as tf from '@tensorflow/tfjs';
-import { LossInput, MULTICLASS_MODE } from './types';
+import { BINARY_MODE, LossInput, MULTICLASS_MODE } from './types';
 
 /** PyTorch's `BCELoss` clamps each log term at −100; SegLab uses the same floor everywhere. */
 export const LOG_FLOOR = -100;
@@ -165,4 +165,12 @@ export function weightMapTensor(weights: Float32Array | number[], shape: number[
   if (weights.length === n * h * w * c) return tf.tensor4d(weights, [n, h, w, c]);
   if (weights.length === n * h * w) return tf.tensor4d(weights, [n, h, w, 1]);
   throw new Error(`${what}: expected ${n * h * w} (N·H·W) or ${n * h * w * c} (N·H·W·C) weights, got ${weights.length}`);
+}
+
+/** Keeps channels 1.. of the last axis when the background is excluded (multiclass/multilabel only). */
+export function selectChannels(t: tf.Tensor4D, input: LossInput, includeBackground: boolean): tf.Tensor4D {
+  if (includeBackground || input.mode === BINARY_MODE) return t;
+  const c = t.shape[3];
+  if (c < 2) throw new Error('includeBackground: false needs at least 2 channels');
+  return tf.slice(t, [0, 0, 0, 1], [-1, -1, -1, c - 1]);
 }
