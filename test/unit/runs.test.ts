@@ -276,6 +276,19 @@ describe('comparison statistics', () => {
       ['sigmoid1', 'softmax2'],
     );
     assert.match(one.paired.find((p) => p.metric === 'dice')!.verdict!, /from 1 seed — no conclusion is possible/);
+    // HD95 not tracked by the runs (left out of the config's metrics): no paired entry, rather than a
+    // claim that no seed finished with a finite HD95; measured but infinite: that claim.
+    const untracked = runs.map((r) => (r.final ? { ...r, final: { dice: r.final.dice, loss: r.final.loss } } : r));
+    const u = summarizeComparison(untracked, ['sigmoid1', 'softmax2']);
+    assert.deepStrictEqual(
+      u.paired.map((p) => p.metric),
+      ['dice', 'loss'],
+    );
+    const infinite = runs.map((r) => (r.final && r.head === 'softmax2' ? { ...r, final: { ...r.final, hd95: Infinity } } : r));
+    assert.match(
+      summarizeComparison(infinite, ['sigmoid1', 'softmax2']).paired.find((p) => p.metric === 'hd95')!.verdict!,
+      /no seed where both finished with a finite HD95/,
+    );
     assert.strictEqual(formatStat({ mean: 0.8123, std: 0.0041, n: 3 }), '0.812 ± 0.004');
     assert.strictEqual(formatStat({ mean: NaN, std: NaN, n: 0 }), '—');
   });

@@ -91,6 +91,15 @@ export const dice = defineLoss({
   fn: (input, o) => overlapLoss(input, o, diceScore, o.squaredDenominator),
 });
 
+export const logCoshDice = defineLoss({
+  name: 'logCoshDice',
+  summary: 'ln cosh of the soft Dice loss: the Dice loss, smoothed where it is small (Jadon 2020).',
+  reference: 'Jadon 2020 (a survey of segmentation losses): ln(cosh(L)), L the `dice` loss with its options; smooth 1 by default.',
+  modes: ALL_MODES,
+  options: { ...commonOptions, smooth: { ...commonOptions.smooth, default: 1 } },
+  fn: (input, o) => tf.tidy(() => tf.log(tf.cosh(overlapLoss(input, o, diceScore))) as tf.Scalar),
+});
+
 export const generalizedDice = defineLoss({
   name: 'generalizedDice',
   summary: 'Generalized Dice loss 1 − (2Σ_c w_c·I_c + s)/(Σ_c w_c·(Σp_c + Σy_c) + s), w_c = 1/(Σy_c)².',

@@ -15,7 +15,8 @@ import { focal } from './focal';
 import { hinge, squaredHinge } from './hinge';
 import { lovaszHinge, lovaszSoftmax } from './lovasz';
 import { mcc } from './mcc';
-import { dice, generalizedDice, jaccard, tversky } from './overlap';
+import { dice, generalizedDice, jaccard, logCoshDice, tversky } from './overlap';
+import { sensitivitySpecificity } from './sensitivitySpecificity';
 import { LossDefinition, LossInput, LossMode, LossOptions, OptionSpec, registered } from './types';
 import { unetWeighted } from './unetWeighted';
 
@@ -34,6 +35,8 @@ const DEFINITIONS: readonly LossDefinition[] = [
   registered(jaccard),
   registered(tversky),
   registered(mcc),
+  registered(logCoshDice),
+  registered(sensitivitySpecificity),
   registered(lovaszHinge),
   registered(lovaszSoftmax),
   registered(unetWeighted),

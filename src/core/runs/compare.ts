@@ -99,12 +99,17 @@ export function summarizeComparison(runs: readonly ComparedRun[], heads: readonl
     for (const m of COMPARED_METRICS) {
       const differences: number[] = [];
       let of = 0;
+      let tracked = false;
       for (const r of runs.filter((x) => x.head === head && x.status === 'done' && x.final)) {
         const base = runs.find((x) => x.head === baseline && x.seed === r.seed && x.status === 'done' && x.final);
         if (!base) continue;
         of++;
+        tracked ||= typeof r.final![m] === 'number' && typeof base.final![m] === 'number';
         if (Number.isFinite(r.final![m]) && Number.isFinite(base.final![m])) differences.push(r.final![m] - base.final![m]);
       }
+      // A metric the runs did not track (not in the config's `metrics`) has no paired difference at all;
+      // "no seed with a finite value" is kept for values that were measured and came out ∞ or NaN.
+      if (of > 0 && !tracked) continue;
       const test = pairedTTest(differences);
       const verdict = pairedVerdict(test, {
         head,

@@ -283,14 +283,17 @@ describe('SegLab in VS Code', () => {
       'generalizedDice',
       'hinge',
       'jaccard',
+      'logCoshDice',
       'lovaszHinge',
       'lovaszSoftmax',
+      'mcc',
+      'sensitivitySpecificity',
       'squaredHinge',
       'tversky',
       'unetWeighted',
       'weightedBce',
     ]);
-    assert.strictEqual(text.split('\n').filter((l) => l.startsWith('    reference: ')).length, 16);
+    assert.strictEqual(text.split('\n').filter((l) => l.startsWith('    reference: ')).length, 19);
     // The smp/MONAI names follow, each with its terms and its class's defaults.
     assert.match(
       text,
