@@ -188,8 +188,8 @@ export function refreshSweep(dir: string, tool: SlurmTool = slurmTool): SweepFil
   // The runs folder holds sweeps/<id>: the runs are two levels up. Runs whose process is gone are
   // written down as failed first (the engine is trusted), so the sweep and every reader agree.
   const runsDir = path.dirname(path.dirname(dir));
-  settleStaleRuns(runsDir);
-  const runs = listRuns(runsDir);
+  const listed = listRuns(runsDir);
+  const runs = settleStaleRuns(listed).length > 0 ? listRuns(runsDir) : listed;
   const records = sweep.runs.map((r) => (r.slurm && r.status !== 'done' ? reconcile(r, dir, runs, queue, sweep.slurm!.cancelledAt) : r));
   const running = records.some((r) => ACTIVE.includes(r.status));
   const { status, reason } = running ? { status: 'running' as const, reason: undefined } : endState(records);

@@ -216,12 +216,12 @@ describe('run store', () => {
     assert.strictEqual(runs.find((r) => r.id === c.id)!.summary!.status, 'running', 'a pid on another machine cannot be checked here');
     // Listing only read (an untrusted window lists runs): the file still says running.
     assert.strictEqual(JSON.parse(fs.readFileSync(a.file('summary.json'), 'utf8')).status, 'running');
-    assert.deepStrictEqual(settleStaleRuns(dir), [a.id]);
+    assert.deepStrictEqual(settleStaleRuns(listRuns(dir)), [a.id]);
     const onDisk = JSON.parse(fs.readFileSync(a.file('summary.json'), 'utf8'));
     assert.deepStrictEqual([onDisk.status, onDisk.reason], ['failed', gone.reason]);
     assert.strictEqual(JSON.parse(fs.readFileSync(b.file('summary.json'), 'utf8')).status, 'running', 'a live run is not settled');
     assert.strictEqual(JSON.parse(fs.readFileSync(c.file('summary.json'), 'utf8')).status, 'running', 'nor one on another host');
-    assert.deepStrictEqual(settleStaleRuns(dir), [], 'settled once');
+    assert.deepStrictEqual(settleStaleRuns(listRuns(dir)), [], 'settled once');
   });
 
   it('markRunEnded marks a running run and leaves finished ones alone', () => {

@@ -56,17 +56,17 @@ export function listRuns(runsDir: string): RunInfo[] {
 }
 
 /**
- * Writes down as failed every run under `runsDir` still marked running whose training process is gone
- * (what listRuns shows), so every reader agrees; for trusted callers (the CLI, the engine, a trusted
- * window). Returns the ids it marked.
+ * Writes down as failed every run of a listing (listRuns) still marked running whose training process
+ * is gone — what the listing shows — so every reader agrees; for trusted callers (the engine, a trusted
+ * window). Only runs listed as failed are re-read (effectiveSummary turns nothing else around).
+ * Returns the ids it marked: a caller lists again only when there are some.
  */
-export function settleStaleRuns(runsDir: string): string[] {
+export function settleStaleRuns(runs: readonly RunInfo[]): string[] {
   const marked: string[] = [];
-  for (const run of listRuns(runsDir)) {
-    const file = path.join(run.dir, 'summary.json');
-    if (!run.summary || run.summary.status === 'running' || !fs.existsSync(file)) continue;
+  for (const run of runs) {
+    if (run.summary?.status !== 'failed') continue;
     try {
-      if (readSummary(file).status !== 'running') continue;
+      if (readSummary(path.join(run.dir, 'summary.json')).status !== 'running') continue;
     } catch {
       continue;
     }

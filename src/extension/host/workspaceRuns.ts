@@ -78,8 +78,8 @@ export class WorkspaceRuns implements vscode.Disposable {
       (dir) => {
         if (!fs.existsSync(dir)) return [];
         // Listing only reads; a trusted window also writes down runs whose process is gone as failed.
-        if (vscode.workspace.isTrusted) settleStaleRuns(dir);
-        return listRuns(dir);
+        const listed = listRuns(dir);
+        return vscode.workspace.isTrusted && settleStaleRuns(listed).length > 0 ? listRuns(dir) : listed;
       },
     );
     // A sweep belongs to the config file it records, else to the first config using that runs folder.
