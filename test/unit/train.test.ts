@@ -6,16 +6,9 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { encodePng8 } from '../../src/core/data/png';
 import { readRun } from '../../src/core/runs/store';
-import {
-  failureReason,
-  improves,
-  learningRateAt,
-  makeOptimizer,
-  setLearningRate,
-  TrainEvent,
-  trainRun,
-  validationTiling,
-} from '../../src/core/train/trainer';
+import { improves, TrainEvent, trainRun, validationTiling } from '../../src/core/train/trainer';
+import { failureReason } from '../../src/core/train/failure';
+import { learningRateAt, makeOptimizer, setLearningRate } from '../../src/core/train/optimizer';
 import { validateConfig } from '../../src/core/config/config';
 import { defaultThreadCount, setKernelThreads } from '../../src/core/kernels/pool';
 import { tinyExperiment } from './helpers';
