@@ -9,6 +9,8 @@ import * as path from 'path';
 import * as ts from 'typescript';
 import { compileLoss, lossDefinitions } from '../../src/core/losses/registry';
 import { aliasNames } from '../../src/core/losses/aliases';
+import { BACKEND_CHOICES } from '../../src/core/backend/names';
+import * as fs from 'fs';
 import schema from '../../schemas/experiment.schema.json';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -108,5 +110,11 @@ describe('config schema in the editor: hover docs and loss completion', () => {
       );
       for (const e of examples) assert.doesNotThrow(() => compileLoss(e, needsWeights.has(e) ? { weights: new Float32Array(1) } : {}), e);
     }
+  });
+
+  it("backend names are core/backend/names.ts's, in the schema's enum and in package.json's seglab.backend setting", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    assert.deepStrictEqual(doc.properties.backend.enum, [...BACKEND_CHOICES]);
+    assert.deepStrictEqual(pkg.contributes.configuration.properties['seglab.backend'].enum, [...BACKEND_CHOICES]);
   });
 });

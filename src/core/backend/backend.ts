@@ -17,9 +17,10 @@ import { kernelPool, KernelVariant } from '../kernels/pool';
 import { loadTfjsNodeFrom } from './tfjsNode';
 import { adapterLine, findAdapter, GpuAdapter, registerWebgpuBackend } from './webgpu';
 
-export const BACKEND_NAMES = ['webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
-export type BackendChoice = 'auto' | BackendName;
+import { BACKEND_NAMES, BackendChoice, BackendName, isBackendChoice } from './names';
+
+export { BACKEND_NAMES, isBackendChoice };
+export type { BackendChoice, BackendName };
 
 export interface BackendInfo {
   /** The backend in use. */
@@ -40,10 +41,6 @@ export interface BackendInfo {
 }
 
 let active: BackendInfo | null = null;
-
-export function isBackendChoice(value: string): value is BackendChoice {
-  return value === 'auto' || (BACKEND_NAMES as readonly string[]).includes(value);
-}
 
 /** The backend chosen by the last `initBackend` call, or null before any. */
 export function activeBackend(): BackendInfo | null {

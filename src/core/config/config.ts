@@ -6,6 +6,7 @@
  */
 import Ajv, { ErrorObject } from 'ajv';
 import * as fs from 'fs';
+import { BackendChoice } from '../backend/names';
 import { readText } from '../data/readBytes';
 import * as path from 'path';
 import schema from '../../../schemas/experiment.schema.json';
@@ -66,7 +67,7 @@ export interface ExperimentConfig {
   monitor: MonitorName;
   earlyStopping: { patience: number; minDelta: number } | null;
   predictions: number;
-  backend: 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: BackendChoice;
   runsDir: string;
 }
 

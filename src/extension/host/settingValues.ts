@@ -4,8 +4,10 @@
  * falls back to the default and is reported once, naming the setting. No vscode import, so the unit
  * tests check it directly.
  */
+import { BACKEND_CHOICES, BackendChoice, isBackendChoice } from '../../core/backend/names';
+
 export interface SegLabSettings {
-  backend: 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: BackendChoice;
   /** Overrides each config's runsDir when set (relative to the workspace folder). */
   runsFolder: string;
   defaultThreshold: number;
@@ -25,8 +27,6 @@ export const DEFAULT_SETTINGS: SegLabSettings = {
   webgpuPath: '',
 };
 
-const BACKENDS = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
-
 /** Typed settings from raw values (undefined = not set), and a message per value that was not usable. */
 export function checkSettings(get: (key: keyof SegLabSettings) => unknown): { settings: SegLabSettings; problems: string[] } {
   const problems: string[] = [];
@@ -38,7 +38,7 @@ export function checkSettings(get: (key: keyof SegLabSettings) => unknown): { se
     return DEFAULT_SETTINGS[key] as T;
   };
   const settings: SegLabSettings = {
-    backend: pick('backend', (v) => (BACKENDS as readonly unknown[]).includes(v), `one of ${BACKENDS.join(', ')}`),
+    backend: pick('backend', isBackendChoice, `one of ${BACKEND_CHOICES.join(', ')}`),
     runsFolder: pick<string>('runsFolder', (v) => typeof v === 'string', 'a string').trim(),
     defaultThreshold: pick('defaultThreshold', (v) => typeof v === 'number' && v >= 0 && v <= 1, 'a number in [0, 1]'),
     maxParallelRuns: pick(
