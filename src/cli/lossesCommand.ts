@@ -1,4 +1,5 @@
 /** `seglab losses`: every applicable loss (or the chosen ones) on a saved prediction and its target. */
+import { BACKEND_CHOICES } from '../core/backend/names';
 import * as fs from 'fs';
 import { initBackend } from '../core/backend/backend';
 import { pairFolders } from '../core/data/pairs';
@@ -14,7 +15,7 @@ import { formatNumber, table } from './format';
 
 export const LOSSES_USAGE = `usage: seglab losses --pred P --target T [--from-logits] [--mode binary|multiclass|multilabel]
                      [--loss NAME ...] [--set KEY=VALUE ...] [--weights W] [--foreground V]
-                     [--channels-first] [--backend auto|webgpu|tensorflow|wasm|cpu] [--json]
+                     [--channels-first] [--backend ${BACKEND_CHOICES.join('|')}] [--json]
   P, T: .npy (float32/float64/integer) or PNG (8/16-bit). .npy layout: [H,W], [H,W,C] or [N,H,W,C]
   (--channels-first: [C,H,W] / [N,C,H,W]). --loss takes a name or a compound such as "bce+dice".
   --set applies an option to every chosen loss that has it, or to one with NAME.KEY.

@@ -2,6 +2,7 @@
  * The `seglab` command line: the same core the extension uses, for CI, remote machines and scripts.
  * Exit codes: 0 success, 1 bad input or a failed job, 2 a wrong command line.
  */
+import { BACKEND_CHOICES } from '../core/backend/names';
 import { BACKEND_USAGE, backendCommand, INSTALL_TFJS_NODE_USAGE, installTfjsNodeCommand } from './backendCommand';
 import { evalCommand, EVAL_USAGE } from './evalCommand';
 import { lossesCommand, LOSSES_USAGE } from './lossesCommand';
@@ -48,7 +49,7 @@ function help(): string {
     '',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Environment: SEGLAB_BACKEND=auto|webgpu|tensorflow|wasm|cpu chooses the TensorFlow.js backend;',
+    `Environment: SEGLAB_BACKEND=${BACKEND_CHOICES.join('|')} chooses the TensorFlow.js backend;`,
     '  SEGLAB_THREADS=N the cores the wasm kernels use (default: all); SEGLAB_TFJS_NODE_PATH=DIR loads',
     '  tfjs-node from a folder where install-tfjs-node put it; SEGLAB_WEBGPU_PATH=DIR loads GPU support',
     '  from a folder where backend --install webgpu put it.',

@@ -1,4 +1,5 @@
 /** `seglab train`, `compare`, `predict`, `init` and `demo`: the experiment commands. */
+import { BACKEND_CHOICES } from '../core/backend/names';
 import { makeDirs } from '../core/runs/atomicWrite';
 import { mapToBytes } from '../core/common/arrays';
 import * as fs from 'fs';
@@ -49,7 +50,7 @@ function withBackend(config: ExperimentConfig, backend: string | undefined): Exp
   return validateConfig({ ...config, backend }, '--backend');
 }
 
-export const TRAIN_USAGE = `usage: seglab train CONFIG [--backend auto|webgpu|tensorflow|wasm|cpu] [--threads N] [--run-name NAME] [--origin FILE] [--json]
+export const TRAIN_USAGE = `usage: seglab train CONFIG [--backend ${BACKEND_CHOICES.join('|')}] [--threads N] [--run-name NAME] [--origin FILE] [--json]
   Trains one run in a separate engine process; writes runs/<time>-<name>/. Ctrl-C stops after the
   current batch and saves a checkpoint; a second Ctrl-C stops at once, without one. SIGTERM (Slurm's
   time limit, scancel) stops after the current batch too.
