@@ -50,7 +50,8 @@ function withBackend(config: ExperimentConfig, backend: string | undefined): Exp
   return validateConfig({ ...config, backend }, '--backend');
 }
 
-export const TRAIN_USAGE = `usage: seglab train CONFIG [--backend ${BACKEND_CHOICES.join('|')}] [--threads N] [--run-name NAME] [--origin FILE] [--json]
+export const TRAIN_USAGE = `usage: seglab train CONFIG [--backend ${BACKEND_CHOICES.join('|')}] [--threads N] [--run-name NAME]
+                   [--origin FILE] [--json]
   Trains one run in a separate engine process; writes runs/<time>-<name>/. Ctrl-C stops after the
   current batch and saves a checkpoint; a second Ctrl-C stops at once, without one. SIGTERM (Slurm's
   time limit, scancel) stops after the current batch too.

@@ -8,9 +8,10 @@ import { registerCommands } from './commands';
 import { Dashboard } from './host/dashboard';
 import { EvaluationView } from './evaluation/evaluationView';
 import { LossViews } from './losses/lossViews';
+import { RunCalibration } from './runs/calibrationView';
 import { OverlayRequest, RunOverlays } from './runs/overlays';
 import { SweepView } from './sweeps/sweepView';
-import type { RunView } from '../webview/contract';
+import type { CalibrationView, RunView } from '../webview/contract';
 import { ExperimentsTree } from './host/experimentsTree';
 import { JobManager } from './host/jobs';
 import { WorkspaceRuns } from './host/workspaceRuns';
@@ -26,6 +27,8 @@ export interface Observed {
   readonly postedRuns: readonly RunView[];
   /** The last overlay the dashboard asked for: what Overlays shows. */
   readonly lastOverlayRequest: OverlayRequest | null;
+  /** The reliability diagrams last sent to the dashboard: what Calibration shows. */
+  readonly calibration: CalibrationView | null;
 }
 
 /** What activate() returns: used by the extension's own tests in a real VS Code. */
@@ -44,6 +47,7 @@ export interface SegLabApi {
 function observe(
   dashboard: Dashboard,
   overlays: RunOverlays,
+  calibration: RunCalibration,
   onCommandError: vscode.Event<string>,
   subscriptions: vscode.Disposable[],
 ): Observed {
@@ -51,11 +55,13 @@ function observe(
     commandErrors: [] as string[],
     postedRuns: [] as readonly RunView[],
     lastOverlayRequest: null as OverlayRequest | null,
+    calibration: null as CalibrationView | null,
   };
   subscriptions.push(
     onCommandError((message) => observed.commandErrors.push(message)),
     dashboard.onDidPostRuns((runs) => (observed.postedRuns = runs)),
     overlays.onDidRequestOverlay((request) => (observed.lastOverlayRequest = request)),
+    calibration.onDidPost((view) => (observed.calibration = view)),
   );
   return observed;
 }
@@ -67,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   const dashboard = new Dashboard(context, model, output);
   // Each feature's part of the dashboard answers its own messages.
   const overlays = dashboard.addFeature(new RunOverlays(dashboard));
+  const calibration = dashboard.addFeature(new RunCalibration(dashboard));
   const sweepView = dashboard.addFeature(new SweepView(dashboard));
   const evaluationView = dashboard.addFeature(new EvaluationView(dashboard));
   dashboard.addFeature(new LossViews(dashboard));
@@ -83,7 +90,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   context.subscriptions.push(jobs.onEvent(({ event }) => event.type !== 'batch' && model.scheduleRefresh()));
   const commandError = new vscode.EventEmitter<string>();
   context.subscriptions.push(commandError);
-  const observed = observe(dashboard, overlays, commandError.event, context.subscriptions);
+  const observed = observe(dashboard, overlays, calibration, commandError.event, context.subscriptions);
   registerCommands({ context, model, jobs, dashboard, output, sweepView, evaluationView }, (message) => commandError.fire(message));
   void model.refresh();
   return { model, dashboard, sweepView, jobs, tree, onCommandError: commandError.event, observed };

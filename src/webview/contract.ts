@@ -116,8 +116,29 @@ export interface SweepView {
   verdicts: { axis: string; text: string }[];
 }
 
-export type ViewName = 'curves' | 'overlays' | 'evaluation' | 'sweep' | 'explorer' | 'weightmap';
-export const VIEW_NAMES: readonly ViewName[] = ['curves', 'overlays', 'evaluation', 'sweep', 'explorer', 'weightmap'];
+/** A run's reliability diagram (its calibration.json). */
+export interface CalibrationRunView {
+  id: string;
+  label: string;
+  head: string;
+  /** The validation epoch it is from. */
+  epoch: number;
+  ece: number;
+  brier: number;
+  pixels: number;
+  bars: { lo: number; hi: number; count: number; meanProb: number | null; fraction: number | null }[];
+}
+
+export interface CalibrationView {
+  runs: CalibrationRunView[];
+  /** Runs asked for that have no diagram, each with why (no calibration.json yet, or a damaged one). */
+  missing: { label: string; why: string }[];
+}
+
+export type ViewName = 'curves' | 'overlays' | 'evaluation' | 'sweep' | 'calibration' | 'explorer' | 'weightmap';
+export const VIEW_NAMES: readonly ViewName[] = ['curves', 'overlays', 'evaluation', 'sweep', 'calibration', 'explorer', 'weightmap'];
+/** Most runs one calibration request may name (diagrams side by side). */
+export const CALIBRATION_MAX_RUNS = 8;
 
 /** What the dashboard can export (the extension asks where to save it). */
 export type ExportFormat = 'csv' | 'svg' | 'png';
@@ -134,6 +155,8 @@ export type HostMessage =
   | { type: 'weightMap'; map: WeightMapView }
   /** A sweep's results (Open Sweep, Run Sweep…), sent again while it runs. */
   | { type: 'sweep'; sweep: SweepView }
+  /** Reliability diagrams of the runs the webview asked for. */
+  | { type: 'calibration'; calibration: CalibrationView }
   | { type: 'show'; view: ViewName }
   /** Show these runs' curves (Open Run, Compare Selected Runs). */
   | { type: 'selectRuns'; runIds: string[] }
@@ -147,6 +170,8 @@ export type ViewMessage =
   | { type: 'requestEvaluationOverlay'; index: number }
   | { type: 'requestLossCurves' }
   | { type: 'requestWeightMap'; runId: string; image: string }
+  /** The reliability diagrams of these runs (1 … CALIBRATION_MAX_RUNS, side by side). */
+  | { type: 'requestCalibration'; runIds: string[] }
   | { type: 'revealRun'; runId: string }
   /** Show the runs of the sweep's cell `index` (in the cells the extension sent) in curves and overlays. */
   | { type: 'openSweepCell'; index: number }
@@ -157,9 +182,8 @@ export type ViewMessage =
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length < 300 && !/[\\/]|\.\./.test(v);
 
-/** A validated message, or a string saying what is wrong with it. */
 /** Host messages that carry metric values, which may be NaN or ±Infinity. */
-const WITH_METRICS: readonly HostMessage['type'][] = ['runs', 'evaluation', 'sweep'];
+const WITH_METRICS: readonly HostMessage['type'][] = ['runs', 'evaluation', 'sweep', 'calibration'];
 
 /**
  * A host message as it crosses webview.postMessage, which is JSON (NaN and ±Infinity would arrive as
@@ -174,6 +198,7 @@ export function fromWire(m: HostMessage): HostMessage {
   return WITH_METRICS.includes(m.type) ? (decodeJson(JSON.stringify(m)) as HostMessage) : m;
 }
 
+/** A validated message, or a string saying what is wrong with it. */
 export function parseViewMessage(v: unknown): ViewMessage | string {
   if (!isObject(v) || typeof v.type !== 'string') return 'message must be an object with a string type';
   switch (v.type) {
@@ -199,6 +224,10 @@ export function parseViewMessage(v: unknown): ViewMessage | string {
     case 'requestWeightMap':
       if (!isName(v.runId) || !isName(v.image)) return 'requestWeightMap: runId and image must be names';
       return { type: 'requestWeightMap', runId: v.runId, image: v.image };
+    case 'requestCalibration':
+      if (!Array.isArray(v.runIds) || v.runIds.length < 1 || v.runIds.length > CALIBRATION_MAX_RUNS || !v.runIds.every(isName))
+        return `requestCalibration: runIds must be 1 to ${CALIBRATION_MAX_RUNS} run ids`;
+      return { type: 'requestCalibration', runIds: [...new Set(v.runIds as string[])] };
     case 'revealRun':
       if (!isName(v.runId)) return 'revealRun: runId must be a run id';
       return { type: 'revealRun', runId: v.runId };

@@ -12,6 +12,7 @@ import { compileLoss } from '../../src/core/losses/registry';
 import { LossMode } from '../../src/core/losses/types';
 import { computeMetrics } from '../../src/core/metrics/evaluate';
 import { distanceTransform } from '../../src/core/common/edt';
+import { addImage, emptyBins, reliabilityDiagram } from '../../src/core/metrics/calibration';
 import { unetWeightMap } from '../../src/core/weightmap/unetWeightMap';
 import { assertAllClose, assertClose, ROOT, suiteOnBackend } from './helpers';
 
@@ -85,6 +86,44 @@ describe('metrics vs SciPy (MONAI procedure) and scikit-learn (MCC, balanced acc
       });
     },
   );
+});
+
+interface CalibrationCase {
+  name: string;
+  bins: number;
+  prob: number[];
+  target: number[];
+  expected: { counts: number[]; fraction: number[]; meanProb: number[]; ece: number; brier: number };
+}
+
+describe(`calibration vs ${reference.calibration.source}`, () => {
+  for (const c of reference.calibration.cases as CalibrationCase[]) {
+    it(c.name, () => {
+      const d = reliabilityDiagram(addImage(emptyBins(c.bins), c.prob, c.target));
+      assert.deepStrictEqual(
+        d.bars.map((b) => b.count),
+        c.expected.counts,
+        'pixels per bin (edge values in the lower bin)',
+      );
+      const filled = d.bars.filter((b) => b.count > 0);
+      assertAllClose(
+        filled.map((b) => b.fraction!),
+        c.expected.fraction,
+        1e-12,
+        1e-12,
+        'fraction of positives',
+      );
+      assertAllClose(
+        filled.map((b) => b.meanProb!),
+        c.expected.meanProb,
+        1e-12,
+        1e-12,
+        'mean probability',
+      );
+      assertClose(d.ece, c.expected.ece, 1e-12, 1e-12, 'ECE');
+      assertClose(d.brier, c.expected.brier, 1e-12, 1e-12, 'Brier');
+    });
+  }
 });
 
 describe('distance transform vs scipy.ndimage.distance_transform_edt', () => {

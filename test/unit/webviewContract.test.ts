@@ -11,6 +11,7 @@ import type { SweepFile } from '../../src/core/runs/sweep';
 import { evaluationView, overlayForDisplay, runView, snapshotFile, sweepView } from '../../src/extension/host/views';
 import { emaSmooth } from '../../src/webview/ui/smoothing';
 import { evaluationCsv } from '../../src/webview/ui/evaluation';
+import { calibrationCsv } from '../../src/webview/ui/calibration';
 import { fromWire, HostMessage, parseViewMessage, toWire } from '../../src/webview/contract';
 
 describe('webview message validation', () => {
@@ -284,5 +285,45 @@ describe('dashboard messages for sweeps, exports and epoch snapshots', () => {
     assert.deepStrictEqual(view.verdicts, [{ axis: 'best', text: 'v1' }]);
     const wire = fromWire(JSON.parse(JSON.stringify(toWire({ type: 'sweep', sweep: view }))) as HostMessage);
     assert.deepStrictEqual((wire as { sweep: typeof view }).sweep.cells[0].metrics.hd95.values, [Infinity, 4, 6]);
+  });
+});
+
+describe('calibration messages', () => {
+  it('requestCalibration: 1 to 8 run ids, duplicates once, no paths', () => {
+    assert.deepStrictEqual(parseViewMessage({ type: 'requestCalibration', runIds: ['a', 'b', 'a'] }), {
+      type: 'requestCalibration',
+      runIds: ['a', 'b'],
+    });
+    const bad = 'requestCalibration: runIds must be 1 to 8 run ids';
+    assert.strictEqual(parseViewMessage({ type: 'requestCalibration', runIds: [] }), bad);
+    assert.strictEqual(parseViewMessage({ type: 'requestCalibration', runIds: Array.from({ length: 9 }, (_, i) => `r${i}`) }), bad);
+    assert.strictEqual(parseViewMessage({ type: 'requestCalibration', runIds: ['../other'] }), bad);
+    assert.strictEqual(parseViewMessage({ type: 'requestCalibration', runIds: 'a' }), bad);
+  });
+
+  it('a NaN ECE reaches the webview as NaN; the CSV has a row per bin with empty means for empty bins, nan kept', () => {
+    const run = {
+      id: 'r',
+      label: 'tiny-sigmoid1',
+      head: 'sigmoid1',
+      epoch: 3,
+      ece: NaN,
+      brier: 0.25,
+      pixels: 2,
+      bars: [
+        { lo: 0, hi: 0.5, count: 0, meanProb: null, fraction: null },
+        { lo: 0.5, hi: 1, count: 2, meanProb: 0.75, fraction: 0.5 },
+      ],
+    };
+    const wire = fromWire(
+      JSON.parse(JSON.stringify(toWire({ type: 'calibration', calibration: { runs: [run], missing: [] } }))) as HostMessage,
+    );
+    assert.ok(Number.isNaN((wire as { calibration: { runs: (typeof run)[] } }).calibration.runs[0].ece));
+    assert.strictEqual(
+      calibrationCsv([run]),
+      'run,head,epoch,binLow,binHigh,pixels,meanProbability,fractionForeground,ece,brier\n' +
+        'tiny-sigmoid1,sigmoid1,3,0,0.5,0,,,nan,0.25\n' +
+        'tiny-sigmoid1,sigmoid1,3,0.5,1,2,0.75,0.5,nan,0.25\n',
+    );
   });
 });

@@ -301,6 +301,30 @@ export async function runUiTest(): Promise<void> {
     assert.strictEqual(canvases.length, options.length > 1 ? 2 : 1, 'side by side');
     await page.screenshot({ path: path.join(OUT, 'dashboard-overlay.png') });
 
+    // Calibration: tick both heads' runs, Show, and read each diagram's ECE and Brier against calibration.json.
+    await frame.click('#tab-calibration');
+    const ticks = await frame.$$('.run-picker input[type=checkbox]');
+    for (const t of ticks.slice(0, 2)) await t.check();
+    await frame.click('.run-picker button');
+    await frame.waitForSelector('.calibration-charts figure svg', { timeout: 30000 });
+    const shownCalibration = await frame.$$eval('table.agg tr', (rows) =>
+      rows.slice(1).map((r) => Array.from(r.children).map((c) => c.textContent ?? '')),
+    );
+    assert.strictEqual(shownCalibration.length, Math.min(2, ticks.length), 'a row per ticked run');
+    for (const [label, , epoch, ece, brier] of shownCalibration) {
+      const run = [...runs.entries()].find(([key]) => key.endsWith(` · ${label}`))?.[1];
+      assert.ok(run, `calibration row "${label}" is one of the runs`);
+      const file = JSON.parse(fs.readFileSync(path.join(run.dir, 'calibration.json'), 'utf8'));
+      assert.deepStrictEqual(
+        [Number(epoch), ece, brier],
+        [file.epoch, file.ece.toFixed(4), file.brier.toFixed(4)],
+        `${label}: calibration.json`,
+      );
+    }
+    const diagrams = await frame.$$eval('.calibration-charts svg rect', (rs) => rs.length);
+    assert.ok(diagrams >= 2, `the diagrams draw their bins (${diagrams} rectangles)`);
+    await page.screenshot({ path: path.join(OUT, 'dashboard-calibration.png') });
+
     await frame.click('#tab-explorer');
     await frame.waitForSelector('.chart canvas', { timeout: 60000 });
     await page.waitForTimeout(500);

@@ -17,8 +17,8 @@ import { Head, headMode, sizeMultiple } from '../model/unet';
 import { didYouMean, shown } from '../common/suggest';
 import { checkJsonDepth } from '../common/json';
 
-export type MetricName = 'dice' | 'iou' | 'precision' | 'recall' | 'mcc' | 'balancedAccuracy' | 'pixelError' | 'hd95';
-export type MonitorName = 'loss' | 'dice' | 'iou' | 'mcc' | 'balancedAccuracy' | 'pixelError' | 'hd95';
+export type MetricName = 'dice' | 'iou' | 'precision' | 'recall' | 'mcc' | 'balancedAccuracy' | 'pixelError' | 'hd95' | 'ece' | 'brier';
+export type MonitorName = 'loss' | 'dice' | 'iou' | 'mcc' | 'balancedAccuracy' | 'pixelError' | 'hd95' | 'ece' | 'brier';
 
 export interface DatasetConfig {
   builtin?: 'shapes';

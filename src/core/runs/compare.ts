@@ -17,6 +17,8 @@ export const COMPARED_METRICS = [
   'pixelError',
   'precision',
   'recall',
+  'ece',
+  'brier',
   'loss',
 ] as const satisfies readonly MetricKey[];
 

@@ -7,7 +7,8 @@ import * as path from 'path';
 import { decodePng, encodePng8 } from '../data/png';
 import { HEADLINE_METRICS, lowerIsBetter, metricLabel } from '../common/metrics';
 import { COMPARED_METRICS, ComparedRun, ComparisonSummary, formatStat } from './compare';
-import { esc, lineChart } from './svgCharts';
+import { readCalibration } from './calibrationFile';
+import { esc, lineChart, reliabilityChart } from './svgCharts';
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
 
@@ -109,6 +110,24 @@ function overlayTable(r: ReportInput, colourOf: (head: string) => string): { fir
   return { firstSeed, header: shown.map((x) => `<th style="color:${colourOf(x.head)}">${esc(x.head)}</th>`).join(''), rows: overlayRows };
 }
 
+/** Reliability diagrams of the first seed's runs side by side (calibration.json: the last validation's pixels). */
+function calibrationFigures(r: ReportInput, colourOf: (head: string) => string): string {
+  const firstSeed = r.runs[0]?.seed;
+  return r.runs
+    .filter((x) => x.seed === firstSeed && x.runDir)
+    .map((run) => {
+      let c;
+      try {
+        c = readCalibration(run.runDir!);
+      } catch (err) {
+        return `<p>${esc(run.head)}: ${esc((err as Error).message)}</p>`;
+      }
+      if (!c) return '';
+      return reliabilityChart(`${run.head} (seed ${run.seed}, epoch ${c.epoch})`, colourOf(run.head), c.bars, c.ece, c.brier);
+    })
+    .join('\n');
+}
+
 export function comparisonReport(r: ReportInput): string {
   const colourOf = (head: string) => COLOURS[r.heads.indexOf(head) % COLOURS.length];
   const charts = reportCharts(r, colourOf);
@@ -121,7 +140,7 @@ export function comparisonReport(r: ReportInput): string {
     )
     .join('');
   const pairedRows = r.summary.paired
-    .filter((p) => (HEADLINE_METRICS as readonly string[]).includes(p.metric))
+    .filter((p) => (HEADLINE_METRICS as readonly string[]).includes(p.metric) || p.metric === 'ece')
     .map(
       (p) =>
         `<tr><td>${esc(p.head)} − ${esc(p.baseline)}</td><td>${p.metric}</td><td>${formatStat({ mean: p.mean, std: p.std, n: p.differences.length }, 4)}${(p.of ?? p.differences.length) > p.differences.length ? ` (${p.differences.length} of ${p.of} seeds; the others ∞ or NaN)` : ''}</td><td>${p.differences.map((d) => d.toFixed(4)).join(', ')}</td><td>${esc(p.verdict ?? '')}</td></tr>`,
@@ -135,6 +154,7 @@ export function comparisonReport(r: ReportInput): string {
     .join('');
 
   const overlays = overlayTable(r, colourOf);
+  const calibration = calibrationFigures(r, colourOf);
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -157,6 +177,9 @@ ${r.notes.map((n) => `<p>${esc(n)}</p>`).join('\n')}
 <table><tr><th>pair</th><th>metric</th><th>mean ± std</th><th>per seed</th><th>verdict (paired t-test, 95 % CI)</th></tr>${pairedRows || '<tr><td colspan="5">needs two heads with finished runs</td></tr>'}</table>
 <h2>Curves</h2>
 ${charts}
+<h2>Calibration (seed ${overlays.firstSeed}): is the predicted foreground probability the observed frequency?</h2>
+<p>Each validation pixel's foreground probability, in 15 equal-width bins: bars reach the fraction of those pixels that are foreground; on the dashed diagonal a head is perfectly calibrated. ECE: pixel-weighted mean gap between bar and diagonal; Brier: mean squared error of the probability (both ↓, of the pooled pixels here; the table above averages per image).</p>
+${calibration || '<p>no calibration.json in these runs (trained before SegLab wrote it)</p>'}
 <h2>Overlays (seed ${overlays.firstSeed})</h2>
 <p class="legend">errors: <span style="background:#28c83c"></span>true positive <span style="background:#e62828"></span>false positive <span style="background:#285af0"></span>false negative</p>
 <table><tr><th>image</th><th>input</th><th>ground truth</th>${overlays.header}</tr>${overlays.rows || '<tr><td colspan="3">no saved predictions</td></tr>'}</table>

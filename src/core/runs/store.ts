@@ -7,6 +7,7 @@
  *   events.out.tfevents.*  the same scalars and the validation probability maps for TensorBoard
  *                          (tensorboard.ts)
  *   summary.json           status, reason, backend, best epoch, final/best metrics, durations
+ *   calibration.json       the reliability diagram of the last validation (calibrationFile.ts)
  *   checkpoints/{last,best}/model.json + weights.bin   TensorFlow.js layers format
  *   predictions/<image>_{image,gt,prob,mask}.png       a few validation images
  * Every file is written atomically (temp file + rename), the event file appended by whole records: a
@@ -16,6 +17,7 @@
  * run whose process is gone: listing, settling, cleanup), deletion.ts (guarded deletion), reserve.ts
  * (the disk-full reserve). This module is their common entry point.
  */
+export * from './calibrationFile';
 export * from './deletion';
 export * from './lifecycle';
 export * from './reserve';

@@ -1,7 +1,7 @@
 /**
- * Charts as inline SVG strings: epoch curves (`lineChart`) and points with intervals over categories
- * (`categoryChart`). No imports, so the HTML reports and the webview (which exports them as SVG)
- * draw the same charts.
+ * Charts as inline SVG strings: epoch curves (`lineChart`), points with intervals over categories
+ * (`categoryChart`) and reliability diagrams (`reliabilityChart`). No imports, so the HTML reports
+ * and the webview (which exports them as SVG) draw the same charts.
  */
 export const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
@@ -146,4 +146,58 @@ export function seriesAlongKey<C>(
       return cell === undefined ? undefined : point(cell);
     }),
   }));
+}
+
+/** One reliability bin as the chart reads it (metrics/calibration.ts's ReliabilityBar). */
+export interface ReliabilityBarInput {
+  lo: number;
+  hi: number;
+  count: number;
+  meanProb: number | null;
+  fraction: number | null;
+}
+
+const fixedOrName = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : Number.isNaN(v) ? 'NaN' : String(v));
+
+/**
+ * A reliability diagram: per probability bin, a bar up to the fraction of positive pixels, a dot at
+ * (mean probability, fraction), the diagonal of perfect calibration, and under the axis each bin's
+ * share of the pixels (square-root scale, so sparse middle bins stay visible). Empty bins draw nothing.
+ */
+export function reliabilityChart(title: string, colour: string, bars: readonly ReliabilityBarInput[], ece: number, brier: number): string {
+  const S = 240;
+  const m = { l: 44, r: 16, t: 44, b: 70 };
+  const [W, H] = [m.l + S + m.r, m.t + S + m.b];
+  const sx = (p: number) => m.l + p * S;
+  const sy = (f: number) => m.t + (1 - f) * S;
+  const total = bars.reduce((a, b) => a + b.count, 0);
+  const maxShare = Math.max(...bars.map((b) => Math.sqrt(b.count / Math.max(1, total))), 1e-9);
+  const grid = [0, 0.25, 0.5, 0.75, 1]
+    .map(
+      (v) =>
+        `<line x1="${m.l}" x2="${m.l + S}" y1="${sy(v)}" y2="${sy(v)}" stroke="#ddd"/><text x="${m.l - 6}" y="${sy(v) + 4}" text-anchor="end">${v}</text>` +
+        `<text x="${sx(v)}" y="${m.t + S + 14}" text-anchor="middle">${v}</text>`,
+    )
+    .join('');
+  const marks = bars
+    .map((b) => {
+      if (!b.count || b.fraction === null || b.meanProb === null) return '';
+      const tip = `${b.lo.toFixed(3)}–${b.hi.toFixed(3)}: ${b.count} pixels, mean probability ${b.meanProb.toFixed(4)}, positives ${b.fraction.toFixed(4)}`;
+      const share = (Math.sqrt(b.count / Math.max(1, total)) / maxShare) * 28;
+      return (
+        `<g><title>${esc(tip)}</title><rect x="${sx(b.lo).toFixed(1)}" y="${sy(b.fraction).toFixed(1)}" width="${(sx(b.hi) - sx(b.lo) - 1).toFixed(1)}" height="${(sy(0) - sy(b.fraction)).toFixed(1)}" fill="${colour}" fill-opacity="0.35" stroke="${colour}"/>` +
+        `<circle cx="${sx(b.meanProb).toFixed(1)}" cy="${sy(b.fraction).toFixed(1)}" r="2.5" fill="${colour}"/>` +
+        `<rect x="${sx(b.lo).toFixed(1)}" y="${(m.t + S + 50 - share).toFixed(1)}" width="${(sx(b.hi) - sx(b.lo) - 1).toFixed(1)}" height="${share.toFixed(1)}" fill="#999"/></g>`
+      );
+    })
+    .join('');
+  const diagonal = `<line x1="${sx(0)}" y1="${sy(0)}" x2="${sx(1)}" y2="${sy(1)}" stroke="#555" stroke-dasharray="4 3"><title>perfect calibration</title></line>`;
+  const caption = `ECE ${fixedOrName(ece, 4)} · Brier ${fixedOrName(brier, 4)} · ${total} pixels`;
+  return (
+    `<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(`${title}: ${caption}`)}">` +
+    `<text x="${W / 2}" y="16" text-anchor="middle" class="t">${esc(title)}</text>${grid}${marks}${diagonal}` +
+    `<text x="${m.l + S / 2}" y="${m.t + S + 64}" text-anchor="middle">foreground probability (grey: pixels)</text>` +
+    `<text transform="translate(12,${m.t + S / 2}) rotate(-90)" text-anchor="middle">fraction foreground</text>` +
+    `<text x="${W / 2}" y="32" text-anchor="middle">${esc(caption)}</text></svg></figure>`
+  );
 }

@@ -9,6 +9,7 @@ import { Normalization, paddedImage } from '../data/batches';
 import { Sample } from '../data/dataset';
 import { SampleSeq } from '../data/source';
 import { CompiledLoss } from '../losses/registry';
+import { addImage, addPixel, brierScore, emptyBins, expectedCalibrationError, mergeBins, ReliabilityBins } from '../metrics/calibration';
 import { computeMetrics, MaskMetrics } from '../metrics/evaluate';
 import { nanMean } from '../metrics/scores';
 import { Head, headMode } from '../model/unet';
@@ -102,15 +103,27 @@ export async function predictLogitsArray(model: tf.LayersModel, s: Sample, ctx: 
   return slidingWindow(s.height, s.width, tiling, (y0, x0, h, w) => one(cropImage(s, ctx.channels, y0, x0, h, w)));
 }
 
-export async function decide(logits: tf.Tensor4D, ctx: PredictContext): Promise<Prediction> {
-  return decideArray((await logits.data()) as Float32Array, logits.shape[3], ctx);
+/**
+ * Sees the probabilities of every channel as they are computed: `probs` holds `count` pixels × `c`
+ * channels, from pixel `start` of the image (validation's calibration of multi-class heads).
+ */
+export type BandVisitor = (probs: Float32Array, c: number, start: number, count: number) => void;
+
+export async function decide(logits: tf.Tensor4D, ctx: PredictContext, visit?: BandVisitor): Promise<Prediction> {
+  return decideArray((await logits.data()) as Float32Array, logits.shape[3], ctx, DECIDE_BAND, visit);
 }
 
 /** Pixels per band when turning logits into probabilities (bounds the tensors a large image needs). */
 const DECIDE_BAND = 1 << 20;
 
 /** `decide` on logits as a flat H·W·C array, in bands of pixels (same tfjs sigmoid/softmax numerics). */
-export async function decideArray(logits: Float32Array, c: number, ctx: PredictContext, band: number = DECIDE_BAND): Promise<Prediction> {
+export async function decideArray(
+  logits: Float32Array,
+  c: number,
+  ctx: PredictContext,
+  band: number = DECIDE_BAND,
+  visit?: BandVisitor,
+): Promise<Prediction> {
   const n = logits.length / c;
   const p = new Float32Array(Math.min(n, band) * c);
   const prob = new Float32Array(n);
@@ -126,6 +139,7 @@ export async function decideArray(logits: Float32Array, c: number, ctx: PredictC
     } finally {
       probs.dispose();
     }
+    visit?.(p, c, start, count);
     decidePixels(p, c, count, ctx, prob.subarray(start, start + count), labels.subarray(start, start + count));
   }
   return { prob, labels };
@@ -161,6 +175,27 @@ export interface ValidationResult {
   values: Record<string, number>;
   perImage: { name: string; metrics: Record<string, number> }[];
   predictions: Prediction[];
+  /**
+   * Every validation pixel's foreground probability against its mask, in reliability bins (pooled over
+   * images; multi-class heads: each foreground class one-vs-rest, pooled over the classes).
+   */
+  reliability: ReliabilityBins;
+}
+
+/**
+ * Calibration bins of one image per foreground class: binary heads from the foreground probability,
+ * multi-class heads one-vs-rest from each class's channel (filled by the visitor while deciding).
+ */
+function imageCalibration(ctx: PredictContext, mask: Uint8Array): { bins: ReliabilityBins[]; visit?: BandVisitor } {
+  if (ctx.head === 'sigmoid1' || ctx.head === 'softmax2') return { bins: [emptyBins()] };
+  const bins = Array.from({ length: Math.max(1, ctx.classes - 1) }, () => emptyBins());
+  const visit: BandVisitor = (probs, c, start, count) => {
+    for (let k = 1; k < c; k++) {
+      const b = bins[k - 1];
+      for (let i = 0; i < count; i++) addPixel(b, probs[i * c + k], mask[start + i] === k ? 1 : 0);
+    }
+  };
+  return { bins, visit };
 }
 
 function foregroundMetrics(labels: Uint8Array, gt: Uint8Array, s: Sample, classes: number): MaskMetrics[] {
@@ -188,6 +223,7 @@ export async function validate(
 ): Promise<ValidationResult> {
   const perImage: ValidationResult['perImage'] = [];
   const predictions: Prediction[] = [];
+  let reliability = emptyBins();
   for (let index = 0; index < samples.length; index++) {
     const s = samples.at(index)!;
     const logits = await predictLogits(model, s, ctx, tiling);
@@ -201,14 +237,17 @@ export async function validate(
     );
     let lossValue: number;
     let pred: Prediction;
+    const calibration = imageCalibration(ctx, s.mask);
     try {
       lossValue = (await lossTensor.data())[0];
-      pred = await decide(logits, ctx);
+      pred = await decide(logits, ctx, calibration.visit);
     } finally {
       lossTensor.dispose();
       logits.dispose();
     }
     const perClass = foregroundMetrics(pred.labels, s.mask, s, ctx.classes);
+    if (!calibration.visit) addImage(calibration.bins[0], pred.prob, s.mask);
+    for (const b of calibration.bins) reliability = mergeBins(reliability, b);
     let wrong = 0;
     for (let i = 0; i < s.mask.length; i++) if (pred.labels[i] !== s.mask[i]) wrong++;
     perImage.push({
@@ -223,11 +262,13 @@ export async function validate(
         balancedAccuracy: nanMean(perClass.map((m) => m.balancedAccuracy)),
         pixelError: wrong / s.mask.length,
         hd95: nanMean(perClass.map((m) => m.hd95)),
+        ece: nanMean(calibration.bins.map(expectedCalibrationError)),
+        brier: nanMean(calibration.bins.map(brierScore)),
       },
     });
     if (index < keep) predictions.push(pred);
   }
   const keys = Object.keys(perImage[0]?.metrics ?? {});
   const values = Object.fromEntries(keys.map((k) => [k, nanMean(perImage.map((p) => p.metrics[k]))]));
-  return { values, perImage, predictions };
+  return { values, perImage, predictions, reliability };
 }

@@ -16,7 +16,7 @@ import { encodePng8 } from '../data/png';
 import { lowerIsBetter } from '../common/metrics';
 import { sizeMultiple } from '../model/unet';
 import { saveCheckpoint } from '../runs/checkpoint';
-import { EpochImage, EpochRecord, RunSummary, RunWriter } from '../runs/store';
+import { CALIBRATION_FILE, calibrationFile, EpochImage, EpochRecord, RunSummary, RunWriter } from '../runs/store';
 import { failureReason } from './failure';
 import { learningRateAt, setLearningRate } from './optimizer';
 import { lossTarget, validate, ValidationResult } from './predict';
@@ -202,6 +202,7 @@ async function validateEpoch(r: RunState, epoch: number, record: EpochRecord, m:
     Object.entries(validation.values).filter(([k]) => k === 'loss' || (config.metrics as string[]).includes(k)),
   );
   summary.final = record.val;
+  r.record.run.writeJson(CALIBRATION_FILE, calibrationFile(epoch, r.learner.ctx.head, validation.reliability));
   const monitored = validation.values[config.monitor];
   if (!improves(config.monitor, monitored, m.bestValue, config.earlyStopping?.minDelta ?? 0)) {
     m.sinceBest++;

@@ -9,6 +9,7 @@ import './dashboard.css';
 import type { HostMessage, RunView, ViewMessage, ViewName } from '../contract';
 import { fromWire, VIEW_NAMES } from '../contract';
 import { Disposables, el } from './dom';
+import { CalibrationPanel } from './calibration';
 import { CurvesView } from './curves';
 import { EvaluationView } from './evaluation';
 import { ExplorerView } from './explorer';
@@ -25,6 +26,7 @@ const TAB_LABELS: Record<ViewName, string> = {
   overlays: 'Overlays',
   evaluation: 'Evaluation',
   sweep: 'Sweep',
+  calibration: 'Calibration',
   explorer: 'Loss explorer',
   weightmap: 'Weight map',
 };
@@ -40,14 +42,15 @@ class Dashboard implements ViewHost {
   private readonly overlays: OverlaysView;
   private readonly evaluation = new EvaluationView(this);
   private readonly sweep = new SweepPanel(this);
+  private readonly calibration = new CalibrationPanel(this);
   private readonly explorer = new ExplorerView(this);
   private readonly weightMap = new WeightMapView(this);
   private readonly views: Record<ViewName, View>;
 
   constructor(app: HTMLElement) {
     this.overlays = new OverlaysView(this, Number(app.dataset.threshold ?? 0.5));
-    const { curves, overlays, evaluation, sweep, explorer, weightMap } = this;
-    this.views = { curves, overlays, evaluation, sweep, explorer, weightmap: weightMap };
+    const { curves, overlays, evaluation, sweep, calibration, explorer, weightMap } = this;
+    this.views = { curves, overlays, evaluation, sweep, calibration, explorer, weightmap: weightMap };
     for (const name of VIEW_NAMES) this.tabs.append(this.tab(name));
     app.append(this.tabs, this.errorBar, this.root);
   }
@@ -111,11 +114,22 @@ class Dashboard implements ViewHost {
         this.sweep.setSweep(m.sweep);
         if (this.current === 'sweep') this.rerender();
         return;
+      case 'calibration':
+        this.calibration.setCalibration(m.calibration);
+        if (this.calibration.takeQuiet()) {
+          // Asked for by a selection of several runs: ready in its tab, the curves stay in front.
+          if (this.current === 'calibration') this.rerender();
+          return;
+        }
+        return this.show('calibration');
       case 'show':
         return this.show(m.view);
       case 'selectRuns':
         this.curves.select(m.runIds);
-        if (m.runIds.length > 1) this.overlays.preselect(m.runIds); // side by side in Overlays
+        if (m.runIds.length > 1) {
+          this.overlays.preselect(m.runIds); // side by side in Overlays
+          this.calibration.preselect(m.runIds); // and in Calibration
+        }
         return this.show('curves');
       case 'error':
         this.errorBar.textContent = m.message;
@@ -131,7 +145,10 @@ class Dashboard implements ViewHost {
   private setRuns(runs: RunView[]): void {
     const pickerKey = (rs: RunView[]) => JSON.stringify(runsWithPredictions(rs).map((r) => [r.id, r.label, r.predictions]));
     const pickersChanged = pickerKey(runs) !== pickerKey(this.runList);
+    const idsChanged = JSON.stringify(runs.map((r) => [r.id, r.label])) !== JSON.stringify(this.runList.map((r) => [r.id, r.label]));
     this.runList = runs;
+    // Calibration lists every run in its picker.
+    if (this.current === 'calibration' && idsChanged) this.rerender();
     if (this.current === 'curves' && !this.curves.update()) this.rerender();
     // Overlays and the weight map list runs with predictions: re-rendered only when that list changed.
     if ((this.current === 'overlays' || this.current === 'weightmap') && pickersChanged) this.rerender();

@@ -168,11 +168,22 @@ describe('SegLab in VS Code', () => {
     const requested = (): string[] => [...(api.observed.lastOverlayRequest?.runIds ?? [])].sort();
     for (let i = 0; i < 150 && JSON.stringify(requested()) !== JSON.stringify(ids); i++) await new Promise((r) => setTimeout(r, 200));
     assert.deepStrictEqual(requested(), ids, 'both runs side by side in Overlays');
+    // … and for their reliability diagrams (ready in the Calibration tab), read from each run's calibration.json.
+    const calibrated = (): string[] => (api.observed.calibration?.runs ?? []).map((r) => r.id).sort();
+    for (let i = 0; i < 150 && JSON.stringify(calibrated()) !== JSON.stringify(ids); i++) await new Promise((r) => setTimeout(r, 200));
+    assert.deepStrictEqual(calibrated(), ids, 'both runs side by side in Calibration');
+    for (const shown of api.observed.calibration!.runs) {
+      const run = comparison.runs.find((r) => (r as unknown as { runId: string }).runId === shown.id) as unknown as { runDir: string };
+      const file = JSON.parse(fs.readFileSync(path.join(run.runDir, 'calibration.json'), 'utf8'));
+      assert.deepStrictEqual([shown.ece, shown.brier, shown.pixels], [file.ece, file.brier, file.pixels], shown.id);
+    }
     const html = fs.readFileSync(report, 'utf8');
     for (const run of comparison.runs) {
       // The per-run table shows each run's final Dice to 4 digits.
       assert.ok(html.includes(`<td>${run.final.dice.toFixed(4)}</td>`), `the report shows ${run.head}'s Dice ${run.final.dice}`);
     }
+    // A reliability diagram per head, side by side.
+    assert.strictEqual((html.match(/aria-label="[^"]*: ECE /g) ?? []).length, 2, 'two reliability diagrams in the report');
     const target = path.join(workspace, 'exported-report.html');
     const exported = await vscode.commands.executeCommand('seglab.exportReport', report, vscode.Uri.file(target));
     assert.strictEqual(exported, target);
