@@ -104,7 +104,7 @@ export async function trainCommand(argv: string[], write: Write): Promise<number
       const f = result.summary.final;
       write(
         `final validation: ${Object.entries(f)
-          .map(([k, v]) => `${k} ${formatMetric(k, v)}`)
+          .map(([k, v]) => `${metricLabel(k)} ${formatMetric(k, v)}`)
           .join(', ')}\n`,
       );
     }

@@ -155,7 +155,7 @@ describe('seglab init / train / predict / compare / demo', () => {
     fs.writeFileSync(path.join(dir, 'empty.json'), JSON.stringify(config));
     const t = seglab(dir, 'train', 'empty.json');
     assert.strictEqual(t.code, 0, t.stderr);
-    assert.match(t.stdout, /final validation: .*dice 0\.000, .*hd95 ∞/);
+    assert.match(t.stdout, /final validation: .*Dice 0\.000, .*HD95 ∞/);
     const c = seglab(dir, 'compare', 'empty.json', '--heads', 'sigmoid1', '--seeds', '2');
     assert.strictEqual(c.code, 0, c.stderr);
     assert.match(c.stdout, /sigmoid1 +dice 0\.000 ± 0\.000 +iou 0\.000 ± 0\.000 +hd95 ∞ \(all 2 seeds\)/);
