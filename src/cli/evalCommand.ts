@@ -25,8 +25,10 @@ export const EVAL_USAGE = `usage: seglab eval --pred DIR|STACK.tif --gt DIR|STAC
   (default 0.5, foreground where p >= T); --from-logits thresholds at 0. Ground truth must be binary;
   --foreground V says which value is foreground (e.g. 0 for the ISBI membranes).`;
 
-/** Metric keys in CSV/JSON order (the registry's keys; the terminal table shows their labels). */
-/** The per-image metrics, in the order the core averages them (MEAN_KEYS): table, CSV and JSON columns. */
+/**
+ * The per-image metrics, in the order the core averages them (MEAN_KEYS): the table's columns (by
+ * their labels) and CSV/JSON's (by their keys).
+ */
 const COLUMNS = MEAN_KEYS satisfies readonly MetricKey[];
 const LABELS = COLUMNS.map(metricLabel);
 

@@ -307,7 +307,6 @@ function registerSkipConnections(): void {
   });
 }
 
-/** Identity and Cast share data; per-channel Add and the bias-gradient Sum (layers.ts). */
 /**
  * `out` = `src` (row-major, `shape`) tiled `reps` times along each axis: each output row (all axes but
  * the last) is its source row, repeated along the last axis. The values' bits are copied as 32-bit
@@ -340,6 +339,7 @@ export function tileRows(src: Int32Array, shape: number[], reps: number[], out: 
   }
 }
 
+/** Tile by rows; Identity and Cast share data; per-channel Add and the bias-gradient Sum (layers.ts). */
 function registerElementwise(): void {
   // Tile (tfjs's batch-norm gradient broadcasts a per-channel vector to the activation's shape with
   // it): tfjs's wasm Tile computes every output index (455 ms for [1,1,1,32] → [4,256,256,32], 35 % of a
