@@ -9,6 +9,7 @@ import { computeLoss } from '../core/losses/compute';
 import { lossDefinitions, lossTermDefinitions } from '../core/losses/registry';
 import { LOSS_MODES, LossMode } from '../core/losses/types';
 import { encodeJson } from '../core/common/json';
+import { lossLibrary, lossLibraryLines } from '../core/losses/library';
 import { didYouMean, shown } from '../core/common/suggest';
 import { choiceValue, keyValues, numberValue, parseCommand, requireValue, UsageError } from './args';
 import { formatNumber, table } from './format';
@@ -16,6 +17,8 @@ import { formatNumber, table } from './format';
 export const LOSSES_USAGE = `usage: seglab losses --pred P --target T [--from-logits] [--mode binary|multiclass|multilabel]
                      [--loss NAME ...] [--set KEY=VALUE ...] [--weights W] [--foreground V]
                      [--channels-first] [--backend ${BACKEND_CHOICES.join('|')}] [--json]
+       seglab losses --list [--json]
+  --list: every loss with its modes, reference and option defaults, then the smp/MONAI names.
   P, T: .npy (float32/float64/integer) or PNG (8/16-bit). .npy layout: [H,W], [H,W,C] or [N,H,W,C]
   (--channels-first: [C,H,W] / [N,C,H,W]). --loss takes a name or a compound such as "bce+dice".
   --set applies an option to every chosen loss that has it, or to one with NAME.KEY.
@@ -37,9 +40,14 @@ export async function lossesCommand(argv: string[], write: (s: string) => void):
       'channels-first': { type: 'boolean' },
       backend: { type: 'string' },
       json: { type: 'boolean' },
+      list: { type: 'boolean' },
     },
     LOSSES_USAGE,
   );
+  if (values.list) {
+    write(values.json ? encodeJson(lossLibrary()) + '\n' : lossLibraryLines().join('\n') + '\n');
+    return 0;
+  }
   const predFile = requireValue(values.pred, 'pred', LOSSES_USAGE);
   const targetFile = requireValue(values.target, 'target', LOSSES_USAGE);
   const mode = choiceValue(values.mode, 'mode', LOSS_MODES);

@@ -1,4 +1,5 @@
 /** The seglab CLI run as a user runs it: a child process on files, exit codes, messages, outputs. */
+import { lossNames } from '../../src/core/losses/registry';
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -43,6 +44,31 @@ describe('seglab losses', () => {
     for (const name of ['bceWithLogits', 'focal', 'dice', 'lovaszHinge', 'unetWeighted'])
       assert.match(r.stdout, new RegExp(`^${name}\\s`, 'm'));
     assert.doesNotMatch(r.stdout, /crossEntropy|weightedBce/);
+  });
+
+  it('--list: every registered loss with its reference and option defaults, then the smp/MONAI names (text and JSON)', () => {
+    const r = seglab('losses', '--list');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const names = lossNames();
+    const listed = r.stdout
+      .split('\n\nsmp/MONAI names')[0]
+      .split('\n')
+      .filter((l) => l && !l.startsWith(' '))
+      .map((l) => l.split(' ')[0]);
+    assert.deepStrictEqual(listed, names);
+    assert.strictEqual((r.stdout.match(/^ {4}reference: /gm) ?? []).length, names.length, 'a reference line per loss');
+    assert.match(r.stdout, /^hausdorffDT \(binary, multiclass\): .*\n {4}reference: Karimi & Salcudean 2019 .*MONAI HausdorffDTLoss/m);
+    assert.match(
+      r.stdout,
+      /^ {2}HausdorffDTLoss \(MONAI\) = hausdorffDT; hausdorffDT\.alpha = 2, hausdorffDT\.includeBackground = false$/m,
+    );
+    const json = JSON.parse(seglab('losses', '--list', '--json').stdout);
+    assert.deepStrictEqual(
+      json.losses.map((l: { name: string }) => l.name),
+      names,
+    );
+    assert.deepStrictEqual(json.losses.find((l: { name: string }) => l.name === 'hausdorffDT').options.alpha.default, '2');
+    assert.strictEqual(json.losses.find((l: { name: string }) => l.name === 'hausdorffDT').cpuOnly, true);
   });
 
   it('--loss weightedBce --weights W.npy: the per-pixel weighted BCE, by hand', () => {

@@ -124,7 +124,8 @@ describe('comparison', () => {
     assert.strictEqual(paired.differences.length, 2);
     const html = fs.readFileSync(result.report, 'utf8');
     assert.match(html, /Content-Security-Policy" content="default-src 'none'; img-src data:/);
-    assert.strictEqual((html.match(/<svg /g) ?? []).length, 4, 'four charts');
+    assert.strictEqual((html.match(/<svg /g) ?? []).length, 6, 'four curve charts and a reliability diagram per head');
+    assert.strictEqual((html.match(/aria-label="[^"]*: ECE /g) ?? []).length, 2, "the first seed's two heads, side by side");
     assert.ok((html.match(/data:image\/png;base64/g) ?? []).length >= 4, 'overlays');
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3)/, 'no remote resources');
   });

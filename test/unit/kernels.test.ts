@@ -505,6 +505,36 @@ describe('WebAssembly kernels', () => {
       }
     });
 
+    it("MaxPoolGrad on wasm for any window (3×1, 1×3, 3×3 'same', 3×3 stride 2 'valid', 2×2 'same') equals tfjs cpu's, ties included", async () => {
+      // tfjs-wasm 4.22's own MaxPoolGrad sent a 3×1 'same' window's gradient to the first row only.
+      const [n, h, w, c] = [2, 5, 7, 3];
+      const x = Float32Array.from(values(n * h * w * c, 31), (v) => Math.round(v * 3) / 3); // ties
+      const cases: [[number, number], number, 'same' | 'valid'][] = [
+        [[3, 1], 1, 'same'],
+        [[1, 3], 1, 'same'],
+        [[3, 3], 1, 'same'],
+        [[3, 3], 2, 'valid'],
+        [[2, 2], 1, 'same'],
+      ];
+      const gradOn = async (backend: string, size: [number, number], stride: number, pad: 'same' | 'valid') => {
+        await initBackend(backend);
+        return tf.tidy(() => {
+          const xt = tf.tensor4d(x, [n, h, w, c]);
+          const out = tf.maxPool(xt, size, stride, pad);
+          const dy = tf.tensor4d(values(out.size, 32), out.shape);
+          return Array.from(
+            tf
+              .grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, size, stride, pad), dy)))(xt)
+              .dataSync(),
+          );
+        });
+      };
+      for (const [size, stride, pad] of cases) {
+        const expected = await gradOn('cpu', size, stride, pad);
+        assert.deepStrictEqual(await gradOn('wasm', size, stride, pad), expected, `${size.join('×')} stride ${stride} ${pad}`);
+      }
+    });
+
     it('through tfjs on wasm: FusedConv2D with bias, bias Sum, per-channel Add, Cast and Identity match the cpu backend', async () => {
       const x = values(2 * 6 * 5 * 3, 21);
       const f = values(9 * 3 * 20, 22);

@@ -535,6 +535,89 @@ describe('worked examples where a default matters', () => {
     assertClose(hard, 1 - (2 * 2 - 1 * 1) / Math.sqrt(3 * 3 * 3 * 3), 1e-6);
   });
 
+  it('boundary-based losses: the softmax2 head (as lossForHead maps them) equals the sigmoid head on the same probabilities', () => {
+    // A 4×5 image with a 2×2 object; two-channel logits [0, x] give the foreground probability σ(x).
+    const y = [0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+    const x = y.map((v, i) => (v ? 1 : -1) * (0.5 + ((i * 7) % 5) / 3));
+    for (const name of ['boundary', 'hausdorffDT', 'logHausdorffDT', 'distancePenalizedCE']) {
+      const mapped = lossForHead({ loss: name }, 'softmax2');
+      const binary = computeLoss(name, { pred: x, target: y, shape: [1, 4, 5, 1], fromLogits: true });
+      const twoChannel = computeLoss(
+        mapped.expression,
+        { pred: x.flatMap((v) => [0, v]), target: y, shape: [1, 4, 5, 2], fromLogits: true, mode: 'multiclass' },
+        mapped.options,
+      );
+      assertClose(twoChannel, binary, 1e-6, 1e-7, name);
+    }
+  });
+
+  it("boundary: p·φ by hand, and a mask filling the image has no boundary (φ = 0, not SciPy's distance to a phantom pixel)", () => {
+    // 1×3 strip, object at the middle pixel: φ = [1, 0, 1] (outside d = 1; inside −(1 − 1) = 0). p = [0.2, 0.9, 0.4].
+    assertClose(computeLoss('boundary', { pred: [0.2, 0.9, 0.4], target: [0, 1, 0], shape: [1, 1, 3, 1] }), (0.2 + 0.4) / 3, 1e-6);
+    // 1×4 strip, object [1, 1, 0, 0]: φ = [−1, 0, 1, 2]; p = 0.5 everywhere → 0.5·2/4.
+    assertClose(computeLoss('boundary', { pred: [0.5, 0.5, 0.5, 0.5], target: [1, 1, 0, 0], shape: [1, 1, 4, 1] }), 0.25, 1e-6);
+    assert.strictEqual(computeLoss('boundary', { pred: [0.3, 0.6, 0.9], target: [1, 1, 1], shape: [1, 1, 3, 1] }), 0);
+    assert.strictEqual(computeLoss('boundary', { pred: [0.3, 0.6, 0.9], target: [0, 0, 0], shape: [1, 1, 3, 1] }), 0);
+  });
+
+  it("distancePenalizedCE applies its penalty (SegLoss's DisPenalizedCE computes Φ and returns the plain CE mean)", () => {
+    // 1×4 strip, object [1, 1, 0, 0]: distances inside [2, 1], outside [1, 2] → Φ = [0, 1, 1, 0] (1 next to
+    // the boundary); weights 1 + Φ = [1, 2, 2, 1]; probabilities 0.5: every BCE term is ln 2 → mean 1.5·ln 2.
+    const data = { pred: [0.5, 0.5, 0.5, 0.5], target: [1, 1, 0, 0], shape: [1, 1, 4, 1] };
+    assertClose(computeLoss('distancePenalizedCE', data), 1.5 * Math.LN2, 1e-6);
+    assertClose(computeLoss('bce', data), Math.LN2, 1e-6, 1e-7, 'the plain mean SegLoss returns');
+  });
+
+  it('topK: the mean of the largest k % of the BCE terms; a tie at the cut shares its gradient (by hand)', () => {
+    // y = 0 everywhere, p = [0.5, 0.5, 0.5, 0.9]: terms ln 2 (three ties) and −ln 0.1; k = 50 % → 2 pixels:
+    // (−ln 0.1 + ln 2)/2. ∂/∂p of −ln(1 − p) is 1/(1 − p): 10/2 = 5 for p = 0.9; each tie gets a third of
+    // the one remaining place: 2·(1/3)/2 = 1/3.
+    const data = { pred: [0.5, 0.5, 0.5, 0.9], target: [0, 0, 0, 0], shape: [1, 1, 4, 1] };
+    assertClose(computeLoss('topK', data, { k: 50 }), (-Math.log(0.1) + Math.LN2) / 2, 1e-6);
+    assertAllClose(lossGradient('topK', data, { k: 50 }), [1 / 3, 1 / 3, 1 / 3, 5], 1e-5, 1e-6);
+    // at least one pixel: k = 1 % of 4 pixels keeps the largest
+    assertClose(computeLoss('topK', data, { k: 1 }), -Math.log(0.1), 1e-6);
+  });
+
+  it('topK, focalTversky: the softmax2 head (as lossForHead maps them) equals the sigmoid head on the same probabilities', () => {
+    const x = [-2.5, -0.3, 0.1, 1.7, 3.2, -4, 0.8, -1.1];
+    const y = [0, 1, 0, 1, 1, 0, 0, 1];
+    for (const name of ['topK', 'focalTversky']) {
+      const mapped = lossForHead({ loss: name }, 'softmax2');
+      const binary = computeLoss(name, { pred: x, target: y, shape: [1, 2, 4, 1], fromLogits: true });
+      const twoChannel = computeLoss(
+        mapped.expression,
+        { pred: x.flatMap((v) => [0, v]), target: y, shape: [1, 2, 4, 2], fromLogits: true, mode: 'multiclass' },
+        mapped.options,
+      );
+      assertClose(twoChannel, binary, 1e-6, 1e-7, name);
+    }
+  });
+
+  it("clDice on a one-channel output scores that channel (MONAI's [:, 1:] slice leaves nothing and returns 0); softmax2 equals it", () => {
+    // A vertical line of foreground in a 5×5 target; a prediction that misses it entirely scores badly,
+    // one that matches it scores 0: by hand, the skeleton of a one-pixel line is the line itself, so
+    // Tprec = Tsens = (5 + 1)/(5 + 1) = 1 for the match, and for the miss Tsens = (0 + 1)/(5 + 1).
+    const y = Array.from({ length: 25 }, (_, i) => (i % 5 === 2 ? 1 : 0));
+    const miss = Array.from({ length: 25 }, (_, i) => (i % 5 === 0 ? 1 : 0));
+    const shape = [1, 5, 5, 1];
+    assertClose(computeLoss('clDice', { pred: y, target: y, shape }), 0, 1e-6, 1e-7, 'perfect');
+    const tprec = 1 / 6;
+    const tsens = 1 / 6;
+    assertClose(computeLoss('clDice', { pred: miss, target: y, shape }), 1 - (2 * tprec * tsens) / (tprec + tsens), 1e-6, 1e-7, 'miss');
+    const x = y.map((v, i) => (v ? 2 : -2) + Math.sin(i));
+    const binary = computeLoss('diceClDice', { pred: x, target: y, shape, fromLogits: true });
+    assert.ok(binary > 0.05, `diceClDice on one channel is not the constant 0 (${binary})`);
+    const twoChannel = computeLoss('diceClDice', {
+      pred: x.flatMap((v) => [0, v]),
+      target: y,
+      shape: [1, 5, 5, 2],
+      fromLogits: true,
+      mode: 'multiclass',
+    });
+    assertClose(twoChannel, binary, 1e-6, 1e-7, 'softmax2');
+  });
+
   it('focal: alpha defaults to 0.25 in binary mode (torchvision) and to none in multiclass, and the library says so', () => {
     // One pixel, logit 0, y = 1: p_t = 0.5, CE = ln 2, (1 − p_t)^γ = 0.25 with γ = 2, α_t = 0.25 → 0.0625·ln 2.
     assertClose(computeLoss('focal', { pred: [0], target: [1], shape: [1, 1, 1, 1], fromLogits: true }), 0.0625 * Math.LN2, 1e-6);

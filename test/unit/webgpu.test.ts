@@ -147,6 +147,7 @@ describe('WebGPU backend on the adapter Dawn finds here', function () {
   it('every loss and mode: value and gradient equal the wasm backend (Lovász sort, weight map, compounds)', async () => {
     // 2×8×8 pixels: large enough that Lovász sorts on the GPU; distinct logits keep the sort order unique.
     const cases: { name: string; mode: LossMode; data: never; options: Record<string, unknown> }[] = [];
+    const cpuOnly: typeof cases = [];
     for (const def of [...lossDefinitions(), { name: 'bce+dice', modes: ['binary'] as LossMode[] }]) {
       for (const mode of def.modes) {
         const c = mode === 'binary' ? 1 : 3;
@@ -162,7 +163,8 @@ describe('WebGPU backend on the adapter Dawn finds here', function () {
         const data = { pred, target, shape: [2, 8, 8, c], fromLogits: true, mode } as never;
         const requires = 'requires' in def ? def.requires : undefined;
         const options = requires?.includes('weights') ? { weights: Array.from({ length: pixels * c }, (_, i) => 1 + (i % 3)) } : {};
-        cases.push({ name: def.name, mode, data, options });
+        // hausdorffDT thresholds the prediction on the CPU: on webgpu it must say so, not fail inside tfjs
+        ('readsPrediction' in def && def.readsPrediction ? cpuOnly : cases).push({ name: def.name, mode, data, options });
       }
     }
     await initBackend('wasm');
@@ -173,6 +175,14 @@ describe('WebGPU backend on the adapter Dawn finds here', function () {
         const what = `${k.name} (${k.mode})`;
         assertClose(await computeLossWithTensorsAsync(compileLoss(k.name, k.options), k.data), expected[i].value, 1e-5, 1e-6, what);
         assertAllClose(await lossGradientAsync(k.name, k.data, k.options), expected[i].gradient, 1e-4, 1e-6, `${what} gradient`);
+      }
+      assert.ok(cpuOnly.length >= 2, 'hausdorffDT and logHausdorffDT read the prediction back');
+      for (const k of cpuOnly) {
+        await assert.rejects(
+          computeLossAsync(k.name, k.data, k.options),
+          /thresholds the prediction on the CPU .* wasm or cpu backend/,
+          k.name,
+        );
       }
     });
   });
@@ -196,11 +206,24 @@ describe('WebGPU backend on the adapter Dawn finds here', function () {
       assert.ok(Number.isFinite(withValues[0]));
     }));
 
-  it('training both heads (bce+dice, Lovász, U-Net weights) ends with the wasm run’s metrics', async () => {
+  it('a loss that reads the prediction back (hausdorffDT) is refused on webgpu before a run folder exists', () =>
+    onWebgpu(async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-webgpu-hd-'));
+      try {
+        const config = tinyExperiment(dir, { loss: 'dice+hausdorffDT', backend: 'webgpu', epochs: 1, stepsPerEpoch: 1 });
+        await assert.rejects(trainRun({ config }), /hausdorffDT thresholds the prediction on the CPU .* backend 'wasm' or 'cpu'/);
+        assert.deepStrictEqual(fs.existsSync(config.runsDir) ? fs.readdirSync(config.runsDir) : [], []);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }));
+
+  it('training both heads (bce+dice, Lovász, U-Net weights, boundary) ends with the wasm run’s metrics', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-webgpu-'));
     try {
       for (const head of ['sigmoid1', 'softmax2'] as const) {
-        for (const loss of ['bce+dice', head === 'sigmoid1' ? 'lovaszHinge' : 'lovaszSoftmax', 'unetWeighted']) {
+        // boundary: its distance map is computed from the target's host copy, so it trains on the GPU too
+        for (const loss of ['bce+dice', head === 'sigmoid1' ? 'lovaszHinge' : 'lovaszSoftmax', 'unetWeighted', 'dice+boundary']) {
           const config = (backend: string) =>
             tinyExperiment(dir, { head, loss, backend, epochs: 2, stepsPerEpoch: 2, dataset: { builtin: 'shapes', count: 10, size: 32 } });
           const wasm = await trainRun({ config: config('wasm'), runName: `wasm-${head}` });

@@ -114,6 +114,61 @@ export function maxPoolGrad2(
   return copyOut(pool, dx, out ?? new Float32Array(x.length));
 }
 
+/** The geometry of a pooling window: size, stride, the padding before the first row and column, the output size. */
+export interface PoolGeometry {
+  filter: [number, number];
+  stride: [number, number];
+  padTop: number;
+  padLeft: number;
+  outHeight: number;
+  outWidth: number;
+}
+
+/**
+ * The gradient of any 2-D max pooling (window, stride, padding): each dy [n, outH, outW, c] goes to
+ * the first maximum of its window of x [n, h, w, c] in row-major order, padding skipped, NaN counted
+ * as the maximum (PyTorch's rule, and tfjs-cpu's). In JavaScript: tfjs-wasm's own MaxPoolGrad loses
+ * gradient for non-square windows (a 3×1 'same' window sent dy to the first row only, tfjs 4.22), and
+ * the morphological pooling of clDice needs 3×1, 1×3 and 3×3 windows.
+ */
+export function maxPoolGradGeneral(
+  x: Float32Array,
+  dy: Float32Array,
+  shape: [number, number, number, number],
+  g: PoolGeometry,
+): Float32Array {
+  const [n, h, w, c] = shape;
+  const { filter, stride, padTop, padLeft, outHeight, outWidth } = g;
+  if (x.length !== n * h * w * c || dy.length !== n * outHeight * outWidth * c)
+    throw new Error(`maxPoolGradGeneral: x or dy does not match shape ${shape.join('×')} → ${outHeight}×${outWidth}`);
+  const dx = new Float64Array(x.length); // summed in float64, rounded once (as tfjs-cpu)
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        for (let ch = 0; ch < c; ch++) {
+          let best = -1;
+          let max = -Infinity;
+          for (let fy = 0; fy < filter[0]; fy++) {
+            const y = oy * stride[0] - padTop + fy;
+            if (y < 0 || y >= h) continue;
+            for (let fx = 0; fx < filter[1]; fx++) {
+              const xx = ox * stride[1] - padLeft + fx;
+              if (xx < 0 || xx >= w) continue;
+              const i = ((b * h + y) * w + xx) * c + ch;
+              if (best < 0 || x[i] > max || (Number.isNaN(x[i]) && !Number.isNaN(max))) {
+                best = i;
+                max = x[i];
+              }
+            }
+          }
+          if (best >= 0) dx[best] += dy[((b * outHeight + oy) * outWidth + ox) * c + ch];
+        }
+      }
+    }
+  }
+  return Float32Array.from(dx);
+}
+
 /** Σ over `chunks` float64 rows of `width` at `offset` in the pool's memory, added in order. */
 function addChunks(pool: KernelPool, offset: number, chunks: number, width: number): Float64Array {
   const parts = new Float64Array(pool.memory.buffer, offset, chunks * width);

@@ -16,7 +16,8 @@
  *   Other shapes: tfjs's matMul, with transpose flags applied as explicit transposes (its flagged
  *   path was ~5× slower: 55 vs 12 ms for [32768,24]ᵀ·[32768,48]).
  * - The layers around the convolutions (kernels/layers.ts, on the pool): MaxPoolGrad for 2×2
- *   stride-2 'valid' pooling, Concat and SplitV along the last axis (the skip connections), Sum over
+ *   stride-2 'valid' pooling (other windows in JavaScript: tfjs-wasm's loses gradient on non-square
+ *   ones), Concat and SplitV along the last axis (the skip connections), Sum over
  *   every axis but the last (bias gradients; tfjs transposes first) and Add of a per-channel vector.
  *   In a 128² step (depth 3, 16 filters, batch 8, 2 threads) these took 140 ms as tfjs kernels or JS
  *   loops, ~40 ms here.
@@ -28,7 +29,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConvShape, convFilterGradient, convForward, convInputGradient } from './conv';
 import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from './names';
-import { batchNormBackward, batchNormForward, biasAdd, channelSums, concatChannels, maxPoolGrad2, splitChannels } from './layers';
+import {
+  batchNormBackward,
+  batchNormForward,
+  biasAdd,
+  channelSums,
+  concatChannels,
+  maxPoolGrad2,
+  maxPoolGradGeneral,
+  splitChannels,
+} from './layers';
 
 interface WasmTensorData {
   memoryOffset: number;
@@ -124,6 +134,7 @@ export function registerWasmKernels(): void {
   registerConvolutions();
   registerMatMul();
   registerSkipConnections();
+  registerMaxPoolGrad();
   registerElementwise();
   registerBatchNorm();
 }
@@ -243,7 +254,50 @@ function registerMatMul(): void {
   });
 }
 
-/** The skip connections: channel Concat and SplitV, and the 2×2 max-pool gradient (layers.ts). */
+/** Max-pool gradients: SegLab's 2×2 stride-2 kernel, its JavaScript general case for other windows (layers.ts). */
+function registerMaxPoolGrad(): void {
+  const tfMaxPoolGrad = original('MaxPoolGrad');
+  replace('MaxPoolGrad', (args) => {
+    const { dy, input } = args.inputs;
+    const two = (v: unknown) => v === 2 || (Array.isArray(v) && v.length === 2 && v[0] === 2 && v[1] === 2);
+    const { filterSize, strides, pad, dimRoundingMode } = args.attrs;
+    const plain = two(filterSize) && two(strides) && (pad === 'valid' || pad === 0) && dimRoundingMode == null;
+    if (input.shape.length !== 4 || input.dtype !== 'float32') {
+      if (!tfMaxPoolGrad) throw new Error('wasm MaxPoolGrad missing');
+      return tfMaxPoolGrad(args);
+    }
+    if (!plain) {
+      // tfjs-wasm's MaxPoolGrad loses gradient on non-square windows: SegLab's (layers.ts) instead
+      const info = tf.backend_util.computePool2DInfo(
+        input.shape as [number, number, number, number],
+        filterSize as [number, number] | number,
+        strides as [number, number] | number,
+        1,
+        pad as 'same' | 'valid' | number,
+        dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+      );
+      const geometry = {
+        filter: [info.filterHeight, info.filterWidth] as [number, number],
+        stride: [info.strideHeight, info.strideWidth] as [number, number],
+        padTop: info.padInfo.top,
+        padLeft: info.padInfo.left,
+        outHeight: info.outHeight,
+        outWidth: info.outWidth,
+      };
+      const shape = input.shape as [number, number, number, number];
+      const grad = maxPoolGradGeneral(heapView(args.backend, input), heapView(args.backend, dy), shape, geometry);
+      const out = args.backend.makeOutput(input.shape, 'float32');
+      heapView(args.backend, out).set(grad);
+      return out;
+    }
+    const [n, h, w, c] = input.shape;
+    const dx = args.backend.makeOutput(input.shape, 'float32');
+    maxPoolGrad2(heapView(args.backend, input), heapView(args.backend, dy), [n, h, w, c], heapView(args.backend, dx));
+    return dx;
+  });
+}
+
+/** The skip connections: channel Concat and SplitV (layers.ts). */
 function registerSkipConnections(): void {
   const tfSplitV = original('SplitV');
   replace('SplitV', (args) => {
@@ -265,22 +319,6 @@ function registerSkipConnections(): void {
       outs.map((o) => heapView(args.backend, o)),
     );
     return outs as unknown as tf.TensorInfo;
-  });
-
-  const tfMaxPoolGrad = original('MaxPoolGrad');
-  replace('MaxPoolGrad', (args) => {
-    const { dy, input } = args.inputs;
-    const two = (v: unknown) => v === 2 || (Array.isArray(v) && v.length === 2 && v[0] === 2 && v[1] === 2);
-    const { filterSize, strides, pad, dimRoundingMode } = args.attrs;
-    const plain = two(filterSize) && two(strides) && (pad === 'valid' || pad === 0) && dimRoundingMode == null;
-    if (!plain || input.shape.length !== 4 || input.dtype !== 'float32') {
-      if (!tfMaxPoolGrad) throw new Error('wasm MaxPoolGrad missing');
-      return tfMaxPoolGrad(args);
-    }
-    const [n, h, w, c] = input.shape;
-    const dx = args.backend.makeOutput(input.shape, 'float32');
-    maxPoolGrad2(heapView(args.backend, input), heapView(args.backend, dy), [n, h, w, c], heapView(args.backend, dx));
-    return dx;
   });
 
   const tfConcat = original('Concat');

@@ -19,6 +19,10 @@
  *   SoftBCEWithLogitsLoss (smp)  bceWithLogits, no label smoothing (smooth_factor None), no pos_weight
  *   JaccardLoss (smp)            jaccard, smooth 0, batch-wide, absent classes zeroed
  *   MCCLoss (smp)                mcc, eps 1e-5 (binary only in smp)
+ *   HausdorffDTLoss (MONAI)      hausdorffDT, alpha 2, include_background False
+ *   LogHausdorffDTLoss (MONAI)   logHausdorffDT, alpha 2, include_background False
+ *   SoftclDiceLoss (MONAI)       clDice, iter_ 3, smooth 1 (SegLab scores a one-channel output; MONAI returns 0)
+ *   SoftDiceclDiceLoss (MONAI)   diceClDice, alpha 0.5, iter_ 3, smooth 1
  */
 import { didYouMean } from '../common/suggest';
 import { parseLossTerm } from './expression';
@@ -80,6 +84,25 @@ export const LOSS_ALIASES: Readonly<Record<string, LossAlias>> = {
     binary: 'jaccard',
     multiclass: 'jaccard',
     defaults: { jaccard: { smooth: 0, perImage: false, emptyTarget: 'zero' } },
+  },
+  HausdorffDTLoss: {
+    library: 'MONAI',
+    binary: 'hausdorffDT',
+    multiclass: 'hausdorffDT',
+    defaults: { hausdorffDT: { alpha: 2, includeBackground: false } },
+  },
+  LogHausdorffDTLoss: {
+    library: 'MONAI',
+    binary: 'logHausdorffDT',
+    multiclass: 'logHausdorffDT',
+    defaults: { logHausdorffDT: { alpha: 2, includeBackground: false } },
+  },
+  SoftclDiceLoss: { library: 'MONAI', binary: 'clDice', multiclass: 'clDice', defaults: { clDice: { iterations: 3, smooth: 1 } } },
+  SoftDiceclDiceLoss: {
+    library: 'MONAI',
+    binary: 'diceClDice',
+    multiclass: 'diceClDice',
+    defaults: { diceClDice: { iterations: 3, smooth: 1, alpha: 0.5 } },
   },
 };
 

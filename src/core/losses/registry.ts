@@ -11,7 +11,11 @@ export { parseLossTerm } from './expression';
 export type { LossTerm } from './expression';
 import { balancedBce, bce, bceWithLogits, weightedBce } from './bce';
 import { categoricalCrossEntropy, crossEntropy } from './crossEntropy';
+import { boundary, distancePenalizedCE, hausdorffDT, logHausdorffDT } from './distance';
+import { clDice, diceClDice } from './clDice';
 import { focal } from './focal';
+import { focalTversky, penaltyGDice } from './presets';
+import { topK } from './topK';
 import { hinge, squaredHinge } from './hinge';
 import { lovaszHinge, lovaszSoftmax } from './lovasz';
 import { mcc } from './mcc';
@@ -40,6 +44,15 @@ const DEFINITIONS: readonly LossDefinition[] = [
   registered(lovaszHinge),
   registered(lovaszSoftmax),
   registered(unetWeighted),
+  registered(boundary),
+  registered(hausdorffDT),
+  registered(logHausdorffDT),
+  registered(distancePenalizedCE),
+  registered(topK),
+  registered(focalTversky),
+  registered(penaltyGDice),
+  registered(clDice),
+  registered(diceClDice),
 ];
 const BY_NAME = new Map(DEFINITIONS.map((d) => [d.name, d]));
 

@@ -84,6 +84,11 @@ export interface LossDefinition<M extends Record<string, OptionSpec> = Record<st
   options: M;
   /** Needs an option without a default (e.g. a weight map) to be applicable. */
   requires?: readonly (keyof M & string)[];
+  /**
+   * Reads the prediction back on the CPU inside the loss (a map of the thresholded prediction): only
+   * backends that can read a tensor synchronously run it (not webgpu in Node).
+   */
+  readsPrediction?: boolean;
   fn: (input: LossInput, options: OptionsOf<M>) => tf.Scalar;
 }
 

@@ -10,7 +10,7 @@ import { UNET_WEIGHT_DEFAULTS } from '../weightmap/defaults';
 import { classBalanceWeights, unetBorderTerm } from '../weightmap/unetWeightMap';
 import { Connectivity, labelComponents } from '../weightmap/label';
 import { bceTerms, reduceWeighted } from './soft';
-import { readTidy } from './readback';
+import { targetClassMaps } from './hostTarget';
 import { softmaxCrossEntropyTerms } from './crossEntropy';
 import { BINARY_MODE, defineLoss, LossInput, MULTICLASS_MODE, OptionsOf, OptionSpec } from './types';
 
@@ -27,31 +27,6 @@ function classInstances(classes: Int32Array, shape: [number, number], connectivi
     );
     for (let i = 0; i < labels.length; i++) if (labels[i] !== 0) out[i] = labels[i] + next;
     next += count;
-  }
-  return out;
-}
-
-/**
- * Class index per pixel of every image: thresholded binary target, index target, or argmax of one-hot.
- * Read from the host copy of the target when the caller gave one (a GPU tensor cannot be read
- * synchronously), else from the tensor.
- */
-function classMaps(input: LossInput): Int32Array {
-  const { target, mode } = input;
-  if (!input.targetValues && tf.getBackend() === 'webgpu') {
-    throw new Error(
-      'unetWeighted computes its weight map on the CPU: on the webgpu backend give LossInput.targetValues (the target on the host)',
-    );
-  }
-  const values = input.targetValues ?? readTidy(() => tf.clone(target));
-  const c = target.shape[3];
-  if (mode === BINARY_MODE) return Int32Array.from(values, (v) => (v >= 0.5 ? 1 : 0));
-  if (c === 1) return Int32Array.from(values);
-  const out = new Int32Array(values.length / c);
-  for (let i = 0; i < out.length; i++) {
-    let best = 0; // the first of equal maxima, as tf.argMax
-    for (let k = 1; k < c; k++) if (values[i * c + k] > values[i * c + best]) best = k;
-    out[i] = best;
   }
   return out;
 }
@@ -80,7 +55,7 @@ export function batchWeightMap(input: LossInput, o: OptionsOf<typeof unetWeighte
   if (o.connectivity !== 4 && o.connectivity !== 8) throw new Error(`unetWeighted.connectivity: 4 or 8, got ${o.connectivity}`);
   const connectivity: Connectivity = o.connectivity;
   const [n, h, w] = input.target.shape;
-  const classes = classMaps(input);
+  const classes = targetClassMaps(input, 'unetWeighted');
   const out = new Float32Array(n * h * w);
   const classWeights = o.classWeights ?? 'balanced';
   for (let i = 0; i < n; i++) {

@@ -254,12 +254,19 @@ export async function startRun(o: TrainOptions): Promise<RunState> {
 }
 
 /** The model, optimizer and loss of the config's head on this data; the loss expression and options as resolved. */
-function buildLearner(config: ExperimentConfig, data: RunData) {
+function buildLearner(config: ExperimentConfig, data: RunData, backend: BackendInfo) {
   const { source, norm } = data;
   const head = config.head;
   const classes = head === 'softmaxN' || head === 'sigmoidN' ? source.classes : 2;
   const { expression, options, mode } = lossForHead(config, head);
   const loss = compileLoss(expression, options);
+  const cpuOnly = loss.terms.filter((t) => t.definition.readsPrediction).map((t) => t.definition.name);
+  if (backend.name === 'webgpu' && cpuOnly.length) {
+    throw new Error(
+      `${cpuOnly.join(', ')} thresholds the prediction on the CPU at every step, which the webgpu backend cannot do; ` +
+        "train this loss with backend 'wasm' or 'cpu'",
+    );
+  }
   const ctx: PredictContext = {
     head,
     channels: source.channels,
@@ -298,7 +305,7 @@ function startWithData(o: TrainOptions, backend: BackendInfo, data: RunData): Ru
   const config = o.config;
   const emit = o.emit ?? (() => undefined);
   const { source, stepsPerEpoch, train, val } = data;
-  const built = buildLearner(config, data);
+  const built = buildLearner(config, data, backend);
   const { learner, expression } = built;
   const head = config.head;
   const name = o.runName ?? `${config.name}-${head}`;

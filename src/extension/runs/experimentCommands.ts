@@ -2,10 +2,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { LOSS_ALIASES } from '../../core/losses/aliases';
+import { lossLibraryLines } from '../../core/losses/library';
 import { readComparisonFile } from '../../core/runs/decodeFiles';
 import { ExperimentConfig, loadConfig, starterConfig, validateConfig } from '../../core/config/config';
-import { describeDefault, lossDefinitions } from '../../core/losses/registry';
+import { lossDefinitions } from '../../core/losses/registry';
 import { HEADS, Head } from '../../core/model/unet';
 import { readSettings } from '../host/settings';
 import { CommandContext } from '../host/commandContext';
@@ -43,20 +43,7 @@ export function registerExperimentCommands(c: CommandContext): void {
   });
   // Returns the text it shows (for other extensions and tests).
   c.register('seglab.showLossLibrary', () => {
-    const lines = lossDefinitions().flatMap((d) => [
-      `${d.name} (${d.modes.join(', ')}): ${d.summary}`,
-      `    reference: ${d.reference}`,
-      ...Object.entries(d.options).map(([key, spec]) => `    ${key} = ${describeDefault(spec)}: ${spec.description}`),
-    ]);
-    // smp/MONAI class names, indented so they read as notes under the library (not as losses).
-    lines.push('', "smp/MONAI names (with their classes' defaults):");
-    for (const [name, a] of Object.entries(LOSS_ALIASES)) {
-      const terms = a.binary === a.multiclass ? a.binary : `${a.binary} (one channel) / ${a.multiclass}`;
-      const defaults = Object.entries(a.defaults)
-        .flatMap(([term, o]) => Object.entries(o).map(([k, v]) => `${term}.${k} = ${JSON.stringify(v)}`))
-        .join(', ');
-      lines.push(`  ${name} (${a.library}) = ${terms}${defaults ? `; ${defaults}` : ''}`);
-    }
+    const lines = lossLibraryLines();
     c.output.clear();
     for (const line of lines) c.output.appendLine(line);
     c.output.show(true);
