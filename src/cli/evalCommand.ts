@@ -12,7 +12,8 @@ import { csv, formatNumber, table } from './format';
 export const EVAL_USAGE = `usage: seglab eval --pred DIR|STACK.tif --gt DIR|STACK.tif [--threshold T] [--from-logits]
                    [--foreground V] [--classes K|NAME,NAME,…] [--config EXPERIMENT.json]
                    [--channels-first | --channels-last] [--empty one|zero|nan]
-                   [--hd-mode directed|pooled] [--hd-percentile Q] [--json OUT.json] [--csv OUT.csv] [--quiet]
+                   [--hd-mode directed|pooled] [--hd-percentile Q] [--nsd-tolerance TAU]
+                   [--json OUT.json] [--csv OUT.csv] [--quiet]
   Pairs files by name without extension (PNG 8/16-bit, TIFF or .npy); seglab predict's <name>_prob.png
   (else <name>_mask.png) pairs with <name>. Two multi-page TIFF stacks pair page by page.
   .npy/.npz predictions (float16/32/64, integers, bool) may be [H,W], [1,H,W], [C,H,W] or [1,C,H,W]
@@ -23,7 +24,9 @@ export const EVAL_USAGE = `usage: seglab eval --pred DIR|STACK.tif --gt DIR|STAC
   --config: take the classes (dataset.classes, dataset.classNames) and the binary foreground value
   (dataset.foreground) from an experiment config; --classes and --foreground override it. Predictions are thresholded at T
   (default 0.5, foreground where p >= T); --from-logits thresholds at 0. Ground truth must be binary;
-  --foreground V says which value is foreground (e.g. 0 for the ISBI membranes).`;
+  --foreground V says which value is foreground (e.g. 0 for the ISBI membranes).
+  NSD: the share of both boundaries within TAU pixels of the other (default 1; MONAI compute_surface_dice);
+  ASSD: the mean distance between the boundaries, both ways.`;
 
 /**
  * The per-image metrics, in the order the core averages them (MEAN_KEYS): the table's columns (by
@@ -48,6 +51,7 @@ export async function evalCommand(argv: string[], write: (s: string) => void): P
       empty: { type: 'string' },
       'hd-mode': { type: 'string' },
       'hd-percentile': { type: 'string' },
+      'nsd-tolerance': { type: 'string' },
       json: { type: 'string' },
       csv: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -68,6 +72,7 @@ export async function evalCommand(argv: string[], write: (s: string) => void): P
     empty: choiceValue(values.empty, 'empty', EMPTY_CONVENTIONS),
     hdMode: choiceValue(values['hd-mode'], 'hd-mode', ['directed', 'pooled'] as const),
     hdPercentile: numberValue(values['hd-percentile'], 'hd-percentile'),
+    nsdTolerance: numberValue(values['nsd-tolerance'], 'nsd-tolerance'),
   });
   // Outputs are written only after every image was evaluated, each atomically.
   if (values.json) writeFileAtomic(values.json, encodeJson(result) + '\n');
@@ -100,12 +105,16 @@ export function classNames(text: string | undefined): string[] | undefined {
   return names;
 }
 
+/** Boundary metrics are per image only: pooled confusion counts have no boundary. */
+const pooled = (p: FolderEvaluation['aggregate']['pooled'], k: (typeof COLUMNS)[number]) =>
+  k === 'hd' || k === 'hd95' || k === 'nsd' || k === 'assd' ? '' : p[k];
+
 function toCsv(r: FolderEvaluation): string {
   const header = ['image', ...COLUMNS, 'tp', 'fp', 'fn', 'tn'];
   const rows = r.images.map((m) => [m.name, ...COLUMNS.map((k) => m[k]), m.tp, m.fp, m.fn, m.tn]);
   rows.push(['mean', ...COLUMNS.map((k) => r.aggregate.mean[k]), '', '', '', '']);
   const p = r.aggregate.pooled;
-  rows.push(['pooled', ...COLUMNS.map((k) => (k === 'hd' || k === 'hd95' ? '' : p[k])), p.tp, p.fp, p.fn, p.tn]);
+  rows.push(['pooled', ...COLUMNS.map((k) => pooled(p, k)), p.tp, p.fp, p.fn, p.tn]);
   for (const c of r.perClass ?? []) rows.push([`class ${c.name} (mean)`, ...COLUMNS.map((k) => c.mean[k]), '', '', '', '']);
   return csv(header, rows);
 }
@@ -121,7 +130,7 @@ function report(r: FolderEvaluation): string {
       ['aggregate', ...LABELS],
       [
         ['mean', ...COLUMNS.map((k) => a.mean[k])],
-        ['pooled', ...COLUMNS.map((k) => (k === 'hd' || k === 'hd95' ? '' : a.pooled[k]))],
+        ['pooled', ...COLUMNS.map((k) => pooled(a.pooled, k))],
       ],
     ),
   ];

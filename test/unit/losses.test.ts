@@ -3,7 +3,7 @@
  * stability at |logit| = 100, gradients, and option errors.
  */
 import * as assert from 'assert';
-import { lossForHead } from '../../src/core/config/config';
+import { ignoredLossOptions, lossForHead } from '../../src/core/config/config';
 import { validateConfig } from '../../src/core/config/config';
 import { initBackend } from '../../src/core/backend/backend';
 import { computeLoss, computeLossWithTensors, lossGradient } from '../../src/core/losses/compute';
@@ -227,6 +227,35 @@ describe("smp/MONAI class names as aliases, with their classes' defaults", () =>
       /DiceCELoss is dice \+ bceWithLogits; address one term:.*dice\.smooth or bceWithLogits\.smooth/,
     );
     assert.throws(() => compileLoss('DiceLos'), /'DiceLos' is not a loss\. Did you mean 'DiceLoss'\?/);
+  });
+
+  it('monai: and smp: choose a library where the classes differ: TverskyLoss per image with smooth 1e-5 (MONAI) or batch-wide with 0 (smp)', () => {
+    // Image A: p = (1,1,0,0), y = (1,0,0,0): TP 1, FP 1, FN 0 → Tversky (α = β = ½) 1 − 1/1.5 = 1/3;
+    // image B: nothing predicted, nothing there. MONAI: per image, smooth 1e-5 → B scores 1 − 1e-5/1e-5 = 0,
+    // the mean 1/6 (MONAI's TverskyLoss with α = β = ½ is its DiceLoss). smp: the batch sums → 1/3.
+    const data = { pred: [1, 1, 0, 0, 0, 0, 0, 0], target: [1, 0, 0, 0, 0, 0, 0, 0], shape: [2, 2, 2, 1] };
+    assertClose(computeLoss('monai:TverskyLoss', data), 1 / 6, 1e-5);
+    assertClose(computeLoss('smp:TverskyLoss', data), 1 / 3, 1e-5);
+    assertClose(computeLoss('TverskyLoss', data), 1 / 3, 1e-5, 1e-6, 'the bare name follows smp, as seglab losses --list says');
+    assertClose(computeLoss('smp:DiceLoss', data), 1 / 3, 1e-5);
+    assertClose(computeLoss('monai:DiceLoss', data), computeLoss('DiceLoss', data), 1e-7);
+    // every other alias takes the prefix of a library it belongs to, also inside compounds
+    assertClose(computeLoss('0.5*monai:DiceCELoss+smp:FocalLoss', data), computeLoss('0.5*DiceCELoss+FocalLoss', data), 1e-7);
+    assert.throws(
+      () => compileLoss('monai:MCCLoss'),
+      /'monai:MCCLoss': MONAI has no loss class 'MCCLoss' that SegLab knows \(MCCLoss is smp's: write MCCLoss\)/,
+    );
+  });
+
+  it('includeBackground: false on a one-channel head is ignored and said so (MONAI warns the same)', () => {
+    assert.deepStrictEqual(ignoredLossOptions({ loss: { name: 'DiceLoss', options: { includeBackground: false } } }, 'sigmoid1'), [
+      'loss option includeBackground: false is ignored by the sigmoid1 head (one output channel, the foreground; MONAI ignores it too)',
+    ]);
+    assert.deepStrictEqual(ignoredLossOptions({ loss: { name: 'DiceLoss', options: { includeBackground: false } } }, 'softmax2'), []);
+    assert.deepStrictEqual(ignoredLossOptions({ loss: 'dice' }, 'sigmoid1'), []);
+    // and ignored it is: the same value with or without it
+    const data = { pred: [0.2, 0.7, 0.9, 0.1], target: [0, 1, 1, 0], shape: [1, 2, 2, 1] };
+    assert.strictEqual(computeLoss('dice', data, { includeBackground: false }), computeLoss('dice', data));
   });
 });
 

@@ -60,6 +60,27 @@ describe('metrics: overlap scores', () => {
     assert.strictEqual(computeMetrics(empty, empty, [2, 2]).accuracy, 1);
   });
 
+  it('NSD and ASSD by hand, and with empty masks: one empty → NSD 0, ASSD ∞; both → NaN (or 1 and 0 with hdBothEmpty zero)', () => {
+    // 1×6 strip: prediction pixels 0–1, target pixels 0–3. In a one-row image every foreground pixel's
+    // 4-neighbourhood leaves the image, so all are boundary: prediction {0, 1}, target {0, 1, 2, 3}.
+    // Distances pred→target: 0, 0; target→pred: 0, 0, 1, 2. NSD at τ = 1: (2 + 3)/6; at τ = 2: 6/6.
+    // ASSD = (0 + 0 + 0 + 0 + 1 + 2)/6.
+    const pred = [1, 1, 0, 0, 0, 0];
+    const gt = [1, 1, 1, 1, 0, 0];
+    const m = computeMetrics(pred, gt, [1, 6]);
+    assert.strictEqual(m.nsd, 5 / 6);
+    assert.strictEqual(m.assd, 0.5);
+    assert.strictEqual(computeMetrics(pred, gt, [1, 6], { nsdTolerance: 2 }).nsd, 1);
+    const none = [0, 0, 0, 0, 0, 0];
+    const one = computeMetrics(none, gt, [1, 6]);
+    assert.deepStrictEqual([one.nsd, one.assd], [0, Infinity]);
+    const both = computeMetrics(none, none, [1, 6]);
+    assert.ok(Number.isNaN(both.nsd) && Number.isNaN(both.assd));
+    const zero = computeMetrics(none, none, [1, 6], { hdBothEmpty: 'zero' });
+    assert.deepStrictEqual([zero.nsd, zero.assd], [1, 0]);
+    assert.throws(() => computeMetrics(pred, gt, [1, 6], { nsdTolerance: -1 }), /nsdTolerance: -1 is not a finite number ≥ 0/);
+  });
+
   it('one mask empty: Dice 0, HD and HD95 Infinity', () => {
     const m = computeMetrics([0, 0, 0, 0], [0, 1, 0, 0], [2, 2]);
     assert.strictEqual(m.dice, 0);

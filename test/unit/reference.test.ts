@@ -81,7 +81,7 @@ describe('losses vs PyTorch reference values (computeLoss: fused kernels where t
   });
 });
 
-describe('metrics vs SciPy (MONAI procedure) and scikit-learn (MCC, balanced accuracy)', () => {
+describe('metrics vs SciPy (MONAI procedure: HD, HD95, NSD, ASSD) and scikit-learn (MCC, balanced accuracy)', () => {
   reference.metrics.forEach(
     (
       c: { shape: [number, number]; spacing: [number, number]; pred: number[]; target: number[]; expected: Record<string, number> },
@@ -95,6 +95,10 @@ describe('metrics vs SciPy (MONAI procedure) and scikit-learn (MCC, balanced acc
         }
         const pooled = computeMetrics(c.pred, c.target, c.shape, { spacing: c.spacing, hdMode: 'pooled' });
         assertClose(pooled.hd95, c.expected.hd95Pooled, 1e-12, 1e-12, 'pooled hd95');
+        assertClose(m.nsd, c.expected.nsd, 1e-12, 1e-12, 'nsd (tolerance 1)');
+        assertClose(m.assd, c.expected.assd, 1e-12, 1e-12, 'assd');
+        const wider = computeMetrics(c.pred, c.target, c.shape, { spacing: c.spacing, nsdTolerance: 2 });
+        assertClose(wider.nsd, c.expected.nsdTolerance2, 1e-12, 1e-12, 'nsd (tolerance 2)');
       });
     },
   );

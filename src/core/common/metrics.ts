@@ -17,6 +17,8 @@ export const METRICS = {
   pixelError: { label: 'pixel error', lowerIsBetter: true, digits: 4 },
   hd: { label: 'HD', lowerIsBetter: true, digits: 2 },
   hd95: { label: 'HD95', lowerIsBetter: true, digits: 2 },
+  nsd: { label: 'NSD', lowerIsBetter: false, digits: 3 },
+  assd: { label: 'ASSD', lowerIsBetter: true, digits: 2 },
   ece: { label: 'ECE', lowerIsBetter: true, digits: 4 },
   brier: { label: 'Brier', lowerIsBetter: true, digits: 4 },
 } as const;

@@ -17,8 +17,9 @@ import { Head, headMode, sizeMultiple } from '../model/unet';
 import { didYouMean, shown } from '../common/suggest';
 import { checkJsonDepth } from '../common/json';
 
-export type MetricName = 'dice' | 'iou' | 'precision' | 'recall' | 'mcc' | 'balancedAccuracy' | 'pixelError' | 'hd95' | 'ece' | 'brier';
-export type MonitorName = 'loss' | 'dice' | 'iou' | 'mcc' | 'balancedAccuracy' | 'pixelError' | 'hd95' | 'ece' | 'brier';
+export type MetricName =
+  'dice' | 'iou' | 'precision' | 'recall' | 'mcc' | 'balancedAccuracy' | 'pixelError' | 'hd95' | 'nsd' | 'assd' | 'ece' | 'brier';
+export type MonitorName = 'loss' | 'dice' | 'iou' | 'mcc' | 'balancedAccuracy' | 'pixelError' | 'hd95' | 'nsd' | 'assd' | 'ece' | 'brier';
 
 export interface DatasetConfig {
   builtin?: 'shapes';
@@ -145,6 +146,18 @@ function describeAjvError(e: ErrorObject): ConfigProblem {
 }
 
 /** The loss expression and options for a head: the config's loss mapped to the head's mode. */
+/**
+ * Options the loss of a head ignores, in words: `includeBackground: false` with one output channel
+ * (MONAI warns "single channel prediction, `include_background=False` ignored." and goes on).
+ */
+export function ignoredLossOptions(config: Pick<ExperimentConfig, 'loss'>, head: Head): string[] {
+  if (headMode(head) !== 'binary' || typeof config.loss === 'string') return [];
+  const given = { ...(config.loss.options ?? {}) };
+  return Object.entries(given)
+    .filter(([key, value]) => (key === 'includeBackground' || key.endsWith('.includeBackground')) && value === false)
+    .map(([key]) => `loss option ${key}: false is ignored by the ${head} head (one output channel, the foreground; MONAI ignores it too)`);
+}
+
 export function lossForHead(
   config: Pick<ExperimentConfig, 'loss'>,
   head: Head,

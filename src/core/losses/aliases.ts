@@ -23,6 +23,9 @@
  *   LogHausdorffDTLoss (MONAI)   logHausdorffDT, alpha 2, include_background False
  *   SoftclDiceLoss (MONAI)       clDice, iter_ 3, smooth 1 (SegLab scores a one-channel output; MONAI returns 0)
  *   SoftDiceclDiceLoss (MONAI)   diceClDice, alpha 0.5, iter_ 3, smooth 1
+ * Where the two libraries' classes of one name differ, "monai:Name" and "smp:Name" choose
+ * (LIBRARY_ALIASES): monai:TverskyLoss is per image with smooth 1e-5 (batch=False, smooth_nr =
+ * smooth_dr), smp:DiceLoss batch-wide with smooth 0 and absent classes zeroed.
  */
 import { didYouMean } from '../common/suggest';
 import { parseLossTerm } from './expression';
@@ -106,12 +109,44 @@ export const LOSS_ALIASES: Readonly<Record<string, LossAlias>> = {
   },
 };
 
+/**
+ * Classes whose smp and MONAI versions differ, under their library's prefix (the bare name follows the
+ * library its entry above names). Every other alias is also accepted with the prefix of a library it
+ * lists ("monai:DiceCELoss", "smp:FocalLoss").
+ */
+export const LIBRARY_ALIASES: Readonly<Record<string, LossAlias>> = {
+  'monai:TverskyLoss': {
+    library: 'MONAI',
+    binary: 'tversky',
+    multiclass: 'tversky',
+    defaults: { tversky: { alpha: 0.5, beta: 0.5, gamma: 1, smooth: 1e-5, perImage: true, emptyTarget: 'formula' } },
+  },
+  'smp:DiceLoss': {
+    library: 'smp',
+    binary: 'dice',
+    multiclass: 'dice',
+    defaults: { dice: { smooth: 0, perImage: false, emptyTarget: 'zero' } },
+  },
+};
+
 export function aliasNames(): string[] {
   return Object.keys(LOSS_ALIASES);
 }
 
+/** The alias a name stands for: a bare class name, or "monai:"/"smp:" and a class of that library. */
+export function aliasOf(name: string): LossAlias | undefined {
+  if (Object.prototype.hasOwnProperty.call(LIBRARY_ALIASES, name)) return LIBRARY_ALIASES[name];
+  const colon = name.indexOf(':');
+  const bare = colon < 0 ? name : name.slice(colon + 1);
+  if (!Object.prototype.hasOwnProperty.call(LOSS_ALIASES, bare)) return undefined;
+  const alias = LOSS_ALIASES[bare];
+  if (colon < 0) return alias;
+  const library = name.slice(0, colon) === 'monai' ? 'MONAI' : 'smp';
+  return alias.library.split(', ').includes(library) ? alias : undefined;
+}
+
 export function isLossAlias(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(LOSS_ALIASES, name);
+  return aliasOf(name) !== undefined;
 }
 
 /**
@@ -136,7 +171,7 @@ export function expandAliases(
       terms.push(parts[i].trim());
       return;
     }
-    const alias = LOSS_ALIASES[t.name];
+    const alias = aliasOf(t.name)!;
     const weight = t.weight;
     const inner = (mode === 'multiclass' ? alias.multiclass : alias.binary).split('+');
     targets.set(t.name, inner);

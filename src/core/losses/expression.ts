@@ -1,8 +1,8 @@
 /**
- * The grammar of one term of a loss expression ("bce", "0.5*dice"), shared by the registry (which
- * compiles expressions) and the smp/MONAI aliases (which rewrite them first).
+ * The grammar of one term of a loss expression ("bce", "0.5*dice", "monai:TverskyLoss"), shared by the
+ * registry (which compiles expressions) and the smp/MONAI aliases (which rewrite them first).
  */
-const TERM = /^\s*(([0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*\*\s*)?([A-Za-z][A-Za-z0-9]*)\s*$/;
+const TERM = /^\s*(([0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*\*\s*)?((?:monai:|smp:)?[A-Za-z][A-Za-z0-9]*)\s*$/;
 
 /** One term of a loss expression ("0.5 * bce"): the weight prefix as written, the weight, the name. */
 export interface LossTerm {

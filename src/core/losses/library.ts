@@ -3,7 +3,7 @@
  * the smp/MONAI class names with the SegLab terms and defaults they stand for. Shown by
  * `seglab losses --list` and the extension's Show Loss Library.
  */
-import { LOSS_ALIASES } from './aliases';
+import { LIBRARY_ALIASES, LOSS_ALIASES } from './aliases';
 import { describeDefault, lossDefinitions } from './registry';
 
 /** One entry per loss, as `seglab losses --list --json` prints it. */
@@ -19,7 +19,7 @@ export function lossLibrary() {
         Object.entries(d.options).map(([key, spec]) => [key, { default: describeDefault(spec), description: spec.description }]),
       ),
     })),
-    aliases: Object.entries(LOSS_ALIASES).map(([name, a]) => ({
+    aliases: Object.entries({ ...LOSS_ALIASES, ...LIBRARY_ALIASES }).map(([name, a]) => ({
       name,
       library: a.library,
       binary: a.binary,
@@ -37,8 +37,8 @@ export function lossLibraryLines(): string[] {
     ...Object.entries(d.options).map(([key, spec]) => `    ${key} = ${describeDefault(spec)}: ${spec.description}`),
   ]);
   // smp/MONAI class names, indented so they read as notes under the library (not as losses).
-  lines.push('', "smp/MONAI names (with their classes' defaults):");
-  for (const [name, a] of Object.entries(LOSS_ALIASES)) {
+  lines.push('', "smp/MONAI names (with their classes' defaults; monai:NAME or smp:NAME picks a library):");
+  for (const [name, a] of Object.entries({ ...LOSS_ALIASES, ...LIBRARY_ALIASES })) {
     const terms = a.binary === a.multiclass ? a.binary : `${a.binary} (one channel) / ${a.multiclass}`;
     const defaults = Object.entries(a.defaults)
       .flatMap(([term, o]) => Object.entries(o).map(([k, v]) => `${term}.${k} = ${JSON.stringify(v)}`))

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { didYouMean, shown } from '../common/suggest';
-import { aliasNames, expandAliases } from './aliases';
+import { aliasNames, expandAliases, LOSS_ALIASES, LossAlias } from './aliases';
 import { parseLossTerm } from './expression';
 
 export { parseLossTerm } from './expression';
@@ -68,6 +68,14 @@ export function lossDefinitions(): readonly LossDefinition[] {
 export function getLoss(name: string): LossDefinition {
   const def = BY_NAME.get(name);
   if (!def) {
+    const colon = name.indexOf(':');
+    if (colon > 0) {
+      const [library, bare] = [name.slice(0, colon), name.slice(colon + 1)];
+      const other = LOSS_ALIASES[bare as keyof typeof LOSS_ALIASES] as LossAlias | undefined;
+      const note = other && Object.hasOwn(LOSS_ALIASES, bare) ? ` (${bare} is ${other.library}'s: write ${bare})` : '';
+      const lib = library === 'monai' ? 'MONAI' : library;
+      throw new Error(`'${shown(name)}': ${lib} has no loss class '${shown(bare)}' that SegLab knows${note}`);
+    }
     const known = [...BY_NAME.keys(), ...aliasNames()];
     throw new Error(
       `'${shown(name)}' is not a loss.${didYouMean(name, known)} Known: ` +

@@ -3,7 +3,7 @@
  * (`computeClassMetrics`), and their aggregation over images (`aggregateMetrics`).
  */
 import { addCounts, binarize, ConfusionCounts, confusionCounts } from './confusion';
-import { hausdorffDistances, HausdorffMode } from './hausdorff';
+import { HausdorffMode, surfaceScores } from './hausdorff';
 import { EMPTY_CONVENTIONS, EmptyConvention, nanMean, overlapScores, OverlapScores } from './scores';
 
 export interface MetricOptions {
@@ -19,6 +19,8 @@ export interface MetricOptions {
   hdMode?: HausdorffMode;
   /** Percentile of the `hd95` entry (default 95). */
   hdPercentile?: number;
+  /** NSD's tolerance τ in units of `spacing` (default 1: boundary pixels at most one pixel apart count). */
+  nsdTolerance?: number;
   /** Pixel size [row, column] for distances (default [1, 1]). */
   spacing?: readonly [number, number];
 }
@@ -28,6 +30,10 @@ export interface MaskMetrics extends OverlapScores, ConfusionCounts {
   hd: number;
   /** The `hdPercentile` (95) percentile Hausdorff distance. */
   hd95: number;
+  /** Normalized surface Dice at `nsdTolerance` (MONAI compute_surface_dice). */
+  nsd: number;
+  /** Average symmetric surface distance (MONAI compute_average_surface_distance, symmetric). */
+  assd: number;
 }
 
 function checkOptions(o: MetricOptions): void {
@@ -37,6 +43,8 @@ function checkOptions(o: MetricOptions): void {
   if (o.threshold !== undefined && !Number.isFinite(o.threshold)) throw new Error(`threshold: ${o.threshold} is not a number`);
   const q = o.hdPercentile ?? 95;
   if (!(q >= 0 && q <= 100)) throw new Error(`hdPercentile: ${q} is not in [0, 100]`);
+  const tol = o.nsdTolerance ?? 1;
+  if (!(tol >= 0 && Number.isFinite(tol))) throw new Error(`nsdTolerance: ${tol} is not a finite number ≥ 0`);
 }
 
 /** A {0,1} mask from a target: foreground where the value is ≥ 0.5 (so 0/1 and 0/255 both work). */
@@ -70,12 +78,14 @@ export function computeMetrics(
 
 function masksMetrics(p: Uint8Array, t: Uint8Array, shape: readonly [number, number], options: MetricOptions): MaskMetrics {
   const counts = confusionCounts(p, t);
-  const [hd, hd95] = hausdorffDistances(p, t, shape, [100, options.hdPercentile ?? 95], {
+  const surface = surfaceScores(p, t, shape, [100, options.hdPercentile ?? 95], {
     spacing: options.spacing,
     mode: options.hdMode,
     bothEmpty: options.hdBothEmpty,
+    tolerance: options.nsdTolerance,
   });
-  return { ...overlapScores(counts, options.empty ?? 'one'), ...counts, hd, hd95 };
+  const [hd, hd95] = surface.hd;
+  return { ...overlapScores(counts, options.empty ?? 'one'), ...counts, hd, hd95, nsd: surface.nsd, assd: surface.assd };
 }
 
 /**
@@ -106,12 +116,12 @@ export function computeClassMetrics(
 
 export interface AggregateMetrics {
   /** Mean over images of each per-image value, NaN values skipped (NaN if all are NaN). */
-  mean: Record<keyof OverlapScores | 'hd' | 'hd95', number>;
+  mean: Record<(typeof MEAN_KEYS)[number], number>;
   /** Scores of the counts summed over all images (micro average). */
   pooled: OverlapScores & ConfusionCounts;
   images: number;
   /** Per metric, how many images had NaN and were skipped in the mean. */
-  skipped: Partial<Record<keyof OverlapScores | 'hd' | 'hd95', number>>;
+  skipped: Partial<Record<(typeof MEAN_KEYS)[number], number>>;
 }
 
 /** The per-image values that average over images (and, multi-class, over classes). */
@@ -126,6 +136,8 @@ export const MEAN_KEYS = [
   'balancedAccuracy',
   'hd',
   'hd95',
+  'nsd',
+  'assd',
 ] as const;
 
 export function aggregateMetrics(perImage: readonly MaskMetrics[], empty: EmptyConvention = 'one'): AggregateMetrics {

@@ -8,6 +8,12 @@
  * P_q the q-th percentile with linear interpolation (numpy's default). q = 100 is the Hausdorff
  * distance. Distances use an exact linear-time EDT, in units of `spacing`.
  * Empty masks: one empty → Infinity; both empty → NaN ('nan', MONAI) or 0 ('zero', scikit-image).
+ *
+ * From the same boundary distances (`surfaceScores`):
+ *   NSD  = (#{d(A→B) ≤ τ} + #{d(B→A) ≤ τ}) / (|∂A| + |∂B|)   normalized surface Dice at tolerance τ
+ *          (MONAI compute_surface_dice; one empty boundary → 0, both → NaN, or 1 with 'zero')
+ *   ASSD = mean(d(A→B) ∪ d(B→A))                            average symmetric surface distance
+ *          (MONAI compute_average_surface_distance, symmetric; one empty → ∞, both → NaN or 0)
  */
 import { squaredDistanceTransform } from '../common/edt';
 
@@ -55,6 +61,71 @@ function directedDistances(from: Uint8Array, toDistanceSq: Float64Array): Float6
   return out;
 }
 
+/** Distances between the two masks' boundaries both ways, or which of them is empty. */
+function boundaryDistances(
+  pred: ArrayLike<number>,
+  target: ArrayLike<number>,
+  shape: readonly [number, number],
+  spacing: readonly [number, number],
+): { ab: Float64Array; ba: Float64Array } | { empty: 'both' | 'one' } {
+  const a = maskBoundary(pred, shape);
+  const b = maskBoundary(target, shape);
+  const aEmpty = !a.some((v) => v);
+  const bEmpty = !b.some((v) => v);
+  if (aEmpty && bEmpty) return { empty: 'both' };
+  if (aEmpty || bEmpty) return { empty: 'one' };
+  return {
+    ab: directedDistances(a, squaredDistanceTransform(b, shape, spacing)),
+    ba: directedDistances(b, squaredDistanceTransform(a, shape, spacing)),
+  };
+}
+
+export interface SurfaceScores {
+  /** HD_q for each requested percentile q. */
+  hd: number[];
+  /** Normalized surface Dice at the tolerance. */
+  nsd: number;
+  /** Average symmetric surface distance. */
+  assd: number;
+}
+
+/** HD_q (each q in `percentiles`), NSD at `tolerance` and ASSD from one pass over the boundaries. */
+export function surfaceScores(
+  pred: ArrayLike<number>,
+  target: ArrayLike<number>,
+  shape: readonly [number, number],
+  percentiles: readonly number[],
+  options: HausdorffOptions & { tolerance?: number } = {},
+): SurfaceScores {
+  const tolerance = options.tolerance ?? 1;
+  const d = boundaryDistances(pred, target, shape, options.spacing ?? [1, 1]);
+  if ('empty' in d) {
+    const zero = options.bothEmpty === 'zero';
+    if (d.empty === 'both') return { hd: percentiles.map(() => (zero ? 0 : NaN)), nsd: zero ? 1 : NaN, assd: zero ? 0 : NaN };
+    return { hd: percentiles.map(() => Infinity), nsd: 0, assd: Infinity };
+  }
+  const { ab, ba } = d;
+  let within = 0;
+  let sum = 0;
+  for (const v of ab) {
+    if (v <= tolerance) within++;
+    sum += v;
+  }
+  for (const v of ba) {
+    if (v <= tolerance) within++;
+    sum += v;
+  }
+  const total = ab.length + ba.length;
+  let hd: number[];
+  if (options.mode === 'pooled') {
+    const all = new Float64Array(total);
+    all.set(ab);
+    all.set(ba, ab.length);
+    hd = percentiles.map((q) => percentile(all, q));
+  } else hd = percentiles.map((q) => Math.max(percentile(ab, q), percentile(ba, q)));
+  return { hd, nsd: within / total, assd: sum / total };
+}
+
 /** HD_q for each q in `percentiles` (100 = Hausdorff distance). */
 export function hausdorffDistances(
   pred: ArrayLike<number>,
@@ -63,20 +134,5 @@ export function hausdorffDistances(
   percentiles: readonly number[],
   options: HausdorffOptions = {},
 ): number[] {
-  const spacing = options.spacing ?? [1, 1];
-  const a = maskBoundary(pred, shape);
-  const b = maskBoundary(target, shape);
-  const aEmpty = !a.some((v) => v);
-  const bEmpty = !b.some((v) => v);
-  if (aEmpty && bEmpty) return percentiles.map(() => (options.bothEmpty === 'zero' ? 0 : NaN));
-  if (aEmpty || bEmpty) return percentiles.map(() => Infinity);
-  const ab = directedDistances(a, squaredDistanceTransform(b, shape, spacing));
-  const ba = directedDistances(b, squaredDistanceTransform(a, shape, spacing));
-  if (options.mode === 'pooled') {
-    const all = new Float64Array(ab.length + ba.length);
-    all.set(ab);
-    all.set(ba, ab.length);
-    return percentiles.map((q) => percentile(all, q));
-  }
-  return percentiles.map((q) => Math.max(percentile(ab, q), percentile(ba, q)));
+  return surfaceScores(pred, target, shape, percentiles, options).hd;
 }

@@ -262,6 +262,8 @@ export async function validate(
         balancedAccuracy: nanMean(perClass.map((m) => m.balancedAccuracy)),
         pixelError: wrong / s.mask.length,
         hd95: nanMean(perClass.map((m) => m.hd95)),
+        nsd: nanMean(perClass.map((m) => m.nsd)),
+        assd: nanMean(perClass.map((m) => m.assd)),
         ece: nanMean(calibration.bins.map(expectedCalibrationError)),
         brier: nanMean(calibration.bins.map(brierScore)),
       },

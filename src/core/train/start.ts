@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { BackendInfo, initBackend } from '../backend/backend';
 import { adapterName } from '../backend/webgpu';
-import { ExperimentConfig, lossForHead } from '../config/config';
+import { ExperimentConfig, ignoredLossOptions, lossForHead } from '../config/config';
 import { BatchPlan, BatchSampler, Normalization, normalizationOf, splitSamples } from '../data/batches';
 import { Dataset, loadFolderDataset, openDataset } from '../data/dataset';
 import { defaultCacheMB } from '../data/folderSource';
@@ -310,7 +310,7 @@ function startWithData(o: TrainOptions, backend: BackendInfo, data: RunData): Ru
   const head = config.head;
   const name = o.runName ?? `${config.name}-${head}`;
   const startedAt = new Date();
-  const warnings = dataWarnings(source.items);
+  const warnings = [...dataWarnings(source.items), ...ignoredLossOptions(config, head)];
   let run: RunWriter;
   let summary: RunSummary;
   try {
