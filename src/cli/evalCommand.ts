@@ -26,7 +26,8 @@ export const EVAL_USAGE = `usage: seglab eval --pred DIR|STACK.tif --gt DIR|STAC
   (default 0.5, foreground where p >= T); --from-logits thresholds at 0. Ground truth must be binary;
   --foreground V says which value is foreground (e.g. 0 for the ISBI membranes).
   NSD: the share of both boundaries within TAU pixels of the other (default 1; MONAI compute_surface_dice);
-  ASSD: the mean distance between the boundaries, both ways.`;
+  ASSD: the mean distance between the boundaries, both ways. V_Rand, V_Info: ISBI 2012's scores of the
+  regions the foreground separates (the foreground a boundary map, as the ISBI membranes).`;
 
 /**
  * The per-image metrics, in the order the core averages them (MEAN_KEYS): the table's columns (by
@@ -107,7 +108,7 @@ export function classNames(text: string | undefined): string[] | undefined {
 
 /** Boundary metrics are per image only: pooled confusion counts have no boundary. */
 const pooled = (p: FolderEvaluation['aggregate']['pooled'], k: (typeof COLUMNS)[number]) =>
-  k === 'hd' || k === 'hd95' || k === 'nsd' || k === 'assd' ? '' : p[k];
+  k === 'hd' || k === 'hd95' || k === 'nsd' || k === 'assd' || k === 'vRand' || k === 'vInfo' ? '' : p[k];
 
 function toCsv(r: FolderEvaluation): string {
   const header = ['image', ...COLUMNS, 'tp', 'fp', 'fn', 'tn'];

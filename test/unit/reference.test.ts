@@ -99,6 +99,9 @@ describe('metrics vs SciPy (MONAI procedure: HD, HD95, NSD, ASSD) and scikit-lea
         assertClose(m.assd, c.expected.assd, 1e-12, 1e-12, 'assd');
         const wider = computeMetrics(c.pred, c.target, c.shape, { spacing: c.spacing, nsdTolerance: 2 });
         assertClose(wider.nsd, c.expected.nsdTolerance2, 1e-12, 1e-12, 'nsd (tolerance 2)');
+        // blobs do not separate the background: one true region, so V_Info is 0/0 (null in the JSON)
+        assertClose(m.vRand, c.expected.vRand, 1e-12, 1e-12, 'vRand');
+        assert.ok(c.expected.vInfo === null && Number.isNaN(m.vInfo), `vInfo ${m.vInfo}`);
       });
     },
   );
@@ -138,6 +141,26 @@ describe(`calibration vs ${reference.calibration.source}`, () => {
       );
       assertClose(d.ece, c.expected.ece, 1e-12, 1e-12, 'ECE');
       assertClose(d.brier, c.expected.brier, 1e-12, 1e-12, 'Brier');
+    });
+  }
+});
+
+describe(`ISBI 2012 region scores vs ${reference.regions.source}`, () => {
+  for (const c of reference.regions.cases as {
+    name: string;
+    shape: [number, number];
+    pred: number[];
+    target: number[];
+    expected: { vRand: number; vInfo: number };
+    perfect: { vRand: number; vInfo: number };
+  }[]) {
+    it(`membrane maps: ${c.name}`, () => {
+      const m = computeMetrics(c.pred, c.target, c.shape);
+      assertClose(m.vRand, c.expected.vRand, 1e-12, 1e-12, 'vRand');
+      assertClose(m.vInfo, c.expected.vInfo, 1e-12, 1e-12, 'vInfo');
+      const same = computeMetrics(c.target, c.target, c.shape);
+      assertClose(same.vRand, c.perfect.vRand, 1e-12, 1e-12, 'vRand of the truth itself');
+      assertClose(same.vInfo, c.perfect.vInfo, 1e-12, 1e-12, 'vInfo of the truth itself');
     });
   }
 });

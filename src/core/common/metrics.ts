@@ -19,6 +19,8 @@ export const METRICS = {
   hd95: { label: 'HD95', lowerIsBetter: true, digits: 2 },
   nsd: { label: 'NSD', lowerIsBetter: false, digits: 3 },
   assd: { label: 'ASSD', lowerIsBetter: true, digits: 2 },
+  vRand: { label: 'V_Rand', lowerIsBetter: false, digits: 4 },
+  vInfo: { label: 'V_Info', lowerIsBetter: false, digits: 4 },
   ece: { label: 'ECE', lowerIsBetter: true, digits: 4 },
   brier: { label: 'Brier', lowerIsBetter: true, digits: 4 },
 } as const;

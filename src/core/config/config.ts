@@ -19,7 +19,8 @@ import { checkJsonDepth } from '../common/json';
 
 export type MetricName =
   'dice' | 'iou' | 'precision' | 'recall' | 'mcc' | 'balancedAccuracy' | 'pixelError' | 'hd95' | 'nsd' | 'assd' | 'ece' | 'brier';
-export type MonitorName = 'loss' | 'dice' | 'iou' | 'mcc' | 'balancedAccuracy' | 'pixelError' | 'hd95' | 'nsd' | 'assd' | 'ece' | 'brier';
+export type MonitorName =
+  'loss' | 'dice' | 'iou' | 'mcc' | 'balancedAccuracy' | 'pixelError' | 'hd95' | 'nsd' | 'assd' | 'vRand' | 'vInfo' | 'ece' | 'brier';
 
 export interface DatasetConfig {
   builtin?: 'shapes';

@@ -4,6 +4,7 @@
  */
 import { addCounts, binarize, ConfusionCounts, confusionCounts } from './confusion';
 import { HausdorffMode, surfaceScores } from './hausdorff';
+import { regionScores } from './regions';
 import { EMPTY_CONVENTIONS, EmptyConvention, nanMean, overlapScores, OverlapScores } from './scores';
 
 export interface MetricOptions {
@@ -34,6 +35,10 @@ export interface MaskMetrics extends OverlapScores, ConfusionCounts {
   nsd: number;
   /** Average symmetric surface distance (MONAI compute_average_surface_distance, symmetric). */
   assd: number;
+  /** ISBI 2012's foreground-restricted Rand score of the regions the foreground separates (regions.ts). */
+  vRand: number;
+  /** ISBI 2012's foreground-restricted information-theoretic score (regions.ts). */
+  vInfo: number;
 }
 
 function checkOptions(o: MetricOptions): void {
@@ -85,7 +90,17 @@ function masksMetrics(p: Uint8Array, t: Uint8Array, shape: readonly [number, num
     tolerance: options.nsdTolerance,
   });
   const [hd, hd95] = surface.hd;
-  return { ...overlapScores(counts, options.empty ?? 'one'), ...counts, hd, hd95, nsd: surface.nsd, assd: surface.assd };
+  const regions = regionScores(p, t, shape);
+  return {
+    ...overlapScores(counts, options.empty ?? 'one'),
+    ...counts,
+    hd,
+    hd95,
+    nsd: surface.nsd,
+    assd: surface.assd,
+    vRand: regions.vRand,
+    vInfo: regions.vInfo,
+  };
 }
 
 /**
@@ -138,6 +153,8 @@ export const MEAN_KEYS = [
   'hd95',
   'nsd',
   'assd',
+  'vRand',
+  'vInfo',
 ] as const;
 
 export function aggregateMetrics(perImage: readonly MaskMetrics[], empty: EmptyConvention = 'one'): AggregateMetrics {

@@ -264,6 +264,8 @@ export async function validate(
         hd95: nanMean(perClass.map((m) => m.hd95)),
         nsd: nanMean(perClass.map((m) => m.nsd)),
         assd: nanMean(perClass.map((m) => m.assd)),
+        vRand: nanMean(perClass.map((m) => m.vRand)),
+        vInfo: nanMean(perClass.map((m) => m.vInfo)),
         ece: nanMean(calibration.bins.map(expectedCalibrationError)),
         brier: nanMean(calibration.bins.map(brierScore)),
       },

@@ -1,0 +1,63 @@
+/**
+ * The ISBI 2012 challenge's scores of a boundary map (Arganda-Carreras et al. 2015, "Crowdsourcing the
+ * creation of image segmentation algorithms for connectomics", Front. Neuroanat. 9:142): the mask's
+ * foreground is the boundary (membranes), and the segments are the 4-connected regions it separates
+ * (cells). Foreground-restricted: only pixels inside a true region count; a pixel the prediction marks
+ * as boundary is a segment of its own (a singleton).
+ *
+ * With n_ij the pixels of true region i in predicted segment j, s_i = Σ_j n_ij, t_j = Σ_i n_ij, N = Σ n_ij:
+ *   V_Rand = 2PR/(P + R), P = Σ n_ij(n_ij − 1) / Σ t_j(t_j − 1), R = Σ n_ij(n_ij − 1) / Σ s_i(s_i − 1)
+ *            (pairs of pixels together in both over pairs together in one: scikit-image's
+ *            adapted_rand_error, 1 − error)
+ *   V_Info = 2·(I/H(S))·(I/H(T)) / (I/H(S) + I/H(T)), I the mutual information of the two labelings,
+ *            H(S), H(T) the entropies of prediction and truth (natural log; the ratios do not depend on it)
+ * Both are 1 for a perfect split and higher is better. NaN where they are undefined: no true region
+ * pixel, or no pair of pixels sharing a segment, or a labeling with zero entropy on either side (one
+ * region everywhere), where the information ratios are 0/0.
+ */
+import { labelComponents } from '../weightmap/label';
+
+/** The contingency counts n_ij of true regions (rows) and predicted segments (columns) over true region pixels. */
+function contingency(pred: Uint8Array, truth: Uint8Array, shape: readonly [number, number]) {
+  const inverse = (m: Uint8Array) => Uint8Array.from(m, (v) => (v ? 0 : 1));
+  const t = labelComponents(inverse(truth), shape, 4);
+  const s = labelComponents(inverse(pred), shape, 4);
+  const cells = new Map<number, Map<number, number>>(); // true region → predicted segment → pixels
+  const rows = new Float64Array(t.count + 1);
+  const cols = new Map<number, number>();
+  let singleton = s.count;
+  let n = 0;
+  for (let k = 0; k < truth.length; k++) {
+    const i = t.labels[k];
+    if (i === 0) continue; // a true boundary pixel: not scored
+    const j = s.labels[k] === 0 ? ++singleton : s.labels[k]; // a predicted boundary pixel: its own segment
+    let row = cells.get(i);
+    if (!row) cells.set(i, (row = new Map()));
+    row.set(j, (row.get(j) ?? 0) + 1);
+    rows[i]++;
+    cols.set(j, (cols.get(j) ?? 0) + 1);
+    n++;
+  }
+  return {
+    cells: [...cells.values()].flatMap((row) => [...row.values()]),
+    rows: Array.from(rows).filter((v) => v > 0),
+    cols: [...cols.values()],
+    n,
+  };
+}
+
+export function regionScores(pred: Uint8Array, truth: Uint8Array, shape: readonly [number, number]): { vRand: number; vInfo: number } {
+  const { cells, rows, cols, n } = contingency(pred, truth, shape);
+  if (n === 0) return { vRand: NaN, vInfo: NaN };
+  const pairs = (v: number[]) => v.reduce((a, x) => a + x * (x - 1), 0);
+  const [both, inPred, inTruth] = [pairs(cells), pairs(cols), pairs(rows)];
+  const precision = both / inPred;
+  const recall = both / inTruth;
+  const vRand = inPred > 0 && inTruth > 0 ? (both === 0 ? 0 : (2 * precision * recall) / (precision + recall)) : NaN;
+  const entropy = (v: number[]) => -v.reduce((a, x) => a + (x / n) * Math.log(x / n), 0);
+  const [hPred, hTruth, hJoint] = [entropy(cols), entropy(rows), entropy(cells)];
+  const mutual = hPred + hTruth - hJoint;
+  const [split, merge] = [mutual / hPred, mutual / hTruth];
+  const vInfo = hPred > 0 && hTruth > 0 ? (split + merge > 0 ? (2 * split * merge) / (split + merge) : 0) : NaN;
+  return { vRand, vInfo };
+}
