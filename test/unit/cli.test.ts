@@ -1,5 +1,5 @@
 /** The seglab CLI run as a user runs it: a child process on files, exit codes, messages, outputs. */
-import { lossNames } from '../../src/core/losses/registry';
+import { lossDefinitions, lossNames } from '../../src/core/losses/registry';
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -323,6 +323,16 @@ describe('seglab weight-map and loss-curves (the editor runs them)', () => {
     assertClose(bce.y0.value[mid], Math.LN2, 1e-5);
     assertClose(bce.y1.dz[mid], -0.5, 1e-5);
     assertClose(bce.y0.dz[mid], 0.5, 1e-5);
+    // every binary loss that means something on one pixel; the layout losses (flat there) are left out
+    const names = (JSON.parse(r.stdout) as { name: string }[]).map((c) => c.name);
+    const spatial = ['unetWeighted', 'boundary', 'hausdorffDT', 'logHausdorffDT', 'distancePenalizedCE', 'clDice', 'diceClDice'];
+    assert.deepStrictEqual(
+      names,
+      lossDefinitions()
+        .filter((d) => d.modes.includes('binary') && !d.requires?.length && !spatial.includes(d.name))
+        .map((d) => d.name),
+    );
+    assert.ok(names.includes('topK') && names.includes('focalTversky'));
   });
 });
 

@@ -70,6 +70,7 @@ const clDiceOptions = {
 
 export const clDice = defineLoss({
   name: 'clDice',
+  spatial: true,
   summary: 'Soft centerline Dice: 1 − harmonic mean of topology precision and sensitivity of soft skeletons.',
   reference:
     'Shit et al. 2021; MONAI SoftclDiceLoss (iter_ 3, smooth 1; batch-wide sums), but on a one-channel output the ' +
@@ -86,6 +87,7 @@ export const clDice = defineLoss({
 
 export const diceClDice = defineLoss({
   name: 'diceClDice',
+  spatial: true,
   summary: '(1 − α)·soft Dice + α·clDice.',
   reference: 'MONAI SoftDiceclDiceLoss (alpha 0.5, iter_ 3, smooth 1; its soft_dice: batch-wide, smooth 1), one channel kept as in clDice.',
   modes: [BINARY_MODE, MULTICLASS_MODE],

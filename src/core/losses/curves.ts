@@ -2,7 +2,8 @@
  * Loss explorer data: each binary loss and its gradient as a function of the predicted probability p
  * of one pixel, for target y = 1 and y = 0. Gradients are given with respect to p and to the logit
  * z (dL/dz = dL/dp · p(1−p)), which shows where a sigmoid output saturates: BCE keeps |dL/dz| = 1 − p
- * on a wrong confident pixel, while an overlap loss on one pixel can flatten out.
+ * on a wrong confident pixel, while an overlap loss on one pixel can flatten out. Losses of the
+ * image's layout (`spatial`: distance maps, skeletons, object borders) are left out: one pixel has none.
  */
 import { computeLoss, lossGradient } from './compute';
 import { lossDefinitions } from './registry';
@@ -16,12 +17,11 @@ export interface LossCurve {
 }
 
 export function lossCurves(points = 99, names?: string[]): LossCurve[] {
-  const chosen = (
+  const chosen =
     names ??
     lossDefinitions()
-      .filter((d) => d.modes.includes('binary') && !d.requires?.length)
-      .map((d) => d.name)
-  ).filter((n) => n !== 'unetWeighted');
+      .filter((d) => d.modes.includes('binary') && !d.requires?.length && !d.spatial)
+      .map((d) => d.name);
   const p = Array.from({ length: points }, (_, i) => 0.005 + (0.99 * i) / (points - 1));
   return chosen.map((name) => {
     const curve = (y: number) => {

@@ -122,6 +122,7 @@ function firstChannel(input: LossInput, includeBackground: boolean): number {
 
 export const boundary = defineLoss({
   name: 'boundary',
+  spatial: true,
   summary: 'Boundary loss: mean of p·φ, φ the signed distance to the true boundary (negative inside, positive outside).',
   reference:
     "Kervadec et al. 2019 (MIDL/MedIA), their code's one_hot2dist: φ = d outside, −(d − 1) inside, 0 for a class " +
@@ -198,6 +199,7 @@ function readTargetChannels(input: LossInput, first: number, y: tf.Tensor4D): Ui
 
 export const hausdorffDT = defineLoss({
   name: 'hausdorffDT',
+  spatial: true,
   summary: 'Hausdorff distance loss: mean((p − y)²·(d_p^α + d_y^α)), d the distance fields of prediction and target.',
   reference:
     'Karimi & Salcudean 2019 (IEEE TMI); MONAI HausdorffDTLoss (alpha 2, include_background False, reduction mean): ' +
@@ -210,6 +212,7 @@ export const hausdorffDT = defineLoss({
 
 export const logHausdorffDT = defineLoss({
   name: 'logHausdorffDT',
+  spatial: true,
   summary: 'ln(1 + hausdorffDT): the Hausdorff distance loss on a log scale.',
   reference: 'MONAI LogHausdorffDTLoss: log(HausdorffDTLoss + 1). CPU backends only.',
   modes: [BINARY_MODE, MULTICLASS_MODE],
@@ -220,6 +223,7 @@ export const logHausdorffDT = defineLoss({
 
 export const distancePenalizedCE = defineLoss({
   name: 'distancePenalizedCE',
+  spatial: true,
   summary: 'Cross-entropy weighted by 1 + Φ, Φ the inverted distance to the true boundary scaled to [0, 1].',
   reference:
     'Caliva et al. 2019 (MIDL): mean((1 + Φ)·CE); Φ as SegLoss compute_edts_forPenalizedLoss, per image, of the foreground ' +

@@ -89,6 +89,11 @@ export interface LossDefinition<M extends Record<string, OptionSpec> = Record<st
    * backends that can read a tensor synchronously run it (not webgpu in Node).
    */
   readsPrediction?: boolean;
+  /**
+   * Its value depends on where the pixels lie (distance maps, skeletons, object borders): one pixel
+   * says nothing about it, so the loss explorer's one-pixel curves leave it out.
+   */
+  spatial?: boolean;
   fn: (input: LossInput, options: OptionsOf<M>) => tf.Scalar;
 }
 

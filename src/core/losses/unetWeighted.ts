@@ -70,6 +70,7 @@ export function batchWeightMap(input: LossInput, o: OptionsOf<typeof unetWeighte
 
 export const unetWeighted = defineLoss({
   name: 'unetWeighted',
+  spatial: true,
   summary: 'U-Net shape-aware loss: cross-entropy weighted by w(x) = w_c(x) + w0·exp(−(d1+d2)²/2σ²).',
   reference:
     'Ronneberger et al. 2015 eq. 2; BCE (binary) or softmax CE (multiclass) weighted per pixel, reduction as ' +

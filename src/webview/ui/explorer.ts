@@ -32,7 +32,8 @@ export class ExplorerView implements View {
     const side = (c: LossCurveView) => (this.target === 1 ? c.y1 : c.y0);
     const hint =
       'One pixel with predicted probability p. BCE keeps a gradient of 1 − p (w.r.t. z) on ' +
-      'a confidently wrong pixel; a sigmoid-squashed overlap loss flattens where p saturates.';
+      'a confidently wrong pixel; a sigmoid-squashed overlap loss flattens where p saturates. Losses of the ' +
+      "image's layout (boundary, Hausdorff, clDice, distance-penalised CE, U-Net weights) are not drawn: one pixel has none.";
     const width = this.host.width();
     const value = lineChart(
       `Loss value, y = ${this.target}`,
