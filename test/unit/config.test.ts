@@ -3,7 +3,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, loadConfig, lossForHead, starterConfig, validateConfig } from '../../src/core/config/config';
+import { ConfigError, configAtEpoch, loadConfig, lossForHead, starterConfig, validateConfig } from '../../src/core/config/config';
+import { rampValue } from '../../src/core/config/ramps';
+import { assertClose } from './helpers';
 
 function problems(raw: unknown): string[] {
   try {
@@ -138,6 +140,47 @@ describe('experiment config', () => {
     const folders = validateConfig(starterConfig({ images: 'a', masks: 'b', head: 'softmax2', loss: 'focal' }));
     assert.deepStrictEqual([folders.dataset.images, folders.dataset.masks, folders.head, folders.loss], ['a', 'b', 'softmax2', 'focal']);
     assert.strictEqual(folders.crop, 128); // real images are trained on crops
+  });
+});
+
+describe('loss ramps (a term weight linear over epochs)', () => {
+  const ramped = (ramps: unknown, name = 'dice+boundary', extra: Record<string, unknown> = {}) => ({
+    dataset: { builtin: 'shapes' },
+    loss: { name, ramps, ...extra },
+  });
+
+  it('w(e) = from + (to − from)·clamp((e − start)/(end − start)): by hand, and a step when start = end', () => {
+    const r = { from: 0.01, to: 1, epochs: [2, 5] as [number, number] };
+    const expected = [0.01, 0.01, 0.34, 0.67, 1, 1];
+    [1, 2, 3, 4, 5, 9].forEach((e, i) => assertClose(rampValue(r, e), expected[i], 1e-12, 1e-15, `epoch ${e}`));
+    assert.deepStrictEqual(
+      [2, 3, 4].map((e) => rampValue({ from: 0, to: 0.5, epochs: [3, 3] }, e)),
+      [0, 0.5, 0.5],
+    );
+  });
+
+  it('each epoch writes the weights into the expression before the head maps it (bce → crossEntropy on softmax2)', () => {
+    const c = validateConfig(ramped({ bce: { from: 1, to: 0.5, epochs: [1, 3] }, dice: { from: 0, to: 1, epochs: [1, 3] } }, 'bce+dice'));
+    assert.strictEqual(lossForHead(configAtEpoch(c, 2), 'softmax2').expression, '0.75*crossEntropy+0.5*dice');
+    assert.strictEqual(lossForHead(configAtEpoch(c, 3), 'sigmoid1').expression, '0.5*bce+1*dice');
+    assert.strictEqual(configAtEpoch(validateConfig({ dataset: { builtin: 'shapes' }, loss: 'dice' }), 4).loss, 'dice');
+  });
+
+  it('a ramp on a missing or weighted term, bad epochs, or with byHead is an error naming it', () => {
+    assert.deepStrictEqual(problems(ramped({ boundry: { from: 0, to: 1, epochs: [1, 2] } })), [
+      "loss.ramps: ramps.boundry: the loss 'dice+boundary' has no term 'boundry'",
+    ]);
+    assert.deepStrictEqual(problems(ramped({ boundary: { from: 0, to: 1, epochs: [1, 2] } }, 'dice+0.5*boundary')), [
+      'loss.ramps: ramps.boundary: the term is written with a weight (0.5*); the ramp gives its weight',
+    ]);
+    assert.deepStrictEqual(problems(ramped({ boundary: { from: 0, to: 1, epochs: [3, 2] } })), [
+      'loss.ramps: ramps.boundary.epochs: [start, end] with 1 ≤ start ≤ end',
+    ]);
+    assert.deepStrictEqual(
+      problems(ramped({ boundary: { from: 0, to: 1, epochs: [1, 2] } }, 'dice+boundary', { byHead: { softmax2: 'dice' } })),
+      ['loss.ramps: ramps weigh loss.name; they cannot be combined with loss.byHead'],
+    );
+    assert.strictEqual(problems(ramped({ boundary: { from: 0, to: 1 } }))[0], 'loss.ramps.boundary.epochs: is required');
   });
 });
 

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { encodePng8 } from '../../src/core/data/png';
-import { readRun } from '../../src/core/runs/store';
+import { EpochRecord, readRun } from '../../src/core/runs/store';
 import { improves, TrainEvent, trainRun, validationTiling } from '../../src/core/train/trainer';
 import { failureReason } from '../../src/core/train/failure';
 import { learningRateAt, makeOptimizer, setLearningRate } from '../../src/core/train/optimizer';
@@ -333,5 +333,37 @@ describe('learning-rate schedule', () => {
       .trim()
       .split('\n');
     assert.strictEqual(tsv.length, 4);
+  });
+
+  it("a ramped loss term trains at each epoch's weight: 0 at epoch 1 gives the plain run's loss, then it departs; weights recorded", async () => {
+    const run = async (loss: unknown) => {
+      const records: EpochRecord[] = [];
+      let dir = '';
+      const summary = await trainRun({
+        config: tinyConfig({ epochs: 3, stepsPerEpoch: 2, predictions: 0, loss }),
+        emit: (e) => {
+          if (e.type === 'start') dir = e.runDir;
+          if (e.type === 'epoch') records.push(e.record);
+        },
+      });
+      assert.strictEqual(summary.status, 'done', summary.reason);
+      return { records, dir };
+    };
+    const plain = await run('bce');
+    const ramped = await run({ name: 'bce+boundary', ramps: { boundary: { from: 0, to: 1, epochs: [1, 3] } } });
+    assert.deepStrictEqual(
+      ramped.records.map((r) => r.lossWeights),
+      [{ boundary: 0 }, { boundary: 0.5 }, { boundary: 1 }],
+    );
+    assert.strictEqual(ramped.records[0].trainLoss, plain.records[0].trainLoss, 'weight 0: the same steps as bce alone');
+    assert.notStrictEqual(ramped.records[1].trainLoss, plain.records[1].trainLoss, 'weight 0.5: the boundary term counts');
+    const tsv = fs
+      .readFileSync(path.join(ramped.dir, 'plots', 'metrics', 'train', 'loss_weight_boundary.tsv'), 'utf8')
+      .trim()
+      .split('\n');
+    assert.deepStrictEqual(
+      tsv.slice(1).map((l) => Number(l.split('\t')[2])),
+      [0, 0.5, 1],
+    );
   });
 });

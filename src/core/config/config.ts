@@ -7,6 +7,7 @@
 import Ajv, { ErrorObject } from 'ajv';
 import * as fs from 'fs';
 import { BackendChoice } from '../backend/names';
+import { LossRamp, rampedExpression, rampProblems } from './ramps';
 import { readText } from '../data/readBytes';
 import * as path from 'path';
 import schema from '../../../schemas/experiment.schema.json';
@@ -42,6 +43,8 @@ export interface LossConfig {
   name: string;
   options?: Record<string, unknown>;
   byHead?: Partial<Record<Head, string>>;
+  /** Term weights that follow a linear ramp over epochs (ramps.ts). */
+  ramps?: Record<string, LossRamp>;
 }
 
 export interface ExperimentConfig {
@@ -270,8 +273,20 @@ export function validateConfig(raw: unknown, file = 'config'): ExperimentConfig 
   return value as ExperimentConfig;
 }
 
+/** The config with its loss expression's ramped weights written for `epoch` (the config itself without ramps). */
+export function configAtEpoch<C extends Pick<ExperimentConfig, 'loss'>>(c: C, epoch: number): C {
+  if (typeof c.loss === 'string' || !c.loss.ramps) return c;
+  return { ...c, loss: { ...c.loss, name: rampedExpression(c.loss.name, c.loss.ramps, epoch) } };
+}
+
 function lossProblems(c: ExperimentConfig, head: Head, checkMode: boolean): ConfigProblem[] {
   const at = typeof c.loss === 'string' ? 'loss' : 'loss.name';
+  if (typeof c.loss !== 'string' && c.loss.ramps) {
+    if (c.loss.byHead) return [{ path: 'loss.ramps', message: 'ramps weigh loss.name; they cannot be combined with loss.byHead' }];
+    const ramps = rampProblems(c.loss.name, c.loss.ramps).map((message) => ({ path: 'loss.ramps', message }));
+    if (ramps.length) return ramps;
+    c = configAtEpoch(c, 1);
+  }
   try {
     const { expression, options, mode } = lossForHead(c, head);
     const compiled = compileLoss(expression, options);

@@ -97,7 +97,12 @@ export function checkEpochRecord(v: unknown, where: string): Record<string, unkn
   const o = checkFields(
     v,
     { epoch: [isNumber, 'a number'], trainLoss: [isNumber, 'a number'] },
-    { val: [isMetrics, 'an object of numbers'], seconds: [isNumber, 'a number'], learningRate: [isNumber, 'a number'] },
+    {
+      val: [isMetrics, 'an object of numbers'],
+      seconds: [isNumber, 'a number'],
+      learningRate: [isNumber, 'a number'],
+      lossWeights: [isMetrics, 'an object of numbers'],
+    },
     where,
   );
   return o;

@@ -22,6 +22,8 @@ export interface EpochRecord {
   seconds: number;
   /** The learning rate of the epoch's last step (it changes per step under a schedule). */
   learningRate?: number;
+  /** The weights of ramped loss terms in this epoch (loss.ramps), by term name. */
+  lossWeights?: Record<string, number>;
 }
 
 export interface RunSummary {

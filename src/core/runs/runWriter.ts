@@ -1,3 +1,6 @@
+/** The series name of a ramped loss term's weight: loss_weight_<term> (a file name: no ':' from monai:/smp:). */
+const lossWeightName = (term: string) => `loss_weight_${term.replace(/[^\w]/g, '_')}`;
+
 /**
  * Writing a run folder (the format: store.ts): RunWriter creates `runs/<id>/` with its marker and
  * reserve, and writes every file atomically, the TensorBoard event file appended by whole records.
@@ -95,6 +98,7 @@ export class RunWriter {
       const at = { timestamp: this.times[i], step: dvcStep(e.epoch) };
       series.train.loss.push({ ...at, value: e.trainLoss });
       if (e.learningRate !== undefined) (series.train.learning_rate ??= []).push({ ...at, value: e.learningRate });
+      for (const [k, v] of Object.entries(e.lossWeights ?? {})) (series.train[lossWeightName(k)] ??= []).push({ ...at, value: v });
       for (const [k, v] of Object.entries(e.val ?? {})) (series.val[k] ??= []).push({ ...at, value: v });
     });
     const latest: Record<string, Record<string, number>> = {};
@@ -113,6 +117,7 @@ export class RunWriter {
     }
     const values: SummaryValue[] = [{ tag: 'train/loss', scalar: record.trainLoss }];
     if (record.learningRate !== undefined) values.push({ tag: 'train/learning_rate', scalar: record.learningRate });
+    for (const [k, v] of Object.entries(record.lossWeights ?? {})) values.push({ tag: `train/${lossWeightName(k)}`, scalar: v });
     for (const [k, v] of Object.entries(record.val ?? {})) values.push({ tag: `val/${k}`, scalar: v });
     for (const im of images)
       values.push({ tag: `val/${im.name}`, image: { png: im.png, width: im.width, height: im.height, colorspace: 1 } });

@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { BackendInfo, initBackend } from '../backend/backend';
 import { adapterName } from '../backend/webgpu';
-import { ExperimentConfig, ignoredLossOptions, lossForHead } from '../config/config';
+import { configAtEpoch, ExperimentConfig, ignoredLossOptions, lossForHead } from '../config/config';
 import { BatchPlan, BatchSampler, Normalization, normalizationOf, splitSamples } from '../data/batches';
 import { Dataset, loadFolderDataset, openDataset } from '../data/dataset';
 import { defaultCacheMB } from '../data/folderSource';
@@ -258,7 +258,7 @@ function buildLearner(config: ExperimentConfig, data: RunData, backend: BackendI
   const { source, norm } = data;
   const head = config.head;
   const classes = head === 'softmaxN' || head === 'sigmoidN' ? source.classes : 2;
-  const { expression, options, mode } = lossForHead(config, head);
+  const { expression, options, mode } = lossForHead(configAtEpoch(config, 1), head);
   const loss = compileLoss(expression, options);
   const cpuOnly = loss.terms.filter((t) => t.definition.readsPrediction).map((t) => t.definition.name);
   if (backend.name === 'webgpu' && cpuOnly.length) {

@@ -9,12 +9,14 @@ import * as tf from '@tensorflow/tfjs';
 import { activeBackend } from '../backend/backend';
 import { gpuFailure } from '../backend/webgpu';
 import { DEFAULT_MEMORY_BUDGET_MB, DEFAULT_OVERLAP, tileForBudget, Tiling } from './tiles';
-import { ExperimentConfig } from '../config/config';
+import { configAtEpoch, ExperimentConfig, lossForHead } from '../config/config';
+import { rampWeights } from '../config/ramps';
+import { CompiledLoss, compileLoss } from '../losses/registry';
 import { Batch, batchDigest } from '../data/batches';
 import { SampleList, SampleSeq } from '../data/source';
 import { encodePng8 } from '../data/png';
 import { lowerIsBetter } from '../common/metrics';
-import { sizeMultiple } from '../model/unet';
+import { Head, sizeMultiple } from '../model/unet';
 import { saveCheckpoint } from '../runs/checkpoint';
 import { CALIBRATION_FILE, calibrationFile, EpochImage, EpochRecord, RunSummary, RunWriter } from '../runs/store';
 import { failureReason } from './failure';
@@ -216,16 +218,26 @@ async function validateEpoch(r: RunState, epoch: number, record: EpochRecord, m:
   return true;
 }
 
+/** The loss of `epoch` for a config with ramped terms (their weights written in, then mapped for the head). */
+function rampedLoss(config: ExperimentConfig, head: Head, epoch: number): CompiledLoss {
+  const { expression, options } = lossForHead(configAtEpoch(config, epoch), head);
+  return compileLoss(expression, options);
+}
+
 /** The epochs, the last checkpoint and the sample images; the run's end status and reason. */
 async function runEpochs(r: RunState): Promise<{ status: RunSummary['status']; reason?: string }> {
   const { config } = r.o;
   const { run, summary, startedAt } = r.record;
   const monitor: Monitor = { bestValue: null, sinceBest: 0, last: null };
+  const ramps = typeof config.loss === 'string' ? undefined : config.loss.ramps;
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
     const epochStart = Date.now();
+    // ramped loss terms: this epoch's weights (training and its validation use the same loss)
+    if (ramps && epoch > 1) r.learner.loss = rampedLoss(config, r.learner.ctx.head, epoch);
     const trained = await trainEpoch(r, epoch);
     if ('status' in trained) return trained;
     const record: EpochRecord = { epoch, trainLoss: trained.trainLoss, seconds: 0, learningRate: trained.learningRate };
+    if (ramps) record.lossWeights = rampWeights(ramps, epoch);
     const validates = epoch % config.validation.every === 0 || epoch === config.epochs;
     const isBest = validates ? await validateEpoch(r, epoch, record, monitor) : false;
     record.seconds = (Date.now() - epochStart) / 1000;
