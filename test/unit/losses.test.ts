@@ -347,15 +347,15 @@ describe('every loss and mode: the gradient agrees with central finite differenc
   for (const def of lossDefinitions()) {
     for (const mode of def.modes) {
       it(`${def.name} (${mode})`, () => {
-        const c = mode === 'binary' ? 1 : 3;
+        const c = mode === 'binary' ? 1 : (def.classes ?? 3);
         const pixels = 6;
         const pred = logits(pixels * c);
-        const cls = [0, 1, 2, 1, 0, 2];
+        const cls = [0, 1, 2, 1, 0, 2].map((k) => k % c);
         const target =
           mode === 'binary'
             ? [1, 0, 1, 1, 0, 0]
             : mode === 'multiclass'
-              ? cls.flatMap((k) => [0, 1, 2].map((j) => (j === k ? 1 : 0)))
+              ? cls.flatMap((k) => Array.from({ length: c }, (_, j) => (j === k ? 1 : 0)))
               : cls.flatMap((k) => [k === 0 ? 1 : 0, k !== 1 ? 1 : 0, k === 2 ? 1 : 0]);
         const data = { pred, target, shape: [1, 2, 3, c], fromLogits: true, mode };
         const options = def.requires?.includes('weights') ? { weights: Array.from({ length: pixels * c }, (_, i) => 1 + (i % 3)) } : {};
@@ -608,10 +608,10 @@ describe('worked examples where a default matters', () => {
     assertClose(computeLoss('topK', data, { k: 1 }), -Math.log(0.1), 1e-6);
   });
 
-  it('topK, focalTversky: the softmax2 head (as lossForHead maps them) equals the sigmoid head on the same probabilities', () => {
+  it('topK, focalTversky, unifiedFocal, expLog: the softmax2 head (as lossForHead maps them) equals the sigmoid head on the same probabilities', () => {
     const x = [-2.5, -0.3, 0.1, 1.7, 3.2, -4, 0.8, -1.1];
     const y = [0, 1, 0, 1, 1, 0, 0, 1];
-    for (const name of ['topK', 'focalTversky']) {
+    for (const name of ['topK', 'focalTversky', 'unifiedFocal', 'expLog']) {
       const mapped = lossForHead({ loss: name }, 'softmax2');
       const binary = computeLoss(name, { pred: x, target: y, shape: [1, 2, 4, 1], fromLogits: true });
       const twoChannel = computeLoss(

@@ -150,15 +150,15 @@ describe('WebGPU backend on the adapter Dawn finds here', function () {
     const cpuOnly: typeof cases = [];
     for (const def of [...lossDefinitions(), { name: 'bce+dice', modes: ['binary'] as LossMode[] }]) {
       for (const mode of def.modes) {
-        const c = mode === 'binary' ? 1 : 3;
+        const c = mode === 'binary' ? 1 : (('classes' in def ? def.classes : undefined) ?? 3);
         const pixels = 2 * 8 * 8;
         const pred = Array.from({ length: pixels * c }, (_, i) => 2 * Math.sin(1.7 * i + 0.3));
-        const cls = Array.from({ length: pixels }, (_, i) => (i * 7 + (i >> 3)) % 3);
+        const cls = Array.from({ length: pixels }, (_, i) => ((i * 7 + (i >> 3)) % 3) % Math.max(2, c));
         const target =
           mode === 'binary'
             ? cls.map((k) => (k === 1 ? 1 : 0))
             : mode === 'multiclass'
-              ? cls.flatMap((k) => [0, 1, 2].map((j) => (j === k ? 1 : 0)))
+              ? cls.flatMap((k) => Array.from({ length: c }, (_, j) => (j === k ? 1 : 0)))
               : cls.flatMap((k) => [k === 0 ? 1 : 0, k !== 1 ? 1 : 0, k === 2 ? 1 : 0]);
         const data = { pred, target, shape: [2, 8, 8, c], fromLogits: true, mode } as never;
         const requires = 'requires' in def ? def.requires : undefined;

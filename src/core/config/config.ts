@@ -184,7 +184,7 @@ export function lossForHead(
   const expression = mapped.join('+');
   if (head === 'softmax2') {
     // Overlap losses on the foreground channel only, as the sigmoid head's binary Dice.
-    for (const name of ['dice', 'jaccard', 'tversky', 'focalTversky', 'mcc', 'logCoshDice', 'sensitivitySpecificity']) {
+    for (const name of ['dice', 'jaccard', 'tversky', 'focalTversky', 'mcc', 'logCoshDice', 'sensitivitySpecificity', 'expLog']) {
       const key = mapped.length > 1 ? `${name}.includeBackground` : 'includeBackground';
       if (mapped.some((t) => t.endsWith(name)) && !(key in options) && !('includeBackground' in options)) options[key] = false;
     }

@@ -23,6 +23,7 @@
  *   LogHausdorffDTLoss (MONAI)   logHausdorffDT, alpha 2, include_background False
  *   SoftclDiceLoss (MONAI)       clDice, iter_ 3, smooth 1 (SegLab scores a one-channel output; MONAI returns 0)
  *   SoftDiceclDiceLoss (MONAI)   diceClDice, alpha 0.5, iter_ 3, smooth 1
+ *   AsymmetricUnifiedFocalLoss (MONAI)  unifiedFocal, weight 0.5, gamma 0.5, delta 0.7
  * Where the two libraries' classes of one name differ, "monai:Name" and "smp:Name" choose
  * (LIBRARY_ALIASES): monai:TverskyLoss is per image with smooth 1e-5 (batch=False, smooth_nr =
  * smooth_dr), smp:DiceLoss batch-wide with smooth 0 and absent classes zeroed.
@@ -99,6 +100,12 @@ export const LOSS_ALIASES: Readonly<Record<string, LossAlias>> = {
     binary: 'logHausdorffDT',
     multiclass: 'logHausdorffDT',
     defaults: { logHausdorffDT: { alpha: 2, includeBackground: false } },
+  },
+  AsymmetricUnifiedFocalLoss: {
+    library: 'MONAI',
+    binary: 'unifiedFocal',
+    multiclass: 'unifiedFocal',
+    defaults: { unifiedFocal: { weight: 0.5, gamma: 0.5, delta: 0.7 } },
   },
   SoftclDiceLoss: { library: 'MONAI', binary: 'clDice', multiclass: 'clDice', defaults: { clDice: { iterations: 3, smooth: 1 } } },
   SoftDiceclDiceLoss: {

@@ -13,6 +13,7 @@ import { balancedBce, bce, bceWithLogits, weightedBce } from './bce';
 import { categoricalCrossEntropy, crossEntropy } from './crossEntropy';
 import { boundary, distancePenalizedCE, hausdorffDT, logHausdorffDT } from './distance';
 import { clDice, diceClDice } from './clDice';
+import { expLog, unifiedFocal } from './compound';
 import { focal } from './focal';
 import { focalTversky, penaltyGDice } from './presets';
 import { topK } from './topK';
@@ -53,6 +54,8 @@ const DEFINITIONS: readonly LossDefinition[] = [
   registered(penaltyGDice),
   registered(clDice),
   registered(diceClDice),
+  registered(unifiedFocal),
+  registered(expLog),
 ];
 const BY_NAME = new Map(DEFINITIONS.map((d) => [d.name, d]));
 

@@ -94,6 +94,8 @@ export interface LossDefinition<M extends Record<string, OptionSpec> = Record<st
    * says nothing about it, so the loss explorer's one-pixel curves leave it out.
    */
   spatial?: boolean;
+  /** Multiclass mode: the one channel count it is defined for (unifiedFocal: background and foreground). */
+  classes?: number;
   fn: (input: LossInput, options: OptionsOf<M>) => tf.Scalar;
 }
 

@@ -294,6 +294,7 @@ describe('SegLab in VS Code', () => {
       'dice',
       'diceClDice',
       'distancePenalizedCE',
+      'expLog',
       'focal',
       'focalTversky',
       'generalizedDice',
@@ -311,9 +312,10 @@ describe('SegLab in VS Code', () => {
       'topK',
       'tversky',
       'unetWeighted',
+      'unifiedFocal',
       'weightedBce',
     ]);
-    assert.strictEqual(text.split('\n').filter((l) => l.startsWith('    reference: ')).length, 28);
+    assert.strictEqual(text.split('\n').filter((l) => l.startsWith('    reference: ')).length, 30);
     // The smp/MONAI names follow, each with its terms and its class's defaults.
     assert.match(
       text,
