@@ -520,6 +520,21 @@ describe('loss names, options and input errors', () => {
   });
 });
 
+/**
+ * A loss on two-channel logits [0, x] (the foreground probability σ(x)), mapped for the softmax2 head
+ * as a config maps it, equals the loss on the one-channel logits x.
+ */
+function assertSoftmax2EqualsSigmoid1(name: string, x: number[], y: number[], [h, w]: [number, number]): void {
+  const mapped = lossForHead({ loss: name }, 'softmax2');
+  const binary = computeLoss(name, { pred: x, target: y, shape: [1, h, w, 1], fromLogits: true });
+  const twoChannel = computeLoss(
+    mapped.expression,
+    { pred: x.flatMap((v) => [0, v]), target: y, shape: [1, h, w, 2], fromLogits: true, mode: 'multiclass' },
+    mapped.options,
+  );
+  assertClose(twoChannel, binary, 1e-6, 1e-7, name);
+}
+
 describe('worked examples where a default matters', () => {
   before(async () => {
     await initBackend('cpu');
@@ -568,16 +583,8 @@ describe('worked examples where a default matters', () => {
     // A 4×5 image with a 2×2 object; two-channel logits [0, x] give the foreground probability σ(x).
     const y = [0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0];
     const x = y.map((v, i) => (v ? 1 : -1) * (0.5 + ((i * 7) % 5) / 3));
-    for (const name of ['boundary', 'hausdorffDT', 'logHausdorffDT', 'distancePenalizedCE']) {
-      const mapped = lossForHead({ loss: name }, 'softmax2');
-      const binary = computeLoss(name, { pred: x, target: y, shape: [1, 4, 5, 1], fromLogits: true });
-      const twoChannel = computeLoss(
-        mapped.expression,
-        { pred: x.flatMap((v) => [0, v]), target: y, shape: [1, 4, 5, 2], fromLogits: true, mode: 'multiclass' },
-        mapped.options,
-      );
-      assertClose(twoChannel, binary, 1e-6, 1e-7, name);
-    }
+    for (const name of ['boundary', 'hausdorffDT', 'logHausdorffDT', 'distancePenalizedCE'])
+      assertSoftmax2EqualsSigmoid1(name, x, y, [4, 5]);
   });
 
   it("boundary: p·φ by hand, and a mask filling the image has no boundary (φ = 0, not SciPy's distance to a phantom pixel)", () => {
@@ -611,16 +618,7 @@ describe('worked examples where a default matters', () => {
   it('topK, focalTversky, unifiedFocal, expLog: the softmax2 head (as lossForHead maps them) equals the sigmoid head on the same probabilities', () => {
     const x = [-2.5, -0.3, 0.1, 1.7, 3.2, -4, 0.8, -1.1];
     const y = [0, 1, 0, 1, 1, 0, 0, 1];
-    for (const name of ['topK', 'focalTversky', 'unifiedFocal', 'expLog']) {
-      const mapped = lossForHead({ loss: name }, 'softmax2');
-      const binary = computeLoss(name, { pred: x, target: y, shape: [1, 2, 4, 1], fromLogits: true });
-      const twoChannel = computeLoss(
-        mapped.expression,
-        { pred: x.flatMap((v) => [0, v]), target: y, shape: [1, 2, 4, 2], fromLogits: true, mode: 'multiclass' },
-        mapped.options,
-      );
-      assertClose(twoChannel, binary, 1e-6, 1e-7, name);
-    }
+    for (const name of ['topK', 'focalTversky', 'unifiedFocal', 'expLog']) assertSoftmax2EqualsSigmoid1(name, x, y, [2, 4]);
   });
 
   it("clDice on a one-channel output scores that channel (MONAI's [:, 1:] slice leaves nothing and returns 0); softmax2 equals it", () => {

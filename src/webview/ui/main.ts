@@ -96,12 +96,7 @@ class Dashboard implements ViewHost {
         return this.show('evaluation');
       case 'overlay':
         this.overlays.setOverlay(m.overlay);
-        if (this.overlays.takeQuiet()) {
-          // Asked for by a selection of several runs: ready in its tab, the curves stay in front.
-          if (this.current === 'overlays') this.rerender();
-          return;
-        }
-        return this.show('overlays');
+        return this.arrived('overlays', this.overlays.takeQuiet());
       case 'lossCurves':
         this.explorer.setCurves(m.curves);
         if (this.current === 'explorer') this.rerender();
@@ -116,12 +111,7 @@ class Dashboard implements ViewHost {
         return;
       case 'calibration':
         this.calibration.setCalibration(m.calibration);
-        if (this.calibration.takeQuiet()) {
-          // Asked for by a selection of several runs: ready in its tab, the curves stay in front.
-          if (this.current === 'calibration') this.rerender();
-          return;
-        }
-        return this.show('calibration');
+        return this.arrived('calibration', this.calibration.takeQuiet());
       case 'show':
         return this.show(m.view);
       case 'selectRuns':
@@ -135,6 +125,15 @@ class Dashboard implements ViewHost {
         this.errorBar.textContent = m.message;
         this.errorBar.hidden = false;
     }
+  }
+
+  /**
+   * A view's content arrived: shown, unless a selection of several runs asked for it quietly (then it
+   * waits in its tab and the curves stay in front; redrawn if its tab is the one shown).
+   */
+  private arrived(view: ViewName, quiet: boolean): void {
+    if (!quiet) return this.show(view);
+    if (this.current === view) this.rerender();
   }
 
   /** Window width changed: charts are sized at render, so the views with charts render again. */
