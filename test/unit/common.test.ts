@@ -4,8 +4,18 @@ import schema from '../../schemas/experiment.schema.json';
 import { betterArrow, formatMetric, isMetricKey, lowerIsBetter, metricLabel, METRICS } from '../../src/core/common/metrics';
 
 describe('metric registry', () => {
-  it('lower is better for loss, pixel error, HD, HD95, ASSD, ECE and Brier; higher for the overlap scores and NSD', () => {
-    assert.deepStrictEqual(Object.keys(METRICS).filter(lowerIsBetter), ['loss', 'pixelError', 'hd', 'hd95', 'assd', 'ece', 'brier']);
+  it('lower is better for loss, pixel error, HD, HD95, ASSD, Betti errors, ECE and Brier; higher for overlap scores, NSD, V_Rand, V_Info', () => {
+    assert.deepStrictEqual(Object.keys(METRICS).filter(lowerIsBetter), [
+      'loss',
+      'pixelError',
+      'hd',
+      'hd95',
+      'assd',
+      'betti0Error',
+      'betti1Error',
+      'ece',
+      'brier',
+    ]);
     assert.strictEqual(lowerIsBetter('dice'), false);
     assert.strictEqual(lowerIsBetter('not-a-metric'), false);
     assert.strictEqual(metricLabel('pixelError'), 'pixel error');

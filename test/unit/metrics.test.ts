@@ -2,6 +2,7 @@
 import * as assert from 'assert';
 import { aggregateMetrics, computeClassMetrics, computeMetrics } from '../../src/core/metrics/evaluate';
 import { maskBoundary, percentile } from '../../src/core/metrics/hausdorff';
+import { bettiNumbers } from '../../src/core/metrics/regions';
 import { nanMean, nanStd } from '../../src/core/metrics/scores';
 import { distanceTransform } from '../../src/core/common/edt';
 import { assertAllClose, assertClose } from './helpers';
@@ -79,6 +80,20 @@ describe('metrics: overlap scores', () => {
     const zero = computeMetrics(none, none, [1, 6], { hdBothEmpty: 'zero' });
     assert.deepStrictEqual([zero.nsd, zero.assd], [1, 0]);
     assert.throws(() => computeMetrics(pred, gt, [1, 6], { nsdTolerance: -1 }), /nsdTolerance: -1 is not a finite number ≥ 0/);
+  });
+
+  it('Betti numbers by hand: a ring is one component with one hole; a diagonal chain closes it (8-connected foreground)', () => {
+    // 5×5: a square ring of foreground around the centre pixel → β0 = 1, β1 = 1
+    const ring = Uint8Array.from('0000001110010100111000000', (c) => Number(c));
+    assert.deepStrictEqual(bettiNumbers(ring, [5, 5]), { b0: 1, b1: 1 });
+    // the ring cut on one side: no hole; two separate dots: two components, no hole
+    const cut = Uint8Array.from('0000001110010000111000000', (c) => Number(c));
+    assert.deepStrictEqual(bettiNumbers(cut, [5, 5]), { b0: 1, b1: 0 });
+    // a diamond of diagonal neighbours encloses its centre: one 8-connected component, one hole
+    const diamond = Uint8Array.from('0010001010001000000000000', (c) => Number(c));
+    assert.deepStrictEqual(bettiNumbers(diamond, [5, 5]), { b0: 1, b1: 1 });
+    const m = computeMetrics(cut, ring, [5, 5]);
+    assert.deepStrictEqual([m.betti0Error, m.betti1Error], [0, 1], 'the cut ring lost the hole');
   });
 
   it('one mask empty: Dice 0, HD and HD95 Infinity', () => {

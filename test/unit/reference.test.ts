@@ -102,6 +102,7 @@ describe('metrics vs SciPy (MONAI procedure: HD, HD95, NSD, ASSD) and scikit-lea
         // blobs do not separate the background: one true region, so V_Info is 0/0 (null in the JSON)
         assertClose(m.vRand, c.expected.vRand, 1e-12, 1e-12, 'vRand');
         assert.ok(c.expected.vInfo === null && Number.isNaN(m.vInfo), `vInfo ${m.vInfo}`);
+        assert.deepStrictEqual([m.betti0Error, m.betti1Error], [c.expected.betti0Error, c.expected.betti1Error], 'Betti errors');
       });
     },
   );
@@ -145,19 +146,20 @@ describe(`calibration vs ${reference.calibration.source}`, () => {
   }
 });
 
-describe(`ISBI 2012 region scores vs ${reference.regions.source}`, () => {
+describe(`ISBI 2012 region scores and Betti errors vs ${reference.regions.source}`, () => {
   for (const c of reference.regions.cases as {
     name: string;
     shape: [number, number];
     pred: number[];
     target: number[];
-    expected: { vRand: number; vInfo: number };
+    expected: { vRand: number; vInfo: number; betti0Error: number; betti1Error: number };
     perfect: { vRand: number; vInfo: number };
   }[]) {
     it(`membrane maps: ${c.name}`, () => {
       const m = computeMetrics(c.pred, c.target, c.shape);
       assertClose(m.vRand, c.expected.vRand, 1e-12, 1e-12, 'vRand');
       assertClose(m.vInfo, c.expected.vInfo, 1e-12, 1e-12, 'vInfo');
+      assert.deepStrictEqual([m.betti0Error, m.betti1Error], [c.expected.betti0Error, c.expected.betti1Error], 'Betti errors');
       const same = computeMetrics(c.target, c.target, c.shape);
       assertClose(same.vRand, c.perfect.vRand, 1e-12, 1e-12, 'vRand of the truth itself');
       assertClose(same.vInfo, c.perfect.vInfo, 1e-12, 1e-12, 'vInfo of the truth itself');

@@ -4,7 +4,7 @@
  */
 import { addCounts, binarize, ConfusionCounts, confusionCounts } from './confusion';
 import { HausdorffMode, surfaceScores } from './hausdorff';
-import { regionScores } from './regions';
+import { bettiErrors, regionScores } from './regions';
 import { EMPTY_CONVENTIONS, EmptyConvention, nanMean, overlapScores, OverlapScores } from './scores';
 
 export interface MetricOptions {
@@ -39,6 +39,10 @@ export interface MaskMetrics extends OverlapScores, ConfusionCounts {
   vRand: number;
   /** ISBI 2012's foreground-restricted information-theoretic score (regions.ts). */
   vInfo: number;
+  /** |β0(pred) − β0(truth)|: connected components gained or lost (regions.ts). */
+  betti0Error: number;
+  /** |β1(pred) − β1(truth)|: holes gained or lost. */
+  betti1Error: number;
 }
 
 function checkOptions(o: MetricOptions): void {
@@ -91,6 +95,7 @@ function masksMetrics(p: Uint8Array, t: Uint8Array, shape: readonly [number, num
   });
   const [hd, hd95] = surface.hd;
   const regions = regionScores(p, t, shape);
+  const betti = bettiErrors(p, t, shape);
   return {
     ...overlapScores(counts, options.empty ?? 'one'),
     ...counts,
@@ -100,6 +105,8 @@ function masksMetrics(p: Uint8Array, t: Uint8Array, shape: readonly [number, num
     assd: surface.assd,
     vRand: regions.vRand,
     vInfo: regions.vInfo,
+    betti0Error: betti.betti0,
+    betti1Error: betti.betti1,
   };
 }
 
@@ -155,6 +162,8 @@ export const MEAN_KEYS = [
   'assd',
   'vRand',
   'vInfo',
+  'betti0Error',
+  'betti1Error',
 ] as const;
 
 export function aggregateMetrics(perImage: readonly MaskMetrics[], empty: EmptyConvention = 'one'): AggregateMetrics {

@@ -11,7 +11,7 @@
  *            adapted_rand_error, 1 − error)
  *   V_Info = 2·(I/H(S))·(I/H(T)) / (I/H(S) + I/H(T)), I the mutual information of the two labelings,
  *            H(S), H(T) the entropies of prediction and truth (natural log; the ratios do not depend on it)
- * Both are 1 for a perfect split and higher is better. NaN where they are undefined: no true region
+ * Both are 1 for a perfect split and higher is better. (Betti errors, below, count components and holes.) NaN where they are undefined: no true region
  * pixel, or no pair of pixels sharing a segment, or a labeling with zero entropy on either side (one
  * region everywhere), where the information ratios are 0/0.
  */
@@ -60,4 +60,30 @@ export function regionScores(pred: Uint8Array, truth: Uint8Array, shape: readonl
   const [split, merge] = [mutual / hPred, mutual / hTruth];
   const vInfo = hPred > 0 && hTruth > 0 ? (split + merge > 0 ? (2 * split * merge) / (split + merge) : 0) : NaN;
   return { vRand, vInfo };
+}
+
+/**
+ * Betti numbers of a 2-D mask: β0 the 8-connected components of the foreground, β1 its holes — the
+ * 4-connected components of the background that do not touch the image border (the complementary
+ * connectivities of digital topology, so a diagonal chain closes a loop).
+ */
+export function bettiNumbers(mask: Uint8Array, shape: readonly [number, number]): { b0: number; b1: number } {
+  const [h, w] = shape;
+  const b0 = labelComponents(mask, shape, 8).count;
+  const background = labelComponents(
+    Uint8Array.from(mask, (v) => (v ? 0 : 1)),
+    shape,
+    4,
+  );
+  const outside = new Set<number>();
+  for (let x = 0; x < w; x++) outside.add(background.labels[x]).add(background.labels[(h - 1) * w + x]);
+  for (let y = 0; y < h; y++) outside.add(background.labels[y * w]).add(background.labels[y * w + w - 1]);
+  outside.delete(0);
+  return { b0, b1: background.count - outside.size };
+}
+
+/** |β0(pred) − β0(truth)| and |β1(pred) − β1(truth)|: components and holes the prediction gets wrong. */
+export function bettiErrors(pred: Uint8Array, truth: Uint8Array, shape: readonly [number, number]): { betti0: number; betti1: number } {
+  const [p, t] = [bettiNumbers(pred, shape), bettiNumbers(truth, shape)];
+  return { betti0: Math.abs(p.b0 - t.b0), betti1: Math.abs(p.b1 - t.b1) };
 }

@@ -266,6 +266,8 @@ export async function validate(
         assd: nanMean(perClass.map((m) => m.assd)),
         vRand: nanMean(perClass.map((m) => m.vRand)),
         vInfo: nanMean(perClass.map((m) => m.vInfo)),
+        betti0Error: nanMean(perClass.map((m) => m.betti0Error)),
+        betti1Error: nanMean(perClass.map((m) => m.betti1Error)),
         ece: nanMean(calibration.bins.map(expectedCalibrationError)),
         brier: nanMean(calibration.bins.map(brierScore)),
       },
