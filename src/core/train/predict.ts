@@ -212,6 +212,23 @@ function foregroundMetrics(labels: Uint8Array, gt: Uint8Array, s: Sample, classe
   return out;
 }
 
+/** The validation metrics computed per foreground class and averaged over the classes of an image. */
+const PER_CLASS_KEYS = [
+  'dice',
+  'iou',
+  'precision',
+  'recall',
+  'mcc',
+  'balancedAccuracy',
+  'hd95',
+  'nsd',
+  'assd',
+  'vRand',
+  'vInfo',
+  'betti0Error',
+  'betti1Error',
+] as const satisfies readonly (keyof MaskMetrics)[];
+
 /** Validation loss and metrics over whole images (means over images; metrics over foreground classes). */
 export async function validate(
   model: tf.LayersModel,
@@ -254,20 +271,8 @@ export async function validate(
       name: s.name,
       metrics: {
         loss: lossValue,
-        dice: nanMean(perClass.map((m) => m.dice)),
-        iou: nanMean(perClass.map((m) => m.iou)),
-        precision: nanMean(perClass.map((m) => m.precision)),
-        recall: nanMean(perClass.map((m) => m.recall)),
-        mcc: nanMean(perClass.map((m) => m.mcc)),
-        balancedAccuracy: nanMean(perClass.map((m) => m.balancedAccuracy)),
+        ...Object.fromEntries(PER_CLASS_KEYS.map((k) => [k, nanMean(perClass.map((m) => m[k]))])),
         pixelError: wrong / s.mask.length,
-        hd95: nanMean(perClass.map((m) => m.hd95)),
-        nsd: nanMean(perClass.map((m) => m.nsd)),
-        assd: nanMean(perClass.map((m) => m.assd)),
-        vRand: nanMean(perClass.map((m) => m.vRand)),
-        vInfo: nanMean(perClass.map((m) => m.vInfo)),
-        betti0Error: nanMean(perClass.map((m) => m.betti0Error)),
-        betti1Error: nanMean(perClass.map((m) => m.betti1Error)),
         ece: nanMean(calibration.bins.map(expectedCalibrationError)),
         brier: nanMean(calibration.bins.map(brierScore)),
       },
