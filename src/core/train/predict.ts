@@ -10,7 +10,7 @@ import { Sample } from '../data/dataset';
 import { SampleSeq } from '../data/source';
 import { CompiledLoss } from '../losses/registry';
 import { addImage, addPixel, brierScore, emptyBins, expectedCalibrationError, mergeBins, ReliabilityBins } from '../metrics/calibration';
-import { computeMetrics, MaskMetrics } from '../metrics/evaluate';
+import { computeMetrics, MaskMetrics, MEAN_KEYS } from '../metrics/evaluate';
 import { nanMean } from '../metrics/scores';
 import { Head, headMode } from '../model/unet';
 import { slidingWindow, Tiling, WindowLogits } from './tiles';
@@ -212,22 +212,12 @@ function foregroundMetrics(labels: Uint8Array, gt: Uint8Array, s: Sample, classe
   return out;
 }
 
-/** The validation metrics computed per foreground class and averaged over the classes of an image. */
-const PER_CLASS_KEYS = [
-  'dice',
-  'iou',
-  'precision',
-  'recall',
-  'mcc',
-  'balancedAccuracy',
-  'hd95',
-  'nsd',
-  'assd',
-  'vRand',
-  'vInfo',
-  'betti0Error',
-  'betti1Error',
-] as const satisfies readonly (keyof MaskMetrics)[];
+/**
+ * The validation metrics computed per foreground class and averaged over the classes of an image: the
+ * core's per-image metrics (MEAN_KEYS) but specificity, accuracy and HD (training reports HD95 and
+ * pixel error instead).
+ */
+const PER_CLASS_KEYS = MEAN_KEYS.filter((k) => k !== 'specificity' && k !== 'accuracy' && k !== 'hd');
 
 /** Validation loss and metrics over whole images (means over images; metrics over foreground classes). */
 export async function validate(
