@@ -17,7 +17,7 @@
  * same loss on the same probabilities.
  */
 import * as tf from '@tensorflow/tfjs';
-import { classTargets, probabilities } from './soft';
+import { classTargets, probabilities, selectChannels } from './soft';
 import { BINARY_MODE, defineLoss, LossInput, MULTICLASS_MODE, OptionSpec } from './types';
 
 const minPool = (x: tf.Tensor4D, size: [number, number]) => tf.neg(tf.maxPool(tf.neg(x) as tf.Tensor4D, size, 1, 'same')) as tf.Tensor4D;
@@ -46,13 +46,7 @@ export function softSkeleton(x: tf.Tensor4D, iterations: number): tf.Tensor4D {
 
 /** Probabilities and targets of the scored channels: binary its one channel, multiclass channels 1…. */
 function foregroundChannels(input: LossInput): { p: tf.Tensor4D; y: tf.Tensor4D } {
-  const p = probabilities(input);
-  const y = classTargets(input);
-  if (input.mode === BINARY_MODE) return { p, y };
-  const c = p.shape[3];
-  if (c < 2) throw new Error('multiclass clDice needs at least 2 channels (channel 0 is the background)');
-  const fg = (t: tf.Tensor4D) => tf.slice(t, [0, 0, 0, 1], [-1, -1, -1, c - 1]) as tf.Tensor4D;
-  return { p: fg(p), y: fg(y) };
+  return { p: selectChannels(probabilities(input), input, false), y: selectChannels(classTargets(input), input, false) };
 }
 
 function clDiceOf(p: tf.Tensor4D, y: tf.Tensor4D, iterations: number, smooth: number): tf.Scalar {

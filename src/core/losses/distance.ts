@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import { squaredDistanceTransform } from '../common/edt';
 import { targetClassMaps } from './hostTarget';
 import { readTidy } from './readback';
-import { bceTerms, classTargets, probabilities } from './soft';
+import { bceTerms, classTargets, probabilities, selectChannels } from './soft';
 import { softmaxCrossEntropyTerms } from './crossEntropy';
 import { BINARY_MODE, defineLoss, LossInput, MULTICLASS_MODE, OptionSpec } from './types';
 
@@ -104,20 +104,15 @@ function classChannelMaps(classes: Int32Array, shape: number[], first: number, c
   return tf.tensor4d(out, [n, h, w, k]);
 }
 
-/** The prediction's channels `first`… and the target's, as probabilities and one-hot/binary maps. */
-function channelsFrom(input: LossInput, first: number): { p: tf.Tensor4D; y: tf.Tensor4D; channels: number } {
+/**
+ * The scored channels' probabilities and targets (selectChannels: binary its one channel, multiclass
+ * channels 1… unless the background is included), the index of the first one and the channel count.
+ */
+function scoredChannels(input: LossInput, includeBackground: boolean) {
+  const p = selectChannels(probabilities(input), input, includeBackground);
+  const y = selectChannels(classTargets(input), input, includeBackground);
   const channels = input.mode === BINARY_MODE ? 1 : input.pred.shape[3];
-  const p = probabilities(input);
-  const classes = classTargets(input);
-  const slice = (t: tf.Tensor4D) => (first === 0 ? t : (tf.slice(t, [0, 0, 0, first], [-1, -1, -1, channels - first]) as tf.Tensor4D));
-  return { p: slice(p), y: slice(classes), channels };
-}
-
-/** The first class channel a loss scores: binary its one channel; multiclass 1 (foreground), or 0 with the background. */
-function firstChannel(input: LossInput, includeBackground: boolean): number {
-  if (input.mode === BINARY_MODE || includeBackground) return 0;
-  if (input.pred.shape[3] < 2) throw new Error('includeBackground: false needs at least 2 channels');
-  return 1;
+  return { p, y, channels, first: channels - p.shape[3] };
 }
 
 export const boundary = defineLoss({
@@ -130,8 +125,7 @@ export const boundary = defineLoss({
   modes: [BINARY_MODE, MULTICLASS_MODE],
   options: {},
   fn: (input) => {
-    const first = firstChannel(input, false);
-    const { p, channels } = channelsFrom(input, first);
+    const { p, channels, first } = scoredChannels(input, false);
     const phi = classChannelMaps(targetClassMaps(input, 'boundary'), input.target.shape, first, channels, signedDistanceMap);
     return tf.mean(tf.mul(p, phi)) as tf.Scalar;
   },
@@ -176,8 +170,7 @@ function channelFields(masks: Uint8Array, shape: number[]): tf.Tensor4D {
 }
 
 function hausdorffDTValue(input: LossInput, alpha: number, includeBackground: boolean, loss: string): tf.Scalar {
-  const first = firstChannel(input, includeBackground);
-  const { p, y } = channelsFrom(input, first);
+  const { p, y, first } = scoredChannels(input, includeBackground);
   const dp = channelFields(predictedMasks(p, loss), p.shape);
   const targetMasks = Uint8Array.from(readTargetChannels(input, first, y), (v) => (v > 0.5 ? 1 : 0));
   const dy = channelFields(targetMasks, y.shape);

@@ -17,9 +17,11 @@
  */
 import { labelComponents } from '../weightmap/label';
 
+/** 1 where the mask is 0: the regions a boundary map separates, the background of a mask. */
+const inverse = (m: Uint8Array) => Uint8Array.from(m, (v) => (v ? 0 : 1));
+
 /** The contingency counts n_ij of true regions (rows) and predicted segments (columns) over true region pixels. */
 function contingency(pred: Uint8Array, truth: Uint8Array, shape: readonly [number, number]) {
-  const inverse = (m: Uint8Array) => Uint8Array.from(m, (v) => (v ? 0 : 1));
   const t = labelComponents(inverse(truth), shape, 4);
   const s = labelComponents(inverse(pred), shape, 4);
   const cells = new Map<number, Map<number, number>>(); // true region → predicted segment → pixels
@@ -70,11 +72,7 @@ export function regionScores(pred: Uint8Array, truth: Uint8Array, shape: readonl
 export function bettiNumbers(mask: Uint8Array, shape: readonly [number, number]): { b0: number; b1: number } {
   const [h, w] = shape;
   const b0 = labelComponents(mask, shape, 8).count;
-  const background = labelComponents(
-    Uint8Array.from(mask, (v) => (v ? 0 : 1)),
-    shape,
-    4,
-  );
+  const background = labelComponents(inverse(mask), shape, 4);
   const outside = new Set<number>();
   for (let x = 0; x < w; x++) outside.add(background.labels[x]).add(background.labels[(h - 1) * w + x]);
   for (let y = 0; y < h; y++) outside.add(background.labels[y * w]).add(background.labels[y * w + w - 1]);
