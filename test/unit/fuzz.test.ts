@@ -198,13 +198,14 @@ function segLabSeeds(dir: string): SeedFile[] {
     { file: path.join(runs, run, 'summary.json'), kind: 'summary' },
     { file: path.join(runs, run, 'metrics.jsonl'), kind: 'metrics' },
     { file: path.join(runs, run, 'config.json'), kind: 'runconfig' },
+    { file: path.join(runs, run, 'calibration.json'), kind: 'calibration' },
     { file: path.join(runs, run, 'checkpoints', 'best', 'model.json'), kind: 'model' },
     { file: path.join(runs, 'comparisons', cmp, 'comparison.json'), kind: 'comparison' },
     { file: path.join(runs, 'sweeps', sweep, 'sweep.json'), kind: 'sweep' },
   ];
 }
 
-const FOLDER_KINDS = new Set<FuzzKind>(['summary', 'metrics', 'sweep', 'runconfig']);
+const FOLDER_KINDS = new Set<FuzzKind>(['summary', 'metrics', 'sweep', 'runconfig', 'calibration']);
 
 /** Writes a mutant where its reader looks for it: a file, or a folder holding the file under its own name. */
 function place(casesDir: string, n: number, seed: SeedFile, bytes: Buffer): FuzzCase {
@@ -228,7 +229,7 @@ function mutant(seed: SeedFile, bytes: Buffer, rng: Rng): Buffer {
     else return mutateBytes(bytes, rng);
     return Buffer.from(lines.join('\n'));
   }
-  if (['config', 'summary', 'sweep', 'comparison', 'runconfig', 'model'].includes(seed.kind) && rng.next() < 0.75)
+  if (['config', 'summary', 'sweep', 'comparison', 'runconfig', 'model', 'calibration'].includes(seed.kind) && rng.next() < 0.75)
     return Buffer.from(String(JSON.stringify(mutateJson(JSON.parse(bytes.toString('utf8')), rng))));
   return mutateBytes(bytes, rng);
 }

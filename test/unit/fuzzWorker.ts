@@ -15,11 +15,12 @@ import { loadConfig } from '../../src/core/config/config';
 import { decodeModelJson } from '../../src/core/runs/checkpoint';
 import { readComparisonFile } from '../../src/core/runs/decodeFiles';
 import { readRunConfig } from '../../src/core/runs/runConfig';
-import { readEpochs, readSummary } from '../../src/core/runs/store';
+import { readCalibration, readEpochs, readSummary } from '../../src/core/runs/store';
 import { readSweepFile } from '../../src/core/runs/sweepStore';
 import { readText } from '../../src/core/data/readBytes';
 
-export type FuzzKind = 'image' | 'array' | 'stack' | 'config' | 'summary' | 'metrics' | 'sweep' | 'comparison' | 'runconfig' | 'model';
+export type FuzzKind =
+  'image' | 'array' | 'stack' | 'config' | 'summary' | 'metrics' | 'sweep' | 'comparison' | 'runconfig' | 'model' | 'calibration';
 
 export interface FuzzCase {
   /** The file (or, for the run-folder kinds, the folder holding it). */
@@ -70,6 +71,9 @@ function run(c: FuzzCase): Decoded | Decoded[] | null {
       return null;
     case 'model':
       decodeModelJson(readText(c.path), c.path);
+      return null;
+    case 'calibration':
+      readCalibration(c.path);
       return null;
   }
 }
