@@ -166,6 +166,11 @@ describe('loss ramps (a term weight linear over epochs)', () => {
     assert.strictEqual(configAtEpoch(validateConfig({ dataset: { builtin: 'shapes' }, loss: 'dice' }), 4).loss, 'dice');
   });
 
+  it('a ramp on a transformed term keeps the transform: log1p(bce) ramps to 0.75*log1p(crossEntropy) on softmax2', () => {
+    const c = validateConfig(ramped({ bce: { from: 1, to: 0.5, epochs: [1, 3] } }, 'dice+log1p(bce)'));
+    assert.strictEqual(lossForHead(configAtEpoch(c, 2), 'softmax2').expression, 'dice+0.75*log1p(crossEntropy)');
+  });
+
   it('a ramp on a missing or weighted term, bad epochs, or with byHead is an error naming it', () => {
     assert.deepStrictEqual(problems(ramped({ boundry: { from: 0, to: 1, epochs: [1, 2] } })), [
       "loss.ramps: ramps.boundry: the loss 'dice+boundary' has no term 'boundry'",

@@ -259,6 +259,62 @@ describe("smp/MONAI class names as aliases, with their classes' defaults", () =>
   });
 });
 
+describe('unary transforms in the loss grammar: log1p(L), logcosh(L)', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+  const probs = [0.9, 0.2, 0.6, 0.05, 0.7, 0.4, 0.1, 0.85, 0.3];
+  const mask = [1, 0, 1, 0, 1, 0, 0, 1, 0];
+  const image = { pred: probs, target: mask, shape: [1, 3, 3, 1] };
+
+  it('log1p(bce) at p = ½ is ln(1 + ln 2), by hand, on the fused path and the tensor path', () => {
+    const data = bin([0.5, 0.5], [1, 0]);
+    assertClose(computeLoss('log1p(bce)', data), Math.log1p(Math.LN2), 1e-6);
+    assertClose(computeLossWithTensors(compileLoss('log1p(bce)'), data), Math.log1p(Math.LN2), 1e-6);
+    // weighted and summed with a plain term: 0.5·ln(1 + ln 2) + ln 2
+    assertClose(computeLoss('0.5 * log1p(bce) + bce', data), 0.5 * Math.log1p(Math.LN2) + Math.LN2, 1e-6);
+  });
+
+  it('log1p(hausdorffDT) is MONAI LogHausdorffDTLoss and logcosh(dice) is logCoshDice (both fixture-checked), value and gradient', () => {
+    for (const [written, registered, options] of [
+      ['log1p(hausdorffDT)', 'logHausdorffDT', {}],
+      ['logcosh(dice)', 'logCoshDice', { smooth: 1 }], // logCoshDice's smooth defaults to 1, dice's (smp) to 0
+    ] as const) {
+      assertClose(computeLoss(written, image, options), computeLoss(registered, image), 1e-5, 0, written);
+      assertAllClose(lossGradient(written, image, options), lossGradient(registered, image), 1e-5, 1e-7, written);
+    }
+  });
+
+  it('logcosh stays finite where cosh overflows float32: logcosh(bce) at BCE = 100 is 100 − ln 2', () => {
+    assertClose(computeLoss('logcosh(bce)', bin([0], [1])), 100 - Math.LN2, 1e-6);
+    assertClose(computeLossWithTensors(compileLoss('logcosh(bce)'), bin([0], [1])), 100 - Math.LN2, 1e-6);
+  });
+
+  it('options address the wrapped loss by its name; the softmax head maps the name inside the transform', () => {
+    const t = compileLoss('bce+logcosh(dice)', { 'dice.smooth': 0 }).terms;
+    assert.deepStrictEqual(
+      t.map((x) => [x.transform, x.definition.name, x.options.smooth]),
+      [
+        [undefined, 'bce', undefined],
+        ['logcosh', 'dice', 0],
+      ],
+    );
+    const mapped = lossForHead({ loss: '2*log1p(bce)+logcosh(dice)' }, 'softmax2');
+    assert.strictEqual(mapped.expression, '2*log1p(crossEntropy)+logcosh(dice)');
+    assert.strictEqual(mapped.options['dice.includeBackground'], false);
+  });
+
+  it('a transform around a one-loss alias keeps it; around a two-loss alias, or an unknown function, is named', () => {
+    assert.deepStrictEqual(
+      compileLoss('log1p(HausdorffDTLoss)').terms.map((x) => [x.transform, x.definition.name]),
+      [['log1p', 'hausdorffDT']],
+    );
+    assert.throws(() => compileLoss('log1p(DiceCELoss)'), /log1p\(\) wraps one loss; DiceCELoss is dice \+ bceWithLogits/);
+    assert.throws(() => compileLoss('exp(dice)'), /cannot read term 'exp\(dice\)'/);
+    assert.throws(() => compileLoss('log1p(dice'), /cannot read term/);
+  });
+});
+
 describe('sigmoid-1 and softmax-2 heads are equivalent', () => {
   const z0 = [-3, 0.4, 2, -100, 100, 7.5, 0];
   const z1 = [1, -0.2, 2, 100, -100, -1, 0];

@@ -11,7 +11,7 @@ import { LossRamp, rampedExpression, rampProblems } from './ramps';
 import { readText } from '../data/readBytes';
 import * as path from 'path';
 import schema from '../../../schemas/experiment.schema.json';
-import { compileLoss, lossDefinitions, parseLossTerm } from '../losses/registry';
+import { compileLoss, formatLossTerm, lossDefinitions, parseLossTerm } from '../losses/registry';
 import { expandAliases } from '../losses/aliases';
 import { LossMode } from '../losses/types';
 import { Head, headMode, sizeMultiple } from '../model/unet';
@@ -179,14 +179,14 @@ export function lossForHead(
   const terms = expanded.expression.split('+').map((t) => t.trim());
   const mapped = terms.map((term) => {
     const parsed = parseLossTerm(term);
-    return parsed ? parsed.prefix + counterpart(parsed.name, mode) : term; // compileLoss names a bad term
+    return parsed ? formatLossTerm(counterpart(parsed.name, mode), parsed.transform, parsed.prefix) : term; // compileLoss names a bad term
   });
   const expression = mapped.join('+');
   if (head === 'softmax2') {
     // Overlap losses on the foreground channel only, as the sigmoid head's binary Dice.
     for (const name of ['dice', 'jaccard', 'tversky', 'focalTversky', 'mcc', 'logCoshDice', 'sensitivitySpecificity', 'expLog']) {
       const key = mapped.length > 1 ? `${name}.includeBackground` : 'includeBackground';
-      if (mapped.some((t) => t.endsWith(name)) && !(key in options) && !('includeBackground' in options)) options[key] = false;
+      if (mapped.some((t) => parseLossTerm(t)?.name === name) && !(key in options) && !('includeBackground' in options)) options[key] = false;
     }
   }
   return { expression, options, mode };

@@ -6,7 +6,7 @@
  * The ramped expression is written for each epoch before the head's mapping, so "bce" ramps its
  * cross-entropy counterpart on a softmax head too.
  */
-import { parseLossTerm } from '../losses/expression';
+import { formatLossTerm, parseLossTerm } from '../losses/expression';
 
 export interface LossRamp {
   from: number;
@@ -45,7 +45,7 @@ export function rampedExpression(expression: string, ramps: Record<string, LossR
     .map((part) => {
       const t = parseLossTerm(part);
       if (!t || !Object.hasOwn(ramps, t.name)) return part.trim();
-      return `${rampValue(ramps[t.name], epoch)}*${t.name}`;
+      return formatLossTerm(t.name, t.transform, `${rampValue(ramps[t.name], epoch)}*`);
     })
     .join('+');
 }

@@ -29,7 +29,7 @@
  * smooth_dr), smp:DiceLoss batch-wide with smooth 0 and absent classes zeroed.
  */
 import { didYouMean } from '../common/suggest';
-import { parseLossTerm } from './expression';
+import { formatLossTerm, parseLossTerm } from './expression';
 import { LossMode } from './types';
 
 export interface LossAlias {
@@ -181,9 +181,12 @@ export function expandAliases(
     const alias = aliasOf(t.name)!;
     const weight = t.weight;
     const inner = (mode === 'multiclass' ? alias.multiclass : alias.binary).split('+');
+    if (t.transform && inner.length > 1) {
+      throw new Error(`loss '${expression}': ${t.transform}() wraps one loss; ${t.name} is ${inner.join(' + ')} (write the transform around one of them)`);
+    }
     targets.set(t.name, inner);
     for (const name of inner) {
-      terms.push(weight === 1 ? name : `${weight}*${name}`);
+      terms.push(formatLossTerm(name, t.transform, weight === 1 ? '' : `${weight}*`));
       for (const [k, v] of Object.entries(alias.defaults[name] ?? {})) defaults.push([name, k, v]);
     }
   });

@@ -9,6 +9,7 @@
  */
 import { ArraysInPool, bceSum, reserveInPool, MAX_FUSED_CHANNELS, overlapSums, softmaxCrossEntropySums } from '../kernels/lossSums';
 import { CompiledLoss } from './registry';
+import { transformNumber } from './expression';
 import { bce, bceWithLogits } from './bce';
 import { categoricalCrossEntropy, crossEntropy } from './crossEntropy';
 import { dice } from './overlap';
@@ -105,7 +106,7 @@ export function fusedLossValue(loss: CompiledLoss, d: CheckedLossData): number |
   for (const term of loss.terms) {
     const v = termValue(term, arrays, d);
     if (v === null || v === UNSUPPORTED) return null;
-    value += term.weight * v;
+    value += term.weight * transformNumber(term.transform, v);
   }
   // The tensor path computes in float32: return the same precision.
   return Math.fround(value);

@@ -5,9 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { didYouMean, shown } from '../common/suggest';
 import { aliasNames, expandAliases, LOSS_ALIASES, LossAlias } from './aliases';
-import { parseLossTerm } from './expression';
+import { applyTransform, LossTransform, parseLossTerm } from './expression';
 
-export { parseLossTerm } from './expression';
+export { formatLossTerm, LOSS_TRANSFORMS, parseLossTerm } from './expression';
 export type { LossTerm } from './expression';
 import { balancedBce, bce, bceWithLogits, weightedBce } from './bce';
 import { categoricalCrossEntropy, crossEntropy } from './crossEntropy';
@@ -172,21 +172,26 @@ export function resolveOptions(def: LossDefinition, options: Record<string, unkn
 export interface CompiledLoss {
   /** The expression as given, e.g. "bce+dice". */
   name: string;
-  terms: { weight: number; definition: LossDefinition; options: LossOptions }[];
+  /** Each term: its weight, the transform written around it (`log1p(hausdorffDT)`), the loss and its options. */
+  terms: { weight: number; transform?: LossTransform; definition: LossDefinition; options: LossOptions }[];
   /** Modes every term supports. */
   modes: LossMode[];
   apply(input: LossInput): tf.Scalar;
 }
 
 /** The weighted terms of an expression whose aliases are expanded, each with its definition. */
-function parseTerms(expression: string): { weight: number; definition: LossDefinition }[] {
+function parseTerms(expression: string): { weight: number; transform?: LossTransform; definition: LossDefinition }[] {
   return expression.split('+').map((part) => {
     const term = parseLossTerm(part);
-    if (!term) throw new Error(`loss '${expression}': cannot read term '${part.trim()}' (write e.g. "bce+dice" or "0.5*bce+dice")`);
+    if (!term) {
+      throw new Error(
+        `loss '${expression}': cannot read term '${part.trim()}' (write e.g. "bce+dice", "0.5*bce+dice" or "dice+log1p(hausdorffDT)")`,
+      );
+    }
     if (!Number.isFinite(term.weight)) {
       throw new Error(`loss '${expression}': the weight ${term.prefix.replace(/\s*\*\s*$/, '')} of '${term.name}' is beyond float range`);
     }
-    return { weight: term.weight, definition: getLoss(term.name) };
+    return { weight: term.weight, transform: term.transform, definition: getLoss(term.name) };
   });
 }
 
@@ -243,7 +248,7 @@ export function compileLoss(given: string, givenOptions: Record<string, unknown>
       if (!modes.includes(input.mode)) {
         throw new Error(`loss '${given}' does not support ${input.mode} mode (supports: ${modes.join(', ') || 'none'})`);
       }
-      const values = terms.map((t) => tf.mul(t.definition.fn(input, t.options), t.weight) as tf.Scalar);
+      const values = terms.map((t) => tf.mul(applyTransform(t.transform, t.definition.fn(input, t.options)), t.weight) as tf.Scalar);
       return (values.length === 1 ? values[0] : tf.addN(values)) as tf.Scalar;
     },
   };
