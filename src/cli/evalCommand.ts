@@ -27,8 +27,9 @@ export const EVAL_USAGE = `usage: seglab eval --pred DIR|STACK.tif --gt DIR|STAC
   --foreground V says which value is foreground (e.g. 0 for the ISBI membranes).
   NSD: the share of both boundaries within TAU pixels of the other (default 1; MONAI compute_surface_dice);
   ASSD: the mean distance between the boundaries, both ways. V_Rand, V_Info: ISBI 2012's scores of the
-  regions the foreground separates (the foreground a boundary map, as the ISBI membranes). Betti-0/1
-  errors: components and holes the prediction gains or loses.`;
+  regions the foreground separates (the foreground a boundary map, as the ISBI membranes). clDice: the
+  share of each skeleton inside the other mask (Shit et al. 2021). Betti-0/1 errors: components and holes
+  the prediction gains or loses.`;
 
 /**
  * The per-image metrics, in the order the core averages them (MEAN_KEYS): the table's columns (by
@@ -108,7 +109,7 @@ export function classNames(text: string | undefined): string[] | undefined {
 }
 
 /** Boundary and region metrics are per image only: pooled confusion counts have no boundary. */
-const PER_IMAGE_ONLY = new Set<string>(['hd', 'hd95', 'nsd', 'assd', 'vRand', 'vInfo', 'betti0Error', 'betti1Error']);
+const PER_IMAGE_ONLY = new Set<string>(['hd', 'hd95', 'nsd', 'assd', 'vRand', 'vInfo', 'clDice', 'betti0Error', 'betti1Error']);
 
 const pooled = (p: FolderEvaluation['aggregate']['pooled'], k: (typeof COLUMNS)[number]) =>
   PER_IMAGE_ONLY.has(k) ? '' : p[k as keyof typeof p];

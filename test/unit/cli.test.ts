@@ -241,7 +241,7 @@ describe('seglab eval', () => {
     const csv = fs.readFileSync(file('out.csv'), 'utf8').trim().split('\n');
     assert.strictEqual(
       csv[0],
-      'image,dice,iou,precision,recall,specificity,accuracy,mcc,balancedAccuracy,hd,hd95,nsd,assd,vRand,vInfo,betti0Error,betti1Error,tp,fp,fn,tn',
+      'image,dice,iou,precision,recall,specificity,accuracy,mcc,balancedAccuracy,hd,hd95,nsd,assd,vRand,vInfo,clDice,betti0Error,betti1Error,tp,fp,fn,tn',
     );
     // b: boundaries {0} (truth) and {0, 1} (prediction) in a 2×2 image: distances 0, 1 and 0 → NSD 3/3, ASSD 1/3
     assert.deepStrictEqual([out.images[1].nsd, out.images[1].assd], [1, 1 / 3]);

@@ -3,6 +3,7 @@ import * as assert from 'assert';
 import { aggregateMetrics, computeClassMetrics, computeMetrics } from '../../src/core/metrics/evaluate';
 import { maskBoundary, percentile } from '../../src/core/metrics/hausdorff';
 import { bettiNumbers } from '../../src/core/metrics/regions';
+import { clDiceScore, skeletonize } from '../../src/core/metrics/skeleton';
 import { nanMean, nanStd } from '../../src/core/metrics/scores';
 import { distanceTransform } from '../../src/core/common/edt';
 import { assertAllClose, assertClose } from './helpers';
@@ -139,6 +140,58 @@ describe('metrics: overlap scores', () => {
     assertClose(agg.pooled.dice, 4 / 5, 1e-15);
     assert.ok(Number.isNaN(nanMean([NaN])));
     assertClose(nanStd([1, 3, NaN]), Math.SQRT2, 1e-15);
+  });
+});
+
+describe('metrics: skeletons (Zhang & Suen 1984) and clDice (Shit et al. 2021), by hand', () => {
+  const bar = mask(
+    5,
+    9,
+    [1, 2, 3].flatMap((y) => [1, 2, 3, 4, 5, 6, 7].map((x) => [y, x] as [number, number])),
+  );
+  const row = (y: number, xs: number[], h = 5, w = 9) =>
+    mask(
+      h,
+      w,
+      xs.map((x) => [y, x] as [number, number]),
+    );
+
+  it('a 3×7 bar thins to the middle of its middle row: (2,2)…(2,5), sub-iteration by sub-iteration as the paper rules give', () => {
+    // pass 1 removes the bottom row, the right column and the top-left corner; pass 2 the top row, (2,1)
+    // and (2,6); then every pixel left has B ≤ 1 or A = 2 and stays.
+    assert.deepStrictEqual(Array.from(skeletonize(bar, [5, 9])), Array.from(row(2, [2, 3, 4, 5])));
+  });
+
+  it("a one-pixel line is its own skeleton; a 2×2 block thins to nothing (a property of the paper's rules)", () => {
+    const line = row(2, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepStrictEqual(Array.from(skeletonize(line, [5, 9])), Array.from(line));
+    const block = mask(4, 4, [
+      [1, 1],
+      [1, 2],
+      [2, 1],
+      [2, 2],
+    ]);
+    assert.strictEqual(
+      skeletonize(block, [4, 4]).reduce((a, b) => a + b, 0),
+      0,
+    );
+  });
+
+  it('clDice: a thick bar over a thin true line scores 1 where Dice is 0.5; a gap of one in nine costs 2·(8/9)/(1 + 8/9)', () => {
+    const truth = row(2, [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepStrictEqual(clDiceScore(bar, truth, [5, 9]), { clDice: 1, tprec: 1, tsens: 1 });
+    assertClose(computeMetrics(bar, truth, [5, 9]).dice, (2 * 7) / (21 + 7), 1e-12);
+    const full = row(2, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const gap = row(2, [0, 1, 2, 3, 5, 6, 7, 8]);
+    assertClose(computeMetrics(gap, full, [5, 9]).clDice, (2 * (8 / 9)) / (1 + 8 / 9), 1e-12);
+    assert.strictEqual(computeMetrics(row(1, [1, 2, 3, 4, 5, 6, 7]), truth, [5, 9]).clDice, 0); // shifted by a row: nothing inside
+  });
+
+  it('empty masks follow the empty convention: both empty 1 (one) or NaN (nan); an empty prediction of a line 0', () => {
+    const none = new Uint8Array(45);
+    assert.strictEqual(computeMetrics(none, none, [5, 9]).clDice, 1);
+    assert.ok(Number.isNaN(computeMetrics(none, none, [5, 9], { empty: 'nan' }).clDice));
+    assert.strictEqual(computeMetrics(none, row(2, [1, 2, 3]), [5, 9]).clDice, 0);
   });
 });
 

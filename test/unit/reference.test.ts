@@ -103,6 +103,7 @@ describe('metrics vs SciPy (MONAI procedure: HD, HD95, NSD, ASSD) and scikit-lea
         assertClose(m.vRand, c.expected.vRand, 1e-12, 1e-12, 'vRand');
         assert.ok(c.expected.vInfo === null && Number.isNaN(m.vInfo), `vInfo ${m.vInfo}`);
         assert.deepStrictEqual([m.betti0Error, m.betti1Error], [c.expected.betti0Error, c.expected.betti1Error], 'Betti errors');
+        assertClose(m.clDice, c.expected.clDice, 1e-12, 1e-12, 'clDice');
       });
     },
   );
@@ -152,7 +153,7 @@ describe(`ISBI 2012 region scores and Betti errors vs ${reference.regions.source
     shape: [number, number];
     pred: number[];
     target: number[];
-    expected: { vRand: number; vInfo: number; betti0Error: number; betti1Error: number };
+    expected: { vRand: number; vInfo: number; betti0Error: number; betti1Error: number; clDice: number };
     perfect: { vRand: number; vInfo: number };
   }[]) {
     it(`membrane maps: ${c.name}`, () => {
@@ -160,6 +161,7 @@ describe(`ISBI 2012 region scores and Betti errors vs ${reference.regions.source
       assertClose(m.vRand, c.expected.vRand, 1e-12, 1e-12, 'vRand');
       assertClose(m.vInfo, c.expected.vInfo, 1e-12, 1e-12, 'vInfo');
       assert.deepStrictEqual([m.betti0Error, m.betti1Error], [c.expected.betti0Error, c.expected.betti1Error], 'Betti errors');
+      assertClose(m.clDice, c.expected.clDice, 1e-12, 1e-12, 'clDice');
       const same = computeMetrics(c.target, c.target, c.shape);
       assertClose(same.vRand, c.perfect.vRand, 1e-12, 1e-12, 'vRand of the truth itself');
       assertClose(same.vInfo, c.perfect.vInfo, 1e-12, 1e-12, 'vInfo of the truth itself');

@@ -21,6 +21,7 @@ export const METRICS = {
   assd: { label: 'ASSD', lowerIsBetter: true, digits: 2 },
   vRand: { label: 'V_Rand', lowerIsBetter: false, digits: 4 },
   vInfo: { label: 'V_Info', lowerIsBetter: false, digits: 4 },
+  clDice: { label: 'clDice', lowerIsBetter: false, digits: 4 },
   betti0Error: { label: 'Betti-0 error', lowerIsBetter: true, digits: 2 },
   betti1Error: { label: 'Betti-1 error', lowerIsBetter: true, digits: 2 },
   ece: { label: 'ECE', lowerIsBetter: true, digits: 4 },

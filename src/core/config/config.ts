@@ -186,7 +186,8 @@ export function lossForHead(
     // Overlap losses on the foreground channel only, as the sigmoid head's binary Dice.
     for (const name of ['dice', 'jaccard', 'tversky', 'focalTversky', 'mcc', 'logCoshDice', 'sensitivitySpecificity', 'expLog']) {
       const key = mapped.length > 1 ? `${name}.includeBackground` : 'includeBackground';
-      if (mapped.some((t) => parseLossTerm(t)?.name === name) && !(key in options) && !('includeBackground' in options)) options[key] = false;
+      if (mapped.some((t) => parseLossTerm(t)?.name === name) && !(key in options) && !('includeBackground' in options))
+        options[key] = false;
     }
   }
   return { expression, options, mode };

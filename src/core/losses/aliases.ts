@@ -182,7 +182,9 @@ export function expandAliases(
     const weight = t.weight;
     const inner = (mode === 'multiclass' ? alias.multiclass : alias.binary).split('+');
     if (t.transform && inner.length > 1) {
-      throw new Error(`loss '${expression}': ${t.transform}() wraps one loss; ${t.name} is ${inner.join(' + ')} (write the transform around one of them)`);
+      throw new Error(
+        `loss '${expression}': ${t.transform}() wraps one loss; ${t.name} is ${inner.join(' + ')} (write the transform around one of them)`,
+      );
     }
     targets.set(t.name, inner);
     for (const name of inner) {

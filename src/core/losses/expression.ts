@@ -17,9 +17,7 @@ export type LossTransform = (typeof LOSS_TRANSFORMS)[number];
 
 const NUMBER = '([0-9]*\\.?[0-9]+(?:e[-+]?[0-9]+)?)';
 const NAME = '((?:monai:|smp:)?[A-Za-z][A-Za-z0-9]*)';
-const TERM = new RegExp(
-  `^\\s*(${NUMBER}\\s*\\*\\s*)?(?:(${LOSS_TRANSFORMS.join('|')})\\s*\\(\\s*${NAME}\\s*\\)|${NAME})\\s*$`,
-);
+const TERM = new RegExp(`^\\s*(${NUMBER}\\s*\\*\\s*)?(?:(${LOSS_TRANSFORMS.join('|')})\\s*\\(\\s*${NAME}\\s*\\)|${NAME})\\s*$`);
 
 /** One term of a loss expression ("0.5 * log1p(bce)"): the weight prefix as written, the weight, the transform, the name. */
 export interface LossTerm {

@@ -5,6 +5,7 @@
 import { addCounts, binarize, ConfusionCounts, confusionCounts } from './confusion';
 import { HausdorffMode, surfaceScores } from './hausdorff';
 import { bettiErrors, regionScores } from './regions';
+import { clDiceScore } from './skeleton';
 import { EMPTY_CONVENTIONS, EmptyConvention, nanMean, overlapScores, OverlapScores } from './scores';
 
 export interface MetricOptions {
@@ -39,6 +40,8 @@ export interface MaskMetrics extends OverlapScores, ConfusionCounts {
   vRand: number;
   /** ISBI 2012's foreground-restricted information-theoretic score (regions.ts). */
   vInfo: number;
+  /** Shit et al.'s clDice of the Zhang–Suen skeletons (skeleton.ts). */
+  clDice: number;
   /** |β0(pred) − β0(truth)|: connected components gained or lost (regions.ts). */
   betti0Error: number;
   /** |β1(pred) − β1(truth)|: holes gained or lost. */
@@ -96,8 +99,9 @@ function masksMetrics(p: Uint8Array, t: Uint8Array, shape: readonly [number, num
   const [hd, hd95] = surface.hd;
   const regions = regionScores(p, t, shape);
   const betti = bettiErrors(p, t, shape);
+  const empty = options.empty ?? 'one';
   return {
-    ...overlapScores(counts, options.empty ?? 'one'),
+    ...overlapScores(counts, empty),
     ...counts,
     hd,
     hd95,
@@ -105,6 +109,7 @@ function masksMetrics(p: Uint8Array, t: Uint8Array, shape: readonly [number, num
     assd: surface.assd,
     vRand: regions.vRand,
     vInfo: regions.vInfo,
+    clDice: clDiceScore(p, t, shape, empty).clDice,
     betti0Error: betti.betti0,
     betti1Error: betti.betti1,
   };
@@ -162,6 +167,7 @@ export const MEAN_KEYS = [
   'assd',
   'vRand',
   'vInfo',
+  'clDice',
   'betti0Error',
   'betti1Error',
 ] as const;
