@@ -15,7 +15,7 @@ import { readSummary, RunWriter } from '../core/runs/store';
 import {
   CellParams,
   cellId,
-  cellSlug,
+  cellRunName,
   gridCells,
   SweepAxis,
   SweepFile,
@@ -89,7 +89,7 @@ export function planSweep(o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' 
       const id = cellId(params);
       let config: ExperimentConfig;
       try {
-        const name = `${baseConfig.name}-${cellSlug(params)}-s${seed}`;
+        const name = cellRunName(String(baseConfig.name), params, seed);
         config = finish(validateConfig({ ...variantConfig(base, o.axes, params, seed), name }, `${o.configFile} with ${id}`));
       } catch (err) {
         if (err instanceof ConfigError) throw new Error(`--set ${id}: ${err.message}`);

@@ -333,6 +333,17 @@ describe('seglab sweep (built-in data)', function () {
     );
   });
 
+  it('a long value (a loss with ramps as JSON) gets a name within 64 characters, distinct per cell, valid as a config name', () => {
+    const ramp = (to: number) => `{"name":"bce+boundary","ramps":{"boundary":{"from":0.01,"to":${to},"epochs":[1,2]}}}`;
+    const plan = planSweep({ configFile: config, axes: parseAxes([`loss=${ramp(0.5)},${ramp(0.9)}`]), seeds: [1] });
+    const names = plan.jobs.map((j) => j.config.name);
+    assert.strictEqual(names.length, 2);
+    assert.notStrictEqual(names[0], names[1]);
+    for (const n of names) {
+      assert.ok(n.length <= 64 && /^tiny-loss_+name_+bce_boundary[A-Za-z0-9._-]*-[0-9a-f]{8}-s1$/.test(n), n);
+    }
+  });
+
   it('seglab sweep cancel stops a local sweep as Ctrl-C does: runs and sweep end cancelled', async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-sweep-cancel-'));
     const cfg = JSON.parse(fs.readFileSync(config, 'utf8')) as Record<string, unknown>;

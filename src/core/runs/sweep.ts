@@ -257,6 +257,24 @@ export function cellSlug(params: CellParams): string {
   return (s || 'base').slice(0, 80);
 }
 
+/** The longest config name (the schema's `name.maxLength`). */
+export const RUN_NAME_MAX = 64;
+
+/**
+ * The name of a cell's run for a seed: `<base>-<slug>-s<seed>`, a valid config name. Where that is
+ * longer than a name may be (a JSON value such as a loss with ramps), the slug is cut and the first 8 hex
+ * digits of the cell id's SHA-256 keep cells apart: `isbi-losses-loss_name_dice_bo-3f2a9c1e-s2`.
+ */
+export function cellRunName(baseName: string, params: CellParams, seed: number): string {
+  const slug = cellSlug(params);
+  const full = `${baseName}-${slug}-s${seed}`;
+  if (full.length <= RUN_NAME_MAX) return full;
+  const hash = createHash('sha256').update(cellId(params)).digest('hex').slice(0, 8);
+  const tail = `-${hash}-s${seed}`;
+  const head = `${baseName}-${slug}`.slice(0, Math.max(1, RUN_NAME_MAX - tail.length)).replace(/[-_.]+$/, '');
+  return `${head}${tail}`;
+}
+
 /** The base config with a cell's params and a seed applied (raw JSON, to be validated by the caller). */
 export function variantConfig(
   base: Record<string, unknown>,
