@@ -5,7 +5,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { encodeNpyFloat32 } from '../../src/core/data/npy';
+import { encodeNpyFloat32, parseNpy } from '../../src/core/data/npy';
+import { decodeJson } from '../../src/core/common/json';
 import { encodePng8 } from '../../src/core/data/png';
 import { assertClose, ISBI, ROOT } from './helpers';
 
@@ -207,6 +208,54 @@ describe('seglab losses', () => {
     );
     assert.strictEqual(r.code, 0, r.stderr);
     assertClose(JSON.parse(r.stdout).losses[0].value, -Math.log(0.75), 1e-5);
+  });
+});
+
+describe('seglab loss-map', () => {
+  before(() => {
+    fs.mkdirSync(file('lm'), { recursive: true });
+    // 1×4: an object at pixels 1–2; the prediction is shifted one pixel left
+    fs.writeFileSync(file('lm', 'p.npy'), encodeNpyFloat32([0.8, 0.9, 0.25, 0.1], [1, 4]));
+    fs.writeFileSync(file('lm', 'y.png'), encodePng8([0, 255, 255, 0], 4, 1));
+    fs.writeFileSync(file('lm', 'y5.png'), encodePng8([0, 255, 255, 0, 0], 5, 1));
+  });
+
+  it('bce pixel by pixel (−ln(1 − p) off the object, −ln p on it), dL/dp, and errors by boundary distance', () => {
+    const r = seglab('loss-map', '--pred', file('lm', 'p.npy'), '--target', file('lm', 'y.png'), '--loss', 'bce', '--out', file('lm', 'm'));
+    assert.strictEqual(r.code, 0, r.stderr);
+    const expected = [-Math.log(0.2), -Math.log(0.9), -Math.log(0.25), -Math.log(0.9)];
+    const mean = expected.reduce((a, b) => a + b, 0) / 4;
+    assert.match(r.stdout, new RegExp(`^bce of .*p\\.npy against .*y\\.png \\(4×1\\): ${mean.toFixed(6)}$`, 'm'));
+    // distances 1 1 1 1 (every pixel touches the boundary): FP at pixel 0, FN at pixel 2
+    assert.match(r.stdout, /^\(0, 1\]\s+4\s+1\s+1\s+0\.5000$/m);
+    const loss = parseNpy(fs.readFileSync(file('lm', 'm_loss.npy')), 'm_loss.npy');
+    assert.deepStrictEqual(loss.shape, [1, 4]);
+    expected.forEach((v, i) => assertClose(loss.data[i], v, 1e-6));
+    const grad = parseNpy(fs.readFileSync(file('lm', 'm_grad.npy')), 'm_grad.npy');
+    assertClose(grad.data[1], -1 / (4 * 0.9), 1e-5); // on the object: −1/(N·p)
+    assertClose(grad.data[0], 1 / (4 * 0.2), 1e-5); // off it: 1/(N·(1 − p))
+  });
+
+  it('--json carries the maps and distances; bce+dice has no per-pixel loss and says why', () => {
+    const r = seglab('loss-map', '--pred', file('lm', 'p.npy'), '--target', file('lm', 'y.png'), '--json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const out = decodeJson(r.stdout) as { loss: string; pixelLoss: null; noPixelLoss: string; gradient: number[]; distance: number[] };
+    assert.strictEqual(out.loss, 'bce+dice');
+    assert.strictEqual(out.pixelLoss, null);
+    assert.match(out.noPixelLoss, /dice is not a mean of per-pixel terms/);
+    assert.strictEqual(out.gradient.length, 4);
+    assert.deepStrictEqual(out.distance, [1, 1, 1, 1]);
+    const text = seglab('loss-map', '--pred', file('lm', 'p.npy'), '--target', file('lm', 'y.png'));
+    assert.match(text.stdout, /^per-pixel loss: none — dice is not a mean of per-pixel terms/m);
+  });
+
+  it('a size mismatch is an error naming both files; a threshold outside (0, 1) is a usage error', () => {
+    const r = seglab('loss-map', '--pred', file('lm', 'p.npy'), '--target', file('lm', 'y5.png'));
+    assert.strictEqual(r.code, 1);
+    assert.match(r.stderr, /p\.npy is 4×1, .*y5\.png is 5×1/);
+    const t = seglab('loss-map', '--pred', file('lm', 'p.npy'), '--target', file('lm', 'y.png'), '--threshold', '1');
+    assert.strictEqual(t.code, 2);
+    assert.match(t.stderr, /--threshold must be in \(0, 1\)/);
   });
 });
 

@@ -10,6 +10,7 @@ import { computeLoss, computeLossWithTensors, lossGradient } from '../../src/cor
 import { LOSS_ALIASES } from '../../src/core/losses/aliases';
 import { compileLoss, describeDefault, getLoss, lossDefinitions, lossNames } from '../../src/core/losses/registry';
 import { LossMode } from '../../src/core/losses/types';
+import { lossMap } from '../../src/core/losses/lossMap';
 import { binarize } from '../../src/core/metrics/confusion';
 import { assertAllClose, assertClose, sigmoid } from './helpers';
 
@@ -312,6 +313,71 @@ describe('unary transforms in the loss grammar: log1p(L), logcosh(L)', () => {
     assert.throws(() => compileLoss('log1p(DiceCELoss)'), /log1p\(\) wraps one loss; DiceCELoss is dice \+ bceWithLogits/);
     assert.throws(() => compileLoss('exp(dice)'), /cannot read term 'exp\(dice\)'/);
     assert.throws(() => compileLoss('log1p(dice'), /cannot read term/);
+  });
+});
+
+describe("the loss map: each pixel's loss where the loss is a mean of pixel terms, dL/dp everywhere", () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+  const p = [0.9, 0.2, 0.6, 0.05, 0.7, 0.4, 0.1, 0.85, 0.3, 0.5, 0.99, 0.01];
+  const y = [1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 1, 0];
+
+  it('every loss with pixel terms: their mean is the loss, on probabilities and on logits, options set', () => {
+    const withTerms = lossDefinitions().filter((d) => d.pixelTerms);
+    assert.deepStrictEqual(
+      withTerms.map((d) => d.name),
+      ['bce', 'bceWithLogits', 'balancedBce', 'focal', 'hinge', 'squaredHinge', 'distancePenalizedCE'],
+    );
+    const options: Record<string, Record<string, unknown>> = {
+      bce: { beta: 2 },
+      bceWithLogits: { posWeight: 3, labelSmoothing: 0.1 },
+      focal: { alpha: 0.4, gamma: 1.5 },
+    };
+    for (const fromLogits of [false, true]) {
+      const pred = fromLogits ? p.map((v) => Math.log(v / (1 - v))) : p;
+      for (const d of withTerms) {
+        const data = { pred, target: y, shape: [1, 3, 4, 1], fromLogits, mode: 'binary' as LossMode };
+        const map = lossMap(d.name, fromLogits ? p : pred, y, [3, 4], options[d.name] ?? {});
+        assert.ok(map.pixelLoss, d.name);
+        const mean = map.pixelLoss.reduce((a, b) => a + b, 0) / map.pixelLoss.length;
+        assertClose(mean, computeLoss(d.name, data, options[d.name] ?? {}), 1e-5, 1e-7, `${d.name} fromLogits ${fromLogits}`);
+      }
+    }
+  });
+
+  it('bce by hand: −ln p on the object, −ln(1 − p) off it; dL/dp = −1/(N·p) and 1/(N·(1 − p))', () => {
+    const map = lossMap('bce', p, y, [3, 4]);
+    assertAllClose(
+      map.pixelLoss!,
+      p.map((v, i) => (y[i] ? -Math.log(v) : -Math.log(1 - v))),
+      1e-5,
+      1e-7,
+    );
+    assertAllClose(
+      map.gradient,
+      p.map((v, i) => (y[i] ? -1 / (12 * v) : 1 / (12 * (1 - v)))),
+      1e-4,
+      1e-7,
+    );
+  });
+
+  it('a weighted compound of pixel losses adds their maps; Dice, topK or a transform have none, and say why', () => {
+    const both = lossMap('bce+0.5*focal', p, y, [3, 4]);
+    const [b, f] = [lossMap('bce', p, y, [3, 4]).pixelLoss!, lossMap('focal', p, y, [3, 4]).pixelLoss!];
+    assertAllClose(
+      both.pixelLoss!,
+      Array.from(b, (v, i) => v + 0.5 * f[i]),
+      1e-5,
+      1e-7,
+    );
+    assertClose(both.value, computeLoss('bce+0.5*focal', { pred: p, target: y, shape: [1, 3, 4, 1] }), 1e-5);
+    const dice = lossMap('bce+dice', p, y, [3, 4]);
+    assert.strictEqual(dice.pixelLoss, null);
+    assert.match(dice.noPixelLoss!, /^dice is not a mean of per-pixel terms/);
+    assertAllClose(dice.gradient, lossGradient('bce+dice', { pred: p, target: y, shape: [1, 3, 4, 1] }), 1e-6, 1e-9);
+    assert.match(lossMap('topK', p, y, [3, 4]).noPixelLoss!, /^topK is not/);
+    assert.match(lossMap('log1p(bce)', p, y, [3, 4]).noPixelLoss!, /^log1p\(bce\) is not/);
   });
 });
 

@@ -4,6 +4,7 @@ import { aggregateMetrics, computeClassMetrics, computeMetrics } from '../../src
 import { maskBoundary, percentile } from '../../src/core/metrics/hausdorff';
 import { bettiNumbers } from '../../src/core/metrics/regions';
 import { clDiceScore, skeletonize } from '../../src/core/metrics/skeleton';
+import { boundaryDistances, errorsByBoundaryDistance } from '../../src/core/metrics/boundaryDistance';
 import { nanMean, nanStd } from '../../src/core/metrics/scores';
 import { distanceTransform } from '../../src/core/common/edt';
 import { assertAllClose, assertClose } from './helpers';
@@ -192,6 +193,43 @@ describe('metrics: skeletons (Zhang & Suen 1984) and clDice (Shit et al. 2021), 
     assert.strictEqual(computeMetrics(none, none, [5, 9]).clDice, 1);
     assert.ok(Number.isNaN(computeMetrics(none, none, [5, 9], { empty: 'nan' }).clDice));
     assert.strictEqual(computeMetrics(none, row(2, [1, 2, 3]), [5, 9]).clDice, 0);
+  });
+});
+
+describe('errors by distance to the true boundary, by hand', () => {
+  it('a 1×7 row: distances 2 1 | 1 2 1 | 1 2 across a 3-pixel object; a one-pixel shift puts both errors in (0, 1]', () => {
+    const truth = Uint8Array.from([0, 0, 1, 1, 1, 0, 0]);
+    assert.deepStrictEqual(Array.from(boundaryDistances(truth, [1, 7])), [2, 1, 1, 2, 1, 1, 2]);
+    const pred = Uint8Array.from([0, 1, 1, 1, 0, 0, 0]);
+    const bins = errorsByBoundaryDistance(pred, truth, [1, 7]);
+    assert.deepStrictEqual(
+      bins.map((b) => [b.from, b.to, b.pixels, b.falsePositives, b.falseNegatives]),
+      [
+        [0, 1, 4, 1, 1],
+        [1, 2, 3, 0, 0],
+        [2, 4, 0, 0, 0],
+        [4, 8, 0, 0, 0],
+        [8, 16, 0, 0, 0],
+        [16, Infinity, 0, 0, 0],
+      ],
+    );
+    assert.deepStrictEqual([bins[0].errorRate, bins[1].errorRate], [0.5, 0]);
+    assert.ok(Number.isNaN(bins[2].errorRate), 'an empty bin has no rate');
+  });
+
+  it('diagonal neighbours are at √2 (bin (1, 2]); a truth without foreground puts every pixel at ∞', () => {
+    const truth = new Uint8Array(9);
+    truth[4] = 1; // the centre of 3×3
+    assertAllClose(boundaryDistances(truth, [3, 3]), [Math.SQRT2, 1, Math.SQRT2, 1, 1, 1, Math.SQRT2, 1, Math.SQRT2], 1e-12);
+    const none = errorsByBoundaryDistance(Uint8Array.from([1, 0, 0, 0]), new Uint8Array(4), [2, 2], [1, 2]);
+    assert.deepStrictEqual(
+      none.map((b) => [b.to, b.pixels, b.falsePositives]),
+      [
+        [1, 0, 0],
+        [2, 0, 0],
+        [Infinity, 4, 1],
+      ],
+    );
   });
 });
 

@@ -7,9 +7,24 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { bceTerms, channelWeights, reduceWeighted, weightMapTensor } from './soft';
-import { BINARY_MODE, defineLoss, MULTILABEL_MODE } from './types';
+import { BINARY_MODE, defineLoss, LossInput, MULTILABEL_MODE } from './types';
 
 const SIGMOID_MODES = [BINARY_MODE, MULTILABEL_MODE] as const;
+
+/** bceWithLogits per pixel: pos_weight on the positive term, targets smoothed to y(1−ε)+ε/2. */
+function bceWithLogitsTerms(input: LossInput, posWeight: number | number[], labelSmoothing: number): tf.Tensor {
+  const eps = labelSmoothing;
+  const y = eps > 0 ? tf.add(tf.mul(input.target, 1 - eps), eps / 2) : input.target;
+  const a = channelWeights(posWeight, input.pred.shape[3], 'bceWithLogits.posWeight');
+  return bceTerms(input.pred, y, input.fromLogits, a);
+}
+
+/** balancedBce per pixel: β on positives and 1 − β on negatives, β per image and channel when null. */
+function balancedTerms(input: LossInput, givenBeta: number | null): tf.Tensor {
+  const beta: number | tf.Tensor = givenBeta === null ? tf.sub(1, tf.mean(input.target, [1, 2], true)) : givenBeta;
+  const negWeight = typeof beta === 'number' ? 1 - beta : tf.sub(1, beta);
+  return bceTerms(input.pred, input.target, input.fromLogits, beta, negWeight);
+}
 
 export const bce = defineLoss({
   name: 'bce',
@@ -21,6 +36,7 @@ export const bce = defineLoss({
   options: {
     beta: { type: 'number', default: 1, min: 0, description: 'weight of the positive term' },
   },
+  pixelTerms: (input, o) => bceTerms(input.pred, input.target, input.fromLogits, o.beta),
   fn: (input, o) => tf.mean(bceTerms(input.pred, input.target, input.fromLogits, o.beta)) as tf.Scalar,
 });
 
@@ -35,12 +51,8 @@ export const bceWithLogits = defineLoss({
     posWeight: { type: 'number[]', default: 1, description: 'weight of positives: a number or one per channel' },
     labelSmoothing: { type: 'number', default: 0, min: 0, max: 1, description: 'ε: targets become y(1−ε)+ε/2' },
   },
-  fn: (input, o) => {
-    const eps = o.labelSmoothing;
-    const y = eps > 0 ? tf.add(tf.mul(input.target, 1 - eps), eps / 2) : input.target;
-    const a = channelWeights(o.posWeight, input.pred.shape[3], 'bceWithLogits.posWeight');
-    return tf.mean(bceTerms(input.pred, y, input.fromLogits, a)) as tf.Scalar;
-  },
+  pixelTerms: (input, o) => bceWithLogitsTerms(input, o.posWeight, o.labelSmoothing),
+  fn: (input, o) => tf.mean(bceWithLogitsTerms(input, o.posWeight, o.labelSmoothing)) as tf.Scalar,
 });
 
 export const balancedBce = defineLoss({
@@ -53,11 +65,8 @@ export const balancedBce = defineLoss({
   options: {
     beta: { type: 'number', default: null, nullable: true, min: 0, max: 1, description: 'β; null: per-image negative fraction' },
   },
-  fn: (input, o) => {
-    const beta: number | tf.Tensor = o.beta === null ? tf.sub(1, tf.mean(input.target, [1, 2], true)) : o.beta;
-    const negWeight = typeof beta === 'number' ? 1 - beta : tf.sub(1, beta);
-    return tf.mean(bceTerms(input.pred, input.target, input.fromLogits, beta, negWeight)) as tf.Scalar;
-  },
+  pixelTerms: (input, o) => balancedTerms(input, o.beta),
+  fn: (input, o) => tf.mean(balancedTerms(input, o.beta)) as tf.Scalar,
 });
 
 export const weightedBce = defineLoss({

@@ -214,6 +214,13 @@ export const logHausdorffDT = defineLoss({
   fn: (input, o) => tf.log1p(hausdorffDTValue(input, o.alpha, o.includeBackground, 'logHausdorffDT')) as tf.Scalar,
 });
 
+/** 1 + Φ per pixel, [N,H,W,1]: the weight distancePenalizedCE puts on each pixel's cross-entropy. */
+function penaltyWeight(input: LossInput): tf.Tensor {
+  const [n, h, w] = input.target.shape;
+  const foreground = Int32Array.from(targetClassMaps(input, 'distancePenalizedCE'), (v) => (v > 0 ? 1 : 0));
+  return tf.add(1, classChannelMaps(foreground, [n, h, w], 0, 1, penaltyMap));
+}
+
 export const distancePenalizedCE = defineLoss({
   name: 'distancePenalizedCE',
   spatial: true,
@@ -223,10 +230,9 @@ export const distancePenalizedCE = defineLoss({
     "(multiclass: every non-background class); SegLoss's DisPenalizedCE never applies Φ (returns the plain mean), SegLab does.",
   modes: [BINARY_MODE, MULTICLASS_MODE],
   options: {},
+  pixelTerms: (input) => tf.mul(bceTerms(input.pred, input.target, input.fromLogits), penaltyWeight(input)),
   fn: (input) => {
-    const [n, h, w] = input.target.shape;
-    const foreground = Int32Array.from(targetClassMaps(input, 'distancePenalizedCE'), (v) => (v > 0 ? 1 : 0));
-    const weight = tf.add(1, classChannelMaps(foreground, [n, h, w], 0, 1, penaltyMap));
+    const weight = penaltyWeight(input);
     if (input.mode === MULTICLASS_MODE) return tf.mean(softmaxCrossEntropyTerms(input, null, 0, weight).loss) as tf.Scalar;
     return tf.mean(tf.mul(bceTerms(input.pred, input.target, input.fromLogits), weight)) as tf.Scalar;
   },

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { bceTerms, channelWeights, classTargets, labelledPixels, probabilities, softmaxLogProbs, weightedMean } from './soft';
 import { BINARY_MODE, defineLoss, LossInput, MULTICLASS_MODE, MULTILABEL_MODE, OptionSpec } from './types';
 
-function sigmoidFocal(input: LossInput, alpha: number | null, gamma: number): tf.Scalar {
+function sigmoidFocalTerms(input: LossInput, alpha: number | null, gamma: number): tf.Tensor {
   const y = input.target;
   const p = probabilities(input);
   const ce = bceTerms(input.pred, y, input.fromLogits);
@@ -20,7 +20,13 @@ function sigmoidFocal(input: LossInput, alpha: number | null, gamma: number): tf
     const alphaT = tf.add(tf.mul(y, alpha), tf.mul(tf.sub(1, y), 1 - alpha));
     loss = tf.mul(loss, alphaT);
   }
-  return tf.mean(loss) as tf.Scalar;
+  return loss;
+}
+
+/** The binary/multilabel α (a number or null) of the options; a list is an error there. */
+function sigmoidAlpha(mode: LossInput['mode'], alpha: number | number[] | null | undefined): number | null {
+  if (Array.isArray(alpha)) throw new Error('focal.alpha: in binary/multilabel mode alpha is one number in [0,1] or null');
+  return alpha === undefined ? focalOptions.alpha.defaultByMode[mode] : alpha;
 }
 
 function softmaxFocal(input: LossInput, alpha: number[] | null, gamma: number): tf.Scalar {
@@ -52,6 +58,7 @@ export const focal = defineLoss({
     'focal loss of Lin et al. 2017 with optional per-class alpha, mean over labelled pixels.',
   modes: [BINARY_MODE, MULTICLASS_MODE, MULTILABEL_MODE],
   options: focalOptions,
+  pixelTerms: (input, o) => sigmoidFocalTerms(input, sigmoidAlpha(input.mode, o.alpha), o.gamma),
   fn: (input, o) => {
     const gamma = o.gamma;
     if (input.mode === MULTICLASS_MODE) {
@@ -60,10 +67,6 @@ export const focal = defineLoss({
       }
       return softmaxFocal(input, o.alpha ?? null, gamma);
     }
-    if (Array.isArray(o.alpha)) {
-      throw new Error('focal.alpha: in binary/multilabel mode alpha is one number in [0,1] or null');
-    }
-    const alpha = o.alpha === undefined ? focalOptions.alpha.defaultByMode[input.mode] : o.alpha;
-    return sigmoidFocal(input, alpha, gamma);
+    return tf.mean(sigmoidFocalTerms(input, sigmoidAlpha(input.mode, o.alpha), gamma)) as tf.Scalar;
   },
 });

@@ -18,6 +18,7 @@ export const hinge = defineLoss({
   reference: 'Keras hinge on logits (t = 2y−1), mean reduction.',
   modes: [BINARY_MODE, MULTILABEL_MODE],
   options: {},
+  pixelTerms: (input: LossInput) => hingeTerms(input),
   fn: (input: LossInput) => tf.mean(hingeTerms(input)) as tf.Scalar,
 });
 
@@ -27,5 +28,6 @@ export const squaredHinge = defineLoss({
   reference: 'Keras squared_hinge on logits (t = 2y−1), mean reduction.',
   modes: [BINARY_MODE, MULTILABEL_MODE],
   options: {},
+  pixelTerms: (input: LossInput) => tf.square(hingeTerms(input)),
   fn: (input: LossInput) => tf.mean(tf.square(hingeTerms(input))) as tf.Scalar,
 });

@@ -96,6 +96,12 @@ export interface LossDefinition<M extends Record<string, OptionSpec> = Record<st
   spatial?: boolean;
   /** Multiclass mode: the one channel count it is defined for (unifiedFocal: background and foreground). */
   classes?: number;
+  /**
+   * Binary and multilabel modes, for losses that are a mean of per-pixel terms: each pixel's term,
+   * shaped as the prediction, whose mean is `fn`'s value (`fn` is written as that mean). The loss map
+   * (lossMap.ts) shows it; losses without it (region, distance-map, sorted) have only a gradient map.
+   */
+  pixelTerms?: (input: LossInput, options: OptionsOf<M>) => tf.Tensor;
   fn: (input: LossInput, options: OptionsOf<M>) => tf.Scalar;
 }
 
