@@ -9,7 +9,7 @@ import { asBinaryMask, asPredictionValues, readArrayFile, spatialShape } from '.
 import { encodeNpyFloat32 } from '../core/data/npy';
 import { encodeJson } from '../core/common/json';
 import { lossMap } from '../core/losses/lossMap';
-import { boundaryDistances } from '../core/metrics/boundaryDistance';
+import { boundaryDistances } from '../core/common/edt';
 import { binErrorsByDistance } from '../core/metrics/distanceBins';
 import { writeFileAtomic } from '../core/runs/atomicWrite';
 import { keyValues, numberValue, parseCommand, requireValue, UsageError } from './args';

@@ -32,7 +32,11 @@ const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => voi
   predict: { run: predictCommand, usage: PREDICT_USAGE, summary: "apply a run's model to a folder of images" },
   init: { run: initCommand, usage: INIT_USAGE, summary: 'write a starter experiment config' },
   losses: { run: lossesCommand, usage: LOSSES_USAGE, summary: 'losses of a saved prediction against its target' },
-  'loss-map': { run: lossMapCommand, usage: LOSS_MAP_USAGE, summary: 'a loss pixel by pixel over one prediction, errors by boundary distance' },
+  'loss-map': {
+    run: lossMapCommand,
+    usage: LOSS_MAP_USAGE,
+    summary: 'a loss pixel by pixel over one prediction, errors by boundary distance',
+  },
   eval: { run: evalCommand, usage: EVAL_USAGE, summary: 'metrics of a folder of predictions against ground truth' },
   'loss-curves': { run: lossCurvesCommand, usage: LOSS_CURVES_USAGE, summary: 'each binary loss and its gradient against p (JSON)' },
   'weight-map': { run: weightMapCommand, usage: WEIGHT_MAP_USAGE, summary: 'the U-Net weight map of a mask (JSON)' },

@@ -61,7 +61,38 @@ export interface OverlayView {
   gt: number[];
   /** One layer, or two side by side (e.g. sigmoid1 and softmax2 of one comparison). */
   layers: OverlayLayer[];
+  /**
+   * Runs' overlays: the runs and image shown, for a loss map of the same (evaluation overlays have none),
+   * and the first run's loss as its config writes it (the sigmoid head's form, before the head's mapping).
+   */
+  source?: { runIds: string[]; image: string; loss?: string };
 }
+
+/** One run's loss over its final prediction of an image, pixel by pixel (`seglab loss-map`). */
+export interface LossMapLayer {
+  label: string;
+  /** The loss of the whole image. */
+  value: number;
+  /** Each pixel's loss (mean = value), or null where the loss is not a mean of pixel terms. */
+  pixelLoss: number[] | null;
+  /** Why pixelLoss is null. */
+  noPixelLoss?: string;
+  /** dL/dp per pixel. */
+  gradient: number[];
+}
+
+export interface LossMapView {
+  /** The runs and image it was computed for, and the loss expression. */
+  runIds: string[];
+  image: string;
+  loss: string;
+  width: number;
+  height: number;
+  layers: LossMapLayer[];
+}
+
+/** Longest loss expression the webview may ask a loss map for. */
+export const LOSS_EXPRESSION_MAX = 200;
 
 export interface LossCurveView {
   name: string;
@@ -151,6 +182,7 @@ export type HostMessage =
   | { type: 'runs'; runs: RunView[]; threshold: number }
   | { type: 'evaluation'; evaluation: EvaluationView }
   | { type: 'overlay'; overlay: OverlayView }
+  | { type: 'lossMap'; map: LossMapView }
   | { type: 'lossCurves'; curves: LossCurveView[] }
   | { type: 'weightMap'; map: WeightMapView }
   /** A sweep's results (Open Sweep, Run Sweep…), sent again while it runs. */
@@ -168,6 +200,8 @@ export type ViewMessage =
   /** `epoch`: the prediction saved at that validation epoch (plots/images) instead of the final one. */
   | { type: 'requestRunOverlay'; runIds: string[]; image: string; epoch?: number }
   | { type: 'requestEvaluationOverlay'; index: number }
+  /** The loss map of `loss` over these runs' final predictions of `image`. */
+  | { type: 'requestLossMap'; runIds: string[]; image: string; loss: string }
   | { type: 'requestLossCurves' }
   | { type: 'requestWeightMap'; runId: string; image: string }
   /** The reliability diagrams of these runs (1 … CALIBRATION_MAX_RUNS, side by side). */
@@ -183,7 +217,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length < 300 && !/[\\/]|\.\./.test(v);
 
 /** Host messages that carry metric values, which may be NaN or ±Infinity. */
-const WITH_METRICS: readonly HostMessage['type'][] = ['runs', 'evaluation', 'sweep', 'calibration'];
+const WITH_METRICS: readonly HostMessage['type'][] = ['runs', 'evaluation', 'sweep', 'calibration', 'lossMap'];
 
 /**
  * A host message as it crosses webview.postMessage, which is JSON (NaN and ±Infinity would arrive as
@@ -218,6 +252,14 @@ export function parseViewMessage(v: unknown): ViewMessage | string {
         image: v.image,
         ...(v.epoch !== undefined ? { epoch: v.epoch as number } : {}),
       };
+    case 'requestLossMap':
+      if (!Array.isArray(v.runIds) || v.runIds.length < 1 || v.runIds.length > 2 || !v.runIds.every(isName))
+        return 'requestLossMap: runIds must be 1 or 2 run ids';
+      if (!isName(v.image)) return 'requestLossMap: image must be an image name';
+      // The expression reaches the CLI as one argument (no shell); its grammar: names, numbers, + * ( ) : .
+      if (typeof v.loss !== 'string' || v.loss.length === 0 || v.loss.length > LOSS_EXPRESSION_MAX || !/^[\w .+*():-]+$/.test(v.loss))
+        return `requestLossMap: loss must be a loss expression of at most ${LOSS_EXPRESSION_MAX} characters`;
+      return { type: 'requestLossMap', runIds: v.runIds as string[], image: v.image, loss: v.loss };
     case 'requestEvaluationOverlay':
       if (!Number.isInteger(v.index) || (v.index as number) < 0) return 'requestEvaluationOverlay: index must be a non-negative integer';
       return { type: 'requestEvaluationOverlay', index: v.index as number };

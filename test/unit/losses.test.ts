@@ -378,6 +378,7 @@ describe("the loss map: each pixel's loss where the loss is a mean of pixel term
     assertAllClose(dice.gradient, lossGradient('bce+dice', { pred: p, target: y, shape: [1, 3, 4, 1] }), 1e-6, 1e-9);
     assert.match(lossMap('topK', p, y, [3, 4]).noPixelLoss!, /^topK is not/);
     assert.match(lossMap('log1p(bce)', p, y, [3, 4]).noPixelLoss!, /^log1p\(bce\) is not/);
+    assert.throws(() => lossMap('crossEntropy', p, y, [3, 4]), /'crossEntropy' has no one-channel form.*bce for crossEntropy/);
   });
 });
 

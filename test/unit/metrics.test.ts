@@ -4,9 +4,9 @@ import { aggregateMetrics, computeClassMetrics, computeMetrics } from '../../src
 import { maskBoundary, percentile } from '../../src/core/metrics/hausdorff';
 import { bettiNumbers } from '../../src/core/metrics/regions';
 import { clDiceScore, skeletonize } from '../../src/core/metrics/skeleton';
-import { boundaryDistances, errorsByBoundaryDistance } from '../../src/core/metrics/boundaryDistance';
+import { errorsByBoundaryDistance } from '../../src/core/metrics/boundaryDistance';
 import { nanMean, nanStd } from '../../src/core/metrics/scores';
-import { distanceTransform } from '../../src/core/common/edt';
+import { boundaryDistances, distanceTransform } from '../../src/core/common/edt';
 import { assertAllClose, assertClose } from './helpers';
 
 /** A [h, w] mask with the listed [row, col] pixels set. */

@@ -14,6 +14,8 @@ import { evaluationCsv } from '../../src/webview/ui/evaluation';
 import { calibrationCsv } from '../../src/webview/ui/calibration';
 import { fromWire, HostMessage, parseViewMessage, toWire } from '../../src/webview/contract';
 
+const LOSS_REFUSED = 'requestLossMap: loss must be a loss expression of at most 200 characters';
+
 describe('webview message validation', () => {
   it('accepts the known messages', () => {
     assert.deepStrictEqual(parseViewMessage({ type: 'ready' }), { type: 'ready' });
@@ -22,6 +24,10 @@ describe('webview message validation', () => {
       runIds: ['20261123-run-a', 'b'],
       image: 'shape-002',
     });
+    assert.deepStrictEqual(
+      parseViewMessage({ type: 'requestLossMap', runIds: ['r1', 'r2'], image: 'slice-07', loss: '0.5*log1p(bce) + monai:DiceLoss' }),
+      { type: 'requestLossMap', runIds: ['r1', 'r2'], image: 'slice-07', loss: '0.5*log1p(bce) + monai:DiceLoss' },
+    );
     assert.deepStrictEqual(parseViewMessage({ type: 'requestEvaluationOverlay', index: 3 }), {
       type: 'requestEvaluationOverlay',
       index: 3,
@@ -50,6 +56,17 @@ describe('webview message validation', () => {
       'requestEvaluationOverlay: index must be a non-negative integer',
     );
     assert.strictEqual(parseViewMessage({ type: 'readFile', path: '/etc/passwd' }), "unknown message type 'readFile'");
+    assert.strictEqual(
+      parseViewMessage({ type: 'requestLossMap', runIds: ['a'], image: 'x', loss: 'bce; rm -rf /' }).toString(),
+      LOSS_REFUSED,
+    );
+    assert.strictEqual(parseViewMessage({ type: 'requestLossMap', runIds: ['a'], image: 'x', loss: 'd'.repeat(201) }), LOSS_REFUSED);
+    assert.strictEqual(parseViewMessage({ type: 'requestLossMap', runIds: ['a'], image: 'x', loss: '' }), LOSS_REFUSED);
+    assert.strictEqual(parseViewMessage({ type: 'requestLossMap', runIds: ['a'], image: 'x', loss: 7 }), LOSS_REFUSED);
+    assert.strictEqual(
+      parseViewMessage({ type: 'requestLossMap', runIds: ['..'], image: 'x', loss: 'bce' }),
+      'requestLossMap: runIds must be 1 or 2 run ids',
+    );
     assert.strictEqual(parseViewMessage('ready'), 'message must be an object with a string type');
   });
 });

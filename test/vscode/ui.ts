@@ -55,6 +55,60 @@ function confusionFromFiles(runDir: string, image: string): { tp: number; fp: nu
   return { tp, fp, fn };
 }
 
+/** Mean BCE of a run's saved prediction of `image` (PyTorch BCELoss: log clamped at −100), from the PNGs. */
+function bceFromFiles(runDir: string, image: string): number {
+  const read = (kind: string) =>
+    PNG.sync.read(fs.readFileSync(path.join(runDir, 'predictions', `${image}_${kind}.png`)), { skipRescale: true });
+  const [prob, gt] = [read('prob'), read('gt')];
+  const max = 2 ** prob.depth - 1;
+  let sum = 0;
+  for (let i = 0; i < prob.width * prob.height; i++) {
+    const p = prob.data[4 * i] / max;
+    sum -= Math.max(-100, Math.log(gt.data[4 * i] > 0 ? p : 1 - p));
+  }
+  return sum / (prob.width * prob.height);
+}
+
+/**
+ * The loss map of the overlay shown: `bce` per pixel (its stated value against the files' mean BCE),
+ * then dL/dp (blue and red pixels), and the errors-by-distance table (its FP and FN add up to the
+ * overlay's counts at the threshold).
+ */
+async function lossMapSteps(page: Page, frame: Frame, runDir: string, image: string, counts: { fp: number; fn: number }): Promise<string> {
+  await frame.click('text=loss per pixel');
+  await frame.fill('input[aria-label="loss expression"]', 'bce');
+  await frame.click('button:has-text("Compute")');
+  await frame.waitForFunction(() => /: bce = [0-9.]+/.test(document.querySelector('.stats')?.textContent ?? ''), undefined, {
+    timeout: 60000,
+  });
+  const stats = (await frame.textContent('.stats')) ?? '';
+  const stated = Number(/: bce = ([0-9.]+)/.exec(stats)![1]);
+  const expected = bceFromFiles(runDir, image);
+  assert.ok(Math.abs(stated - expected) < 1e-4 + 1e-4 * expected, `loss map bce ${stated} vs ${expected} from the files (${stats})`);
+  const heat = await canvasStats(frame, '.canvases canvas');
+  assert.ok(heat.nonBlank > 100, 'the loss map is drawn');
+  await page.screenshot({ path: path.join(OUT, 'dashboard-loss-map.png') });
+  await frame.click('text=dL/dp');
+  await frame.waitForFunction(() => /dL\/dp\| scale/.test(document.querySelector('.stats')?.textContent ?? ''), undefined, {
+    timeout: 30000,
+  });
+  assert.match((await frame.textContent('.legend')) ?? '', /dL\/dp < 0 \(raises p\)/, 'the legend explains the colours');
+  const grad = await canvasStats(frame, '.canvases canvas');
+  assert.ok(grad.red + grad.blue > 20, `dL/dp is drawn in red and blue (red ${grad.red}, blue ${grad.blue})`);
+  await page.screenshot({ path: path.join(OUT, 'dashboard-loss-gradient.png') });
+  const rows = await frame.$$eval('table.distance-table tbody tr', (trs) =>
+    trs.map((tr) => Array.from(tr.children).map((c) => c.textContent ?? '')),
+  );
+  assert.strictEqual(rows.length, 6, 'six distance bins');
+  const firstLayer = rows.map((r) => /^(\d+) \/ (\d+)/.exec(r[2])!.slice(1).map(Number));
+  assert.deepStrictEqual(
+    [firstLayer.reduce((a, r) => a + r[0], 0), firstLayer.reduce((a, r) => a + r[1], 0)],
+    [counts.fp, counts.fn],
+    'the bins hold every FP and FN of the overlay',
+  );
+  return `loss map bce ${stated.toFixed(4)}, dL/dp red/blue ${grad.red}/${grad.blue}`;
+}
+
 function prepareWorkspace(): Prepared {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-ui-'));
   fs.writeFileSync(
@@ -300,6 +354,7 @@ export async function runUiTest(): Promise<void> {
     const canvases = await frame.$$('.canvases canvas');
     assert.strictEqual(canvases.length, options.length > 1 ? 2 : 1, 'side by side');
     await page.screenshot({ path: path.join(OUT, 'dashboard-overlay.png') });
+    const lossMapInfo = await lossMapSteps(page, frame, firstRun.dir, shownImage, { fp: Number(counts[2]), fn: Number(counts[3]) });
 
     // Calibration: tick both heads' runs, Show, and read each diagram's ECE and Brier against calibration.json.
     await frame.click('#tab-calibration');
@@ -380,7 +435,7 @@ export async function runUiTest(): Promise<void> {
     await page.waitForTimeout(1500); // the step's markdown renders in its own frame
     await page.screenshot({ path: path.join(OUT, 'walkthrough.png') });
     process.stdout.write(
-      `UI test passed: curves ${curves.nonBlank} px, overlay green/red/blue ${overlay.green}/${overlay.red}/${overlay.blue}, loss explorer ${explorer.nonBlank} px, weight map ${weights.nonBlank} px (${weights.green} high); install tfjs-node: "${message.slice(0, 120)}…"; install GPU support: "${gpuMessage.slice(0, 80)}…"; walkthrough shown; ${sweepInfo}; screenshots in ${OUT}\n`,
+      `UI test passed: curves ${curves.nonBlank} px, overlay green/red/blue ${overlay.green}/${overlay.red}/${overlay.blue}, ${lossMapInfo}, loss explorer ${explorer.nonBlank} px, weight map ${weights.nonBlank} px (${weights.green} high); install tfjs-node: "${message.slice(0, 120)}…"; install GPU support: "${gpuMessage.slice(0, 80)}…"; walkthrough shown; ${sweepInfo}; screenshots in ${OUT}\n`,
     );
   } catch (err) {
     await wb.page.screenshot({ path: path.join(OUT, 'failure.png') }).catch(() => undefined);

@@ -80,3 +80,15 @@ function lowerEnvelope(f: Float64Array, n: number, s2: number, d: Float64Array, 
     d[q] = s2 * dq * dq + f[v[j]];
   }
 }
+
+/**
+ * Each pixel's distance to the boundary of a binary mask: foreground pixels to the nearest background
+ * pixel, background pixels to the nearest foreground pixel (pixels touching the boundary are at 1, or
+ * √2 diagonally); every pixel is Infinity when the mask has one class only.
+ */
+export function boundaryDistances(mask: ArrayLike<number>, shape: readonly [number, number]): Float64Array {
+  const background = Uint8Array.from(mask, (v) => (v ? 0 : 1));
+  const toBackground = distanceTransform(background, shape);
+  const toForeground = distanceTransform(mask, shape);
+  return Float64Array.from(background, (bg, i) => (bg ? toForeground[i] : toBackground[i]));
+}

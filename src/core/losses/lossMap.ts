@@ -33,6 +33,11 @@ export function lossMap(
   ensureSomeBackend();
   const data = { pred: prob, target, shape: [1, shape[0], shape[1], 1], mode: BINARY_MODE, fromLogits: false } as const;
   const loss = compileLoss(name, options, BINARY_MODE);
+  if (!loss.modes.includes(BINARY_MODE)) {
+    throw new Error(
+      `loss map: '${name}' has no one-channel form; the map is of the foreground probability — write the loss as for the sigmoid head (bce for crossEntropy)`,
+    );
+  }
   const gradient = lossGradient(name, data, options);
   const value = readTidy(() => loss.apply(lossInputFromArrays(data)))[0];
   const without = loss.terms.find((t) => !t.definition.pixelTerms || t.transform);

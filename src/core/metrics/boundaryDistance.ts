@@ -4,20 +4,10 @@
  * blob). A pixel's distance is the Euclidean distance to the nearest pixel of the other true class
  * (foreground pixels to the background, background pixels to the foreground), so pixels touching the
  * boundary are at 1 (or √2 diagonally). With only one class in the truth every distance is ∞ (the
- * last bin). Bins: distanceBins.ts.
+ * last bin). Distances: edt.ts `boundaryDistances`; bins: distanceBins.ts.
  */
-import { distanceTransform } from '../common/edt';
+import { boundaryDistances } from '../common/edt';
 import { BOUNDARY_DISTANCE_EDGES, binErrorsByDistance, DistanceBin } from './distanceBins';
-
-/** Each pixel's distance to the true boundary (see above). */
-export function boundaryDistances(truth: Uint8Array, shape: readonly [number, number]): Float64Array {
-  const toBackground = distanceTransform(
-    Uint8Array.from(truth, (v) => (v ? 0 : 1)),
-    shape,
-  );
-  const toForeground = distanceTransform(truth, shape);
-  return Float64Array.from(truth, (v, i) => (v ? toBackground[i] : toForeground[i]));
-}
 
 export function errorsByBoundaryDistance(
   pred: Uint8Array,

@@ -90,6 +90,28 @@ export function evaluationView(result: FolderEvaluation): EvaluationView {
 /** Pixels an overlay is sent with at most (larger images are shown downsampled). */
 export const OVERLAY_MAX_PIXELS = 1024 * 1024;
 
+/** The integer factor an image of this size is reduced by for display (1: shown as it is). */
+export function displayScale(width: number, height: number, maxPixels = OVERLAY_MAX_PIXELS): number {
+  return width * height <= maxPixels ? 1 : Math.ceil(Math.sqrt((width * height) / maxPixels));
+}
+
+/** Each f×f block of a [height, width] image as one value: the mean or the maximum of its pixels. */
+export function reduceBlocks(values: ArrayLike<number>, width: number, height: number, f: number, how: 'mean' | 'max'): number[] {
+  const [w, h] = [Math.ceil(width / f), Math.ceil(height / f)];
+  const out = new Array<number>(w * h).fill(how === 'max' ? -Infinity : 0);
+  const count = new Array<number>(w * h).fill(0);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = Math.floor(y / f) * w + Math.floor(x / f);
+      const v = values[y * width + x];
+      if (how === 'max') out[o] = Math.max(out[o], v);
+      else out[o] += v;
+      count[o]++;
+    }
+  }
+  return how === 'max' ? out : out.map((s, i) => s / count[i]);
+}
+
 /**
  * An overlay small enough to send to the webview: an image above `maxPixels` is reduced by the
  * smallest integer factor f that fits, each f×f block becoming one pixel: the mean for the gray image,
@@ -98,23 +120,10 @@ export const OVERLAY_MAX_PIXELS = 1024 * 1024;
  */
 export function overlayForDisplay(view: OverlayView, maxPixels = OVERLAY_MAX_PIXELS): OverlayView {
   const { width, height } = view;
-  if (width * height <= maxPixels) return view;
-  const f = Math.ceil(Math.sqrt((width * height) / maxPixels));
+  const f = displayScale(width, height, maxPixels);
+  if (f === 1) return view;
   const [w, h] = [Math.ceil(width / f), Math.ceil(height / f)];
-  const reduce = (values: ArrayLike<number>, how: 'mean' | 'max'): number[] => {
-    const out = new Array<number>(w * h).fill(how === 'max' ? -Infinity : 0);
-    const count = new Array<number>(w * h).fill(0);
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const o = Math.floor(y / f) * w + Math.floor(x / f);
-        const v = values[y * width + x];
-        if (how === 'max') out[o] = Math.max(out[o], v);
-        else out[o] += v;
-        count[o]++;
-      }
-    }
-    return how === 'max' ? out : out.map((s, i) => s / count[i]);
-  };
+  const reduce = (values: ArrayLike<number>, how: 'mean' | 'max') => reduceBlocks(values, width, height, f, how);
   return {
     title: `${view.title} (shown at 1/${f} scale: ${width}×${height} → ${w}×${h})`,
     width: w,
@@ -122,6 +131,7 @@ export function overlayForDisplay(view: OverlayView, maxPixels = OVERLAY_MAX_PIX
     image: reduce(view.image, 'mean'),
     gt: reduce(view.gt, 'max'),
     layers: view.layers.map((l) => ({ ...l, prob: reduce(l.prob, 'max') })),
+    ...(view.source ? { source: view.source } : {}),
   };
 }
 

@@ -97,6 +97,10 @@ class Dashboard implements ViewHost {
       case 'overlay':
         this.overlays.setOverlay(m.overlay);
         return this.arrived('overlays', this.overlays.takeQuiet());
+      case 'lossMap':
+        this.overlays.setLossMap(m.map);
+        if (this.current === 'overlays') this.rerender();
+        return;
       case 'lossCurves':
         this.explorer.setCurves(m.curves);
         if (this.current === 'explorer') this.rerender();
@@ -122,6 +126,7 @@ class Dashboard implements ViewHost {
         }
         return this.show('curves');
       case 'error':
+        this.overlays.requestFailed();
         this.errorBar.textContent = m.message;
         this.errorBar.hidden = false;
     }

@@ -1,16 +1,27 @@
-/** Mask overlays: image, ground truth and thresholded prediction, one or two runs side by side. */
-import type { OverlayView, RunView } from '../contract';
-import { Disposables, el } from './dom';
+/**
+ * Mask overlays: image, ground truth and thresholded prediction, one or two runs side by side; a loss
+ * pixel by pixel over the runs' final predictions (each pixel's loss, dL/dp); errors by distance to
+ * the true boundary at the threshold.
+ */
+import type { LossMapView, OverlayView, RunView } from '../contract';
+import { LOSS_EXPRESSION_MAX } from '../contract';
+import { Disposables, el, fmt } from './dom';
+import { distanceTable, gradientColour, lossColour, mapFits, overlayDistances, robustScale } from './lossMapLayer';
 import { runImageMenus, runsWithPredictions, View, ViewHost } from './view';
 
-type Mode = 'gt' | 'pred' | 'both' | 'errors';
+type Mode = 'gt' | 'pred' | 'both' | 'errors' | 'loss' | 'gradient';
 
 const MODES: [Mode, string][] = [
   ['gt', 'ground truth'],
   ['pred', 'prediction'],
   ['both', 'both'],
   ['errors', 'errors (TP/FP/FN)'],
+  ['loss', 'loss per pixel'],
+  ['gradient', 'dL/dp'],
 ];
+
+const isLossMode = (m: Mode) => m === 'loss' || m === 'gradient';
+const lossKey = (runIds: readonly string[], image: string, loss: string) => JSON.stringify([runIds, image, loss]);
 
 /** The colour a pixel gets in a mode (null: the image shows through). */
 function pixelColour(mode: Mode, t: boolean, p: boolean): number[] | null {
@@ -29,6 +40,13 @@ export class OverlaysView implements View {
   private pan = { x: 0, y: 0 };
   private canvases: HTMLCanvasElement[] = [];
   private stats?: HTMLElement;
+  private distanceBox?: HTMLElement;
+  private distances?: Float64Array;
+  /** The loss expression of the loss map ('' until a run is shown: then its own loss). */
+  private loss = '';
+  private lossMap?: LossMapView;
+  /** The loss map asked for and not yet answered (runs, image, loss), or ''. */
+  private lossPending = '';
 
   constructor(
     private readonly host: ViewHost,
@@ -75,13 +93,37 @@ export class OverlaysView implements View {
     this.overlay = overlay;
     this.zoom = 1;
     this.pan = { x: 0, y: 0 };
+    this.distances = overlayDistances(overlay);
+    if (!this.loss && overlay.source?.loss) this.loss = overlay.source.loss;
+    if (isLossMode(this.mode)) this.askLossMap();
+  }
+
+  /** A loss map from the extension (for the runs, image and loss it names). */
+  setLossMap(map: LossMapView): void {
+    this.lossMap = map;
+    if (lossKey(map.runIds, map.image, map.loss) === this.lossPending) this.lossPending = '';
+  }
+
+  /** A request failed (the extension showed the error): a loss map may be asked for again. */
+  requestFailed(): void {
+    this.lossPending = '';
+  }
+
+  /** Asks the extension for the loss map of the overlay shown, unless it is here or on its way. */
+  private askLossMap(): void {
+    const o = this.overlay;
+    if (!o?.source || !this.loss || mapFits(this.lossMap, o, this.loss)) return;
+    const key = lossKey(o.source.runIds, o.source.image, this.loss);
+    if (key === this.lossPending) return; // on its way
+    this.lossPending = key;
+    this.host.send({ type: 'requestLossMap', runIds: o.source.runIds, image: o.source.image, loss: this.loss });
   }
 
   render(root: HTMLElement, bag: Disposables): void {
     const box = el('div', { class: 'canvases' });
     this.canvases = [];
     this.stats = undefined;
-    root.append(this.picker(), this.epochSlider(), this.modes(), this.sliders(), legend(), box);
+    root.append(this.picker(), this.epochSlider(), this.modes(), this.lossControls(), this.sliders(), this.legend(), box);
     const o = this.overlay;
     if (!o) {
       box.append(el('p', {}, 'Choose a run and an image, or click an image in the Evaluation view.'));
@@ -99,7 +141,8 @@ export class OverlaysView implements View {
       this.canvases.push(c);
     }
     this.stats = el('p', { class: 'stats' });
-    root.append(this.stats);
+    this.distanceBox = el('div', {});
+    root.append(this.stats, this.distanceBox);
     this.draw();
   }
 
@@ -172,12 +215,58 @@ export class OverlaysView implements View {
     for (const [m, label] of MODES) {
       const r = el('input', { type: 'radio', name: 'mode', value: m, ...(this.mode === m ? { checked: '' } : {}) });
       r.addEventListener('change', () => {
+        const was = isLossMode(this.mode);
         this.mode = m;
-        this.draw();
+        if (isLossMode(m)) this.askLossMap();
+        if (was || isLossMode(m))
+          this.host.rerender(); // the loss row and the legend change
+        else this.draw();
       });
       modes.append(el('label', {}, r, ` ${label}`));
     }
     return modes;
+  }
+
+  /** The loss of the loss map (default: the first run's own loss) and the button that computes it. */
+  private lossControls(): HTMLElement {
+    const box = el('div', { class: 'controls' });
+    if (!isLossMode(this.mode)) return box;
+    if (this.overlay && !this.overlay.source) {
+      box.append(el('span', {}, 'Loss maps are computed over runs’ predictions; this overlay comes from an evaluation.'));
+      return box;
+    }
+    const input = el('input', {
+      type: 'text',
+      value: this.loss,
+      maxlength: String(LOSS_EXPRESSION_MAX),
+      'aria-label': 'loss expression',
+      placeholder: 'bce+dice',
+      size: '28',
+    });
+    const go = el('button', {}, 'Compute');
+    go.addEventListener('click', () => {
+      this.loss = input.value.trim();
+      this.askLossMap();
+      this.host.rerender();
+    });
+    const note = this.lossPending ? 'computing…' : 'on the final prediction, as the sigmoid head’s loss of the foreground probability';
+    box.append(el('label', {}, 'Loss ', input), go, el('small', {}, ` ${note}`));
+    return box;
+  }
+
+  private legend(): HTMLElement {
+    if (this.mode === 'loss') return el('p', { class: 'legend' }, 'dark → bright: each pixel’s loss from 0 to the scale below');
+    if (this.mode === 'gradient') {
+      return el(
+        'p',
+        { class: 'legend' },
+        el('span', { class: 'sw fn' }),
+        'dL/dp < 0 (raises p) ',
+        el('span', { class: 'sw fp' }),
+        'dL/dp > 0 (lowers p)',
+      );
+    }
+    return legend();
   }
 
   /** Opacity and threshold sliders and the zoom reset. */
@@ -248,6 +337,8 @@ export class OverlaysView implements View {
   private draw(): void {
     const o = this.overlay;
     if (!o) return;
+    if (this.distanceBox && this.distances) this.distanceBox.replaceChildren(distanceTable(o, this.distances, this.threshold));
+    if (isLossMode(this.mode)) return this.drawLossMap(o);
     const stats = o.layers.map((layer, k) => {
       const canvas = this.canvases[k];
       const off = document.createElement('canvas');
@@ -263,6 +354,56 @@ export class OverlaysView implements View {
       return `${layer.label}: Dice ${dice.toFixed(4)} at threshold ${this.threshold.toFixed(2)} (TP ${tp}, FP ${fp}, FN ${fn})`;
     });
     if (this.stats) this.stats.textContent = stats.join(' · ');
+  }
+
+  /** Each layer's loss map (or dL/dp) over the image, one colour scale for all layers. */
+  private drawLossMap(o: OverlayView): void {
+    const map = this.lossMap;
+    if (!mapFits(map, o, this.loss)) {
+      for (const c of this.canvases) this.paintLayer(c, o, () => null);
+      if (this.stats) this.stats.textContent = this.lossPending ? `Computing ${this.loss} pixel by pixel…` : 'Choose a loss and Compute.';
+      return;
+    }
+    const gradient = this.mode === 'gradient';
+    const values = map.layers.map((l) => (gradient ? l.gradient : l.pixelLoss));
+    const scale = robustScale(values.filter((v): v is number[] => v !== null));
+    values.forEach((v, k) => {
+      const canvas = this.canvases[k];
+      if (!canvas) return;
+      this.paintLayer(canvas, o, (i) => {
+        if (!v) return null;
+        if (!gradient) return { colour: lossColour(v[i] / scale), strength: 1 };
+        return gradientColour(v[i] / scale);
+      });
+    });
+    const what = gradient ? `|dL/dp| scale ${fmt(scale, 6)}` : `loss scale ${fmt(scale, 4)}`;
+    const lines = map.layers.map((l) => {
+      const none = !gradient && !l.pixelLoss ? ` — no per-pixel loss: ${l.noPixelLoss ?? ''}` : '';
+      return `${l.label}: ${map.loss} = ${fmt(l.value, 4)}${none}`;
+    });
+    if (this.stats) this.stats.textContent = `${lines.join(' · ')} (${what}, the 99th percentile over the runs shown)`;
+  }
+
+  /** Paints one canvas: the gray image with `colourAt(i)` blended in at the opacity times its strength. */
+  private paintLayer(
+    canvas: HTMLCanvasElement,
+    o: OverlayView,
+    colourAt: (i: number) => { colour: number[]; strength: number } | null,
+  ): void {
+    const off = document.createElement('canvas');
+    off.width = o.width;
+    off.height = o.height;
+    const octx = off.getContext('2d')!;
+    const img = octx.createImageData(o.width, o.height);
+    for (let i = 0; i < o.width * o.height; i++) {
+      const g = o.image[i];
+      const c = colourAt(i);
+      const a = c ? this.opacity * c.strength : 0;
+      for (let ch = 0; ch < 3; ch++) img.data[4 * i + ch] = c ? Math.round((1 - a) * g + a * c.colour[ch]) : g;
+      img.data[4 * i + 3] = 255;
+    }
+    octx.putImageData(img, 0, 0);
+    this.paint(canvas, off);
   }
 
   /** Writes the overlay's RGBA pixels for one layer; returns its confusion counts at the threshold. */
