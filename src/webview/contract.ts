@@ -96,6 +96,8 @@ export const LOSS_EXPRESSION_MAX = 200;
 
 export interface LossCurveView {
   name: string;
+  /** Drawn on this toy image, not on one pixel (a loss of the image's layout). */
+  toy?: string;
   p: number[];
   y1: { value: number[]; dp: number[]; dz: number[] };
   y0: { value: number[]; dp: number[]; dz: number[] };

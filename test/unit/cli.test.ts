@@ -360,7 +360,7 @@ describe('seglab weight-map and loss-curves (the editor runs them)', () => {
     assertClose(narrow.weights[3], 1 + 10 * Math.exp(-4 / 8), 1e-4);
   });
 
-  it('loss-curves: bce at p = 0.5 is ln 2 for y = 1 and y = 0, with dL/dz = p − y', () => {
+  it('loss-curves: bce at p = 0.5 is ln 2 for y = 1 and y = 0, with dL/dz = p − y; layout losses on the toy image', () => {
     const r = seglab('loss-curves', '--points', '3');
     assert.strictEqual(r.code, 0, r.stderr);
     const bce = (
@@ -372,14 +372,26 @@ describe('seglab weight-map and loss-curves (the editor runs them)', () => {
     assertClose(bce.y0.value[mid], Math.LN2, 1e-5);
     assertClose(bce.y1.dz[mid], -0.5, 1e-5);
     assertClose(bce.y0.dz[mid], 0.5, 1e-5);
-    // every binary loss that means something on one pixel; the layout losses (flat there) are left out
-    const names = (JSON.parse(r.stdout) as { name: string }[]).map((c) => c.name);
-    const spatial = ['unetWeighted', 'boundary', 'hausdorffDT', 'logHausdorffDT', 'distancePenalizedCE', 'clDice', 'diceClDice'];
+    // every binary loss without a required option; the layout losses are drawn on the toy image
+    const curves = JSON.parse(r.stdout) as { name: string; toy?: string; p: number[]; y1: { value: number[]; dp: number[] } }[];
+    const names = curves.map((c) => c.name);
     assert.deepStrictEqual(
       names,
       lossDefinitions()
-        .filter((d) => d.modes.includes('binary') && !d.requires?.length && !spatial.includes(d.name))
+        .filter((d) => d.modes.includes('binary') && !d.requires?.length)
         .map((d) => d.name),
+    );
+    const spatial = ['unetWeighted', 'boundary', 'hausdorffDT', 'logHausdorffDT', 'distancePenalizedCE', 'clDice', 'diceClDice'];
+    assert.deepStrictEqual(
+      curves.filter((c) => c.toy).map((c) => c.name),
+      spatial,
+    );
+    // On the toy, y = 1 moves the disk's pixels together: boundary = p·Σφ/N is linear (value = p·slope);
+    // distancePenalizedCE = −C·ln p with slope −C/p, so value = slope·p·ln p.
+    const [boundary, penalized] = ['boundary', 'distancePenalizedCE'].map((n) => curves.find((c) => c.name === n)!);
+    boundary.p.forEach((p, k) => assertClose(boundary.y1.value[k], p * boundary.y1.dp[k], 1e-4, 1e-6, `boundary at p ${p}`));
+    penalized.p.forEach((p, k) =>
+      assertClose(penalized.y1.value[k], penalized.y1.dp[k] * p * Math.log(p), 1e-4, 1e-6, `distancePenalizedCE at p ${p}`),
     );
     assert.ok(names.includes('topK') && names.includes('focalTversky'));
   });

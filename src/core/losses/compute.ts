@@ -146,6 +146,26 @@ export function lossGradient(name: string, data: LossData, options: Record<strin
   return readTidy(() => gradientTensor(loss, data));
 }
 
+/** The value (float32, the tensor path) and d loss / d pred in one forward and backward pass. */
+export function lossValueAndGradient(
+  name: string,
+  data: LossData,
+  options: Record<string, unknown> = {},
+): { value: number; gradient: Float32Array } {
+  ensureSomeBackend();
+  const loss = compileLoss(name, options, modeOf(data));
+  const both = tf.tidy(() => {
+    const input = lossInputFromArrays(data, ignoreIndexOf(loss));
+    const { value, grad } = tf.valueAndGrad((p: tf.Tensor) => loss.apply({ ...input, pred: p as tf.Tensor4D }))(input.pred);
+    return [value, grad];
+  });
+  try {
+    return { value: both[0].dataSync()[0], gradient: both[1].dataSync() as Float32Array };
+  } finally {
+    tf.dispose(both);
+  }
+}
+
 /** `lossGradient` on any backend, WebGPU included. */
 export async function lossGradientAsync(name: string, data: LossData, options: Record<string, unknown> = {}): Promise<Float32Array> {
   ensureSomeBackend();

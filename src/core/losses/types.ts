@@ -91,7 +91,7 @@ export interface LossDefinition<M extends Record<string, OptionSpec> = Record<st
   readsPrediction?: boolean;
   /**
    * Its value depends on where the pixels lie (distance maps, skeletons, object borders): one pixel
-   * says nothing about it, so the loss explorer's one-pixel curves leave it out.
+   * says nothing about it, so the loss explorer draws it on a toy image (curves.ts) instead.
    */
   spatial?: boolean;
   /** Multiclass mode: the one channel count it is defined for (unifiedFocal: background and foreground). */

@@ -1,4 +1,4 @@
-/** Loss explorer: each loss and its gradient for one pixel as its predicted probability varies. */
+/** Loss explorer: each loss and its gradient for one pixel (a toy image for layout losses) as p varies. */
 import type { LossCurveView } from '../contract';
 import { lineChart } from './chart';
 import { Disposables, el, PALETTE } from './dom';
@@ -30,10 +30,11 @@ export class ExplorerView implements View {
     const chosen = curves.filter((c) => this.chosen.has(c.name));
     const xs = curves[0]?.p ?? [];
     const side = (c: LossCurveView) => (this.target === 1 ? c.y1 : c.y0);
+    const toy = curves.find((c) => c.toy)?.toy;
     const hint =
       'One pixel with predicted probability p. BCE keeps a gradient of 1 − p (w.r.t. z) on ' +
-      'a confidently wrong pixel; a sigmoid-squashed overlap loss flattens where p saturates. Losses of the ' +
-      "image's layout (boundary, Hausdorff, clDice, distance-penalised CE, U-Net weights) are not drawn: one pixel has none.";
+      'a confidently wrong pixel; a sigmoid-squashed overlap loss flattens where p saturates.' +
+      (toy ? ` Losses of the image's layout (marked ◇) have no value on one pixel; they are drawn on a toy image: ${toy}.` : '');
     const width = this.host.width();
     const value = lineChart(
       `Loss value, y = ${this.target}`,
@@ -87,7 +88,7 @@ export class ExplorerView implements View {
         else this.chosen.delete(c.name);
         this.host.rerender();
       });
-      list.append(el('label', {}, box, ` ${c.name}`));
+      list.append(el('label', c.toy ? { title: `on the toy image: ${c.toy}` } : {}, box, ` ${c.name}${c.toy ? ' ◇' : ''}`));
     }
     return list;
   }
