@@ -91,6 +91,11 @@ describe('sweep grid and config paths', () => {
     assert.strictEqual(cellId(cells[3]), 'loss=bce+dice,optimizer.learningRate=0.001');
     assert.strictEqual(cellLabel(cells[3]), 'bce+dice · learningRate 0.001');
     assert.strictEqual(cellSlug(cells[3]), 'bce_dice-learningRate0.001');
+    assert.strictEqual(
+      cellLabel({ loss: { name: 'dice+boundary', ramps: { boundary: { from: 0, to: 1, epochs: [1, 2] } } }, head: 'softmax2' }),
+      'dice+boundary (ramps) · softmax2',
+    );
+    assert.strictEqual(cellLabel({ 'optimizer.schedule': { a: 1 } }), 'schedule {"a":1}');
     assert.deepStrictEqual(gridCells([]), [{}]);
     const f = sweepFingerprint({ a: 1, b: { c: 2, d: 3 } }, [{ key: 'loss', values: ['bce'] }], [1, 2]);
     assert.strictEqual(

@@ -244,8 +244,18 @@ export function cellId(params: CellParams): string {
 export function cellLabel(params: CellParams): string {
   const entries = Object.entries(params);
   if (entries.length === 0) return 'base config';
-  // A value alone says enough for loss/head names; numbers need their key (lr 0.001, not 0.001).
-  return entries.map(([k, v]) => (typeof v === 'string' ? v : `${k.split('.').pop()} ${show(v)}`)).join(' · ');
+  // A value alone says enough for loss/head names; numbers need their key (lr 0.001, not 0.001); an
+  // object with a name (a loss with ramps or options) is its name and the keys it adds.
+  return entries.map(([k, v]) => (typeof v === 'string' ? v : (namedObject(v) ?? `${k.split('.').pop()} ${show(v)}`))).join(' · ');
+}
+
+/** `dice+boundary (ramps)` for {"name": "dice+boundary", "ramps": …}; undefined for other values. */
+function namedObject(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  if (typeof o.name !== 'string') return undefined;
+  const rest = Object.keys(o).filter((k) => k !== 'name');
+  return rest.length ? `${o.name} (${rest.join(', ')})` : o.name;
 }
 
 /** A file-name part for the cell's runs (a valid config name): `dice-softmax2`, `bce_dice-sigmoid1`, `learningRate0.001`. */
