@@ -65,12 +65,14 @@ function writeSummary(sweep: SweepFile, write: Write): void {
   write(
     oneSeed
       ? '\nfinal validation (one seed per cell: no spread, no conclusion about differences):\n'
-      : `\nfinal validation (mean ± std over seeds; [95 % t interval] of ${metricLabel(sweep.primaryMetric)}; * best by it):\n`,
+      : `\nfinal validation (mean ± std over seeds; [95 % t interval] of ${metricLabel(sweep.primaryMetric)}, ✂ cut at the metric's range; * best by it):\n`,
   );
   for (const l of sweepTable(sweep)) write(`${l}\n`);
   const verdicts = sweep.comparisons.filter((c) => c.metric === sweep.primaryMetric);
   if (verdicts.length > 0) {
-    write('\npaired over seeds (same split, batches and initial weights per seed; t-test, not corrected for the number of comparisons):\n');
+    write(
+      '\npaired over seeds (same split, batches and initial weights per seed; t-test, decided on the Holm-adjusted p over these comparisons):\n',
+    );
     for (const axis of [...new Set(verdicts.map((v) => v.axis))]) {
       write(axis === 'best' ? '  best cell against the others:\n' : `  along ${axis}:\n`);
       for (const v of verdicts.filter((x) => x.axis === axis)) write(`    ${v.verdict}\n`);

@@ -119,6 +119,8 @@ export interface SweepStatView {
   of: number;
   low?: number;
   high?: number;
+  /** The interval was cut at the metric's range (Dice in [0, 1]). */
+  clipped?: boolean;
   values: number[];
 }
 

@@ -269,7 +269,7 @@ describe('comparison statistics', () => {
     assertClose(d.ci95![0], 0.035 - 12.7062047 * 0.015, 1e-6);
     assert.strictEqual(
       d.verdict,
-      'softmax2 − sigmoid1: +0.035 Dice, 95 % CI [−0.156, +0.226], p = 0.258: not distinguishable with 2 seeds',
+      'softmax2 − sigmoid1: +0.035 Dice, 95 % CI [−0.156, +0.226], p = 0.258: not distinguishable with 2 seeds; at this spread about 6 seeds would find it 80 % of the time (α 0.05)',
     );
     const one = summarizeComparison(
       runs.filter((r) => r.seed === 1),

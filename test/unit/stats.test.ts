@@ -4,7 +4,20 @@
  */
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
-import { incompleteBeta, lnGamma, pairedTTest, pairedVerdict, studentTCdf, studentTQuantile } from '../../src/core/runs/stats';
+import {
+  clipInterval,
+  holmAdjust,
+  incompleteBeta,
+  lnGamma,
+  nonCentralTCdf,
+  normalCdf,
+  pairedTPower,
+  pairedTTest,
+  pairedVerdict,
+  seedsForPower,
+  studentTCdf,
+  studentTQuantile,
+} from '../../src/core/runs/stats';
 
 const PYTHON = process.env.SEGLAB_PYTHON ?? '/usr/bin/python3';
 
@@ -16,6 +29,67 @@ function scipy(script: string): unknown {
 
 const close = (a: number, b: number, rel: number, what: string) =>
   assert.ok(Math.abs(a - b) <= rel * Math.max(1e-300, Math.abs(b)), `${what}: ${a} vs ${b}`);
+
+describe('corrections, power and ranges (Holm by hand; power against scipy.stats.nct)', () => {
+  it('Holm on a known list: [0.01, 0.04, 0.03, 0.005] → [0.03, 0.06, 0.06, 0.02]; capped at 1; untested entries stay out', () => {
+    // sorted 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04 → kept monotone at 0.06
+    const adjusted = holmAdjust([0.01, 0.04, 0.03, 0.005]);
+    [0.03, 0.06, 0.06, 0.02].forEach((v, i) => close(adjusted[i]!, v, 1e-12, `p[${i}]`));
+    assert.deepStrictEqual(holmAdjust([0.5, undefined, 0.6, NaN]), [1, undefined, 1, undefined]);
+    assert.deepStrictEqual(holmAdjust([0.02]), [0.02], 'a family of one is unadjusted');
+  });
+
+  it('the noncentral t CDF and Φ equal scipy.stats.nct.cdf and norm.cdf', () => {
+    const cases: [number, number, number][] = [
+      [1.5, 2, 0.5],
+      [2.1, 9, 1.7],
+      [-0.7, 4, 0.3],
+      [2.776, 4, 3.1],
+      [0.3, 1, -1.2],
+      [4, 30, 5],
+      [-2.5, 7, -2],
+      [0, 3, 1],
+    ];
+    const ref = scipy(
+      `print(json.dumps({'nct': [stats.nct.cdf(t, df, nc) for t, df, nc in ${JSON.stringify(cases)}], 'norm': [stats.norm.cdf(x) for x in [-1.96, 0.3, 5, -6]]}))`,
+    ) as { nct: number[]; norm: number[] };
+    cases.forEach(([t, df, nc], i) => close(nonCentralTCdf(t, df, nc), ref.nct[i], 1e-9, `nct.cdf(${t}, ${df}, ${nc})`));
+    [-1.96, 0.3, 5, -6].forEach((x, i) => close(normalCdf(x), ref.norm[i], 1e-12, `Φ(${x})`));
+  });
+
+  it('power of the paired t-test and the seeds needed for 80 % equal SciPy (smallest n with nct power ≥ 0.8)', () => {
+    const observed: [number, number][] = [
+      [0.05, 0.06],
+      [-0.175, 0.41],
+      [0.006, 0.027],
+      [0.3, 0.1],
+    ];
+    const ref = scipy(
+      `def power(n, e):
+    c = stats.t.ppf(0.975, n - 1); nc = e * np.sqrt(n)
+    return 1 - stats.nct.cdf(c, n - 1, nc) + stats.nct.cdf(-c, n - 1, nc)
+need = [next(n for n in range(2, 1001) if power(n, abs(m) / s) >= 0.8) for m, s in ${JSON.stringify(observed)}]
+print(json.dumps({'need': need, 'power': [power(n, e) for n, e in [(3, 0.5), (10, 0.8), (25, 0.3)]]}))`,
+    ) as { need: number[]; power: number[] };
+    assert.deepStrictEqual(
+      observed.map(([m, s]) => seedsForPower(m, s)),
+      ref.need,
+    );
+    [
+      [3, 0.5],
+      [10, 0.8],
+      [25, 0.3],
+    ].forEach(([n, e], i) => close(pairedTPower(n, e), ref.power[i], 1e-9, `power(${n}, ${e})`));
+    assert.strictEqual(seedsForPower(0, 0.1), Infinity, 'no difference: no number of seeds shows one');
+    assert.strictEqual(seedsForPower(0.1, 0), undefined, 'no spread: nothing to plan from');
+  });
+
+  it('an interval is cut to the range it lives in, and says so', () => {
+    assert.deepStrictEqual(clipInterval([0.13, 1.018], [0, 1]), { ci: [0.13, 1], clipped: true });
+    assert.deepStrictEqual(clipInterval([-0.2, 0.4], [0, 1]), { ci: [0, 0.4], clipped: true });
+    assert.deepStrictEqual(clipInterval([0.2, 0.4], [0, 1]), { ci: [0.2, 0.4], clipped: false });
+  });
+});
 
 describe('paired statistics over seeds (checked against SciPy)', () => {
   it('ln Γ and the incomplete beta at hand-known points', () => {

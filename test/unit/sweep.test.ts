@@ -190,7 +190,7 @@ describe('sweep statistics', () => {
     assert.ok(Math.abs(along.ci95![0] + 0.09853102368216049) < 1e-9 && Math.abs(along.ci95![1] - 0.028531023682160483) < 1e-9);
     assert.match(
       along.verdict,
-      /^softmax2 − sigmoid1: −0\.035 Dice, 95 % CI \[−0\.099, \+0\.029\], p = 0\.090: not distinguishable with 2 seeds$/,
+      /^softmax2 − sigmoid1: −0\.035 Dice, 95 % CI \[−0\.099, \+0\.029\], p = 0\.090: not distinguishable with 2 seeds; at this spread about 3 seeds would find it 80 % of the time \(α 0\.05\)$/,
     );
     const best = comps.filter((c) => c.axis === 'best');
     assert.strictEqual(best.length, 1);
@@ -200,6 +200,49 @@ describe('sweep statistics', () => {
       comps.filter((c) => c.axis === 'head').map((c) => c.metric),
       ['dice', 'iou', 'hd95', 'pixelError'],
     );
+  });
+
+  it('Holm decides: three pairs each at raw p = 1 − t/√(t² + 2) ≈ 0.035 (t = 3√3, df 2) are 3p ≈ 0.105 adjusted, so none is told apart', () => {
+    // a, b = a + (0.02, 0.04, 0.03), c = a + (0.04, 0.08, 0.06): b − a, c − a and c − b each have mean/sd = 3 → t = 3√3.
+    const a = [0.7, 0.72, 0.74];
+    const values: Record<string, number[]> = {
+      a,
+      b: a.map((v, i) => v + [0.02, 0.04, 0.03][i]),
+      c: a.map((v, i) => v + [0.04, 0.08, 0.06][i]),
+    };
+    const axes = [{ key: 'loss', values: ['a', 'b', 'c'] }];
+    const runs = Object.entries(values).flatMap(([loss, v]) => v.map((dice, i) => done(`loss=${loss}`, i + 1, dice)));
+    const comps = compareSweepCells(summarizeCells(gridCells(axes), [1, 2, 3], runs), axes, 'dice').filter((c) => c.metric === 'dice');
+    const t = 3 * Math.sqrt(3);
+    const raw = 1 - t / Math.sqrt(t * t + 2);
+    // along loss: b − a, c − a; best (c) against a (the same pair as c − a) and b: 3 distinct pairs
+    assert.strictEqual(comps.length, 4);
+    for (const c of comps) {
+      assert.ok(Math.abs(c.p! - raw) < 1e-9, `raw p ${c.p}`);
+      assert.ok(Math.abs(c.pHolm! - 3 * raw) < 1e-9, `Holm p ${c.pHolm}`);
+      assert.strictEqual(c.family, 3);
+      assert.match(
+        c.verdict,
+        /p = 0\.035, Holm-adjusted p = 0\.105 \(3 comparisons\): not distinguishable with 3 seeds; at this spread about \d+ seeds would find it 80 % of the time \(α 0\.05\/3\)$/,
+      );
+      // planned at Holm's strictest level, 0.05/3: more seeds than the 3 that were not enough
+      assert.ok(c.seedsNeeded! > 3, String(c.seedsNeeded));
+    }
+  });
+
+  it('a cell interval past the metric range is cut and marked; a difference interval past ±1 likewise', () => {
+    const cells = summarizeCells(
+      params,
+      [1, 2, 3],
+      [done(A, 1, 0.99), done(A, 2, 0.6), done(A, 3, 0.98), done(B, 1, 0.1), done(B, 2, 0.9), done(B, 3, 0.2)],
+    );
+    const d = cells[0].metrics.dice!;
+    assert.strictEqual(d.ci95![1], 1, `the t interval reaches ${d.mean} + ${d.std} · 4.30 / √3 > 1`);
+    assert.strictEqual(d.ci95Clipped, true);
+    assert.strictEqual(cells[0].metrics.hd95!.ci95Clipped, undefined, 'HD95 has no upper bound');
+    const diff = compareSweepCells(cells, [{ key: 'head', values: ['sigmoid1', 'softmax2'] }], 'dice').find((c) => c.axis === 'head')!;
+    assert.ok(diff.ci95![0] >= -1 && diff.ci95![1] <= 1 && diff.ci95Clipped, String(diff.ci95));
+    assert.match(diff.verdict, /\(cut to the metric’s range\)/);
   });
 
   it('pairs along a key only cells that agree on every other key', () => {

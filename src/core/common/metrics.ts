@@ -30,6 +30,36 @@ export const METRICS = {
 
 export type MetricKey = keyof typeof METRICS;
 
+/** The values a metric can take where it is bounded (overlap scores, rates, calibration errors). */
+const RANGES: Partial<Record<MetricKey, readonly [number, number]>> = {
+  dice: [0, 1],
+  iou: [0, 1],
+  precision: [0, 1],
+  recall: [0, 1],
+  specificity: [0, 1],
+  accuracy: [0, 1],
+  mcc: [-1, 1],
+  balancedAccuracy: [0, 1],
+  pixelError: [0, 1],
+  nsd: [0, 1],
+  vRand: [0, 1],
+  vInfo: [0, 1],
+  clDice: [0, 1],
+  ece: [0, 1],
+  brier: [0, 1],
+};
+
+/** [min, max] of a bounded metric; undefined for unbounded ones (loss, distances, counts) and unknown names. */
+export function metricRange(name: string): readonly [number, number] | undefined {
+  return isMetricKey(name) ? RANGES[name] : undefined;
+}
+
+/** The range of a difference of two values of a bounded metric: ±(max − min). */
+export function differenceRange(name: string): readonly [number, number] | undefined {
+  const r = metricRange(name);
+  return r ? [r[0] - r[1], r[1] - r[0]] : undefined;
+}
+
 export function isMetricKey(name: string): name is MetricKey {
   return Object.prototype.hasOwnProperty.call(METRICS, name);
 }

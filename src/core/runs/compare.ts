@@ -3,8 +3,8 @@
  * the final validation metrics, and paired differences (same seed ⇒ same data, batches and body
  * initialisation) between each head and the first, with a paired t-test and a verdict (stats.ts).
  */
-import { lowerIsBetter, metricLabel, MetricKey, METRICS } from '../common/metrics';
-import { pairedTTest, pairedVerdict } from './stats';
+import { differenceRange, isMetricKey, lowerIsBetter, metricLabel, MetricKey, METRICS } from '../common/metrics';
+import { clipInterval, holmAdjust, pairedTTest, pairedVerdict, seedsForPower } from './stats';
 import type { Head } from '../model/unet';
 import { nanMean, nanStd } from '../metrics/scores';
 import { EpochRecord, RunSummary } from './store';
@@ -74,9 +74,15 @@ export interface PairedDifference {
   std: number;
   /** Seeds where both heads finished (a difference with ∞ or NaN on either side is left out). */
   of?: number;
-  /** Paired t-test on the differences (2+ seeds): 95 % t interval, two-sided p (scipy's ttest_rel). */
+  /** Paired t-test on the differences (2+ seeds): 95 % t interval (cut to ±the metric's range), two-sided p (scipy's ttest_rel). */
   ci95?: [number, number];
+  ci95Clipped?: boolean;
   p?: number;
+  /** Holm-adjusted p over this metric's paired differences (`family` of them, one per head beyond the baseline). */
+  pHolm?: number;
+  family?: number;
+  /** Seeds a paired t-test at α 0.05/family would need for 80 % power at the observed mean and spread. */
+  seedsNeeded?: number;
   /** In plain words, e.g. "softmax2 − sigmoid1: +0.004 Dice, 95 % CI [−0.010, +0.018], p = 0.41: not distinguishable with 3 seeds". */
   verdict?: string;
 }
@@ -113,13 +119,8 @@ export function summarizeComparison(runs: readonly ComparedRun[], heads: readonl
       // "no seed with a finite value" is kept for values that were measured and came out ∞ or NaN.
       if (of > 0 && !tracked) continue;
       const test = pairedTTest(differences);
-      const verdict = pairedVerdict(test, {
-        head,
-        baseline,
-        label: metricLabel(m),
-        lowerIsBetter: lowerIsBetter(m),
-        digits: METRICS[m].digits,
-      });
+      const range = differenceRange(m);
+      const interval = test.ci95 && range ? clipInterval(test.ci95, range) : undefined;
       paired.push({
         metric: m,
         head,
@@ -128,13 +129,41 @@ export function summarizeComparison(runs: readonly ComparedRun[], heads: readonl
         mean: nanMean(differences),
         std: nanStd(differences),
         of,
-        ci95: test.ci95,
+        ci95: interval?.ci ?? test.ci95,
+        ...(interval?.clipped ? { ci95Clipped: true } : {}),
         p: test.p,
-        verdict,
       });
     }
   }
-  return { perHead, paired };
+  return { perHead, paired: withVerdicts(paired) };
+}
+
+/** Holm within each metric's differences (several heads against one baseline), then each verdict. */
+function withVerdicts(paired: PairedDifference[]): PairedDifference[] {
+  for (const metric of new Set(paired.map((d) => d.metric))) {
+    const family = paired.filter((d) => d.metric === metric);
+    const adjusted = holmAdjust(family.map((d) => d.p));
+    const m = adjusted.filter((p) => p !== undefined).length;
+    family.forEach((d, i) => {
+      if (adjusted[i] !== undefined && m > 1) Object.assign(d, { pHolm: adjusted[i], family: m });
+      const alpha = 0.05 / Math.max(1, m); // Holm's strictest level: the seeds named would be told apart here
+      const need = d.differences.length >= 2 ? seedsForPower(nanMean(d.differences), nanStd(d.differences), { alpha }) : undefined;
+      if (need !== undefined) d.seedsNeeded = need;
+      const test = pairedTTest(d.differences);
+      if (test.ci95 && d.ci95) test.ci95 = d.ci95;
+      d.verdict = pairedVerdict(test, {
+        head: d.head,
+        baseline: d.baseline,
+        label: metricLabel(metric),
+        lowerIsBetter: lowerIsBetter(metric),
+        digits: isMetricKey(metric) ? METRICS[metric].digits : 3,
+        ...(d.pHolm !== undefined ? { holm: { p: d.pHolm, family: m } } : {}),
+        ...(d.seedsNeeded !== undefined ? { seedsNeeded: d.seedsNeeded, seedsAlpha: alpha } : {}),
+        ...(d.ci95Clipped ? { clipped: true } : {}),
+      });
+    });
+  }
+  return paired;
 }
 
 /**

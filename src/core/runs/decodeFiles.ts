@@ -4,7 +4,7 @@
  * or hand-edited file gives `file: "cells[2].runs" must be a list, got null`, not a crash later.
  */
 import { readJsonFile } from './store';
-import { any, checkShape, int, listOf, mapOf, nullable, num, oneOf, optional, record, Shape, str } from '../common/shape';
+import { any, bool, checkShape, int, listOf, mapOf, nullable, num, oneOf, optional, record, Shape, str } from '../common/shape';
 import type { ComparedRun, ComparisonSummary } from './compare';
 import type { SweepFile } from './sweep';
 
@@ -20,7 +20,8 @@ const STAT: Shape = record({
   nan: optional(int),
 });
 
-const CELL_STAT: Shape = (v, at) => STAT(v, at) ?? record({ ci95: optional(interval), values: listOf(num), seeds: listOf(int) })(v, at);
+const CELL_STAT: Shape = (v, at) =>
+  STAT(v, at) ?? record({ ci95: optional(interval), ci95Clipped: optional(bool), values: listOf(num), seeds: listOf(int) })(v, at);
 
 const SWEEP_SHAPE: Shape = record({
   format: oneOf('seglab-sweep'),
@@ -57,7 +58,11 @@ const SWEEP_SHAPE: Shape = record({
       differences: listOf(num),
       mean: num,
       ci95: optional(interval),
+      ci95Clipped: optional(bool),
       p: optional(num),
+      pHolm: optional(num),
+      family: optional(int),
+      seedsNeeded: optional(num),
       verdict: str,
     }),
   ),
@@ -125,7 +130,11 @@ const COMPARISON_SHAPE: Shape = record({
         std: num,
         of: optional(int),
         ci95: optional(interval),
+        ci95Clipped: optional(bool),
         p: optional(num),
+        pHolm: optional(num),
+        family: optional(int),
+        seedsNeeded: optional(num),
         verdict: optional(str),
       }),
     ),

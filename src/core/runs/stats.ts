@@ -112,18 +112,40 @@ export function pairedTTest(differences: readonly number[]): PairedTest {
   return { n, mean, std, ci95: [mean - half, mean + half], p: 2 * studentTCdf(-Math.abs(t), df), t, df };
 }
 
+/** 0.05, or 0.05/13 ≈ 0.0038 written as such. */
+function alphaText(alpha: number): string {
+  const m = Math.round(0.05 / alpha);
+  return m > 1 && Math.abs(0.05 / m - alpha) < 1e-12 ? `0.05/${m}` : String(Number(alpha.toPrecision(3)));
+}
+
 function signed(v: number, digits: number): string {
   return `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(digits)}`;
 }
 
+/** Options of a verdict: the pair, the metric, and (optionally) the family's correction and the seeds needed. */
+export interface VerdictOptions {
+  head: string;
+  baseline: string;
+  label: string;
+  lowerIsBetter: boolean;
+  digits?: number;
+  alpha?: number;
+  /** Holm-adjusted p in a family of `family` comparisons: the verdict is decided on it. */
+  holm?: { p: number; family: number };
+  /** Seeds a paired t-test at level `seedsAlpha` would need for 80 % power at the observed spread (seedsForPower). */
+  seedsNeeded?: number;
+  seedsAlpha?: number;
+  /** The interval was cut to the metric's range. */
+  clipped?: boolean;
+}
+
 /**
  * The verdict in plain words: "softmax2 − sigmoid1: +0.004 Dice, 95 % CI [−0.010, +0.018], p = 0.41:
- * not distinguishable with 3 seeds"; with one seed, that no conclusion is possible.
+ * not distinguishable with 3 seeds"; with one seed, that no conclusion is possible. With a Holm
+ * correction the adjusted p stands beside the raw one and decides; an undecided difference says how
+ * many seeds 80 % power would take at the spread seen.
  */
-export function pairedVerdict(
-  test: PairedTest,
-  o: { head: string; baseline: string; label: string; lowerIsBetter: boolean; digits?: number; alpha?: number },
-): string {
+export function pairedVerdict(test: PairedTest, o: VerdictOptions): string {
   const digits = o.digits ?? 3;
   const what = `${o.head} − ${o.baseline}`;
   if (test.n === 0) return `${what}: no seed where both finished with a finite ${o.label}`;
@@ -131,12 +153,155 @@ export function pairedVerdict(
     return `${what}: ${signed(test.mean, digits)} ${o.label} from 1 seed — no conclusion is possible (run more seeds)`;
   }
   const ci = test.ci95!;
-  const p = test.p ?? NaN;
-  const head = `${what}: ${signed(test.mean, digits)} ${o.label}, 95 % CI [${signed(ci[0], digits)}, ${signed(ci[1], digits)}]`;
-  const pText = Number.isNaN(p) ? 'identical difference on every seed' : `p = ${p < 0.001 ? p.toExponential(1) : p.toFixed(3)}`;
+  const raw = test.p ?? NaN;
+  const fmtP = (p: number) => (p < 0.001 ? p.toExponential(1) : p.toFixed(3));
+  const clipped = o.clipped ? ' (cut to the metric’s range)' : '';
+  const head = `${what}: ${signed(test.mean, digits)} ${o.label}, 95 % CI [${signed(ci[0], digits)}, ${signed(ci[1], digits)}]${clipped}`;
+  let pText = Number.isNaN(raw) ? 'identical difference on every seed' : `p = ${fmtP(raw)}`;
+  let p = raw;
+  if (o.holm && !Number.isNaN(raw) && o.holm.family > 1) {
+    pText += `, Holm-adjusted p = ${fmtP(o.holm.p)} (${o.holm.family} comparisons)`;
+    p = o.holm.p;
+  }
   if (!(p < (o.alpha ?? 0.05)) && !(Number.isNaN(p) && test.mean !== 0)) {
-    return `${head}, ${pText}: not distinguishable with ${test.n} seeds`;
+    const need = o.seedsNeeded;
+    const plan =
+      need === undefined
+        ? ''
+        : need === Infinity
+          ? '; no difference seen, so no number of seeds would show one'
+          : `; at this spread about ${need} seeds would find it 80 % of the time (α ${alphaText(o.seedsAlpha ?? 0.05)})`;
+    return `${head}, ${pText}: not distinguishable with ${test.n} seeds${plan}`;
   }
   const better = test.mean > 0 !== o.lowerIsBetter ? o.head : o.baseline;
   return `${head}, ${pText}: ${better} is better on ${o.label} over ${test.n} seeds`;
+}
+
+/** erfc(x): the power series of erf below |x| = 3, Laplace's continued fraction (modified Lentz) above. */
+function erfc(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  if (x < 0) return 2 - erfc(-x);
+  if (x < 3) {
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+      term *= (-x * x) / n;
+      sum += term / (2 * n + 1);
+    }
+    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …))))
+  const tiny = 1e-300;
+  let f = x;
+  let c = x;
+  let d = 0;
+  for (let k = 1; k < 300; k++) {
+    const a = k / 2;
+    d = x + a * d;
+    d = 1 / (Math.abs(d) < tiny ? tiny : d);
+    c = x + a / c;
+    const step = c * d;
+    f *= step;
+    if (Math.abs(step - 1) < 1e-16) break;
+  }
+  return Math.exp(-x * x) / (Math.sqrt(Math.PI) * f);
+}
+
+/** Φ(x), the standard normal CDF. */
+export function normalCdf(x: number): number {
+  return 0.5 * erfc(-x / Math.SQRT2);
+}
+
+/**
+ * P(T ≤ t) for the noncentral t distribution with `df` degrees of freedom and noncentrality `nc`
+ * (Lenth 1989, algorithm AS 243: the Poisson-weighted series of incomplete beta functions), checked
+ * against SciPy's `stats.nct.cdf`.
+ */
+export function nonCentralTCdf(t: number, df: number, nc: number): number {
+  if (Number.isNaN(t) || Number.isNaN(nc)) return NaN;
+  if (t < 0) return 1 - nonCentralTCdf(-t, df, -nc); // F(t; δ) = 1 − F(−t; −δ)
+  if (t === Infinity) return 1;
+  const x = (t * t) / (t * t + df);
+  let sum = 0;
+  if (x > 0) {
+    const lambda = nc * nc;
+    let p = 0.5 * Math.exp(-0.5 * lambda);
+    let q = Math.sqrt(2 / Math.PI) * p * nc;
+    let s = 0.5 - p;
+    let a = 0.5;
+    const b = 0.5 * df;
+    const rxb = Math.pow(1 - x, b);
+    const lnBetaHalf = 0.5 * Math.log(Math.PI) + lnGamma(b) - lnGamma(0.5 + b);
+    let xodd = incompleteBeta(x, a, b);
+    let godd = 2 * rxb * Math.exp(a * Math.log(x) - lnBetaHalf);
+    let xeven = 1 - rxb;
+    let geven = b * x * rxb;
+    sum = p * xodd + q * xeven;
+    for (let j = 1; j <= 2000; j++) {
+      a += 1;
+      xodd -= godd;
+      xeven -= geven;
+      godd *= (x * (a + b - 1)) / a;
+      geven *= (x * (a + b - 0.5)) / (a + 0.5);
+      p *= lambda / (2 * j);
+      q *= lambda / (2 * j + 1);
+      s -= p;
+      sum += p * xodd + q * xeven;
+      if (2 * s * (xodd - godd) < 1e-14) break;
+    }
+  }
+  return Math.min(1, Math.max(0, sum + normalCdf(-nc)));
+}
+
+/**
+ * Power of the two-sided paired t-test at level `alpha` with `n` pairs when the differences have mean
+ * `effect` standard deviations: P(|T| > t_(1−α/2, n−1)), T noncentral t with δ = effect·√n.
+ */
+export function pairedTPower(n: number, effect: number, alpha = 0.05): number {
+  if (n < 2) return NaN;
+  const df = n - 1;
+  const c = studentTQuantile(1 - alpha / 2, df);
+  const nc = effect * Math.sqrt(n);
+  return 1 - nonCentralTCdf(c, df, nc) + nonCentralTCdf(-c, df, nc);
+}
+
+/**
+ * The fewest seeds (pairs) with which a paired t-test at `alpha` would find a mean difference of
+ * `mean` with sample spread `std` at least `power` of the time, taking the observed values as the truth;
+ * Infinity for a zero difference, undefined without a spread (fewer than 2 seeds, std 0 or not finite)
+ * or past `max` seeds.
+ */
+export function seedsForPower(mean: number, std: number, o: { power?: number; alpha?: number; max?: number } = {}): number | undefined {
+  if (!Number.isFinite(mean) || !(std > 0) || !Number.isFinite(std)) return undefined;
+  if (mean === 0) return Infinity;
+  const target = o.power ?? 0.8;
+  const effect = Math.abs(mean) / std;
+  for (let n = 2; n <= (o.max ?? 1000); n++) if (pairedTPower(n, effect, o.alpha ?? 0.05) >= target) return n;
+  return undefined;
+}
+
+/**
+ * Holm's step-down adjustment (Holm 1979) of a family of p-values: sorted ascending, the i-th of m
+ * becomes max over j ≤ i of min(1, (m − j + 1)·p_(j)). Entries that are undefined or NaN (no test) are
+ * not in the family and stay undefined.
+ */
+export function holmAdjust(pValues: readonly (number | undefined)[]): (number | undefined)[] {
+  const tested = pValues
+    .map((p, i) => ({ p, i }))
+    .filter((x): x is { p: number; i: number } => typeof x.p === 'number' && !Number.isNaN(x.p));
+  tested.sort((x, y) => x.p - y.p);
+  const m = tested.length;
+  const out: (number | undefined)[] = pValues.map(() => undefined);
+  let running = 0;
+  tested.forEach((x, j) => {
+    running = Math.max(running, Math.min(1, (m - j) * x.p));
+    out[x.i] = running;
+  });
+  return out;
+}
+
+/** An interval cut to [lo, hi]; `clipped` says whether it had to be. */
+export function clipInterval(ci: readonly [number, number], range: readonly [number, number]): { ci: [number, number]; clipped: boolean } {
+  const out: [number, number] = [Math.max(range[0], ci[0]), Math.min(range[1], ci[1])];
+  return { ci: out, clipped: out[0] !== ci[0] || out[1] !== ci[1] };
 }

@@ -5,9 +5,10 @@
  * model and its sweep.json; launching the runs is the engine's (engine/sweep.ts).
  */
 import { createHash } from 'crypto';
-import { HEADLINE_METRICS, lowerIsBetter, metricLabel, METRICS, MetricKey } from '../common/metrics';
+import { differenceRange, HEADLINE_METRICS, lowerIsBetter, metricLabel, metricRange, METRICS, MetricKey } from '../common/metrics';
 import { COMPARED_METRICS, finiteStat, Stat } from './compare';
-import { pairedTTest, pairedVerdict } from './stats';
+import { clipInterval, holmAdjust, pairedTTest, pairedVerdict, seedsForPower } from './stats';
+import { nanMean, nanStd } from '../metrics/scores';
 
 /** One swept config key (a dotted path such as `loss.options.gamma`) and its values, in the order given. */
 export interface SweepAxis {
@@ -48,8 +49,10 @@ export interface SweepSlurm {
 
 /** A cell's metric over its finished seeds: finiteStat's mean ± std (∞/NaN counted, not averaged) plus the t interval and the values. */
 export interface CellStat extends Stat {
-  /** 95 % t interval of the mean over the finite values (2+ of them). */
+  /** 95 % t interval of the mean over the finite values (2+ of them), cut to the metric's range (Dice in [0, 1]). */
   ci95?: [number, number];
+  /** The t interval reached past the metric's range and was cut (its mean ± half-width is not shown). */
+  ci95Clipped?: boolean;
   /** Per finished seed, in `seeds` order; ∞ and NaN kept as they are. */
   values: number[];
   seeds: number[];
@@ -78,8 +81,16 @@ export interface CellComparison {
   seeds: number[];
   differences: number[];
   mean: number;
+  /** 95 % t interval of the mean difference, cut to ±(the metric's range) where it reached past it. */
   ci95?: [number, number];
+  ci95Clipped?: boolean;
+  /** Two-sided paired t-test p, uncorrected. */
   p?: number;
+  /** Holm-adjusted p over the sweep's comparisons of this metric (`family` of them): the verdict's. */
+  pHolm?: number;
+  family?: number;
+  /** Seeds a paired t-test at α 0.05/family would need for 80 % power at the observed mean and spread (∞: no difference seen). */
+  seedsNeeded?: number;
   verdict: string;
 }
 
@@ -334,11 +345,14 @@ export function sweepProgress(runs: readonly SweepRunRecord[], parallel: number)
   return p;
 }
 
-function cellStat(pairs: { seed: number; value: number }[]): CellStat {
+function cellStat(metric: MetricKey, pairs: { seed: number; value: number }[]): CellStat {
   const values = pairs.map((x) => x.value);
   const stat = finiteStat(values);
   const t = pairedTTest(values.filter(Number.isFinite));
-  return { ...stat, ...(t.ci95 ? { ci95: t.ci95 } : {}), values, seeds: pairs.map((x) => x.seed) };
+  const range = metricRange(metric);
+  const interval = t.ci95 && range ? clipInterval(t.ci95, range) : t.ci95 ? { ci: t.ci95, clipped: false } : undefined;
+  const ci = interval ? { ci95: interval.ci, ...(interval.clipped ? { ci95Clipped: true } : {}) } : {};
+  return { ...stat, ...ci, values, seeds: pairs.map((x) => x.seed) };
 }
 
 /** The cells of a grid with their runs and statistics. */
@@ -350,7 +364,7 @@ export function summarizeCells(params: readonly CellParams[], seeds: readonly nu
     const metrics: SweepCell['metrics'] = {};
     for (const m of COMPARED_METRICS) {
       const pairs = done.filter((r) => typeof r.final![m] === 'number').map((r) => ({ seed: r.seed, value: r.final![m] }));
-      metrics[m] = cellStat(pairs);
+      metrics[m] = cellStat(m, pairs);
     }
     return {
       id,
@@ -377,14 +391,61 @@ function compareCells(metric: MetricKey, axis: string, a: SweepCell, b: SweepCel
     differences.push(d);
   }
   const test = pairedTTest(differences);
-  const verdict = pairedVerdict(test, {
-    head: a.label,
-    baseline: b.label,
-    label: metricLabel(metric),
-    lowerIsBetter: lowerIsBetter(metric),
-    digits: METRICS[metric].digits,
-  });
-  return { metric, axis, cell: a.id, baseline: b.id, seeds, differences, mean: test.mean, ci95: test.ci95, p: test.p, verdict };
+  const range = differenceRange(metric);
+  const interval = test.ci95 && range ? clipInterval(test.ci95, range) : undefined;
+  return {
+    metric,
+    axis,
+    cell: a.id,
+    baseline: b.id,
+    seeds,
+    differences,
+    mean: test.mean,
+    ...(test.ci95 ? { ci95: interval?.ci ?? test.ci95 } : {}),
+    ...(interval?.clipped ? { ci95Clipped: true } : {}),
+    ...(test.p !== undefined ? { p: test.p } : {}),
+    verdict: '', // written once the family's Holm adjustment is known (holmVerdicts)
+  };
+}
+
+/**
+ * Holm's adjustment within each metric's comparisons (the family one verdict list shows), and the
+ * verdicts decided on the adjusted p; the seeds needed are said only where it stays undistinguished.
+ */
+function holmVerdicts(comparisons: CellComparison[], cells: readonly SweepCell[]): CellComparison[] {
+  const label = (id: string) => cells.find((c) => c.id === id)?.label ?? id;
+  for (const metric of new Set(comparisons.map((c) => c.metric))) {
+    const family = comparisons.filter((c) => c.metric === metric);
+    // A pair listed twice (along a key and as best against another) is one hypothesis.
+    const pairKey = (c: CellComparison) => [c.cell, c.baseline].sort().join('\n');
+    const keys = [...new Set(family.map(pairKey))];
+    const distinct = holmAdjust(keys.map((k) => family.find((c) => pairKey(c) === k)!.p));
+    const adjusted = family.map((c) => distinct[keys.indexOf(pairKey(c))]);
+    const m = distinct.filter((p) => p !== undefined).length;
+    family.forEach((c, i) => {
+      if (adjusted[i] !== undefined) Object.assign(c, { pHolm: adjusted[i], family: m });
+      // Planned at Holm's strictest level, α/m (Bonferroni's), so the seeds it names would be told apart here.
+      const need =
+        c.differences.length >= 2
+          ? seedsForPower(nanMean(c.differences), nanStd(c.differences), { alpha: 0.05 / Math.max(1, m) })
+          : undefined;
+      if (need !== undefined) c.seedsNeeded = need;
+      else delete c.seedsNeeded;
+      const test = pairedTTest(c.differences);
+      if (test.ci95 && c.ci95) test.ci95 = c.ci95;
+      c.verdict = pairedVerdict(test, {
+        head: label(c.cell),
+        baseline: label(c.baseline),
+        label: metricLabel(metric),
+        lowerIsBetter: lowerIsBetter(metric),
+        digits: METRICS[metric].digits,
+        ...(adjusted[i] !== undefined ? { holm: { p: adjusted[i]!, family: m } } : {}),
+        ...(c.seedsNeeded !== undefined ? { seedsNeeded: c.seedsNeeded, seedsAlpha: 0.05 / Math.max(1, m) } : {}),
+        ...(c.ci95Clipped ? { clipped: true } : {}),
+      });
+    });
+  }
+  return comparisons;
 }
 
 /** Mean of a cell's primary metric, oriented so that larger is better (−∞ when it has none). */
@@ -429,7 +490,7 @@ export function sweepResults(
  * Paired comparisons: along each swept key, every cell against the cell that differs only in having
  * that key's first value (softmax2 − sigmoid1 for each loss; dice − bce for each head), on the
  * headline metrics; and the best cell by the primary metric against every other cell, on that metric.
- * p-values are per comparison, not corrected for their number.
+ * Each p-value stands beside its Holm adjustment over the comparisons of that metric, which decides.
  */
 export function compareSweepCells(cells: readonly SweepCell[], axes: readonly SweepAxis[], primary: MetricKey): CellComparison[] {
   const out: CellComparison[] = [];
@@ -447,5 +508,5 @@ export function compareSweepCells(cells: readonly SweepCell[], axes: readonly Sw
   }
   const best = bestCell(cells, primary);
   if (best) for (const other of cells) if (other !== best) out.push(compareCells(primary, 'best', best, other));
-  return out;
+  return holmVerdicts(out, cells);
 }

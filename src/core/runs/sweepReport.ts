@@ -14,11 +14,12 @@ import type { CellStat, SweepFile } from './sweep';
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
-/** "0.812 ± 0.004 [0.802, 0.822]": the interval when there is one. */
+/** "0.812 ± 0.004 [0.802, 0.822]": the interval when there is one; "[0.630, 1.000✂]" where it was cut at the metric's range. */
 export function formatCellStat(s: CellStat | undefined, digits: number): string {
   if (!s) return '—';
   const text = formatStat(s, digits);
-  return s.ci95 && s.n > 1 ? `${text} [${s.ci95[0].toFixed(digits)}, ${s.ci95[1].toFixed(digits)}]` : text;
+  if (!(s.ci95 && s.n > 1)) return text;
+  return `${text} [${s.ci95[0].toFixed(digits)}, ${s.ci95[1].toFixed(digits)}]${s.ci95Clipped ? '✂' : ''}`;
 }
 
 /** One chart per swept key: its values on x, the primary metric's mean and 95 % interval on y, a series per setting of the other keys. */
@@ -125,7 +126,7 @@ tr.best{background:#eef8ee}figure{display:inline-block;margin:6px}svg text{font-
 <h2>Results (final validation; mean ± std over seeds [95 % t interval of the mean]; ↑ higher, ↓ lower is better; sorted by ${esc(metricLabel(metric))})</h2>
 ${oneSeed ? '<p><b>One seed:</b> single values, no spread; no conclusion about any difference is possible.</p>' : ''}
 <table><tr>${sweep.axes.map((a) => `<th>${esc(a.key)}</th>`).join('')}<th>seeds</th>${shown.map((m) => `<th>${esc(metricLabel(m))} ${lowerIsBetter(m) ? '↓' : '↑'}</th>`).join('')}</tr>${rows}</table>
-<h2>Paired comparisons (${esc(metricLabel(metric))}; paired t-test over shared seeds, 95 % t interval; p-values not corrected for the number of comparisons)</h2>
+<h2>Paired comparisons (${esc(metricLabel(metric))}; paired t-test over shared seeds, 95 % t interval cut at the metric's range; verdicts on Holm-adjusted p over these comparisons)</h2>
 ${axisVerdicts}
 <h3>Best cell against each other cell</h3><ul>${verdicts((x) => x === 'best') || '<li>no finished cells</li>'}</ul>
 <h2>${esc(metricLabel(metric))} by swept key</h2>

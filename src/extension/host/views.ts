@@ -171,6 +171,7 @@ export function sweepView(sweep: SweepFile): SweepView {
                 of: st.of ?? st.n,
                 values: st.values,
                 ...(st.ci95 ? { low: st.ci95[0], high: st.ci95[1] } : {}),
+                ...(st.ci95Clipped ? { clipped: true } : {}),
               },
             ],
           ];

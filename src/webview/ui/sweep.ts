@@ -126,7 +126,11 @@ export class SweepPanel implements View {
         if (st && st.low !== undefined && st.high !== undefined)
           td.append(
             el('br'),
-            el('small', { title: '95 % t interval of the mean' }, `[${fmt(st.low, digits(m))}, ${fmt(st.high, digits(m))}]`),
+            el(
+              'small',
+              { title: `95 % t interval of the mean${st.clipped ? ', cut at the metric’s range' : ''}` },
+              `[${fmt(st.low, digits(m))}, ${fmt(st.high, digits(m))}]${st.clipped ? '✂' : ''}`,
+            ),
           );
         td.title = st ? `per seed: ${st.values.map((v) => fmt(v, digits(m))).join(', ') || '—'}` : '';
         row.append(td);
@@ -243,7 +247,7 @@ export class SweepPanel implements View {
         'h3',
         {},
         `Paired comparisons on ${metricLabel(s.primaryMetric)} `,
-        el('small', {}, 'paired t-test over shared seeds; p not corrected for the number of comparisons'),
+        el('small', {}, 'paired t-test over shared seeds; verdicts on the Holm-adjusted p over these comparisons'),
       ),
     );
     for (const axis of [...new Set(s.verdicts.map((v) => v.axis))]) {
