@@ -188,11 +188,17 @@ describe('metrics: skeletons (Zhang & Suen 1984) and clDice (Shit et al. 2021), 
     assert.strictEqual(computeMetrics(row(1, [1, 2, 3, 4, 5, 6, 7]), truth, [5, 9]).clDice, 0); // shifted by a row: nothing inside
   });
 
-  it('empty masks follow the empty convention: both empty 1 (one) or NaN (nan); an empty prediction of a line 0', () => {
+  it('empty masks follow the empty convention: both empty 1 (one) or NaN (nan); an empty prediction of a line 0; two full masks 1', () => {
     const none = new Uint8Array(45);
     assert.strictEqual(computeMetrics(none, none, [5, 9]).clDice, 1);
     assert.ok(Number.isNaN(computeMetrics(none, none, [5, 9], { empty: 'nan' }).clDice));
     assert.strictEqual(computeMetrics(none, row(2, [1, 2, 3]), [5, 9]).clDice, 0);
+    const full = new Uint8Array(45).fill(1); // its skeleton lies inside both masks: Tprec = Tsens = 1
+    assert.strictEqual(computeMetrics(full, full, [5, 9]).clDice, 1);
+    assert.ok(
+      skeletonize(full, [5, 9]).some((v) => v === 1),
+      'a full image keeps a skeleton (pixels outside are background)',
+    );
   });
 });
 

@@ -22,6 +22,26 @@ export const COMPARED_METRICS = [
   'loss',
 ] as const satisfies readonly MetricKey[];
 
+/**
+ * The metrics to summarize for a set of runs: COMPARED_METRICS, then every other metric some run
+ * tracked (NSD, V_Rand, clDice, … when the config's `metrics` ask for them), in METRICS order, loss last.
+ */
+export function trackedMetrics(finals: readonly (Record<string, number> | null | undefined)[]): MetricKey[] {
+  const seen = new Set(finals.flatMap((f) => Object.keys(f ?? {})));
+  const base = COMPARED_METRICS.filter((m) => m !== 'loss');
+  const extra = (Object.keys(METRICS) as MetricKey[]).filter(
+    (m) => m !== 'loss' && seen.has(m) && !(base as readonly string[]).includes(m),
+  );
+  return [...base, ...extra, 'loss'];
+}
+
+/** Metrics beyond HEADLINE_METRICS that a summary holds (the extra columns of tables). */
+export function extraMetrics(summarized: readonly string[], shown: readonly string[]): MetricKey[] {
+  return summarized.filter(
+    (m): m is MetricKey => isMetricKey(m) && !shown.includes(m) && !(COMPARED_METRICS as readonly string[]).includes(m),
+  );
+}
+
 export interface ComparedRun {
   head: Head;
   seed: number;
@@ -94,17 +114,18 @@ export interface ComparisonSummary {
 
 export function summarizeComparison(runs: readonly ComparedRun[], heads: readonly Head[]): ComparisonSummary {
   const perHead: ComparisonSummary['perHead'] = {};
+  const metrics = trackedMetrics(runs.map((r) => r.final));
   for (const head of heads) {
     const done = runs.filter((r) => r.head === head && r.status === 'done' && r.final);
     perHead[head] = {};
-    for (const m of COMPARED_METRICS) {
+    for (const m of metrics) {
       perHead[head][m] = finiteStat(done.map((r) => r.final![m]).filter((v) => typeof v === 'number'));
     }
   }
   const paired: PairedDifference[] = [];
   const baseline = heads[0];
   for (const head of heads.slice(1)) {
-    for (const m of COMPARED_METRICS) {
+    for (const m of metrics) {
       const differences: number[] = [];
       let of = 0;
       let tracked = false;

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { decodePng, encodePng8 } from '../data/png';
-import { HEADLINE_METRICS, lowerIsBetter, metricLabel } from '../common/metrics';
+import { HEADLINE_METRICS, lowerIsBetter, metricLabel, MetricKey, METRICS } from '../common/metrics';
 import { COMPARED_METRICS, ComparedRun, ComparisonSummary, formatStat } from './compare';
 import { readCalibration } from './calibrationFile';
 import { esc, lineChart, reliabilityChart } from './svgCharts';
@@ -133,10 +133,13 @@ export function comparisonReport(r: ReportInput): string {
   const charts = reportCharts(r, colourOf);
 
   const oneSeed = new Set(r.runs.map((x) => x.seed)).size <= 1;
+  // Every metric the summary holds (NSD, V_Rand, clDice, … where the runs tracked them); a file written before they were kept has COMPARED_METRICS.
+  const metrics = (Object.keys(r.summary.perHead[r.heads[0]] ?? {}) as MetricKey[]).filter((m) => m in METRICS);
+  const columns = metrics.length ? metrics : [...COMPARED_METRICS];
   const headRows = r.heads
     .map(
       (h) =>
-        `<tr><th style="color:${colourOf(h)}">${esc(h)}</th>${COMPARED_METRICS.map((m) => `<td>${formatStat(r.summary.perHead[h][m])}</td>`).join('')}<td>${r.summary.perHead[h].dice.n}</td></tr>`,
+        `<tr><th style="color:${colourOf(h)}">${esc(h)}</th>${columns.map((m) => `<td>${r.summary.perHead[h][m] ? formatStat(r.summary.perHead[h][m]) : '—'}</td>`).join('')}<td>${r.summary.perHead[h].dice.n}</td></tr>`,
     )
     .join('');
   const pairedRows = r.summary.paired
@@ -172,7 +175,7 @@ img{image-rendering:pixelated;width:220px;height:auto}.failed{color:#c00}.cancel
 <p>${esc(r.createdAt)}${r.configFile ? ` · config <code>${esc(r.configFile)}</code>` : ''}</p>
 ${r.notes.map((n) => `<p>${esc(n)}</p>`).join('\n')}
 <h2>Final validation metrics (${oneSeed ? 'one seed: single values, no spread, and no conclusion about the heads is possible' : 'mean ± std over seeds'}; ↑ higher is better, ↓ lower is better)</h2>
-<table><tr><th>head</th>${COMPARED_METRICS.map((m) => `<th>${esc(metricLabel(m))}${lowerIsBetter(m) ? ' ↓' : ' ↑'}</th>`).join('')}<th>seeds</th></tr>${headRows}</table>
+<table><tr><th>head</th>${columns.map((m) => `<th>${esc(metricLabel(m))}${lowerIsBetter(m) ? ' ↓' : ' ↑'}</th>`).join('')}<th>seeds</th></tr>${headRows}</table>
 <h2>Paired differences (same seed: same data, batches and body initialisation)</h2>
 <table><tr><th>pair</th><th>metric</th><th>mean ± std</th><th>per seed</th><th>verdict (paired t-test, 95 % CI)</th></tr>${pairedRows || '<tr><td colspan="5">needs two heads with finished runs</td></tr>'}</table>
 <h2>Curves</h2>

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'crypto';
 import { differenceRange, HEADLINE_METRICS, lowerIsBetter, metricLabel, metricRange, METRICS, MetricKey } from '../common/metrics';
-import { COMPARED_METRICS, finiteStat, Stat } from './compare';
+import { finiteStat, Stat, trackedMetrics } from './compare';
 import { clipInterval, holmAdjust, pairedTTest, pairedVerdict, seedsForPower } from './stats';
 import { nanMean, nanStd } from '../metrics/scores';
 
@@ -357,12 +357,13 @@ function cellStat(metric: MetricKey, pairs: { seed: number; value: number }[]): 
 
 /** The cells of a grid with their runs and statistics. */
 export function summarizeCells(params: readonly CellParams[], seeds: readonly number[], runs: readonly SweepRunRecord[]): SweepCell[] {
+  const tracked = trackedMetrics(runs.map((r) => r.final));
   return params.map((p) => {
     const id = cellId(p);
     const mine = seeds.map((seed) => runs.find((r) => r.cell === id && r.seed === seed)).filter((r): r is SweepRunRecord => !!r);
     const done = mine.filter((r) => r.status === 'done' && r.final);
     const metrics: SweepCell['metrics'] = {};
-    for (const m of COMPARED_METRICS) {
+    for (const m of tracked) {
       const pairs = done.filter((r) => typeof r.final![m] === 'number').map((r) => ({ seed: r.seed, value: r.final![m] }));
       metrics[m] = cellStat(m, pairs);
     }

@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import { HEADLINE_METRICS, lowerIsBetter, metricLabel, METRICS, MetricKey } from '../common/metrics';
-import { formatStat } from './compare';
+import { extraMetrics, formatStat } from './compare';
 import { categoryChart, esc, lineChart, seriesAlongKey } from './svgCharts';
 import { readEpochs } from './store';
 import { rankCells } from './sweep';
@@ -79,7 +79,8 @@ function meanCurves(
 
 export function sweepReport(sweep: SweepFile): string {
   const metric = sweep.primaryMetric;
-  const shown: MetricKey[] = [...HEADLINE_METRICS, 'loss'];
+  const held = sweep.cells[0] ? Object.keys(sweep.cells[0].metrics) : [];
+  const shown: MetricKey[] = [...HEADLINE_METRICS, ...extraMetrics(held, HEADLINE_METRICS), 'loss'];
   const ranked = rankCells(sweep.cells, metric);
   const rows = ranked
     .map(
