@@ -5,7 +5,8 @@ import { encodeJson } from '../core/common/json';
 import { loadConfig } from '../core/config/config';
 import { metricLabel, METRICS, MetricKey, HEADLINE_METRICS } from '../core/common/metrics';
 import { extraMetrics, formatStat } from '../core/runs/compare';
-import { parseAxes, rankCells, SweepFile } from '../core/runs/sweep';
+import { parseAxes, rankCells, SweepAxis, SweepFile, SweepSearch } from '../core/runs/sweep';
+import { hasRange, parseSpaces, SEARCH_METHODS, searchAxes } from '../core/runs/search';
 import { effectiveSweep, readSweepFile } from '../core/runs/sweepStore';
 import { formatCellStat } from '../core/runs/sweepReport';
 import { runSweep } from '../engine/sweep';
@@ -18,6 +19,7 @@ import { onInterrupt } from './trainCommands';
 type Write = (s: string) => void;
 
 export const SWEEP_USAGE = `usage: seglab sweep CONFIG --set KEY=V1,V2,… [--set …] [--seeds N | --seed-list 1,2,3]
+                    [--search grid|random|sobol --trials N [--search-seed S]]
                     [--parallel P] [--threads N] [--backend B] [--new] [--json]
                     [--launcher local|slurm [--partition P] [--time HH:MM:SS] [--cpus-per-task N]
                      [--mem M] [--sbatch-arg ARG]… [--dry-run] [--wait]]
@@ -30,6 +32,11 @@ export const SWEEP_USAGE = `usage: seglab sweep CONFIG --set KEY=V1,V2,… [--se
   P defaults to one run per thread, or 1 when the runs train on a GPU (they share it). Running the same command again resumes the sweep: finished runs are kept, failed, cancelled or
   missing ones run (--new starts a fresh sweep instead). Ctrl-C stops after the current batches.
   Values are read as JSON when they parse (0.001, true, "a,b"), else as text (bce+dice).
+  A range instead of a list — KEY=log:1e-4..1e-2 (log-uniform), lin:A..B, int:A..B — needs --search:
+  grid gives each range N evenly spaced values (--trials N) and trains every combination; random
+  (seeded by --search-seed, default 1) and sobol (SciPy's unscrambled Sobol points) train N trials, each
+  a point of all keys at once (a list is then a categorical key). Trial cells are compared best
+  against the others.
   --launcher slurm: writes an sbatch array script (one task per cell × seed, each \`seglab train\`
   of that variant) into the sweep folder and submits it; --dry-run only writes it (submit it with
   sbatch yourself); --wait follows the job until every task has ended. The sweep folder and runs must
@@ -120,6 +127,9 @@ function sweepArguments(argv: string[]) {
       backend: { type: 'string' },
       new: { type: 'boolean' },
       json: { type: 'boolean' },
+      search: { type: 'string' },
+      trials: { type: 'string' },
+      'search-seed': { type: 'string' },
       launcher: { type: 'string' },
       partition: { type: 'string' },
       time: { type: 'string' },
@@ -140,12 +150,7 @@ function sweepArguments(argv: string[]) {
   const sets = values.set ?? [];
   if (sets.length === 0)
     throw new UsageError(`--set KEY=V1,V2 is required (e.g. --set loss=bce,dice --set head=sigmoid1,softmax2)\n${SWEEP_USAGE}`);
-  let axes;
-  try {
-    axes = parseAxes(sets);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { axes, search } = sweepSpaces(sets, values);
   const count = positiveInteger(values.seeds, 'seeds');
   if (count !== undefined && values['seed-list']) throw new UsageError('--seeds and --seed-list: give one of them');
   const seeds = values['seed-list']
@@ -160,6 +165,7 @@ function sweepArguments(argv: string[]) {
   return {
     file,
     axes,
+    search,
     seeds,
     parallel: positiveInteger(values.parallel, 'parallel'),
     threads: positiveInteger(values.threads, 'threads'),
@@ -207,11 +213,35 @@ function runReporter(json: boolean, view: ProgressView, write: Write): (sweep: S
 
 type SweepArguments = ReturnType<typeof sweepArguments>;
 
+/** The axes of the --set options: their grid, or (--search) a grid of ranges or random/Sobol trials. */
+function sweepSpaces(
+  sets: string[],
+  values: { search?: string; trials?: string; 'search-seed'?: string },
+): { axes: SweepAxis[]; search?: SweepSearch } {
+  const method = choiceValue(values.search, 'search', SEARCH_METHODS);
+  const trials = positiveInteger(values.trials, 'trials');
+  if (!method && (trials !== undefined || values['search-seed'] !== undefined))
+    throw new UsageError('--trials and --search-seed go with --search grid|random|sobol');
+  if (!method && hasRange(sets)) throw new UsageError('a range (log:, lin:, int:) needs --search grid|random|sobol --trials N');
+  try {
+    if (!method) return { axes: parseAxes(sets) };
+    if (trials === undefined) throw new UsageError('--search needs --trials N (trials of random and sobol; values per range of grid)');
+    const seed = numberValue(values['search-seed'], 'search-seed') ?? 1;
+    if (!Number.isInteger(seed) || seed < 0)
+      throw new UsageError(`--search-seed must be a non-negative integer, got ${values['search-seed']}`);
+    const { axes } = searchAxes(parseSpaces(sets), method, trials, seed);
+    return { axes, search: { method, trials, seed, spaces: [...sets] } };
+  } catch (err) {
+    throw err instanceof UsageError ? err : new UsageError((err as Error).message);
+  }
+}
+
 /** --launcher slurm: submit (or only write, --dry-run), then with --wait follow the job to its end. */
 async function slurmSweep(a: SweepArguments, write: Write): Promise<number> {
   const sub = submitSweep({
     configFile: a.file,
     axes: a.axes,
+    ...(a.search ? { search: a.search } : {}),
     seeds: a.seeds,
     parallel: a.parallel,
     backend: a.backend,
@@ -288,6 +318,7 @@ export async function sweepCommand(argv: string[], write: Write): Promise<number
   const handle = runSweep({
     configFile: a.file,
     axes: a.axes,
+    ...(a.search ? { search: a.search } : {}),
     seeds: a.seeds,
     parallel: a.parallel ?? (gpu ? 1 : undefined),
     threads: a.threads,

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { encodeJson } from '../core/common/json';
 import { makeDirs, writeFileAtomic } from '../core/runs/atomicWrite';
 import { effectiveSummary, listRuns, restateRunEnding, RunSummary, settleStaleRuns } from '../core/runs/store';
-import { SweepFile, sweepResults, SweepRunRecord } from '../core/runs/sweep';
+import { SweepFile, sweepResults, SweepRunRecord, zipped } from '../core/runs/sweep';
 import { sweepReport } from '../core/runs/sweepReport';
 import { readSweepFile, writeSweep } from '../core/runs/sweepStore';
 import { defaultEnginePath } from './client';
@@ -19,7 +19,7 @@ import { carryOver, endState, openSweepFolder, planSweep, SweepOptions, sweepSna
 
 export interface SlurmSweepOptions extends Pick<
   SweepOptions,
-  'configFile' | 'axes' | 'seeds' | 'backend' | 'runsDir' | 'fresh' | 'parallel'
+  'configFile' | 'axes' | 'seeds' | 'backend' | 'runsDir' | 'fresh' | 'parallel' | 'search'
 > {
   slurm: SlurmOptions;
   /** Write the script and configs, do not submit (the user runs `sbatch` on the script). */
@@ -198,7 +198,7 @@ export function refreshSweep(dir: string, tool: SlurmTool = slurmTool): SweepFil
     updatedAt: new Date().toISOString(),
     status,
     reason,
-    ...sweepResults(sweep.axes, sweep.seeds, records, sweep.primaryMetric, sweep.parallel),
+    ...sweepResults(sweep.axes, sweep.seeds, records, sweep.primaryMetric, sweep.parallel, zipped(sweep.search)),
     runs: records,
   };
   if (!reason) delete next.reason;

@@ -16,7 +16,9 @@ import {
   CellParams,
   cellId,
   cellRunName,
-  gridCells,
+  sweepCells,
+  SweepSearch,
+  zipped,
   SweepAxis,
   SweepFile,
   sweepFingerprint,
@@ -44,6 +46,8 @@ export interface SweepOptions {
   runsDir?: string;
   /** Start a new sweep even when one with the same grid exists. */
   fresh?: boolean;
+  /** The search the axes came from (random/Sobol trials are zipped, not a grid). */
+  search?: SweepSearch;
   env?: NodeJS.ProcessEnv;
   onEvent?: (job: SweepJob, event: TrainEvent) => void;
   onLog?: (line: string) => void;
@@ -67,7 +71,7 @@ export interface SweepPlan {
 }
 
 /** Reads the config and validates every variant before anything runs: a bad --set fails here, naming the cell. */
-export function planSweep(o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' | 'backend' | 'runsDir'>): SweepPlan {
+export function planSweep(o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' | 'backend' | 'runsDir' | 'search'>): SweepPlan {
   if (o.seeds.length === 0) throw new Error('a sweep needs at least one seed');
   const raw = parseJson(readText(o.configFile), o.configFile);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${o.configFile}: the config is not a JSON object`);
@@ -81,7 +85,7 @@ export function planSweep(o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' 
     };
   };
   const baseConfig = finish(validateConfig(base, o.configFile));
-  const cells = gridCells(o.axes);
+  const cells = sweepCells(o.axes, zipped(o.search));
   const jobs: SweepJob[] = [];
   // Seed-major: after the first |cells| runs every cell has one seed.
   for (const seed of o.seeds) {
@@ -98,7 +102,7 @@ export function planSweep(o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' 
       jobs.push({ cell: id, params, seed, config });
     }
   }
-  return { base, baseConfig, cells, jobs, fingerprint: sweepFingerprint(base, o.axes, o.seeds) };
+  return { base, baseConfig, cells, jobs, fingerprint: sweepFingerprint(base, o.axes, o.seeds, o.search) };
 }
 
 /** The newest sweep of this grid in the runs folder (same fingerprint), if any. */
@@ -171,7 +175,7 @@ export function openSweepFolder(
 
 /** sweep.json's contents for the records as they stand. */
 export function sweepSnapshot(
-  o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds'>,
+  o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' | 'search'>,
   plan: SweepPlan,
   fixed: { id: string; createdAt: string; parallel: number; slurm?: SweepFile['slurm'] },
   records: SweepRunRecord[],
@@ -195,9 +199,10 @@ export function sweepSnapshot(
     ...(status === 'running' && !fixed.slurm ? { pid: process.pid, host: os.hostname() } : {}),
     parallel: fixed.parallel,
     axes: o.axes,
+    ...(o.search ? { search: o.search } : {}),
     seeds: o.seeds,
     primaryMetric: primary,
-    ...sweepResults(o.axes, o.seeds, records, primary, fixed.parallel),
+    ...sweepResults(o.axes, o.seeds, records, primary, fixed.parallel, zipped(o.search)),
     runs: records,
     baseConfig: plan.base,
   };

@@ -149,6 +149,8 @@ export interface SweepView {
   best?: string;
   /** Paired comparisons on the primary metric, in plain words, grouped by what they compare (a swept key, or `best`). */
   verdicts: { axis: string; text: string }[];
+  /** Set when the cells are the trials of a random or Sobol search (not the grid of the axes): what was searched. */
+  search?: string;
 }
 
 /** A run's reliability diagram (its calibration.json). */

@@ -392,6 +392,46 @@ describe('seglab sweep (built-in data)', function () {
     }
   });
 
+  it('--search sobol --trials 2: two trial cells (a range and a list), recorded in sweep.json; the same command resumes it', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-sweep-sobol-'));
+    fs.copyFileSync(config, path.join(folder, 'tiny.experiment.json'));
+    const run = (...extra: string[]) =>
+      spawnSync(
+        process.execPath,
+        [CLI, 'sweep', 'tiny.experiment.json', '--set', 'optimizer.learningRate=log:1e-3..1e-2', '--set', 'loss=bce,dice', ...extra],
+        { cwd: folder, encoding: 'utf8', env: { ...process.env, SEGLAB_BACKEND: 'wasm' } },
+      );
+    const usage = run();
+    assert.strictEqual(usage.status, 2);
+    assert.match(usage.stderr, /a range \(log:, lin:, int:\) needs --search grid\|random\|sobol --trials N/);
+    assert.match(run('--search', 'sobol').stderr, /--search needs --trials N/);
+    const r = run('--search', 'sobol', '--trials', '2', '--threads', '1');
+    assert.strictEqual(r.status, 0, r.stderr);
+    const root = path.join(folder, 'runs', 'sweeps');
+    const sweepDir = path.join(root, fs.readdirSync(root)[0]);
+    const sweep = readSweepFile(sweepDir);
+    assert.deepStrictEqual(sweep.search, {
+      method: 'sobol',
+      trials: 2,
+      seed: 1,
+      spaces: ['optimizer.learningRate=log:1e-3..1e-2', 'loss=bce,dice'],
+    });
+    // Sobol points (0, 0) and (½, ½): lr 0.001 with bce, lr √(0.001·0.01) = 0.003162 with dice
+    assert.deepStrictEqual(
+      sweep.cells.map((c) => c.params),
+      [
+        { 'optimizer.learningRate': 0.001, loss: 'bce' },
+        { 'optimizer.learningRate': 0.003162, loss: 'dice' },
+      ],
+    );
+    assert.ok(sweep.cells.every((c) => c.n === 1));
+    assert.deepStrictEqual([...new Set(sweep.comparisons.map((c) => c.axis))], ['best'], 'trials: best against the others only');
+    const again = run('--search', 'sobol', '--trials', '2', '--threads', '1');
+    assert.strictEqual(again.status, 0, again.stderr);
+    assert.match(again.stdout, /resuming .*: 2 finished run\(s\) kept/);
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
   it('seglab sweep cancel stops a local sweep as Ctrl-C does: runs and sweep end cancelled', async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-sweep-cancel-'));
     const cfg = JSON.parse(fs.readFileSync(config, 'utf8')) as Record<string, unknown>;

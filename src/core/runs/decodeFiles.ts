@@ -44,6 +44,7 @@ const SWEEP_SHAPE: Shape = record({
   host: optional(str),
   parallel: int,
   axes: listOf(record({ key: str, values: listOf(any) })),
+  search: optional(record({ method: oneOf('grid', 'random', 'sobol'), trials: int, seed: int, spaces: listOf(str) })),
   seeds: listOf(int),
   primaryMetric: str,
   progress: record({ total: int, done: int, failed: int, cancelled: int, running: int, pending: int, etaSeconds: optional(num) }),

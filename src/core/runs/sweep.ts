@@ -18,6 +18,27 @@ export interface SweepAxis {
 
 export type CellParams = Record<string, unknown>;
 
+/**
+ * How the cells were chosen when not as the grid of the --set lists (search.ts): `random` and `sobol`
+ * trials take the i-th value of every axis (zipped); `grid` expanded ranges into values. `spaces` are
+ * the --set options as given.
+ */
+export interface SweepSearch {
+  method: 'grid' | 'random' | 'sobol';
+  trials: number;
+  seed: number;
+  spaces: string[];
+}
+
+/** Whether a sweep's cells are its axes zipped (trial i takes value i of each) rather than their grid. */
+export const zipped = (search: SweepSearch | undefined): boolean => search !== undefined && search.method !== 'grid';
+
+/** The cells of a sweep: every combination of the axes' values, or trial by trial when zipped. */
+export function sweepCells(axes: readonly SweepAxis[], zip: boolean): CellParams[] {
+  if (!zip || axes.length === 0) return gridCells(axes);
+  return axes[0].values.map((_, i) => Object.fromEntries(axes.map((a) => [a.key, a.values[i]])));
+}
+
 /** The state a sweep is in; `failed` and `cancelled` name what happened in `reason`. */
 export type SweepStatus = 'running' | 'done' | 'failed' | 'cancelled';
 export type SweepRunStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -118,8 +139,10 @@ export interface SweepFile {
   status: SweepStatus;
   reason?: string;
   configFile?: string;
-  /** Identifies the grid (config + axes + seeds): re-running the same command finds this sweep by it. */
+  /** Identifies the grid (config + axes + seeds + search): re-running the same command finds this sweep by it. */
   fingerprint: string;
+  /** Set when the cells came from a search (ranges, random or Sobol trials), not the lists' grid. */
+  search?: SweepSearch;
   /** Where the runs ran: processes on this machine (`local`), or array tasks on a Slurm cluster. */
   launcher: 'local' | 'slurm';
   slurm?: SweepSlurm;
@@ -200,13 +223,17 @@ export function parseSetOption(option: string): SweepAxis {
 /** Axes from several --set options; a key given twice is an error (its values would be ambiguous). */
 export function parseAxes(options: readonly string[]): SweepAxis[] {
   const axes = options.map(parseSetOption);
-  const keys = axes.map((a) => a.key);
+  checkAxisKeys(axes.map((a) => a.key));
+  return axes;
+}
+
+/** A key given twice, or one key inside another, is an error. */
+export function checkAxisKeys(keys: readonly string[]): void {
   for (const k of keys) {
     if (keys.filter((x) => x === k).length > 1) throw new Error(`--set ${k} is given twice; list every value in one --set ${k}=V1,V2,…`);
     const parent = keys.find((x) => x !== k && k.startsWith(`${x}.`));
     if (parent) throw new Error(`--set ${k} and --set ${parent}: one sets part of the other; sweep one of them`);
   }
-  return axes;
 }
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -308,7 +335,12 @@ export function variantConfig(
   return { ...out, seed };
 }
 
-export function sweepFingerprint(base: Record<string, unknown>, axes: readonly SweepAxis[], seeds: readonly number[]): string {
+export function sweepFingerprint(
+  base: Record<string, unknown>,
+  axes: readonly SweepAxis[],
+  seeds: readonly number[],
+  search?: SweepSearch,
+): string {
   const canonical = (v: unknown): unknown =>
     Array.isArray(v)
       ? v.map(canonical)
@@ -320,7 +352,7 @@ export function sweepFingerprint(base: Record<string, unknown>, axes: readonly S
           )
         : v;
   return createHash('sha256')
-    .update(JSON.stringify(canonical({ base, axes, seeds })))
+    .update(JSON.stringify(canonical(search ? { base, axes, seeds, search } : { base, axes, seeds })))
     .digest('hex')
     .slice(0, 16);
 }
@@ -476,13 +508,14 @@ export function sweepResults(
   records: readonly SweepRunRecord[],
   primary: MetricKey,
   parallel: number,
+  zip = false,
 ): Pick<SweepFile, 'progress' | 'cells' | 'comparisons' | 'best'> {
-  const cells = summarizeCells(gridCells(axes), seeds, records);
+  const cells = summarizeCells(sweepCells(axes, zip), seeds, records);
   return {
     // 0: no limit of this sweep's own (a Slurm array without a throttle).
     progress: sweepProgress(records, parallel || records.length),
     cells,
-    comparisons: compareSweepCells(cells, axes, primary),
+    comparisons: compareSweepCells(cells, zip ? [] : axes, primary), // trials differ in every key: best against the others only
     best: bestCell(cells, primary)?.id,
   };
 }

@@ -8,8 +8,8 @@ import { HEADLINE_METRICS, lowerIsBetter, metricLabel, METRICS, MetricKey } from
 import { extraMetrics, formatStat } from './compare';
 import { categoryChart, esc, lineChart, seriesAlongKey } from './svgCharts';
 import { readEpochs } from './store';
-import { rankCells } from './sweep';
-import type { CellStat, SweepFile } from './sweep';
+import { rankCells, zipped } from './sweep';
+import type { CellStat, SweepFile, SweepSearch } from './sweep';
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -123,7 +123,7 @@ tr.best{background:#eef8ee}figure{display:inline-block;margin:6px}svg text{font-
 </style></head><body>
 <h1>SegLab sweep: ${esc(sweep.name)}</h1>
 <p>${esc(sweep.createdAt)} · status <b class="${sweep.status}">${esc(sweep.status)}</b>${sweep.reason ? ` (${esc(sweep.reason)})` : ''} · ${p.done} of ${p.total} runs done${p.failed ? `, ${p.failed} failed` : ''}${p.cancelled ? `, ${p.cancelled} cancelled` : ''}${sweep.configFile ? ` · config <code>${esc(path.basename(sweep.configFile))}</code>` : ''}</p>
-<p>Grid: ${sweep.axes.map((a) => `<code>${esc(a.key)}</code> ∈ {${a.values.map((v) => esc(show(v))).join(', ')}}`).join(' × ') || 'the base config'} × seeds ${sweep.seeds.join(', ')}. Runs with the same seed share the data split, the batches and the initial body weights, so cells are compared seed by seed.</p>
+<p>${sweep.search && zipped(sweep.search) ? `Search: ${esc(searchText(sweep.search))}` : `Grid: ${sweep.axes.map((a) => `<code>${esc(a.key)}</code> ∈ {${a.values.map((v) => esc(show(v))).join(', ')}}`).join(' × ') || 'the base config'}`} × seeds ${sweep.seeds.join(', ')}. Runs with the same seed share the data split, the batches and the initial body weights, so cells are compared seed by seed.</p>
 <h2>Results (final validation; mean ± std over seeds [95 % t interval of the mean]; ↑ higher, ↓ lower is better; sorted by ${esc(metricLabel(metric))})</h2>
 ${oneSeed ? '<p><b>One seed:</b> single values, no spread; no conclusion about any difference is possible.</p>' : ''}
 <table><tr>${sweep.axes.map((a) => `<th>${esc(a.key)}</th>`).join('')}<th>seeds</th>${shown.map((m) => `<th>${esc(metricLabel(m))} ${lowerIsBetter(m) ? '↓' : '↑'}</th>`).join('')}</tr>${rows}</table>
@@ -147,4 +147,9 @@ ${lineChart(
 <table><tr><th>cell</th><th>seed</th><th>status</th><th>final ${esc(metricLabel(metric))}</th><th>time</th><th>run</th></tr>${runRows}</table>
 </body></html>
 `;
+}
+
+/** "sobol, 8 trials of optimizer.learningRate=log:1e-4..1e-2, loss=bce,dice (seed 1)". */
+export function searchText(search: SweepSearch): string {
+  return `${search.method}, ${search.trials} trials of ${search.spaces.join('; ')}${search.method === 'random' ? ` (seed ${search.seed})` : ''}`;
 }

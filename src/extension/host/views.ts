@@ -11,7 +11,8 @@ import { predictionNames } from '../../core/runs/report';
 import { extraMetrics } from '../../core/runs/compare';
 import { readEpochsTolerant, RunInfo } from '../../core/runs/store';
 import { HEADLINE_METRICS } from '../../core/common/metrics';
-import type { SweepFile } from '../../core/runs/sweep';
+import { SweepFile, zipped } from '../../core/runs/sweep';
+import { searchText } from '../../core/runs/sweepReport';
 import { EvaluationView, OverlayView, RunView, SweepView } from '../../webview/contract';
 
 const metric = (v: number | null | undefined): number | null => (typeof v === 'number' ? v : null);
@@ -182,6 +183,7 @@ export function sweepView(sweep: SweepFile): SweepView {
       ),
     })),
     ...(sweep.best ? { best: sweep.best } : {}),
+    ...(sweep.search && zipped(sweep.search) ? { search: searchText(sweep.search) } : {}),
     verdicts: sweep.comparisons.filter((c) => c.metric === sweep.primaryMetric).map((c) => ({ axis: c.axis, text: c.verdict })),
   };
 }

@@ -66,7 +66,7 @@ export class SweepPanel implements View {
     const report = el('button', { type: 'button', id: 'sweep-report' }, 'Open report');
     report.addEventListener('click', () => this.host.send({ type: 'openSweepReport' }));
     const bar = el('progress', { max: String(p.total), value: String(p.done), 'aria-label': 'runs done' });
-    const grid = s.axes.map((a) => `${a.key} ∈ {${a.values.join(', ')}}`).join(' × ');
+    const grid = s.search ?? s.axes.map((a) => `${a.key} ∈ {${a.values.join(', ')}}`).join(' × ');
     return el(
       'div',
       { class: 'sweep-head' },
