@@ -173,6 +173,24 @@ describe('sweeps on a real one-node Slurm cluster', function () {
     assert.match(again.stdout, /nothing to submit \(4 run\(s\) finished or still on the cluster\)/);
   });
 
+  it('a Sobol search runs through sbatch with the trials, numbers and search record a local sweep gives', () => {
+    const search = ['--set', 'optimizer.learningRate=log:1e-3..1e-2', '--set', 'loss=bce,dice', '--search', 'sobol', '--trials', '2'];
+    const [slurmDir, localDir] = [path.join(dir, 'sobol-slurm'), path.join(dir, 'sobol-local')];
+    writeConfig(slurmDir);
+    writeConfig(localDir);
+    const s = seglab(slurmDir, 'sweep', 'tiny.experiment.json', ...search, '--launcher', 'slurm', '--wait');
+    assert.strictEqual(s.status, 0, s.stdout + s.stderr);
+    assert.match(s.stdout, /^submitted job \d+: 2 array task\(s\)/m);
+    const l = seglab(localDir, 'sweep', 'tiny.experiment.json', ...search, '--threads', '1');
+    assert.strictEqual(l.status, 0, l.stderr);
+    const [onSlurm, local] = [readSweepFile(sweepDirs(slurmDir)[0]), readSweepFile(sweepDirs(localDir)[0])];
+    assert.deepStrictEqual(onSlurm.search, local.search);
+    assert.deepStrictEqual(
+      onSlurm.cells.map((c) => [c.params, c.metrics.dice!.values]),
+      local.cells.map((c) => [c.params, c.metrics.dice!.values]),
+    );
+  });
+
   it('--dry-run writes a script a user submits by hand; status follows it', async () => {
     const folder = path.join(dir, 'byhand');
     writeConfig(folder);
