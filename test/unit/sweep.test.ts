@@ -26,7 +26,8 @@ import {
 } from '../../src/core/runs/sweep';
 import { effectiveSweep, readSweepFile, writeSweep } from '../../src/core/runs/sweepStore';
 import { sweepReport } from '../../src/core/runs/sweepReport';
-import { categoryChart } from '../../src/core/runs/svgCharts';
+import { categoryChart, scatterChart } from '../../src/core/runs/svgCharts';
+import { paretoFront } from '../../src/core/runs/pareto';
 import { planSweep } from '../../src/engine/sweep';
 import { ROOT } from './helpers';
 
@@ -317,6 +318,35 @@ describe('sweep statistics', () => {
       html,
       /<script|(src|href)="https?:|url\(/,
       'no script, no remote resource (the SVG namespace URI is a name, not a fetch)',
+    );
+  });
+});
+
+describe("the Sweep view's scatter: the Pareto front by hand", () => {
+  it('Dice up, HD95 down: (0.8, 10) and (0.7, 5) are on the front, (0.6, 12) is dominated, ties both stay, NaN is out', () => {
+    const pts = [
+      { x: 0.8, y: 10 },
+      { x: 0.7, y: 5 },
+      { x: 0.6, y: 12 },
+      { x: 0.8, y: 10 },
+      { x: NaN, y: 1 },
+      { x: 0.9, y: Infinity },
+    ];
+    assert.deepStrictEqual(paretoFront(pts, false, true), [true, true, false, true, false, false]);
+    assert.deepStrictEqual(paretoFront(pts.slice(0, 3), true, true), [false, true, true], 'both lower-is-better: (0.6, 12) has the lowest x');
+    const svg = scatterChart(
+      't',
+      pts.slice(0, 3).map((p, i) => ({ id: `c${i}`, label: `c${i}`, ...p, front: i < 2 })),
+      'Dice',
+      'HD95',
+    );
+    assert.deepStrictEqual(
+      [...svg.matchAll(/data-cell="(c\d)" data-x="([^"]+)" data-y="([^"]+)" data-front="(\w+)"/g)].map((m) => m.slice(1)),
+      [
+        ['c0', '0.8', '10', 'true'],
+        ['c1', '0.7', '5', 'true'],
+        ['c2', '0.6', '12', 'false'],
+      ],
     );
   });
 });

@@ -208,6 +208,65 @@ async function canvasStats(
  * seeds), the Sweep view as it fills, a cell's runs in the curves (smoothed, exported as CSV through
  * the save dialog) and the per-epoch slider on their overlays.
  */
+interface SweepCells {
+  best: string;
+  cells: { id: string; label: string; runs: string[]; metrics: Record<string, { mean: number; n: number }> }[];
+}
+
+/**
+ * The Sweep view's exploring tools against sweep.json: the scatter's points are the cells' mean Dice
+ * and HD95 with a Pareto front no point dominates; brushing the Dice axis of the parallel coordinates
+ * leaves in the table exactly the cells whose mean Dice lies in the brushed range; the filter box keeps
+ * the cells whose label has the text.
+ */
+async function sweepExploreSteps(page: Page, frame: Frame, sweep: SweepCells): Promise<string> {
+  const points = await frame.$$eval('.sweep-scatter circle[data-cell]', (cs) =>
+    cs.map((c) => ({
+      id: c.getAttribute('data-cell')!,
+      x: Number(c.getAttribute('data-x')),
+      y: Number(c.getAttribute('data-y')),
+      front: c.getAttribute('data-front') === 'true',
+    })),
+  );
+  const finite = (c: SweepCells['cells'][0], m: string) => c.metrics[m].n > 0 && Number.isFinite(c.metrics[m].mean);
+  const drawable = sweep.cells.filter((c) => finite(c, 'dice') && finite(c, 'hd95'));
+  assert.strictEqual(points.length, drawable.length, 'a scatter point per cell with both means');
+  for (const p of points) {
+    const c = sweep.cells.find((x) => x.id === p.id)!;
+    assert.deepStrictEqual([p.x, p.y], [c.metrics.dice.mean, c.metrics.hd95.mean], `scatter point of ${p.id}`);
+  }
+  // Dice higher and HD95 lower are better: a front point is dominated by none, every other point by one.
+  const dominates = (a: (typeof points)[0], b: (typeof points)[0]) => a.x >= b.x && a.y <= b.y && (a.x > b.x || a.y < b.y);
+  for (const p of points) assert.strictEqual(p.front, !points.some((q) => q !== p && dominates(q, p)), `Pareto flag of ${p.id}`);
+  const hit = await frame.$('.pc-hit[data-axis="dice"]');
+  const box = (await hit!.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.05);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.55, { steps: 5 });
+  await page.mouse.up();
+  await frame.waitForSelector('.pc-brush[data-axis="dice"]', { timeout: 10000 });
+  const [lo, hi] = await frame.$eval('.pc-brush[data-axis="dice"]', (r) => [
+    Number(r.getAttribute('data-lo')),
+    Number(r.getAttribute('data-hi')),
+  ]);
+  const inRange = sweep.cells
+    .filter((c) => c.metrics.dice.n > 0 && c.metrics.dice.mean >= lo - 1e-9 && c.metrics.dice.mean <= hi + 1e-9)
+    .map((c) => c.id);
+  const brushed = await frame.$$eval('.sweep-table tr[data-cell]', (trs) => trs.map((t) => t.getAttribute('data-cell')!));
+  assert.deepStrictEqual([...brushed].sort(), [...inRange].sort(), `the table keeps the cells with mean Dice in [${lo}, ${hi}]`);
+  assert.ok(brushed.length > 0 && brushed.length < sweep.cells.length, `the brush keeps some cells, not all (${brushed.length})`);
+  await page.screenshot({ path: path.join(OUT, 'dashboard-sweep-explore.png') });
+  await frame.click('#sweep-clear-brushes');
+  await frame.fill('#sweep-filter', 'softmax2');
+  await page.waitForTimeout(300);
+  const filtered = await frame.$$eval('.sweep-table tr[data-cell]', (trs) => trs.map((t) => t.getAttribute('data-cell')!));
+  const expected = sweep.cells.filter((c) => c.label.toLowerCase().includes('softmax2')).map((c) => c.id);
+  assert.deepStrictEqual([...filtered].sort(), [...expected].sort(), 'the filter keeps the softmax2 cells');
+  await frame.fill('#sweep-filter', '');
+  await page.waitForTimeout(300);
+  return `scatter ${points.length} points (${points.filter((p) => p.front).length} on the front), brush ${brushed.length} of ${sweep.cells.length} cells`;
+}
+
 async function sweepSteps(page: Page, frame: Frame, ws: string): Promise<string> {
   await runFromPalette(page, 'SegLab: Run Sweep');
   for (let i = 0; i < 3; i++) {
@@ -231,13 +290,14 @@ async function sweepSteps(page: Page, frame: Frame, ws: string): Promise<string>
     .readdirSync(path.join(ws, 'runs', 'sweeps'))
     .map((d) => path.join(ws, 'runs', 'sweeps', d, 'sweep.json'))
     .find((f) => fs.existsSync(f))!;
-  const sweep = readJsonFile<{ best: string; cells: { id: string; runs: string[] }[] }>(sweepJson);
+  const sweep = readJsonFile<SweepCells>(sweepJson);
   assert.strictEqual(rows[0], sweep.best, 'sorted by Dice, best first');
   await page.screenshot({ path: path.join(OUT, 'dashboard-sweep.png') });
   // Sorting by a header reverses the order of the Dice column.
   await frame.click('button[data-sort="dice"]');
   const resorted = await frame.$$eval('.sweep-table tr[data-cell]', (trs) => trs.map((t) => t.getAttribute('data-cell')));
   assert.deepStrictEqual(resorted, [...rows].reverse());
+  const explored = await sweepExploreSteps(page, frame, sweep);
   // "Show runs" of a cell: its three runs become the curves.
   const cell = resorted[0]!;
   await frame.click(`tr[data-cell="${cell}"] button.open-cell`);
@@ -291,7 +351,7 @@ async function sweepSteps(page: Page, frame: Frame, ws: string): Promise<string>
   await frame.waitForSelector(`figcaption >> text=/at epoch ${first}/`, { timeout: 30000 });
   await page.waitForTimeout(500);
   await page.screenshot({ path: path.join(OUT, 'dashboard-sweep-cell-overlay-epoch.png') });
-  return `sweep view ${rows.length} cells, ${dots} chart marks, CSV ${csvText.length} bytes`;
+  return `sweep view ${rows.length} cells, ${dots} chart marks, ${explored}, CSV ${csvText.length} bytes`;
 }
 
 export async function runUiTest(): Promise<void> {

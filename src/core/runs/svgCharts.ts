@@ -1,6 +1,6 @@
 /**
  * Charts as inline SVG strings: epoch curves (`lineChart`), points with intervals over categories
- * (`categoryChart`) and reliability diagrams (`reliabilityChart`). No imports, so the HTML reports
+ * (`categoryChart`), one metric against another (`scatterChart`) and reliability diagrams (`reliabilityChart`). No imports, so the HTML reports
  * and the webview (which exports them as SVG) draw the same charts.
  */
 export const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -200,4 +200,62 @@ export function reliabilityChart(title: string, colour: string, bars: readonly R
     `<text transform="translate(12,${m.t + S / 2}) rotate(-90)" text-anchor="middle">fraction foreground</text>` +
     `<text x="${W / 2}" y="32" text-anchor="middle">${esc(caption)}</text></svg></figure>`
   );
+}
+
+export interface ScatterPoint {
+  /** The cell id (kept as data-cell on its mark). */
+  id: string;
+  label: string;
+  x: number;
+  y: number;
+  /** On the Pareto front: drawn larger, joined by the front's line. */
+  front: boolean;
+}
+
+/**
+ * One metric against another, a mark per cell (`data-cell`, `data-x`, `data-y` carry its values), the
+ * Pareto front's marks filled and joined. Non-finite points are left out and counted in the caption.
+ */
+export function scatterChart(title: string, points: readonly ScatterPoint[], xLabel: string, yLabel: string): string {
+  const W = 520;
+  const H = 300;
+  const m = { l: 60, r: 16, t: 28, b: 44 };
+  const shown = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const left = points.length - shown.length;
+  if (shown.length === 0) return `<figure><figcaption>${esc(title)}: no cell has both values</figcaption></figure>`;
+  const range = (vs: number[]) => {
+    let [a, b] = [Math.min(...vs), Math.max(...vs)];
+    if (b - a < 1e-12) [a, b] = [a - 0.5, b + 0.5];
+    const pad = (b - a) * 0.08;
+    return [a - pad, b + pad];
+  };
+  const [x0, x1] = range(shown.map((p) => p.x));
+  const [y0, y1] = range(shown.map((p) => p.y));
+  const sx = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const sy = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
+  const ticks = (a: number, b: number) => Array.from({ length: 5 }, (_, i) => a + ((b - a) * i) / 4);
+  const grid =
+    ticks(y0, y1)
+      .map(
+        (y) =>
+          `<line x1="${m.l}" x2="${W - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#ddd"/><text x="${m.l - 6}" y="${sy(y) + 4}" text-anchor="end">${y.toPrecision(3)}</text>`,
+      )
+      .join('') +
+    ticks(x0, x1)
+      .map((x) => `<text x="${sx(x)}" y="${H - m.b + 16}" text-anchor="middle">${x.toPrecision(3)}</text>`)
+      .join('');
+  const front = shown
+    .filter((p) => p.front)
+    .sort((a, b) => a.x - b.x)
+    .map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`)
+    .join(' ');
+  const line = front ? `<polyline points="${front}" fill="none" stroke="#d62728" stroke-dasharray="4 3"/>` : '';
+  const marks = shown
+    .map(
+      (p) =>
+        `<circle data-cell="${esc(p.id)}" data-x="${p.x}" data-y="${p.y}" data-front="${p.front}" cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="${p.front ? 5 : 3.5}" fill="${p.front ? '#d62728' : 'none'}" stroke="${p.front ? '#d62728' : '#1f77b4'}"><title>${esc(`${p.label}: ${p.x.toPrecision(4)}, ${p.y.toPrecision(4)}${p.front ? ' (Pareto front)' : ''}`)}</title></circle>`,
+    )
+    .join('');
+  const note = left ? `<text x="${W - m.r}" y="${m.t + 4}" text-anchor="end">${left} cell(s) without both values not drawn</text>` : '';
+  return `<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}"><text x="${W / 2}" y="16" text-anchor="middle" class="t">${esc(title)}</text>${grid}<text x="${W / 2}" y="${H - 4}" text-anchor="middle">${esc(xLabel)}</text><text transform="translate(12,${H / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>${line}${marks}${note}</svg></figure>`;
 }

@@ -1,13 +1,16 @@
 /**
- * A sweep's results: the cells × metrics table (sortable; mean ± std and the 95 % t interval), a
- * chart of one swept key against a metric, the paired verdicts; a cell's row shows its runs in the
- * curves and overlays.
+ * A sweep's results: a filter box and parallel coordinates whose brushes filter the cells, a metric
+ * against metric scatter with the Pareto front, the cells × metrics table (sortable; mean ± std and the
+ * 95 % t interval), a chart of one swept key against a metric, the paired verdicts; a cell's row shows
+ * its runs in the curves and overlays.
  */
 import type { SweepCellView, SweepView } from '../contract';
 import { csv, csvNumber } from '../../core/common/csv';
 import { formatDuration } from '../../core/common/duration';
 import { isMetricKey, lowerIsBetter, metricLabel, METRICS } from '../../core/common/metrics';
-import { categoryChart, seriesAlongKey } from '../../core/runs/svgCharts';
+import { categoryChart, scatterChart, seriesAlongKey } from '../../core/runs/svgCharts';
+import { paretoFront } from '../../core/runs/pareto';
+import { dimensions, insideBrushes, parallelCoordinates } from './parallelCoords';
 import { Disposables, el, fmt, PALETTE } from './dom';
 import { exportButtons, standaloneSvg } from './exporting';
 import type { View, ViewHost } from './view';
@@ -29,6 +32,10 @@ export class SweepPanel implements View {
   private sort: { key: string; desc: boolean } = { key: '', desc: true };
   private axis = 0;
   private metric = '';
+  /** Text the cells' labels must contain (case-insensitive), and the parallel-coordinates brushes. */
+  private filter = '';
+  private brushes = new Map<string, [number, number]>();
+  private scatter = { x: '', y: '' };
 
   constructor(private readonly host: ViewHost) {}
 
@@ -39,6 +46,10 @@ export class SweepPanel implements View {
       this.sort = { key: sweep.primaryMetric, desc: !lowerIsBetter(sweep.primaryMetric) };
       this.axis = 0;
       this.metric = sweep.primaryMetric;
+      this.filter = '';
+      this.brushes = new Map();
+      const second = sweep.metrics.find((m) => m === 'hd95') ?? sweep.metrics.find((m) => m !== sweep.primaryMetric) ?? sweep.primaryMetric;
+      this.scatter = { x: sweep.primaryMetric, y: second };
     }
   }
 
@@ -53,7 +64,101 @@ export class SweepPanel implements View {
       root.append(el('p', {}, 'No sweep open. Run one (SegLab: Run Sweep…) or click a sweep in the SegLab sidebar.'));
       return;
     }
-    root.append(this.header(s), this.table(s), this.chart(s), this.verdicts(s));
+    root.append(this.header(s), this.explore(s), this.table(s), this.chart(s), this.verdicts(s));
+  }
+
+  /** The cells the filter box and the brushes let through. */
+  private visible(s: SweepView): SweepCellView[] {
+    const dims = dimensions(s);
+    const text = this.filter.trim().toLowerCase();
+    return s.cells.filter((c) => (!text || c.label.toLowerCase().includes(text)) && insideBrushes(c, dims, this.brushes));
+  }
+
+  /** Filter box, parallel coordinates (brush to filter) and the metric-against-metric scatter. */
+  private explore(s: SweepView): HTMLElement {
+    const box = el('input', {
+      type: 'search',
+      id: 'sweep-filter',
+      value: this.filter,
+      placeholder: 'filter cells, e.g. softmax2',
+      'aria-label': 'filter cells',
+    });
+    box.addEventListener('input', () => {
+      const at = box.selectionStart ?? box.value.length;
+      this.filter = box.value;
+      this.host.rerender();
+      const again = document.getElementById('sweep-filter') as HTMLInputElement | null;
+      again?.focus();
+      again?.setSelectionRange(at, at);
+    });
+    const shown = this.visible(s).length;
+    const clear = el('button', { type: 'button', id: 'sweep-clear-brushes' }, 'Clear brushes');
+    clear.addEventListener('click', () => {
+      this.brushes = new Map();
+      this.host.rerender();
+    });
+    if (this.brushes.size === 0) clear.setAttribute('disabled', '');
+    const parallel = parallelCoordinates(s, this.host.width(), this.brushes, (next) => {
+      this.brushes = next;
+      this.host.rerender();
+    });
+    return el(
+      'section',
+      { class: 'sweep-explore' },
+      el(
+        'div',
+        { class: 'controls' },
+        el('label', {}, 'Filter ', box),
+        clear,
+        el(
+          'span',
+          { id: 'sweep-shown' },
+          ` ${shown} of ${s.cells.length} cells shown · drag along an axis to brush, double-click it to clear`,
+        ),
+      ),
+      parallel,
+      this.scatterChart(s),
+    );
+  }
+
+  /** One metric against another over the cells shown, the Pareto front marked. */
+  private scatterChart(s: SweepView): HTMLElement {
+    const menu = (which: 'x' | 'y') => {
+      const m = el('select', { 'aria-label': `scatter ${which}` });
+      for (const k of s.metrics)
+        m.append(el('option', k === this.scatter[which] ? { value: k, selected: '' } : { value: k }, metricLabel(k)));
+      m.addEventListener('change', () => {
+        this.scatter = { ...this.scatter, [which]: m.value };
+        this.host.rerender();
+      });
+      return m;
+    };
+    const { x, y } = this.scatter;
+    const mean = (c: SweepCellView, m: string) => (c.metrics[m] && c.metrics[m].n > 0 ? c.metrics[m].mean : NaN);
+    const cells = this.visible(s);
+    const xy = cells.map((c) => ({ x: mean(c, x), y: mean(c, y) }));
+    const front = paretoFront(xy, lowerIsBetter(x), lowerIsBetter(y));
+    const points = cells.map((c, i) => ({ id: c.id, label: c.label, ...xy[i], front: front[i] }));
+    const title = `${metricLabel(y)} against ${metricLabel(x)} (cell means; Pareto front in red)`;
+    const svg = scatterChart(title, points, metricLabel(x), metricLabel(y)).replace(/^<figure>|<\/figure>$/g, '');
+    const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+    const csvText = () =>
+      csv(
+        ['cell', x, y, 'pareto_front'],
+        points.map((p) => [p.label, csvNumber(p.x), csvNumber(p.y), p.front ? 'yes' : 'no']),
+      );
+    return el(
+      'section',
+      { class: 'sweep-scatter' },
+      el(
+        'div',
+        { class: 'controls' },
+        el('label', {}, 'x ', menu('x')),
+        el('label', {}, 'y ', menu('y')),
+        exportButtons(this.host, `sweep-${s.name}-${y}-vs-${x}`, { svg: () => standaloneSvg(svg), csv: csvText }),
+      ),
+      el('figure', { class: 'svg-chart' }, document.importNode(doc.documentElement, true)),
+    );
   }
 
   private header(s: SweepView): HTMLElement {
@@ -116,7 +221,8 @@ export class SweepPanel implements View {
     }
     head.append(el('th', { scope: 'col' }, ''));
     const table = el('table', { class: 'sweep-table' }, head);
-    for (const { cell, index } of this.sortedCells(s)) {
+    const shown = new Set(this.visible(s).map((c) => c.id));
+    for (const { cell, index } of this.sortedCells(s).filter((r) => shown.has(r.cell.id))) {
       const row = el('tr', { 'data-cell': cell.id, ...(cell.id === s.best ? { class: 'best' } : {}) });
       for (const a of s.axes) row.append(el('th', { scope: 'row' }, cell.params[a.key]));
       row.append(el('td', {}, `${cell.n}/${s.seeds.length}`));
