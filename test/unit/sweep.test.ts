@@ -333,7 +333,11 @@ describe("the Sweep view's scatter: the Pareto front by hand", () => {
       { x: 0.9, y: Infinity },
     ];
     assert.deepStrictEqual(paretoFront(pts, false, true), [true, true, false, true, false, false]);
-    assert.deepStrictEqual(paretoFront(pts.slice(0, 3), true, true), [false, true, true], 'both lower-is-better: (0.6, 12) has the lowest x');
+    assert.deepStrictEqual(
+      paretoFront(pts.slice(0, 3), true, true),
+      [false, true, true],
+      'both lower-is-better: (0.6, 12) has the lowest x',
+    );
     const svg = scatterChart(
       't',
       pts.slice(0, 3).map((p, i) => ({ id: `c${i}`, label: `c${i}`, ...p, front: i < 2 })),
