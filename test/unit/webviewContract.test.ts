@@ -10,9 +10,10 @@ import { csv } from '../../src/core/common/csv';
 import type { SweepFile } from '../../src/core/runs/sweep';
 import { evaluationView, overlayForDisplay, runView, snapshotFile, sweepView } from '../../src/extension/host/views';
 import { emaSmooth } from '../../src/webview/ui/smoothing';
+import { curveMetrics } from '../../src/webview/ui/curveMetrics';
 import { evaluationCsv } from '../../src/webview/ui/evaluation';
 import { calibrationCsv } from '../../src/webview/ui/calibration';
-import { fromWire, HostMessage, parseViewMessage, toWire } from '../../src/webview/contract';
+import { fromWire, HostMessage, parseViewMessage, RunView, toWire } from '../../src/webview/contract';
 
 const LOSS_REFUSED = 'requestLossMap: loss must be a loss expression of at most 200 characters';
 
@@ -167,6 +168,26 @@ describe('dashboard messages for sweeps, exports and epoch snapshots', () => {
       parseViewMessage({ type: 'exportFile', name: 'x.csv', format: 'csv', data: '' }),
       'exportFile: data must be a non-empty string of at most 20 MiB',
     );
+  });
+
+  it('the curves offer every validation metric the runs recorded (clDice, V_Rand, ECE …) after the usual ones', () => {
+    const run = (val: Record<string, number>): RunView => ({
+      ...{ id: 'r', label: 'r', head: 'sigmoid1', status: 'done', final: null, predictions: [], snapshots: [], params: {} },
+      epochs: [{ epoch: 1, trainLoss: 1, val }],
+    });
+    const offered = curveMetrics([run({ dice: 0.5, clDice: 0.7 }), run({ vRand: 0.4, ece: 0.1, notAMetric: 3 })]);
+    assert.deepStrictEqual(Object.keys(offered), [
+      'trainLoss',
+      'val.loss',
+      'val.dice',
+      'val.iou',
+      'val.pixelError',
+      'val.hd95',
+      'val.vRand',
+      'val.clDice',
+      'val.ece',
+    ]);
+    assert.strictEqual(offered['val.clDice'], 'validation clDice');
   });
 
   it('smooths curves as TensorBoard does (debiased EMA; by hand), passing gaps and ∞ through', () => {

@@ -1,6 +1,7 @@
 /** Loss curves: one metric per epoch for the chosen runs, updated in place while runs train. */
 import type { RunView } from '../contract';
-import { lowerIsBetter, metricLabel } from '../../core/common/metrics';
+import { lowerIsBetter } from '../../core/common/metrics';
+import { curveMetrics } from './curveMetrics';
 import { csv } from '../../core/common/csv';
 import { lineChart as svgLineChart } from '../../core/runs/svgCharts';
 import { Chart, lineChart, Series } from './chart';
@@ -8,11 +9,6 @@ import { Disposables, el, fmt, PALETTE } from './dom';
 import { exportButtons, standaloneSvg, svgToPng } from './exporting';
 import { emaSmooth } from './smoothing';
 import type { View, ViewHost } from './view';
-
-export const CURVE_METRICS: Record<string, string> = {
-  trainLoss: 'train loss',
-  ...Object.fromEntries((['loss', 'dice', 'iou', 'pixelError', 'hd95'] as const).map((k) => [`val.${k}`, `validation ${metricLabel(k)}`])),
-};
 
 export class CurvesView implements View {
   private metric = 'trainLoss';
@@ -101,7 +97,7 @@ export class CurvesView implements View {
   }
 
   private title(): string {
-    return CURVE_METRICS[this.metric];
+    return curveMetrics(this.host.runs())[this.metric] ?? this.metric;
   }
 
   private data(runs: RunView[]): { xs: number[]; series: Series[] } {
@@ -128,7 +124,7 @@ export class CurvesView implements View {
 
   private controls(): HTMLElement {
     const metric = el('select', { 'aria-label': 'metric' });
-    for (const [k, label] of Object.entries(CURVE_METRICS)) {
+    for (const [k, label] of Object.entries(curveMetrics(this.host.runs()))) {
       const better = k === 'trainLoss' || lowerIsBetter(k.slice(4)) ? '↓' : '↑';
       metric.append(el('option', k === this.metric ? { value: k, selected: '' } : { value: k }, `${label} ${better}`));
     }
