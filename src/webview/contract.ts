@@ -24,6 +24,8 @@ export interface RunView {
   snapshots: number[];
   /** What the run was trained with (head, loss, seed, lr, batch, epochs), shown beside its curves. */
   params: Record<string, string>;
+  /** The epoch its best checkpoint is from (by the config's monitor), marked on its curves. */
+  bestEpoch?: number;
   /** What is wrong with the run's files (an unreadable summary, skipped lines of metrics.jsonl). */
   problem?: string;
 }

@@ -305,7 +305,19 @@ async function sweepSteps(page: Page, frame: Frame, ws: string): Promise<string>
   await page.waitForTimeout(800);
   const header = await frame.$$eval('.chart table.chart-data tr:first-child th', (ths) => ths.map((t) => t.textContent ?? ''));
   const cellRuns = sweep.cells.find((c) => c.id === cell)!.runs;
-  assert.strictEqual(header.length - 1, cellRuns.length, `the cell's ${cellRuns.length} runs are plotted (${header.join(', ')})`);
+  const isMark = (h: string) => h.endsWith(' best epoch');
+  const lines = header.slice(1).filter((h) => !isMark(h));
+  assert.strictEqual(lines.length, cellRuns.length, `the cell's ${cellRuns.length} runs are plotted (${header.join(', ')})`);
+  // Each run's best epoch is marked once, at the epoch its summary.json names.
+  const table = await frame.$$eval('.chart table.chart-data tr', (trs) =>
+    trs.slice(1).map((tr) => Array.from(tr.children).map((c) => c.getAttribute('data-value'))),
+  );
+  const bestEpochs = cellRuns.map((id) => readJsonFile<{ bestEpoch: number }>(path.join(ws, 'runs', id, 'summary.json')).bestEpoch).sort();
+  const marked = header
+    .map((h, j) => (isMark(h) ? table.findIndex((row) => row[j] !== null) + 1 : 0))
+    .filter((e) => e > 0)
+    .sort();
+  assert.deepStrictEqual(marked, bestEpochs, `best-epoch marks at the summaries' best epochs (${header.join(', ')})`);
   const params = await frame.$$eval('.run-params', (ps) => ps.map((p) => p.textContent ?? ''));
   assert.ok(
     params.some((p) => /seed \d+ · lr /.test(p)),
@@ -318,7 +330,11 @@ async function sweepSteps(page: Page, frame: Frame, ws: string): Promise<string>
   });
   await page.waitForTimeout(800);
   const smoothed = await frame.$$eval('.chart table.chart-data tr:first-child th', (ths) => ths.map((t) => t.textContent ?? ''));
-  assert.strictEqual(smoothed.length - 1, 2 * cellRuns.length, `raw and smoothed per run (${smoothed.join(', ')})`);
+  assert.strictEqual(
+    smoothed.slice(1).filter((h) => !isMark(h)).length,
+    2 * cellRuns.length,
+    `raw and smoothed per run (${smoothed.join(', ')})`,
+  );
   await page.screenshot({ path: path.join(OUT, 'dashboard-sweep-cell-curves.png') });
   // Export CSV: the save dialog (code-server's simple dialog) proposes the workspace; Enter saves there.
   await frame.click('button[data-export="csv"]');
@@ -373,8 +389,10 @@ export async function runUiTest(): Promise<void> {
       rows.map((r) => Array.from(r.children).map((c) => c.getAttribute('data-value') ?? c.textContent ?? '')),
     );
     const [header, ...rows] = plotted;
-    assert.strictEqual(header.length - 1, Math.min(4, runs.size), `one curve per run (${header.join(', ')})`);
-    for (let j = 1; j < header.length; j++) {
+    // Besides each run's curve, a column per run marks its best epoch (checked in the sweep steps).
+    const lineColumns = header.map((_h, j) => j).filter((j) => j > 0 && !header[j].endsWith(' best epoch'));
+    assert.strictEqual(lineColumns.length, Math.min(4, runs.size), `one curve per run (${header.join(', ')})`);
+    for (const j of lineColumns) {
       const run = runs.get(header[j]);
       assert.ok(run, `curve "${header[j]}" is one of the runs (${[...runs.keys()].join(', ')})`);
       assert.deepStrictEqual(

@@ -32,6 +32,7 @@ export function runView(run: RunInfo): RunView {
     predictions,
     snapshots: predictions.length ? snapshotEpochs(run.dir, predictions[0]) : [],
     params: runParams(run),
+    ...(typeof s?.bestEpoch === 'number' ? { bestEpoch: s.bestEpoch } : {}),
     ...(problem ? { problem } : {}),
   };
 }

@@ -12,6 +12,8 @@ export interface Series {
   dash?: boolean;
   /** Drawn thin behind the others (raw values under a smoothed curve). */
   faint?: boolean;
+  /** Drawn as marks, not a line (a run's best epoch). */
+  marker?: boolean;
 }
 
 export interface ChartOptions {
@@ -72,13 +74,17 @@ export function lineChart(title: string, xs: number[], series: Series[], opts: C
       axes: [axis(opts.xLabel, opts.xLabel === 'epoch'), axis(opts.yLabel, false)],
       series: [
         { label: opts.xLabel },
-        ...series.map((s) => ({
-          label: s.label,
-          stroke: s.colour,
-          width: s.faint ? 1 : 2,
-          dash: s.dash ? [6, 4] : undefined,
-          spanGaps: true,
-        })),
+        ...series.map((s) =>
+          s.marker
+            ? { label: s.label, stroke: s.colour, width: 2, paths: () => null, points: { show: true, size: 11, fill: s.colour } }
+            : {
+                label: s.label,
+                stroke: s.colour,
+                width: s.faint ? 1 : 2,
+                dash: s.dash ? [6, 4] : undefined,
+                spanGaps: true,
+              },
+        ),
       ],
     },
     plotted(xs, series, opts.log),

@@ -55,7 +55,7 @@ export class CurvesView implements View {
   private exports(runs: RunView[]): HTMLElement {
     const svg = () => {
       const { xs, series } = this.data(runs);
-      const drawn = series.filter((s) => !s.faint);
+      const drawn = series.filter((s) => !s.faint && !s.marker);
       return svgLineChart(
         this.title(),
         drawn.map((s) => ({
@@ -71,7 +71,8 @@ export class CurvesView implements View {
       png: () => svgToPng(svg()),
       svg: () => standaloneSvg(svg()),
       csv: () => {
-        const { xs, series } = this.rawSeries(runs);
+        const { xs, series: all } = this.rawSeries(runs);
+        const series = all.filter((s) => !s.marker); // the best epoch is a mark on the curve, not a column
         return csv(
           ['epoch', ...series.map((s) => s.label)],
           xs.map((x, i) => [x, ...series.map((s) => s.values[i])]),
@@ -112,11 +113,17 @@ export class CurvesView implements View {
         return e ? pick(e) : null;
       });
       const dash = r.head.startsWith('softmax');
-      if (this.smoothing === 0) return [{ label: r.label, colour, dash, values }];
+      // The best checkpoint's epoch, marked on the raw value there (when the shown metric has one).
+      const best =
+        r.bestEpoch !== undefined && values[r.bestEpoch - 1] !== null && values[r.bestEpoch - 1] !== undefined
+          ? [{ label: `${r.label} best epoch`, colour, values: xs.map((x, j) => (x === r.bestEpoch ? values[j] : null)), marker: true }]
+          : [];
+      if (this.smoothing === 0) return [{ label: r.label, colour, dash, values }, ...best];
       // Smoothed in the run's colour, the raw values faint behind it (as TensorBoard shows them).
       return [
         { label: `${r.label} (raw)`, colour: `${colour}55`, dash, values, faint: true },
         { label: r.label, colour, dash, values: emaSmooth(values, this.smoothing) },
+        ...best,
       ];
     });
     return { xs, series };
