@@ -138,17 +138,21 @@ describe('sweeps on a real one-node Slurm cluster', function () {
     fs.readdirSync(path.join(folder, 'runs', 'sweeps')).map((d) => path.join(folder, 'runs', 'sweeps', d));
   const grid = ['--set', 'loss=bce,dice', '--set', 'head=sigmoid1,softmax2'];
 
-  it('runs a tiny sweep through sbatch to the end, with the sweep.json a local run gives', () => {
-    const slurmDir = path.join(dir, 'slurm');
-    const localDir = path.join(dir, 'local');
+  /** The same sweep through sbatch (--wait) and locally, each in its own folder: both sweep files. */
+  const slurmAndLocal = (name: string, args: string[], tasks: number) => {
+    const [slurmDir, localDir] = [path.join(dir, `${name}-slurm`), path.join(dir, `${name}-local`)];
     writeConfig(slurmDir);
     writeConfig(localDir);
-    const s = seglab(slurmDir, 'sweep', 'tiny.experiment.json', ...grid, '--launcher', 'slurm', '--wait');
+    const s = seglab(slurmDir, 'sweep', 'tiny.experiment.json', ...args, '--launcher', 'slurm', '--wait');
     assert.strictEqual(s.status, 0, s.stdout + s.stderr);
-    assert.match(s.stdout, /^submitted job \d+: 4 array task\(s\)/m);
-    const l = seglab(localDir, 'sweep', 'tiny.experiment.json', ...grid, '--threads', '1');
+    assert.match(s.stdout, new RegExp(`^submitted job \\d+: ${tasks} array task\\(s\\)`, 'm'));
+    const l = seglab(localDir, 'sweep', 'tiny.experiment.json', ...args, '--threads', '1');
     assert.strictEqual(l.status, 0, l.stderr);
-    const [onSlurm, local] = [readSweepFile(sweepDirs(slurmDir)[0]), readSweepFile(sweepDirs(localDir)[0])];
+    return { slurmDir, onSlurm: readSweepFile(sweepDirs(slurmDir)[0]), local: readSweepFile(sweepDirs(localDir)[0]) };
+  };
+
+  it('runs a tiny sweep through sbatch to the end, with the sweep.json a local run gives', () => {
+    const { slurmDir, onSlurm, local } = slurmAndLocal('grid', grid, 4);
     assert.strictEqual(onSlurm.launcher, 'slurm');
     assert.strictEqual(onSlurm.status, 'done');
     const shape = (x: SweepFile) => x.cells.map((c) => [c.id, c.n, c.runs.length]);
@@ -175,15 +179,7 @@ describe('sweeps on a real one-node Slurm cluster', function () {
 
   it('a Sobol search runs through sbatch with the trials, numbers and search record a local sweep gives', () => {
     const search = ['--set', 'optimizer.learningRate=log:1e-3..1e-2', '--set', 'loss=bce,dice', '--search', 'sobol', '--trials', '2'];
-    const [slurmDir, localDir] = [path.join(dir, 'sobol-slurm'), path.join(dir, 'sobol-local')];
-    writeConfig(slurmDir);
-    writeConfig(localDir);
-    const s = seglab(slurmDir, 'sweep', 'tiny.experiment.json', ...search, '--launcher', 'slurm', '--wait');
-    assert.strictEqual(s.status, 0, s.stdout + s.stderr);
-    assert.match(s.stdout, /^submitted job \d+: 2 array task\(s\)/m);
-    const l = seglab(localDir, 'sweep', 'tiny.experiment.json', ...search, '--threads', '1');
-    assert.strictEqual(l.status, 0, l.stderr);
-    const [onSlurm, local] = [readSweepFile(sweepDirs(slurmDir)[0]), readSweepFile(sweepDirs(localDir)[0])];
+    const { onSlurm, local } = slurmAndLocal('sobol', search, 2);
     assert.deepStrictEqual(onSlurm.search, local.search);
     assert.deepStrictEqual(
       onSlurm.cells.map((c) => [c.params, c.metrics.dice!.values]),
