@@ -26,6 +26,8 @@ export interface RunView {
   params: Record<string, string>;
   /** The epoch its best checkpoint is from (by the config's monitor), marked on its curves. */
   bestEpoch?: number;
+  /** The sweep it is a run of ("sweep isbi-losses · 20261203-001232-isbi-losses"): the curves list groups by it. */
+  group?: string;
   /** What is wrong with the run's files (an unreadable summary, skipped lines of metrics.jsonl). */
   problem?: string;
 }

@@ -318,6 +318,15 @@ async function sweepSteps(page: Page, frame: Frame, ws: string): Promise<string>
     .filter((e) => e > 0)
     .sort();
   assert.deepStrictEqual(marked, bestEpochs, `best-epoch marks at the summaries' best epochs (${header.join(', ')})`);
+  // The sweep's runs are listed together under its name.
+  const grouped = await frame.$$eval('.run-group', (gs) =>
+    gs.map((g) => ({ name: g.getAttribute('data-group') ?? '', runs: g.querySelectorAll('label').length })),
+  );
+  const sweepRuns = sweep.cells.reduce((n, c) => n + c.runs.length, 0);
+  assert.ok(
+    grouped.some((g) => g.name.startsWith('sweep tiny · ') && g.runs === sweepRuns),
+    `a group with the sweep's ${sweepRuns} runs (${JSON.stringify(grouped)})`,
+  );
   const params = await frame.$$eval('.run-params', (ps) => ps.map((p) => p.textContent ?? ''));
   assert.ok(
     params.some((p) => /seed \d+ · lr /.test(p)),

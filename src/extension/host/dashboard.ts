@@ -136,7 +136,14 @@ export class Dashboard implements vscode.Disposable, DashboardHost {
     if (!this.panel) return;
     const all = this.model.configs.flatMap((c) => c.runs);
     // The newest 60, and any selected run beyond them (a sweep cell's runs can be older).
-    const runs = all.filter((r, i) => i < 60 || this.selectedRunIds.includes(r.id)).map(runView);
+    // Runs of a sweep are listed under it in the curves (the sweeps each config owns name their runs).
+    const group = new Map<string, string>();
+    for (const info of this.model.configs.flatMap((c) => c.sweeps)) {
+      for (const r of info.sweep?.runs ?? []) if (r.runId) group.set(r.runId, `sweep ${info.sweep!.name} · ${info.id}`);
+    }
+    const runs = all
+      .filter((r, i) => i < 60 || this.selectedRunIds.includes(r.id))
+      .map((r) => ({ ...runView(r), ...(group.has(r.id) ? { group: group.get(r.id) } : {}) }));
     void this.panel.webview.postMessage(toWire({ type: 'runs', runs, threshold: readSettings().defaultThreshold }));
     this.runsPosted.fire(runs);
   }

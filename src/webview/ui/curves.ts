@@ -168,8 +168,10 @@ export class CurvesView implements View {
     );
   }
 
+  /** The runs to tick: runs of no sweep first, then each sweep's runs under its name. */
   private runList(runs: RunView[]): HTMLElement {
     const list = el('fieldset', { class: 'runs' }, el('legend', {}, 'Runs'));
+    const groups = new Map<string, HTMLElement>();
     runs.forEach((r, i) => {
       const box = el('input', { type: 'checkbox', id: `run-${i}`, ...(this.selected.has(r.id) ? { checked: '' } : {}) });
       box.addEventListener('change', () => {
@@ -182,8 +184,18 @@ export class CurvesView implements View {
       const params = Object.entries(r.params ?? {}).map(([k, v]) => `${k} ${v}`);
       if (params.length) label.append(el('br'), el('small', { class: 'run-params' }, params.join(' · ')));
       if (r.problem) label.append(el('small', { class: 'run-problem', title: r.problem }, ` ⚠ ${r.problem}`));
-      list.append(label);
+      if (!r.group) {
+        list.append(label);
+        return;
+      }
+      let group = groups.get(r.group);
+      if (!group) {
+        group = el('details', { class: 'run-group', 'data-group': r.group, open: '' }, el('summary', {}, r.group));
+        groups.set(r.group, group);
+      }
+      group.append(label);
     });
+    for (const g of groups.values()) list.append(g);
     return list;
   }
 }
