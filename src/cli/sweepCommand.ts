@@ -3,8 +3,8 @@ import * as path from 'path';
 import { choosesGpu } from '../core/backend/backend';
 import { encodeJson } from '../core/common/json';
 import { loadConfig } from '../core/config/config';
-import { metricLabel, METRICS, MetricKey, HEADLINE_METRICS } from '../core/common/metrics';
-import { extraMetrics, formatStat } from '../core/runs/compare';
+import { metricLabel, METRICS, MetricKey } from '../core/common/metrics';
+import { formatStat, shownMetrics } from '../core/runs/compare';
 import { parseAxes, rankCells, SweepAxis, SweepFile, SweepSearch } from '../core/runs/sweep';
 import { hasRange, parseSpaces, SEARCH_METHODS, searchAxes } from '../core/runs/search';
 import { effectiveSweep, readSweepFile } from '../core/runs/sweepStore';
@@ -44,13 +44,7 @@ export const SWEEP_USAGE = `usage: seglab sweep CONFIG --set KEY=V1,V2,… [--se
   (a local sweep is sent Ctrl-C). Re-running the command submits only missing, failed or cancelled runs.`;
 
 /** The results table: one row per cell, best first by the primary metric. */
-export function sweepTable(
-  sweep: SweepFile,
-  metrics: readonly MetricKey[] = [
-    ...HEADLINE_METRICS,
-    ...extraMetrics(sweep.cells[0] ? Object.keys(sweep.cells[0].metrics) : [], HEADLINE_METRICS),
-  ],
-): string[] {
+export function sweepTable(sweep: SweepFile, metrics: readonly MetricKey[] = shownMetrics(sweep.cells)): string[] {
   const primary = sweep.primaryMetric;
   const cells = rankCells(sweep.cells, primary);
   const head = ['cell', 'seeds', ...metrics.map((m) => `${metricLabel(m).toLowerCase()} ${METRICS[m].lowerIsBetter ? '↓' : '↑'}`)];

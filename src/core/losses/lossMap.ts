@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ensureSomeBackend } from '../backend/backend';
-import { lossGradient, lossInputFromArrays } from './compute';
+import { lossInputFromArrays, lossValueAndGradient } from './compute';
 import { readTidy } from './readback';
 import { compileLoss } from './registry';
 import { BINARY_MODE } from './types';
@@ -38,8 +38,7 @@ export function lossMap(
       `loss map: '${name}' has no one-channel form; the map is of the foreground probability — write the loss as for the sigmoid head (bce for crossEntropy)`,
     );
   }
-  const gradient = lossGradient(name, data, options);
-  const value = readTidy(() => loss.apply(lossInputFromArrays(data)))[0];
+  const { value, gradient } = lossValueAndGradient(name, data, options); // one forward and backward pass
   const without = loss.terms.find((t) => !t.definition.pixelTerms || t.transform);
   if (without) {
     const why = without.transform

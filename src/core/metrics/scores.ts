@@ -30,7 +30,8 @@ export interface OverlapScores {
   balancedAccuracy: number;
 }
 
-function ratio(num: number, den: number, empty: EmptyConvention): number {
+/** num/den, or the `empty` convention's value where there is nothing to count (den = 0). */
+export function ratio(num: number, den: number, empty: EmptyConvention): number {
   if (den > 0) return num / den;
   return empty === 'one' ? 1 : empty === 'zero' ? 0 : NaN;
 }

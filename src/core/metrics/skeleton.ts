@@ -17,7 +17,7 @@
  * of the difference on the ISBI labels). Known property of the paper's rules: a 2×2 block thins to
  * nothing.
  */
-import { EmptyConvention } from './scores';
+import { EmptyConvention, ratio } from './scores';
 
 /** Removal class per 8-neighbourhood code (bit 0 NW, 1 N, 2 NE, 3 E, 4 SE, 5 S, 6 SW, 7 W): bit 1 first sub-iteration, bit 2 second. */
 const REMOVABLE = (() => {
@@ -80,11 +80,6 @@ export function skeletonize(mask: Uint8Array, shape: readonly [number, number]):
   const out = new Uint8Array(h * w);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = img[(y + 1) * W + x + 1];
   return out;
-}
-
-function ratio(num: number, den: number, empty: EmptyConvention): number {
-  if (den > 0) return num / den;
-  return empty === 'one' ? 1 : empty === 'zero' ? 0 : NaN;
 }
 
 /** clDice of a binary prediction against a binary truth (both non-zero = foreground), with Tprec and Tsens. */

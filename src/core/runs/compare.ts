@@ -3,7 +3,7 @@
  * the final validation metrics, and paired differences (same seed ⇒ same data, batches and body
  * initialisation) between each head and the first, with a paired t-test and a verdict (stats.ts).
  */
-import { differenceRange, isMetricKey, lowerIsBetter, metricLabel, MetricKey, METRICS } from '../common/metrics';
+import { differenceRange, HEADLINE_METRICS, isMetricKey, lowerIsBetter, metricLabel, MetricKey, METRICS } from '../common/metrics';
 import { clipInterval, holmAdjust, pairedTTest, pairedVerdict, seedsForPower } from './stats';
 import type { Head } from '../model/unet';
 import { nanMean, nanStd } from '../metrics/scores';
@@ -35,11 +35,17 @@ export function trackedMetrics(finals: readonly (Record<string, number> | null |
   return [...base, ...extra, 'loss'];
 }
 
-/** Metrics beyond HEADLINE_METRICS that a summary holds (the extra columns of tables). */
-export function extraMetrics(summarized: readonly string[], shown: readonly string[]): MetricKey[] {
-  return summarized.filter(
-    (m): m is MetricKey => isMetricKey(m) && !shown.includes(m) && !(COMPARED_METRICS as readonly string[]).includes(m),
+/**
+ * The metrics a sweep's tables show: the headline ones, then whatever else its cells hold (NSD, V_Rand,
+ * clDice, … that the config tracked beyond COMPARED_METRICS). The CLI table, report and Sweep view use it.
+ */
+export function shownMetrics(cells: readonly { metrics: Record<string, unknown> }[]): MetricKey[] {
+  const held = cells[0] ? Object.keys(cells[0].metrics) : [];
+  const extra = held.filter(
+    (m): m is MetricKey =>
+      isMetricKey(m) && !(HEADLINE_METRICS as readonly string[]).includes(m) && !(COMPARED_METRICS as readonly string[]).includes(m),
   );
+  return [...HEADLINE_METRICS, ...extra];
 }
 
 export interface ComparedRun {
@@ -161,30 +167,65 @@ export function summarizeComparison(runs: readonly ComparedRun[], heads: readonl
 
 /** Holm within each metric's differences (several heads against one baseline), then each verdict. */
 function withVerdicts(paired: PairedDifference[]): PairedDifference[] {
-  for (const metric of new Set(paired.map((d) => d.metric))) {
-    const family = paired.filter((d) => d.metric === metric);
-    const adjusted = holmAdjust(family.map((d) => d.p));
-    const m = adjusted.filter((p) => p !== undefined).length;
-    family.forEach((d, i) => {
-      if (adjusted[i] !== undefined && m > 1) Object.assign(d, { pHolm: adjusted[i], family: m });
-      const alpha = 0.05 / Math.max(1, m); // Holm's strictest level: the seeds named would be told apart here
+  const verdicts = familyVerdicts(paired.map((d) => ({ ...d, pairKey: `${d.head}\n${d.baseline}` })));
+  paired.forEach((d, i) => {
+    const v = verdicts[i];
+    if (v.pHolm !== undefined && v.family > 1) Object.assign(d, { pHolm: v.pHolm, family: v.family });
+    if (v.seedsNeeded !== undefined) d.seedsNeeded = v.seedsNeeded;
+    d.verdict = v.verdict;
+  });
+  return paired;
+}
+
+/** A paired difference as its verdict needs it: the metric, the pair (labels and a key naming it once), the differences and test. */
+export interface FamilyMember {
+  metric: string;
+  head: string;
+  baseline: string;
+  /** The same key for the same pair listed twice (one hypothesis). */
+  pairKey: string;
+  differences: number[];
+  p?: number;
+  /** The interval as reported (cut to the metric's range). */
+  ci95?: [number, number];
+  ci95Clipped?: boolean;
+}
+
+/**
+ * The verdicts of paired differences, one family per metric: Holm's adjustment over the family's
+ * distinct pairs decides each verdict, and an undecided difference is planned at Holm's strictest
+ * level α/m (so the seeds it names would be told apart here). Used by comparisons and sweeps.
+ */
+export function familyVerdicts(
+  members: readonly FamilyMember[],
+): { pHolm?: number; family: number; seedsNeeded?: number; verdict: string }[] {
+  const out: { pHolm?: number; family: number; seedsNeeded?: number; verdict: string }[] = [];
+  for (const metric of new Set(members.map((d) => d.metric))) {
+    const idx = members.map((d, i) => (d.metric === metric ? i : -1)).filter((i) => i >= 0);
+    const keys = [...new Set(idx.map((i) => members[i].pairKey))];
+    const distinct = holmAdjust(keys.map((k) => members[idx.find((i) => members[i].pairKey === k)!].p));
+    const m = distinct.filter((p) => p !== undefined).length;
+    const alpha = 0.05 / Math.max(1, m);
+    for (const i of idx) {
+      const d = members[i];
+      const pHolm = distinct[keys.indexOf(d.pairKey)];
       const need = d.differences.length >= 2 ? seedsForPower(nanMean(d.differences), nanStd(d.differences), { alpha }) : undefined;
-      if (need !== undefined) d.seedsNeeded = need;
       const test = pairedTTest(d.differences);
       if (test.ci95 && d.ci95) test.ci95 = d.ci95;
-      d.verdict = pairedVerdict(test, {
+      const verdict = pairedVerdict(test, {
         head: d.head,
         baseline: d.baseline,
         label: metricLabel(metric),
         lowerIsBetter: lowerIsBetter(metric),
         digits: isMetricKey(metric) ? METRICS[metric].digits : 3,
-        ...(d.pHolm !== undefined ? { holm: { p: d.pHolm, family: m } } : {}),
-        ...(d.seedsNeeded !== undefined ? { seedsNeeded: d.seedsNeeded, seedsAlpha: alpha } : {}),
+        ...(pHolm !== undefined ? { holm: { p: pHolm, family: m } } : {}),
+        ...(need !== undefined ? { seedsNeeded: need, seedsAlpha: alpha } : {}),
         ...(d.ci95Clipped ? { clipped: true } : {}),
       });
-    });
+      out[i] = { ...(pHolm !== undefined ? { pHolm } : {}), family: m, ...(need !== undefined ? { seedsNeeded: need } : {}), verdict };
+    }
   }
-  return paired;
+  return out;
 }
 
 /**

@@ -12,7 +12,7 @@
  * primitive polynomials and initial direction numbers of Joe & Kuo (2008) for dimensions 2–10: a few
  * lines of table against a dependency for one sequence.
  */
-import { checkAxisKeys, parseSetOption, parseSweepValues, SweepAxis } from './sweep';
+import { checkAxisKeys, parseSweepValues, splitSetOption, SweepAxis } from './sweep';
 
 export type SearchMethod = 'grid' | 'random' | 'sobol';
 export const SEARCH_METHODS: readonly SearchMethod[] = ['grid', 'random', 'sobol'];
@@ -159,13 +159,7 @@ export function searchAxes(
 /** The spaces of several --set options (keys checked as for a grid: no key twice, none inside another). */
 export function parseSpaces(options: readonly string[]): SearchSpace[] {
   const spaces = options.map((option) => {
-    const eq = option.indexOf('=');
-    const text = eq > 0 ? option.slice(eq + 1) : '';
-    if (!RANGE_PREFIX.test(text.trim())) {
-      const axis = parseSetOption(option); // a list: key and values checked there
-      return { key: axis.key, kind: 'list' as const, values: axis.values };
-    }
-    const key = parseSetOption(`${option.slice(0, eq)}=0`).key; // the key's checks; the value is a range
+    const { key, text } = splitSetOption(option);
     return parseSpace(key, text);
   });
   checkAxisKeys(spaces.map((s) => s.key));

@@ -5,10 +5,9 @@
  * model and its sweep.json; launching the runs is the engine's (engine/sweep.ts).
  */
 import { createHash } from 'crypto';
-import { differenceRange, HEADLINE_METRICS, lowerIsBetter, metricLabel, metricRange, METRICS, MetricKey } from '../common/metrics';
-import { finiteStat, Stat, trackedMetrics } from './compare';
-import { clipInterval, holmAdjust, pairedTTest, pairedVerdict, seedsForPower } from './stats';
-import { nanMean, nanStd } from '../metrics/scores';
+import { differenceRange, HEADLINE_METRICS, lowerIsBetter, metricRange, MetricKey } from '../common/metrics';
+import { familyVerdicts, finiteStat, Stat, trackedMetrics } from './compare';
+import { clipInterval, pairedTTest } from './stats';
 
 /** One swept config key (a dotted path such as `loss.options.gamma`) and its values, in the order given. */
 export interface SweepAxis {
@@ -210,6 +209,12 @@ export function parseSweepValues(text: string, key = 'KEY'): unknown[] {
 
 /** `--set KEY=V1,V2` → an axis; the key is checked for shape here and against the schema when the variants validate. */
 export function parseSetOption(option: string): SweepAxis {
+  const { key, text } = splitSetOption(option);
+  return { key, values: parseSweepValues(text, key) };
+}
+
+/** The checked key of `--set KEY=…` and the text after '=' (a list, or a range for a search). */
+export function splitSetOption(option: string): { key: string; text: string } {
   const eq = option.indexOf('=');
   if (eq <= 0) throw new Error(`--set '${option}': write KEY=V1,V2,… with KEY a config key such as loss, head or optimizer.learningRate`);
   const key = option.slice(0, eq).trim();
@@ -217,7 +222,7 @@ export function parseSetOption(option: string): SweepAxis {
   if (RESERVED_KEYS.has(key.split('.')[0])) {
     throw new Error(`--set ${key}: ${key === 'seed' ? 'seeds come from --seeds N' : `the sweep sets ${key} itself`}`);
   }
-  return { key, values: parseSweepValues(option.slice(eq + 1), key) };
+  return { key, text: option.slice(eq + 1) };
 }
 
 /** Axes from several --set options; a key given twice is an error (its values would be ambiguous). */
@@ -442,42 +447,26 @@ function compareCells(metric: MetricKey, axis: string, a: SweepCell, b: SweepCel
 }
 
 /**
- * Holm's adjustment within each metric's comparisons (the family one verdict list shows), and the
- * verdicts decided on the adjusted p; the seeds needed are said only where it stays undistinguished.
+ * Holm's adjustment within each metric's comparisons (the family one verdict list shows; a pair listed
+ * twice — along a key and as best against another — is one hypothesis) and the verdicts decided on it.
  */
 function holmVerdicts(comparisons: CellComparison[], cells: readonly SweepCell[]): CellComparison[] {
   const label = (id: string) => cells.find((c) => c.id === id)?.label ?? id;
-  for (const metric of new Set(comparisons.map((c) => c.metric))) {
-    const family = comparisons.filter((c) => c.metric === metric);
-    // A pair listed twice (along a key and as best against another) is one hypothesis.
-    const pairKey = (c: CellComparison) => [c.cell, c.baseline].sort().join('\n');
-    const keys = [...new Set(family.map(pairKey))];
-    const distinct = holmAdjust(keys.map((k) => family.find((c) => pairKey(c) === k)!.p));
-    const adjusted = family.map((c) => distinct[keys.indexOf(pairKey(c))]);
-    const m = distinct.filter((p) => p !== undefined).length;
-    family.forEach((c, i) => {
-      if (adjusted[i] !== undefined) Object.assign(c, { pHolm: adjusted[i], family: m });
-      // Planned at Holm's strictest level, α/m (Bonferroni's), so the seeds it names would be told apart here.
-      const need =
-        c.differences.length >= 2
-          ? seedsForPower(nanMean(c.differences), nanStd(c.differences), { alpha: 0.05 / Math.max(1, m) })
-          : undefined;
-      if (need !== undefined) c.seedsNeeded = need;
-      else delete c.seedsNeeded;
-      const test = pairedTTest(c.differences);
-      if (test.ci95 && c.ci95) test.ci95 = c.ci95;
-      c.verdict = pairedVerdict(test, {
-        head: label(c.cell),
-        baseline: label(c.baseline),
-        label: metricLabel(metric),
-        lowerIsBetter: lowerIsBetter(metric),
-        digits: METRICS[metric].digits,
-        ...(adjusted[i] !== undefined ? { holm: { p: adjusted[i]!, family: m } } : {}),
-        ...(c.seedsNeeded !== undefined ? { seedsNeeded: c.seedsNeeded, seedsAlpha: 0.05 / Math.max(1, m) } : {}),
-        ...(c.ci95Clipped ? { clipped: true } : {}),
-      });
-    });
-  }
+  const verdicts = familyVerdicts(
+    comparisons.map((c) => ({
+      ...c,
+      head: label(c.cell),
+      baseline: label(c.baseline),
+      pairKey: [c.cell, c.baseline].sort().join('\n'),
+    })),
+  );
+  comparisons.forEach((c, i) => {
+    const v = verdicts[i];
+    if (v.pHolm !== undefined) Object.assign(c, { pHolm: v.pHolm, family: v.family });
+    if (v.seedsNeeded !== undefined) c.seedsNeeded = v.seedsNeeded;
+    else delete c.seedsNeeded;
+    c.verdict = v.verdict;
+  });
   return comparisons;
 }
 

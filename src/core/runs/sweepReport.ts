@@ -4,8 +4,8 @@
  * the mean validation curves of every cell.
  */
 import * as path from 'path';
-import { HEADLINE_METRICS, lowerIsBetter, metricLabel, METRICS, MetricKey } from '../common/metrics';
-import { extraMetrics, formatStat } from './compare';
+import { lowerIsBetter, metricLabel, METRICS, MetricKey } from '../common/metrics';
+import { formatStat, shownMetrics } from './compare';
 import { categoryChart, esc, lineChart, seriesAlongKey } from './svgCharts';
 import { readEpochs } from './store';
 import { rankCells, zipped } from './sweep';
@@ -79,8 +79,7 @@ function meanCurves(
 
 export function sweepReport(sweep: SweepFile): string {
   const metric = sweep.primaryMetric;
-  const held = sweep.cells[0] ? Object.keys(sweep.cells[0].metrics) : [];
-  const shown: MetricKey[] = [...HEADLINE_METRICS, ...extraMetrics(held, HEADLINE_METRICS), 'loss'];
+  const shown: MetricKey[] = [...shownMetrics(sweep.cells), 'loss'];
   const ranked = rankCells(sweep.cells, metric);
   const rows = ranked
     .map(

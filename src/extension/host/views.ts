@@ -8,9 +8,8 @@ import * as path from 'path';
 import { FolderEvaluation } from '../../core/metrics/evaluateFolders';
 import { decodeJson } from '../../core/common/json';
 import { predictionNames } from '../../core/runs/report';
-import { extraMetrics } from '../../core/runs/compare';
+import { shownMetrics } from '../../core/runs/compare';
 import { readEpochsTolerant, RunInfo } from '../../core/runs/store';
-import { HEADLINE_METRICS } from '../../core/common/metrics';
 import { SweepFile, zipped } from '../../core/runs/sweep';
 import { searchText } from '../../core/runs/sweepReport';
 import { EvaluationView, OverlayView, RunView, SweepView } from '../../webview/contract';
@@ -142,9 +141,7 @@ const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /** What the sweep view is sent: cells with their statistics as they are (∞/NaN kept), verdicts on the primary metric. */
 export function sweepView(sweep: SweepFile): SweepView {
-  // The headline metrics, then whatever else the cells hold (NSD, V_Rand, clDice, … when the runs tracked them).
-  const held = sweep.cells[0] ? Object.keys(sweep.cells[0].metrics) : [];
-  const metrics = [...HEADLINE_METRICS, ...extraMetrics(held, HEADLINE_METRICS), 'loss'];
+  const metrics = [...shownMetrics(sweep.cells), 'loss'];
   return {
     id: sweep.id,
     name: sweep.name,
