@@ -7,7 +7,12 @@ import { parentPort } from 'worker_threads';
 import { replyFor, WorkerJob, WorkerReply } from './folderSource';
 import { decodePair } from './pairDecode';
 
-parentPort?.on('message', (job: WorkerJob) => {
+parentPort?.on('message', (job: WorkerJob | { stop: true }) => {
+  // The source is done: close the port after the job in hand, and the thread ends on its own.
+  if ('stop' in job) {
+    parentPort!.close();
+    return;
+  }
   const problems: string[] = [];
   let d: ReturnType<typeof decodePair> = null;
   try {

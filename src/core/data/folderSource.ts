@@ -171,9 +171,14 @@ class DecodeWorker {
     });
   }
 
+  /**
+   * Ends the thread after the job it is decoding: terminating it inside zlib's inflate aborts the whole
+   * process in Node 20 ("close before init" in the worker's cleanup), seen once in CI.
+   */
   dispose(): void {
     this.broken = true;
-    void this.worker.terminate();
+    this.worker.postMessage({ stop: true });
+    this.worker.unref();
   }
 }
 
