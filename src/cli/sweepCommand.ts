@@ -3,13 +3,13 @@ import * as path from 'path';
 import { choosesGpu } from '../core/backend/backend';
 import { encodeJson } from '../core/common/json';
 import { loadConfig } from '../core/config/config';
-import { metricLabel, METRICS, MetricKey } from '../core/common/metrics';
+import { formatMetric, metricLabel, METRICS, MetricKey } from '../core/common/metrics';
 import { formatStat, shownMetrics } from '../core/runs/compare';
-import { parseAxes, rankCells, SweepAxis, SweepFile, SweepSearch } from '../core/runs/sweep';
+import { parseAxes, rankCells, SweepAxis, sweepCells, SweepFile, SweepSearch, zipped } from '../core/runs/sweep';
 import { hasRange, parseSpaces, SEARCH_METHODS, searchAxes } from '../core/runs/search';
 import { effectiveSweep, readSweepFile } from '../core/runs/sweepStore';
 import { formatCellStat } from '../core/runs/sweepReport';
-import { runSweep } from '../engine/sweep';
+import { runSweep, SweepPruneOptions, SweepTuneOptions } from '../engine/sweep';
 import { cancelSweep, refreshSweep, submitSweep } from '../engine/slurmSweep';
 import * as os from 'os';
 import { choiceValue, numberValue, parseCommand, positiveInteger, requireValue, UsageError } from './args';
@@ -20,6 +20,8 @@ type Write = (s: string) => void;
 
 export const SWEEP_USAGE = `usage: seglab sweep CONFIG --set KEY=V1,V2,… [--set …] [--seeds N | --seed-list 1,2,3]
                     [--search grid|random|sobol --trials N [--search-seed S]]
+                    [--prune asha [--min-epochs R] [--eta η]]
+                    [--tune KEY[,KEY…] [--per KEY[,KEY…]] --then-seeds S]
                     [--parallel P] [--threads N] [--backend B] [--new] [--json]
                     [--launcher local|slurm [--partition P] [--time HH:MM:SS] [--cpus-per-task N]
                      [--mem M] [--sbatch-arg ARG]… [--dry-run] [--wait]]
@@ -37,6 +39,16 @@ export const SWEEP_USAGE = `usage: seglab sweep CONFIG --set KEY=V1,V2,… [--se
   (seeded by --search-seed, default 1) and sobol (SciPy's unscrambled Sobol points) train N trials, each
   a point of all keys at once (a list is then a categorical key). Trial cells are compared best
   against the others.
+  --prune asha: asynchronous successive halving. At epochs R, R·η, R·η², … (default R 1, η 3) each run
+  compares its validation value of the config's monitor with the runs that reached that epoch before it
+  and stops as \`pruned\` unless it is in their top 1/η (checkpoint and curves kept; a resume does not
+  re-run it). Runs in parallel see each other in the order they arrive; --parallel 1 repeats exactly.
+  --tune KEYS: a tuned comparison. The --set keys named in --tune are tuned (their values or ranges,
+  with --search and --trials as above) separately for every cell of the other --set keys (--per, by
+  default all the others): each cell trains the same trials on the sweep's seeds (--seeds/--seed-list,
+  the tuning seeds; with --prune, trials of a cell compete with each other only), takes the trial with
+  the best mean monitored value, then trains S fresh seeds at it (--then-seeds S: the seeds after the
+  tuning seeds). Cells are compared on those fresh seeds only; every cell gets the same trials and epochs.
   --launcher slurm: writes an sbatch array script (one task per cell × seed, each \`seglab train\`
   of that variant) into the sweep folder and submits it; --dry-run only writes it (submit it with
   sbatch yourself); --wait follows the job until every task has ended. The sweep folder and runs must
@@ -67,7 +79,43 @@ export function sweepTable(sweep: SweepFile, metrics: readonly MetricKey[] = sho
   return [line([`  ${head[0]}`, ...head.slice(1)]), ...rows.map(line)];
 }
 
+/** A tuned sweep's tuning: per cell its runs, the epochs they trained and the setting chosen. */
+export function tuningTable(sweep: SweepFile): string[] {
+  const t = sweep.tuning;
+  if (!t) return [];
+  const metric = metricLabel(t.metric);
+  const head = ['cell', 'tuning runs', 'epochs', `chosen (${t.keys.join(', ')})`, `${metric} at it`];
+  const rows = t.cells.map((c) => [
+    c.label,
+    `${c.runs} (${c.done} done${c.pruned ? `, ${c.pruned} pruned` : ''}${c.failed ? `, ${c.failed} failed` : ''})`,
+    String(c.epochs),
+    c.chosen
+      ? Object.values(c.chosen.params)
+          .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
+          .join(', ')
+      : '—',
+    c.chosen ? formatMetric(t.metric, c.chosen.value) : '—',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) =>
+    r
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  return [line(head), ...rows.map(line)];
+}
+
 function writeSummary(sweep: SweepFile, write: Write): void {
+  const t = sweep.tuning;
+  if (t) {
+    write(
+      `\ntuning (${t.trials.length} trial(s) of ${t.keys.join(', ')} per cell × tuning seed(s) ${t.seeds.join(', ')}` +
+        `${sweep.prune ? `, ASHA at epochs ${sweep.prune.rungs.join(', ')} keeping 1/${sweep.prune.eta}` : ''}; ` +
+        `chosen by the mean final ${metricLabel(t.metric)}):\n`,
+    );
+    for (const l of tuningTable(sweep)) write(`  ${l}\n`);
+    write(`compared on fresh seeds ${sweep.seeds.join(', ')} at each cell's chosen setting:\n`);
+  }
   const oneSeed = sweep.seeds.length < 2;
   write(
     oneSeed
@@ -85,7 +133,7 @@ function writeSummary(sweep: SweepFile, write: Write): void {
       for (const v of verdicts.filter((x) => x.axis === axis)) write(`    ${v.verdict}\n`);
     }
   }
-  const bad = sweep.runs.filter((r) => r.status === 'failed' || r.status === 'cancelled');
+  const bad = [...(sweep.tuning?.runs ?? []), ...sweep.runs].filter((r) => r.status === 'failed' || r.status === 'cancelled');
   for (const r of bad) write(`  ${r.cell} seed ${r.seed}: ${r.status}${r.reason ? ` — ${r.reason}` : ''}\n`);
 }
 
@@ -101,7 +149,7 @@ async function statusCommand(argv: string[], write: Write): Promise<number> {
   write(
     `${sweep.name}: ${sweep.status}${sweep.reason ? ` (${sweep.reason})` : ''} · ${p.done}/${p.total} runs done` +
       `${sweep.launcher === 'slurm' ? ` · Slurm job ${(sweep.slurm?.submissions ?? []).map((x) => x.jobId ?? 'not submitted').join(', ')}` : ''}` +
-      `${p.running ? `, ${p.running} running` : ''}${p.failed ? `, ${p.failed} failed` : ''}${p.cancelled ? `, ${p.cancelled} cancelled` : ''}` +
+      `${p.running ? `, ${p.running} running` : ''}${p.pruned ? `, ${p.pruned} pruned` : ''}${p.failed ? `, ${p.failed} failed` : ''}${p.cancelled ? `, ${p.cancelled} cancelled` : ''}` +
       `${sweep.status === 'running' && p.etaSeconds !== undefined ? ` · ETA ${formatDuration(p.etaSeconds)}` : ''}\n`,
   );
   writeSummary(sweep, write);
@@ -124,6 +172,12 @@ function sweepArguments(argv: string[]) {
       search: { type: 'string' },
       trials: { type: 'string' },
       'search-seed': { type: 'string' },
+      prune: { type: 'string' },
+      'min-epochs': { type: 'string' },
+      eta: { type: 'string' },
+      tune: { type: 'string' },
+      per: { type: 'string' },
+      'then-seeds': { type: 'string' },
       launcher: { type: 'string' },
       partition: { type: 'string' },
       time: { type: 'string' },
@@ -144,22 +198,19 @@ function sweepArguments(argv: string[]) {
   const sets = values.set ?? [];
   if (sets.length === 0)
     throw new UsageError(`--set KEY=V1,V2 is required (e.g. --set loss=bce,dice --set head=sigmoid1,softmax2)\n${SWEEP_USAGE}`);
-  const { axes, search } = sweepSpaces(sets, values);
-  const count = positiveInteger(values.seeds, 'seeds');
-  if (count !== undefined && values['seed-list']) throw new UsageError('--seeds and --seed-list: give one of them');
-  const seeds = values['seed-list']
-    ? values['seed-list'].split(',').map((s) => {
-        const n = numberValue(s, 'seed-list')!;
-        if (!Number.isInteger(n)) throw new UsageError(`--seed-list: '${s}' is not an integer`);
-        return n;
-      })
-    : // The config's seed first, as in compare (loadConfig also validates the config).
-      Array.from({ length: count ?? 1 }, (_, i) => loadConfig(file).seed + i);
-  if (new Set(seeds).size !== seeds.length) throw new UsageError('--seed-list: a seed is listed twice');
+  const { axes, search, tune: tuneSpec } = tunedSpaces(sets, values);
+  const prune = pruneOptions(values);
+  const seeds = seedOptions(values, file);
+  if (tuneSpec && launcher === 'slurm')
+    throw new UsageError('--tune runs on this machine for now (--launcher slurm takes --prune, not --tune); see the notes in README');
+  const tune = tuneSpec ? { ...tuneSpec, thenSeeds: freshSeeds(values['then-seeds'], seeds) } : undefined;
+  if (!tuneSpec && values['then-seeds'] !== undefined) throw new UsageError('--then-seeds goes with --tune KEYS');
   return {
     file,
     axes,
     search,
+    prune,
+    tune,
     seeds,
     parallel: positiveInteger(values.parallel, 'parallel'),
     threads: positiveInteger(values.threads, 'threads'),
@@ -179,27 +230,53 @@ function sweepArguments(argv: string[]) {
   };
 }
 
+/** --seeds N (from the config's seed) or --seed-list A,B,…, checked. */
+function seedOptions(values: { seeds?: string; 'seed-list'?: string }, file: string): number[] {
+  const count = positiveInteger(values.seeds, 'seeds');
+  if (count !== undefined && values['seed-list']) throw new UsageError('--seeds and --seed-list: give one of them');
+  const seeds = values['seed-list']
+    ? values['seed-list'].split(',').map((s) => {
+        const n = numberValue(s, 'seed-list')!;
+        if (!Number.isInteger(n)) throw new UsageError(`--seed-list: '${s}' is not an integer`);
+        return n;
+      })
+    : // The config's seed first, as in compare (loadConfig also validates the config).
+      Array.from({ length: count ?? 1 }, (_, i) => loadConfig(file).seed + i);
+  if (new Set(seeds).size !== seeds.length) throw new UsageError('--seed-list: a seed is listed twice');
+  return seeds;
+}
+
+/** --then-seeds S: S seeds after the largest tuning seed, so that no compared run shares a tuning run's seed. */
+function freshSeeds(text: string | undefined, tuningSeeds: readonly number[]): number[] {
+  const count = positiveInteger(text, 'then-seeds');
+  if (count === undefined) throw new UsageError('--tune needs --then-seeds S (the fresh seeds each cell is compared on)');
+  return Array.from({ length: count }, (_, i) => Math.max(...tuningSeeds) + 1 + i);
+}
+
 /** One line (or JSON object) per run that ended, with the sweep's progress and ETA. */
 function runReporter(json: boolean, view: ProgressView, write: Write): (sweep: SweepFile) => void {
   const seen = new Map<string, string>();
   let first = true;
   return (sweep) => {
-    for (const r of sweep.runs) {
-      const k = `${r.cell}/${r.seed}`;
+    const tuning = new Set(sweep.tuning?.runs ?? []);
+    for (const r of [...(sweep.tuning?.runs ?? []), ...sweep.runs]) {
+      const phase = tuning.has(r) ? 'tune ' : '';
+      const k = `${phase}${r.cell}/${r.seed}`;
       const changed = seen.get(k) !== r.status;
       seen.set(k, r.status);
       // The first snapshot is where the sweep starts (runs kept from before are not news).
       if (first || !changed || r.status === 'pending' || r.status === 'running') continue;
       const p = sweep.progress;
       if (json) {
-        write(encodeJson({ type: 'run', ...r, progress: p }, 0) + '\n');
+        write(encodeJson({ type: 'run', ...(phase ? { phase: 'tuning' } : {}), ...r, progress: p }, 0) + '\n');
         continue;
       }
       const dice = r.final && typeof r.final.dice === 'number' ? `, Dice ${r.final.dice.toFixed(3)}` : '';
       const time = r.seconds !== undefined ? ` (${formatDuration(r.seconds)})` : '';
       const eta = p.etaSeconds !== undefined && p.pending + p.running > 0 ? ` · ETA ${formatDuration(p.etaSeconds)}` : '';
       const why = r.reason && r.status !== 'done' ? ` — ${r.reason}` : '';
-      view.line(`[${p.done + p.failed + p.cancelled}/${p.total}] ${r.cell} seed ${r.seed}: ${r.status}${dice}${time}${why}${eta}`);
+      const ended = p.done + p.failed + p.cancelled + (p.pruned ?? 0);
+      view.line(`[${ended}/${p.total}] ${phase}${r.cell} seed ${r.seed}: ${r.status}${dice}${time}${why}${eta}`);
     }
     first = false;
   };
@@ -230,12 +307,80 @@ function sweepSpaces(
   }
 }
 
+/** --prune asha [--min-epochs R] [--eta η], checked. */
+function pruneOptions(values: { prune?: string; 'min-epochs'?: string; eta?: string }): SweepPruneOptions | undefined {
+  const method = choiceValue(values.prune, 'prune', ['asha'] as const);
+  const minEpochs = positiveInteger(values['min-epochs'], 'min-epochs');
+  const eta = positiveInteger(values.eta, 'eta');
+  if (!method) {
+    if (minEpochs !== undefined || eta !== undefined) throw new UsageError('--min-epochs and --eta go with --prune asha');
+    return undefined;
+  }
+  if (eta !== undefined && eta < 2) throw new UsageError(`--eta must be at least 2 (each rung keeps the top 1/η), got ${eta}`);
+  return { method, minEpochs: minEpochs ?? 1, eta: eta ?? 3 };
+}
+
+/**
+ * The axes of the --set options; with --tune, the compared cells' axes (the --per keys: lists, their
+ * grid) and the tuned keys' trials (their search).
+ */
+function tunedSpaces(
+  sets: string[],
+  values: { search?: string; trials?: string; 'search-seed'?: string; tune?: string; per?: string },
+): { axes: SweepAxis[]; search?: SweepSearch; tune?: Omit<SweepTuneOptions, 'thenSeeds'> } {
+  if (values.tune === undefined) {
+    if (values.per !== undefined) throw new UsageError('--per goes with --tune KEYS');
+    return sweepSpaces(sets, values);
+  }
+  const keyOf = (s: string) => s.slice(0, Math.max(0, s.indexOf('='))).trim();
+  const list = (text: string, what: string) => {
+    const keys = text
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
+    for (const k of keys)
+      if (!sets.some((s) => keyOf(s) === k))
+        throw new UsageError(`--${what} ${k}: no --set ${k}=… gives its values${knownKeys(sets.map(keyOf))}`);
+    if (keys.length === 0) throw new UsageError(`--${what} needs at least one key`);
+    return keys;
+  };
+  const keys = list(values.tune, 'tune');
+  const per = values.per !== undefined ? list(values.per, 'per') : sets.map(keyOf).filter((k) => !keys.includes(k));
+  const both = per.find((k) => keys.includes(k));
+  if (both) throw new UsageError(`--tune and --per both name ${both}: a key is either tuned or compared`);
+  const loose = sets.map(keyOf).find((k) => !keys.includes(k) && !per.includes(k));
+  if (loose) throw new UsageError(`--set ${loose}: with --tune every --set key is tuned (--tune) or compared (--per)`);
+  if (per.length === 0) throw new UsageError('--tune needs at least one compared key (a --set not tuned, e.g. --set loss=bce,dice)');
+  const perSets = sets.filter((s) => per.includes(keyOf(s)));
+  if (hasRange(perSets)) throw new UsageError('--per keys are compared cell by cell: give them lists (a range belongs to a tuned key)');
+  const tuned = sweepSpaces(
+    sets.filter((s) => keys.includes(keyOf(s))),
+    values,
+  );
+  return {
+    axes: parseAxesOrUsage(perSets),
+    ...(tuned.search ? { search: tuned.search } : {}),
+    tune: { keys, per, trials: sweepCells(tuned.axes, zipped(tuned.search)) },
+  };
+}
+
+function parseAxesOrUsage(sets: string[]): SweepAxis[] {
+  try {
+    return parseAxes(sets);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+const knownKeys = (known: string[]) => (known.length ? ` (the --set keys are ${known.join(', ')})` : '');
+
 /** --launcher slurm: submit (or only write, --dry-run), then with --wait follow the job to its end. */
 async function slurmSweep(a: SweepArguments, write: Write): Promise<number> {
   const sub = submitSweep({
     configFile: a.file,
     axes: a.axes,
     ...(a.search ? { search: a.search } : {}),
+    ...(a.prune ? { prune: a.prune } : {}),
     seeds: a.seeds,
     parallel: a.parallel,
     backend: a.backend,
@@ -313,6 +458,8 @@ export async function sweepCommand(argv: string[], write: Write): Promise<number
     configFile: a.file,
     axes: a.axes,
     ...(a.search ? { search: a.search } : {}),
+    ...(a.prune ? { prune: a.prune } : {}),
+    ...(a.tune ? { tune: a.tune } : {}),
     seeds: a.seeds,
     parallel: a.parallel ?? (gpu ? 1 : undefined),
     threads: a.threads,
@@ -327,12 +474,14 @@ export async function sweepCommand(argv: string[], write: Write): Promise<number
   });
   const first = handle.initial;
   if (!a.json) {
-    const reused = first.progress.done;
-    const resuming = reused ? ` (resuming ${handle.dir}: ${reused} finished run(s) kept)` : '';
-    write(
-      `sweep ${first.cells.length} cell(s) × ${a.seeds.length} seed(s) = ` +
-        `${first.progress.total} runs, ${first.parallel} at a time${resuming}\n`,
-    );
+    const [kept, pruned] = [first.progress.done, first.progress.pruned ?? 0];
+    const resuming = kept + pruned ? ` (resuming ${handle.dir}: ${kept} finished${pruned ? ` and ${pruned} pruned` : ''} run(s) kept)` : '';
+    const plan = a.tune
+      ? `tuned sweep ${first.cells.length} cell(s) × ${a.tune.trials.length} trial(s) × ${a.seeds.length} tuning seed(s), ` +
+        `then × ${a.tune.thenSeeds.length} fresh seed(s) = `
+      : `sweep ${first.cells.length} cell(s) × ${a.seeds.length} seed(s) = `;
+    const pruning = a.prune ? `; ASHA prunes at epochs ${first.prune?.rungs.join(', ')}` : '';
+    write(`${plan}${first.progress.total} runs, ${first.parallel} at a time${pruning}${resuming}\n`);
   }
   const release = onInterrupt(
     () => handle.cancel(),

@@ -111,7 +111,8 @@ export async function trainCommand(argv: string[], write: Write): Promise<number
     if (result.status !== 'done') write(`run ${result.status}: ${result.reason ?? ''}\n`);
     if (result.runDir) write(`run folder: ${result.runDir}\n`);
   }
-  return result.status === 'done' ? 0 : result.status === 'cancelled' ? 130 : 1;
+  // pruned: the sweep's rule ended it as planned (a Slurm task that pruned its run succeeded)
+  return result.status === 'done' || result.status === 'pruned' ? 0 : result.status === 'cancelled' ? 130 : 1;
 }
 
 export const COMPARE_USAGE = `usage: seglab compare CONFIG [--heads sigmoid1,softmax2] [--seeds N | --seed-list 1,2,3]

@@ -15,11 +15,11 @@ import { sweepReport } from '../core/runs/sweepReport';
 import { readSweepFile, writeSweep } from '../core/runs/sweepStore';
 import { defaultEnginePath } from './client';
 import { cancelJobs, checkSlurmOptions, queueStates, sbatchScript, SlurmOptions, slurmEnding, SlurmTool, slurmTool, submit } from './slurm';
-import { carryOver, endState, openSweepFolder, planSweep, SweepOptions, sweepSnapshot } from './sweep';
+import { carryOver, endState, openSweepFolder, planSweep, SweepOptions, sweepSnapshot, withPruning } from './sweep';
 
 export interface SlurmSweepOptions extends Pick<
   SweepOptions,
-  'configFile' | 'axes' | 'seeds' | 'backend' | 'runsDir' | 'fresh' | 'parallel' | 'search'
+  'configFile' | 'axes' | 'seeds' | 'backend' | 'runsDir' | 'fresh' | 'parallel' | 'search' | 'prune'
 > {
   slurm: SlurmOptions;
   /** Write the script and configs, do not submit (the user runs `sbatch` on the script). */
@@ -58,7 +58,8 @@ export function submitSweep(o: SlurmSweepOptions): SlurmSubmission {
     return carryOver(before, job);
   });
   const onCluster = (r: SweepRunRecord) => r.slurm !== undefined && r.slurm.jobId !== null && ACTIVE.includes(r.status);
-  const tasks = records.map((r, i) => (r.status === 'done' || onCluster(r) ? -1 : i)).filter((i) => i >= 0);
+  // Finished and pruned runs are not submitted again (a pruned run ended as its rule said).
+  const tasks = records.map((r, i) => (r.status === 'done' || r.status === 'pruned' || onCluster(r) ? -1 : i)).filter((i) => i >= 0);
   const submissions = [...(previous?.slurm?.submissions ?? [])];
   const submittedAt = new Date().toISOString();
   let jobId: string | null = null;
@@ -66,7 +67,9 @@ export function submitSweep(o: SlurmSweepOptions): SlurmSubmission {
   if (tasks.length > 0) {
     makeDirs(path.join(dir, 'configs'));
     makeDirs(path.join(dir, 'slurm'));
-    for (const t of tasks) writeFileAtomic(path.join(dir, 'configs', `${t}.json`), encodeJson(plan.jobs[t].config) + '\n');
+    // With --prune, each task's config carries the ASHA rule and the sweep's asha/ folder (shared with the nodes).
+    for (const t of tasks)
+      writeFileAtomic(path.join(dir, 'configs', `${t}.json`), encodeJson(withPruning(plan.jobs[t], plan.prune, dir).config) + '\n');
     script = path.join(dir, `submit-${submissions.length + 1}.sbatch`);
     const describe = (t: number) => `${plan.jobs[t].cell} seed ${plan.jobs[t].seed}`;
     writeFileAtomic(
@@ -136,8 +139,15 @@ function reconcile(
   const log = s.jobId ? path.join(sweepDir, 'slurm', `${s.jobId}_${s.task}.out`) : '';
   const ending = log && fs.existsSync(log) ? slurmEnding(fs.readFileSync(log, 'utf8')) : undefined;
   const summary = run ? effectiveSummary(run.summary) : undefined;
-  if (summary?.status === 'done')
-    return { ...base, status: 'done', seconds: summary.durations?.totalSeconds, final: summary.final ?? null };
+  if (summary?.status === 'done' || summary?.status === 'pruned')
+    return {
+      ...base,
+      status: summary.status,
+      ...(summary.status === 'pruned' && summary.reason ? { reason: summary.reason } : {}),
+      seconds: summary.durations?.totalSeconds,
+      final: summary.final ?? null,
+      epochs: summary.epochsCompleted,
+    };
   const queued = s.jobId ? queue.get(`${s.jobId}_${s.task}`) : undefined;
   // Slurm has said how it ends the task; once the task has left the queue (its run has written its
   // last summary), the run folder is told too: a task Slurm killed is a failed run with Slurm's reason.
@@ -175,7 +185,7 @@ export function refreshSweep(dir: string, tool: SlurmTool = slurmTool): SweepFil
   const sweep = readSweepFile(dir);
   if (sweep.launcher !== 'slurm' || !sweep.slurm) return sweep;
   // Runs that can still change: queued or running, or ended without Slurm's word yet in the run folder.
-  const unsettled = sweep.runs.filter((r) => r.slurm && r.status !== 'done');
+  const unsettled = sweep.runs.filter((r) => r.slurm && r.status !== 'done' && r.status !== 'pruned');
   if (unsettled.length === 0 && sweep.status !== 'running') return sweep;
   const jobIds = [...new Set(sweep.slurm.submissions.map((x) => x.jobId).filter((x): x is string => x !== null))];
   let queue = new Map<string, { state: string; reason: string }>();
@@ -190,7 +200,9 @@ export function refreshSweep(dir: string, tool: SlurmTool = slurmTool): SweepFil
   const runsDir = path.dirname(path.dirname(dir));
   const listed = listRuns(runsDir);
   const runs = settleStaleRuns(listed).length > 0 ? listRuns(runsDir) : listed;
-  const records = sweep.runs.map((r) => (r.slurm && r.status !== 'done' ? reconcile(r, dir, runs, queue, sweep.slurm!.cancelledAt) : r));
+  const records = sweep.runs.map((r) =>
+    r.slurm && r.status !== 'done' && r.status !== 'pruned' ? reconcile(r, dir, runs, queue, sweep.slurm!.cancelledAt) : r,
+  );
   const running = records.some((r) => ACTIVE.includes(r.status));
   const { status, reason } = running ? { status: 'running' as const, reason: undefined } : endState(records);
   const next: SweepFile = {

@@ -12,9 +12,16 @@ import { ConfigError, ExperimentConfig, parseJson, resolvePaths, validateConfig 
 import { defaultThreadCount } from '../core/kernels/pool';
 import { writeFileAtomic } from '../core/runs/atomicWrite';
 import { readSummary, RunWriter } from '../core/runs/store';
+import { lowerIsBetter } from '../core/common/metrics';
+import { rungEpochs } from '../core/runs/asha';
 import {
   CellParams,
   cellId,
+  cellLabel,
+  gridCells,
+  SweepPrune,
+  sweepProgress,
+  TunedCell,
   cellRunName,
   sweepCells,
   SweepSearch,
@@ -31,7 +38,7 @@ import { sweepReport } from '../core/runs/sweepReport';
 import type { TrainEvent } from '../core/train/trainer';
 import { JobResult, startTraining } from './client';
 import { shareThreads } from './compare';
-import { runQueue } from './jobQueue';
+import { JobQueue, runQueue } from './jobQueue';
 
 export interface SweepOptions {
   /** The experiment config file (its contents are the sweep's base). */
@@ -46,8 +53,12 @@ export interface SweepOptions {
   runsDir?: string;
   /** Start a new sweep even when one with the same grid exists. */
   fresh?: boolean;
-  /** The search the axes came from (random/Sobol trials are zipped, not a grid). */
+  /** The search the axes came from (random/Sobol trials are zipped, not a grid); a tuned sweep's tuning search. */
   search?: SweepSearch;
+  /** `--prune asha`: runs (a tuned sweep's tuning runs) stop at a rung when behind (core/runs/asha.ts). */
+  prune?: SweepPruneOptions;
+  /** `--tune`: `axes` are the compared cells' keys, `seeds` the tuning seeds; see SweepTuneOptions. */
+  tune?: SweepTuneOptions;
   env?: NodeJS.ProcessEnv;
   onEvent?: (job: SweepJob, event: TrainEvent) => void;
   onLog?: (line: string) => void;
@@ -55,23 +66,52 @@ export interface SweepOptions {
   onUpdate?: (sweep: SweepFile, dir: string) => void;
 }
 
+export interface SweepPruneOptions {
+  method: 'asha';
+  minEpochs: number;
+  eta: number;
+}
+
+export interface SweepTuneOptions {
+  /** The tuned keys and the keys that make the compared cells (the sweep's axes). */
+  keys: string[];
+  per: string[];
+  /** The tuned keys' trials, each a setting of all of them (searchAxes' cells), the same for every cell. */
+  trials: CellParams[];
+  /** The comparison's seeds: fresh, none of the tuning seeds. */
+  thenSeeds: number[];
+}
+
 export interface SweepJob {
   cell: string;
   params: CellParams;
   seed: number;
   config: ExperimentConfig;
+  /** ASHA's group: runs compete only within it (a tuned sweep: the compared cell; else the whole sweep). */
+  group: string;
+  /** Tuning runs: which trial. */
+  trial?: number;
 }
 
 export interface SweepPlan {
   base: Record<string, unknown>;
   baseConfig: ExperimentConfig;
+  /** The compared cells (a tuned sweep: the cells of its `per` keys). */
   cells: CellParams[];
+  /** The runs compared (a tuned sweep: empty until its tuning has chosen; see finalJobs). */
   jobs: SweepJob[];
+  /** A tuned sweep's tuning runs, seed-major. */
+  tuneJobs: SweepJob[];
+  prune?: SweepPrune;
   fingerprint: string;
+  /** A run of the sweep's config for params and a seed, validated (a bad value fails naming the cell). */
+  job(params: CellParams, seed: number, group: string, trial?: number): SweepJob;
 }
 
 /** Reads the config and validates every variant before anything runs: a bad --set fails here, naming the cell. */
-export function planSweep(o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' | 'backend' | 'runsDir' | 'search'>): SweepPlan {
+export function planSweep(
+  o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' | 'backend' | 'runsDir' | 'search' | 'prune' | 'tune'>,
+): SweepPlan {
   if (o.seeds.length === 0) throw new Error('a sweep needs at least one seed');
   const raw = parseJson(readText(o.configFile), o.configFile);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${o.configFile}: the config is not a JSON object`);
@@ -85,24 +125,91 @@ export function planSweep(o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' 
     };
   };
   const baseConfig = finish(validateConfig(base, o.configFile));
-  const cells = sweepCells(o.axes, zipped(o.search));
-  const jobs: SweepJob[] = [];
-  // Seed-major: after the first |cells| runs every cell has one seed.
-  for (const seed of o.seeds) {
-    for (const params of cells) {
-      const id = cellId(params);
-      let config: ExperimentConfig;
-      try {
-        const name = cellRunName(String(baseConfig.name), params, seed);
-        config = finish(validateConfig({ ...variantConfig(base, o.axes, params, seed), name }, `${o.configFile} with ${id}`));
-      } catch (err) {
-        if (err instanceof ConfigError) throw new Error(`--set ${id}: ${err.message}`);
-        throw err;
-      }
-      jobs.push({ cell: id, params, seed, config });
+  const job = (params: CellParams, seed: number, group: string, trial?: number): SweepJob => {
+    const id = cellId(params);
+    const keys = Object.keys(params).map((key) => ({ key, values: [] }));
+    try {
+      const name = cellRunName(String(baseConfig.name), params, seed);
+      const config = finish(validateConfig({ ...variantConfig(base, keys, params, seed), name }, `${o.configFile} with ${id}`));
+      return { cell: id, params, seed, config, group, ...(trial !== undefined ? { trial } : {}) };
+    } catch (err) {
+      if (err instanceof ConfigError) throw new Error(`--set ${id}: ${err.message}`);
+      throw err;
     }
+  };
+  const tune = o.tune;
+  const cells = tune ? gridCells(o.axes) : sweepCells(o.axes, zipped(o.search));
+  // Seed-major: after the first |cells| runs every cell has one seed.
+  const jobs = tune ? [] : o.seeds.flatMap((seed) => cells.map((params) => job(params, seed, 'all')));
+  const tuneJobs = tune
+    ? o.seeds.flatMap((seed) => cells.flatMap((p) => tune.trials.map((t, i) => job({ ...p, ...t }, seed, cellId(p), i))))
+    : [];
+  // Every final run's config is checked now too (with the first trial's setting), not after the tuning.
+  if (tune) for (const p of cells) job({ ...p, ...tune.trials[0] }, tune.thenSeeds[0], cellId(p));
+  let prune: SweepPrune | undefined;
+  if (o.prune) {
+    const rungs = rungEpochs(o.prune.minEpochs, o.prune.eta, baseConfig.epochs);
+    if (rungs.length === 0)
+      throw new Error(`--min-epochs ${o.prune.minEpochs}: the runs train ${baseConfig.epochs} epochs, so there is no rung to prune at`);
+    prune = { ...o.prune, rungs, metric: baseConfig.monitor };
   }
-  return { base, baseConfig, cells, jobs, fingerprint: sweepFingerprint(base, o.axes, o.seeds, o.search) };
+  const more = {
+    ...(o.prune ? { prune: o.prune } : {}),
+    ...(tune ? { tune: { keys: tune.keys, per: tune.per, trials: tune.trials, thenSeeds: tune.thenSeeds } } : {}),
+  };
+  const fingerprint = sweepFingerprint(base, o.axes, o.seeds, o.search, Object.keys(more).length ? more : undefined);
+  return { base, baseConfig, cells, jobs, tuneJobs, ...(prune ? { prune } : {}), fingerprint, job };
+}
+
+/** The job with its ASHA rule (the sweep folder's asha/ records, its group), when the sweep prunes. */
+export function withPruning(job: SweepJob, prune: SweepPrune | undefined, sweepDir: string): SweepJob {
+  if (!prune) return job;
+  const pruning = {
+    method: prune.method,
+    minEpochs: prune.minEpochs,
+    eta: prune.eta,
+    rungs: path.join(sweepDir, 'asha'),
+    group: job.group,
+  };
+  return { ...job, config: { ...job.config, pruning } };
+}
+
+/**
+ * Each compared cell's tuning as the records stand: runs, budget, and — once every tuning run of the
+ * cell has ended — the trial with the best mean final value of `metric` over its finished seeds
+ * (a pruned or failed run does not count; a cell with no finished trial has none chosen).
+ */
+export function tunedCells(plan: SweepPlan, records: readonly SweepRunRecord[], metric: string): TunedCell[] {
+  return plan.cells.map((p) => {
+    const id = cellId(p);
+    const mine = plan.tuneJobs.map((j, i) => ({ j, r: records[i] })).filter(({ j }) => j.group === id);
+    const count = (s: string) => mine.filter(({ r }) => r.status === s).length;
+    const out: TunedCell = {
+      cell: id,
+      label: cellLabel(p),
+      runs: mine.length,
+      done: count('done'),
+      pruned: count('pruned'),
+      failed: count('failed'),
+      epochs: mine.reduce((a, { r }) => a + (r.epochs ?? 0), 0),
+    };
+    if (mine.some(({ r }) => !['done', 'pruned', 'failed'].includes(r.status))) return out;
+    let best: TunedCell['chosen'];
+    const trials = [...new Set(mine.map(({ j }) => j.trial!))].sort((a, b) => a - b);
+    for (const t of trials) {
+      const values = mine
+        .filter(({ j, r }) => j.trial === t && r.status === 'done' && typeof r.final?.[metric] === 'number')
+        .map(({ r }) => r.final![metric]);
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      if (values.length === 0 || !Number.isFinite(mean)) continue;
+      const better = !best || (lowerIsBetter(metric) ? mean < best.value : mean > best.value);
+      if (better) {
+        const trial = mine.find(({ j }) => j.trial === t)!.j;
+        best = { trial: t, params: Object.fromEntries(Object.entries(trial.params).filter(([k]) => !(k in p))), value: mean };
+      }
+    }
+    return best ? { ...out, chosen: best } : out;
+  });
 }
 
 /** The newest sweep of this grid in the runs folder (same fingerprint), if any. */
@@ -111,17 +218,42 @@ export function findSweep(runsDir: string, fingerprint: string): { dir: string; 
   return undefined;
 }
 
-/** A record of a previous attempt, as it stands now: done runs (by their summary.json) are kept, the rest are to run. */
+/**
+ * A record of a previous attempt, as it stands now: runs that finished or were pruned (by their
+ * summary.json, and of this job's name — a tuned cell's run at another setting is not it) are kept,
+ * the rest are to run.
+ */
 export function carryOver(record: SweepRunRecord | undefined, job: SweepJob): SweepRunRecord {
   const pending: SweepRunRecord = { cell: job.cell, seed: job.seed, status: 'pending' };
   if (!record?.runDir || !fs.existsSync(path.join(record.runDir, 'summary.json'))) return pending;
   try {
     const s = readSummary(path.join(record.runDir, 'summary.json'));
-    if (s.status !== 'done') return pending;
-    return { ...pending, status: 'done', runId: s.id, runDir: record.runDir, seconds: s.durations?.totalSeconds, final: s.final ?? null };
+    if ((s.status !== 'done' && s.status !== 'pruned') || s.name !== job.config.name) return pending;
+    return {
+      ...pending,
+      status: s.status,
+      runId: s.id,
+      runDir: record.runDir,
+      ...(s.reason && s.status === 'pruned' ? { reason: s.reason } : {}),
+      seconds: s.durations?.totalSeconds,
+      final: s.final ?? null,
+      epochs: s.epochsCompleted,
+    };
   } catch {
     return pending;
   }
+}
+
+/** A record of how a job's run ended. */
+export function endRecord(job: Pick<SweepJob, 'cell' | 'seed'>, r: JobResult): SweepRunRecord {
+  return {
+    cell: job.cell,
+    seed: job.seed,
+    status: r.status,
+    ...(r.runDir ? { runDir: r.runDir, runId: r.summary?.id ?? path.basename(r.runDir) } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.summary ? { seconds: r.summary.durations?.totalSeconds, final: r.summary.final ?? null, epochs: r.summary.epochsCompleted } : {}),
+  };
 }
 
 export interface SweepResult {
@@ -173,16 +305,33 @@ export function openSweepFolder(
   return { dir: w.dir, id: w.id };
 }
 
+/** A tuned sweep's state for its sweep.json: the tuning runs and each cell's budget and choice. */
+export interface TuningState {
+  records: SweepRunRecord[];
+  cells: TunedCell[];
+}
+
 /** sweep.json's contents for the records as they stand. */
 export function sweepSnapshot(
-  o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' | 'search'>,
+  o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' | 'search' | 'tune'>,
   plan: SweepPlan,
   fixed: { id: string; createdAt: string; parallel: number; slurm?: SweepFile['slurm'] },
   records: SweepRunRecord[],
   status: SweepFile['status'],
   reason: string | undefined,
+  tuning?: TuningState,
 ): SweepFile {
   const primary = 'dice' as const;
+  // A tuned sweep compares its cells on the fresh seeds; the tuning seeds are in `tuning`.
+  const seeds = o.tune ? o.tune.thenSeeds : o.seeds;
+  const results = sweepResults(o.axes, seeds, records, primary, fixed.parallel, !o.tune && zipped(o.search));
+  if (tuning) {
+    results.progress = sweepProgress([...tuning.records, ...records], fixed.parallel || records.length + tuning.records.length);
+    results.cells = results.cells.map((c) => {
+      const chosen = tuning.cells.find((x) => x.cell === c.id)?.chosen;
+      return chosen ? { ...c, tuned: chosen.params, label: `${c.label} (${cellLabel(chosen.params)})` } : c;
+    });
+  }
   return {
     format: 'seglab-sweep',
     version: 1,
@@ -200,15 +349,29 @@ export function sweepSnapshot(
     parallel: fixed.parallel,
     axes: o.axes,
     ...(o.search ? { search: o.search } : {}),
-    seeds: o.seeds,
+    ...(plan.prune ? { prune: plan.prune } : {}),
+    ...(o.tune && tuning
+      ? {
+          tuning: {
+            keys: o.tune.keys,
+            per: o.tune.per,
+            trials: o.tune.trials,
+            metric: plan.baseConfig.monitor,
+            seeds: o.seeds,
+            runs: tuning.records,
+            cells: tuning.cells,
+          },
+        }
+      : {}),
+    seeds,
     primaryMetric: primary,
-    ...sweepResults(o.axes, o.seeds, records, primary, fixed.parallel, zipped(o.search)),
+    ...results,
     runs: records,
     baseConfig: plan.base,
   };
 }
 
-/** How a sweep ended: cancelled if any run was, failed if any failed (each says how to go on), else done. */
+/** How a sweep ended: cancelled if any run was, failed if any failed (each says how to go on), else done (pruned runs ended as planned). */
 export function endState(records: readonly SweepRunRecord[]): { status: SweepFile['status']; reason?: string } {
   const total = records.length;
   const failed = records.filter((r) => r.status === 'failed').length;
@@ -220,22 +383,85 @@ export function endState(records: readonly SweepRunRecord[]): { status: SweepFil
   return { status: 'done' };
 }
 
+/** The comparison's records of a tuned sweep before its cells have chosen: one pending per cell and fresh seed. */
+function pendingFinals(plan: SweepPlan, seeds: readonly number[]): SweepRunRecord[] {
+  return seeds.flatMap((seed) => plan.cells.map((p) => ({ cell: cellId(p), seed, status: 'pending' as const })));
+}
+
+/** The comparison's jobs of a tuned sweep: each cell at its chosen setting; a cell without one gets none. */
+export function finalJobs(plan: SweepPlan, tuned: readonly TunedCell[], seeds: readonly number[]): (SweepJob | undefined)[] {
+  return seeds.flatMap((seed) =>
+    plan.cells.map((p) => {
+      const chosen = tuned.find((c) => c.cell === cellId(p))?.chosen;
+      if (!chosen) return undefined;
+      const j = plan.job({ ...p, ...chosen.params }, seed, cellId(p));
+      // The compared cell is the cell of the per keys; the run is named with its setting.
+      return { ...j, cell: cellId(p), params: p };
+    }),
+  );
+}
+
+export const NO_TRIAL_REASON = 'no tuning trial of this cell finished (see tuning.runs), so it has no setting to compare at';
+
+/** Starts the jobs whose record is not done or pruned (with the ASHA rule when `prune`), `list` holding their records. */
+function startPhase(
+  o: SweepOptions,
+  jobs: readonly (SweepJob | undefined)[],
+  list: SweepRunRecord[],
+  at: { parallel: number; threads: number; prune?: SweepPrune; dir: string; save: () => void },
+): { queue: JobQueue; started: number; reused: number } {
+  const ended = (r: SweepRunRecord) => r.status === 'done' || r.status === 'pruned';
+  const todo = jobs
+    .map((job, i) => ({ job: job && withPruning(job, at.prune, at.dir), i }))
+    .filter((x): x is { job: SweepJob; i: number } => x.job !== undefined && !ended(list[x.i]));
+  const queue = runQueue(
+    todo,
+    at.parallel,
+    ({ job, i }) => {
+      list[i] = { cell: job.cell, seed: job.seed, status: 'running' };
+      at.save();
+      return startTraining(job.config, {
+        runName: job.config.name,
+        configFile: path.resolve(o.configFile),
+        onEvent: (e) => {
+          if (e.type === 'start') {
+            list[i] = { ...list[i], runDir: e.runDir, runId: path.basename(e.runDir) };
+            at.save();
+          }
+          o.onEvent?.(job, e);
+        },
+        onLog: o.onLog,
+        env: o.env,
+        threads: at.threads,
+      });
+    },
+    ({ job, i }, r: JobResult) => {
+      list[i] = endRecord(job, r);
+      at.save();
+    },
+    'sweep cancelled before this run started',
+  );
+  return { queue, started: todo.length, reused: jobs.filter((j, i) => j && ended(list[i])).length };
+}
+
 export function runSweep(o: SweepOptions): SweepHandle {
   const plan = planSweep(o);
   const runsDir = plan.baseConfig.runsDir;
-  const jobsTotal = plan.jobs.length;
+  const tune = o.tune;
+  const jobsTotal = plan.jobs.length + plan.tuneJobs.length + (tune ? tune.thenSeeds.length * plan.cells.length : 0);
   const { parallel, threadsPerRun } = shareThreads(o.threads ?? defaultThreadCount(), o.parallel, jobsTotal);
   const { dir, id, previous } = openSweepFolder(runsDir, plan, Boolean(o.fresh));
-  const records: SweepRunRecord[] = plan.jobs.map((job) =>
-    carryOver(
-      previous?.runs.find((r) => r.cell === job.cell && r.seed === job.seed),
-      job,
-    ),
-  );
+  const find = (list: SweepRunRecord[] | undefined, job: SweepJob) => list?.find((r) => r.cell === job.cell && r.seed === job.seed);
+  const tuneRecords = plan.tuneJobs.map((job) => carryOver(find(previous?.tuning?.runs, job), job));
+  let records: SweepRunRecord[] = tune
+    ? pendingFinals(plan, tune.thenSeeds)
+    : plan.jobs.map((job) => carryOver(find(previous?.runs, job), job));
   const fixed = { id, createdAt: previous?.createdAt ?? new Date().toISOString(), parallel };
   let status: SweepFile['status'] = 'running';
   let reason: string | undefined;
-  const snapshot = () => sweepSnapshot(o, plan, fixed, records, status, reason);
+  const metric = plan.baseConfig.monitor;
+  const tuning = (): TuningState | undefined => (tune ? { records: tuneRecords, cells: tunedCells(plan, tuneRecords, metric) } : undefined);
+  const snapshot = () => sweepSnapshot(o, plan, fixed, records, status, reason, tuning());
   const save = (): SweepFile => {
     const s = snapshot();
     writeSweep(dir, s);
@@ -243,53 +469,52 @@ export function runSweep(o: SweepOptions): SweepHandle {
     return s;
   };
   const initial = save();
-  const todo = plan.jobs.map((job, i) => ({ job, i })).filter(({ i }) => records[i].status !== 'done');
-  const reused = jobsTotal - todo.length;
+  let reused = 0;
+  let started = 0;
+  let stopped: 'cancel' | 'abort' | undefined;
+  let current: JobQueue | undefined;
 
-  const queue = runQueue(
-    todo,
-    parallel,
-    ({ job, i }) => {
-      records[i] = { cell: job.cell, seed: job.seed, status: 'running' };
-      save();
-      return startTraining(job.config, {
-        runName: job.config.name,
-        configFile: path.resolve(o.configFile),
-        onEvent: (e) => {
-          if (e.type === 'start') {
-            records[i] = { ...records[i], runDir: e.runDir, runId: path.basename(e.runDir) };
-            save();
-          }
-          o.onEvent?.(job, e);
-        },
-        onLog: o.onLog,
-        env: o.env,
-        threads: threadsPerRun,
-      });
-    },
-    ({ job, i }, r: JobResult) => {
-      records[i] = {
-        cell: job.cell,
-        seed: job.seed,
-        status: r.status,
-        ...(r.runDir ? { runDir: r.runDir, runId: r.summary?.id ?? path.basename(r.runDir) } : {}),
-        ...(r.reason ? { reason: r.reason } : {}),
-        ...(r.summary ? { seconds: r.summary.durations?.totalSeconds, final: r.summary.final ?? null } : {}),
-      };
-      save();
-    },
-    'sweep cancelled before this run started',
-  );
+  /** Runs the jobs whose record is not done or pruned, `list` holding their records (a tuned sweep prunes tuning runs only). */
+  const runPhase = async (jobs: readonly (SweepJob | undefined)[], list: SweepRunRecord[]): Promise<void> => {
+    const prune = tune && jobs !== plan.tuneJobs ? undefined : plan.prune;
+    const phase = startPhase(o, jobs, list, { parallel, threads: threadsPerRun, prune, dir, save });
+    reused += phase.reused;
+    started += phase.started;
+    current = phase.queue;
+    if (stopped === 'cancel') current.cancel();
+    if (stopped === 'abort') current.abort();
+    await current.done;
+  };
 
   const result = (async (): Promise<SweepResult> => {
-    await queue.done;
-    ({ status, reason } = endState(records));
+    if (tune) {
+      await runPhase(plan.tuneJobs, tuneRecords);
+      const tuneEnd = endState(tuneRecords);
+      if (tuneEnd.status === 'cancelled' || stopped) {
+        // The comparison waits for every tuning run: nothing of it starts after a cancel.
+        records = records.map((r) => ({ ...r, status: 'cancelled', reason: 'sweep cancelled during its tuning' }));
+      } else {
+        const tuned = tunedCells(plan, tuneRecords, metric);
+        const jobs = finalJobs(plan, tuned, tune.thenSeeds);
+        records = jobs.map((job, i) =>
+          job ? carryOver(find(previous?.runs, job), job) : { ...records[i], status: 'failed' as const, reason: NO_TRIAL_REASON },
+        );
+        save();
+        await runPhase(jobs, records);
+      }
+    } else await runPhase(plan.jobs, records);
+    ({ status, reason } = endState(tune ? [...tuneRecords.filter((r) => r.status === 'cancelled'), ...records] : records));
     const sweep = snapshot();
     const report = path.join(dir, 'report.html');
     writeFileAtomic(report, sweepReport(sweep));
     writeSweep(dir, sweep);
     o.onUpdate?.(sweep, dir);
-    return { dir, report, sweep, started: todo.length, reused };
+    return { dir, report, sweep, started, reused };
   })();
-  return { dir, initial, result, cancel: () => queue.cancel(), abort: () => queue.abort() };
+  const stop = (how: 'cancel' | 'abort') => {
+    stopped = how;
+    if (how === 'cancel') current?.cancel();
+    else current?.abort();
+  };
+  return { dir, initial, result, cancel: () => stop('cancel'), abort: () => stop('abort') };
 }

@@ -139,10 +139,10 @@ describe('sweeps on a real one-node Slurm cluster', function () {
   const grid = ['--set', 'loss=bce,dice', '--set', 'head=sigmoid1,softmax2'];
 
   /** The same sweep through sbatch (--wait) and locally, each in its own folder: both sweep files. */
-  const slurmAndLocal = (name: string, args: string[], tasks: number) => {
+  const slurmAndLocal = (name: string, args: string[], tasks: number, over: Record<string, unknown> = {}) => {
     const [slurmDir, localDir] = [path.join(dir, `${name}-slurm`), path.join(dir, `${name}-local`)];
-    writeConfig(slurmDir);
-    writeConfig(localDir);
+    writeConfig(slurmDir, over);
+    writeConfig(localDir, over);
     const s = seglab(slurmDir, 'sweep', 'tiny.experiment.json', ...args, '--launcher', 'slurm', '--wait');
     assert.strictEqual(s.status, 0, s.stdout + s.stderr);
     assert.match(s.stdout, new RegExp(`^submitted job \\d+: ${tasks} array task\\(s\\)`, 'm'));
@@ -185,6 +185,31 @@ describe('sweeps on a real one-node Slurm cluster', function () {
       onSlurm.cells.map((c) => [c.params, c.metrics.dice!.values]),
       local.cells.map((c) => [c.params, c.metrics.dice!.values]),
     );
+  });
+
+  it('--prune asha through sbatch, one task at a time: the same runs pruned at the same rung as locally, and not resubmitted', () => {
+    const args = [...grid, '--prune', 'asha', '--eta', '3', '--parallel', '1'];
+    const { slurmDir, onSlurm, local } = slurmAndLocal('asha', args, 4, { epochs: 2 });
+    const outcome = (x: SweepFile) => x.runs.map((r) => [r.cell, r.status, r.epochs, r.final?.dice, r.reason ?? '']);
+    assert.deepStrictEqual(outcome(onSlurm), outcome(local));
+    assert.deepStrictEqual(onSlurm.prune, { method: 'asha', minEpochs: 1, eta: 3, rungs: [1], metric: 'dice' });
+    assert.ok(
+      onSlurm.runs.some((r) => r.status === 'pruned'),
+      `4 runs at a rung keeping ⌊4/3⌋ = 1: some are pruned (${onSlurm.runs.map((r) => r.status).join(', ')})`,
+    );
+    assert.strictEqual(onSlurm.status, 'done', 'pruned runs are a planned end');
+    // The task's config carried the rule and the sweep's rung folder; a pruned task exits 0.
+    const task = onSlurm.runs.find((r) => r.status === 'pruned')!;
+    const cfg = JSON.parse(fs.readFileSync(path.join(sweepDirs(slurmDir)[0], 'configs', `${task.slurm!.task}.json`), 'utf8'));
+    assert.deepStrictEqual(cfg.pruning, {
+      method: 'asha',
+      minEpochs: 1,
+      eta: 3,
+      rungs: path.join(sweepDirs(slurmDir)[0], 'asha'),
+      group: 'all',
+    });
+    const again = seglab(slurmDir, 'sweep', 'tiny.experiment.json', ...args, '--launcher', 'slurm');
+    assert.match(again.stdout, /nothing to submit \(4 run\(s\) finished or still on the cluster\)/);
   });
 
   it('--dry-run writes a script a user submits by hand; status follows it', async () => {

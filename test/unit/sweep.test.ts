@@ -25,6 +25,7 @@ import {
   SweepRunRecord,
 } from '../../src/core/runs/sweep';
 import { effectiveSweep, readSweepFile, writeSweep } from '../../src/core/runs/sweepStore';
+import { readRun } from '../../src/core/runs/store';
 import { sweepReport } from '../../src/core/runs/sweepReport';
 import { categoryChart, scatterChart } from '../../src/core/runs/svgCharts';
 import { paretoFront } from '../../src/core/runs/pareto';
@@ -274,12 +275,15 @@ describe('sweep statistics', () => {
 
   it('estimates the time left from the finished runs and the runs at a time', () => {
     const r = (status: SweepRunRecord['status'], seconds?: number): SweepRunRecord => ({ cell: 'c', seed: 1, status, seconds });
-    const p = sweepProgress([r('done', 10), r('done', 20), r('running'), r('pending'), r('pending'), r('pending'), r('failed')], 2);
+    const p = sweepProgress(
+      [r('done', 10), r('done', 20), r('running'), r('pending'), r('pending'), r('pending'), r('failed'), r('pruned', 3)],
+      2,
+    );
     assert.deepStrictEqual(
       { ...p, etaSeconds: undefined },
-      { total: 7, done: 2, failed: 1, cancelled: 0, running: 1, pending: 3, etaSeconds: undefined },
+      { total: 8, done: 2, failed: 1, cancelled: 0, pruned: 1, running: 1, pending: 3, etaSeconds: undefined },
     );
-    // 3 pending + ½ of the running one, 15 s each on average, 2 at a time.
+    // 3 pending + ½ of the running one, 15 s each on average (a pruned run's 3 s is not a run's time), 2 at a time.
     assert.strictEqual(p.etaSeconds, (15 * 3.5) / 2);
     assert.strictEqual(sweepProgress([r('pending')], 2).etaSeconds, undefined);
   });
@@ -502,6 +506,138 @@ describe('seglab sweep (built-in data)', function () {
     const again = spawnSync(process.execPath, [CLI, 'sweep', 'cancel', sweepDir], { encoding: 'utf8' });
     assert.strictEqual(again.status, 1);
     assert.match(again.stderr, /the sweep is not running \(cancelled\)/);
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('--tune lr --prune asha: each loss tries the same 3 rates (ASHA within the loss), then 2 fresh seeds at its best; resumes without re-running pruned runs', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-sweep-tune-'));
+    fs.copyFileSync(config, path.join(folder, 'tiny.experiment.json'));
+    const run = (...extra: string[]) =>
+      spawnSync(process.execPath, [CLI, 'sweep', 'tiny.experiment.json', '--set', 'loss=bce,dice', ...extra], {
+        cwd: folder,
+        encoding: 'utf8',
+        env: { ...process.env, SEGLAB_BACKEND: 'wasm' },
+      });
+    const rates = ['--set', 'optimizer.learningRate=0.0001,0.003,0.03'];
+    const usage = (extra: string[], message: RegExp) => {
+      const r = run(...extra);
+      assert.strictEqual(r.status, 2, r.stderr);
+      assert.match(r.stderr, message);
+    };
+    usage([...rates, '--tune', 'optimizer.learningRate'], /--tune needs --then-seeds S/);
+    usage([...rates, '--tune', 'optimizer.lr', '--then-seeds', '2'], /--tune optimizer.lr: no --set optimizer.lr=… gives its values/);
+    usage([...rates, '--tune', 'optimizer.learningRate', '--per', 'loss,head', '--then-seeds', '2'], /--per head: no --set head/);
+    usage(['--then-seeds', '2'], /--then-seeds goes with --tune KEYS/);
+    usage(['--min-epochs', '1'], /--min-epochs and --eta go with --prune asha/);
+    usage(['--prune', 'asha', '--eta', '1'], /--eta must be at least 2/);
+    usage(
+      [...rates, '--tune', 'optimizer.learningRate', '--then-seeds', '2', '--launcher', 'slurm'],
+      /--tune runs on this machine for now/,
+    );
+    const noRung = run('--prune', 'asha', '--min-epochs', '2');
+    assert.strictEqual(noRung.status, 1);
+    assert.match(noRung.stderr, /--min-epochs 2: the runs train 2 epochs, so there is no rung to prune at/);
+
+    const tuned = [
+      ...rates,
+      '--tune',
+      'optimizer.learningRate',
+      '--then-seeds',
+      '2',
+      '--prune',
+      'asha',
+      '--parallel',
+      '1',
+      '--threads',
+      '1',
+    ];
+    const r = run(...tuned);
+    assert.strictEqual(r.status, 0, r.stderr + r.stdout);
+    assert.match(
+      r.stdout,
+      /^tuned sweep 2 cell\(s\) × 3 trial\(s\) × 1 tuning seed\(s\), then × 2 fresh seed\(s\) = 10 runs, 1 at a time; ASHA prunes at epochs 1/m,
+    );
+    const root = path.join(folder, 'runs', 'sweeps');
+    const sweepDir = path.join(root, fs.readdirSync(root)[0]);
+    const s = readSweepFile(sweepDir);
+    const t = s.tuning!;
+    assert.deepStrictEqual([t.keys, t.per, t.seeds, t.metric, s.seeds], [['optimizer.learningRate'], ['loss'], [5], 'dice', [6, 7]]);
+    assert.deepStrictEqual(t.trials, [
+      { 'optimizer.learningRate': 0.0001 },
+      { 'optimizer.learningRate': 0.003 },
+      { 'optimizer.learningRate': 0.03 },
+    ]);
+    assert.deepStrictEqual(s.prune, { method: 'asha', minEpochs: 1, eta: 3, rungs: [1], metric: 'dice' });
+    for (const loss of ['bce', 'dice']) {
+      const mine = t.runs.filter((x) => x.cell.startsWith(`loss=${loss},`));
+      assert.strictEqual(mine.length, 3);
+      // Epoch 1's Dice of each trial, from its own metrics.jsonl, in the order they ran (one at a time).
+      const atRung = mine.map((x) => readRun(x.runDir!).epochs[0].val!.dice);
+      mine.forEach((x, i) => {
+        // With η = 3 and at most 3 runs at the rung, one goes on: a run is pruned exactly when an
+        // earlier trial of its loss did better at epoch 1 (the other loss is another group).
+        const behind = atRung.slice(0, i).some((v) => v > atRung[i]);
+        assert.strictEqual(x.status, behind ? 'pruned' : 'done', `${x.cell}: ${atRung.join(', ')}`);
+        assert.strictEqual(x.epochs, behind ? 1 : 2);
+        if (behind) assert.match(x.reason!, /^ASHA rung 1 \(epoch 1\): dice /);
+      });
+      const cell = t.cells.find((c) => c.cell === `loss=${loss}`)!;
+      assert.deepStrictEqual(
+        [cell.runs, cell.done, cell.pruned, cell.epochs],
+        [
+          3,
+          mine.filter((x) => x.status === 'done').length,
+          mine.filter((x) => x.status === 'pruned').length,
+          mine.reduce((a, x) => a + x.epochs!, 0),
+        ],
+      );
+      // Chosen: the finished trial with the best final Dice.
+      const done = mine.map((x, i) => ({ x, i })).filter(({ x }) => x.status === 'done');
+      const best = done.reduce((a, b) => (b.x.final!.dice > a.x.final!.dice ? b : a));
+      assert.deepStrictEqual(cell.chosen, { trial: best.i, params: t.trials[best.i], value: best.x.final!.dice });
+      // The compared cell ran its fresh seeds at that rate.
+      const compared = s.cells.find((c) => c.id === `loss=${loss}`)!;
+      assert.deepStrictEqual(compared.tuned, t.trials[best.i]);
+      assert.strictEqual(compared.label, `${loss} (learningRate ${t.trials[best.i]['optimizer.learningRate'] as number})`);
+      assert.deepStrictEqual(compared.metrics.dice!.seeds, [6, 7]);
+      for (const f of s.runs.filter((x) => x.cell === `loss=${loss}`)) {
+        const cfg = decodeJson(fs.readFileSync(path.join(f.runDir!, 'config.json'), 'utf8')) as {
+          loss: string;
+          optimizer: { learningRate: number };
+          seed: number;
+          pruning: unknown;
+        };
+        assert.deepStrictEqual(
+          [cfg.loss, cfg.optimizer.learningRate, cfg.seed, cfg.pruning],
+          [loss, t.trials[best.i]['optimizer.learningRate'], f.seed, null],
+        );
+      }
+    }
+    assert.ok(
+      s.comparisons.some((c) => c.axis === 'loss' && c.metric === 'dice' && c.seeds.join() === '6,7'),
+      'the cells are compared on the fresh seeds',
+    );
+    assert.match(
+      r.stdout,
+      /tuning \(3 trial\(s\) of optimizer.learningRate per cell × tuning seed\(s\) 5, ASHA at epochs 1 keeping 1\/3; chosen by the mean final Dice\):/,
+    );
+    assert.match(r.stdout, /compared on fresh seeds 6, 7 at each cell's chosen setting:/);
+
+    // The same command again: nothing re-runs, pruned runs included.
+    const again = run(...tuned, '--json');
+    assert.strictEqual(again.status, 0, again.stderr);
+    const last = JSON.parse(again.stdout.trim().split('\n').pop()!) as { started: number; reused: number };
+    assert.deepStrictEqual([last.started, last.reused], [0, 10]);
+    // A pruned run lost (as if killed before it wrote its end): only it runs again, and is pruned again.
+    const lost = t.runs.find((x) => x.status === 'pruned')!;
+    fs.rmSync(lost.runDir!, { recursive: true });
+    const third = run(...tuned, '--json');
+    assert.strictEqual(third.status, 0, third.stderr);
+    const end = JSON.parse(third.stdout.trim().split('\n').pop()!) as { started: number; reused: number; sweep: SweepFile };
+    assert.deepStrictEqual([end.started, end.reused], [1, 9]);
+    const redone = end.sweep.tuning!.runs.find((x) => x.cell === lost.cell)!;
+    assert.strictEqual(redone.status, 'pruned');
+    assert.notStrictEqual(redone.runId, lost.runId);
     fs.rmSync(folder, { recursive: true, force: true });
   });
 

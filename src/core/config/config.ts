@@ -47,6 +47,19 @@ export interface LossConfig {
   ramps?: Record<string, LossRamp>;
 }
 
+/** What a run's config says when a sweep prunes it (runs/asha.ts applies it). */
+export interface PruningConfig {
+  method: 'asha';
+  /** R: the first rung's epoch. */
+  minEpochs: number;
+  /** η: each rung keeps the top 1/η and is η times further on. */
+  eta: number;
+  /** The folder of the rung records (the sweep's asha/ folder). */
+  rungs: string;
+  /** Runs compete with the runs of their group only (a tuned sweep: one group per compared cell). */
+  group: string;
+}
+
 export interface ExperimentConfig {
   name: string;
   dataset: DatasetConfig;
@@ -71,6 +84,8 @@ export interface ExperimentConfig {
   metrics: MetricName[];
   monitor: MonitorName;
   earlyStopping: { patience: number; minDelta: number } | null;
+  /** A sweep's early stopping of this run (runs/asha.ts); null: the run trains every epoch. */
+  pruning: PruningConfig | null;
   predictions: number;
   backend: BackendChoice;
   runsDir: string;
@@ -342,6 +357,7 @@ export function resolvePaths(config: ExperimentConfig, file: string): Experiment
   if (out.dataset.images) out.dataset.images = path.resolve(dir, out.dataset.images);
   if (out.dataset.masks) out.dataset.masks = path.resolve(dir, out.dataset.masks);
   out.runsDir = path.resolve(dir, out.runsDir);
+  if (out.pruning) out.pruning = { ...out.pruning, rungs: path.resolve(dir, out.pruning.rungs) };
   return out;
 }
 

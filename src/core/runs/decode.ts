@@ -7,7 +7,7 @@
 import { shown } from '../common/suggest';
 
 /** The statuses a run can have (store.ts's RunStatus). */
-export const RUN_STATUSES = ['running', 'done', 'failed', 'cancelled'] as const;
+export const RUN_STATUSES = ['running', 'done', 'failed', 'cancelled', 'pruned'] as const;
 
 type Check = (v: unknown) => boolean;
 const isString: Check = (v) => typeof v === 'string';

@@ -23,6 +23,39 @@ const STAT: Shape = record({
 const CELL_STAT: Shape = (v, at) =>
   STAT(v, at) ?? record({ ci95: optional(interval), ci95Clipped: optional(bool), values: listOf(num), seeds: listOf(int) })(v, at);
 
+const RUN_RECORD: Shape = record({
+  cell: str,
+  seed: int,
+  status: oneOf('pending', 'running', 'done', 'failed', 'cancelled', 'pruned'),
+  runId: optional(str),
+  runDir: optional(str),
+  reason: optional(str),
+  seconds: optional(num),
+  final: optional(nullable(mapOf(num))),
+  epochs: optional(int),
+});
+
+const TUNING: Shape = record({
+  keys: listOf(str),
+  per: listOf(str),
+  trials: listOf(mapOf(any)),
+  metric: str,
+  seeds: listOf(int),
+  runs: listOf(RUN_RECORD),
+  cells: listOf(
+    record({
+      cell: str,
+      label: str,
+      runs: int,
+      done: int,
+      pruned: int,
+      failed: int,
+      epochs: int,
+      chosen: optional(record({ trial: int, params: mapOf(any), value: num })),
+    }),
+  ),
+});
+
 const SWEEP_SHAPE: Shape = record({
   format: oneOf('seglab-sweep'),
   version: oneOf(1),
@@ -45,10 +78,23 @@ const SWEEP_SHAPE: Shape = record({
   parallel: int,
   axes: listOf(record({ key: str, values: listOf(any) })),
   search: optional(record({ method: oneOf('grid', 'random', 'sobol'), trials: int, seed: int, spaces: listOf(str) })),
+  prune: optional(record({ method: oneOf('asha'), minEpochs: int, eta: int, rungs: listOf(int), metric: str })),
+  tuning: optional(TUNING),
   seeds: listOf(int),
   primaryMetric: str,
-  progress: record({ total: int, done: int, failed: int, cancelled: int, running: int, pending: int, etaSeconds: optional(num) }),
-  cells: listOf(record({ id: str, label: str, params: mapOf(any), n: int, runs: listOf(str), metrics: mapOf(CELL_STAT) })),
+  progress: record({
+    total: int,
+    done: int,
+    failed: int,
+    cancelled: int,
+    pruned: optional(int),
+    running: int,
+    pending: int,
+    etaSeconds: optional(num),
+  }),
+  cells: listOf(
+    record({ id: str, label: str, params: mapOf(any), n: int, runs: listOf(str), metrics: mapOf(CELL_STAT), tuned: optional(mapOf(any)) }),
+  ),
   comparisons: listOf(
     record({
       metric: str,
@@ -68,18 +114,7 @@ const SWEEP_SHAPE: Shape = record({
     }),
   ),
   best: optional(str),
-  runs: listOf(
-    record({
-      cell: str,
-      seed: int,
-      status: oneOf('pending', 'running', 'done', 'failed', 'cancelled'),
-      runId: optional(str),
-      runDir: optional(str),
-      reason: optional(str),
-      seconds: optional(num),
-      final: optional(nullable(mapOf(num))),
-    }),
-  ),
+  runs: listOf(RUN_RECORD),
   baseConfig: mapOf(any),
 });
 

@@ -12,7 +12,7 @@ import type { Head } from '../model/unet';
 import { checkEpochRecord, checkRunSummary, RUN_STATUSES } from './decode';
 
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export const TERMINAL_STATUSES: readonly RunStatus[] = ['done', 'failed', 'cancelled'];
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['done', 'failed', 'cancelled', 'pruned'];
 
 export interface EpochRecord {
   epoch: number;

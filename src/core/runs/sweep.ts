@@ -40,7 +40,8 @@ export function sweepCells(axes: readonly SweepAxis[], zip: boolean): CellParams
 
 /** The state a sweep is in; `failed` and `cancelled` name what happened in `reason`. */
 export type SweepStatus = 'running' | 'done' | 'failed' | 'cancelled';
-export type SweepRunStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+/** `pruned`: stopped at an ASHA rung (asha.ts) — a named end, kept on resume and not counted as a failure. */
+export type SweepRunStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled' | 'pruned';
 
 /** One (cell, seed) of the grid: the run that computes it, once started. */
 export interface SweepRunRecord {
@@ -52,8 +53,10 @@ export interface SweepRunRecord {
   reason?: string;
   /** Wall time of the run (finished runs). */
   seconds?: number;
-  /** Its final validation metrics (finished runs). */
+  /** Its final validation metrics (finished runs; a pruned run's at its rung). */
   final?: Record<string, number> | null;
+  /** Epochs it trained (ended runs): a tuned sweep's budget is counted in these. */
+  epochs?: number;
   /** On Slurm: the array job and task that runs it, the run's name and when it was submitted. */
   slurm?: { jobId: string | null; task: number; runName: string; submittedAt: string };
 }
@@ -89,6 +92,52 @@ export interface SweepCell {
   /** Run ids of the cell (every seed that has started, in seed order). */
   runs: string[];
   metrics: Partial<Record<MetricKey, CellStat>>;
+  /** A tuned sweep: the setting of the tuned keys this cell was compared at (chosen by its tuning trials). */
+  tuned?: CellParams;
+}
+
+/** `--prune asha`: the rule each run of the sweep (a tuned sweep: each tuning run) applies at its rungs (asha.ts). */
+export interface SweepPrune {
+  method: 'asha';
+  minEpochs: number;
+  eta: number;
+  /** The rung epochs of the runs (R·η^k below their last epoch). */
+  rungs: number[];
+  /** The value compared at a rung: the config's monitor. */
+  metric: string;
+}
+
+/** One compared cell's tuning: its trials, the budget they used and the setting chosen. */
+export interface TunedCell {
+  cell: string;
+  label: string;
+  /** Tuning runs (trials × tuning seeds) and how they ended. */
+  runs: number;
+  done: number;
+  pruned: number;
+  failed: number;
+  /** Epochs the cell's tuning runs trained in all (equal budgets: the same trials and epochs per cell; pruning spends less). */
+  epochs: number;
+  /** The trial with the best mean tuning value over its finished seeds; absent until every tuning run of the cell has ended. */
+  chosen?: { trial: number; params: CellParams; value: number };
+}
+
+/**
+ * `--tune KEYS --per KEYS --then-seeds S`: each cell of the `per` keys (the sweep's axes) tries the same
+ * trials of the tuned keys with the tuning seeds, then trains S fresh seeds (`seeds`) at its best
+ * trial; the cells are compared on those fresh seeds only.
+ */
+export interface SweepTuning {
+  keys: string[];
+  per: string[];
+  /** Settings of the tuned keys, the same list for every cell. */
+  trials: CellParams[];
+  /** What a trial is chosen by (the config's monitor), the mean of its tuning seeds' final values. */
+  metric: string;
+  /** The tuning runs' seeds (the comparison's seeds are fresh: none of these). */
+  seeds: number[];
+  runs: SweepRunRecord[];
+  cells: TunedCell[];
 }
 
 /** A paired comparison of two cells over the seeds both finished (same seed ⇒ same split, batches, body weights). */
@@ -119,6 +168,8 @@ export interface SweepProgress {
   done: number;
   failed: number;
   cancelled: number;
+  /** Stopped at an ASHA rung (absent in sweeps written before pruning existed). */
+  pruned?: number;
   running: number;
   pending: number;
   /**
@@ -140,8 +191,12 @@ export interface SweepFile {
   configFile?: string;
   /** Identifies the grid (config + axes + seeds + search): re-running the same command finds this sweep by it. */
   fingerprint: string;
-  /** Set when the cells came from a search (ranges, random or Sobol trials), not the lists' grid. */
+  /** Set when the cells came from a search (ranges, random or Sobol trials), not the lists' grid; a tuned sweep's tuning trials. */
   search?: SweepSearch;
+  /** Set when runs were stopped early at ASHA rungs. */
+  prune?: SweepPrune;
+  /** Set for a tuned sweep: the tuning phase (its runs are not in `runs`, which are the comparison's). */
+  tuning?: SweepTuning;
   /** Where the runs ran: processes on this machine (`local`), or array tasks on a Slurm cluster. */
   launcher: 'local' | 'slurm';
   slurm?: SweepSlurm;
@@ -345,6 +400,8 @@ export function sweepFingerprint(
   axes: readonly SweepAxis[],
   seeds: readonly number[],
   search?: SweepSearch,
+  /** Pruning and tuning options (absent: the fingerprint of a sweep without them, as before they existed). */
+  more?: Record<string, unknown>,
 ): string {
   const canonical = (v: unknown): unknown =>
     Array.isArray(v)
@@ -357,7 +414,7 @@ export function sweepFingerprint(
           )
         : v;
   return createHash('sha256')
-    .update(JSON.stringify(canonical(search ? { base, axes, seeds, search } : { base, axes, seeds })))
+    .update(JSON.stringify(canonical({ base, axes, seeds, ...(search ? { search } : {}), ...(more ?? {}) })))
     .digest('hex')
     .slice(0, 16);
 }
@@ -370,6 +427,7 @@ export function sweepProgress(runs: readonly SweepRunRecord[], parallel: number)
     done: count('done'),
     failed: count('failed'),
     cancelled: count('cancelled'),
+    pruned: count('pruned'),
     running: count('running'),
     pending: count('pending'),
   };

@@ -84,7 +84,7 @@ export function sweepReport(sweep: SweepFile): string {
   const rows = ranked
     .map(
       (c) =>
-        `<tr${c.id === sweep.best ? ' class="best"' : ''}>${sweep.axes.map((a) => `<th>${esc(show(c.params[a.key]))}</th>`).join('')}<td>${c.n} of ${sweep.seeds.length}</td>${shown
+        `<tr${c.id === sweep.best ? ' class="best"' : ''}>${sweep.axes.map((a) => `<th>${esc(show(c.params[a.key]))}</th>`).join('')}${sweep.tuning ? `<td>${c.tuned ? esc(settingText(c.tuned)) : '—'}</td>` : ''}<td>${c.n} of ${sweep.seeds.length}</td>${shown
           .map((m) => `<td>${esc(formatCellStat(c.metrics[m], METRICS[m].digits))}</td>`)
           .join('')}</tr>`,
     )
@@ -102,10 +102,11 @@ export function sweepReport(sweep: SweepFile): string {
         `<h3>Along ${esc(a.key)} (each against ${esc(show(a.values[0]))}, other keys equal)</h3><ul>${verdicts((x) => x === a.key) || '<li>no pair with finished runs</li>'}</ul>`,
     )
     .join('');
-  const runRows = sweep.runs
+  const tuningRuns = new Set(sweep.tuning?.runs ?? []);
+  const runRows = [...(sweep.tuning?.runs ?? []), ...sweep.runs]
     .map((r) => {
       const cell = sweep.cells.find((c) => c.id === r.cell);
-      return `<tr><td>${esc(cell?.label ?? r.cell)}</td><td>${r.seed}</td><td class="${r.status}">${r.status}</td><td>${r.final && typeof r.final[metric] === 'number' ? r.final[metric].toFixed(4) : '—'}</td><td>${r.seconds !== undefined ? r.seconds.toFixed(0) + ' s' : '—'}</td><td><code>${esc(r.runId ?? '')}</code>${r.reason ? `<br><small>${esc(r.reason)}</small>` : ''}</td></tr>`;
+      return `<tr>${sweep.tuning ? `<td>${tuningRuns.has(r) ? 'tuning' : 'compared'}</td>` : ''}<td>${esc(cell?.label ?? r.cell)}</td><td>${r.seed}</td><td class="${r.status}">${r.status}</td><td>${r.final && typeof r.final[metric] === 'number' ? r.final[metric].toFixed(4) : '—'}</td><td>${r.seconds !== undefined ? r.seconds.toFixed(0) + ' s' : '—'}</td><td><code>${esc(r.runId ?? '')}</code>${r.reason ? `<br><small>${esc(r.reason)}</small>` : ''}</td></tr>`;
     })
     .join('');
   const p = sweep.progress;
@@ -118,14 +119,15 @@ body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}h3{font-size:14px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}th{text-align:left}
 tr.best{background:#eef8ee}figure{display:inline-block;margin:6px}svg text{font-size:11px;fill:#333}svg .t{font-size:13px;font-weight:600}
-.failed{color:#c00}.cancelled{color:#a60}.done{color:#070}li{margin:2px 0}
+.failed{color:#c00}.cancelled{color:#a60}.done{color:#070}.pruned{color:#666}li{margin:2px 0}
 </style></head><body>
 <h1>SegLab sweep: ${esc(sweep.name)}</h1>
-<p>${esc(sweep.createdAt)} · status <b class="${sweep.status}">${esc(sweep.status)}</b>${sweep.reason ? ` (${esc(sweep.reason)})` : ''} · ${p.done} of ${p.total} runs done${p.failed ? `, ${p.failed} failed` : ''}${p.cancelled ? `, ${p.cancelled} cancelled` : ''}${sweep.configFile ? ` · config <code>${esc(path.basename(sweep.configFile))}</code>` : ''}</p>
-<p>${sweep.search && zipped(sweep.search) ? `Search: ${esc(searchText(sweep.search))}` : `Grid: ${sweep.axes.map((a) => `<code>${esc(a.key)}</code> ∈ {${a.values.map((v) => esc(show(v))).join(', ')}}`).join(' × ') || 'the base config'}`} × seeds ${sweep.seeds.join(', ')}. Runs with the same seed share the data split, the batches and the initial body weights, so cells are compared seed by seed.</p>
+<p>${esc(sweep.createdAt)} · status <b class="${sweep.status}">${esc(sweep.status)}</b>${sweep.reason ? ` (${esc(sweep.reason)})` : ''} · ${p.done} of ${p.total} runs done${p.failed ? `, ${p.failed} failed` : ''}${p.pruned ? `, ${p.pruned} pruned` : ''}${p.cancelled ? `, ${p.cancelled} cancelled` : ''}${sweep.configFile ? ` · config <code>${esc(path.basename(sweep.configFile))}</code>` : ''}</p>
+${sweep.tuning ? tuningSection(sweep) : ''}${sweep.prune ? `<p>${esc(pruneText(sweep))}</p>` : ''}
+<p>${sweep.tuning ? 'Compared: ' : ''}${sweep.search && zipped(sweep.search) && !sweep.tuning ? `Search: ${esc(searchText(sweep.search))}` : `Grid: ${sweep.axes.map((a) => `<code>${esc(a.key)}</code> ∈ {${a.values.map((v) => esc(show(v))).join(', ')}}`).join(' × ') || 'the base config'}`} × seeds ${sweep.seeds.join(', ')}. Runs with the same seed share the data split, the batches and the initial body weights, so cells are compared seed by seed.</p>
 <h2>Results (final validation; mean ± std over seeds [95 % t interval of the mean]; ↑ higher, ↓ lower is better; sorted by ${esc(metricLabel(metric))})</h2>
 ${oneSeed ? '<p><b>One seed:</b> single values, no spread; no conclusion about any difference is possible.</p>' : ''}
-<table><tr>${sweep.axes.map((a) => `<th>${esc(a.key)}</th>`).join('')}<th>seeds</th>${shown.map((m) => `<th>${esc(metricLabel(m))} ${lowerIsBetter(m) ? '↓' : '↑'}</th>`).join('')}</tr>${rows}</table>
+<table><tr>${sweep.axes.map((a) => `<th>${esc(a.key)}</th>`).join('')}${sweep.tuning ? '<th>compared at</th>' : ''}<th>seeds</th>${shown.map((m) => `<th>${esc(metricLabel(m))} ${lowerIsBetter(m) ? '↓' : '↑'}</th>`).join('')}</tr>${rows}</table>
 <h2>Paired comparisons (${esc(metricLabel(metric))}; paired t-test over shared seeds, 95 % t interval cut at the metric's range; verdicts on Holm-adjusted p over these comparisons)</h2>
 ${axisVerdicts}
 <h3>Best cell against each other cell</h3><ul>${verdicts((x) => x === 'best') || '<li>no finished cells</li>'}</ul>
@@ -143,9 +145,40 @@ ${lineChart(
   'loss',
 )}
 <h2>Runs</h2>
-<table><tr><th>cell</th><th>seed</th><th>status</th><th>final ${esc(metricLabel(metric))}</th><th>time</th><th>run</th></tr>${runRows}</table>
+<table><tr>${sweep.tuning ? '<th>phase</th>' : ''}<th>cell</th><th>seed</th><th>status</th><th>final ${esc(metricLabel(metric))}</th><th>time</th><th>run</th></tr>${runRows}</table>
 </body></html>
 `;
+}
+
+/** `optimizer.learningRate=0.002, loss.options.gamma=2`. */
+export const settingText = (params: Record<string, unknown>): string =>
+  Object.entries(params)
+    .map(([k, v]) => `${k}=${show(v)}`)
+    .join(', ');
+
+/** The ASHA rule as run: rungs, η and the value compared. */
+export function pruneText(sweep: Pick<SweepFile, 'prune' | 'tuning'>): string {
+  const p = sweep.prune!;
+  return (
+    `Early stopping: ASHA (asynchronous successive halving) at epochs ${p.rungs.join(', ')}; at each a run went on only if its ` +
+    `validation ${metricLabel(p.metric)} was in the top 1/${p.eta} of the runs that had reached that epoch before it ` +
+    `(${sweep.tuning ? 'tuning runs of the same cell' : 'all runs of the sweep'}), else it stopped as pruned.`
+  );
+}
+
+/** A tuned sweep's first phase: the trials every cell tried, the budget each spent and the setting chosen. */
+function tuningSection(sweep: SweepFile): string {
+  const t = sweep.tuning!;
+  const rows = t.cells
+    .map(
+      (c) =>
+        `<tr><th>${esc(c.label)}</th><td>${c.runs}</td><td>${c.done}</td><td>${c.pruned}</td><td>${c.failed}</td><td>${c.epochs}</td><td>${c.chosen ? esc(settingText(c.chosen.params)) : '—'}</td><td>${c.chosen ? c.chosen.value.toFixed(4) : '—'}</td></tr>`,
+    )
+    .join('');
+  const search = sweep.search ? searchText(sweep.search) : `${t.trials.length} settings`;
+  return `<h2>Tuning (phase 1)</h2>
+<p>Tuned <code>${esc(t.keys.join(', '))}</code> separately for each cell of <code>${esc(t.per.join(', '))}</code>: every cell tried the same ${t.trials.length} trial(s) (${esc(search)}) with tuning seed(s) ${t.seeds.join(', ')}, and was compared at the trial with the best mean final validation ${esc(metricLabel(t.metric))} of its finished tuning runs, on fresh seeds ${sweep.seeds.join(', ')} that no tuning run used. Equal budgets: the same trials and epochs per cell; pruning spends fewer epochs where a cell's trials fall behind.</p>
+<table><tr><th>cell</th><th>tuning runs</th><th>done</th><th>pruned</th><th>failed</th><th>epochs trained</th><th>chosen</th><th>${esc(metricLabel(t.metric))} at it</th></tr>${rows}</table>`;
 }
 
 /** "sobol, 8 trials of optimizer.learningRate=log:1e-4..1e-2, loss=bce,dice (seed 1)". */

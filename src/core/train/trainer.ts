@@ -2,7 +2,8 @@
  * The training loop. Emits events (start, batch, epoch, end), polls `shouldStop` between batches,
  * validates on whole images, keeps the best and the last checkpoint, and writes the run to disk.
  * A NaN or infinite loss ends the run as `failed` with the step that produced it; a stop request ends
- * it as `cancelled` after saving a checkpoint. How a run starts (data, model, run folder) is start.ts.
+ * it as `cancelled` after saving a checkpoint; a sweep's ASHA rule (config.pruning, runs/asha.ts) ends it
+ * as `pruned` at a rung, checkpoint and sample images kept as for a finished run. How a run starts (data, model, run folder) is start.ts.
  */
 import { mapToBytes } from '../common/arrays';
 import * as tf from '@tensorflow/tfjs';
@@ -17,6 +18,7 @@ import { SampleList, SampleSeq } from '../data/source';
 import { encodePng8 } from '../data/png';
 import { lowerIsBetter } from '../common/metrics';
 import { Head, sizeMultiple } from '../model/unet';
+import { ashaDecision, prunedReason, recordRung, rungEpochs } from '../runs/asha';
 import { saveCheckpoint } from '../runs/checkpoint';
 import { CALIBRATION_FILE, calibrationFile, EpochImage, EpochRecord, RunSummary, RunWriter } from '../runs/store';
 import { failureReason } from './failure';
@@ -230,6 +232,8 @@ async function runEpochs(r: RunState): Promise<{ status: RunSummary['status']; r
   const { run, summary, startedAt } = r.record;
   const monitor: Monitor = { bestValue: null, sinceBest: 0, last: null };
   const ramps = typeof config.loss === 'string' ? undefined : config.loss.ramps;
+  const rungs = config.pruning ? rungEpochs(config.pruning.minEpochs, config.pruning.eta, config.epochs) : [];
+  let ending: { status: RunSummary['status']; reason?: string } = { status: 'done' };
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
     const epochStart = Date.now();
     // ramped loss terms: this epoch's weights (training and its validation use the same loss)
@@ -238,7 +242,7 @@ async function runEpochs(r: RunState): Promise<{ status: RunSummary['status']; r
     if ('status' in trained) return trained;
     const record: EpochRecord = { epoch, trainLoss: trained.trainLoss, seconds: 0, learningRate: trained.learningRate };
     if (ramps) record.lossWeights = rampWeights(ramps, epoch);
-    const validates = epoch % config.validation.every === 0 || epoch === config.epochs;
+    const validates = epoch % config.validation.every === 0 || epoch === config.epochs || rungs.includes(epoch);
     const isBest = validates ? await validateEpoch(r, epoch, record, monitor) : false;
     record.seconds = (Date.now() - epochStart) / 1000;
     const images = validates && monitor.last?.epoch === epoch ? epochSnapshots(r.data.val, monitor.last.result) : [];
@@ -252,6 +256,14 @@ async function runEpochs(r: RunState): Promise<{ status: RunSummary['status']; r
       summary.reason = `early stopping: no ${config.monitor} improvement in ${monitor.sinceBest} validation(s)`;
       break;
     }
+    const rung = rungs.indexOf(epoch);
+    if (rung >= 0 && config.pruning && monitor.last?.epoch === epoch) {
+      const pruned = atRung(config, summary.name, rung, epoch, monitor.last.result.values[config.monitor]);
+      if (pruned) {
+        ending = { status: 'pruned', reason: pruned };
+        break;
+      }
+    }
   }
   const { model, loss, ctx } = r.learner;
   await saveCheckpoint(model, run.file('checkpoints', 'last'));
@@ -260,7 +272,15 @@ async function runEpochs(r: RunState): Promise<{ status: RunSummary['status']; r
     const fresh = monitor.last?.epoch === summary.epochsCompleted ? monitor.last.result : null;
     saveVisuals(run, shown, ctx.channels, fresh ?? (await validate(model, shown, loss, ctx, shown.length, validationTiling(config))));
   }
-  return { status: 'done', reason: summary.reason };
+  return ending.status === 'done' ? { status: 'done', reason: summary.reason } : ending;
+}
+
+/** A run at ASHA rung `rung`: records its value there; the reason it is pruned, or undefined to go on. */
+function atRung(config: ExperimentConfig, run: string, rung: number, epoch: number, value: number): string | undefined {
+  const p = config.pruning!;
+  const entries = recordRung(p, rung, { run, value, epoch });
+  const d = ashaDecision(entries, run, p.eta, config.monitor);
+  return d.promote ? undefined : prunedReason(rung, epoch, config.monitor, value, d, p.eta);
 }
 
 export async function trainRun(o: TrainOptions): Promise<RunSummary> {

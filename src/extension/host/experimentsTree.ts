@@ -19,6 +19,7 @@ const STATUS_ICON: Record<string, vscode.ThemeIcon> = {
   done: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
   failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
   cancelled: new vscode.ThemeIcon('circle-slash'),
+  pruned: new vscode.ThemeIcon('debug-step-out'),
 };
 
 export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode> {

@@ -94,6 +94,7 @@ export class JobManager implements vscode.Disposable {
         if (result.status === 'done') void vscode.window.showInformationMessage(`SegLab: ${label} finished — ${result.runDir}`);
         else if (result.status === 'cancelled')
           void vscode.window.showWarningMessage(`SegLab: ${label} cancelled; a checkpoint was saved.`);
+        else if (result.status === 'pruned') void vscode.window.showInformationMessage(`SegLab: ${label} pruned — ${result.reason}`);
         else void vscode.window.showErrorMessage(`SegLab: ${label} failed: ${result.reason}`);
       },
     );
@@ -172,7 +173,7 @@ export class JobManager implements vscode.Disposable {
           },
           onUpdate: (s) => {
             const p = s.progress;
-            const finished = p.done + p.failed + p.cancelled;
+            const finished = p.done + p.failed + p.cancelled + (p.pruned ?? 0);
             const eta = p.etaSeconds !== undefined && s.status === 'running' ? ` · ETA ${formatDuration(p.etaSeconds)}` : '';
             const text = `${finished}/${p.total} runs${p.failed ? ` (${p.failed} failed)` : ''}${eta}`;
             progress.report({ message: text, increment: p.total ? (100 * (finished - last)) / p.total : undefined });
