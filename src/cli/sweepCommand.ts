@@ -10,7 +10,7 @@ import { hasRange, parseSpaces, SEARCH_METHODS, searchAxes } from '../core/runs/
 import { effectiveSweep, readSweepFile } from '../core/runs/sweepStore';
 import { formatCellStat } from '../core/runs/sweepReport';
 import { runSweep, SweepPruneOptions, SweepTuneOptions } from '../engine/sweep';
-import { cancelSweep, refreshSweep, submitSweep } from '../engine/slurmSweep';
+import { awaitsComparison, cancelSweep, refreshSweep, SlurmSubmission, submitSweep } from '../engine/slurmSweep';
 import * as os from 'os';
 import { choiceValue, numberValue, parseCommand, positiveInteger, requireValue, UsageError } from './args';
 import { formatDuration, ProgressView } from './progress';
@@ -49,6 +49,7 @@ export const SWEEP_USAGE = `usage: seglab sweep CONFIG --set KEY=V1,V2,… [--se
   the tuning seeds; with --prune, trials of a cell compete with each other only), takes the trial with
   the best mean monitored value, then trains S fresh seeds at it (--then-seeds S: the seeds after the
   tuning seeds). Cells are compared on those fresh seeds only; every cell gets the same trials and epochs.
+  On Slurm the tuning is one array job; --wait (or the same command again) submits the compared runs.
   --launcher slurm: writes an sbatch array script (one task per cell × seed, each \`seglab train\`
   of that variant) into the sweep folder and submits it; --dry-run only writes it (submit it with
   sbatch yourself); --wait follows the job until every task has ended. The sweep folder and runs must
@@ -201,8 +202,6 @@ function sweepArguments(argv: string[]) {
   const { axes, search, tune: tuneSpec } = tunedSpaces(sets, values);
   const prune = pruneOptions(values);
   const seeds = seedOptions(values, file);
-  if (tuneSpec && launcher === 'slurm')
-    throw new UsageError('--tune runs on this machine for now (--launcher slurm takes --prune, not --tune); see the notes in README');
   const tune = tuneSpec ? { ...tuneSpec, thenSeeds: freshSeeds(values['then-seeds'], seeds) } : undefined;
   if (!tuneSpec && values['then-seeds'] !== undefined) throw new UsageError('--then-seeds goes with --tune KEYS');
   return {
@@ -375,19 +374,8 @@ function parseAxesOrUsage(sets: string[]): SweepAxis[] {
 const knownKeys = (known: string[]) => (known.length ? ` (the --set keys are ${known.join(', ')})` : '');
 
 /** --launcher slurm: submit (or only write, --dry-run), then with --wait follow the job to its end. */
-async function slurmSweep(a: SweepArguments, write: Write): Promise<number> {
-  const sub = submitSweep({
-    configFile: a.file,
-    axes: a.axes,
-    ...(a.search ? { search: a.search } : {}),
-    ...(a.prune ? { prune: a.prune } : {}),
-    seeds: a.seeds,
-    parallel: a.parallel,
-    backend: a.backend,
-    fresh: a.fresh,
-    slurm: a.slurm,
-    dryRun: a.dryRun,
-  });
+/** What a submission says: the job and its tasks, or that nothing was left to submit. */
+function writeSubmission(a: SweepArguments, sub: SlurmSubmission, write: Write): void {
   if (a.json)
     write(
       encodeJson({ type: 'submitted', dir: sub.dir, script: sub.script, jobId: sub.jobId, tasks: sub.tasks, kept: sub.kept }, 0) + '\n',
@@ -403,6 +391,26 @@ async function slurmSweep(a: SweepArguments, write: Write): Promise<number> {
       `submitted job ${sub.jobId}: ${sub.tasks.length} array task(s)${sub.kept ? `, ${sub.kept} run(s) kept` : ''} ` +
         `(${sub.script})\nfollow it with: seglab sweep status ${sub.dir}\n`,
     );
+}
+
+async function slurmSweep(a: SweepArguments, write: Write): Promise<number> {
+  const submitNow = (retryFailed: boolean) =>
+    submitSweep({
+      configFile: a.file,
+      axes: a.axes,
+      ...(a.search ? { search: a.search } : {}),
+      ...(a.prune ? { prune: a.prune } : {}),
+      ...(a.tune ? { tune: a.tune } : {}),
+      seeds: a.seeds,
+      parallel: a.parallel,
+      backend: a.backend,
+      fresh: a.fresh,
+      slurm: a.slurm,
+      dryRun: a.dryRun,
+      retryFailed,
+    });
+  const sub = submitNow(true);
+  writeSubmission(a, sub, write);
   if (!a.wait || a.dryRun) return 0;
   const report = runReporter(a.json, new ProgressView(write, false), write);
   report(sub.sweep);
@@ -417,6 +425,12 @@ async function slurmSweep(a: SweepArguments, write: Write): Promise<number> {
     await new Promise((r) => setTimeout(r, 3000));
     sweep = refreshSweep(sub.dir);
     report(sweep);
+    if (awaitsComparison(sweep)) {
+      // A tuned sweep's tuning has ended: its compared runs go in (failed trials are not retried here).
+      const next = submitNow(false);
+      writeSubmission(a, next, write);
+      sweep = next.sweep;
+    }
   }
   process.off('SIGINT', onInt);
   if (stop) return 130;

@@ -10,18 +10,35 @@ import * as path from 'path';
 import { encodeJson } from '../core/common/json';
 import { makeDirs, writeFileAtomic } from '../core/runs/atomicWrite';
 import { effectiveSummary, listRuns, restateRunEnding, RunSummary, settleStaleRuns } from '../core/runs/store';
-import { SweepFile, sweepResults, SweepRunRecord, zipped } from '../core/runs/sweep';
+import { gridCells, SweepFile, SweepRunRecord, tuningCells, TUNING_ENDED } from '../core/runs/sweep';
 import { sweepReport } from '../core/runs/sweepReport';
 import { readSweepFile, writeSweep } from '../core/runs/sweepStore';
 import { defaultEnginePath } from './client';
 import { cancelJobs, checkSlurmOptions, queueStates, sbatchScript, SlurmOptions, slurmEnding, SlurmTool, slurmTool, submit } from './slurm';
-import { carryOver, endState, openSweepFolder, planSweep, SweepOptions, sweepSnapshot, withPruning } from './sweep';
+import {
+  carryOver,
+  endState,
+  finalJobs,
+  NO_TRIAL_REASON,
+  openSweepFolder,
+  pendingFinals,
+  planSweep,
+  resultsWithTuning,
+  SweepJob,
+  SweepOptions,
+  SweepPlan,
+  sweepSnapshot,
+  tunedCells,
+  withPruning,
+} from './sweep';
 
 export interface SlurmSweepOptions extends Pick<
   SweepOptions,
-  'configFile' | 'axes' | 'seeds' | 'backend' | 'runsDir' | 'fresh' | 'parallel' | 'search' | 'prune'
+  'configFile' | 'axes' | 'seeds' | 'backend' | 'runsDir' | 'fresh' | 'parallel' | 'search' | 'prune' | 'tune'
 > {
   slurm: SlurmOptions;
+  /** false: a failed tuning run counts as ended (--wait's follow-up submission); a user's re-run retries it. */
+  retryFailed?: boolean;
   /** Write the script and configs, do not submit (the user runs `sbatch` on the script). */
   dryRun?: boolean;
   tool?: SlurmTool;
@@ -46,20 +63,72 @@ function cliPath(): string {
   return path.join(path.dirname(defaultEnginePath()), 'cli.js');
 }
 
+/** A run on the cluster now (queued or running, submitted). */
+const onCluster = (r: SweepRunRecord) => r.slurm !== undefined && r.slurm.jobId !== null && ACTIVE.includes(r.status);
+/** Finished and pruned runs are not submitted again (a pruned run ended as its rule said). */
+const settled = (r: SweepRunRecord) => r.status === 'done' || r.status === 'pruned';
+
+export const AWAITS_COMPARISON =
+  'the tuning has ended: run the same sweep command again to submit the compared runs (with --wait it does so itself)';
+
+/**
+ * Whether a tuned Slurm sweep has ended its tuning but not submitted its compared runs (the same
+ * command, or --wait, submits them).
+ */
+export function awaitsComparison(sweep: Pick<SweepFile, 'tuning' | 'runs'>): boolean {
+  return (
+    sweep.tuning !== undefined &&
+    sweep.tuning.runs.every((r) => TUNING_ENDED.includes(r.status)) &&
+    sweep.runs.every((r) => !r.slurm && r.status === 'pending')
+  );
+}
+
+/**
+ * The records as they stand and the tasks to submit now. A tuned sweep submits its tuning first; once
+ * every tuning run has ended (failed ones are retried when the user re-runs the command, not by --wait's
+ * follow-up), the compared runs at each cell's chosen setting.
+ */
+function submissionPlan(
+  o: SlurmSweepOptions,
+  plan: SweepPlan,
+  previous: SweepFile | undefined,
+): { tuneRecords: SweepRunRecord[]; records: SweepRunRecord[]; finals: (SweepJob | undefined)[]; tasks: number[] } {
+  const keep = (list: SweepRunRecord[] | undefined, job: SweepJob): SweepRunRecord => {
+    const before = list?.find((r) => r.cell === job.cell && r.seed === job.seed);
+    // Queued or running on the cluster: left alone (not submitted twice).
+    if (before?.slurm && ACTIVE.includes(before.status)) return before;
+    return carryOver(before, job);
+  };
+  const tuneRecords = plan.tuneJobs.map((job) => keep(previous?.tuning?.runs, job));
+  const tuneTodo = tuneRecords
+    .map((r, i) => (settled(r) || onCluster(r) || (o.retryFailed === false && r.status === 'failed') ? -1 : i))
+    .filter((i) => i >= 0);
+  const tuningOver = o.tune !== undefined && tuneTodo.length === 0 && !tuneRecords.some(onCluster);
+  let finals: (SweepJob | undefined)[] = o.tune ? [] : plan.jobs;
+  let records: SweepRunRecord[] = o.tune ? pendingFinals(plan, o.tune.thenSeeds) : plan.jobs.map((job) => keep(previous?.runs, job));
+  if (o.tune && tuningOver) {
+    finals = finalJobs(plan, tunedCells(plan, tuneRecords, plan.baseConfig.monitor, o), o.tune.thenSeeds);
+    records = finals.map((job, i) =>
+      job ? keep(previous?.runs, job) : { ...records[i], status: 'failed' as const, reason: NO_TRIAL_REASON },
+    );
+  }
+  const T = plan.tuneJobs.length;
+  const tasks = [
+    ...tuneTodo,
+    ...finals.map((job, i) => (job && !settled(records[i]) && !onCluster(records[i]) ? T + i : -1)).filter((t) => t >= 0),
+  ];
+  return { tuneRecords, records, finals, tasks };
+}
+
 export function submitSweep(o: SlurmSweepOptions): SlurmSubmission {
   checkSlurmOptions(o.slurm);
   const tool = o.tool ?? slurmTool;
   const plan = planSweep(o);
   const { dir, id, previous } = openSweepFolder(plan.baseConfig.runsDir, plan, Boolean(o.fresh), (d) => refreshSweep(d, tool));
-  const records: SweepRunRecord[] = plan.jobs.map((job) => {
-    const before = previous?.runs.find((r) => r.cell === job.cell && r.seed === job.seed);
-    // Queued or running on the cluster: left alone (not submitted twice).
-    if (before?.slurm && ACTIVE.includes(before.status)) return before;
-    return carryOver(before, job);
-  });
-  const onCluster = (r: SweepRunRecord) => r.slurm !== undefined && r.slurm.jobId !== null && ACTIVE.includes(r.status);
-  // Finished and pruned runs are not submitted again (a pruned run ended as its rule said).
-  const tasks = records.map((r, i) => (r.status === 'done' || r.status === 'pruned' || onCluster(r) ? -1 : i)).filter((i) => i >= 0);
+  const { tuneRecords, records, finals, tasks } = submissionPlan(o, plan, previous);
+  // Task numbers: the tuning runs first, then the compared runs.
+  const T = plan.tuneJobs.length;
+  const jobAt = (t: number) => (t < T ? plan.tuneJobs[t] : finals[t - T]!);
   const submissions = [...(previous?.slurm?.submissions ?? [])];
   const submittedAt = new Date().toISOString();
   let jobId: string | null = null;
@@ -67,11 +136,14 @@ export function submitSweep(o: SlurmSweepOptions): SlurmSubmission {
   if (tasks.length > 0) {
     makeDirs(path.join(dir, 'configs'));
     makeDirs(path.join(dir, 'slurm'));
-    // With --prune, each task's config carries the ASHA rule and the sweep's asha/ folder (shared with the nodes).
-    for (const t of tasks)
-      writeFileAtomic(path.join(dir, 'configs', `${t}.json`), encodeJson(withPruning(plan.jobs[t], plan.prune, dir).config) + '\n');
+    // With --prune, each task's config carries the ASHA rule and the sweep's asha/ folder (shared with the
+    // nodes); a tuned sweep prunes its tuning runs only.
+    for (const t of tasks) {
+      const prune = o.tune && t >= T ? undefined : plan.prune;
+      writeFileAtomic(path.join(dir, 'configs', `${t}.json`), encodeJson(withPruning(jobAt(t), prune, dir).config) + '\n');
+    }
     script = path.join(dir, `submit-${submissions.length + 1}.sbatch`);
-    const describe = (t: number) => `${plan.jobs[t].cell} seed ${plan.jobs[t].seed}`;
+    const describe = (t: number) => `${t < T ? 'tuning ' : ''}${jobAt(t).cell} seed ${jobAt(t).seed}`;
     writeFileAtomic(
       script,
       sbatchScript({
@@ -79,7 +151,7 @@ export function submitSweep(o: SlurmSweepOptions): SlurmSubmission {
         sweepDir: dir,
         tasks,
         describe,
-        runName: (t) => plan.jobs[t].config.name,
+        runName: (t) => jobAt(t).config.name,
         node: process.execPath,
         cli: cliPath(),
         origin: path.resolve(o.configFile),
@@ -91,14 +163,25 @@ export function submitSweep(o: SlurmSweepOptions): SlurmSubmission {
     if (!o.dryRun) jobId = submit(script, tool);
     submissions.push({ jobId, script, tasks, submittedAt });
     for (const t of tasks) {
-      const job = plan.jobs[t];
-      records[t] = { cell: job.cell, seed: job.seed, status: 'pending', slurm: { jobId, task: t, runName: job.config.name, submittedAt } };
+      const job = jobAt(t);
+      const record: SweepRunRecord = {
+        cell: job.cell,
+        seed: job.seed,
+        status: 'pending',
+        slurm: { jobId, task: t, runName: job.config.name, submittedAt },
+      };
+      if (t < T) tuneRecords[t] = record;
+      else records[t - T] = record;
     }
   }
   const slurm = { options: o.slurm, submissions };
   const fixed = { id, createdAt: previous?.createdAt ?? submittedAt, parallel: o.parallel ?? 0, slurm };
-  const active = records.some((r) => ACTIVE.includes(r.status));
-  const { status, reason } = active ? { status: 'running' as const, reason: undefined } : endState(records);
+  const everything = [...tuneRecords, ...records];
+  const active = everything.some((r) => ACTIVE.includes(r.status));
+  const { status, reason } = active
+    ? { status: 'running' as const, reason: undefined }
+    : endState([...tuneRecords.filter((r) => r.status === 'cancelled'), ...records]);
+  const tuning = o.tune ? { records: tuneRecords, cells: tunedCells(plan, tuneRecords, plan.baseConfig.monitor, o) } : undefined;
   const sweep = sweepSnapshot(
     o,
     plan,
@@ -106,10 +189,11 @@ export function submitSweep(o: SlurmSweepOptions): SlurmSubmission {
     records,
     status,
     o.dryRun && tasks.length ? `written, not submitted (--dry-run): sbatch ${script}` : reason,
+    tuning,
   );
   writeSweep(dir, sweep);
   if (!active) writeFileAtomic(path.join(dir, 'report.html'), sweepReport(sweep));
-  return { dir, script, jobId, tasks, kept: records.length - tasks.length, sweep };
+  return { dir, script, jobId, tasks, kept: everything.length - tasks.length, sweep };
 }
 
 /** The newest run of this name started at or after `since` (a resubmitted task makes a new run). */
@@ -185,7 +269,8 @@ export function refreshSweep(dir: string, tool: SlurmTool = slurmTool): SweepFil
   const sweep = readSweepFile(dir);
   if (sweep.launcher !== 'slurm' || !sweep.slurm) return sweep;
   // Runs that can still change: queued or running, or ended without Slurm's word yet in the run folder.
-  const unsettled = sweep.runs.filter((r) => r.slurm && r.status !== 'done' && r.status !== 'pruned');
+  const all = [...(sweep.tuning?.runs ?? []), ...sweep.runs];
+  const unsettled = all.filter((r) => r.slurm && !settled(r));
   if (unsettled.length === 0 && sweep.status !== 'running') return sweep;
   const jobIds = [...new Set(sweep.slurm.submissions.map((x) => x.jobId).filter((x): x is string => x !== null))];
   let queue = new Map<string, { state: string; reason: string }>();
@@ -193,26 +278,36 @@ export function refreshSweep(dir: string, tool: SlurmTool = slurmTool): SweepFil
     queue = queueStates(jobIds, tool);
   } catch (err) {
     // Without squeue (not a login node, controller down) the run folders still tell most of it.
-    if (sweep.runs.some((r) => r.slurm && ACTIVE.includes(r.status) && !r.runDir)) throw err;
+    if (all.some((r) => r.slurm && ACTIVE.includes(r.status) && !r.runDir)) throw err;
   }
   // The runs folder holds sweeps/<id>: the runs are two levels up. Runs whose process is gone are
   // written down as failed first (the engine is trusted), so the sweep and every reader agree.
   const runsDir = path.dirname(path.dirname(dir));
   const listed = listRuns(runsDir);
   const runs = settleStaleRuns(listed).length > 0 ? listRuns(runsDir) : listed;
-  const records = sweep.runs.map((r) =>
-    r.slurm && r.status !== 'done' && r.status !== 'pruned' ? reconcile(r, dir, runs, queue, sweep.slurm!.cancelledAt) : r,
-  );
-  const running = records.some((r) => ACTIVE.includes(r.status));
-  const { status, reason } = running ? { status: 'running' as const, reason: undefined } : endState(records);
-  const next: SweepFile = {
+  const update = (r: SweepRunRecord) => (r.slurm && !settled(r) ? reconcile(r, dir, runs, queue, sweep.slurm!.cancelledAt) : r);
+  const records = sweep.runs.map(update);
+  const t = sweep.tuning;
+  const tuneRecords = t ? t.runs.map(update) : [];
+  const tuning = t
+    ? { records: tuneRecords, cells: tuningCells(gridCells(sweep.axes), t.trials, t.seeds, tuneRecords, t.metric) }
+    : undefined;
+  // Running: runs on the cluster, or a tuning that has ended waiting for its compared runs to be submitted.
+  const waiting = awaitsComparison({ tuning: t && { ...t, runs: tuneRecords }, runs: records });
+  const running = waiting || [...tuneRecords, ...records].some((r) => ACTIVE.includes(r.status) && r.slurm !== undefined);
+  const { status, reason } = running
+    ? { status: 'running' as const, reason: undefined }
+    : endState([...tuneRecords.filter((r) => r.status === 'cancelled'), ...records]);
+  let next: SweepFile = {
     ...sweep,
     updatedAt: new Date().toISOString(),
     status,
     reason,
-    ...sweepResults(sweep.axes, sweep.seeds, records, sweep.primaryMetric, sweep.parallel, zipped(sweep.search)),
+    ...resultsWithTuning(sweep.axes, sweep.seeds, records, sweep.parallel, sweep.search, tuning),
+    ...(t && tuning ? { tuning: { ...t, runs: tuneRecords, cells: tuning.cells } } : {}),
     runs: records,
   };
+  if (waiting) next = { ...next, reason: AWAITS_COMPARISON };
   if (!reason) delete next.reason;
   writeSweep(dir, next);
   if (!running) writeFileAtomic(path.join(dir, 'report.html'), sweepReport(next));

@@ -12,16 +12,16 @@ import { ConfigError, ExperimentConfig, parseJson, resolvePaths, validateConfig 
 import { defaultThreadCount } from '../core/kernels/pool';
 import { writeFileAtomic } from '../core/runs/atomicWrite';
 import { readSummary, RunWriter } from '../core/runs/store';
-import { lowerIsBetter } from '../core/common/metrics';
 import { rungEpochs } from '../core/runs/asha';
 import {
   CellParams,
   cellId,
-  cellLabel,
   gridCells,
   SweepPrune,
   sweepProgress,
   TunedCell,
+  tuningCells,
+  withTunedSettings,
   cellRunName,
   sweepCells,
   SweepSearch,
@@ -174,42 +174,14 @@ export function withPruning(job: SweepJob, prune: SweepPrune | undefined, sweepD
   return { ...job, config: { ...job.config, pruning } };
 }
 
-/**
- * Each compared cell's tuning as the records stand: runs, budget, and — once every tuning run of the
- * cell has ended — the trial with the best mean final value of `metric` over its finished seeds
- * (a pruned or failed run does not count; a cell with no finished trial has none chosen).
- */
-export function tunedCells(plan: SweepPlan, records: readonly SweepRunRecord[], metric: string): TunedCell[] {
-  return plan.cells.map((p) => {
-    const id = cellId(p);
-    const mine = plan.tuneJobs.map((j, i) => ({ j, r: records[i] })).filter(({ j }) => j.group === id);
-    const count = (s: string) => mine.filter(({ r }) => r.status === s).length;
-    const out: TunedCell = {
-      cell: id,
-      label: cellLabel(p),
-      runs: mine.length,
-      done: count('done'),
-      pruned: count('pruned'),
-      failed: count('failed'),
-      epochs: mine.reduce((a, { r }) => a + (r.epochs ?? 0), 0),
-    };
-    if (mine.some(({ r }) => !['done', 'pruned', 'failed'].includes(r.status))) return out;
-    let best: TunedCell['chosen'];
-    const trials = [...new Set(mine.map(({ j }) => j.trial!))].sort((a, b) => a - b);
-    for (const t of trials) {
-      const values = mine
-        .filter(({ j, r }) => j.trial === t && r.status === 'done' && typeof r.final?.[metric] === 'number')
-        .map(({ r }) => r.final![metric]);
-      const mean = values.reduce((a, b) => a + b, 0) / values.length;
-      if (values.length === 0 || !Number.isFinite(mean)) continue;
-      const better = !best || (lowerIsBetter(metric) ? mean < best.value : mean > best.value);
-      if (better) {
-        const trial = mine.find(({ j }) => j.trial === t)!.j;
-        best = { trial: t, params: Object.fromEntries(Object.entries(trial.params).filter(([k]) => !(k in p))), value: mean };
-      }
-    }
-    return best ? { ...out, chosen: best } : out;
-  });
+/** Each compared cell's tuning as the records stand (core's tuningCells over the plan's cells and trials). */
+export function tunedCells(
+  plan: SweepPlan,
+  records: readonly SweepRunRecord[],
+  metric: string,
+  o: Pick<SweepOptions, 'tune' | 'seeds'>,
+): TunedCell[] {
+  return tuningCells(plan.cells, o.tune?.trials ?? [], o.seeds, records, metric);
 }
 
 /** The newest sweep of this grid in the runs folder (same fingerprint), if any. */
@@ -311,6 +283,24 @@ export interface TuningState {
   cells: TunedCell[];
 }
 
+/**
+ * sweepResults for a sweep.json; a tuned sweep's cells are those of its `per` keys (a grid, compared at
+ * their chosen settings) and its progress counts the tuning runs too.
+ */
+export function resultsWithTuning(
+  axes: readonly SweepAxis[],
+  seeds: readonly number[],
+  records: readonly SweepRunRecord[],
+  parallel: number,
+  search: SweepSearch | undefined,
+  tuning: TuningState | undefined,
+): ReturnType<typeof sweepResults> {
+  const results = sweepResults(axes, seeds, records, 'dice', parallel, !tuning && zipped(search));
+  if (!tuning) return results;
+  const all = [...tuning.records, ...records];
+  return { ...results, progress: sweepProgress(all, parallel || all.length), cells: withTunedSettings(results.cells, tuning.cells) };
+}
+
 /** sweep.json's contents for the records as they stand. */
 export function sweepSnapshot(
   o: Pick<SweepOptions, 'configFile' | 'axes' | 'seeds' | 'search' | 'tune'>,
@@ -324,14 +314,7 @@ export function sweepSnapshot(
   const primary = 'dice' as const;
   // A tuned sweep compares its cells on the fresh seeds; the tuning seeds are in `tuning`.
   const seeds = o.tune ? o.tune.thenSeeds : o.seeds;
-  const results = sweepResults(o.axes, seeds, records, primary, fixed.parallel, !o.tune && zipped(o.search));
-  if (tuning) {
-    results.progress = sweepProgress([...tuning.records, ...records], fixed.parallel || records.length + tuning.records.length);
-    results.cells = results.cells.map((c) => {
-      const chosen = tuning.cells.find((x) => x.cell === c.id)?.chosen;
-      return chosen ? { ...c, tuned: chosen.params, label: `${c.label} (${cellLabel(chosen.params)})` } : c;
-    });
-  }
+  const results = resultsWithTuning(o.axes, seeds, records, fixed.parallel, o.search, tuning);
   return {
     format: 'seglab-sweep',
     version: 1,
@@ -384,7 +367,7 @@ export function endState(records: readonly SweepRunRecord[]): { status: SweepFil
 }
 
 /** The comparison's records of a tuned sweep before its cells have chosen: one pending per cell and fresh seed. */
-function pendingFinals(plan: SweepPlan, seeds: readonly number[]): SweepRunRecord[] {
+export function pendingFinals(plan: SweepPlan, seeds: readonly number[]): SweepRunRecord[] {
   return seeds.flatMap((seed) => plan.cells.map((p) => ({ cell: cellId(p), seed, status: 'pending' as const })));
 }
 
@@ -460,7 +443,8 @@ export function runSweep(o: SweepOptions): SweepHandle {
   let status: SweepFile['status'] = 'running';
   let reason: string | undefined;
   const metric = plan.baseConfig.monitor;
-  const tuning = (): TuningState | undefined => (tune ? { records: tuneRecords, cells: tunedCells(plan, tuneRecords, metric) } : undefined);
+  const tuning = (): TuningState | undefined =>
+    tune ? { records: tuneRecords, cells: tunedCells(plan, tuneRecords, metric, o) } : undefined;
   const snapshot = () => sweepSnapshot(o, plan, fixed, records, status, reason, tuning());
   const save = (): SweepFile => {
     const s = snapshot();
@@ -494,7 +478,7 @@ export function runSweep(o: SweepOptions): SweepHandle {
         // The comparison waits for every tuning run: nothing of it starts after a cancel.
         records = records.map((r) => ({ ...r, status: 'cancelled', reason: 'sweep cancelled during its tuning' }));
       } else {
-        const tuned = tunedCells(plan, tuneRecords, metric);
+        const tuned = tunedCells(plan, tuneRecords, metric, o);
         const jobs = finalJobs(plan, tuned, tune.thenSeeds);
         records = jobs.map((job, i) =>
           job ? carryOver(find(previous?.runs, job), job) : { ...records[i], status: 'failed' as const, reason: NO_TRIAL_REASON },

@@ -136,6 +136,16 @@ export interface SweepCellView {
   n: number;
   runIds: string[];
   metrics: Record<string, SweepStatView>;
+  /** A tuned sweep: the setting this cell was compared at (`optimizer.learningRate=0.002`). */
+  tuned?: string;
+}
+
+/** A tuned sweep's first phase, per compared cell: its tuning runs, epochs spent and the setting chosen. */
+export interface SweepTuningView {
+  /** In words: what was tuned, per what, over which trials and seeds. */
+  text: string;
+  metric: string;
+  cells: { label: string; runs: number; done: number; pruned: number; failed: number; epochs: number; chosen?: string; value?: number }[];
 }
 
 export interface SweepView {
@@ -144,7 +154,16 @@ export interface SweepView {
   status: string;
   reason?: string;
   updatedAt: string;
-  progress: { total: number; done: number; failed: number; cancelled: number; running: number; pending: number; etaSeconds?: number };
+  progress: {
+    total: number;
+    done: number;
+    failed: number;
+    cancelled: number;
+    pruned?: number;
+    running: number;
+    pending: number;
+    etaSeconds?: number;
+  };
   axes: { key: string; values: string[] }[];
   seeds: number[];
   primaryMetric: string;
@@ -155,6 +174,9 @@ export interface SweepView {
   verdicts: { axis: string; text: string }[];
   /** Set when the cells are the trials of a random or Sobol search (not the grid of the axes): what was searched. */
   search?: string;
+  /** The ASHA rule the runs were pruned by, in words. */
+  prune?: string;
+  tuning?: SweepTuningView;
 }
 
 /** A run's reliability diagram (its calibration.json). */

@@ -212,6 +212,37 @@ describe('sweeps on a real one-node Slurm cluster', function () {
     assert.match(again.stdout, /nothing to submit \(4 run\(s\) finished or still on the cluster\)/);
   });
 
+  it('a tuned sweep through sbatch: the tuning tasks, then (--wait submits them) the compared runs; the sweep.json a local run gives', () => {
+    const args = [
+      ...['--set', 'loss=bce,dice', '--set', 'optimizer.learningRate=0.0003,0.003,0.03'],
+      ...['--tune', 'optimizer.learningRate', '--then-seeds', '2', '--prune', 'asha', '--parallel', '1'],
+    ];
+    const { slurmDir, onSlurm, local } = slurmAndLocal('tuned', args, 6, { epochs: 2 });
+    assert.strictEqual(onSlurm.status, 'done', onSlurm.reason);
+    const outcome = (r: SweepFile['runs'][number]) => [r.cell, r.seed, r.status, r.epochs, r.final?.dice, r.reason ?? ''];
+    assert.deepStrictEqual(onSlurm.tuning!.runs.map(outcome), local.tuning!.runs.map(outcome));
+    assert.deepStrictEqual(onSlurm.tuning!.cells, local.tuning!.cells);
+    assert.deepStrictEqual(onSlurm.runs.map(outcome), local.runs.map(outcome));
+    assert.deepStrictEqual(
+      onSlurm.cells.map((c) => [c.label, c.tuned, c.metrics.dice!.seeds, c.metrics.dice!.values]),
+      local.cells.map((c) => [c.label, c.tuned, c.metrics.dice!.seeds, c.metrics.dice!.values]),
+    );
+    // Two submissions: the 6 tuning tasks, then the 4 compared runs (tasks 6–9) once the tuning had ended.
+    assert.deepStrictEqual(
+      onSlurm.slurm!.submissions.map((s) => s.tasks),
+      [
+        [0, 1, 2, 3, 4, 5],
+        [6, 7, 8, 9],
+      ],
+    );
+    // The compared runs' configs carry no pruning; the tuning runs' do.
+    const configs = path.join(sweepDirs(slurmDir)[0], 'configs');
+    assert.strictEqual(JSON.parse(fs.readFileSync(path.join(configs, '0.json'), 'utf8')).pruning.group, 'loss=bce');
+    assert.strictEqual(JSON.parse(fs.readFileSync(path.join(configs, '6.json'), 'utf8')).pruning, null);
+    const again = seglab(slurmDir, 'sweep', 'tiny.experiment.json', ...args, '--launcher', 'slurm');
+    assert.match(again.stdout, /nothing to submit \(10 run\(s\) finished or still on the cluster\)/);
+  });
+
   it('--dry-run writes a script a user submits by hand; status follows it', async () => {
     const folder = path.join(dir, 'byhand');
     writeConfig(folder);

@@ -530,10 +530,6 @@ describe('seglab sweep (built-in data)', function () {
     usage(['--then-seeds', '2'], /--then-seeds goes with --tune KEYS/);
     usage(['--min-epochs', '1'], /--min-epochs and --eta go with --prune asha/);
     usage(['--prune', 'asha', '--eta', '1'], /--eta must be at least 2/);
-    usage(
-      [...rates, '--tune', 'optimizer.learningRate', '--then-seeds', '2', '--launcher', 'slurm'],
-      /--tune runs on this machine for now/,
-    );
     const noRung = run('--prune', 'asha', '--min-epochs', '2');
     assert.strictEqual(noRung.status, 1);
     assert.match(noRung.stderr, /--min-epochs 2: the runs train 2 epochs, so there is no rung to prune at/);

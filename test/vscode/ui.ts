@@ -5,7 +5,7 @@
  * test-output/vscode/.
  */
 import * as assert from 'assert';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -267,6 +267,126 @@ async function sweepExploreSteps(page: Page, frame: Frame, sweep: SweepCells): P
   return `scatter ${points.length} points (${points.filter((p) => p.front).length} on the front), brush ${brushed.length} of ${sweep.cells.length} cells`;
 }
 
+interface TunedSweep {
+  cells: { id: string; tuned?: Record<string, unknown> }[];
+  prune: { rungs: number[] };
+  tuning: {
+    runs: { runId?: string; status: string }[];
+    cells: { label: string; runs: number; done: number; pruned: number; epochs: number; chosen?: { params: Record<string, unknown> } }[];
+  };
+}
+
+/**
+ * The tuned sweep (prepared with the CLI) in the Sweep view: the tuning table against sweep.json
+ * (runs, pruned, epochs, chosen setting per cell) and the "compared at" column; then a pruned tuning
+ * run in the curves, its line stopping at the rung with a hollow mark there.
+ */
+async function tunedSweepSteps(page: Page, frame: Frame, ws: string): Promise<string> {
+  // A tuned sweep with ASHA, run with the CLI while VS Code is open (its own runs folder, apart from the
+  // sweep run from the palette; written now so that the curves' first selection stays the comparison's).
+  fs.writeFileSync(
+    path.join(ws, 'tuned.experiment.json'),
+    JSON.stringify({
+      name: 'tuned',
+      dataset: { builtin: 'shapes', count: 12, size: 32 },
+      model: { depth: 2, baseFilters: 4 },
+      epochs: 3,
+      batchSize: 4,
+      stepsPerEpoch: 3,
+      predictions: 1,
+      backend: 'wasm',
+      runsDir: 'tuned-runs',
+    }),
+  );
+  // Asynchronously: the page's connection keeps being served while the sweep runs.
+  const tuned = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, 'dist', 'cli.js'),
+        ...['sweep', 'tuned.experiment.json', '--set', 'loss=bce,dice', '--set', 'optimizer.learningRate=0.0003,0.003,0.03'],
+        ...['--tune', 'optimizer.learningRate', '--then-seeds', '2', '--prune', 'asha', '--parallel', '1', '--threads', '1'],
+      ],
+      { cwd: ws, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+  if (tuned.status !== 0) throw new Error(`the tuned sweep failed: ${tuned.stderr}`);
+  const root = path.join(ws, 'tuned-runs', 'sweeps');
+  const dir = path.join(root, fs.readdirSync(root)[0]);
+  const sweep = readJsonFile<TunedSweep>(path.join(dir, 'sweep.json'));
+  await runFromPalette(page, 'SegLab: Open Sweep');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 20000 });
+  await page.keyboard.type(path.basename(dir));
+  await page.waitForTimeout(600);
+  await page.keyboard.press('Enter');
+  await frame.waitForSelector('#sweep-tuning tr[data-tuned]', { timeout: 30000 });
+  await page.waitForTimeout(500);
+  const rows = await frame.$$eval('#sweep-tuning tr[data-tuned]', (trs) =>
+    trs.map((tr) => Array.from(tr.children).map((c) => (c.textContent ?? '').trim())),
+  );
+  const setting = (p: Record<string, unknown>) =>
+    Object.entries(p)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(', ');
+  assert.deepStrictEqual(
+    rows.map((r) => r.slice(0, 7)),
+    sweep.tuning.cells.map((c) => [
+      c.label,
+      String(c.runs),
+      String(c.done),
+      String(c.pruned),
+      '0',
+      String(c.epochs),
+      c.chosen ? setting(c.chosen.params) : '—',
+    ]),
+  );
+  const comparedAt = await frame.$$eval('.sweep-results tr[data-cell]', (trs) =>
+    trs.map((tr) => [tr.getAttribute('data-cell'), tr.querySelector('td.tuned')?.textContent ?? '']),
+  );
+  for (const [id, at] of comparedAt) {
+    const cell = sweep.cells.find((c) => c.id === id)!;
+    assert.strictEqual(at, setting(cell.tuned!), `${id} is compared at its chosen setting`);
+  }
+  const prune = (await frame.textContent('#sweep-prune')) ?? '';
+  assert.match(prune, new RegExp(`ASHA .* at epochs? ${sweep.prune.rungs.join(', ')};`));
+  await page.screenshot({ path: path.join(OUT, 'dashboard-sweep-tuned.png') });
+  // A pruned tuning run in the curves: its line has values up to its rung only, and the hollow mark sits on its last one.
+  const pruned = sweep.tuning.runs.filter((r) => r.status === 'pruned').length;
+  assert.ok(pruned > 0, 'ASHA pruned at least one tuning run');
+  await frame.click('#tab-curves');
+  await frame.waitForSelector('.run-group[data-group$=" · tuning"] label.status-pruned', { timeout: 30000 });
+  await frame.click('.run-group[data-group$=" · tuning"] label.status-pruned input');
+  await page.waitForTimeout(800);
+  const header = await frame.$$eval('.chart table.chart-data tr:first-child th', (ths) => ths.map((t) => t.textContent ?? ''));
+  const table = await frame.$$eval('.chart table.chart-data tr', (trs) =>
+    trs.slice(1).map((tr) => Array.from(tr.children).map((c) => c.getAttribute('data-value'))),
+  );
+  const stopCol = header.findIndex((h) => / pruned at epoch \d+$/.test(h));
+  assert.ok(stopCol > 0, `a stop mark for the pruned run (${header.join(', ')})`);
+  const epoch = Number(/ pruned at epoch (\d+)$/.exec(header[stopCol])![1]);
+  assert.strictEqual(epoch, sweep.prune.rungs[0], 'stopped at the first rung');
+  const lineCol = header.indexOf(header[stopCol].replace(/ pruned at epoch \d+$/, ''));
+  assert.ok(lineCol > 0, `its line (${header.join(', ')})`);
+  const line = table.map((row) => row[lineCol]);
+  assert.ok(
+    line[epoch - 1] !== null && line.slice(epoch).every((v) => v === null),
+    `values up to epoch ${epoch} only (${line.join(', ')})`,
+  );
+  assert.deepStrictEqual(
+    table.map((row) => row[stopCol]),
+    line.map((v, j) => (j === epoch - 1 ? v : null)),
+    'the mark is on the last value',
+  );
+  await frame.$eval('.chart', (e) => e.scrollIntoView({ block: 'center' }));
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(OUT, 'dashboard-pruned-curve.png') });
+  await frame.click('.run-group[data-group$=" · tuning"] label.status-pruned input');
+  return `tuned sweep ${rows.length} tuned cells, ${pruned} pruned, stop mark at epoch ${epoch}`;
+}
+
 async function sweepSteps(page: Page, frame: Frame, ws: string): Promise<string> {
   await runFromPalette(page, 'SegLab: Run Sweep');
   for (let i = 0; i < 3; i++) {
@@ -485,6 +605,7 @@ export async function runUiTest(): Promise<void> {
     assert.ok(weights.green > 0, `high weights are drawn (${weights.green} green/yellow px)`);
     await page.screenshot({ path: path.join(OUT, 'dashboard-weight-map.png') });
     const sweepInfo = await sweepSteps(page, frame, ws);
+    const tunedInfo = await tunedSweepSteps(page, frame, ws);
     // Install TensorFlow Native Backend from the palette: a progress notification while npm runs, then
     // either the success message or an error that says why (here: libtensorflow cannot be downloaded).
     await runFromPalette(page, 'SegLab: Install TensorFlow Native Backend');
@@ -522,7 +643,7 @@ export async function runUiTest(): Promise<void> {
     await page.waitForTimeout(1500); // the step's markdown renders in its own frame
     await page.screenshot({ path: path.join(OUT, 'walkthrough.png') });
     process.stdout.write(
-      `UI test passed: curves ${curves.nonBlank} px, overlay green/red/blue ${overlay.green}/${overlay.red}/${overlay.blue}, ${lossMapInfo}, loss explorer ${explorer.nonBlank} px, weight map ${weights.nonBlank} px (${weights.green} high); install tfjs-node: "${message.slice(0, 120)}…"; install GPU support: "${gpuMessage.slice(0, 80)}…"; walkthrough shown; ${sweepInfo}; screenshots in ${OUT}\n`,
+      `UI test passed: curves ${curves.nonBlank} px, overlay green/red/blue ${overlay.green}/${overlay.red}/${overlay.blue}, ${lossMapInfo}, loss explorer ${explorer.nonBlank} px, weight map ${weights.nonBlank} px (${weights.green} high); install tfjs-node: "${message.slice(0, 120)}…"; install GPU support: "${gpuMessage.slice(0, 80)}…"; walkthrough shown; ${sweepInfo}; ${tunedInfo}; screenshots in ${OUT}\n`,
     );
   } catch (err) {
     await wb.page.screenshot({ path: path.join(OUT, 'failure.png') }).catch(() => undefined);

@@ -218,6 +218,61 @@ export interface SweepFile {
   baseConfig: Record<string, unknown>;
 }
 
+/**
+ * Each compared cell's tuning as the records stand: its runs (trials × tuning seeds, found by cell id
+ * and seed), the epochs they trained, and — once every one of them has ended — the trial with the best
+ * mean final value of `metric` over its finished seeds (pruned and failed runs do not count; a cell
+ * with no finished trial has none chosen).
+ */
+export function tuningCells(
+  cells: readonly CellParams[],
+  trials: readonly CellParams[],
+  seeds: readonly number[],
+  records: readonly SweepRunRecord[],
+  metric: string,
+): TunedCell[] {
+  return cells.map((p) => {
+    const mine = trials.flatMap((t, trial) =>
+      seeds.map((seed) => ({
+        trial,
+        r: records.find((r) => r.cell === cellId({ ...p, ...t }) && r.seed === seed) ?? { cell: '', seed, status: 'pending' as const },
+      })),
+    );
+    const count = (s: SweepRunStatus) => mine.filter(({ r }) => r.status === s).length;
+    const out: TunedCell = {
+      cell: cellId(p),
+      label: cellLabel(p),
+      runs: mine.length,
+      done: count('done'),
+      pruned: count('pruned'),
+      failed: count('failed'),
+      epochs: mine.reduce((a, { r }) => a + (r.epochs ?? 0), 0),
+    };
+    if (mine.some(({ r }) => !TUNING_ENDED.includes(r.status))) return out;
+    let best: TunedCell['chosen'];
+    trials.forEach((t, trial) => {
+      const values = mine
+        .filter((x) => x.trial === trial && x.r.status === 'done' && typeof x.r.final?.[metric] === 'number')
+        .map((x) => x.r.final![metric]);
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      if (values.length === 0 || !Number.isFinite(mean)) return;
+      if (!best || (lowerIsBetter(metric) ? mean < best.value : mean > best.value)) best = { trial, params: { ...t }, value: mean };
+    });
+    return best ? { ...out, chosen: best } : out;
+  });
+}
+
+/** How a tuning run may end: its trial counts (done), or it does not (pruned, failed). */
+export const TUNING_ENDED: readonly SweepRunStatus[] = ['done', 'pruned', 'failed'];
+
+/** The compared cells with the setting each was compared at (in `tuned` and the label). */
+export function withTunedSettings(cells: SweepCell[], tuned: readonly TunedCell[]): SweepCell[] {
+  return cells.map((c) => {
+    const chosen = tuned.find((x) => x.cell === c.id)?.chosen;
+    return chosen ? { ...c, tuned: chosen.params, label: `${c.label} (${cellLabel(chosen.params)})` } : c;
+  });
+}
+
 /** Config keys a sweep may not set: the seed comes from --seeds, names and folders belong to the sweep. */
 const RESERVED_KEYS = new Set(['seed', 'name', 'runsDir', '$schema']);
 

@@ -160,7 +160,8 @@ export const settingText = (params: Record<string, unknown>): string =>
 export function pruneText(sweep: Pick<SweepFile, 'prune' | 'tuning'>): string {
   const p = sweep.prune!;
   return (
-    `Early stopping: ASHA (asynchronous successive halving) at epochs ${p.rungs.join(', ')}; at each a run went on only if its ` +
+    `Early stopping: ASHA (asynchronous successive halving) at epoch${p.rungs.length > 1 ? 's' : ''} ${p.rungs.join(', ')}; ` +
+    `at each a run went on only if its ` +
     `validation ${metricLabel(p.metric)} was in the top 1/${p.eta} of the runs that had reached that epoch before it ` +
     `(${sweep.tuning ? 'tuning runs of the same cell' : 'all runs of the sweep'}), else it stopped as pruned.`
   );

@@ -140,6 +140,8 @@ export class Dashboard implements vscode.Disposable, DashboardHost {
     const group = new Map<string, string>();
     for (const info of this.model.configs.flatMap((c) => c.sweeps)) {
       for (const r of info.sweep?.runs ?? []) if (r.runId) group.set(r.runId, `sweep ${info.sweep!.name} · ${info.id}`);
+      // A tuned sweep's tuning runs (pruned ones drawn as stopped lines) under their own heading.
+      for (const r of info.sweep?.tuning?.runs ?? []) if (r.runId) group.set(r.runId, `sweep ${info.sweep!.name} · ${info.id} · tuning`);
     }
     const runs = all
       .filter((r, i) => i < 60 || this.selectedRunIds.includes(r.id))

@@ -11,8 +11,8 @@ import { predictionNames } from '../../core/runs/report';
 import { shownMetrics } from '../../core/runs/compare';
 import { readEpochsTolerant, RunInfo } from '../../core/runs/store';
 import { SweepFile, zipped } from '../../core/runs/sweep';
-import { searchText } from '../../core/runs/sweepReport';
-import { EvaluationView, OverlayView, RunView, SweepView } from '../../webview/contract';
+import { pruneText, searchText, settingText } from '../../core/runs/sweepReport';
+import { EvaluationView, OverlayView, RunView, SweepTuningView, SweepView } from '../../webview/contract';
 
 const metric = (v: number | null | undefined): number | null => (typeof v === 'number' ? v : null);
 
@@ -159,6 +159,7 @@ export function sweepView(sweep: SweepFile): SweepView {
       params: Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, text(v)])),
       n: c.n,
       runIds: c.runs,
+      ...(c.tuned ? { tuned: settingText(c.tuned) } : {}),
       metrics: Object.fromEntries(
         metrics.flatMap((m) => {
           const st = c.metrics[m as keyof typeof c.metrics];
@@ -183,5 +184,27 @@ export function sweepView(sweep: SweepFile): SweepView {
     ...(sweep.best ? { best: sweep.best } : {}),
     ...(sweep.search && zipped(sweep.search) ? { search: searchText(sweep.search) } : {}),
     verdicts: sweep.comparisons.filter((c) => c.metric === sweep.primaryMetric).map((c) => ({ axis: c.axis, text: c.verdict })),
+    ...(sweep.prune ? { prune: pruneText(sweep) } : {}),
+    ...(sweep.tuning ? { tuning: tuningView(sweep) } : {}),
+  };
+}
+
+function tuningView(sweep: SweepFile): SweepTuningView {
+  const t = sweep.tuning!;
+  const search = sweep.search ? searchText(sweep.search) : `${t.trials.length} settings`;
+  return {
+    text:
+      `Tuned ${t.keys.join(', ')} for each cell of ${t.per.join(', ')}: ${search}, tuning seed(s) ${t.seeds.join(', ')}; ` +
+      `each cell compared at its best trial on fresh seeds ${sweep.seeds.join(', ')}`,
+    metric: t.metric,
+    cells: t.cells.map((c) => ({
+      label: c.label,
+      runs: c.runs,
+      done: c.done,
+      pruned: c.pruned,
+      failed: c.failed,
+      epochs: c.epochs,
+      ...(c.chosen ? { chosen: settingText(c.chosen.params), value: c.chosen.value } : {}),
+    })),
   };
 }

@@ -14,6 +14,8 @@ export interface Series {
   faint?: boolean;
   /** Drawn as marks, not a line (a run's best epoch). */
   marker?: boolean;
+  /** With marker: a hollow square, where a pruned run's line stops. */
+  stop?: boolean;
 }
 
 export interface ChartOptions {
@@ -76,7 +78,15 @@ export function lineChart(title: string, xs: number[], series: Series[], opts: C
         { label: opts.xLabel },
         ...series.map((s) =>
           s.marker
-            ? { label: s.label, stroke: s.colour, width: 2, paths: () => null, points: { show: true, size: 11, fill: s.colour } }
+            ? {
+                label: s.label,
+                stroke: s.colour,
+                width: 2,
+                paths: () => null,
+                points: s.stop
+                  ? { show: true, size: 13, width: 3, stroke: s.colour, fill: themeColour('--vscode-editor-background', '#fff') }
+                  : { show: true, size: 11, fill: s.colour },
+              }
             : {
                 label: s.label,
                 stroke: s.colour,

@@ -118,12 +118,27 @@ export class CurvesView implements View {
         r.bestEpoch !== undefined && values[r.bestEpoch - 1] !== null && values[r.bestEpoch - 1] !== undefined
           ? [{ label: `${r.label} best epoch`, colour, values: xs.map((x, j) => (x === r.bestEpoch ? values[j] : null)), marker: true }]
           : [];
-      if (this.smoothing === 0) return [{ label: r.label, colour, dash, values }, ...best];
+      // A pruned run's line stops at its rung: a hollow square at its last value says it was stopped there.
+      const lastAt = values.reduce<number>((k, v, j) => (v !== null ? j : k), -1);
+      const stop: Series[] =
+        r.status === 'pruned' && lastAt >= 0
+          ? [
+              {
+                label: `${r.label} pruned at epoch ${xs[lastAt]}`,
+                colour,
+                values: xs.map((_, j) => (j === lastAt ? values[j] : null)),
+                marker: true,
+                stop: true,
+              },
+            ]
+          : [];
+      if (this.smoothing === 0) return [{ label: r.label, colour, dash, values }, ...best, ...stop];
       // Smoothed in the run's colour, the raw values faint behind it (as TensorBoard shows them).
       return [
         { label: `${r.label} (raw)`, colour: `${colour}55`, dash, values, faint: true },
         { label: r.label, colour, dash, values: emaSmooth(values, this.smoothing) },
         ...best,
+        ...stop,
       ];
     });
     return { xs, series };

@@ -64,7 +64,7 @@ export class SweepPanel implements View {
       root.append(el('p', {}, 'No sweep open. Run one (SegLab: Run Sweep…) or click a sweep in the SegLab sidebar.'));
       return;
     }
-    root.append(this.header(s), this.explore(s), this.table(s), this.chart(s), this.verdicts(s));
+    root.append(this.header(s), this.tuning(s), this.explore(s), this.table(s), this.chart(s), this.verdicts(s));
   }
 
   /** The cells the filter box and the brushes let through. */
@@ -166,11 +166,12 @@ export class SweepPanel implements View {
     const parts = [`${p.done} of ${p.total} runs done`];
     if (p.running) parts.push(`${p.running} running`);
     if (p.failed) parts.push(`${p.failed} failed`);
+    if (p.pruned) parts.push(`${p.pruned} pruned`);
     if (p.cancelled) parts.push(`${p.cancelled} cancelled`);
     if (s.status === 'running' && p.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(p.etaSeconds)}`);
     const report = el('button', { type: 'button', id: 'sweep-report' }, 'Open report');
     report.addEventListener('click', () => this.host.send({ type: 'openSweepReport' }));
-    const bar = el('progress', { max: String(p.total), value: String(p.done), 'aria-label': 'runs done' });
+    const bar = el('progress', { max: String(p.total), value: String(p.done + (p.pruned ?? 0)), 'aria-label': 'runs ended' });
     const grid = s.search ?? s.axes.map((a) => `${a.key} ∈ {${a.values.join(', ')}}`).join(' × ');
     return el(
       'div',
@@ -182,11 +183,44 @@ export class SweepPanel implements View {
     );
   }
 
+  /** A tuned sweep's first phase: per cell its tuning runs, epochs spent and the setting chosen; the ASHA rule. */
+  private tuning(s: SweepView): HTMLElement {
+    const section = el('section', { class: 'sweep-tuning', id: 'sweep-tuning' });
+    if (s.prune) section.append(el('p', { id: 'sweep-prune' }, s.prune));
+    const t = s.tuning;
+    if (!t) return section;
+    const table = el(
+      'table',
+      { class: 'sweep-table' },
+      el(
+        'tr',
+        {},
+        ...['cell', 'tuning runs', 'done', 'pruned', 'failed', 'epochs', 'chosen', `${metricLabel(t.metric)} at it`].map((h) =>
+          el('th', { scope: 'col' }, h),
+        ),
+      ),
+    );
+    for (const c of t.cells)
+      table.append(
+        el(
+          'tr',
+          { 'data-tuned': c.label },
+          el('th', { scope: 'row' }, c.label),
+          ...[c.runs, c.done, c.pruned, c.failed, c.epochs].map((n) => el('td', {}, String(n))),
+          el('td', {}, c.chosen ?? '—'),
+          el('td', {}, c.value !== undefined ? fmt(c.value, digits(t.metric)) : '—'),
+        ),
+      );
+    section.append(el('h3', {}, 'Tuning ', el('small', {}, t.text)), table);
+    return section;
+  }
+
   private sortedCells(s: SweepView): { cell: SweepCellView; index: number }[] {
     const rows = s.cells.map((cell, index) => ({ cell, index }));
     const { key, desc } = this.sort;
     const value = (c: SweepCellView): number | string => {
       if (key === 'n') return c.n;
+      if (key === 'tuned') return c.tuned ?? '';
       if (key in c.params) return c.params[key];
       const m = c.metrics[key];
       return m && m.n > 0 && Number.isFinite(m.mean) ? m.mean : NaN;
@@ -203,6 +237,7 @@ export class SweepPanel implements View {
   private table(s: SweepView): HTMLElement {
     const columns: { key: string; label: string }[] = [
       ...s.axes.map((a) => ({ key: a.key, label: a.key })),
+      ...(s.tuning ? [{ key: 'tuned', label: 'compared at' }] : []),
       { key: 'n', label: 'seeds' },
       ...s.metrics.map((m) => ({ key: m, label: `${metricLabel(m)} ${lowerIsBetter(m) ? '↓' : '↑'}` })),
     ];
@@ -225,6 +260,7 @@ export class SweepPanel implements View {
     for (const { cell, index } of this.sortedCells(s).filter((r) => shown.has(r.cell.id))) {
       const row = el('tr', { 'data-cell': cell.id, ...(cell.id === s.best ? { class: 'best' } : {}) });
       for (const a of s.axes) row.append(el('th', { scope: 'row' }, cell.params[a.key]));
+      if (s.tuning) row.append(el('td', { class: 'tuned' }, cell.tuned ?? '—'));
       row.append(el('td', {}, `${cell.n}/${s.seeds.length}`));
       for (const m of s.metrics) {
         const st = cell.metrics[m];
@@ -275,11 +311,13 @@ export class SweepPanel implements View {
   private tableCsv(s: SweepView): string {
     const header = [
       ...s.axes.map((a) => a.key),
+      ...(s.tuning ? ['compared_at'] : []),
       'seeds',
       ...s.metrics.flatMap((m) => [`${m}_mean`, `${m}_std`, `${m}_ci95_low`, `${m}_ci95_high`, `${m}_values`]),
     ];
     const rows = s.cells.map((c) => [
       ...s.axes.map((a) => c.params[a.key]),
+      ...(s.tuning ? [c.tuned ?? ''] : []),
       c.n,
       ...s.metrics.flatMap((m) => {
         const st = c.metrics[m];
