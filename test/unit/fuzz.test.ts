@@ -181,10 +181,16 @@ function segLabSeeds(dir: string): SeedFile[] {
   };
   const config = path.join(dir, 'fz.json');
   fs.writeFileSync(config, JSON.stringify({ ...tiny, runsDir: path.join(dir, 'runs') }, null, 2));
+  // The sweep is a tuned one with ASHA (2 epochs: a rung at 1), so that sweep.json has every section.
+  const config2 = path.join(dir, 'fz2.json');
+  fs.writeFileSync(config2, JSON.stringify({ ...tiny, epochs: 2, runsDir: path.join(dir, 'runs') }, null, 2));
   const env = { ...process.env, SEGLAB_BACKEND: 'wasm' };
   for (const args of [
     ['compare', config, '--heads', 'sigmoid1,softmax2', '--seeds', '1'],
-    ['sweep', config, '--set', 'loss=bce,dice', '--seeds', '1'],
+    [
+      ...['sweep', config2, '--set', 'loss=bce,dice', '--set', 'optimizer.learningRate=0.001,0.01,0.1'],
+      ...['--tune', 'optimizer.learningRate', '--then-seeds', '1', '--prune', 'asha', '--parallel', '1'],
+    ],
   ]) {
     const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env });
     if (r.status !== 0) throw new Error(`seglab ${args[0]} failed: ${r.stderr}`);
