@@ -17,9 +17,8 @@ import { defaultEnginePath } from './client';
 import { cancelJobs, checkSlurmOptions, queueStates, sbatchScript, SlurmOptions, slurmEnding, SlurmTool, slurmTool, submit } from './slurm';
 import {
   carryOver,
+  comparedRuns,
   endState,
-  finalJobs,
-  NO_TRIAL_REASON,
   openSweepFolder,
   pendingFinals,
   planSweep,
@@ -93,12 +92,14 @@ function submissionPlan(
   plan: SweepPlan,
   previous: SweepFile | undefined,
 ): { tuneRecords: SweepRunRecord[]; records: SweepRunRecord[]; finals: (SweepJob | undefined)[]; tasks: number[] } {
-  const keep = (list: SweepRunRecord[] | undefined, job: SweepJob): SweepRunRecord => {
-    const before = list?.find((r) => r.cell === job.cell && r.seed === job.seed);
-    // Queued or running on the cluster: left alone (not submitted twice).
-    if (before?.slurm && ACTIVE.includes(before.status)) return before;
-    return carryOver(before, job);
-  };
+  // Queued or running on the cluster: left alone (not submitted twice).
+  const keepBefore = (before: SweepRunRecord | undefined, job: SweepJob): SweepRunRecord =>
+    before?.slurm && ACTIVE.includes(before.status) ? before : carryOver(before, job);
+  const keep = (list: SweepRunRecord[] | undefined, job: SweepJob) =>
+    keepBefore(
+      list?.find((r) => r.cell === job.cell && r.seed === job.seed),
+      job,
+    );
   const tuneRecords = plan.tuneJobs.map((job) => keep(previous?.tuning?.runs, job));
   const tuneTodo = tuneRecords
     .map((r, i) => (settled(r) || onCluster(r) || (o.retryFailed === false && r.status === 'failed') ? -1 : i))
@@ -106,12 +107,7 @@ function submissionPlan(
   const tuningOver = o.tune !== undefined && tuneTodo.length === 0 && !tuneRecords.some(onCluster);
   let finals: (SweepJob | undefined)[] = o.tune ? [] : plan.jobs;
   let records: SweepRunRecord[] = o.tune ? pendingFinals(plan, o.tune.thenSeeds) : plan.jobs.map((job) => keep(previous?.runs, job));
-  if (o.tune && tuningOver) {
-    finals = finalJobs(plan, tunedCells(plan, tuneRecords, plan.baseConfig.monitor, o), o.tune.thenSeeds);
-    records = finals.map((job, i) =>
-      job ? keep(previous?.runs, job) : { ...records[i], status: 'failed' as const, reason: NO_TRIAL_REASON },
-    );
-  }
+  if (o.tune && tuningOver) ({ jobs: finals, records } = comparedRuns(plan, o, tuneRecords, previous, keepBefore));
   const T = plan.tuneJobs.length;
   const tasks = [
     ...tuneTodo,

@@ -21,6 +21,7 @@ import {
   sweepProgress,
   TunedCell,
   tuningCells,
+  TUNING_ENDED,
   withTunedSettings,
   cellRunName,
   sweepCells,
@@ -386,6 +387,31 @@ export function finalJobs(plan: SweepPlan, tuned: readonly TunedCell[], seeds: r
 
 export const NO_TRIAL_REASON = 'no tuning trial of this cell finished (see tuning.runs), so it has no setting to compare at';
 
+/**
+ * A tuned sweep's compared runs once its tuning has ended: each cell at its setting, its previous record
+ * kept as `keep` says (finished ones, by default), a cell without a setting failed.
+ */
+export function comparedRuns(
+  plan: SweepPlan,
+  o: Pick<SweepOptions, 'tune' | 'seeds'>,
+  tuneRecords: readonly SweepRunRecord[],
+  previous: SweepFile | undefined,
+  keep: (before: SweepRunRecord | undefined, job: SweepJob) => SweepRunRecord = carryOver,
+): { jobs: (SweepJob | undefined)[]; records: SweepRunRecord[] } {
+  const seeds = o.tune!.thenSeeds;
+  const jobs = finalJobs(plan, tunedCells(plan, tuneRecords, plan.baseConfig.monitor, o), seeds);
+  const slots = pendingFinals(plan, seeds);
+  const records = jobs.map((job, i) =>
+    job
+      ? keep(
+          previous?.runs.find((r) => r.cell === job.cell && r.seed === job.seed),
+          job,
+        )
+      : { ...slots[i], status: 'failed' as const, reason: NO_TRIAL_REASON },
+  );
+  return { jobs, records };
+}
+
 /** Starts the jobs whose record is not done or pruned (with the ASHA rule when `prune`), `list` holding their records. */
 function startPhase(
   o: SweepOptions,
@@ -452,6 +478,13 @@ export function runSweep(o: SweepOptions): SweepHandle {
     o.onUpdate?.(s, dir);
     return s;
   };
+  const settleFinals = (): (SweepJob | undefined)[] => {
+    const next = comparedRuns(plan, o, tuneRecords, previous);
+    records = next.records;
+    return next.jobs;
+  };
+  // Resuming a tuned sweep whose tuning had ended: its compared runs are known (and kept) from the start.
+  if (tune && tuneRecords.every((r) => TUNING_ENDED.includes(r.status))) settleFinals();
   const initial = save();
   let reused = 0;
   let started = 0;
@@ -478,11 +511,7 @@ export function runSweep(o: SweepOptions): SweepHandle {
         // The comparison waits for every tuning run: nothing of it starts after a cancel.
         records = records.map((r) => ({ ...r, status: 'cancelled', reason: 'sweep cancelled during its tuning' }));
       } else {
-        const tuned = tunedCells(plan, tuneRecords, metric, o);
-        const jobs = finalJobs(plan, tuned, tune.thenSeeds);
-        records = jobs.map((job, i) =>
-          job ? carryOver(find(previous?.runs, job), job) : { ...records[i], status: 'failed' as const, reason: NO_TRIAL_REASON },
-        );
+        const jobs = settleFinals();
         save();
         await runPhase(jobs, records);
       }

@@ -619,11 +619,12 @@ describe('seglab sweep (built-in data)', function () {
     );
     assert.match(r.stdout, /compared on fresh seeds 6, 7 at each cell's chosen setting:/);
 
-    // The same command again: nothing re-runs, pruned runs included.
-    const again = run(...tuned, '--json');
+    // The same command again: nothing re-runs, pruned runs included; the compared runs are kept from the start.
+    const again = run(...tuned);
     assert.strictEqual(again.status, 0, again.stderr);
-    const last = JSON.parse(again.stdout.trim().split('\n').pop()!) as { started: number; reused: number };
-    assert.deepStrictEqual([last.started, last.reused], [0, 10]);
+    const [finished, pruned] = [t.runs.filter((x) => x.status === 'done').length + 4, t.runs.filter((x) => x.status === 'pruned').length];
+    assert.match(again.stdout, new RegExp(`: ${finished} finished and ${pruned} pruned run\\(s\\) kept\\)\n`));
+    assert.doesNotMatch(again.stdout, /^\[\d+\/10\]/m, 'no run is reported as run again');
     // A pruned run lost (as if killed before it wrote its end): only it runs again, and is pruned again.
     const lost = t.runs.find((x) => x.status === 'pruned')!;
     fs.rmSync(lost.runDir!, { recursive: true });
