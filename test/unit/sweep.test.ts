@@ -232,12 +232,25 @@ describe('sweep statistics', () => {
     }
   });
 
-  it('a cell interval past the metric range is cut and marked; a difference interval past ±1 likewise', () => {
+  it('a cell interval past the metric range is cut and marked (Dice above 1, HD95 below 0); a difference interval past ±1 likewise', () => {
     const cells = summarizeCells(
       params,
       [1, 2, 3],
-      [done(A, 1, 0.99), done(A, 2, 0.6), done(A, 3, 0.98), done(B, 1, 0.1), done(B, 2, 0.9), done(B, 3, 0.2)],
+      [
+        done(A, 1, 0.99),
+        done(A, 2, 0.6),
+        done(A, 3, 0.98),
+        done(B, 1, 0.1, { hd95: 1 }),
+        done(B, 2, 0.9, { hd95: 100 }),
+        done(B, 3, 0.2, { hd95: 2 }),
+      ],
     );
+    // HD95 1, 100, 2: SciPy's stats.t.interval(0.95, 2, loc=mean, scale=sem) is (−106.94255807910363,
+    // 175.60922474577032); the lower end is cut at 0, HD95's least value.
+    const h = cells[1].metrics.hd95!;
+    assert.strictEqual(h.ci95![0], 0);
+    assert.ok(Math.abs(h.ci95![1] - 175.60922474577032) < 1e-7, String(h.ci95));
+    assert.strictEqual(h.ci95Clipped, true);
     const d = cells[0].metrics.dice!;
     assert.strictEqual(d.ci95![1], 1, `the t interval reaches ${d.mean} + ${d.std} · 4.30 / √3 > 1`);
     assert.strictEqual(d.ci95Clipped, true);

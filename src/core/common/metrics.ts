@@ -47,17 +47,23 @@ const RANGES: Partial<Record<MetricKey, readonly [number, number]>> = {
   clDice: [0, 1],
   ece: [0, 1],
   brier: [0, 1],
+  // Distances and counts are never negative (no upper bound).
+  hd: [0, Infinity],
+  hd95: [0, Infinity],
+  assd: [0, Infinity],
+  betti0Error: [0, Infinity],
+  betti1Error: [0, Infinity],
 };
 
-/** [min, max] of a bounded metric; undefined for unbounded ones (loss, distances, counts) and unknown names. */
+/** [min, max] of a bounded metric (max ∞ for distances and counts); undefined for the loss and unknown names. */
 export function metricRange(name: string): readonly [number, number] | undefined {
   return isMetricKey(name) ? RANGES[name] : undefined;
 }
 
-/** The range of a difference of two values of a bounded metric: ±(max − min). */
+/** The range of a difference of two values of a bounded metric: ±(max − min); undefined where max is ∞. */
 export function differenceRange(name: string): readonly [number, number] | undefined {
   const r = metricRange(name);
-  return r ? [r[0] - r[1], r[1] - r[0]] : undefined;
+  return r && Number.isFinite(r[1]) ? [r[0] - r[1], r[1] - r[0]] : undefined;
 }
 
 export function isMetricKey(name: string): name is MetricKey {
