@@ -651,6 +651,56 @@ describe('seglab sweep (built-in data)', function () {
     fs.rmSync(folder, { recursive: true, force: true });
   });
 
+  it('a tuned sweep killed during its tuning resumes without re-running finished or pruned runs', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-sweep-tune-kill-'));
+    fs.copyFileSync(config, path.join(folder, 'tiny.experiment.json'));
+    const tuned = [
+      ...['sweep', 'tiny.experiment.json', '--set', 'loss=bce,dice', '--set', 'optimizer.learningRate=0.0001,0.003,0.03'],
+      ...['--tune', 'optimizer.learningRate', '--then-seeds', '1', '--prune', 'asha', '--parallel', '1', '--threads', '1'],
+    ];
+    const env = { ...process.env, SEGLAB_BACKEND: 'wasm' };
+    const root = path.join(folder, 'runs', 'sweeps');
+    const child = spawn(process.execPath, [CLI, ...tuned], { cwd: folder, env, stdio: 'ignore' });
+    // SIGKILL once three tuning runs have ended (done or pruned): no chance to clean up.
+    const killedAt = await new Promise<SweepFile>((resolve, reject) => {
+      const timer = setInterval(() => {
+        try {
+          const sub = fs.existsSync(root) ? fs.readdirSync(root) : [];
+          if (sub.length !== 1 || !fs.existsSync(path.join(root, sub[0], 'sweep.json'))) return;
+          const s = readSweepFile(path.join(root, sub[0]));
+          if (s.tuning!.runs.filter((r) => r.status === 'done' || r.status === 'pruned').length >= 3) {
+            clearInterval(timer);
+            child.kill('SIGKILL');
+            resolve(s);
+          }
+        } catch (err) {
+          clearInterval(timer);
+          reject(err);
+        }
+      }, 100);
+      child.on('exit', () => {
+        clearInterval(timer);
+        reject(new Error('the sweep ended before it could be killed'));
+      });
+    });
+    await new Promise((r) => child.on('exit', r));
+    await new Promise((r) => setTimeout(r, 3000));
+    const kept = killedAt.tuning!.runs.filter((r) => r.status === 'done' || r.status === 'pruned');
+    assert.ok(kept.length >= 3 && kept.length < 6, `${kept.length} tuning runs ended before the kill`);
+    const again = spawnSync(process.execPath, [CLI, ...tuned, '--json'], { cwd: folder, encoding: 'utf8', env });
+    assert.strictEqual(again.status, 0, again.stderr);
+    const end = JSON.parse(again.stdout.trim().split('\n').pop()!) as { started: number; reused: number; sweep: SweepFile };
+    // 6 tuning runs + 2 compared: only those not ended before the kill run now.
+    assert.deepStrictEqual([end.started, end.reused], [8 - kept.length, kept.length]);
+    for (const k of kept) {
+      const now = end.sweep.tuning!.runs.find((r) => r.cell === k.cell && r.seed === k.seed)!;
+      assert.deepStrictEqual([now.status, now.runId], [k.status, k.runId], `${k.cell} kept as it was`);
+    }
+    assert.strictEqual(end.sweep.status, 'done');
+    assert.strictEqual(end.sweep.progress.done + (end.sweep.progress.pruned ?? 0), 8);
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
   it('killed midway, the same command finishes only what is missing', async () => {
     // Kill the sweep (SIGKILL: no chance to clean up) once two runs have finished.
     const sweepsRoot = path.join(dir, 'runs', 'sweeps');
