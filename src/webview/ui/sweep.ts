@@ -211,7 +211,16 @@ export class SweepPanel implements View {
           el('td', {}, c.value !== undefined ? fmt(c.value, digits(t.metric)) : '—'),
         ),
       );
-    section.append(el('h3', {}, 'Tuning ', el('small', {}, t.text)), table);
+    const csvText = () =>
+      csv(
+        ['cell', 'tuning_runs', 'done', 'pruned', 'failed', 'epochs', 'chosen', `${t.metric}_at_chosen`],
+        t.cells.map((c) => [c.label, c.runs, c.done, c.pruned, c.failed, c.epochs, c.chosen ?? '', c.value ?? null]),
+      );
+    section.append(
+      el('h3', {}, 'Tuning ', el('small', {}, t.text)),
+      exportButtons(this.host, `sweep-${s.name}-tuning`, { csv: csvText }),
+      table,
+    );
     return section;
   }
 
