@@ -105,7 +105,7 @@ describe('run store', () => {
     const runs = listRuns(dir);
     assert.match(
       runs.find((r) => r.id === a.id)!.problem ?? '',
-      /summary\.json: "status" must be one of running, done, failed, cancelled, got "bogus"/,
+      /summary\.json: "status" must be one of running, done, failed, cancelled, pruned, got "bogus"/,
     );
     assert.match(
       runs.find((r) => r.id === b.id)!.problem ?? '',
