@@ -60,7 +60,7 @@ export const SWEEP_USAGE = `usage: seglab sweep CONFIG --set KEY=V1,V2,… [--se
 export function sweepTable(sweep: SweepFile, metrics: readonly MetricKey[] = shownMetrics(sweep.cells)): string[] {
   const primary = sweep.primaryMetric;
   const cells = rankCells(sweep.cells, primary);
-  const head = ['cell', 'seeds', ...metrics.map((m) => `${metricLabel(m).toLowerCase()} ${METRICS[m].lowerIsBetter ? '↓' : '↑'}`)];
+  const head = ['cell', 'seeds', ...metrics.map((m) => `${metricLabel(m)} ${METRICS[m].lowerIsBetter ? '↓' : '↑'}`)];
   const rows = cells.map((c) => [
     `${c.id === sweep.best ? '* ' : '  '}${c.label}`,
     `${c.n}/${sweep.seeds.length}`,

@@ -631,6 +631,8 @@ describe('seglab sweep (built-in data)', function () {
       /tuning \(3 trial\(s\) of optimizer.learningRate per cell × tuning seed\(s\) 5, ASHA at epochs 1 keeping 1\/3; chosen by the mean final Dice\):/,
     );
     assert.match(r.stdout, /compared on fresh seeds 6, 7 at each cell's chosen setting:/);
+    // Metric names as people write them (the table once lowercased them: hd95, v_rand).
+    assert.match(r.stdout, /^ {2}cell +seeds +Dice ↑ +IoU ↑ +HD95 ↓ +pixel error ↓$/m);
 
     // The same command again: nothing re-runs, pruned runs included; the compared runs are kept from the start.
     const again = run(...tuned);
