@@ -13,6 +13,7 @@ import { defaultThreadCount } from '../core/kernels/pool';
 import { writeFileAtomic } from '../core/runs/atomicWrite';
 import { readSummary, RunWriter } from '../core/runs/store';
 import { rungEpochs } from '../core/runs/asha';
+import { parseSpaces, searchAxes } from '../core/runs/search';
 import {
   CellParams,
   cellId,
@@ -530,4 +531,32 @@ export function runSweep(o: SweepOptions): SweepHandle {
     else current?.abort();
   };
   return { dir, initial, result, cancel: () => stop('cancel'), abort: () => stop('abort') };
+}
+
+/** The learning-rate space Run Sweep's "Tuned per cell" (VS Code) searches (the CLI takes any key and range). */
+export const TUNED_RATES = 'optimizer.learningRate=log:3e-4..1e-2';
+
+/**
+ * A tuned sweep's options as `seglab sweep … --set TUNED_RATES --search sobol --trials N --tune
+ * optimizer.learningRate --then-seeds S --prune asha` gives them (the same fingerprint: either resumes
+ * the other); ASHA only when the runs have an epoch to prune at.
+ */
+export function tunedLearningRate(
+  axes: readonly SweepAxis[],
+  trials: number,
+  tuningSeed: number,
+  seedCount: number,
+  epochs: number,
+): Pick<SweepOptions, 'search' | 'tune' | 'prune'> {
+  const { axes: rates } = searchAxes(parseSpaces([TUNED_RATES]), 'sobol', trials, 1);
+  return {
+    search: { method: 'sobol', trials, seed: 1, spaces: [TUNED_RATES] },
+    tune: {
+      keys: ['optimizer.learningRate'],
+      per: axes.map((a) => a.key),
+      trials: sweepCells(rates, true),
+      thenSeeds: Array.from({ length: seedCount }, (_, i) => tuningSeed + 1 + i),
+    },
+    ...(epochs > 1 ? { prune: { method: 'asha' as const, minEpochs: 1, eta: 3 } } : {}),
+  };
 }

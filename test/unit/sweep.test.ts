@@ -29,7 +29,7 @@ import { readRun } from '../../src/core/runs/store';
 import { sweepReport } from '../../src/core/runs/sweepReport';
 import { categoryChart, scatterChart } from '../../src/core/runs/svgCharts';
 import { paretoFront } from '../../src/core/runs/pareto';
-import { planSweep } from '../../src/engine/sweep';
+import { planSweep, runSweep, TUNED_RATES, tunedLearningRate } from '../../src/engine/sweep';
 import { ROOT } from './helpers';
 
 describe('sweep grid and config paths', () => {
@@ -650,6 +650,40 @@ describe('seglab sweep (built-in data)', function () {
     const redone = end.sweep.tuning!.runs.find((x) => x.cell === lost.cell)!;
     assert.strictEqual(redone.status, 'pruned');
     assert.notStrictEqual(redone.runId, lost.runId);
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('VS Code\'s Run Sweep "Tuned per cell" is the CLI\'s tuned sweep: the same fingerprint, so either resumes the other', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-sweep-tune-vscode-'));
+    fs.copyFileSync(config, path.join(folder, 'tiny.experiment.json'));
+    const r = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        ...['sweep', 'tiny.experiment.json', '--set', 'loss=bce,dice', '--set', TUNED_RATES, '--search', 'sobol', '--trials', '2'],
+        ...['--tune', 'optimizer.learningRate', '--then-seeds', '1', '--prune', 'asha', '--parallel', '1', '--threads', '1'],
+      ],
+      { cwd: folder, encoding: 'utf8', env: { ...process.env, SEGLAB_BACKEND: 'wasm' } },
+    );
+    assert.strictEqual(r.status, 0, r.stderr);
+    const axes = parseAxes(['loss=bce,dice']);
+    const handle = runSweep({
+      configFile: path.join(folder, 'tiny.experiment.json'),
+      axes,
+      seeds: [5],
+      ...tunedLearningRate(axes, 2, 5, 1, 2),
+      parallel: 1,
+      threads: 1,
+    });
+    const result = await handle.result;
+    assert.strictEqual(path.dirname(result.dir), path.join(folder, 'runs', 'sweeps'));
+    assert.strictEqual(fs.readdirSync(path.join(folder, 'runs', 'sweeps')).length, 1, 'the same sweep, not a new one');
+    assert.deepStrictEqual([result.started, result.reused], [0, 6]);
+    assert.deepStrictEqual(
+      result.sweep.tuning!.trials,
+      [{ 'optimizer.learningRate': 0.0003 }, { 'optimizer.learningRate': 0.001732 }],
+      'Sobol points 0 and ½ of log 3e-4…1e-2',
+    );
     fs.rmSync(folder, { recursive: true, force: true });
   });
 

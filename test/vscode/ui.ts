@@ -205,7 +205,7 @@ async function canvasStats(
 
 /**
  * Run Sweep… through its quick picks (the defaults: bce, dice, bce+dice × sigmoid1, softmax2 × 3
- * seeds), the Sweep view as it fills, a cell's runs in the curves (smoothed, exported as CSV through
+ * seeds at the config's learning rate), the Sweep view as it fills, a cell's runs in the curves (smoothed, exported as CSV through
  * the save dialog) and the per-epoch slider on their overlays.
  */
 interface SweepCells {
@@ -389,7 +389,7 @@ async function tunedSweepSteps(page: Page, frame: Frame, ws: string): Promise<st
 
 async function sweepSteps(page: Page, frame: Frame, ws: string): Promise<string> {
   await runFromPalette(page, 'SegLab: Run Sweep');
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 4; i++) {
     await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 20000 });
     await page.waitForTimeout(600);
     await page.keyboard.press('Enter');

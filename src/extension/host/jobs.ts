@@ -11,9 +11,10 @@ import { Head } from '../../core/model/unet';
 import type { TrainEvent } from '../../core/train/trainer';
 import { startTraining, TrainingJob } from '../../engine/client';
 import { runComparison } from '../../engine/compare';
-import { runSweep } from '../../engine/sweep';
+import { runSweep, tunedLearningRate } from '../../engine/sweep';
 import { loadConfig } from '../../core/config/config';
 import type { SweepAxis } from '../../core/runs/sweep';
+
 import { defaultEnginePathFor } from './enginePath';
 import { engineEnv } from './settings';
 
@@ -146,11 +147,22 @@ export class JobManager implements vscode.Disposable {
    * folder when the sweep has ended (done, failed or cancelled), undefined if it could not start.
    */
   async sweep(
-    o: { configFile: string; axes: SweepAxis[]; seedCount: number; parallel: number; backend?: string; runsDir?: string },
+    o: {
+      configFile: string;
+      axes: SweepAxis[];
+      seedCount: number;
+      /** Tune the learning rate per cell (TUNED_RATES) with this many Sobol trials and ASHA; then seedCount fresh seeds. */
+      tuneTrials?: number;
+      parallel: number;
+      backend?: string;
+      runsDir?: string;
+    },
     opened?: (dir: string) => void,
   ): Promise<string | undefined> {
-    const first = loadConfig(o.configFile).seed;
-    const seeds = Array.from({ length: o.seedCount }, (_, i) => first + i);
+    const config = loadConfig(o.configFile);
+    const first = config.seed;
+    const seeds = o.tuneTrials ? [first] : Array.from({ length: o.seedCount }, (_, i) => first + i);
+    const tuning = o.tuneTrials ? tunedLearningRate(o.axes, o.tuneTrials, first, o.seedCount, config.epochs) : {};
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'SegLab: sweep', cancellable: true },
       async (progress, token) => {
@@ -159,6 +171,7 @@ export class JobManager implements vscode.Disposable {
           configFile: o.configFile,
           axes: o.axes,
           seeds,
+          ...tuning,
           parallel: o.parallel,
           backend: o.backend,
           runsDir: o.runsDir,

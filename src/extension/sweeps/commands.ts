@@ -15,6 +15,11 @@ export interface SweepPreset {
   seeds: number;
   /** Runs at a time (default: the seglab.maxParallelRuns setting). */
   parallel?: number;
+  /**
+   * Tune the learning rate per cell: this many Sobol trials of log 3·10⁻⁴…10⁻² with the config's seed,
+   * ASHA within each cell, then `seeds` fresh seeds at each cell's best (0 or absent: the config's rate).
+   */
+  tuneTrials?: number;
 }
 
 const FIRST_LOSSES = ['bce', 'dice', 'bce+dice', 'focal', 'lovaszHinge', 'tversky'];
@@ -28,12 +33,12 @@ async function askPreset(): Promise<SweepPreset | undefined> {
   ];
   const losses = await vscode.window.showQuickPick(
     names.map((n) => ({ label: n, picked: ['bce', 'dice', 'bce+dice'].includes(n) })),
-    { title: 'SegLab sweep (1/3): losses (written for the sigmoid head; mapped for softmax heads)', canPickMany: true },
+    { title: 'SegLab sweep (1/4): losses (written for the sigmoid head; mapped for softmax heads)', canPickMany: true },
   );
   if (!losses || losses.length === 0) return undefined;
   const heads = await vscode.window.showQuickPick(
     HEADS.map((h) => ({ label: h, picked: h === 'sigmoid1' || h === 'softmax2' })),
-    { title: 'SegLab sweep (2/3): heads', canPickMany: true },
+    { title: 'SegLab sweep (2/4): heads', canPickMany: true },
   );
   if (!heads || heads.length === 0) return undefined;
   const seeds = await vscode.window.showQuickPick(
@@ -43,10 +48,27 @@ async function askPreset(): Promise<SweepPreset | undefined> {
       { label: '1', description: 'one seed: no conclusion about differences is possible', value: 1 },
       { label: '2', value: 2 },
     ],
-    { title: 'SegLab sweep (3/3): seeds per cell' },
+    { title: 'SegLab sweep (3/4): seeds per cell' },
   );
   if (!seeds) return undefined;
-  return { losses: losses.map((l) => l.label), heads: heads.map((h) => h.label), seeds: seeds.value };
+  const rate = await vscode.window.showQuickPick(
+    [
+      { label: "The config's learning rate", description: 'every cell trains at it', value: 0 },
+      {
+        label: 'Tuned per cell',
+        description: "4 rates in 3e-4…1e-2 (Sobol) per cell, early stopping (ASHA), then the seeds at each cell's best",
+        value: 4,
+      },
+    ],
+    { title: 'SegLab sweep (4/4): learning rate — a loss compared at one rate is compared at the rate that suits one of them' },
+  );
+  if (!rate) return undefined;
+  return {
+    losses: losses.map((l) => l.label),
+    heads: heads.map((h) => h.label),
+    seeds: seeds.value,
+    ...(rate.value ? { tuneTrials: rate.value } : {}),
+  };
 }
 
 export function registerSweepCommands(c: CommandContext, view: SweepView): void {
@@ -66,6 +88,7 @@ export function registerSweepCommands(c: CommandContext, view: SweepView): void 
         configFile: file.fsPath,
         axes,
         seedCount: p.seeds,
+        ...(p.tuneTrials ? { tuneTrials: p.tuneTrials } : {}),
         parallel: p.parallel ?? s.maxParallelRuns,
         backend: s.backend === 'auto' ? undefined : s.backend,
         runsDir: entry?.runsDir,
