@@ -205,8 +205,8 @@ async function canvasStats(
 
 /**
  * Run Sweep… through its quick picks (the defaults: bce, dice, bce+dice × sigmoid1, softmax2 × 3
- * seeds at the config's learning rate), the Sweep view as it fills, a cell's runs in the curves (smoothed, exported as CSV through
- * the save dialog) and the per-epoch slider on their overlays.
+ * seeds at the config's learning rate), the Sweep view as it fills, a cell's runs in the curves
+ * (smoothed, exported as CSV through the save dialog) and the per-epoch slider on their overlays.
  */
 interface SweepCells {
   best: string;
