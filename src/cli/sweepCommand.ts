@@ -9,7 +9,7 @@ import { parseAxes, rankCells, SweepAxis, sweepCells, SweepFile, SweepSearch, zi
 import { hasRange, parseSpaces, SEARCH_METHODS, searchAxes } from '../core/runs/search';
 import { effectiveSweep, readSweepFile } from '../core/runs/sweepStore';
 import { formatCellStat } from '../core/runs/sweepReport';
-import { runSweep, SweepPruneOptions, SweepTuneOptions } from '../engine/sweep';
+import { runSweep, SweepOptions, SweepPruneOptions, SweepTuneOptions } from '../engine/sweep';
 import { awaitsComparison, cancelSweep, refreshSweep, SlurmSubmission, submitSweep } from '../engine/slurmSweep';
 import * as os from 'os';
 import { choiceValue, numberValue, parseCommand, positiveInteger, requireValue, UsageError } from './args';
@@ -393,18 +393,27 @@ function writeSubmission(a: SweepArguments, sub: SlurmSubmission, write: Write):
     );
 }
 
+/** What makes the sweep (its fingerprint's parts) and where it runs, as both launchers take them. */
+function sweepGrid(
+  a: SweepArguments,
+): Pick<SweepOptions, 'configFile' | 'axes' | 'search' | 'prune' | 'tune' | 'seeds' | 'backend' | 'fresh'> {
+  return {
+    configFile: a.file,
+    axes: a.axes,
+    ...(a.search ? { search: a.search } : {}),
+    ...(a.prune ? { prune: a.prune } : {}),
+    ...(a.tune ? { tune: a.tune } : {}),
+    seeds: a.seeds,
+    backend: a.backend,
+    fresh: a.fresh,
+  };
+}
+
 async function slurmSweep(a: SweepArguments, write: Write): Promise<number> {
   const submitNow = (retryFailed: boolean) =>
     submitSweep({
-      configFile: a.file,
-      axes: a.axes,
-      ...(a.search ? { search: a.search } : {}),
-      ...(a.prune ? { prune: a.prune } : {}),
-      ...(a.tune ? { tune: a.tune } : {}),
-      seeds: a.seeds,
+      ...sweepGrid(a),
       parallel: a.parallel,
-      backend: a.backend,
-      fresh: a.fresh,
       slurm: a.slurm,
       dryRun: a.dryRun,
       retryFailed,
@@ -469,16 +478,9 @@ export async function sweepCommand(argv: string[], write: Write): Promise<number
   // runs on one GPU take turns unless --parallel says otherwise
   const gpu = a.parallel === undefined && (await choosesGpu(a.backend ?? loadConfig(a.file).backend));
   const handle = runSweep({
-    configFile: a.file,
-    axes: a.axes,
-    ...(a.search ? { search: a.search } : {}),
-    ...(a.prune ? { prune: a.prune } : {}),
-    ...(a.tune ? { tune: a.tune } : {}),
-    seeds: a.seeds,
+    ...sweepGrid(a),
     parallel: a.parallel ?? (gpu ? 1 : undefined),
     threads: a.threads,
-    backend: a.backend,
-    fresh: a.fresh,
     onLog: (l) => process.stderr.write(`engine: ${l}\n`),
     onEvent: (job, e) => {
       if (a.json) write(encodeJson({ job: { cell: job.cell, seed: job.seed }, ...e }, 0) + '\n');

@@ -4,7 +4,7 @@
  * as a user runs it: a sweep on the built-in data, killed midway and resumed.
  */
 import * as assert from 'assert';
-import { spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -31,6 +31,35 @@ import { categoryChart, scatterChart } from '../../src/core/runs/svgCharts';
 import { paretoFront } from '../../src/core/runs/pareto';
 import { planSweep, runSweep, TUNED_RATES, tunedLearningRate } from '../../src/engine/sweep';
 import { ROOT } from './helpers';
+
+/**
+ * SIGKILLs a sweep process (no chance to clean up) once its sweep.json — the only sweep under `root` —
+ * satisfies `when`; resolves to that sweep.json. A sweep.json is replaced atomically: it always parses.
+ */
+function killWhen(child: ChildProcess, root: string, when: (s: SweepFile) => boolean): Promise<SweepFile> {
+  return new Promise<SweepFile>((resolve, reject) => {
+    const timer = setInterval(() => {
+      try {
+        const sub = fs.existsSync(root) ? fs.readdirSync(root) : [];
+        // The folder is made a moment before its first sweep.json.
+        if (sub.length !== 1 || !fs.existsSync(path.join(root, sub[0], 'sweep.json'))) return;
+        const s = readSweepFile(path.join(root, sub[0]));
+        if (when(s)) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+          resolve(s);
+        }
+      } catch (err) {
+        clearInterval(timer);
+        reject(err);
+      }
+    }, 100);
+    child.on('exit', () => {
+      clearInterval(timer);
+      reject(new Error('the sweep ended before it could be killed'));
+    });
+  });
+}
 
 describe('sweep grid and config paths', () => {
   it('splits values at top-level commas and reads JSON where it parses', () => {
@@ -698,27 +727,11 @@ describe('seglab sweep (built-in data)', function () {
     const root = path.join(folder, 'runs', 'sweeps');
     const child = spawn(process.execPath, [CLI, ...tuned], { cwd: folder, env, stdio: 'ignore' });
     // SIGKILL once three tuning runs have ended (done or pruned): no chance to clean up.
-    const killedAt = await new Promise<SweepFile>((resolve, reject) => {
-      const timer = setInterval(() => {
-        try {
-          const sub = fs.existsSync(root) ? fs.readdirSync(root) : [];
-          if (sub.length !== 1 || !fs.existsSync(path.join(root, sub[0], 'sweep.json'))) return;
-          const s = readSweepFile(path.join(root, sub[0]));
-          if (s.tuning!.runs.filter((r) => r.status === 'done' || r.status === 'pruned').length >= 3) {
-            clearInterval(timer);
-            child.kill('SIGKILL');
-            resolve(s);
-          }
-        } catch (err) {
-          clearInterval(timer);
-          reject(err);
-        }
-      }, 100);
-      child.on('exit', () => {
-        clearInterval(timer);
-        reject(new Error('the sweep ended before it could be killed'));
-      });
-    });
+    const killedAt = await killWhen(
+      child,
+      root,
+      (s) => s.tuning!.runs.filter((r) => r.status === 'done' || r.status === 'pruned').length >= 3,
+    );
     await new Promise((r) => child.on('exit', r));
     await new Promise((r) => setTimeout(r, 3000));
     const kept = killedAt.tuning!.runs.filter((r) => r.status === 'done' || r.status === 'pruned');
@@ -741,29 +754,7 @@ describe('seglab sweep (built-in data)', function () {
     // Kill the sweep (SIGKILL: no chance to clean up) once two runs have finished.
     const sweepsRoot = path.join(dir, 'runs', 'sweeps');
     const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { ...process.env, SEGLAB_BACKEND: 'wasm' }, stdio: 'ignore' });
-    const killedAt = await new Promise<SweepFile>((resolve, reject) => {
-      const timer = setInterval(() => {
-        try {
-          const sub = fs.existsSync(sweepsRoot) ? fs.readdirSync(sweepsRoot) : [];
-          // The folder is made a moment before its first sweep.json.
-          if (sub.length !== 1 || !fs.existsSync(path.join(sweepsRoot, sub[0], 'sweep.json'))) return;
-          const s = readSweepFile(path.join(sweepsRoot, sub[0]));
-          if (s.progress.done >= 2) {
-            clearInterval(timer);
-            child.kill('SIGKILL');
-            resolve(s);
-          }
-        } catch (err) {
-          // a sweep.json is replaced atomically: it always parses
-          clearInterval(timer);
-          reject(err);
-        }
-      }, 100);
-      child.on('exit', () => {
-        clearInterval(timer);
-        reject(new Error('the sweep ended before it could be killed'));
-      });
-    });
+    const killedAt = await killWhen(child, sweepsRoot, (s) => s.progress.done >= 2);
     await new Promise((r) => child.on('exit', r));
     const sweepDir = path.join(sweepsRoot, fs.readdirSync(sweepsRoot)[0]);
     // Its engines notice their parent is gone and stop; give them a moment.
