@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ashaDecision, PruningConfig, readRung, recordRung, RungEntry, rungEpochs } from '../../src/core/runs/asha';
+import { ashaDecision, PruningConfig, readRung, recordRung, RECORD_MAX_BYTES, RungEntry, rungEpochs } from '../../src/core/runs/asha';
 import { readRun } from '../../src/core/runs/store';
 import { trainRun } from '../../src/core/train/trainer';
 import { tinyExperiment } from './helpers';
@@ -144,8 +144,16 @@ describe('ASHA: rungs and promotions', () => {
       assert.deepStrictEqual(readRung(p, 1), [], 'nor does another rung');
       // A damaged record (a hand edit) is skipped, not a crash.
       const first = (fs.readdirSync(dir, { recursive: true }) as string[]).find((f) => f.endsWith('.json'))!;
-      fs.writeFileSync(path.join(dir, path.dirname(first), 'broken.json'), '{"run": 1, "value":');
-      assert.strictEqual(readRung(p, 0).length, 2);
+      const rungDir = path.join(dir, path.dirname(first));
+      fs.writeFileSync(path.join(rungDir, 'broken.json'), '{"run": 1, "value":');
+      fs.writeFileSync(path.join(rungDir, 'null.json'), 'null');
+      fs.mkdirSync(path.join(rungDir, 'folder.json'));
+      // Oversized: a valid record padded past RECORD_MAX_BYTES is not read (no allocation of what a folder holds).
+      fs.writeFileSync(path.join(rungDir, 'big.json'), `{"run": "big", "value": 1, "pad": "${'x'.repeat(RECORD_MAX_BYTES)}"}`);
+      assert.deepStrictEqual(byRun(readRung(p, 0)), [
+        { run: 'r1', value: 0.25 },
+        { run: 'r2', value: Infinity },
+      ]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

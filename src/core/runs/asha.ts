@@ -86,7 +86,10 @@ export function recordRung(p: PruningConfig, rung: number, entry: RungEntry & { 
   return readRung(p, rung);
 }
 
-/** Every record at a rung of the group; a file that does not parse (another writer's leftover) is skipped. */
+/** The largest rung record read (SegLab writes ~200 bytes). */
+export const RECORD_MAX_BYTES = 64 * 1024;
+
+/** Every record at a rung of the group; a file that does not parse (another writer's leftover), a folder or an oversized file is skipped. */
 export function readRung(p: PruningConfig, rung: number): RungEntry[] {
   const dir = rungDir(p, rung);
   if (!fs.existsSync(dir)) return [];
@@ -94,7 +97,11 @@ export function readRung(p: PruningConfig, rung: number): RungEntry[] {
   for (const name of fs.readdirSync(dir).sort()) {
     if (!name.endsWith('.json')) continue;
     try {
-      const o = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as { run?: unknown; value?: unknown };
+      // A record is a few hundred bytes: anything else there (a folder, a huge file) is not one, and is not read.
+      const file = path.join(dir, name);
+      const st = fs.statSync(file);
+      if (!st.isFile() || st.size > RECORD_MAX_BYTES) continue;
+      const o = JSON.parse(fs.readFileSync(file, 'utf8')) as { run?: unknown; value?: unknown };
       const value = typeof o.value === 'number' ? o.value : typeof o.value === 'string' ? Number(o.value) : undefined;
       if (typeof o.run === 'string' && value !== undefined && (typeof o.value === 'number' || /^(-?Infinity|NaN)$/.test(String(o.value))))
         out.push({ run: o.run, value });
