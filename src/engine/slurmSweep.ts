@@ -299,7 +299,7 @@ export function refreshSweep(dir: string, tool: SlurmTool = slurmTool): SweepFil
     updatedAt: new Date().toISOString(),
     status,
     reason,
-    ...resultsWithTuning(sweep.axes, sweep.seeds, records, sweep.parallel, sweep.search, tuning),
+    ...resultsWithTuning(sweep.axes, sweep.seeds, records, sweep.primaryMetric, sweep.parallel, sweep.search, tuning),
     ...(t && tuning ? { tuning: { ...t, runs: tuneRecords, cells: tuning.cells } } : {}),
     runs: records,
   };

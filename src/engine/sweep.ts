@@ -12,6 +12,7 @@ import { ConfigError, ExperimentConfig, parseJson, resolvePaths, validateConfig 
 import { defaultThreadCount } from '../core/kernels/pool';
 import { writeFileAtomic } from '../core/runs/atomicWrite';
 import { readSummary, RunWriter } from '../core/runs/store';
+import type { MetricKey } from '../core/common/metrics';
 import { rungEpochs } from '../core/runs/asha';
 import { parseSpaces, searchAxes } from '../core/runs/search';
 import {
@@ -293,11 +294,12 @@ export function resultsWithTuning(
   axes: readonly SweepAxis[],
   seeds: readonly number[],
   records: readonly SweepRunRecord[],
+  primary: MetricKey,
   parallel: number,
   search: SweepSearch | undefined,
   tuning: TuningState | undefined,
 ): ReturnType<typeof sweepResults> {
-  const results = sweepResults(axes, seeds, records, 'dice', parallel, !tuning && zipped(search));
+  const results = sweepResults(axes, seeds, records, primary, parallel, !tuning && zipped(search));
   if (!tuning) return results;
   const all = [...tuning.records, ...records];
   return { ...results, progress: sweepProgress(all, parallel || all.length), cells: withTunedSettings(results.cells, tuning.cells) };
@@ -316,7 +318,7 @@ export function sweepSnapshot(
   const primary = 'dice' as const;
   // A tuned sweep compares its cells on the fresh seeds; the tuning seeds are in `tuning`.
   const seeds = o.tune ? o.tune.thenSeeds : o.seeds;
-  const results = resultsWithTuning(o.axes, seeds, records, fixed.parallel, o.search, tuning);
+  const results = resultsWithTuning(o.axes, seeds, records, primary, fixed.parallel, o.search, tuning);
   return {
     format: 'seglab-sweep',
     version: 1,

@@ -102,9 +102,14 @@ export function readRung(p: PruningConfig, rung: number): RungEntry[] {
       const st = fs.statSync(file);
       if (!st.isFile() || st.size > RECORD_MAX_BYTES) continue;
       const o = JSON.parse(fs.readFileSync(file, 'utf8')) as { run?: unknown; value?: unknown };
-      const value = typeof o.value === 'number' ? o.value : typeof o.value === 'string' ? Number(o.value) : undefined;
-      if (typeof o.run === 'string' && value !== undefined && (typeof o.value === 'number' || /^(-?Infinity|NaN)$/.test(String(o.value))))
-        out.push({ run: o.run, value });
+      // ±∞ and NaN are written as strings (JSON has no such numbers); any other string is not a value.
+      const value =
+        typeof o.value === 'number'
+          ? o.value
+          : typeof o.value === 'string' && /^(-?Infinity|NaN)$/.test(o.value)
+            ? Number(o.value)
+            : undefined;
+      if (typeof o.run === 'string' && value !== undefined) out.push({ run: o.run, value });
     } catch {
       // half-written by a writer without atomic rename: not a record
     }
