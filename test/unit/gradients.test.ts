@@ -38,7 +38,7 @@ for (const p of PATHS) {
     });
     after(() => setKernelThreads(defaultThreadCount(), defaultKernelVariant()));
 
-    for (const c of [...fixtures.conv, ...fixtures.convWide, ...fixtures.convWinogradFilter]) {
+    for (const c of [...fixtures.conv, ...fixtures.convWide, ...fixtures.convWinogradFilter, ...fixtures.convWinograd43]) {
       const [n, h, w, cin, cout, k] = c.shape;
       it(`conv2d ${n}×${h}×${w} ${k}×${k} ${cin}→${cout}: y, dx, dW`, async () => {
         const x = tf.tensor4d(c.x, [n, h, w, cin]);
@@ -158,7 +158,7 @@ for (const p of PATHS) {
 }
 
 describe('kernel functions vs PyTorch autograd (no tfjs)', () => {
-  for (const c of [...fixtures.conv, ...fixtures.convWide, ...fixtures.convWinogradFilter]) {
+  for (const c of [...fixtures.conv, ...fixtures.convWide, ...fixtures.convWinogradFilter, ...fixtures.convWinograd43]) {
     const [n, h, w, cin, cout, k] = c.shape;
     it(`convForward / convInputGradient / convFilterGradient ${n}×${h}×${w} ${k}×${k} ${cin}→${cout}`, () => {
       const s = { n, h, w, cin, cout, k };
@@ -168,6 +168,20 @@ describe('kernel functions vs PyTorch autograd (no tfjs)', () => {
       assertNear(convFilterGradient(x, dy, s), c.dFilter, 'dW');
     });
   }
+  // F(4×4, 3×3) forced on every fixture whose sizes are multiples of 4 (the rule picks it only from 32²).
+  const fours = [...fixtures.conv, ...fixtures.convWide, ...fixtures.convWinogradFilter, ...fixtures.convWinograd43].filter(
+    (c: { shape: number[] }) => c.shape[1] % 4 === 0 && c.shape[2] % 4 === 0 && c.shape[5] === 3,
+  );
+  it(`Winograd F(4×4, 3×3) forced: y and dx of the ${fours.length} fixtures with sizes in multiples of 4`, () => {
+    assert.ok(fours.length >= 4, 'fixtures with sizes in multiples of 4');
+    for (const c of fours) {
+      const [n, h, w, cin, cout, k] = c.shape;
+      const s = { n, h, w, cin, cout, k };
+      const [x, f, dy] = [c.x, c.filter, c.dy].map((a: number[]) => Float32Array.from(a));
+      assertNear(convForward(x, f, s, undefined, undefined, undefined, 'conv_winograd43'), c.y, `y ${c.shape}`);
+      assertNear(convInputGradient(dy, f, s, undefined, undefined, 'conv_winograd43'), c.dx, `dx ${c.shape}`);
+    }
+  });
 });
 
 describe('batch-norm kernel functions vs PyTorch autograd (no tfjs)', () => {

@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as path from 'path';
 import { initBackend } from '../../src/core/backend/backend';
 import * as tf from '@tensorflow/tfjs';
-import { convFilterGradient, convForward, convInputGradient, convKernelsFor } from '../../src/core/kernels/conv';
+import { convFilterGradient, convForward, convInputGradient, convKernelsFor, ForwardKernel } from '../../src/core/kernels/conv';
 import { biasAdd, channelSums, concatChannels, maxPoolGrad2, splitChannels } from '../../src/core/kernels/layers';
 import { defaultKernelVariant, defaultThreadCount, KernelPool, setKernelThreads } from '../../src/core/kernels/pool';
 import { checkLossShape, computeLoss, computeLossWithTensors, ignoreIndexOf, LossData } from '../../src/core/losses/compute';
@@ -45,12 +45,15 @@ describe('WebAssembly kernels', () => {
     it(`convolutions give bit-identical results with 1, 2 and 3 threads (${variant} kernels)`, () => {
       const mine = [1, 2, 3].map((t) => new KernelPool(t, variant));
       pools.push(...mine);
-      // Odd sizes run the direct kernels; even sizes with ≥ 8 channels Winograd (forward and input
-      // gradient); 72 → 72 channels at 64² the Winograd filter gradient, in two chunks of tile rows.
+      // Odd sizes run the direct kernels; even sizes with ≥ 8 channels Winograd F(2×2) (forward and
+      // input gradient); from 32² in multiples of 4 F(4×4), whose tile rows go in groups (4 at 64²,
+      // 8 at 32²) that 1, 2 and 3 threads cut differently; 72 → 72 channels at 64² the Winograd filter
+      // gradient, in two chunks of tile rows.
       for (const s of [
         { n: 2, h: 11, w: 13, cin: 5, cout: 20, k: 3 },
         { n: 2, h: 10, w: 6, cin: 20, cout: 9, k: 3 },
         { n: 1, h: 64, w: 64, cin: 72, cout: 72, k: 3 },
+        { n: 3, h: 32, w: 32, cin: 40, cout: 13, k: 3 },
       ]) {
         const x = values(s.n * s.h * s.w * s.cin, 1);
         const f = values(9 * s.cin * s.cout, 2);
@@ -97,46 +100,69 @@ describe('WebAssembly kernels', () => {
     }
   });
 
+  /** A 3×3 'same' convolution by its definition, summed in float64 by hand (JavaScript numbers), zero padding. */
+  const convolution64 = (x: Float32Array, f: Float32Array, s: { n: number; h: number; w: number; cin: number; cout: number }) => {
+    const y = new Float64Array(s.n * s.h * s.w * s.cout);
+    for (let b = 0; b < s.n; b++)
+      for (let yy = 0; yy < s.h; yy++)
+        for (let xx = 0; xx < s.w; xx++)
+          for (let co = 0; co < s.cout; co++) {
+            let acc = 0;
+            for (let ky = 0; ky < 3; ky++)
+              for (let kx = 0; kx < 3; kx++) {
+                const [iy, ix] = [yy + ky - 1, xx + kx - 1];
+                if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
+                for (let ci = 0; ci < s.cin; ci++)
+                  acc += x[((b * s.h + iy) * s.w + ix) * s.cin + ci] * f[((ky * 3 + kx) * s.cin + ci) * s.cout + co];
+              }
+            y[((b * s.h + yy) * s.w + xx) * s.cout + co] = acc;
+          }
+    return y;
+  };
+
+  /** Max and RMS error of each kernel's forward pass against convolution64, relative to the largest output. */
+  const forwardErrors = (s: { n: number; h: number; w: number; cin: number; cout: number; k: number }, kernels: ForwardKernel[]) => {
+    const x = values(s.n * s.h * s.w * s.cin, 8);
+    const f = values(9 * s.cin * s.cout, 9);
+    const bias = values(s.cout, 10);
+    const r = convolution64(x, f, s).map((v, i) => v + bias[i % s.cout]);
+    const scale = Math.max(...r.map(Math.abs));
+    return kernels.map((kernel) => {
+      const y = convForward(x, f, s, undefined, undefined, bias, kernel);
+      let [max, sq] = [0, 0];
+      r.forEach((v, i) => ((max = Math.max(max, Math.abs(y[i] - v))), (sq += (y[i] - v) ** 2)));
+      return { max: max / scale, rms: Math.sqrt(sq / r.length) / scale };
+    });
+  };
+  const show = (name: string, e: { max: number; rms: number }) => `${name} ${e.max.toExponential(2)} / ${e.rms.toExponential(2)}`;
+
   it('Winograd F(2×2, 3×3) against a float64 convolution: within 2e-6 of the largest output, no less accurate than direct (to a few ulps)', () => {
-    // Reference: the definition summed in float64 by hand (JavaScript numbers), zero padding.
-    const reference = (x: Float32Array, f: Float32Array, s: { n: number; h: number; w: number; cin: number; cout: number }) => {
-      const y = new Float64Array(s.n * s.h * s.w * s.cout);
-      for (let b = 0; b < s.n; b++)
-        for (let yy = 0; yy < s.h; yy++)
-          for (let xx = 0; xx < s.w; xx++)
-            for (let co = 0; co < s.cout; co++) {
-              let acc = 0;
-              for (let ky = 0; ky < 3; ky++)
-                for (let kx = 0; kx < 3; kx++) {
-                  const [iy, ix] = [yy + ky - 1, xx + kx - 1];
-                  if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
-                  for (let ci = 0; ci < s.cin; ci++)
-                    acc += x[((b * s.h + iy) * s.w + ix) * s.cin + ci] * f[((ky * 3 + kx) * s.cin + ci) * s.cout + co];
-                }
-              y[((b * s.h + yy) * s.w + xx) * s.cout + co] = acc;
-            }
-      return y;
-    };
     for (const s of [
       { n: 1, h: 8, w: 10, cin: 64, cout: 20, k: 3 },
       { n: 2, h: 6, w: 4, cin: 130, cout: 7, k: 3 },
       { n: 1, h: 2, w: 2, cin: 8, cout: 1, k: 3 },
     ]) {
-      const x = values(s.n * s.h * s.w * s.cin, 8);
-      const f = values(9 * s.cin * s.cout, 9);
-      const bias = values(s.cout, 10);
-      const r = reference(x, f, s).map((v, i) => v + bias[i % s.cout]);
-      const scale = Math.max(...r.map(Math.abs));
-      const error = (y: Float32Array) => {
-        let [max, sq] = [0, 0];
-        r.forEach((v, i) => ((max = Math.max(max, Math.abs(y[i] - v))), (sq += (y[i] - v) ** 2)));
-        return { max: max / scale, rms: Math.sqrt(sq / r.length) / scale };
-      };
-      const wino = error(convForward(x, f, s, undefined, undefined, bias, 'conv_winograd'));
-      const direct = error(convForward(x, f, s, undefined, undefined, bias, 'conv_forward_packed'));
-      const what = `${JSON.stringify(s)}: winograd ${wino.max.toExponential(2)} / ${wino.rms.toExponential(2)}, direct ${direct.max.toExponential(2)} / ${direct.rms.toExponential(2)}`;
+      const [wino, direct] = forwardErrors(s, ['conv_winograd', 'conv_forward_packed']);
+      const what = `${JSON.stringify(s)}: ${show('winograd', wino)}, ${show('direct', direct)}`;
       assert.ok(wino.max < 2e-6 && direct.max < 2e-6, what);
       assert.ok(wino.rms <= 1.5 * direct.rms + 2 ** -22, what); // a few float32 ulps of slack: 4 outputs are noise
+    }
+  });
+
+  it('Winograd F(4×4, 3×3) against a float64 convolution: within 1e-5 of the largest output, RMS error within 10× direct', () => {
+    // Its transforms multiply by up to 8 (Aᵀ) and 5 (Bᵀ): measured 4–8× direct's RMS error on these
+    // shapes (F(2×2) ≈ 1×), max 0.9–5e-6 of the largest output; one 4-row tile row, several tile rows
+    // grouped, a single output channel, 3 input channels (the scalar remainders).
+    for (const s of [
+      { n: 1, h: 8, w: 12, cin: 64, cout: 20, k: 3 },
+      { n: 2, h: 4, w: 4, cin: 130, cout: 7, k: 3 },
+      { n: 1, h: 4, w: 8, cin: 8, cout: 1, k: 3 },
+      { n: 3, h: 16, w: 8, cin: 3, cout: 33, k: 3 },
+    ]) {
+      const [w43, direct] = forwardErrors(s, ['conv_winograd43', 'conv_forward_packed']);
+      const what = `${JSON.stringify(s)}: ${show('F(4×4)', w43)}, ${show('direct', direct)}`;
+      assert.ok(w43.max < 1e-5 && direct.max < 2e-6, what);
+      assert.ok(w43.rms <= 10 * direct.rms, what);
     }
   });
 
@@ -185,21 +211,31 @@ describe('WebAssembly kernels', () => {
     }
   });
 
-  it('the kernel of each pass is a rule of the shape: Winograd forward from 8 input channels, filter gradient from cin·cout ≥ 32·(cin + cout)', () => {
+  it('the kernel of each pass is a rule of the shape: Winograd forward from 8 input channels (F(4×4) from 32² in multiples of 4), filter gradient from cin·cout ≥ 32·(cin + cout)', () => {
     const at = (h: number, cin: number, cout: number, k = 3) => convKernelsFor({ n: 4, h, w: h, cin, cout, k });
     // 64 → 64: 4096 ≥ 32·128 (Winograd everywhere); 32 → 64: 2048 < 32·96 (filter gradient direct).
     assert.deepStrictEqual(at(128, 64, 64), {
-      forward: 'conv_winograd',
-      inputGradient: 'conv_winograd',
+      forward: 'conv_winograd43',
+      inputGradient: 'conv_winograd43',
       filterGradient: 'conv_filter_winograd',
     });
-    assert.deepStrictEqual(at(128, 32, 64), { forward: 'conv_winograd', inputGradient: 'conv_winograd', filterGradient: 'conv_filter' });
+    assert.deepStrictEqual(at(128, 32, 64), {
+      forward: 'conv_winograd43',
+      inputGradient: 'conv_winograd43',
+      filterGradient: 'conv_filter',
+    });
     // 1 → 32: the forward has one input channel (direct); the input gradient runs from 32 (Winograd).
     assert.deepStrictEqual(at(256, 1, 32), {
       forward: 'conv_forward_packed',
-      inputGradient: 'conv_winograd',
+      inputGradient: 'conv_winograd43',
       filterGradient: 'conv_filter',
     });
+    // F(2×2) where F(4×4) does not fit (34 = 2 mod 4) or the image is under 32 × 32 pixels (28², 16²).
+    const f23 = { forward: 'conv_winograd', inputGradient: 'conv_winograd' };
+    for (const h of [34, 28, 16])
+      assert.deepStrictEqual({ ...at(h, 256, 256), filterGradient: undefined }, { ...f23, filterGradient: undefined }, `${h}²`);
+    assert.strictEqual(at(32, 256, 256).forward, 'conv_winograd43');
+    assert.strictEqual(convKernelsFor({ n: 1, h: 16, w: 64, cin: 8, cout: 8, k: 3 }).forward, 'conv_winograd43'); // 16·64 = 32²
     // Odd sizes and 1×1 kernels: direct whatever the channels.
     const direct = { forward: 'conv_forward_packed', inputGradient: 'conv_forward_packed', filterGradient: 'conv_filter' };
     assert.deepStrictEqual(at(15, 256, 256), direct);

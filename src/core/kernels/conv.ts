@@ -24,33 +24,47 @@ function check(s: ConvShape): void {
 
 /**
  * The forward kernels (also the input gradient's, on the flipped filter):
- *   conv_winograd        Winograd F(2×2, 3×3) (kernels.c): 2.25× fewer multiplications; 3×3 kernels
- *                        on even heights and widths with at least 8 input channels;
+ *   conv_winograd43      Winograd F(4×4, 3×3) (kernels.c): 4× fewer multiplications than direct;
+ *                        3×3 kernels on heights and widths that are multiples of 4, at least 8 input
+ *                        channels and 32 × 32 pixels;
+ *   conv_winograd        Winograd F(2×2, 3×3): 2.25× fewer; 3×3 kernels on even heights and widths
+ *                        with at least 8 input channels (where F(4×4) does not apply or is no faster);
  *   conv_forward_packed  direct, the filter packed into one panel per output-channel block first;
  *   conv_forward         direct, the filter read in place (same sums as packed: identical results).
  * The choice is a fixed rule of the layer's shape (forwardKernelFor), not a timing made at run time:
  * Winograd and direct round differently, and a run must give the same numbers every time it is
- * repeated. The rule comes from same-process measurements (README). SEGLAB_CONV_KERNEL=conv_forward
- * or conv_forward_packed forces a direct kernel everywhere (A/B measurements).
+ * repeated. The rule comes from same-process measurements (README). SEGLAB_CONV_KERNEL names one
+ * kernel for every layer (A/B measurements; a Winograd kernel that does not apply falls back).
  */
-export type ForwardKernel = 'conv_forward' | 'conv_forward_packed' | 'conv_winograd';
+export type ForwardKernel = 'conv_forward' | 'conv_forward_packed' | 'conv_winograd' | 'conv_winograd43';
 /** 'auto': forwardKernelFor's rule; otherwise the kernel SEGLAB_CONV_KERNEL names, for every layer. */
-const FORCED = (['conv_forward', 'conv_forward_packed', 'conv_winograd'] as const).find((k) => k === process.env.SEGLAB_CONV_KERNEL);
+const FORCED = (['conv_forward', 'conv_forward_packed', 'conv_winograd', 'conv_winograd43'] as const).find(
+  (k) => k === process.env.SEGLAB_CONV_KERNEL,
+);
 
 /** Winograd F(2×2, 3×3) covers 3×3 kernels on even heights and widths; anything else runs direct. */
 export function winogradApplies(s: Pick<ConvShape, 'h' | 'w' | 'k'>): boolean {
   return s.k === 3 && s.h % 2 === 0 && s.w % 2 === 0;
 }
 
+/** Winograd F(4×4, 3×3) covers 3×3 kernels on heights and widths that are multiples of 4. */
+export function winograd43Applies(s: Pick<ConvShape, 'h' | 'w' | 'k'>): boolean {
+  return s.k === 3 && s.h % 4 === 0 && s.w % 4 === 0;
+}
+
 /**
- * The kernel a convolution of `inChannels` → `outChannels` runs: Winograd where it applies and the
- * input has at least 8 channels (below that its input transform costs more than it saves: 1 → 16
- * channels at 256² measured 0.6–0.8× of direct, 8 → 8 1.06×, 32 → 32 1.3–1.6×, 64–512 channels
- * 1.5–1.8×), else the packed direct kernel.
+ * The kernel a convolution of `inChannels` → `outChannels` runs. Below 8 input channels Winograd's
+ * input transform costs more than it saves (1 → 32 channels at 256²: direct 6.7 ms, F(2×2) 16.6,
+ * F(4×4) 16.3; 8 → 8: 6.8 / 8.2 / 5.8), so the packed direct kernel runs. From 8 channels F(4×4, 3×3)
+ * where its tiles fit and the image has at least 32 × 32 pixels (at 256²–32², 32–512 channels:
+ * 1.2–1.6× F(2×2)'s speed), else F(2×2, 3×3) (at 16², 128–512 channels, F(4×4) measured 0.84–1.0×:
+ * few tiles share each pass over its 2.25× larger transformed filter). Measured in one process, 2
+ * threads, batch 4 (README).
  */
 export function forwardKernelFor(s: Pick<ConvShape, 'h' | 'w' | 'k'>, inChannels: number): ForwardKernel {
   if (FORCED) return FORCED;
-  return winogradApplies(s) && inChannels >= 8 ? 'conv_winograd' : 'conv_forward_packed';
+  if (inChannels < 8 || !winogradApplies(s)) return 'conv_forward_packed';
+  return winograd43Applies(s) && s.h * s.w >= 32 * 32 ? 'conv_winograd43' : 'conv_winograd';
 }
 
 /**
@@ -96,6 +110,18 @@ function padInto(pool: KernelPool, x: Float32Array, n: number, h: number, w: num
 }
 
 /**
+ * Tile rows conv_winograd43 transforms together: their tiles share each pass over a block of the
+ * transformed filter (deep layers have few tiles per row and a large filter): up to 64 tiles and
+ * 2^19 floats (2 MiB) of transformed input. Measured (2 threads, batch 4): 64² 128 → 128 channels
+ * 30 ms a row at a time, 24 ms four rows at a time; 32² 256 → 256 30 → 28 ms (eight rows); 128²
+ * 64 → 64 the same.
+ */
+export function winograd43Rows(w: number, cin: number): number {
+  const T = w / 4;
+  return Math.max(1, Math.min(Math.ceil(64 / T), Math.floor(2 ** 19 / (36 * T * cin))));
+}
+
+/**
  * The 'same' convolution of `src` [n,h,w,srcChannels] with the filter already in the pool at
  * `filterOffset` ([k,k,srcChannels,outChannels]) plus the bias at `biasOffset` (0: none), into `out`
  * (or a new array).
@@ -115,7 +141,13 @@ function convolve(
   const size = n * h * w * outChannels;
   const padded = padInto(pool, src, n, h, w, srcChannels, (k - 1) / 2);
   const y = pool.alloc(size);
-  if (kernel === 'conv_winograd' && winogradApplies(s)) {
+  if (kernel === 'conv_winograd43' && winograd43Applies(s)) {
+    const U = pool.alloc(36 * srcChannels * outChannels);
+    pool.call('pack_winograd43_filter', filterOffset, U, srcChannels, outChannels);
+    const rows = winograd43Rows(w, srcChannels);
+    const scratch = pool.alloc(pool.threads * pool.call('winograd43_scratch', w, srcChannels, rows));
+    pool.parallel('conv_winograd43', [padded, U, biasOffset, y, n, h, w, srcChannels, outChannels, scratch, rows], (n * h) / 4);
+  } else if ((kernel === 'conv_winograd' || kernel === 'conv_winograd43') && winogradApplies(s)) {
     const U = pool.alloc(16 * srcChannels * outChannels);
     pool.call('pack_winograd_filter', filterOffset, U, srcChannels, outChannels);
     const scratch = pool.alloc(pool.threads * pool.call('winograd_scratch', w, srcChannels));
