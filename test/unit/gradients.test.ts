@@ -172,7 +172,7 @@ describe('kernel functions vs PyTorch autograd (no tfjs)', () => {
   const fours = [...fixtures.conv, ...fixtures.convWide, ...fixtures.convWinogradFilter, ...fixtures.convWinograd43].filter(
     (c: { shape: number[] }) => c.shape[1] % 4 === 0 && c.shape[2] % 4 === 0 && c.shape[5] === 3,
   );
-  it(`Winograd F(4×4, 3×3) forced: y and dx of the ${fours.length} fixtures with sizes in multiples of 4`, () => {
+  it(`Winograd F(4×4, 3×3) forced: y, dx and dW of the ${fours.length} fixtures with sizes in multiples of 4`, () => {
     assert.ok(fours.length >= 4, 'fixtures with sizes in multiples of 4');
     for (const c of fours) {
       const [n, h, w, cin, cout, k] = c.shape;
@@ -180,6 +180,7 @@ describe('kernel functions vs PyTorch autograd (no tfjs)', () => {
       const [x, f, dy] = [c.x, c.filter, c.dy].map((a: number[]) => Float32Array.from(a));
       assertNear(convForward(x, f, s, undefined, undefined, undefined, 'conv_winograd43'), c.y, `y ${c.shape}`);
       assertNear(convInputGradient(dy, f, s, undefined, undefined, 'conv_winograd43'), c.dx, `dx ${c.shape}`);
+      assertNear(convFilterGradient(x, dy, s, undefined, undefined, 'conv_filter_winograd43'), c.dFilter, `dW ${c.shape}`);
     }
   });
 });

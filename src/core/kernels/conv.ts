@@ -68,22 +68,30 @@ export function forwardKernelFor(s: Pick<ConvShape, 'h' | 'w' | 'k'>, inChannels
 }
 
 /**
- * The filter-gradient kernels: conv_filter_winograd (the Winograd F(2×2, 3×3) domain, 2.25× fewer
- * multiplications; where winogradApplies) and conv_filter (direct). A fixed rule of the shape, as the
- * forward's; SEGLAB_FILTER_KERNEL=conv_filter forces the direct kernel (A/B measurements).
+ * The filter-gradient kernels: conv_filter_winograd43 (the Winograd F(4×4, 3×3) domain, 4× fewer
+ * multiplications; where winograd43Applies), conv_filter_winograd (F(2×2, 3×3), 2.25× fewer; where
+ * winogradApplies) and conv_filter (direct). A fixed rule of the shape, as the forward's;
+ * SEGLAB_FILTER_KERNEL names one kernel for every layer (A/B measurements).
  */
-export type FilterKernel = 'conv_filter' | 'conv_filter_winograd';
-const FORCED_FILTER = (['conv_filter', 'conv_filter_winograd'] as const).find((k) => k === process.env.SEGLAB_FILTER_KERNEL);
+export type FilterKernel = 'conv_filter' | 'conv_filter_winograd' | 'conv_filter_winograd43';
+const FORCED_FILTER = (['conv_filter', 'conv_filter_winograd', 'conv_filter_winograd43'] as const).find(
+  (k) => k === process.env.SEGLAB_FILTER_KERNEL,
+);
 
 /**
- * The filter-gradient kernel of a convolution: Winograd where it applies and cin·cout/(cin + cout) ≥ 32.
- * Its transforms cost in proportion to cin + cout per tile, its products to cin·cout; measured in one
- * process (2 threads, batch 4): 64 → 64 channels at 128² 1.3×, 64–512 channels at 16–64² 1.2–1.75×,
- * 32 → 32 and 64 → 32 at 256² 0.95–1.04×, 16 → 16 at 128² 0.75× (README).
+ * The filter-gradient kernel of a convolution. Winograd's transforms cost in proportion to cin + cout
+ * per tile, its products to cin·cout, so it pays from some cin·cout/(cin + cout): F(4×4, 3×3) from 16
+ * where it applies on at least 32 × 32 pixels, else F(2×2, 3×3) from 32, else direct. Measured in one
+ * process (2 threads, batch 4, ms direct / F(2×2) / F(4×4)): 32 → 32 at 256² 78 / 75 / 60, 64 → 32
+ * 166 / 130 / 91, 128 → 64 at 128² 118 / 104 / 59, 128 → 128 at 64² 77 / 39 / 26, 512 → 256 at 32²
+ * 209 / 132 / 118; at 16² (512 channels) F(4×4) ≈ F(2×2); 16 → 16 at 128² 4.4 / 8.1 / 6.2, 1 → 32 at
+ * 256² 10 / 35 / 14 (README).
  */
 export function filterKernelFor(s: Pick<ConvShape, 'h' | 'w' | 'k' | 'cin' | 'cout'>): FilterKernel {
   if (FORCED_FILTER) return FORCED_FILTER;
-  return winogradApplies(s) && s.cin * s.cout >= 32 * (s.cin + s.cout) ? 'conv_filter_winograd' : 'conv_filter';
+  const pairs = s.cin * s.cout;
+  if (winograd43Applies(s) && s.h * s.w >= 32 * 32 && pairs >= 16 * (s.cin + s.cout)) return 'conv_filter_winograd43';
+  return winogradApplies(s) && pairs >= 32 * (s.cin + s.cout) ? 'conv_filter_winograd' : 'conv_filter';
 }
 
 /** The kernels a convolution of shape `s` runs on the wasm backend: forward, input gradient, filter gradient. */
@@ -219,7 +227,9 @@ export function convFilterGradient(
   const d = pool.copyIn(dy);
   const size = k * k * cin * cout;
   const dw = pool.alloc(size);
-  if (kernel === 'conv_filter_winograd' && winogradApplies(s)) winogradFilterGradient(pool, xp, d, dw, s);
+  if (kernel === 'conv_filter_winograd43' && winograd43Applies(s)) winogradFilterGradient(pool, xp, d, dw, s, 4);
+  else if ((kernel === 'conv_filter_winograd' || kernel === 'conv_filter_winograd43') && winogradApplies(s))
+    winogradFilterGradient(pool, xp, d, dw, s, 2);
   else {
     pool.f32(dw, size).fill(0);
     const blocks = pool.call('conv_filter_blocks', cin, cout, k);
@@ -234,24 +244,27 @@ export function convFilterGradient(
 const WINOGRAD_CHUNK_FLOATS = 1 << 21;
 
 /**
- * dw of a 3×3 layer in the Winograd domain (kernels.c, "convolution filter gradient, Winograd"): the
- * tiles in chunks of whole tile rows, each chunk transformed (threads split its rows), then its
- * products added to S (threads split S's blocks), then dw = Gᵀ S G.
+ * dw of a 3×3 layer in the Winograd domain (kernels.c, "convolution filter gradient, Winograd"),
+ * F(2×2, 3×3) (m = 2: 16 planes) or F(4×4, 3×3) (m = 4: 36 planes): the tiles in chunks of whole tile
+ * rows, each chunk transformed (threads split its rows), then its products added to S (threads split
+ * S's blocks), then dw = Gᵀ S G.
  */
-function winogradFilterGradient(pool: KernelPool, xp: number, d: number, dw: number, s: ConvShape): void {
+function winogradFilterGradient(pool: KernelPool, xp: number, d: number, dw: number, s: ConvShape, m: 2 | 4): void {
   const { n, h, w, cin, cout } = s;
-  const T = w / 2;
-  const rows = (n * h) / 2;
-  const chunkRows = Math.min(rows, Math.max(1, Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * T * (cin + cout)))));
-  const V = pool.alloc(16 * chunkRows * T * cin);
-  const D = pool.alloc(16 * chunkRows * T * cout);
-  const S = pool.alloc(16 * cin * cout);
-  pool.f32(S, 16 * cin * cout).fill(0);
-  const blocks = pool.call('conv_filter_winograd_blocks', cin, cout);
+  const planes = (m + 2) ** 2;
+  const T = w / m;
+  const rows = (n * h) / m;
+  const chunkRows = Math.min(rows, Math.max(1, Math.floor(WINOGRAD_CHUNK_FLOATS / (planes * T * (cin + cout)))));
+  const V = pool.alloc(planes * chunkRows * T * cin);
+  const D = pool.alloc(planes * chunkRows * T * cout);
+  const S = pool.alloc(planes * cin * cout);
+  pool.f32(S, planes * cin * cout).fill(0);
+  const blocks = pool.call('conv_filter_winograd_blocks', cin, cout, planes);
+  const transform = m === 2 ? 'conv_filter_winograd_transform' : 'conv_filter_winograd43_transform';
   for (let r0 = 0; r0 < rows; r0 += chunkRows) {
     const chunk = Math.min(chunkRows, rows - r0);
-    pool.parallel('conv_filter_winograd_transform', [xp, d, V, D, h, w, cin, cout, r0, chunk * T], chunk);
+    pool.parallel(transform, [xp, d, V, D, h, w, cin, cout, r0, chunk * T], chunk);
     pool.parallel('conv_filter_winograd', [V, D, S, cin, cout, chunk * T], blocks);
   }
-  pool.call('winograd_filter_output', S, dw, cin, cout);
+  pool.call(m === 2 ? 'winograd_filter_output' : 'winograd43_filter_output', S, dw, cin, cout);
 }
