@@ -20,6 +20,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend/backend';
 import { encodePng8 } from '../src/core/data/png';
+import { tiffBytes, TiffTestPage } from '../test/unit/tiffBytes';
 import { defaultThreadCount, setKernelThreads } from '../src/core/kernels/pool';
 import { buildUnet } from '../src/core/model/unet';
 
@@ -208,35 +209,63 @@ async function kernelShareHere(n: Net): Promise<Record<string, unknown>> {
   return { net: { ...n, batch: BATCH }, profiledWallMs: +wallMs.toFixed(1), kernelsMs: +total.toFixed(1), kernels };
 }
 
-/** `count` synthetic 512² image/mask PNG pairs (a bright disc on noise) in `dir`. */
-function writeDataset(dir: string, count: number): void {
-  for (const sub of ['images', 'masks']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+/** Synthetic 512² image/mask pair i: a bright disc on noise. */
+function syntheticPair(i: number): { img: Uint8Array; mask: Uint8Array } {
   const size = 512;
-  for (let i = 0; i < count; i++) {
-    const [cx, cy, r] = [100 + ((i * 37) % 300), 100 + ((i * 91) % 300), 40 + (i % 60)];
-    const img = new Uint8Array(size * size);
-    const mask = new Uint8Array(size * size);
-    for (let p = 0; p < size * size; p++) {
-      const [x, y] = [p % size, Math.floor(p / size)];
-      const inside = (x - cx) ** 2 + (y - cy) ** 2 < r * r;
-      mask[p] = inside ? 255 : 0;
-      img[p] = (inside ? 170 : 60) + ((p * 2654435761 + i) >>> 27);
-    }
-    fs.writeFileSync(path.join(dir, 'images', `s${i}.png`), encodePng8(img, size, size));
-    fs.writeFileSync(path.join(dir, 'masks', `s${i}.png`), encodePng8(mask, size, size));
+  const [cx, cy, r] = [100 + ((i * 37) % 300), 100 + ((i * 91) % 300), 40 + (i % 60)];
+  const img = new Uint8Array(size * size);
+  const mask = new Uint8Array(size * size);
+  for (let p = 0; p < size * size; p++) {
+    const [x, y] = [p % size, Math.floor(p / size)];
+    const inside = (x - cx) ** 2 + (y - cy) ** 2 < r * r;
+    mask[p] = inside ? 255 : 0;
+    img[p] = (inside ? 170 : 60) + ((p * 2654435761 + i) >>> 27);
   }
+  return { img, mask };
+}
+
+/**
+ * `count` synthetic 512² pairs in `dir`: PNG files in images/ and masks/ (folders), or two
+ * uncompressed multi-page TIFFs images.tif and masks.tif (stacks). Returns the dataset's two paths.
+ */
+function writeDataset(dir: string, count: number, layout: 'folders' | 'stacks'): { images: string; masks: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  if (layout === 'stacks') {
+    const pairs = Array.from({ length: count }, (_, i) => syntheticPair(i));
+    const page = (data: Uint8Array): TiffTestPage => ({
+      width: 512,
+      height: 512,
+      rowsPerStrip: 64,
+      strips: Array.from({ length: 8 }, (_, k) => data.subarray(k * 64 * 512, (k + 1) * 64 * 512)),
+    });
+    fs.writeFileSync(path.join(dir, 'images.tif'), tiffBytes(pairs.map((p) => page(p.img))));
+    fs.writeFileSync(path.join(dir, 'masks.tif'), tiffBytes(pairs.map((p) => page(p.mask))));
+    return { images: 'images.tif', masks: 'masks.tif' };
+  }
+  for (const sub of ['images', 'masks']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const { img, mask } = syntheticPair(i);
+    fs.writeFileSync(path.join(dir, 'images', `s${i}.png`), encodePng8(img, 512, 512));
+    fs.writeFileSync(path.join(dir, 'masks', `s${i}.png`), encodePng8(mask, 512, 512));
+  }
+  return { images: 'images', masks: 'masks' };
 }
 
 /** Peak RSS (MiB) of `seglab train` — the CLI and its engine, the larger — on `count` 512² images. */
-function trainPeakRss(root: string, count: number, cacheMB: number): { images: number; peakRssMiB: number; seconds: number } {
-  const dir = path.join(root, `data-${count}`);
-  writeDataset(dir, count);
+function trainPeakRss(
+  root: string,
+  count: number,
+  cacheMB: number,
+  layout: 'folders' | 'stacks',
+): { images: number; peakRssMiB: number; seconds: number } {
+  const dir = path.join(root, `${layout}-${count}`);
+  const { images, masks } = writeDataset(dir, count, layout);
   const config = path.join(dir, 'config.json');
   fs.writeFileSync(
     config,
     JSON.stringify({
       name: `scaling-${count}`,
-      dataset: { images: 'images', masks: 'masks', cacheMB },
+      dataset: { images, masks, cacheMB },
       validation: { count: 4 },
       crop: 128,
       model: { depth: 2, baseFilters: 8 },
@@ -254,25 +283,34 @@ function trainPeakRss(root: string, count: number, cacheMB: number): { images: n
     encoding: 'utf8',
     env: { ...process.env, SEGLAB_PEAK_RSS_FILE: rssFile, SEGLAB_BACKEND: 'wasm' },
   });
-  if (r.status !== 0) throw new Error(`seglab train on ${count} images failed: ${r.stderr || r.stdout}`);
+  if (r.status !== 0) throw new Error(`seglab train on ${count} images (${layout}) failed: ${r.stderr || r.stdout}`);
   const kib = Math.max(...fs.readFileSync(rssFile, 'utf8').trim().split('\n').map(Number));
   return { images: count, peakRssMiB: +(kib / 1024).toFixed(1), seconds: +((Date.now() - t0) / 1000).toFixed(1) };
 }
 
-/** Peak RSS of training on 100 and on `many` images (issue 23 target: within 200 MB of each other). */
+/**
+ * Peak RSS of training on 100 and on `many` images, from PNG folders and from two multi-page TIFF
+ * stacks (issue 23 target: within 200 MB of each other).
+ */
 export function benchDataScaling(many: number, cacheMB: number): Record<string, unknown> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-scaling-'));
   try {
-    const points = [100, many].map((n) => {
-      const p = trainPeakRss(root, n, cacheMB);
-      process.stderr.write(`  seglab train on ${n} 512² images: peak RSS ${p.peakRssMiB} MiB (${p.seconds} s)\n`);
-      return p;
-    });
+    const measure = (layout: 'folders' | 'stacks') => {
+      const points = [100, many].map((n) => {
+        const p = trainPeakRss(root, n, cacheMB, layout);
+        process.stderr.write(`  seglab train on ${n} 512² images (${layout}): peak RSS ${p.peakRssMiB} MiB (${p.seconds} s)\n`);
+        return p;
+      });
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.mkdirSync(root);
+      return { points, growthMiB: +(points[1].peakRssMiB - points[0].peakRssMiB).toFixed(1) };
+    };
+    const folders = measure('folders');
     return {
       note: 'peak RSS of seglab train (CLI or engine, the larger); issue 23 target: the two within 200 MB',
       cacheMB,
-      points,
-      growthMiB: +(points[1].peakRssMiB - points[0].peakRssMiB).toFixed(1),
+      ...folders,
+      stacks: measure('stacks'),
     };
   } finally {
     fs.rmSync(root, { recursive: true, force: true });

@@ -27,7 +27,8 @@
  *           depth 4/32/256², batch 4, ± batch norm) against PyTorch in --rounds, and the widest net's
  *           step split by tfjs kernel (bench/realNets.ts);
  *   dataScaling: with --data-scaling, seglab train's peak RSS on 100 and --scaling-images (2000) 512²
- *           images, dataset.cacheMB --scaling-cache-mb (128). --only measures just these two sections.
+ *           images, from PNG folders and from two multi-page TIFF stacks, dataset.cacheMB
+ *           --scaling-cache-mb (128). --only measures just these two sections.
  * Median of --repeats runs (default 5) after one warm-up. Tensor counts before/after expose leaks.
  */
 import { spawnSync } from 'child_process';

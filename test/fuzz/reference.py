@@ -68,7 +68,7 @@ def decode(case):
             names = list(z.keys())
             key = names[0] if len(names) == 1 else next(n for n in NPZ_PREFERRED if n in names)
             return decode_npy(z[key])
-    return decode_image(path, kind == "stack")
+    return decode_image(path, kind in ("stack", "stackPages"))
 
 
 def main():

@@ -1,6 +1,6 @@
 /**
  * The fuzz suite (issue 22): valid files of every kind SegLab reads — PNG, JPEG, TIFF (single page and
- * stacks; uncompressed, LZW, Deflate; 8/16-bit, float, RGB) written by Pillow, .npy/.npz written by
+ * stacks, whole and page by page; uncompressed, LZW, Deflate; 8/16-bit, float, RGB) written by Pillow, .npy/.npz written by
  * numpy, and the JSON files of real runs, a comparison and a sweep written by SegLab — are mutated
  * with a seeded generator (truncation, byte flips in headers and bodies, lying sizes and offsets,
  * loops, inserted and deleted bytes; for JSON, fields deleted, nulled, turned negative, huge, deeply
@@ -78,7 +78,7 @@ np.savez_compressed(p('compressed.npz'), prob=rng.random((6, 5)), other=g)
 
 function kindsOf(file: string): FuzzKind[] {
   const ext = path.extname(file).toLowerCase();
-  if (file.includes('stack')) return ['stack'];
+  if (file.includes('stack')) return ['stack', 'stackPages'];
   if (ext === '.jpg') return ['image'];
   if (ext === '.png' || ext === '.tif') return ['image', 'array'];
   return ['array'];
@@ -382,7 +382,9 @@ describe("fuzz: mutated files of every kind SegLab reads (seeded; named error or
     const { outcomes, maxRssKb } = await runCases(casesFile, cases.length);
 
     // Accepted images and arrays against Pillow and numpy.
-    const decodable = cases.map((c, i) => ({ c, i })).filter(({ c, i }) => outcomes[i].ok && ['image', 'array', 'stack'].includes(c.kind));
+    const decodable = cases
+      .map((c, i) => ({ c, i }))
+      .filter(({ c, i }) => outcomes[i].ok && ['image', 'array', 'stack', 'stackPages'].includes(c.kind));
     const refFile = path.join(dir, 'reference.json');
     fs.writeFileSync(refFile, JSON.stringify(decodable.map(({ c }) => c)));
     const ref = spawnSync(PYTHON, [path.join(ROOT, 'test', 'fuzz', 'reference.py'), refFile], { encoding: 'utf8', maxBuffer: 1 << 30 });
@@ -413,11 +415,11 @@ describe("fuzz: mutated files of every kind SegLab reads (seeded; named error or
       const mine = outcomes[i].value as Decoded | Decoded[];
       const theirs = refs[k];
       if (!theirs.ok) return keep(i, `SegLab read it, Pillow/numpy refuse it (${theirs.error})`);
-      const pairs =
-        c.kind === 'stack'
-          ? (mine as Decoded[]).map((m, p) => [m, (theirs.value as Decoded[])[p]] as const)
-          : [[mine as Decoded, theirs.value as Decoded] as const];
-      if (c.kind === 'stack' && (mine as Decoded[]).length !== (theirs.value as Decoded[]).length)
+      const pages = c.kind === 'stack' || c.kind === 'stackPages';
+      const pairs = pages
+        ? (mine as Decoded[]).map((m, p) => [m, (theirs.value as Decoded[])[p]] as const)
+        : [[mine as Decoded, theirs.value as Decoded] as const];
+      if (pages && (mine as Decoded[]).length !== (theirs.value as Decoded[]).length)
         return keep(i, `${(mine as Decoded[]).length} pages vs ${(theirs.value as Decoded[]).length}`);
       for (const [a, b] of pairs) {
         const diff = b ? sameValue(a, b, /\.jpe?g$/i.test(c.path)) : 'page missing';

@@ -10,7 +10,8 @@ import { encodeJson } from '../../src/core/common/json';
 import * as path from 'path';
 import { readArrayFile } from '../../src/core/data/arrayFile';
 import { readRawImage } from '../../src/core/data/image';
-import { readTiffPages } from '../../src/core/data/tiff';
+import { readTiffPages, TiffPage } from '../../src/core/data/tiff';
+import { indexTiffStack, pageRef, readStackPage } from '../../src/core/data/tiffPages';
 import { loadConfig } from '../../src/core/config/config';
 import { decodeModelJson } from '../../src/core/runs/checkpoint';
 import { readComparisonFile } from '../../src/core/runs/decodeFiles';
@@ -20,7 +21,18 @@ import { readSweepFile } from '../../src/core/runs/sweepStore';
 import { readText } from '../../src/core/data/readBytes';
 
 export type FuzzKind =
-  'image' | 'array' | 'stack' | 'config' | 'summary' | 'metrics' | 'sweep' | 'comparison' | 'runconfig' | 'model' | 'calibration';
+  | 'image'
+  | 'array'
+  | 'stack'
+  | 'stackPages'
+  | 'config'
+  | 'summary'
+  | 'metrics'
+  | 'sweep'
+  | 'comparison'
+  | 'runconfig'
+  | 'model'
+  | 'calibration';
 
 export interface FuzzCase {
   /** The file (or, for the run-folder kinds, the folder holding it). */
@@ -35,6 +47,12 @@ export interface Decoded {
   maxValue?: number;
 }
 
+const decodedPage = (p: TiffPage): Decoded => ({
+  shape: [p.height, p.width, p.channels],
+  values: Array.from(p.data),
+  maxValue: p.maxValue,
+});
+
 function run(c: FuzzCase): Decoded | Decoded[] | null {
   switch (c.kind) {
     case 'image': {
@@ -46,11 +64,12 @@ function run(c: FuzzCase): Decoded | Decoded[] | null {
       return { shape: a.shape, values: Array.from(a.values), maxValue: a.maxValue };
     }
     case 'stack':
-      return readTiffPages(c.path).map((p) => ({
-        shape: [p.height, p.width, p.channels],
-        values: Array.from(p.data),
-        maxValue: p.maxValue,
-      }));
+      return readTiffPages(c.path).map(decodedPage);
+    case 'stackPages': {
+      // Page by page, as a streamed stack dataset reads it (tiffPages.ts).
+      const index = indexTiffStack(c.path);
+      return index.ifds.map((_, p) => decodedPage(readStackPage(pageRef(index, p))));
+    }
     case 'config':
       loadConfig(c.path);
       return null;

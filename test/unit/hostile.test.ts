@@ -15,6 +15,7 @@ import { loadFolderDataset } from '../../src/core/data/dataset';
 import { readImage, readRawImage } from '../../src/core/data/image';
 import { readTiffImage, readTiffPages, tiffPageCount } from '../../src/core/data/tiff';
 import { lzwDecodedLength } from '../../src/core/data/tiffScan';
+import { indexTiffStack, pageRef, readStackPage } from '../../src/core/data/tiffPages';
 import { zipSync } from 'fflate';
 import { crc32 } from '../../src/core/common/crc32';
 import { encodeNpyFloat32 } from '../../src/core/data/npy';
@@ -164,6 +165,95 @@ function chunk(type: string, data: Buffer): Buffer {
   crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
   return Buffer.concat([head, data, crc]);
 }
+
+describe('hostile TIFF stacks read page by page (streamed stack datasets)', () => {
+  let dir: string;
+  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-hostile-pages-'))));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, bytes: Buffer) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, bytes);
+    return f;
+  };
+  const page = (extra: Partial<TiffTestPage> = {}): TiffTestPage => ({ width: 6, height: 4, strips: [gray(6, 4)], ...extra });
+  const pages = (file: string) => {
+    const index = indexTiffStack(file);
+    return index.ifds.map((_, p) => readStackPage(pageRef(index, p)));
+  };
+  /** Offset of page `p`'s IFD entry for `tag` in a tiffBytes file. */
+  const entryOf = (b: Buffer, p: number, tag: number) => {
+    let at = b.readUInt32LE(4);
+    for (let k = 0; k < p; k++) at = b.readUInt32LE(at + 2 + 12 * b.readUInt16LE(at));
+    for (let i = 0; i < b.readUInt16LE(at); i++) if (b.readUInt16LE(at + 2 + 12 * i) === tag) return at + 2 + 12 * i;
+    throw new Error(`no tag ${tag}`);
+  };
+
+  it('every page equals the whole-file read, also with strips of several rows and a page without byte counts', () => {
+    const rows = [0, 1, 2, 3].map((r) => gray(6, 4).slice(6 * r, 6 * r + 6));
+    const b = tiffBytes([
+      page(),
+      page({ rowsPerStrip: 1, strips: rows }),
+      page({ rowsPerStrip: 3, strips: [gray(6, 4).slice(0, 18), gray(6, 4).slice(18)] }),
+    ]);
+    // Page 3 without StripByteCounts (allowed uncompressed): its tag renamed to one nobody reads.
+    b.writeUInt16LE(65000, entryOf(b, 2, 279));
+    const f = write('three.tif', b);
+    const whole = readTiffPages(f);
+    assert.deepStrictEqual(pages(f), whole);
+    for (const p of whole) assert.deepStrictEqual(Array.from(p.data), Array.from(gray(6, 4)));
+  });
+
+  it('a loop in the chain of pages is found when the stack is indexed; an IFD past the end too', () => {
+    const stack = tiffBytes([page(), page(), page()]);
+    stack.writeUInt32LE(stack.readUInt32LE(4), nextIfdLink(stack, 2));
+    assert.throws(() => indexTiffStack(write('loop.tif', stack)), /loop\.tif: corrupt TIFF: the chain of pages loops back to page 1/);
+    const past = tiffBytes([page(), page()]);
+    past.writeUInt32LE(past.length + 100, nextIfdLink(past, 1));
+    assert.throws(
+      () => indexTiffStack(write('past.tif', past)),
+      /past\.tif: corrupt TIFF: page 3 at byte \d+ \(2 bytes\) lies past the end/,
+    );
+  });
+
+  it('a page’s problems name the stack and that page (not the one-page copy’s "page 1")', () => {
+    const b = tiffBytes([page(), page({ strips: [gray(6, 4).slice(0, 20)] }), page()]);
+    const f = write('thin2.tif', b);
+    const index = indexTiffStack(f);
+    assert.deepStrictEqual(readStackPage(pageRef(index, 0)).width, 6);
+    assert.throws(
+      () => readStackPage(pageRef(index, 1)),
+      (e: Error) => e.message === `${f} (page 2 of 3): corrupt TIFF: segment 1 holds 20 bytes, fewer than the 24 its rows need`,
+    );
+    // The whole-file reader says the same of that page.
+    assert.throws(() => readTiffPages(f), /thin2\.tif: corrupt TIFF: page 2: segment 1 holds 20 bytes, fewer than the 24 its rows need/);
+  });
+
+  it('tags or strips declaring more than the file holds are refused before anything is allocated', () => {
+    const rows = [0, 1, 2, 3].map((r) => gray(6, 4).slice(6 * r, 6 * r + 6));
+    // 2^30 strip offsets (4 GiB of values): over the 16 MiB of tag values a page may hold.
+    const count = tiffBytes([page(), page({ rowsPerStrip: 1, strips: rows })]);
+    count.writeUInt32LE(2 ** 30, entryOf(count, 1, 273) + 4);
+    const f1 = write('count.tif', count);
+    assert.throws(
+      () => pages(f1),
+      /count\.tif: corrupt TIFF: page 2's tags declare 4294967296 bytes of values, more than SegLab reads \(16777216\)/,
+    );
+    // Four strips that each claim the whole file: overlapping reads past the file's length.
+    const overlap = tiffBytes([page({ rowsPerStrip: 1, strips: rows })]);
+    const counts = overlap.readUInt32LE(entryOf(overlap, 0, 279) + 8);
+    for (let k = 0; k < 4; k++) overlap.writeUInt32LE(0, overlap.readUInt32LE(entryOf(overlap, 0, 273) + 8) + 4 * k);
+    for (let k = 0; k < 4; k++) overlap.writeUInt32LE(overlap.length, counts + 4 * k);
+    const f2 = write('overlap.tif', overlap);
+    assert.throws(() => pages(f2), /overlap\.tif: corrupt TIFF: page 1's strips declare more bytes than the \d+-byte file holds/);
+  });
+
+  it('a stack that changes after it was indexed is named, not misread', () => {
+    const f = write('changed.tif', tiffBytes([page(), page()]));
+    const index = indexTiffStack(f);
+    fs.appendFileSync(f, Buffer.alloc(10));
+    assert.throws(() => readStackPage(pageRef(index, 1)), /changed\.tif: corrupt TIFF: the file changed after it was indexed/);
+  });
+});
 
 describe('hostile PNG, npz and special files', () => {
   let dir: string;

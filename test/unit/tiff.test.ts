@@ -10,7 +10,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readArrayFile } from '../../src/core/data/arrayFile';
-import { loadFolderDataset } from '../../src/core/data/dataset';
+import { BatchSampler, computeNormalization } from '../../src/core/data/batches';
+import { loadFolderDataset, openDataset } from '../../src/core/data/dataset';
+import { FolderSource } from '../../src/core/data/folderSource';
+import { indexTiffStack, pageRef, readStackPage } from '../../src/core/data/tiffPages';
 import { readRawImage } from '../../src/core/data/image';
 import { readTiffPages } from '../../src/core/data/tiff';
 import { evaluateFolders } from '../../src/core/metrics/evaluateFolders';
@@ -50,6 +53,8 @@ Image.fromarray(rgb).save(os.path.join(out, 'rgb8.tif'), compression='tiff_lzw')
 Image.fromarray(np.dstack([rgb, np.full((10, 12), 7, np.uint8)]), mode='RGBA').save(os.path.join(out, 'rgba8.tif'))
 pages = [Image.fromarray(((np.arange(120).reshape(10, 12) + k) % 7 == 0).astype(np.uint8) * 255) for k in range(3)]
 pages[0].save(os.path.join(out, 'stack.tif'), save_all=True, append_images=pages[1:], compression='tiff_deflate')
+be = [Image.frombytes('I;16B', (12, 10), (np.arange(120).reshape(10, 12) * 300 + k).astype('>u2').tobytes()) for k in range(3)]
+be[0].save(os.path.join(out, 'stack_be16.tif'), save_all=True, append_images=be[1:])  # big-endian (MM) 16-bit
 `,
     );
   });
@@ -101,6 +106,22 @@ pages[0].save(os.path.join(out, 'stack.tif'), save_all=True, append_images=pages
     });
   });
 
+  it('a stack read one page at a time (as streamed datasets read it) equals the whole-file read: Deflate 8-bit, big-endian 16-bit', () => {
+    for (const f of ['stack.tif', 'stack_be16.tif']) {
+      const file = path.join(dir, f);
+      const index = indexTiffStack(file);
+      assert.strictEqual(index.ifds.length, 3, f);
+      assert.deepStrictEqual(
+        index.ifds.map((_, p) => readStackPage(pageRef(index, p))),
+        readTiffPages(file),
+        f,
+      );
+    }
+    const be = readStackPage(pageRef(indexTiffStack(path.join(dir, 'stack_be16.tif')), 2));
+    assert.strictEqual(fs.readFileSync(path.join(dir, 'stack_be16.tif')).toString('latin1', 0, 2), 'MM');
+    assert.deepStrictEqual([be.maxValue, ...Array.from(be.data.slice(0, 3))], [65535, 2, 302, 602]); // as Pillow wrote page 3
+  });
+
   describe('ISBI 2012 as multi-page TIFF stacks (the challenge ships train-volume.tif / train-labels.tif)', () => {
     let stacks: string;
     before(function () {
@@ -138,6 +159,36 @@ for n, p in zip(names, preds): p.save(os.path.join(out, 'pred', n + '.png'))
         assert.deepStrictEqual(s.image, png.samples[i].image, `image ${i}`);
         assert.deepStrictEqual(s.mask, png.samples[i].mask, `mask ${i}`);
       });
+    });
+
+    it('streamed with no cache: batches read ahead from the stacks by the decoding thread equal batches from the PNG folders', async function () {
+      this.timeout(60000);
+      const png = loadFolderDataset(path.join(ISBI, 'image'), path.join(ISBI, 'label'), { foreground: 0 });
+      const norm = computeNormalization(png.samples, 1);
+      const spec = { crop: 64, randomCrop: true, flips: true, rotate90: true };
+      const src = openDataset(path.join(stacks, 'train-volume.tif'), path.join(stacks, 'train-labels.tif'), {
+        foreground: 0,
+        cacheMB: 0,
+      }) as FolderSource;
+      assert.strictEqual(src.items[3].name, 'train-volume_p04');
+      assert.strictEqual(src.items[3].file, `${path.join(stacks, 'train-volume.tif')} (page 4 of 24)`);
+      const indices = src.items.map((_, i) => i);
+      const lazy = new BatchSampler({ source: src, indices }, 1, norm, spec, 3);
+      const eager = new BatchSampler(png.samples, 1, norm, spec, 3);
+      let plan = lazy.plan(4);
+      src.prefetch(plan.picks.map((p) => p.index));
+      for (let step = 0; step < 4; step++) {
+        await src.ready(plan.picks.map((p) => p.index));
+        const a = lazy.build(plan);
+        plan = lazy.plan(4);
+        src.prefetch(plan.picks.map((p) => p.index));
+        const b = eager.next(4);
+        assert.deepStrictEqual(a.x, b.x, `step ${step}`);
+        assert.deepStrictEqual(a.y, b.y, `step ${step}`);
+      }
+      assert.strictEqual(src.cacheBytes, 0);
+      assert.ok(src.counts.prefetched >= 12, `prefetched ${src.counts.prefetched}, decoded here ${src.counts.decodedHere}`);
+      src.dispose();
     });
 
     it("eval of a prediction stack against the label stack gives the PNG folders' metrics", function () {

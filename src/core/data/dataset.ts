@@ -4,19 +4,20 @@
  * (unpaired files, unreadable or corrupt files, size mismatches, masks that are not binary or not class
  * indices) and reported together, each naming its file.
  *
- * openDataset gives a SampleSource: a folder's pixels are read again from disk as training needs them
- * (a bounded cache, a decoding thread; folderSource.ts); a stack is held in memory as decoded.
+ * openDataset gives a SampleSource: a folder's files or a stack's pages are read again from disk as
+ * training needs them (a bounded cache, a decoding thread; folderSource.ts, tiffPages.ts).
  * loadFolderDataset gives every sample in memory as float32 (tests, scripts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkFiniteSamples, IMAGE_EXTENSIONS, rawFromTiff } from './image';
+import { IMAGE_EXTENSIONS } from './image';
 import { isFile } from './readBytes';
-import { isTiff, readTiffPages, stackPageName } from './tiff';
+import { isTiff, stackPageName } from './tiff';
+import { indexTiffStack, pageRef, pageWhere } from './tiffPages';
 import { naturalCompare } from './pairs';
-import { decodePair, FolderDatasetOptions, maskFromRaw } from './pairDecode';
-import { defaultCacheMB, FolderSource, PairFiles, SampleCache } from './folderSource';
-import { ArraySource, Dataset, hasForeground, imageStats, ImageStats, RawSample, sampleAt, SampleInfo, SampleSource } from './source';
+import { decodePair, FolderDatasetOptions, PairFiles } from './pairDecode';
+import { defaultCacheMB, FolderSource, SampleCache } from './folderSource';
+import { Dataset, hasForeground, imageStats, ImageStats, RawSample, sampleAt, SampleInfo, SampleSource } from './source';
 
 export type { FolderDatasetOptions } from './pairDecode';
 
@@ -76,9 +77,11 @@ function checkedSample(name: string, file: string, width: number, height: number
 
 /**
  * Two multi-page TIFF stacks: page i of the images with page i of the masks, named
- * `<image stack name>_p<i>` (1-based, zero-padded: train-volume_p01 …). Held in memory as decoded.
+ * `<image stack name>_p<i>` (1-based, zero-padded: train-volume_p01 …). Read page by page
+ * (tiffPages.ts): checked in full here, then kept within `cacheMB` like a folder's files and read
+ * again from the stacks as batches need them, so a stack of any length trains in bounded memory.
  */
-export function openStackDataset(imagesFile: string, masksFile: string, o: FolderDatasetOptions = {}): SampleSource {
+export function openStackDataset(imagesFile: string, masksFile: string, o: OpenOptions = {}): SampleSource {
   const problems: string[] = [];
   for (const [file, what] of [
     [imagesFile, 'images'],
@@ -87,53 +90,65 @@ export function openStackDataset(imagesFile: string, masksFile: string, o: Folde
     if (!isTiff(file)) problems.push(`${file}: a file given as dataset ${what} must be a (multi-page) TIFF stack; otherwise give a folder`);
   }
   if (problems.length) throw new DatasetError(problems);
-  let images: ReturnType<typeof readTiffPages> = [];
-  let masks: ReturnType<typeof readTiffPages> = [];
-  try {
-    images = readTiffPages(imagesFile);
-  } catch (err) {
-    problems.push((err as Error).message);
-  }
-  try {
-    masks = readTiffPages(masksFile);
-  } catch (err) {
-    problems.push((err as Error).message);
-  }
-  if (problems.length) throw new DatasetError(problems);
-  if (images.length !== masks.length) {
-    throw new DatasetError([
-      `${imagesFile} has ${images.length} pages but ${masksFile} has ${masks.length}; page i of the images pairs with page i of the masks`,
-    ]);
-  }
-  const checked: Checked[] = [];
-  images.forEach((page, i) => {
-    const where = (f: string) => `${f} (page ${i + 1} of ${images.length})`;
-    const mask = maskFromRaw(rawFromTiff(masks[i]), where(masksFile), o, problems);
-    if (!mask) return;
-    if (page.width !== mask.width || page.height !== mask.height) {
-      problems.push(
-        `size mismatch: ${where(imagesFile)} is ${page.width}×${page.height} but ${where(masksFile)} is ${mask.width}×${mask.height}`,
-      );
-      return;
-    }
-    const image = rawFromTiff(page);
+  const index = (file: string) => {
     try {
-      checkFiniteSamples(image, where(imagesFile));
+      return indexTiffStack(file);
     } catch (err) {
       problems.push((err as Error).message);
-      return;
+      return null;
     }
-    const raw = { image: image.data, maxValue: image.maxValue, channels: image.channels, mask: mask.mask };
-    checked.push(checkedSample(stackPageName(imagesFile, i, images.length), where(imagesFile), page.width, page.height, raw));
-  });
+  };
+  const [images, masks] = [index(imagesFile), index(masksFile)];
+  if (!images || !masks) throw new DatasetError(problems);
+  const n = images.ifds.length;
+  if (n !== masks.ifds.length) {
+    throw new DatasetError([
+      `${imagesFile} has ${n} pages but ${masksFile} has ${masks.ifds.length}; page i of the images pairs with page i of the masks`,
+    ]);
+  }
+  const pairs = images.ifds.map((_, i) => ({
+    name: stackPageName(imagesFile, i, n),
+    imageFile: imagesFile,
+    maskFile: masksFile,
+    imagePage: pageRef(images, i),
+    maskPage: pageRef(masks, i),
+  }));
+  return checkPairs(pairs, o, `${imagesFile} + ${masksFile}`, (p) => pageWhere(p.imagePage));
+}
+
+/**
+ * Every pair decoded and checked once (problems collected with those already found, each naming its
+ * file or page); what fits `cacheMB` is kept, the rest is read again when a batch needs it.
+ */
+function checkPairs<P extends PairFiles & { name: string }>(
+  pairs: P[],
+  o: OpenOptions,
+  source: string,
+  where: (p: P) => string,
+  problems: string[] = [],
+): SampleSource {
+  const cache = new SampleCache((o.cacheMB ?? defaultCacheMB()) * 2 ** 20);
+  const checked: Omit<Checked, 'raw'>[] = [];
+  const kept: P[] = [];
+  for (const p of pairs) {
+    const d = decodePair(p, o, problems);
+    if (!d) continue;
+    const c = checkedSample(p.name, where(p), d.width, d.height, d.raw);
+    if (cache.fits(d.raw)) cache.put(checked.length, d.raw);
+    checked.push({ info: c.info, stats: c.stats });
+    kept.push(p);
+  }
   if (problems.length) throw new DatasetError(problems);
-  return new ArraySource(
-    checked.map((c) => c.info),
-    checked.map((c) => c.raw),
-    checked.some((c) => c.raw.channels === 3) ? 3 : 1,
-    o.classes ?? 2,
-    `${imagesFile} + ${masksFile}`,
-  );
+  return new FolderSource({
+    files: kept,
+    items: checked.map((c) => c.info),
+    stats: checked.map((c) => c.stats),
+    channels: checked.some((c) => c.info.channels === 3) ? 3 : 1,
+    classes: o.classes ?? 2,
+    source,
+    options: { foreground: o.foreground, classes: o.classes },
+    cache,
+  });
 }
 
 /** The image/mask pairs of two folders (by file name, in natural order); problems for unpaired files. */
@@ -164,26 +179,7 @@ export function openDataset(imagesDir: string, masksDir: string, o: OpenOptions 
   }
   const problems: string[] = [];
   const pairs = folderPairs(imagesDir, masksDir, problems);
-  const cache = new SampleCache((o.cacheMB ?? defaultCacheMB()) * 2 ** 20);
-  const checked: Omit<Checked, 'raw'>[] = [];
-  for (const p of pairs) {
-    const d = decodePair(p.imageFile, p.maskFile, o, problems);
-    if (!d) continue;
-    const c = checkedSample(p.name, p.imageFile, d.width, d.height, d.raw);
-    if (cache.fits(d.raw)) cache.put(checked.length, d.raw);
-    checked.push({ info: c.info, stats: c.stats });
-  }
-  if (problems.length) throw new DatasetError(problems);
-  return new FolderSource({
-    files: pairs,
-    items: checked.map((c) => c.info),
-    stats: checked.map((c) => c.stats),
-    channels: checked.some((c) => c.info.channels === 3) ? 3 : 1,
-    classes: o.classes ?? 2,
-    source: `${imagesDir} + ${masksDir}`,
-    options: { foreground: o.foreground, classes: o.classes },
-    cache,
-  });
+  return checkPairs(pairs, o, `${imagesDir} + ${masksDir}`, (p) => p.imageFile, problems);
 }
 
 /** openDataset with every sample in memory as float32 (a gray image in an RGB dataset replicated). */
@@ -198,5 +194,10 @@ export function loadFolderDataset(imagesDir: string, masksDir: string, o: Folder
 
 /** openStackDataset with every sample in memory as float32. */
 export function loadStackDataset(imagesFile: string, masksFile: string, o: FolderDatasetOptions = {}): Dataset {
-  return materialize(openStackDataset(imagesFile, masksFile, o));
+  const src = openStackDataset(imagesFile, masksFile, { ...o, cacheMB: Infinity });
+  try {
+    return materialize(src);
+  } finally {
+    src.dispose();
+  }
 }

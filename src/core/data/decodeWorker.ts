@@ -16,7 +16,7 @@ parentPort?.on('message', (job: WorkerJob | { stop: true }) => {
   const problems: string[] = [];
   let d: ReturnType<typeof decodePair> = null;
   try {
-    d = decodePair(job.imageFile, job.maskFile, job.options, problems);
+    d = decodePair(job, job.options, problems);
   } catch (err) {
     problems.push(err instanceof Error ? err.message : String(err));
   }

@@ -9,8 +9,9 @@
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { decodePair, DecodedPair, FolderDatasetOptions } from './pairDecode';
+import { decodePair, DecodedPair, FolderDatasetOptions, PairFiles } from './pairDecode';
 import type { ImageStats, RawSample, SampleInfo, SampleSource } from './source';
+import { pageWhere } from './tiffPages';
 
 /** A quarter of the memory free when the run starts, at most 2 GiB, at least 64 MiB. */
 export function defaultCacheMB(): number {
@@ -70,10 +71,7 @@ export class SampleCache {
   }
 }
 
-export interface PairFiles {
-  imageFile: string;
-  maskFile: string;
-}
+export type { PairFiles } from './pairDecode';
 
 type Kind = 'u8' | 'u16' | 'f32' | 'f64';
 const KINDS: Record<Kind, new (b: ArrayBuffer) => RawSample['image']> = {
@@ -291,13 +289,13 @@ export class FolderSource implements SampleSource {
 
   private decodeHere(i: number): RawSample {
     const problems: string[] = [];
-    const { imageFile, maskFile } = this.files[i];
-    const d = decodePair(imageFile, maskFile, this.options, problems);
+    const files = this.files[i];
+    const d = decodePair(files, this.options, problems);
     if (!d) throw new Error(`${problems.join('; ')} (read again during training: the file changed after the dataset was checked)`);
     if (!this.matches(i, d)) {
       const info = this.items[i];
       throw new Error(
-        `${imageFile}: changed after the dataset was checked (was ${info.width}×${info.height}×${info.channels}, ` +
+        `${files.imagePage ? pageWhere(files.imagePage) : files.imageFile}: changed after the dataset was checked (was ${info.width}×${info.height}×${info.channels}, ` +
           `now ${d.width}×${d.height}×${d.raw.channels})`,
       );
     }

@@ -5,7 +5,8 @@
  */
 import * as path from 'path';
 import { binaryMaskProblem, isForeground } from './maskRule';
-import { checkFiniteSamples, RawImage, readRawImage } from './image';
+import { checkFiniteSamples, RawImage, rawFromTiff, readRawImage } from './image';
+import { pageWhere, readStackPage, TiffPageRef } from './tiffPages';
 import type { RawSample } from './source';
 
 export interface FolderDatasetOptions {
@@ -63,25 +64,37 @@ export interface DecodedPair {
   height: number;
 }
 
-/** The pair's pixels, or null with every problem found pushed to `problems` (each naming its file). */
-export function decodePair(imageFile: string, maskFile: string, o: FolderDatasetOptions, problems: string[]): DecodedPair | null {
+/** The files of one image/mask pair; for a pair of TIFF stacks, also the pages (page i with page i). */
+export interface PairFiles {
+  imageFile: string;
+  maskFile: string;
+  imagePage?: TiffPageRef;
+  maskPage?: TiffPageRef;
+}
+
+/** The pair's pixels, or null with every problem found pushed to `problems` (each naming its file, and page). */
+export function decodePair(files: PairFiles, o: FolderDatasetOptions, problems: string[]): DecodedPair | null {
+  const imageWhere = files.imagePage ? pageWhere(files.imagePage) : files.imageFile;
+  const maskWhere = files.maskPage ? pageWhere(files.maskPage) : files.maskFile;
   let image: RawImage | null = null;
   let mask: ReturnType<typeof readMask> = null;
   try {
-    image = readRawImage(imageFile);
-    checkFiniteSamples(image, imageFile);
+    image = files.imagePage ? rawFromTiff(readStackPage(files.imagePage)) : readRawImage(files.imageFile);
+    checkFiniteSamples(image, imageWhere);
   } catch (err) {
     problems.push((err as Error).message);
     image = null;
   }
   try {
-    mask = readMask(maskFile, o, problems);
+    mask = files.maskPage
+      ? maskFromRaw(rawFromTiff(readStackPage(files.maskPage)), maskWhere, o, problems)
+      : readMask(files.maskFile, o, problems);
   } catch (err) {
     problems.push((err as Error).message);
   }
   if (!image || !mask) return null;
   if (image.width !== mask.width || image.height !== mask.height) {
-    problems.push(`size mismatch: ${imageFile} is ${image.width}×${image.height} but ${maskFile} is ${mask.width}×${mask.height}`);
+    problems.push(`size mismatch: ${imageWhere} is ${image.width}×${image.height} but ${maskWhere} is ${mask.width}×${mask.height}`);
     return null;
   }
   return {

@@ -3,9 +3,9 @@
  * size, channels, per-image pixel sums for the normalisation, whether its mask has foreground), and its
  * pixels on request, as decoded (uint8/uint16 stay uint8/uint16 until a batch is built).
  *
- * Two kinds: an ArraySource holds every sample in memory (builtin:shapes, TIFF stacks, a Dataset handed
- * in); a FolderSource (folderSource.ts) reads image/mask files on request through a bounded cache and a
- * decoding worker thread, so memory does not grow with the number of images.
+ * Two kinds: an ArraySource holds every sample in memory (builtin:shapes, a Dataset handed in); a
+ * FolderSource (folderSource.ts) reads image/mask files, or pages of two TIFF stacks, on request through
+ * a bounded cache and a decoding worker thread, so memory does not grow with the number of images.
  */
 export interface Sample {
   name: string;

@@ -40,7 +40,23 @@ function describeFailure(err: unknown): string {
 
 /** Every page of a TIFF file (or only `pages`), decoded; errors name the file and the page. */
 export function readTiffPages(file: string, pages?: number[]): TiffPage[] {
-  const bytes = readBytes(file);
+  return decodeTiff(readBytes(file), file, pages);
+}
+
+/**
+ * The one page of a TIFF held in `bytes` (tiffPages.ts builds them from a stack's page), decoded with
+ * the same checks as a file; errors name `where` (the stack and the page).
+ */
+export function decodeTiffBytes(bytes: Uint8Array, where: string): TiffPage {
+  try {
+    return decodeTiff(bytes, where)[0];
+  } catch (err) {
+    // The one-page TIFF's scan counts its only page as page 1; `where` already names the real one.
+    throw new Error((err as Error).message.replace(/\bpage 1(: | (?=declares|starts))/, ''));
+  }
+}
+
+function decodeTiff(bytes: Uint8Array, file: string, pages?: number[]): TiffPage[] {
   let ifds: ReturnType<typeof decode>;
   try {
     scanTiff(bytes, { pages, decode: true });

@@ -18,7 +18,21 @@ export const MAX_TIFF_PAGES = 65536;
 /** The most pixels of all pages of a stack together (2 GB as 8-bit samples). */
 export const MAX_TIFF_STACK_PIXELS = 2 ** 31;
 
-const TYPE_SIZES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8 };
+/** Bytes per value of each TIFF field type (13, IFD, is left out: refused where a tag SegLab uses has it). */
+export const TIFF_TYPE_SIZES: Readonly<Record<number, number>> = {
+  1: 1,
+  2: 1,
+  3: 2,
+  4: 4,
+  5: 8,
+  6: 1,
+  7: 1,
+  8: 2,
+  9: 4,
+  10: 8,
+  11: 4,
+  12: 8,
+};
 
 export interface TiffSegment {
   offset: number;
@@ -75,7 +89,7 @@ function readEntry(r: Reader, at: number, page: number): [number, Entry] {
   const tag = r.u16(at);
   const type = r.u16(at + 2);
   const count = r.u32(at + 4);
-  const size = TYPE_SIZES[type];
+  const size = TIFF_TYPE_SIZES[type];
   if (type === 0 || type > 13) fail(`page ${page + 1}: tag ${tag} has type ${type}, which TIFF does not define`);
   if (size === undefined) return [tag, { type, count, values: [] }]; // the IFD type (13): refused where the tag is used
   const length = size * count;
