@@ -243,6 +243,12 @@ describe('hostile TIFF stacks read page by page (streamed stack datasets)', () =
     const counts = overlap.readUInt32LE(entryOf(overlap, 0, 279) + 8);
     for (let k = 0; k < 4; k++) overlap.writeUInt32LE(0, overlap.readUInt32LE(entryOf(overlap, 0, 273) + 8) + 4 * k);
     for (let k = 0; k < 4; k++) overlap.writeUInt32LE(overlap.length, counts + 4 * k);
+    // Four strips and one byte count: named as the whole-file read names it, the other strips not read.
+    const fewer = tiffBytes([page({ rowsPerStrip: 1, strips: rows })]);
+    fewer.writeUInt32LE(1, entryOf(fewer, 0, 279) + 4);
+    const f3 = write('fewer.tif', fewer);
+    assert.throws(() => pages(f3), /fewer\.tif \(page 1 of 1\): corrupt TIFF: 1 byte counts for 4 strips/);
+    assert.throws(() => readTiffPages(f3), /fewer\.tif: corrupt TIFF: 1 byte counts for 4 strips/);
     const f2 = write('overlap.tif', overlap);
     assert.throws(() => pages(f2), /overlap\.tif: corrupt TIFF: page 1's strips declare more bytes than the \d+-byte file holds/);
   });

@@ -231,7 +231,8 @@ function onePageTiff(pf: PositionedFile, at: number, little: boolean, page: numb
     const most = sizes ? undefined : segmentBound(entries, tiled, little);
     let total = 0;
     for (let i = 0; i < offsets.length; i++) {
-      const length = sizes?.[i] ?? Math.min(most ?? pf.size, Math.max(0, pf.size - offsets[i]));
+      // (fewer counts than offsets: the rest copied empty, and the scan names the shortfall)
+      const length = sizes ? (sizes[i] ?? 0) : Math.min(most ?? pf.size, Math.max(0, pf.size - offsets[i]));
       total += length;
       if (total > budget(pf) + (most ?? 0))
         fail(`page ${page + 1}'s ${tiled ? 'tiles' : 'strips'} declare more bytes than the ${pf.size}-byte file holds`);
