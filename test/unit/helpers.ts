@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/backend/backend';
 import { findAdapter } from '../../src/core/backend/webgpu';
 import { ExperimentConfig, validateConfig } from '../../src/core/config/config';
+import { AugmentSpec, BatchSampler, Normalization } from '../../src/core/data/batches';
+import type { Sample, SampleSource } from '../../src/core/data/source';
 
 /** The repository root (tests run from out/test/unit). */
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -95,4 +97,31 @@ export function suiteOnBackend(suite: Mocha.Suite, backend: string): void {
     tf.env().set('WEBGPU_CPU_FORWARD', forward);
     await initBackend('wasm');
   });
+}
+
+/**
+ * Batches built from `src` with each next batch's files requested while the current one is built (as
+ * the trainer does) equal batches from `memory` (the same samples in memory), step by step: names,
+ * images and masks (names too unless `names` is false: a stack's pages are named for the stack). One
+ * channel.
+ */
+export async function assertReadAheadBatches(
+  src: SampleSource,
+  memory: readonly Sample[],
+  o: { norm: Normalization; spec: AugmentSpec; seed: number; steps: number; size: number; names?: boolean },
+): Promise<void> {
+  const lazy = new BatchSampler({ source: src, indices: src.items.map((_, i) => i) }, 1, o.norm, o.spec, o.seed);
+  const eager = new BatchSampler(memory, 1, o.norm, o.spec, o.seed);
+  let plan = lazy.plan(o.size);
+  src.prefetch(plan.picks.map((p) => p.index));
+  for (let step = 0; step < o.steps; step++) {
+    await src.ready(plan.picks.map((p) => p.index));
+    const a = lazy.build(plan);
+    plan = lazy.plan(o.size);
+    src.prefetch(plan.picks.map((p) => p.index));
+    const b = eager.next(o.size);
+    if (o.names !== false) assert.deepStrictEqual(a.names, b.names, `step ${step}`);
+    assert.deepStrictEqual(a.x, b.x, `step ${step}`);
+    assert.deepStrictEqual(a.y, b.y, `step ${step}`);
+  }
 }

@@ -34,16 +34,29 @@ function python(script: string, ...args: string[]): string {
 
 const gray = (w: number, h: number) => Uint8Array.from({ length: w * h }, (_, i) => (i * 7) % 256);
 
-describe('hostile TIFF files', () => {
-  let dir: string;
-  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-hostile-'))));
+/** A 6×4 gray page for tiffBytes, with `extra` replacing what it names. */
+const page = (extra: Partial<TiffTestPage> = {}): TiffTestPage => ({ width: 6, height: 4, strips: [gray(6, 4)], ...extra });
+
+/** A scratch folder made before a describe block's tests and removed after them; `write` puts a file in it. */
+function scratchFolder(prefix: string): { readonly dir: string; write: (name: string, bytes: Buffer) => string } {
+  let dir = '';
+  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const write = (name: string, bytes: Buffer) => {
-    const f = path.join(dir, name);
-    fs.writeFileSync(f, bytes);
-    return f;
+  return {
+    get dir() {
+      return dir;
+    },
+    write: (name, bytes) => {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, bytes);
+      return f;
+    },
   };
-  const page = (extra: Partial<TiffTestPage> = {}): TiffTestPage => ({ width: 6, height: 4, strips: [gray(6, 4)], ...extra });
+}
+
+describe('hostile TIFF files', () => {
+  const scratch = scratchFolder('seglab-hostile-');
+  const { write } = scratch;
 
   it('the test writer makes files Pillow reads to the same values SegLab reads', () => {
     const f = write('ok.tif', tiffBytes([page({ rowsPerStrip: 2, strips: [gray(6, 4).slice(0, 12), gray(6, 4).slice(12)] })]));
@@ -109,7 +122,7 @@ describe('hostile TIFF files', () => {
   });
 
   it('the LZW length pass agrees with the decoder on Pillow files, and catches short LZW strips', () => {
-    const f = path.join(dir, 'lzw.tif');
+    const f = path.join(scratch.dir, 'lzw.tif');
     python(
       'rng = np.random.default_rng(5)\n' +
         'a = (rng.random((300, 300)) * rng.integers(1, 256, (300, 1))).astype(np.uint8)\n' +
@@ -135,11 +148,11 @@ describe('hostile TIFF files', () => {
   });
 
   it('a float TIFF image holding NaN or ±Inf names the file and the pixel (training and predict read it)', () => {
-    const f = path.join(dir, 'nan.tif');
+    const f = path.join(scratch.dir, 'nan.tif');
     python("a = np.zeros((3, 5), np.float32); a[1, 2] = np.nan; a[2, 4] = np.inf\nImage.fromarray(a, mode='F').save(sys.argv[1])", f);
     assert.throws(() => readImage(f), /nan\.tif: the image holds NaN at row 1, column 2; image values must be finite/);
-    const imgs = fs.mkdtempSync(path.join(dir, 'imgs-'));
-    const masks = fs.mkdtempSync(path.join(dir, 'masks-'));
+    const imgs = fs.mkdtempSync(path.join(scratch.dir, 'imgs-'));
+    const masks = fs.mkdtempSync(path.join(scratch.dir, 'masks-'));
     fs.copyFileSync(f, path.join(imgs, 'a.tif'));
     python('Image.fromarray(np.zeros((3, 5), np.uint8)).save(sys.argv[1])', path.join(masks, 'a.png'));
     assert.throws(() => loadFolderDataset(imgs, masks), /a\.tif: the image holds NaN at row 1, column 2/);
@@ -150,7 +163,7 @@ describe('hostile TIFF files', () => {
     const f = write('bits1.tif', tiffBytes([{ width: 3, height: 2, bits: 1, strips: [Uint8Array.from([0b01000000, 0b11000000])] }]));
     const raw = readRawImage(f);
     assert.deepStrictEqual([raw.maxValue, Array.from(raw.data)], [1, [0, 1, 0, 1, 1, 0]]);
-    const pil = path.join(dir, 'bilevel.tif');
+    const pil = path.join(scratch.dir, 'bilevel.tif');
     python("Image.fromarray(np.array([[0, 255, 0], [255, 255, 0]], np.uint8)).convert('1').save(sys.argv[1])", pil);
     assert.throws(() => readRawImage(pil), /bilevel\.tif: unsupported 1-bit TIFF without a BitsPerSample tag/);
   });
@@ -167,15 +180,7 @@ function chunk(type: string, data: Buffer): Buffer {
 }
 
 describe('hostile TIFF stacks read page by page (streamed stack datasets)', () => {
-  let dir: string;
-  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-hostile-pages-'))));
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const write = (name: string, bytes: Buffer) => {
-    const f = path.join(dir, name);
-    fs.writeFileSync(f, bytes);
-    return f;
-  };
-  const page = (extra: Partial<TiffTestPage> = {}): TiffTestPage => ({ width: 6, height: 4, strips: [gray(6, 4)], ...extra });
+  const { write } = scratchFolder('seglab-hostile-pages-');
   const pages = (file: string) => {
     const index = indexTiffStack(file);
     return index.ifds.map((_, p) => readStackPage(pageRef(index, p)));

@@ -143,6 +143,12 @@ describe('WebAssembly kernels', () => {
     });
   };
   const show = (name: string, e: { max: number; rms: number }) => `${name} ${e.max.toExponential(2)} / ${e.rms.toExponential(2)}`;
+  /** F(4×4)'s bounds: max error under 1e-5 of the largest value, RMS within 10× direct's (direct itself under 2e-6). */
+  const assertF43Bounds = (s: object, [w43, direct]: { max: number; rms: number }[]) => {
+    const what = `${JSON.stringify(s)}: ${show('F(4×4)', w43)}, ${show('direct', direct)}`;
+    assert.ok(w43.max < 1e-5 && direct.max < 2e-6, what);
+    assert.ok(w43.rms <= 10 * direct.rms, what);
+  };
 
   it('Winograd F(2×2, 3×3) against a float64 convolution: within 2e-6 of the largest output, no less accurate than direct (to a few ulps)', () => {
     for (const s of [
@@ -167,10 +173,7 @@ describe('WebAssembly kernels', () => {
       { n: 1, h: 4, w: 8, cin: 8, cout: 1, k: 3 },
       { n: 3, h: 16, w: 8, cin: 3, cout: 33, k: 3 },
     ]) {
-      const [w43, direct] = forwardErrors(s, ['conv_winograd43', 'conv_forward_packed']);
-      const what = `${JSON.stringify(s)}: ${show('F(4×4)', w43)}, ${show('direct', direct)}`;
-      assert.ok(w43.max < 1e-5 && direct.max < 2e-6, what);
-      assert.ok(w43.rms <= 10 * direct.rms, what);
+      assertF43Bounds(s, forwardErrors(s, ['conv_winograd43', 'conv_forward_packed']));
     }
   });
 
@@ -232,10 +235,7 @@ describe('WebAssembly kernels', () => {
       { n: 2, h: 64, w: 64, cin: 73, cout: 71, k: 3 },
       { n: 2, h: 32, w: 32, cin: 5, cout: 3, k: 3 },
     ]) {
-      const [w43, direct] = filterErrors(s, ['conv_filter_winograd43', 'conv_filter']);
-      const what = `${JSON.stringify(s)}: ${show('F(4×4)', w43)}, ${show('direct', direct)}`;
-      assert.ok(w43.max < 1e-5 && direct.max < 2e-6, what);
-      assert.ok(w43.rms <= 10 * direct.rms, what);
+      assertF43Bounds(s, filterErrors(s, ['conv_filter_winograd43', 'conv_filter']));
     }
   });
 

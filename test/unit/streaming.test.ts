@@ -16,7 +16,7 @@ import { FolderSource, SampleCache } from '../../src/core/data/folderSource';
 import { encodePng8 } from '../../src/core/data/png';
 import { RawSample } from '../../src/core/data/source';
 import { trainRun, TrainEvent } from '../../src/core/train/trainer';
-import { assertClose, ISBI, tinyExperiment } from './helpers';
+import { assertClose, assertReadAheadBatches, ISBI, tinyExperiment } from './helpers';
 
 let dir: string;
 const file = (...p: string[]) => path.join(dir, ...p);
@@ -106,21 +106,7 @@ describe('folder datasets read from disk as training needs them', () => {
     const norm = computeNormalization(memory.samples, 1);
     const spec = { crop: 16, randomCrop: true, flips: true, rotate90: true };
     const src = openDataset(file('img'), file('mask'), { cacheMB: 0 }) as FolderSource;
-    const indices = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-    const lazy = new BatchSampler({ source: src, indices }, 1, norm, spec, 5);
-    const eager = new BatchSampler(memory.samples, 1, norm, spec, 5);
-    let plan = lazy.plan(4);
-    src.prefetch(plan.picks.map((p) => p.index));
-    for (let step = 0; step < 6; step++) {
-      await src.ready(plan.picks.map((p) => p.index));
-      const a = lazy.build(plan);
-      plan = lazy.plan(4);
-      src.prefetch(plan.picks.map((p) => p.index));
-      const b = eager.next(4);
-      assert.deepStrictEqual(a.names, b.names, `step ${step}`);
-      assert.deepStrictEqual(a.x, b.x, `step ${step}`);
-      assert.deepStrictEqual(a.y, b.y, `step ${step}`);
-    }
+    await assertReadAheadBatches(src, memory.samples, { norm, spec, seed: 5, steps: 6, size: 4 });
     assert.strictEqual(src.cacheBytes, 0);
     assert.strictEqual(src.counts.cacheHits, 0);
     assert.ok(src.counts.prefetched >= 20, `prefetched ${src.counts.prefetched}, decoded here ${src.counts.decodedHere}`);

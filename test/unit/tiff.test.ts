@@ -10,13 +10,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readArrayFile } from '../../src/core/data/arrayFile';
-import { BatchSampler, computeNormalization } from '../../src/core/data/batches';
+import { computeNormalization } from '../../src/core/data/batches';
 import { loadFolderDataset, openDataset } from '../../src/core/data/dataset';
 import { FolderSource } from '../../src/core/data/folderSource';
 import { indexTiffStack, pageRef, readStackPage } from '../../src/core/data/tiffPages';
 import { readRawImage } from '../../src/core/data/image';
 import { readTiffPages } from '../../src/core/data/tiff';
 import { evaluateFolders } from '../../src/core/metrics/evaluateFolders';
+import { assertReadAheadBatches } from './helpers';
 
 const PYTHON = process.env.SEGLAB_PYTHON ?? '/usr/bin/python3';
 const ISBI = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'data', 'isbi2012-membrane');
@@ -172,20 +173,7 @@ for n, p in zip(names, preds): p.save(os.path.join(out, 'pred', n + '.png'))
       }) as FolderSource;
       assert.strictEqual(src.items[3].name, 'train-volume_p04');
       assert.strictEqual(src.items[3].file, `${path.join(stacks, 'train-volume.tif')} (page 4 of 24)`);
-      const indices = src.items.map((_, i) => i);
-      const lazy = new BatchSampler({ source: src, indices }, 1, norm, spec, 3);
-      const eager = new BatchSampler(png.samples, 1, norm, spec, 3);
-      let plan = lazy.plan(4);
-      src.prefetch(plan.picks.map((p) => p.index));
-      for (let step = 0; step < 4; step++) {
-        await src.ready(plan.picks.map((p) => p.index));
-        const a = lazy.build(plan);
-        plan = lazy.plan(4);
-        src.prefetch(plan.picks.map((p) => p.index));
-        const b = eager.next(4);
-        assert.deepStrictEqual(a.x, b.x, `step ${step}`);
-        assert.deepStrictEqual(a.y, b.y, `step ${step}`);
-      }
+      await assertReadAheadBatches(src, png.samples, { norm, spec, seed: 3, steps: 4, size: 4, names: false });
       assert.strictEqual(src.cacheBytes, 0);
       assert.ok(src.counts.prefetched >= 12, `prefetched ${src.counts.prefetched}, decoded here ${src.counts.decodedHere}`);
       src.dispose();
