@@ -35,7 +35,7 @@ export interface DatasetConfig {
   classes: number;
   /** Class names, background first (as many as `classes`). */
   classNames?: string[];
-  /** Folder datasets: MiB of decoded images kept in memory (default: a quarter of free memory, at most 2 GiB). */
+  /** Folder and TIFF-stack datasets: MiB of decoded images kept in memory (default: a quarter of free memory, at most 2 GiB). */
   cacheMB?: number;
 }
 
