@@ -6,10 +6,10 @@
 # which a unit test compares byte for byte with the committed ones; python3-yaml (PyYAML) reads the
 # run folder's dvc.yaml and params.yaml back in a unit test, as an independent YAML parser;
 # python3-pil and python3-numpy write the TIFF and .npy/.npz files the input tests read (independent
-# writers); python3-scipy gives the t distribution the comparison statistics are checked against; slurm-wlm and
+# writers), python3-tifffile the tiled TIFFs (Pillow writes none); python3-scipy gives the t distribution the comparison statistics are checked against; slurm-wlm and
 # munge make the one-node Slurm cluster the sweep-on-Slurm tests submit to (scripts/slurm-cluster.sh). As root (or with passwordless sudo) it runs apt-get; otherwise it prints the command.
 set -euo pipefail
-packages=(chromium ripgrep libkrb5-dev fonts-dejavu-core clang lld clang-16 lld-16 python3-yaml python3-pil python3-numpy python3-scipy slurm-wlm munge)
+packages=(chromium ripgrep libkrb5-dev fonts-dejavu-core clang lld clang-16 lld-16 python3-yaml python3-pil python3-numpy python3-tifffile python3-scipy slurm-wlm munge)
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v rg >/dev/null || missing+=(ripgrep)
@@ -22,6 +22,7 @@ command -v wasm-ld-16 >/dev/null || missing+=(lld-16)
 /usr/bin/python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 /usr/bin/python3 -c 'import PIL' 2>/dev/null || missing+=(python3-pil)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
+/usr/bin/python3 -c 'import tifffile' 2>/dev/null || missing+=(python3-tifffile)
 /usr/bin/python3 -c 'import scipy.stats' 2>/dev/null || missing+=(python3-scipy)
 command -v slurmctld >/dev/null || [[ -x /usr/sbin/slurmctld ]] || missing+=(slurm-wlm)
 command -v munged >/dev/null || [[ -x /usr/sbin/munged ]] || missing+=(munge)

@@ -123,6 +123,36 @@ be[0].save(os.path.join(out, 'stack_be16.tif'), save_all=True, append_images=be[
     assert.deepStrictEqual([be.maxValue, ...Array.from(be.data.slice(0, 3))], [65535, 2, 302, 602]); // as Pillow wrote page 3
   });
 
+  it('a tiled stack (tifffile: 16×16 tiles, partial at the edges, Deflate and uncompressed) reads as numpy wrote it, whole and page by page', () => {
+    // Pillow writes no tiled TIFFs; tifffile (Debian's python3-tifffile) does.
+    const r = spawnSync(
+      PYTHON,
+      [
+        '-c',
+        `import sys, numpy as np, tifffile
+a = (np.arange(3 * 40 * 36).reshape(3, 40, 36) * 37 % 65536).astype(np.uint16)
+tifffile.imwrite(sys.argv[1] + '/tiled_deflate.tif', a, tile=(16, 16), compression='zlib', photometric='minisblack')
+tifffile.imwrite(sys.argv[1] + '/tiled.tif', a, tile=(16, 16), photometric='minisblack')`,
+        dir,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.strictEqual(r.status, 0, `tifffile (apt-get install python3-tifffile): ${r.stderr}`);
+    const expected = (k: number) => Array.from({ length: 40 * 36 }, (_, i) => ((k * 40 * 36 + i) * 37) % 65536);
+    for (const f of ['tiled_deflate.tif', 'tiled.tif']) {
+      const file = path.join(dir, f);
+      const whole = readTiffPages(file);
+      const index = indexTiffStack(file);
+      assert.strictEqual(index.ifds.length, 3, f);
+      index.ifds.forEach((_, k) => {
+        const page = readStackPage(pageRef(index, k));
+        assert.deepStrictEqual([page.width, page.height, page.maxValue], [36, 40, 65535], `${f} page ${k + 1}`);
+        assert.deepStrictEqual(Array.from(page.data), expected(k), `${f} page ${k + 1}`);
+        assert.deepStrictEqual(page, whole[k], `${f} page ${k + 1}`);
+      });
+    }
+  });
+
   describe('ISBI 2012 as multi-page TIFF stacks (the challenge ships train-volume.tif / train-labels.tif)', () => {
     let stacks: string;
     before(function () {
