@@ -109,24 +109,24 @@ async function lossMapSteps(page: Page, frame: Frame, runDir: string, image: str
   return `loss map bce ${stated.toFixed(4)}, dL/dp red/blue ${grad.red}/${grad.blue}`;
 }
 
+/** The UI test's experiments: 12 shapes of 32², a depth-2 U-Net of 4 filters, 3 steps of 4, wasm; `over` names the rest. */
+function smallShapesConfig({ name, ...over }: Record<string, unknown> & { name: string }): Record<string, unknown> {
+  return {
+    name,
+    dataset: { builtin: 'shapes', count: 12, size: 32 },
+    model: { depth: 2, baseFilters: 4 },
+    batchSize: 4,
+    stepsPerEpoch: 3,
+    backend: 'wasm',
+    ...over,
+  };
+}
+
 function prepareWorkspace(): Prepared {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'seglab-ui-'));
   fs.writeFileSync(
     path.join(ws, 'tiny.experiment.json'),
-    JSON.stringify(
-      {
-        name: 'tiny',
-        dataset: { builtin: 'shapes', count: 12, size: 32 },
-        model: { depth: 2, baseFilters: 4 },
-        epochs: 4,
-        batchSize: 4,
-        stepsPerEpoch: 3,
-        predictions: 2,
-        backend: 'wasm',
-      },
-      null,
-      2,
-    ),
+    JSON.stringify(smallShapesConfig({ name: 'tiny', epochs: 4, predictions: 2 }), null, 2),
   );
   const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'compare', 'tiny.experiment.json', '--json'], {
     cwd: ws,
@@ -286,17 +286,7 @@ async function tunedSweepSteps(page: Page, frame: Frame, ws: string): Promise<st
   // sweep run from the palette; written now so that the curves' first selection stays the comparison's).
   fs.writeFileSync(
     path.join(ws, 'tuned.experiment.json'),
-    JSON.stringify({
-      name: 'tuned',
-      dataset: { builtin: 'shapes', count: 12, size: 32 },
-      model: { depth: 2, baseFilters: 4 },
-      epochs: 3,
-      batchSize: 4,
-      stepsPerEpoch: 3,
-      predictions: 1,
-      backend: 'wasm',
-      runsDir: 'tuned-runs',
-    }),
+    JSON.stringify(smallShapesConfig({ name: 'tuned', epochs: 3, predictions: 1, runsDir: 'tuned-runs' })),
   );
   // Asynchronously: the page's connection keeps being served while the sweep runs.
   const tuned = await new Promise<{ status: number | null; stderr: string }>((resolve) => {

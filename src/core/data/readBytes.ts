@@ -17,11 +17,11 @@ function kind(st: fs.Stats): string {
 }
 
 /**
- * A file's bytes, or an error that names the file and the reason: the system's (ENOENT, EACCES, …),
- * a folder, device or pipe where a file should be (the zero device never ends), or a size past
- * MAX_INPUT_FILE_BYTES. The file is opened once and read to the size it had when opened.
+ * A regular file opened for reading (never blocking on a pipe or device) and its size; an error that
+ * names the file and the reason otherwise (the system's code, or a folder, device or pipe). The
+ * caller closes `fd`.
  */
-export function readBytes(file: string, maxBytes = MAX_INPUT_FILE_BYTES): Buffer {
+export function openRegularFile(file: string): { fd: number; size: number } {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -31,15 +31,31 @@ export function readBytes(file: string, maxBytes = MAX_INPUT_FILE_BYTES): Buffer
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new Error(`${file}: ${kind(st)}, not a file`);
-    if (st.size > maxBytes) throw new Error(`${file}: ${formatSize(st.size)}, larger than SegLab reads (${formatSize(maxBytes)})`);
-    const out = Buffer.allocUnsafe(st.size);
+    return { fd, size: st.size };
+  } catch (err) {
+    fs.closeSync(fd);
+    if ((err as NodeJS.ErrnoException).code === undefined) throw err;
+    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code})`);
+  }
+}
+
+/**
+ * A file's bytes, or an error that names the file and the reason: the system's (ENOENT, EACCES, …),
+ * a folder, device or pipe where a file should be (the zero device never ends), or a size past
+ * MAX_INPUT_FILE_BYTES. The file is opened once and read to the size it had when opened.
+ */
+export function readBytes(file: string, maxBytes = MAX_INPUT_FILE_BYTES): Buffer {
+  const { fd, size } = openRegularFile(file);
+  try {
+    if (size > maxBytes) throw new Error(`${file}: ${formatSize(size)}, larger than SegLab reads (${formatSize(maxBytes)})`);
+    const out = Buffer.allocUnsafe(size);
     let at = 0;
-    while (at < st.size) {
-      const n = fs.readSync(fd, out, at, st.size - at, at);
+    while (at < size) {
+      const n = fs.readSync(fd, out, at, size - at, at);
       if (n === 0) break;
       at += n;
     }
-    return at === st.size ? out : out.subarray(0, at);
+    return at === size ? out : out.subarray(0, at);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === undefined) throw err;
     throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code})`);

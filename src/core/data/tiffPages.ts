@@ -11,7 +11,7 @@
  * Written here: the `tiff` package decodes only from one buffer holding the whole file.
  */
 import * as fs from 'fs';
-import { MAX_INPUT_FILE_BYTES } from './readBytes';
+import { MAX_INPUT_FILE_BYTES, openRegularFile } from './readBytes';
 import { decodeTiffBytes, TiffPage } from './tiff';
 import { MAX_TIFF_PAGES, TiffFormatError, TIFF_TYPE_SIZES } from './tiffScan';
 
@@ -39,21 +39,12 @@ class PositionedFile {
   readonly size: number;
 
   constructor(readonly file: string) {
-    try {
-      this.fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    } catch (err) {
-      throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    const st = fs.fstatSync(this.fd);
-    if (!st.isFile()) {
-      fs.closeSync(this.fd);
-      throw new Error(`${file}: not a file`);
-    }
-    this.size = st.size;
+    ({ fd: this.fd, size: this.size } = openRegularFile(file));
   }
 
-  /** `length` bytes at `at`; `what` names them when they would lie past the end. */
+  /** `length` bytes at `at`; `what` names them when they would lie past the end (nothing to read: no check). */
   read(at: number, length: number, what: string): Uint8Array {
+    if (length === 0) return new Uint8Array(0);
     if (at + length > this.size) fail(`${what} at byte ${at} (${length} bytes) lies past the end of the ${this.size}-byte file`);
     const out = new Uint8Array(length);
     let done = 0;
